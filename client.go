@@ -1,0 +1,541 @@
+// Package ghpackages is a typed client for the GitHub Packages REST API: get,
+// list, delete and restore packages and package versions owned by an
+// organization (Client.Orgs), the authenticated user (Client.User) or another
+// user (Client.Users).
+//
+// Every method takes a context first and returns typed values, a *Response
+// carrying rate-limit, pagination and scope information, and an error that
+// can be inspected with errors.Is (ErrNotFound, ErrLastVersion, …) and
+// errors.As (*Error, *RateLimitError).
+//
+// See https://docs.github.com/rest/packages/packages
+package ghpackages
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-querystring/query"
+	"golang.org/x/oauth2"
+)
+
+// Version is this library's version, sent in the default User-Agent.
+const Version = "0.1.0"
+
+const (
+	// DefaultBaseURL is the REST API root of github.com.
+	DefaultBaseURL = "https://api.github.com/"
+	// DefaultAPIVersion is the REST API version sent in X-GitHub-Api-Version.
+	DefaultAPIVersion = "2022-11-28"
+	// DefaultUserAgent is the User-Agent sent unless WithUserAgent is used.
+	DefaultUserAgent = "ghpackages-go/" + Version
+
+	mediaTypeJSON = "application/vnd.github+json"
+	// maxErrorBody bounds how much of an error response is read.
+	maxErrorBody = 64 << 10
+)
+
+// Client talks to the GitHub Packages REST API. Create one with NewClient; a
+// Client is safe for concurrent use by multiple goroutines.
+type Client struct {
+	httpClient *http.Client
+	baseURL    *url.URL
+	userAgent  string
+	apiVersion string
+	hasToken   bool
+
+	rateMu sync.Mutex
+	rate   Rate
+
+	// Orgs calls the /orgs/{org}/... endpoints.
+	Orgs *OrgsService
+	// User calls the /user/... endpoints of the authenticated user.
+	User *UserService
+	// Users calls the /users/{username}/... endpoints of any user.
+	Users *UsersService
+}
+
+// Option configures a Client in NewClient. Options validate their arguments
+// and make NewClient return an error instead of panicking.
+type Option func(*settings) error
+
+type settings struct {
+	tokenSource oauth2.TokenSource
+	httpClient  *http.Client
+	baseURL     string
+	userAgent   string
+	apiVersion  string
+}
+
+// WithToken authenticates every request with the given token, sent as
+// "Authorization: Bearer <token>". The token is never logged or included in
+// errors.
+func WithToken(token string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(token) == "" {
+			return fmt.Errorf("%w: WithToken: empty token", ErrInvalidArgument)
+		}
+		s.tokenSource = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token})
+		return nil
+	}
+}
+
+// WithTokenSource authenticates every request with a token from ts, asked
+// anew for each request (so it may refresh, e.g. GitHub App installation
+// tokens).
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(s *settings) error {
+		if ts == nil {
+			return fmt.Errorf("%w: WithTokenSource: nil token source", ErrInvalidArgument)
+		}
+		s.tokenSource = ts
+		return nil
+	}
+}
+
+// WithHTTPClient makes the Client send requests through hc, for proxies,
+// custom transports or an already-authenticated client. hc is not modified;
+// its Transport is wrapped in a copy.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) error {
+		if hc == nil {
+			return fmt.Errorf("%w: WithHTTPClient: nil client", ErrInvalidArgument)
+		}
+		s.httpClient = hc
+		return nil
+	}
+}
+
+// WithBaseURL sets the REST API root, e.g. "https://HOST/api/v3/" for GitHub
+// Enterprise Server. A missing trailing slash is added.
+func WithBaseURL(rawURL string) Option {
+	return func(s *settings) error {
+		if _, err := parseBaseURL(rawURL); err != nil {
+			return err
+		}
+		s.baseURL = rawURL
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header sent with every request.
+func WithUserAgent(ua string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(ua) == "" {
+			return fmt.Errorf("%w: WithUserAgent: empty user agent", ErrInvalidArgument)
+		}
+		s.userAgent = ua
+		return nil
+	}
+}
+
+// WithAPIVersion sets the X-GitHub-Api-Version header (default
+// DefaultAPIVersion).
+func WithAPIVersion(version string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(version) == "" {
+			return fmt.Errorf("%w: WithAPIVersion: empty version", ErrInvalidArgument)
+		}
+		s.apiVersion = version
+		return nil
+	}
+}
+
+// NewClient returns a Client configured by opts. It reads no environment
+// variables. It refuses to send a token over plain http:// to any host but a
+// loopback one.
+func NewClient(opts ...Option) (*Client, error) {
+	s := settings{baseURL: DefaultBaseURL, userAgent: DefaultUserAgent, apiVersion: DefaultAPIVersion}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&s); err != nil {
+			return nil, err
+		}
+	}
+	base, err := parseBaseURL(s.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if s.tokenSource != nil && base.Scheme == "http" && !isLoopback(base.Hostname()) {
+		return nil, fmt.Errorf("%w: refusing to send a token over plain http to %s; use https or a loopback address", ErrInvalidArgument, base.Host)
+	}
+
+	hc := &http.Client{}
+	if s.httpClient != nil {
+		copied := *s.httpClient
+		hc = &copied
+	}
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if s.tokenSource != nil {
+		next = &authTransport{next: next, source: s.tokenSource, scheme: base.Scheme, host: base.Host}
+	}
+	hc.Transport = next
+	// A redirect to another host must not carry our credentials: the standard
+	// library already drops Authorization there; we additionally refuse
+	// redirects that downgrade to plain http off loopback.
+	userCheck := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme == "http" && !isLoopback(req.URL.Hostname()) && len(via) > 0 && via[0].URL.Scheme == "https" {
+			return fmt.Errorf("ghpackages: refusing redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)
+		}
+		if userCheck != nil {
+			return userCheck(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("ghpackages: stopped after 10 redirects")
+		}
+		return nil
+	}
+
+	c := &Client{
+		httpClient: hc,
+		baseURL:    base,
+		userAgent:  s.userAgent,
+		apiVersion: s.apiVersion,
+		hasToken:   s.tokenSource != nil,
+	}
+	c.Orgs = &OrgsService{s: service{client: c, kind: ownerOrg}}
+	c.User = &UserService{s: service{client: c, kind: ownerAuthenticated}}
+	c.Users = &UsersService{s: service{client: c, kind: ownerUser}}
+	return c, nil
+}
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: base URL: %v", ErrInvalidArgument, err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%w: base URL %q must be an absolute http(s) URL", ErrInvalidArgument, raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%w: base URL must not contain credentials", ErrInvalidArgument)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%w: base URL %q must not have a query or fragment", ErrInvalidArgument, raw)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// BaseURL returns a copy of the REST API root the Client sends requests to.
+func (c *Client) BaseURL() *url.URL {
+	u := *c.baseURL
+	return &u
+}
+
+// Rate returns the rate-limit state reported by the most recent response
+// that carried X-RateLimit headers; the zero Rate before any.
+func (c *Client) Rate() Rate {
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	return c.rate
+}
+
+// authTransport adds the token to requests bound for the API's own scheme and
+// host, and to no other.
+type authTransport struct {
+	next   http.RoundTripper
+	source oauth2.TokenSource
+	scheme string
+	host   string
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
+		return t.next.RoundTrip(req)
+	}
+	tok, err := t.source.Token()
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		// The token source's error is its own; it must not quote a token.
+		return nil, fmt.Errorf("ghpackages: getting token: %w", err)
+	}
+	clone := req.Clone(req.Context())
+	clone.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	return t.next.RoundTrip(clone)
+}
+
+// NewRequest builds a request for the API. path is relative to the base URL
+// (e.g. "orgs/octo-org/packages") and must already be escaped; an absolute URL
+// is accepted only on the base URL's scheme and host (pagination links).
+// query, if not nil, is a url.Values or a struct encoded with
+// github.com/google/go-querystring; its parameters are added to those already
+// in path. The request carries the API's Accept, X-GitHub-Api-Version and
+// User-Agent headers; authentication is added when it is sent.
+func (c *Client) NewRequest(ctx context.Context, method, path string, query any) (*http.Request, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
+	}
+	u, err := c.resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	if query != nil {
+		extra, err := encodeQuery(query)
+		if err != nil {
+			return nil, err
+		}
+		if len(extra) > 0 {
+			q := u.Query()
+			for k, vs := range extra {
+				for _, v := range vs {
+					q.Add(k, v)
+				}
+			}
+			u.RawQuery = q.Encode()
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("ghpackages: building request: %w", err)
+	}
+	req.Header.Set("Accept", mediaTypeJSON)
+	req.Header.Set("X-GitHub-Api-Version", c.apiVersion)
+	req.Header.Set("User-Agent", c.userAgent)
+	return req, nil
+}
+
+// resolve turns an escaped relative path or a same-origin absolute URL into a
+// URL, keeping its escaping exactly as given.
+func (c *Client) resolve(path string) (*url.URL, error) {
+	ref, err := url.Parse(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: path %q: %v", ErrInvalidArgument, path, err)
+	}
+	if ref.IsAbs() || ref.Host != "" {
+		if ref.Scheme != c.baseURL.Scheme || !strings.EqualFold(ref.Host, c.baseURL.Host) {
+			return nil, fmt.Errorf("%w: refusing URL on %s://%s: not the API host %s", ErrInvalidArgument, ref.Scheme, ref.Host, c.baseURL.Host)
+		}
+		return ref, nil
+	}
+	if strings.HasPrefix(path, "/") {
+		return nil, fmt.Errorf("%w: path %q must be relative to the base URL", ErrInvalidArgument, path)
+	}
+	u := *c.baseURL
+	u.Path = c.baseURL.Path + ref.Path
+	u.RawPath = c.baseURL.EscapedPath() + ref.EscapedPath()
+	if u.RawPath == u.Path {
+		u.RawPath = ""
+	}
+	u.RawQuery = ref.RawQuery
+	return &u, nil
+}
+
+func encodeQuery(v any) (url.Values, error) {
+	switch q := v.(type) {
+	case url.Values:
+		return q, nil
+	case map[string]string:
+		out := url.Values{}
+		for k, s := range q {
+			out.Set(k, s)
+		}
+		return out, nil
+	}
+	out, err := query.Values(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encoding query: %v", ErrInvalidArgument, err)
+	}
+	return out, nil
+}
+
+// Response wraps the HTTP response of an API call with what GitHub's headers
+// say about it. Its Body has already been read and closed.
+type Response struct {
+	*http.Response
+
+	// Rate is the rate-limit state after this request (X-RateLimit-*).
+	Rate Rate
+	// RequestID is GitHub's X-GitHub-Request-Id, worth quoting to support.
+	RequestID string
+
+	// Pagination links from the Link header, exactly as sent; empty when absent.
+	NextURL, PrevURL, FirstURL, LastURL string
+	// The page numbers of those links; 0 when absent.
+	NextPage, PrevPage, FirstPage, LastPage int
+
+	// TokenScopes are the classic scopes the token has (X-OAuth-Scopes).
+	// Nil when the header is absent, e.g. for fine-grained tokens.
+	TokenScopes []Scope
+	// AcceptedScopes are the scopes the endpoint accepts
+	// (X-Accepted-OAuth-Scopes); nil when the header is absent.
+	AcceptedScopes []Scope
+}
+
+// Rate is GitHub's rate-limit state as reported by the X-RateLimit-* headers.
+type Rate struct {
+	Limit     int       `json:"limit"`
+	Remaining int       `json:"remaining"`
+	Used      int       `json:"used"`
+	Reset     time.Time `json:"reset"`
+	Resource  string    `json:"resource"`
+}
+
+func newResponse(r *http.Response) *Response {
+	resp := &Response{Response: r, RequestID: r.Header.Get("X-GitHub-Request-Id")}
+	resp.Rate = parseRate(r.Header)
+	resp.populatePageLinks()
+	resp.TokenScopes = headerScopes(r.Header, "X-OAuth-Scopes")
+	resp.AcceptedScopes = headerScopes(r.Header, "X-Accepted-OAuth-Scopes")
+	return resp
+}
+
+func parseRate(h http.Header) Rate {
+	var r Rate
+	r.Limit, _ = strconv.Atoi(h.Get("X-RateLimit-Limit"))
+	r.Remaining, _ = strconv.Atoi(h.Get("X-RateLimit-Remaining"))
+	r.Used, _ = strconv.Atoi(h.Get("X-RateLimit-Used"))
+	if s, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+		r.Reset = time.Unix(s, 0)
+	}
+	r.Resource = h.Get("X-RateLimit-Resource")
+	return r
+}
+
+// hasRate reports whether the headers carry rate-limit information.
+func hasRate(h http.Header) bool { return h.Get("X-RateLimit-Limit") != "" }
+
+// Do sends req and, for a 2xx response with a body, decodes the JSON body
+// into v (when v is not nil). Any other status becomes an *Error (or a
+// *RateLimitError) matched by this package's sentinel errors. Transport
+// errors are returned wrapped, so errors.Is(err, context.Canceled) works.
+// The returned Response is non-nil whenever a response was received.
+func (c *Client) Do(req *http.Request, v any) (*Response, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
+	}
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	if req.URL.Scheme != c.baseURL.Scheme || !strings.EqualFold(req.URL.Host, c.baseURL.Host) {
+		return nil, fmt.Errorf("%w: refusing request to %s://%s: not the API host", ErrInvalidArgument, req.URL.Scheme, req.URL.Host)
+	}
+	httpResp, err := c.httpClient.Do(req)
+	if err != nil {
+		// If the context ended, report that rather than the transport's words.
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), ctxErr)
+		}
+		return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), unwrapURLError(err))
+	}
+	defer httpResp.Body.Close()
+	resp := newResponse(httpResp)
+	if hasRate(httpResp.Header) {
+		c.rateMu.Lock()
+		c.rate = resp.Rate
+		c.rateMu.Unlock()
+	}
+
+	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
+		body, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
+		return resp, newAPIError(req, resp, body)
+	}
+	if v == nil || httpResp.StatusCode == http.StatusNoContent {
+		_, _ = io.Copy(io.Discard, io.LimitReader(httpResp.Body, maxErrorBody))
+		return resp, nil
+	}
+	if w, ok := v.(io.Writer); ok {
+		if _, err := io.Copy(w, httpResp.Body); err != nil {
+			return resp, fmt.Errorf("ghpackages: %s %s: reading body: %w", req.Method, redactURL(req.URL), err)
+		}
+		return resp, nil
+	}
+	if err := json.NewDecoder(httpResp.Body).Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return resp, fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), httpResp.StatusCode, err)
+	}
+	return resp, nil
+}
+
+// unwrapURLError strips *url.Error, whose text repeats the URL, keeping its
+// cause (which still satisfies errors.Is for timeouts and resets).
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// redactURL renders u without user info, so errors never carry credentials.
+// Query values named like secrets are replaced.
+func redactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		q := c.Query()
+		changed := false
+		for k := range q {
+			if k == "token" || k == "access_token" {
+				q.Set(k, "REDACTED")
+				changed = true
+			}
+		}
+		if changed {
+			c.RawQuery = q.Encode()
+		}
+	}
+	return c.String()
+}
+
+// call is the build/send/decode cycle every endpoint shares.
+func (c *Client) call(ctx context.Context, method, path string, q any, v any) (*Response, error) {
+	req, err := c.NewRequest(ctx, method, path, q)
+	if err != nil {
+		return nil, err
+	}
+	return c.Do(req, v)
+}
+
+// TokenScopes reports the classic OAuth scopes of the client's token, read
+// from the X-OAuth-Scopes header of GET /rate_limit (a call that costs no
+// rate-limit quota). The scopes are nil when the token is not a classic
+// personal access token or OAuth token (fine-grained and App tokens carry no
+// such header).
+//
+// GitHub API docs: https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user
+//
+//meta:operation GET /rate_limit
+func (c *Client) TokenScopes(ctx context.Context) ([]Scope, *Response, error) {
+	resp, err := c.call(ctx, http.MethodGet, "rate_limit", nil, nil)
+	if err != nil {
+		return nil, resp, err
+	}
+	return resp.TokenScopes, resp, nil
+}

@@ -1,0 +1,336 @@
+package ghpackages
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Sentinel errors, matched with errors.Is. API errors (*Error) match the
+// sentinel of their status or of GitHub's named refusal; see Error.Is.
+var (
+	// ErrInvalidArgument is returned before any request is sent when an
+	// argument or option is invalid (empty owner or name, unknown package
+	// type, non-positive ID, page size out of range, …).
+	ErrInvalidArgument = errors.New("ghpackages: invalid argument")
+
+	// ErrUnauthorized matches 401 responses: no token, or a bad one.
+	ErrUnauthorized = errors.New("ghpackages: unauthorized")
+
+	// ErrForbidden matches 403 responses that are not rate limits: the token
+	// lacks a scope or a permission. Never worth retrying.
+	ErrForbidden = errors.New("ghpackages: forbidden")
+
+	// ErrNotFound matches 404 responses. GitHub also answers 404, not 403,
+	// for private resources the token cannot see, and for deletes the token
+	// lacks admin permission for.
+	ErrNotFound = errors.New("ghpackages: not found")
+
+	// ErrRateLimited matches primary and secondary rate-limit responses (403
+	// or 429). Such errors are *RateLimitError.
+	ErrRateLimited = errors.New("ghpackages: rate limited")
+
+	// ErrLastVersion matches GitHub's refusal to delete the last version (for
+	// containers, the last tagged version) of a package: delete the package
+	// instead, or keep the version.
+	ErrLastVersion = errors.New("ghpackages: cannot delete the last version of a package")
+
+	// ErrTooManyDownloads matches GitHub's refusal to delete a public package
+	// version with more than 5,000 downloads.
+	ErrTooManyDownloads = errors.New("ghpackages: cannot delete a public package version with more than 5000 downloads")
+
+	// ErrListLimit matches the 400 the list-packages endpoints answer when
+	// page × per_page exceeds 10,000.
+	ErrListLimit = errors.New("ghpackages: page × per_page exceeds 10000")
+
+	// ErrServer matches 5xx responses.
+	ErrServer = errors.New("ghpackages: server error")
+)
+
+// Error is a non-2xx response from the API. Use errors.As to get one, and
+// errors.Is with the sentinel errors to classify it.
+type Error struct {
+	// StatusCode is the HTTP status code.
+	StatusCode int
+	// Method and URL identify the request. URL carries no credentials.
+	Method string
+	URL    string
+	// Message is GitHub's message, or a summary of a non-JSON body.
+	Message string
+	// DocumentationURL is GitHub's documentation_url, when sent.
+	DocumentationURL string
+	// Errors is GitHub's detail list, when sent.
+	Errors []ErrorDetail
+	// RequestID is GitHub's X-GitHub-Request-Id.
+	RequestID string
+	// MissingScopes are the classic scopes the operation needs that the
+	// token lacks; set on 401/403/404 when the response reported the token's
+	// scopes (X-OAuth-Scopes).
+	MissingScopes []Scope
+	// Hint is this library's explanation of a likely cause, when it has one.
+	Hint string
+	// Response is the response, with its body already consumed.
+	Response *Response
+
+	kind error // the sentinel this error matches, if any
+}
+
+// ErrorDetail is one entry of an error response's "errors" list.
+type ErrorDetail struct {
+	Resource string `json:"resource,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Code     string `json:"code,omitempty"`
+	Message  string `json:"message,omitempty"`
+}
+
+// UnmarshalJSON accepts both detail objects and the bare strings some
+// endpoints send.
+func (d *ErrorDetail) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*d = ErrorDetail{Message: s}
+		return nil
+	}
+	type plain ErrorDetail
+	return json.Unmarshal(b, (*plain)(d))
+}
+
+// Error renders the error on one line: request, status, message, and what
+// is known of the cause.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ghpackages: %s %s: %d", e.Method, e.URL, e.StatusCode)
+	if e.Message != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Message)
+	}
+	for _, d := range e.Errors {
+		switch {
+		case d.Message != "":
+			fmt.Fprintf(&b, "; %s", d.Message)
+		case d.Code != "":
+			fmt.Fprintf(&b, "; %s %s %s", d.Resource, d.Field, d.Code)
+		}
+	}
+	if len(e.MissingScopes) > 0 {
+		fmt.Fprintf(&b, " (token lacks scopes needed for this operation: %s)", joinScopes(e.MissingScopes))
+	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, " (%s)", e.Hint)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request %s]", e.RequestID)
+	}
+	return b.String()
+}
+
+// Is reports whether e matches target: ErrUnauthorized (401), ErrForbidden
+// (403 but not a rate limit), ErrNotFound (404), ErrServer (5xx),
+// ErrRateLimited, ErrLastVersion, ErrTooManyDownloads or ErrListLimit.
+func (e *Error) Is(target error) bool {
+	if target == nil {
+		return false
+	}
+	if e.kind != nil && target == e.kind {
+		return true
+	}
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden && e.kind != ErrRateLimited
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return false
+}
+
+// RateLimitError is a primary or secondary rate-limit response. It matches
+// ErrRateLimited, and unwraps to the *Error with the response details.
+type RateLimitError struct {
+	Err *Error
+	// Rate is the rate-limit state the response reported.
+	Rate Rate
+	// RetryAfter is the Retry-After the response asked for; 0 when absent.
+	RetryAfter time.Duration
+	// Secondary is true for a secondary (abuse) limit, false for the primary
+	// hourly budget.
+	Secondary bool
+}
+
+// Error describes the limit and when it ends.
+func (e *RateLimitError) Error() string {
+	kind := "primary"
+	if e.Secondary {
+		kind = "secondary"
+	}
+	s := e.Err.Error()
+	switch {
+	case e.RetryAfter > 0:
+		s += fmt.Sprintf(" (%s rate limit; retry after %s)", kind, e.RetryAfter)
+	case !e.Rate.Reset.IsZero():
+		s += fmt.Sprintf(" (%s rate limit; resets at %s)", kind, e.Rate.Reset.UTC().Format(time.RFC3339))
+	default:
+		s += fmt.Sprintf(" (%s rate limit)", kind)
+	}
+	return s
+}
+
+// Unwrap returns the underlying *Error.
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// Is matches ErrRateLimited.
+func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+
+// opInfo describes the operation a request performs, so error mapping can
+// name missing scopes and endpoint-specific refusals.
+type opInfo struct {
+	op           Operation
+	typ          PackageType
+	listPackages bool
+}
+
+type opKey struct{}
+
+func withOp(ctx context.Context, info opInfo) context.Context {
+	return context.WithValue(ctx, opKey{}, info)
+}
+
+func opFrom(ctx context.Context) (opInfo, bool) {
+	info, ok := ctx.Value(opKey{}).(opInfo)
+	return info, ok
+}
+
+// errorBody is GitHub's JSON error shape.
+type errorBody struct {
+	Message          string        `json:"message"`
+	DocumentationURL string        `json:"documentation_url"`
+	Errors           []ErrorDetail `json:"errors"`
+}
+
+// newAPIError maps a non-2xx response to *Error or *RateLimitError.
+func newAPIError(req *http.Request, resp *Response, body []byte) error {
+	e := &Error{
+		StatusCode: resp.StatusCode,
+		Method:     req.Method,
+		URL:        redactURL(req.URL),
+		RequestID:  resp.RequestID,
+		Response:   resp,
+	}
+	var eb errorBody
+	if err := json.Unmarshal(body, &eb); err == nil {
+		e.Message, e.DocumentationURL, e.Errors = eb.Message, eb.DocumentationURL, eb.Errors
+	} else {
+		// Not JSON (an HTML error page, a proxy's text, a truncated body):
+		// keep a short single-line excerpt.
+		e.Message = summarize(body)
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+
+	if rl := rateLimitOf(resp, e.Message); rl != nil {
+		e.kind = ErrRateLimited
+		rl.Err = e
+		return rl
+	}
+
+	msg := strings.ToLower(e.Message)
+	info, hasInfo := opFrom(req.Context())
+	switch {
+	case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "cannot delete the last"):
+		e.kind = ErrLastVersion
+	case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "downloads cannot be deleted"):
+		e.kind = ErrTooManyDownloads
+	case resp.StatusCode == http.StatusBadRequest && (info.listPackages || strings.Contains(msg, "10000")):
+		e.kind = ErrListLimit
+	}
+
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		if hasInfo && resp.TokenScopes != nil {
+			e.MissingScopes = MissingScopes(resp.TokenScopes, RequiredScopes(info.op, info.typ))
+		}
+	}
+	if resp.StatusCode == http.StatusNotFound && hasInfo {
+		switch {
+		case len(e.MissingScopes) > 0:
+			e.Hint = "GitHub answers 404 rather than 403 when the token cannot see a package"
+		case info.op == OperationDelete || info.op == OperationRestore:
+			e.Hint = "GitHub also answers 404 when the token lacks admin permission on the package"
+		}
+	}
+	return e
+}
+
+// rateLimitOf recognises primary and secondary rate-limit responses.
+func rateLimitOf(resp *Response, message string) *RateLimitError {
+	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
+		return nil
+	}
+	h := resp.Header
+	retryAfter, hasRetryAfter := parseRetryAfter(h.Get("Retry-After"), time.Now())
+	msg := strings.ToLower(message)
+	secondary := strings.Contains(msg, "secondary rate limit") || strings.Contains(msg, "abuse")
+	exhausted := h.Get("X-RateLimit-Remaining") == "0"
+	switch {
+	case secondary, hasRetryAfter, exhausted, resp.StatusCode == http.StatusTooManyRequests,
+		strings.Contains(msg, "rate limit"):
+	default:
+		return nil
+	}
+	return &RateLimitError{
+		Rate:       resp.Rate,
+		RetryAfter: retryAfter,
+		// A limit with Retry-After but budget left is secondary; an
+		// exhausted budget without the secondary message is primary.
+		Secondary: secondary || (!exhausted && (hasRetryAfter || resp.StatusCode == http.StatusTooManyRequests)),
+	}
+}
+
+// parseRetryAfter reads Retry-After as seconds or as an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			n = 0
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// summarize makes a short one-line excerpt of a non-JSON body.
+func summarize(body []byte) string {
+	const max = 200
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "?")
+	}
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}

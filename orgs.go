@@ -1,0 +1,141 @@
+package ghpackages
+
+import (
+	"context"
+	"iter"
+)
+
+// OrgsService calls the Packages endpoints of packages owned by an
+// organization (/orgs/{org}/...). Get it from Client.Orgs.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
+type OrgsService struct {
+	s service
+}
+
+// Get returns a package owned by an organization.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#get-a-package-for-an-organization
+//
+//meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}
+func (s *OrgsService) Get(ctx context.Context, org string, typ PackageType, name string) (*Package, *Response, error) {
+	return s.s.get(ctx, org, typ, name)
+}
+
+// Delete deletes a package owned by an organization, with all its versions. It
+// can be restored within 30 days. GitHub refuses to delete a public package
+// with a version downloaded more than 5,000 times (ErrTooManyDownloads).
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#delete-a-package-for-an-organization
+//
+//meta:operation DELETE /orgs/{org}/packages/{package_type}/{package_name}
+func (s *OrgsService) Delete(ctx context.Context, org string, typ PackageType, name string) (*Response, error) {
+	return s.s.delete(ctx, org, typ, name)
+}
+
+// Restore restores a package owned by an organization that was deleted within
+// the last 30 days, provided its namespace and version are still available.
+// opts may be nil.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#restore-a-package-for-an-organization
+//
+//meta:operation POST /orgs/{org}/packages/{package_type}/{package_name}/restore
+func (s *OrgsService) Restore(ctx context.Context, org string, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
+	return s.s.restore(ctx, org, typ, name, opts)
+}
+
+// ListVersions returns one page of the versions of a package owned by an
+// organization, newest first. opts may be nil; see Response.NextPage for the
+// next page, or use AllVersions.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-an-organization
+//
+//meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}/versions
+func (s *OrgsService) ListVersions(ctx context.Context, org string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+	return s.s.listVersions(ctx, org, typ, name, opts)
+}
+
+// AllVersions iterates over every version of a package owned by an
+// organization,
+// across all pages, newest first. opts.Page, if set, is the first page
+// fetched. Pages are fetched lazily, one at a time, by following the
+// response's Link rel="next" URL exactly as sent; only one page is held in
+// memory. Breaking out of the loop stops fetching at once. A failed page, or
+// a canceled ctx, is yielded as an error with a nil version, and iteration
+// then stops. To delete while iterating would shift later pages and skip
+// versions: collect first (see Collect), then delete.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-an-organization
+//
+//meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}/versions
+func (s *OrgsService) AllVersions(ctx context.Context, org string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+	return s.s.allVersions(ctx, org, typ, name, opts)
+}
+
+// GetVersion returns one version of a package owned by an organization.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#get-a-package-version-for-an-organization
+//
+//meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}
+func (s *OrgsService) GetVersion(ctx context.Context, org string, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
+	return s.s.getVersion(ctx, org, typ, name, id)
+}
+
+// DeleteVersion deletes one version of a package owned by an organization. It
+// can be restored within 30 days. GitHub refuses to delete the last version
+// (for containers, the last tagged version) of a package (ErrLastVersion) and
+// a public version downloaded more than 5,000 times (ErrTooManyDownloads).
+// Deleting a container version removes all of its tags.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#delete-package-version-for-an-organization
+//
+//meta:operation DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}
+func (s *OrgsService) DeleteVersion(ctx context.Context, org string, typ PackageType, name string, id int64) (*Response, error) {
+	return s.s.deleteVersion(ctx, org, typ, name, id)
+}
+
+// RestoreVersion restores a version of a package owned by an organization that
+// was deleted within the last 30 days, provided its namespace and version are
+// still available.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#restore-package-version-for-an-organization
+//
+//meta:operation POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore
+func (s *OrgsService) RestoreVersion(ctx context.Context, org string, typ PackageType, name string, id int64) (*Response, error) {
+	return s.s.restoreVersion(ctx, org, typ, name, id)
+}
+
+// List returns one page of the packages of type typ owned by an organization.
+// opts may be nil. GitHub answers 400 (ErrListLimit) when page × per_page
+// exceeds 10,000.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-an-organization
+//
+//meta:operation GET /orgs/{org}/packages
+func (s *OrgsService) List(ctx context.Context, org string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+	return s.s.list(ctx, org, typ, opts)
+}
+
+// All iterates over every package of type typ owned by an organization, across
+// all
+// pages, with the same contract as AllVersions: lazy, one page in memory,
+// following Link rel="next" exactly, stopping at once on break, and
+// yielding a failed page or a canceled ctx as an error before stopping.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-an-organization
+//
+//meta:operation GET /orgs/{org}/packages
+func (s *OrgsService) All(ctx context.Context, org string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+	return s.s.all(ctx, org, typ, opts)
+}
+
+// ListDockerConflicts lists the packages owned by an organization that
+// conflicted during the migration from the Docker registry
+// (docker.pkg.github.com) to the Container registry.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages#get-list-of-conflicting-packages-during-docker-migration-for-organization
+//
+//meta:operation GET /orgs/{org}/docker/conflicts
+func (s *OrgsService) ListDockerConflicts(ctx context.Context, org string) ([]*Package, *Response, error) {
+	return s.s.listDockerConflicts(ctx, org)
+}

@@ -1,0 +1,282 @@
+package ghpackages
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// ownerKind says whose namespace a service addresses.
+type ownerKind int
+
+const (
+	ownerOrg           ownerKind = iota // /orgs/{org}/...
+	ownerAuthenticated                  // /user/...
+	ownerUser                           // /users/{username}/...
+)
+
+// maxPerPage is the largest page size the API serves.
+const maxPerPage = 100
+
+// service is the one implementation of the Packages operations; OrgsService,
+// UserService and UsersService are thin typed fronts for it.
+type service struct {
+	client *Client
+	kind   ownerKind
+}
+
+// ownerPath returns the escaped owner prefix, e.g. "orgs/octo-org".
+func (s *service) ownerPath(owner string) (string, error) {
+	switch s.kind {
+	case ownerAuthenticated:
+		return "user", nil
+	case ownerOrg:
+		if owner == "" {
+			return "", fmt.Errorf("%w: empty organization name", ErrInvalidArgument)
+		}
+		return "orgs/" + url.PathEscape(owner), nil
+	default:
+		if owner == "" {
+			return "", fmt.Errorf("%w: empty username", ErrInvalidArgument)
+		}
+		return "users/" + url.PathEscape(owner), nil
+	}
+}
+
+// packagePath validates and escapes the path of one package. The name is
+// escaped as a single segment, so "team/app" becomes "team%2Fapp".
+func (s *service) packagePath(owner string, typ PackageType, name string) (string, error) {
+	prefix, err := s.ownerPath(owner)
+	if err != nil {
+		return "", err
+	}
+	if err := checkType(typ); err != nil {
+		return "", err
+	}
+	switch name {
+	case "":
+		return "", fmt.Errorf("%w: empty package name", ErrInvalidArgument)
+	case ".", "..":
+		return "", fmt.Errorf("%w: invalid package name %q", ErrInvalidArgument, name)
+	}
+	return prefix + "/packages/" + string(typ) + "/" + url.PathEscape(name), nil
+}
+
+// versionPath validates and escapes the path of one package version.
+func (s *service) versionPath(owner string, typ PackageType, name string, id int64) (string, error) {
+	p, err := s.packagePath(owner, typ, name)
+	if err != nil {
+		return "", err
+	}
+	if id <= 0 {
+		return "", fmt.Errorf("%w: package version ID must be positive, got %d", ErrInvalidArgument, id)
+	}
+	return p + "/versions/" + strconv.FormatInt(id, 10), nil
+}
+
+func checkType(typ PackageType) error {
+	if !typ.Valid() {
+		return fmt.Errorf("%w: unknown package type %q (want one of npm, maven, rubygems, docker, nuget, container)", ErrInvalidArgument, string(typ))
+	}
+	return nil
+}
+
+func checkPaging(page, perPage int) error {
+	if page < 0 {
+		return fmt.Errorf("%w: page must not be negative, got %d", ErrInvalidArgument, page)
+	}
+	if perPage < 0 || perPage > maxPerPage {
+		return fmt.Errorf("%w: per_page must be between 1 and %d (0 for the default), got %d", ErrInvalidArgument, maxPerPage, perPage)
+	}
+	return nil
+}
+
+func (o *ListOptions) validate() error {
+	if o == nil {
+		return nil
+	}
+	if o.Visibility != "" && !o.Visibility.Valid() {
+		return fmt.Errorf("%w: unknown visibility %q", ErrInvalidArgument, string(o.Visibility))
+	}
+	return checkPaging(o.Page, o.PerPage)
+}
+
+func (o *ListVersionsOptions) validate() error {
+	if o == nil {
+		return nil
+	}
+	if o.State != "" && !o.State.Valid() {
+		return fmt.Errorf("%w: unknown version state %q", ErrInvalidArgument, string(o.State))
+	}
+	return checkPaging(o.Page, o.PerPage)
+}
+
+// do runs one operation: it tags the context with the operation (for scope
+// diagnosis in errors) and sends the request.
+func (s *service) do(ctx context.Context, info opInfo, method, path string, q any, v any) (*Response, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
+	}
+	return s.client.call(withOp(ctx, info), method, path, q, v)
+}
+
+func (s *service) get(ctx context.Context, owner string, typ PackageType, name string) (*Package, *Response, error) {
+	path, err := s.packagePath(owner, typ, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	pkg := new(Package)
+	resp, err := s.do(ctx, opInfo{op: OperationRead, typ: typ}, http.MethodGet, path, nil, pkg)
+	if err != nil {
+		return nil, resp, err
+	}
+	return pkg, resp, nil
+}
+
+func (s *service) delete(ctx context.Context, owner string, typ PackageType, name string) (*Response, error) {
+	path, err := s.packagePath(owner, typ, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.do(ctx, opInfo{op: OperationDelete, typ: typ}, http.MethodDelete, path, nil, nil)
+}
+
+func (s *service) restore(ctx context.Context, owner string, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
+	path, err := s.packagePath(owner, typ, name)
+	if err != nil {
+		return nil, err
+	}
+	var q any
+	if opts != nil {
+		q = opts
+	}
+	return s.do(ctx, opInfo{op: OperationRestore, typ: typ}, http.MethodPost, path+"/restore", q, nil)
+}
+
+func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) (*http.Request, error) {
+	path, err := s.packagePath(owner, typ, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
+	}
+	var q any
+	if opts != nil {
+		q = opts
+	}
+	return s.client.NewRequest(withOp(ctx, opInfo{op: OperationRead, typ: typ}), http.MethodGet, path+"/versions", q)
+}
+
+func (s *service) listVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+	req, err := s.versionsRequest(ctx, owner, typ, name, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var versions []*PackageVersion
+	resp, err := s.client.Do(req, &versions)
+	if err != nil {
+		return nil, resp, err
+	}
+	return versions, resp, nil
+}
+
+func (s *service) allVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+	return paginate[*PackageVersion](ctx, s.client, func() (*http.Request, error) {
+		return s.versionsRequest(ctx, owner, typ, name, opts)
+	})
+}
+
+func (s *service) getVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
+	path, err := s.versionPath(owner, typ, name, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	v := new(PackageVersion)
+	resp, err := s.do(ctx, opInfo{op: OperationRead, typ: typ}, http.MethodGet, path, nil, v)
+	if err != nil {
+		return nil, resp, err
+	}
+	return v, resp, nil
+}
+
+func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
+	path, err := s.versionPath(owner, typ, name, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.do(ctx, opInfo{op: OperationDelete, typ: typ}, http.MethodDelete, path, nil, nil)
+}
+
+func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
+	path, err := s.versionPath(owner, typ, name, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.do(ctx, opInfo{op: OperationRestore, typ: typ}, http.MethodPost, path+"/restore", nil, nil)
+}
+
+// listQuery is the query of the list-packages endpoints.
+type listQuery struct {
+	PackageType PackageType `url:"package_type"`
+	ListOptions
+}
+
+func (s *service) listRequest(ctx context.Context, owner string, typ PackageType, opts *ListOptions) (*http.Request, error) {
+	prefix, err := s.ownerPath(owner)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkType(typ); err != nil {
+		return nil, err
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
+	}
+	q := listQuery{PackageType: typ}
+	if opts != nil {
+		q.ListOptions = *opts
+	}
+	return s.client.NewRequest(withOp(ctx, opInfo{op: OperationRead, typ: typ, listPackages: true}), http.MethodGet, prefix+"/packages", q)
+}
+
+func (s *service) list(ctx context.Context, owner string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+	req, err := s.listRequest(ctx, owner, typ, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var pkgs []*Package
+	resp, err := s.client.Do(req, &pkgs)
+	if err != nil {
+		return nil, resp, err
+	}
+	return pkgs, resp, nil
+}
+
+func (s *service) all(ctx context.Context, owner string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+	return paginate[*Package](ctx, s.client, func() (*http.Request, error) {
+		return s.listRequest(ctx, owner, typ, opts)
+	})
+}
+
+func (s *service) listDockerConflicts(ctx context.Context, owner string) ([]*Package, *Response, error) {
+	prefix, err := s.ownerPath(owner)
+	if err != nil {
+		return nil, nil, err
+	}
+	var pkgs []*Package
+	resp, err := s.do(ctx, opInfo{op: OperationRead, typ: Docker}, http.MethodGet, prefix+"/docker/conflicts", nil, &pkgs)
+	if err != nil {
+		return nil, resp, err
+	}
+	return pkgs, resp, nil
+}
