@@ -12,11 +12,13 @@
 package ghpackages
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -53,6 +55,11 @@ type Client struct {
 	userAgent  string
 	apiVersion string
 	hasToken   bool
+	retry      RetryPolicy
+	clock      Clock
+	limiter    *limiter
+	cache      *etagCache
+	logger     *slog.Logger
 
 	rateMu sync.Mutex
 	rate   Rate
@@ -75,6 +82,23 @@ type settings struct {
 	baseURL     string
 	userAgent   string
 	apiVersion  string
+	retry       RetryPolicy
+	pacing      Pacing
+	clock       Clock
+	cache       *etagCache
+	logger      *slog.Logger
+}
+
+// WithLogger makes the Client log each retry and rate-limit wait (reason,
+// request, status and wait; never credentials) to logger at Warn level.
+func WithLogger(logger *slog.Logger) Option {
+	return func(s *settings) error {
+		if logger == nil {
+			return fmt.Errorf("%w: WithLogger: nil logger", ErrInvalidArgument)
+		}
+		s.logger = logger
+		return nil
+	}
 }
 
 // WithToken authenticates every request with the given token, sent as
@@ -155,7 +179,14 @@ func WithAPIVersion(version string) Option {
 // variables. It refuses to send a token over plain http:// to any host but a
 // loopback one.
 func NewClient(opts ...Option) (*Client, error) {
-	s := settings{baseURL: DefaultBaseURL, userAgent: DefaultUserAgent, apiVersion: DefaultAPIVersion}
+	s := settings{
+		baseURL:    DefaultBaseURL,
+		userAgent:  DefaultUserAgent,
+		apiVersion: DefaultAPIVersion,
+		retry:      DefaultRetryPolicy(),
+		pacing:     DefaultPacing,
+		clock:      realClock{},
+	}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -208,6 +239,11 @@ func NewClient(opts ...Option) (*Client, error) {
 		userAgent:  s.userAgent,
 		apiVersion: s.apiVersion,
 		hasToken:   s.tokenSource != nil,
+		retry:      s.retry.withDefaults(),
+		clock:      s.clock,
+		limiter:    newLimiter(s.pacing, s.clock),
+		cache:      s.cache,
+		logger:     s.logger,
 	}
 	c.Orgs = &OrgsService{s: service{client: c, kind: ownerOrg}}
 	c.User = &UserService{s: service{client: c, kind: ownerAuthenticated}}
@@ -391,6 +427,16 @@ type Response struct {
 	// AcceptedScopes are the scopes the endpoint accepts
 	// (X-Accepted-OAuth-Scopes); nil when the header is absent.
 	AcceptedScopes []Scope
+
+	// Attempts is how many times the request was sent (more than 1 after
+	// retries).
+	Attempts int
+	// Replayed is set when a retried DELETE found the resource already gone
+	// because an earlier attempt, whose answer was lost, had deleted it.
+	Replayed bool
+	// FromCache is set when GitHub answered 304 Not Modified and the body
+	// came from the ETag cache.
+	FromCache bool
 }
 
 // Rate is GitHub's rate-limit state as reported by the X-RateLimit-* headers.
@@ -427,27 +473,120 @@ func parseRate(h http.Header) Rate {
 func hasRate(h http.Header) bool { return h.Get("X-RateLimit-Limit") != "" }
 
 // Do sends req and, for a 2xx response with a body, decodes the JSON body
-// into v (when v is not nil). Any other status becomes an *Error (or a
-// *RateLimitError) matched by this package's sentinel errors. Transport
-// errors are returned wrapped, so errors.Is(err, context.Canceled) works.
-// The returned Response is non-nil whenever a response was received.
+// into v (when v is not nil; an io.Writer v receives the raw body instead).
+// Any other status becomes an *Error (or a *RateLimitError) matched by this
+// package's sentinel errors. Transport errors are returned wrapped, so
+// errors.Is(err, context.Canceled) works. The returned Response is non-nil
+// whenever a response was received.
+//
+// Do applies the Client's pacing (WithPacing), its RetryPolicy (WithRetry)
+// and its ETag cache (WithETagCache). A request with a body is retried only
+// when its GetBody is set.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
 	}
-	if err := req.Context().Err(); err != nil {
+	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if req.URL.Scheme != c.baseURL.Scheme || !strings.EqualFold(req.URL.Host, c.baseURL.Host) {
 		return nil, fmt.Errorf("%w: refusing request to %s://%s: not the API host", ErrInvalidArgument, req.URL.Scheme, req.URL.Host)
 	}
-	httpResp, err := c.httpClient.Do(req)
+	var transient, limits int
+	ambiguous := false // an earlier attempt may have been carried out
+	for attempt := 1; ; attempt++ {
+		release, err := c.limiter.acquire(ctx, req.Method, c.Rate(), c.retry.MaxWait)
+		if err != nil {
+			return nil, fmt.Errorf("ghpackages: %s %s: waiting to send: %w", req.Method, redactURL(req.URL), err)
+		}
+		resp, err := c.send(req, v, attempt)
+		release()
+		if resp != nil {
+			resp.Attempts = attempt
+		}
+		if err == nil {
+			return resp, nil
+		}
+		if ambiguous && req.Method == http.MethodDelete && errors.Is(err, ErrNotFound) {
+			// The earlier attempt deleted it; the replay found it gone.
+			resp.Replayed = true
+			return resp, nil
+		}
+		o := c.retry.classify(req, err, transient, limits, c.clock.Now(), fullJitter)
+		if o.reason == "" {
+			return resp, err
+		}
+		if o.rateLimit {
+			limits++
+			c.limiter.pause(c.clock.Now().Add(o.wait))
+		} else {
+			transient++
+		}
+		ambiguous = ambiguous || o.ambiguous
+		ev := RetryEvent{Method: req.Method, URL: redactURL(req.URL), Attempt: attempt, Reason: o.reason, Wait: o.wait, Err: err}
+		if resp != nil {
+			ev.StatusCode = resp.StatusCode
+		}
+		c.report(ctx, ev)
+		if serr := sleepFor(ctx, c.clock, o.wait); serr != nil {
+			if ctx.Err() == nil {
+				// The deadline would pass before the wait ends: give up now.
+				return resp, err
+			}
+			return resp, fmt.Errorf("%w (gave up waiting to retry: %w)", err, ctx.Err())
+		}
+	}
+}
+
+// report tells the OnRetry hook and the logger about a retry.
+func (c *Client) report(ctx context.Context, ev RetryEvent) {
+	if c.retry.OnRetry != nil {
+		c.retry.OnRetry(ev)
+	}
+	if c.logger != nil {
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "ghpackages: retrying request",
+			slog.String("reason", string(ev.Reason)),
+			slog.String("method", ev.Method),
+			slog.String("url", ev.URL),
+			slog.Int("attempt", ev.Attempt),
+			slog.Int("status", ev.StatusCode),
+			slog.Duration("wait", ev.Wait))
+	}
+}
+
+// send makes one attempt: it sends the request, records the rate, maps an
+// error status, and decodes the body into v.
+func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) {
+	r := req
+	var cacheKey string
+	var cached []byte
+	if c.cache != nil && req.Method == http.MethodGet && v != nil {
+		cacheKey = req.URL.String()
+	}
+	if attempt > 1 || cacheKey != "" {
+		r = req.Clone(req.Context())
+		if attempt > 1 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, fmt.Errorf("ghpackages: %s %s: rewinding body: %w", req.Method, redactURL(req.URL), err)
+			}
+			r.Body = body
+		}
+	}
+	if cacheKey != "" {
+		if etag, body, ok := c.cache.get(cacheKey); ok {
+			r.Header.Set("If-None-Match", etag)
+			cached = body
+		}
+	}
+	httpResp, err := c.httpClient.Do(r)
 	if err != nil {
 		// If the context ended, report that rather than the transport's words.
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), ctxErr)
 		}
-		return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), unwrapURLError(err))
+		return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), &transportError{unwrapURLError(err)})
 	}
 	defer httpResp.Body.Close()
 	resp := newResponse(httpResp)
@@ -457,6 +596,10 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		c.rateMu.Unlock()
 	}
 
+	if httpResp.StatusCode == http.StatusNotModified && cached != nil {
+		resp.FromCache = true
+		return resp, c.decode(req, resp, bytes.NewReader(cached), v)
+	}
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
 		return resp, newAPIError(req, resp, body)
@@ -471,13 +614,36 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		}
 		return resp, nil
 	}
-	if err := json.NewDecoder(httpResp.Body).Decode(v); err != nil {
+	if cacheKey != "" {
+		body, err := io.ReadAll(httpResp.Body)
+		if err != nil {
+			return resp, fmt.Errorf("ghpackages: %s %s: reading body: %w", req.Method, redactURL(req.URL), &transportError{err})
+		}
+		if err := c.decode(req, resp, bytes.NewReader(body), v); err != nil {
+			return resp, err
+		}
+		c.cache.put(cacheKey, httpResp.Header.Get("ETag"), body)
+		return resp, nil
+	}
+	return resp, c.decode(req, resp, httpResp.Body, v)
+}
+
+// decode reads one JSON value from body into v. A body that ends early or
+// fails to read is a transport error (worth a retry); malformed JSON is not.
+func (c *Client) decode(req *http.Request, resp *Response, body io.Reader, v any) error {
+	err := json.NewDecoder(body).Decode(v)
+	if err == nil {
+		return nil
+	}
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	if !errors.As(err, &syntaxErr) && !errors.As(err, &typeErr) {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return resp, fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), httpResp.StatusCode, err)
+		err = &transportError{err}
 	}
-	return resp, nil
+	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, err)
 }
 
 // unwrapURLError strips *url.Error, whose text repeats the URL, keeping its

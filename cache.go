@@ -1,0 +1,98 @@
+package ghpackages
+
+import (
+	"container/list"
+	"fmt"
+	"sync"
+)
+
+// WithETagCache keeps the bodies of up to maxEntries GET responses, and at
+// most maxBytes of them in all, with their ETags. A repeated GET of the same
+// URL then sends If-None-Match; when GitHub answers 304 Not Modified (which
+// costs no rate-limit quota) the cached body is decoded instead, and
+// Response.FromCache is set. The least recently used entries are dropped
+// first. Responses larger than maxBytes/4 are not cached.
+//
+// See https://docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate
+func WithETagCache(maxEntries int, maxBytes int64) Option {
+	return func(s *settings) error {
+		if maxEntries <= 0 || maxBytes <= 0 {
+			return fmt.Errorf("%w: WithETagCache: sizes must be positive", ErrInvalidArgument)
+		}
+		s.cache = newETagCache(maxEntries, maxBytes)
+		return nil
+	}
+}
+
+// etagCache is a size-bounded LRU of GET bodies keyed by URL.
+type etagCache struct {
+	maxEntries int
+	maxBytes   int64
+
+	mu    sync.Mutex
+	bytes int64
+	order *list.List // of *cacheEntry, most recent first
+	byKey map[string]*list.Element
+}
+
+type cacheEntry struct {
+	key  string
+	etag string
+	body []byte
+}
+
+func newETagCache(maxEntries int, maxBytes int64) *etagCache {
+	return &etagCache{maxEntries: maxEntries, maxBytes: maxBytes, order: list.New(), byKey: map[string]*list.Element{}}
+}
+
+func (c *etagCache) get(key string) (etag string, body []byte, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byKey[key]
+	if !ok {
+		return "", nil, false
+	}
+	c.order.MoveToFront(el)
+	e := el.Value.(*cacheEntry)
+	return e.etag, e.body, true
+}
+
+func (c *etagCache) put(key, etag string, body []byte) {
+	if etag == "" || int64(len(body)) > c.maxBytes/4 {
+		c.remove(key)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byKey[key]; ok {
+		c.bytes -= int64(len(el.Value.(*cacheEntry).body))
+		c.order.Remove(el)
+		delete(c.byKey, key)
+	}
+	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, etag: etag, body: body})
+	c.bytes += int64(len(body))
+	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
+		last := c.order.Back()
+		e := last.Value.(*cacheEntry)
+		c.order.Remove(last)
+		delete(c.byKey, e.key)
+		c.bytes -= int64(len(e.body))
+	}
+}
+
+func (c *etagCache) remove(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byKey[key]; ok {
+		c.bytes -= int64(len(el.Value.(*cacheEntry).body))
+		c.order.Remove(el)
+		delete(c.byKey, key)
+	}
+}
+
+// len reports the number of cached entries and their total size.
+func (c *etagCache) len() (int, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len(), c.bytes
+}
