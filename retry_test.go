@@ -1,0 +1,403 @@
+package ghpackages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// testClock is a Clock whose Sleep advances its time at once.
+type testClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d > 0 {
+		c.now = c.now.Add(d)
+	}
+	c.slept = append(c.slept, d)
+	return nil
+}
+
+func (c *testClock) sleeps() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.slept...)
+}
+
+// scripted answers the i-th request with steps[i] (the last step repeats)
+// and counts requests.
+type scripted struct {
+	mu    sync.Mutex
+	steps []func(w http.ResponseWriter, r *http.Request)
+	hits  int
+	seen  []*http.Request
+}
+
+func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	i := s.hits
+	s.hits++
+	s.seen = append(s.seen, r)
+	s.mu.Unlock()
+	if i >= len(s.steps) {
+		i = len(s.steps) - 1
+	}
+	s.steps[i](w, r)
+}
+
+func (s *scripted) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits
+}
+
+func status(code int, msg string, headers ...string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		if code == http.StatusNoContent {
+			w.WriteHeader(code)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		if msg != "" {
+			fmt.Fprintf(w, `{"message":%q,"documentation_url":"https://docs.github.com/rest"}`, msg)
+		}
+	}
+}
+
+func okJSON(body string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, body)
+	}
+}
+
+func dropConn(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+func truncated(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", "100")
+	fmt.Fprint(w, `{"id": 1, "na`)
+}
+
+const testVersion = `{"id":1260000001,"name":"sha256:abc","url":"u","package_html_url":"p","created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`
+
+func retryClient(t *testing.T, h http.Handler, clock *testClock, opts ...Option) *Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	base := []Option{WithBaseURL(srv.URL), WithToken("ghp_secret"), WithPacing(NoPacing)}
+	if clock != nil {
+		base = append(base, WithClock(clock))
+	}
+	c, err := NewClient(append(base, opts...)...)
+	require.NoError(t, err)
+	return c
+}
+
+func TestRetryMatrix(t *testing.T) {
+	t.Parallel()
+	reset := strconv.FormatInt(newTestClock().Now().Add(90*time.Second).Unix(), 10)
+	farReset := strconv.FormatInt(newTestClock().Now().Add(3*time.Hour).Unix(), 10)
+	secondary := "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+	tests := []struct {
+		name      string
+		method    string
+		steps     []func(http.ResponseWriter, *http.Request)
+		wantHits  int
+		wantErr   error // nil: success
+		wantWaits []time.Duration
+		reasons   []RetryReason
+		replayed  bool
+	}{
+		{name: "500 then ok", method: "GET", steps: []func(http.ResponseWriter, *http.Request){status(500, "Server Error"), okJSON(testVersion)},
+			wantHits: 2, reasons: []RetryReason{RetryServerError}},
+		{name: "502 503 504 then ok", method: "GET", steps: []func(http.ResponseWriter, *http.Request){status(502, ""), status(503, ""), status(504, ""), okJSON(testVersion)},
+			wantHits: 4, reasons: []RetryReason{RetryServerError, RetryServerError, RetryServerError}},
+		{name: "500 forever gives up after 3 retries", method: "GET", steps: []func(http.ResponseWriter, *http.Request){status(500, "Server Error")},
+			wantHits: 4, wantErr: ErrServer, reasons: []RetryReason{RetryServerError, RetryServerError, RetryServerError}},
+		{name: "dropped connection then ok", method: "GET", steps: []func(http.ResponseWriter, *http.Request){dropConn, okJSON(testVersion)},
+			wantHits: 2, reasons: []RetryReason{RetryTransport}},
+		{name: "truncated body then ok", method: "GET", steps: []func(http.ResponseWriter, *http.Request){truncated, okJSON(testVersion)},
+			wantHits: 2, reasons: []RetryReason{RetryTransport}},
+		{name: "secondary with retry-after", method: "GET", steps: []func(http.ResponseWriter, *http.Request){status(403, secondary, "Retry-After", "42"), okJSON(testVersion)},
+			wantHits: 2, wantWaits: []time.Duration{42 * time.Second}, reasons: []RetryReason{RetrySecondaryLimit}},
+		{name: "secondary without retry-after waits 60s then 120s", method: "GET", steps: []func(http.ResponseWriter, *http.Request){status(403, secondary), status(403, secondary), okJSON(testVersion)},
+			wantHits: 3, wantWaits: []time.Duration{time.Minute, 2 * time.Minute}, reasons: []RetryReason{RetrySecondaryLimit, RetrySecondaryLimit}},
+		{name: "429 with retry-after", method: "DELETE", steps: []func(http.ResponseWriter, *http.Request){status(429, "Too Many Requests", "Retry-After", "5"), status(204, "")},
+			wantHits: 2, wantWaits: []time.Duration{5 * time.Second}, reasons: []RetryReason{RetrySecondaryLimit}},
+		{name: "primary exhausted, near reset", method: "GET", steps: []func(http.ResponseWriter, *http.Request){
+			status(403, "API rate limit exceeded for user ID 1.", "X-RateLimit-Limit", "5000", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", reset), okJSON(testVersion)},
+			wantHits: 2, wantWaits: []time.Duration{91 * time.Second}, reasons: []RetryReason{RetryPrimaryLimit}},
+		{name: "primary exhausted, far reset fails at once", method: "GET", steps: []func(http.ResponseWriter, *http.Request){
+			status(403, "API rate limit exceeded for user ID 1.", "X-RateLimit-Limit", "5000", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", farReset)},
+			wantHits: 1, wantErr: ErrRateLimited},
+		{name: "plain 403 is never retried", method: "GET", steps: []func(http.ResponseWriter, *http.Request){status(403, "Must have admin rights to Repository.")},
+			wantHits: 1, wantErr: ErrForbidden},
+		{name: "404 is never retried", method: "GET", steps: []func(http.ResponseWriter, *http.Request){status(404, "Package version not found.")},
+			wantHits: 1, wantErr: ErrNotFound},
+		{name: "400 last version is never retried", method: "DELETE", steps: []func(http.ResponseWriter, *http.Request){status(400, "You cannot delete the last version of a package. You must delete the package instead.")},
+			wantHits: 1, wantErr: ErrLastVersion},
+		{name: "delete replay after 502 counts as success", method: "DELETE", steps: []func(http.ResponseWriter, *http.Request){status(502, ""), status(404, "Package version not found.")},
+			wantHits: 2, replayed: true, reasons: []RetryReason{RetryServerError}},
+		{name: "delete 404 without replay stays an error", method: "DELETE", steps: []func(http.ResponseWriter, *http.Request){status(404, "Package version not found.")},
+			wantHits: 1, wantErr: ErrNotFound},
+		{name: "delete 404 after a rate limit is not a replay", method: "DELETE", steps: []func(http.ResponseWriter, *http.Request){status(429, "x", "Retry-After", "1"), status(404, "Package version not found.")},
+			wantHits: 2, wantErr: ErrNotFound, reasons: []RetryReason{RetrySecondaryLimit}},
+		{name: "restore retried after 503", method: "POST", steps: []func(http.ResponseWriter, *http.Request){status(503, ""), status(204, "")},
+			wantHits: 2, reasons: []RetryReason{RetryServerError}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := &scripted{steps: tc.steps}
+			clock := newTestClock()
+			var events []RetryEvent
+			p := DefaultRetryPolicy()
+			p.OnRetry = func(e RetryEvent) { events = append(events, e) }
+			c := retryClient(t, h, clock, WithRetry(p))
+			var resp *Response
+			var err error
+			switch tc.method {
+			case "GET":
+				_, resp, err = c.Orgs.GetVersion(t.Context(), "octo-org", Container, "app", 1260000001)
+			case "DELETE":
+				resp, err = c.Orgs.DeleteVersion(t.Context(), "octo-org", Container, "app", 1260000001)
+			case "POST":
+				resp, err = c.Orgs.RestoreVersion(t.Context(), "octo-org", Container, "app", 1260000001)
+			}
+			assert.Equal(t, tc.wantHits, h.count(), "requests sent")
+			if tc.wantErr != nil {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, tc.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, tc.wantHits, resp.Attempts)
+			}
+			if resp != nil {
+				assert.Equal(t, tc.replayed, resp.Replayed)
+			}
+			var reasons []RetryReason
+			for _, e := range events {
+				reasons = append(reasons, e.Reason)
+				assert.Equal(t, tc.method, e.Method)
+				assert.NotContains(t, e.String(), "ghp_secret")
+				assert.NotContains(t, fmt.Sprint(e.Err), "ghp_secret")
+			}
+			assert.Equal(t, tc.reasons, reasons)
+			if tc.wantWaits != nil {
+				assert.Equal(t, tc.wantWaits, clock.sleeps())
+			}
+			for _, d := range clock.sleeps() {
+				assert.LessOrEqual(t, d, 3*time.Minute)
+			}
+		})
+	}
+}
+
+func TestRetryBackoffIsBoundedAndJittered(t *testing.T) {
+	t.Parallel()
+	p := DefaultRetryPolicy()
+	req := httptest.NewRequest("GET", "https://api.github.com/x", nil)
+	err := &Error{StatusCode: 503}
+	for n := range 3 {
+		ceiling := p.BaseDelay << n
+		o := p.classify(req, err, n, 0, time.Now(), func(c time.Duration) time.Duration { return c })
+		assert.Equal(t, ceiling, o.wait, "attempt %d ceiling", n)
+		o = p.classify(req, err, n, 0, time.Now(), func(time.Duration) time.Duration { return 0 })
+		assert.Equal(t, time.Duration(0), o.wait)
+	}
+	big := RetryPolicy{MaxRetries: 40, BaseDelay: time.Second, MaxDelay: 30 * time.Second}
+	o := big.classify(req, err, 39, 0, time.Now(), func(c time.Duration) time.Duration { return c })
+	assert.Equal(t, 30*time.Second, o.wait)
+	for range 100 {
+		d := fullJitter(time.Second)
+		assert.True(t, d >= 0 && d <= time.Second)
+	}
+}
+
+func TestNoRetry(t *testing.T) {
+	t.Parallel()
+	h := &scripted{steps: []func(http.ResponseWriter, *http.Request){status(500, "Server Error")}}
+	c := retryClient(t, h, newTestClock(), WithRetry(NoRetry))
+	_, _, err := c.Orgs.Get(t.Context(), "o", Container, "app")
+	assert.ErrorIs(t, err, ErrServer)
+	assert.Equal(t, 1, h.count())
+}
+
+func TestRetryNeverOutlivesDeadline(t *testing.T) {
+	t.Parallel()
+	h := &scripted{steps: []func(http.ResponseWriter, *http.Request){status(403, "You have exceeded a secondary rate limit.", "Retry-After", "120")}}
+	clock := newTestClock()
+	c := retryClient(t, h, clock)
+	// The deadline is on the real clock far beyond the test clock's "now";
+	// build one from the test clock so the 120 s wait would pass it.
+	ctx, cancel := context.WithDeadline(t.Context(), clock.Now().Add(30*time.Second))
+	defer cancel()
+	_, _, err := c.Orgs.Get(ctx, "o", Container, "app")
+	var rl *RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.True(t, rl.Secondary)
+	assert.Equal(t, 120*time.Second, rl.RetryAfter)
+	assert.Equal(t, 1, h.count())
+	assert.Empty(t, clock.sleeps(), "no sleep when the deadline comes first")
+}
+
+// cancelClock cancels a context on the first Sleep, as a caller would.
+type cancelClock struct {
+	*testClock
+	cancel context.CancelFunc
+}
+
+func (c cancelClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.cancel()
+	return ctx.Err()
+}
+
+func TestRetryCanceledWhileWaiting(t *testing.T) {
+	t.Parallel()
+	h := &scripted{steps: []func(http.ResponseWriter, *http.Request){status(503, "")}}
+	ctx, cancel := context.WithCancel(t.Context())
+	c := retryClient(t, h, nil, WithClock(cancelClock{newTestClock(), cancel}))
+	_, _, err := c.Orgs.Get(ctx, "o", Container, "app")
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, ErrServer)
+	assert.Equal(t, 1, h.count())
+}
+
+func TestRateLimitPausesWholeClient(t *testing.T) {
+	t.Parallel()
+	var limited atomic.Bool
+	clock := newTestClock()
+	var sentAt []time.Time
+	var mu sync.Mutex
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sentAt = append(sentAt, clock.Now())
+		mu.Unlock()
+		if r.URL.Path == "/orgs/o/packages/container/a" && !limited.Swap(true) {
+			status(403, "You have exceeded a secondary rate limit.", "Retry-After", "30")(w, r)
+			return
+		}
+		okJSON(`{"id":1,"name":"a"}`)(w, r)
+	})
+	c := retryClient(t, h, clock)
+	_, _, err := c.Orgs.Get(t.Context(), "o", Container, "a")
+	require.NoError(t, err)
+	start := clock.Now()
+	// Another request after the limit: the pause has passed on the test
+	// clock, so it goes at once. Now impose a pause and check a second
+	// goroutine's request waits for it.
+	c.limiter.pause(start.Add(10 * time.Second))
+	_, _, err = c.Orgs.Get(t.Context(), "o", Container, "b")
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, sentAt, 3)
+	assert.Equal(t, 30*time.Second, sentAt[1].Sub(sentAt[0]))
+	assert.False(t, sentAt[2].Before(start.Add(10*time.Second)), "request sent during the pause")
+}
+
+func TestPrimaryBudgetHonouredProactively(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	reset := clock.Now().Add(20 * time.Second)
+	var sentAt []time.Time
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sentAt = append(sentAt, clock.Now())
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		okJSON(`{"id":1}`)(w, r)
+	})
+	c := retryClient(t, h, clock)
+	_, _, err := c.Orgs.Get(t.Context(), "o", Container, "a")
+	require.NoError(t, err)
+	_, _, err = c.Orgs.Get(t.Context(), "o", Container, "a")
+	require.NoError(t, err)
+	require.Len(t, sentAt, 2)
+	assert.Equal(t, 21*time.Second, sentAt[1].Sub(sentAt[0]), "second request waits for the reset")
+}
+
+func TestTransportErrorRetriedOnlyForIdempotentRequests(t *testing.T) {
+	t.Parallel()
+	h := &scripted{steps: []func(http.ResponseWriter, *http.Request){dropConn}}
+	c := retryClient(t, h, newTestClock())
+	req, err := c.NewRequest(t.Context(), http.MethodPatch, "orgs/o/x", nil)
+	require.NoError(t, err)
+	_, err = c.Do(req, nil)
+	require.Error(t, err)
+	assert.Equal(t, 1, h.count(), "PATCH is not retried")
+}
+
+func TestConnectionRefusedRetried(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	l.Close()
+	clock := newTestClock()
+	var events []RetryEvent
+	p := DefaultRetryPolicy()
+	p.OnRetry = func(e RetryEvent) { events = append(events, e) }
+	c, err := NewClient(WithBaseURL("http://"+addr), WithToken("ghp_secret"), WithClock(clock), WithRetry(p))
+	require.NoError(t, err)
+	_, err = c.Orgs.DeleteVersion(t.Context(), "o", Container, "a", 1)
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrNotFound)
+	assert.NotContains(t, err.Error(), "ghp_secret")
+	require.Len(t, events, 3)
+	assert.Equal(t, RetryTransport, events[0].Reason)
+}
+
+func TestWithRetryValidates(t *testing.T) {
+	t.Parallel()
+	_, err := NewClient(WithRetry(RetryPolicy{MaxRetries: -1}))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = NewClient(WithPacing(Pacing{PointsPerMinute: 3, MutationPoints: 5}))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = NewClient(WithClock(nil))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = NewClient(WithETagCache(0, 10))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = NewClient(WithLogger(nil))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	assert.True(t, errors.Is(err, ErrInvalidArgument))
+}
