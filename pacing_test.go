@@ -123,7 +123,7 @@ func TestETagCache(t *testing.T) {
 			return
 		}
 		w.Header().Set("ETag", etag)
-		okJSON(`{"id":7,"name":"` + r.URL.Path[len("/orgs/o/packages/container/"):] + `"}`)(w, r)
+		okJSON(`{"id":7,"name":"`+r.URL.Path[len("/orgs/o/packages/container/"):]+`"}`)(w, r)
 	})
 	c := retryClient(t, h, nil, WithETagCache(2, 1<<20))
 	get := func(name string) (*Package, *Response) {

@@ -123,7 +123,7 @@ func retryClient(t *testing.T, h http.Handler, clock *testClock, opts ...Option)
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	base := []Option{WithBaseURL(srv.URL), WithToken("ghp_secret"), WithPacing(NoPacing)}
+	base := []Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing)}
 	if clock != nil {
 		base = append(base, WithClock(clock))
 	}
@@ -218,8 +218,8 @@ func TestRetryMatrix(t *testing.T) {
 			for _, e := range events {
 				reasons = append(reasons, e.Reason)
 				assert.Equal(t, tc.method, e.Method)
-				assert.NotContains(t, e.String(), "ghp_secret")
-				assert.NotContains(t, fmt.Sprint(e.Err), "ghp_secret")
+				assert.NotContains(t, e.String(), secretToken)
+				assert.NotContains(t, fmt.Sprint(e.Err), secretToken)
 			}
 			assert.Equal(t, tc.reasons, reasons)
 			if tc.wantWaits != nil {
@@ -377,12 +377,12 @@ func TestConnectionRefusedRetried(t *testing.T) {
 	var events []RetryEvent
 	p := DefaultRetryPolicy()
 	p.OnRetry = func(e RetryEvent) { events = append(events, e) }
-	c, err := NewClient(WithBaseURL("http://"+addr), WithToken("ghp_secret"), WithClock(clock), WithRetry(p))
+	c, err := NewClient(WithBaseURL("http://"+addr), WithToken(secretToken), WithClock(clock), WithRetry(p))
 	require.NoError(t, err)
 	_, err = c.Orgs.DeleteVersion(t.Context(), "o", Container, "a", 1)
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, ErrNotFound)
-	assert.NotContains(t, err.Error(), "ghp_secret")
+	assert.NotContains(t, err.Error(), secretToken)
 	require.Len(t, events, 3)
 	assert.Equal(t, RetryTransport, events[0].Reason)
 }
