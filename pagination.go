@@ -101,8 +101,8 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 				return
 			}
 			var page []T
-			resp, err := c.Do(req, &page)
-			if err != nil {
+			var resp *Response
+			if resp, err = c.Do(req, &page); err != nil {
 				yield(zero, err)
 				return
 			}
