@@ -305,6 +305,7 @@ type authTransport struct {
 	host   string
 }
 
+// RoundTrip sends req, with the token when it is bound for the API host.
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
 		return t.next.RoundTrip(req)

@@ -23,8 +23,10 @@ type Clock interface {
 
 type realClock struct{}
 
+// Now returns the wall-clock time.
 func (realClock) Now() time.Time { return time.Now() }
 
+// Sleep waits on a timer or ctx.
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
@@ -280,7 +282,9 @@ func isTransportError(err error) bool {
 // transportError marks errors from the network or from reading a body.
 type transportError struct{ err error }
 
+// Error returns the cause's text.
 func (e *transportError) Error() string { return e.err.Error() }
+// Unwrap returns the cause.
 func (e *transportError) Unwrap() error { return e.err }
 
 // fullJitter returns a random duration in [0, ceiling].
