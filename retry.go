@@ -284,6 +284,7 @@ type transportError struct{ err error }
 
 // Error returns the cause's text.
 func (e *transportError) Error() string { return e.err.Error() }
+
 // Unwrap returns the cause.
 func (e *transportError) Unwrap() error { return e.err }
 
