@@ -280,3 +280,110 @@ func (s *service) listDockerConflicts(ctx context.Context, owner string) ([]*Pac
 	}
 	return pkgs, resp, nil
 }
+
+// Owner names a package owner's namespace: an organization, a user, or the
+// authenticated user. Tools that work on any owner (a cleanup job, a CLI)
+// take an Owner and call Client.Packages with it, instead of switching over
+// the three services.
+type Owner struct {
+	kind ownerKind
+	name string
+}
+
+// OrgOwner is the namespace of organization org (/orgs/{org}/...).
+func OrgOwner(org string) Owner { return Owner{kind: ownerOrg, name: org} }
+
+// UserOwner is the namespace of user username (/users/{username}/...).
+func UserOwner(username string) Owner { return Owner{kind: ownerUser, name: username} }
+
+// AuthenticatedOwner is the namespace of the token's own account (/user/...).
+func AuthenticatedOwner() Owner { return Owner{kind: ownerAuthenticated} }
+
+// Name is the owner's login; empty for AuthenticatedOwner.
+func (o Owner) Name() string { return o.name }
+
+// String renders the owner as "org NAME", "user NAME" or "the authenticated user".
+func (o Owner) String() string {
+	switch o.kind {
+	case ownerOrg:
+		return "org " + o.name
+	case ownerUser:
+		return "user " + o.name
+	}
+	return "the authenticated user"
+}
+
+// Packages returns the operations on owner's packages: the same methods as
+// OrgsService, UserService and UsersService, without the owner argument.
+func (c *Client) Packages(owner Owner) *OwnerPackages {
+	return &OwnerPackages{s: service{client: c, kind: owner.kind}, owner: owner.name}
+}
+
+// OwnerPackages calls the Packages endpoints of one owner, chosen by
+// Client.Packages. Each method calls the same endpoint as the method of the
+// same name on OrgsService, UsersService or UserService.
+type OwnerPackages struct {
+	s     service
+	owner string
+}
+
+// Get returns a package. See OrgsService.Get.
+func (p *OwnerPackages) Get(ctx context.Context, typ PackageType, name string) (*Package, *Response, error) {
+	return p.s.get(ctx, p.owner, typ, name)
+}
+
+// Delete deletes a package. See OrgsService.Delete.
+func (p *OwnerPackages) Delete(ctx context.Context, typ PackageType, name string) (*Response, error) {
+	return p.s.delete(ctx, p.owner, typ, name)
+}
+
+// Restore restores a deleted package. See OrgsService.Restore.
+func (p *OwnerPackages) Restore(ctx context.Context, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
+	return p.s.restore(ctx, p.owner, typ, name, opts)
+}
+
+// ListVersions returns one page of a package's versions. See
+// OrgsService.ListVersions.
+func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+	return p.s.listVersions(ctx, p.owner, typ, name, opts)
+}
+
+// AllVersions iterates over all of a package's versions. See
+// OrgsService.AllVersions for the iterator's contract.
+func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+	return p.s.allVersions(ctx, p.owner, typ, name, opts)
+}
+
+// GetVersion returns one version. See OrgsService.GetVersion.
+func (p *OwnerPackages) GetVersion(ctx context.Context, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
+	return p.s.getVersion(ctx, p.owner, typ, name, id)
+}
+
+// DeleteVersion deletes one version. See OrgsService.DeleteVersion.
+func (p *OwnerPackages) DeleteVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
+	return p.s.deleteVersion(ctx, p.owner, typ, name, id)
+}
+
+// RestoreVersion restores one deleted version. See
+// OrgsService.RestoreVersion.
+func (p *OwnerPackages) RestoreVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
+	return p.s.restoreVersion(ctx, p.owner, typ, name, id)
+}
+
+// List returns one page of the owner's packages of type typ. See
+// OrgsService.List.
+func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+	return p.s.list(ctx, p.owner, typ, opts)
+}
+
+// All iterates over all of the owner's packages of type typ. See
+// OrgsService.All.
+func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+	return p.s.all(ctx, p.owner, typ, opts)
+}
+
+// ListDockerConflicts lists the owner's packages that conflicted during the
+// Docker registry migration. See OrgsService.ListDockerConflicts.
+func (p *OwnerPackages) ListDockerConflicts(ctx context.Context) ([]*Package, *Response, error) {
+	return p.s.listDockerConflicts(ctx, p.owner)
+}

@@ -1,0 +1,88 @@
+package ghpackages
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestOwnerPackagesRoutes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		owner  Owner
+		prefix string
+		str    string
+	}{
+		{OrgOwner("octo-org"), "/orgs/octo-org", "org octo-org"},
+		{UserOwner("octocat"), "/users/octocat", "user octocat"},
+		{AuthenticatedOwner(), "/user", "the authenticated user"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.str, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var got []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				got = append(got, r.Method+" "+r.URL.RequestURI())
+				mu.Unlock()
+				switch {
+				case r.Method != http.MethodGet:
+					w.WriteHeader(http.StatusNoContent)
+				case r.URL.Path == tc.prefix+"/packages/container/team/app" || r.URL.Path == tc.prefix+"/packages/container/team/app/versions/7":
+					w.Write([]byte(`{"id":7}`))
+				default:
+					w.Write([]byte(`[]`))
+				}
+			}))
+			t.Cleanup(srv.Close)
+			c, err := NewClient(WithBaseURL(srv.URL), WithPacing(NoPacing))
+			require.NoError(t, err)
+			assert.Equal(t, tc.str, tc.owner.String())
+			p := c.Packages(tc.owner)
+			ctx := t.Context()
+			_, _, err = p.Get(ctx, Container, "team/app")
+			require.NoError(t, err)
+			_, err = p.Delete(ctx, Container, "team/app")
+			require.NoError(t, err)
+			_, err = p.Restore(ctx, Container, "team/app", &RestoreOptions{Token: "pkg"})
+			require.NoError(t, err)
+			_, _, err = p.ListVersions(ctx, Container, "team/app", &ListVersionsOptions{State: StateDeleted})
+			require.NoError(t, err)
+			_, err = Collect(p.AllVersions(ctx, Container, "team/app", nil))
+			require.NoError(t, err)
+			_, _, err = p.GetVersion(ctx, Container, "team/app", 7)
+			require.NoError(t, err)
+			_, err = p.DeleteVersion(ctx, Container, "team/app", 7)
+			require.NoError(t, err)
+			_, err = p.RestoreVersion(ctx, Container, "team/app", 7)
+			require.NoError(t, err)
+			_, _, err = p.List(ctx, NPM, &ListOptions{Visibility: VisibilityPublic})
+			require.NoError(t, err)
+			_, err = Collect(p.All(ctx, NPM, nil))
+			require.NoError(t, err)
+			_, _, err = p.ListDockerConflicts(ctx)
+			require.NoError(t, err)
+			pp := tc.prefix + "/packages/container/team%2Fapp"
+			assert.Equal(t, []string{
+				"GET " + pp,
+				"DELETE " + pp,
+				"POST " + pp + "/restore?token=pkg",
+				"GET " + pp + "/versions?state=deleted",
+				"GET " + pp + "/versions",
+				"GET " + pp + "/versions/7",
+				"DELETE " + pp + "/versions/7",
+				"POST " + pp + "/versions/7/restore",
+				"GET " + tc.prefix + "/packages?package_type=npm&visibility=public",
+				"GET " + tc.prefix + "/packages?package_type=npm",
+				"GET " + tc.prefix + "/docker/conflicts",
+			}, got)
+		})
+	}
+	_, _, err := (&Client{}).Packages(OrgOwner("")).Get(t.Context(), Container, "a")
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+}
