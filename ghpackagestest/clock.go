@@ -1,0 +1,51 @@
+package ghpackagestest
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// FakeClock is a settable clock whose Sleep advances it at once. It
+// implements ghpackages.Clock, so one FakeClock can drive both the Server
+// (WithClock) and a client (ghpackages.WithClock): retries, rate-limit waits
+// and pacing then take no real time, and the 30-day restore window can be
+// crossed with Advance.
+type FakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewFakeClock returns a FakeClock reading start.
+func NewFakeClock(start time.Time) *FakeClock { return &FakeClock{now: start} }
+
+// Now returns the clock's time.
+func (c *FakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *FakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Sleep advances the clock by d, unless ctx is already done.
+func (c *FakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d > 0 {
+		c.Advance(d)
+	}
+	return nil
+}
+
+// realClock reads the wall clock.
+type realClock struct{}
+
+// Now returns time.Now().
+func (realClock) Now() time.Time { return time.Now() }

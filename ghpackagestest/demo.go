@@ -1,0 +1,101 @@
+package ghpackagestest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+)
+
+// Names in the demo data set that Seed creates.
+const (
+	// DemoOrg is the demo organization.
+	DemoOrg = "octo-org"
+	// DemoContainer is the demo org's multi-tag container image.
+	DemoContainer = "team/app"
+	// DemoBaseImage is a second, smaller container image of the demo org.
+	DemoBaseImage = "base-image"
+	// DemoNPM is the demo org's npm package, linked to a repository.
+	DemoNPM = "hello-world-npm"
+	// DemoUserGem is a rubygems package of DefaultLogin.
+	DemoUserGem = "octo-name"
+)
+
+// Digest returns a deterministic fake "sha256:…" digest for seed.
+func Digest(seed string) string {
+	sum := sha256.Sum256([]byte(seed))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Seed fills s with a realistic demo, relative to the server's clock:
+//   - DemoOrg's public container DemoContainer with 40 versions over 80
+//     days: releases tagged v1.0.0…, the newest also "latest" and "stable",
+//     nightly tagged builds, untagged builds, and 3 versions deleted two days
+//     ago (restorable);
+//   - DemoOrg's private container DemoBaseImage with 3 versions;
+//   - DemoOrg's npm package DemoNPM, linked to repository "hello-world-npm",
+//     with 5 versions, one deleted;
+//   - DefaultLogin's rubygems package DemoUserGem with 2 versions.
+func Seed(s *Server) {
+	now := s.now()
+	day := 24 * time.Hour
+	s.AddOrg(DemoOrg)
+
+	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.Container, Name: DemoContainer,
+		Visibility: ghpackages.VisibilityPublic, Repository: "app", CreatedAt: now.Add(-90 * day)})
+	var deleteLater []int64
+	for i := range 40 {
+		created := now.Add(-time.Duration(80-2*i) * day).Add(time.Duration(i) * time.Minute)
+		spec := VersionSpec{Name: Digest(fmt.Sprintf("team/app build %d", i)), CreatedAt: created, Downloads: 10 * i}
+		switch {
+		case i == 39:
+			spec.Tags = []string{"v1.9.0", "latest", "stable"}
+		case i%5 == 0:
+			spec.Tags = []string{fmt.Sprintf("v1.%d.0", i/5)}
+		case i%3 == 0:
+			spec.Tags = []string{fmt.Sprintf("nightly-%s", created.Format("20060102"))}
+		}
+		id := s.AddVersion(DemoOrg, ghpackages.Container, DemoContainer, spec)
+		if i == 2 || i == 4 || i == 7 {
+			deleteLater = append(deleteLater, id)
+		}
+	}
+
+	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.Container, Name: DemoBaseImage, CreatedAt: now.Add(-30 * day)})
+	for i, tags := range [][]string{{"bookworm"}, nil, {"trixie", "latest"}} {
+		s.AddVersion(DemoOrg, ghpackages.Container, DemoBaseImage, VersionSpec{
+			Name: Digest(fmt.Sprintf("base %d", i)), Tags: tags, CreatedAt: now.Add(-time.Duration(30-10*i) * day)})
+	}
+
+	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.NPM, Name: DemoNPM, Repository: "hello-world-npm", CreatedAt: now.Add(-400 * day)})
+	for i := range 5 {
+		id := s.AddVersion(DemoOrg, ghpackages.NPM, DemoNPM, VersionSpec{
+			Name: fmt.Sprintf("1.0.%d", i), CreatedAt: now.Add(-time.Duration(400-60*i) * day), License: "MIT",
+			Description: "Hello world in npm"})
+		if i == 1 {
+			deleteLater = append(deleteLater, id)
+		}
+	}
+
+	s.AddPackage(PackageSpec{Owner: DefaultLogin, Type: ghpackages.RubyGems, Name: DemoUserGem, CreatedAt: now.Add(-200 * day)})
+	for i := range 2 {
+		s.AddVersion(DefaultLogin, ghpackages.RubyGems, DemoUserGem, VersionSpec{
+			Name: fmt.Sprintf("0.%d.0", i+1), CreatedAt: now.Add(-time.Duration(200-100*i) * day), License: "MIT"})
+	}
+
+	// Deleted two days ago, so the restore example has something to do.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := now.Add(-2 * day)
+	for _, p := range s.packages {
+		for _, v := range p.versions {
+			for _, id := range deleteLater {
+				if v.id == id {
+					v.deletedAt = &at
+				}
+			}
+		}
+	}
+}

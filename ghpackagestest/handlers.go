@@ -1,0 +1,586 @@
+package ghpackagestest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+)
+
+// request is one API call as the router understood it.
+type request struct {
+	r        *http.Request
+	method   string
+	segments []string // unescaped path segments
+	token    *Token   // nil: anonymous
+	now      time.Time
+	header   http.Header
+}
+
+func pathEscape(name string) string { return url.PathEscape(name) }
+
+// splitPath unescapes each segment of the raw path on its own, so an escaped
+// "/" inside a package name stays inside its segment.
+func splitPath(raw string) ([]string, error) {
+	raw = strings.Trim(raw, "/")
+	if raw == "" {
+		return nil, nil
+	}
+	parts := strings.Split(raw, "/")
+	for i, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = u
+	}
+	return parts, nil
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.registry != nil && (r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")) {
+		s.registry.ServeHTTP(w, r)
+		return
+	}
+	s.mu.Lock()
+	s.requests++
+	s.stats.Requests++
+	reqID := fmt.Sprintf("FAKE:%04X:%06X", s.requests%0x10000, s.requests)
+	f := s.takeFault(r)
+	s.mu.Unlock()
+	w.Header().Set("X-GitHub-Request-Id", reqID)
+
+	if f != nil {
+		if f.Delay > 0 {
+			select {
+			case <-time.After(f.Delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		switch {
+		case f.Drop:
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+				}
+			}
+			return
+		case f.Status != 0:
+			writeError(w, &apiError{status: f.Status, message: http.StatusText(f.Status), doc: docURL})
+			return
+		}
+	}
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	s.handle(rec, r)
+	for k, vs := range rec.header {
+		w.Header()[k] = vs
+	}
+	body := rec.body
+	if f != nil && f.Truncate && len(body) > 1 {
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.status)
+		w.Write(body[:len(body)/2])
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, buf, err := hj.Hijack(); err == nil {
+				buf.Flush()
+				conn.Close()
+			}
+		}
+		return
+	}
+	w.WriteHeader(rec.status)
+	w.Write(body)
+}
+
+// recorder buffers a response so faults can cut it.
+type recorder struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (s *Server) handle(w *recorder, r *http.Request) {
+	segs, err := splitPath(r.URL.EscapedPath())
+	if err != nil {
+		writeErrorRec(w, errNotFound())
+		return
+	}
+	req := &request{r: r, method: r.Method, segments: segs, header: w.header}
+
+	s.mu.Lock()
+	req.now = s.now()
+	aerr := s.authenticate(req)
+	release := func() {}
+	if aerr == nil {
+		release, aerr = s.admit(req)
+	}
+	s.mu.Unlock()
+	if aerr != nil {
+		writeErrorRec(w, aerr)
+		return
+	}
+	defer release()
+
+	s.mu.Lock()
+	status, body, aerr := s.route(req)
+	s.mu.Unlock()
+	if aerr != nil {
+		writeErrorRec(w, aerr)
+		return
+	}
+	w.status = status
+	if body != nil {
+		w.header.Set("Content-Type", "application/json; charset=utf-8")
+		w.body, _ = json.Marshal(body)
+	}
+}
+
+func writeErrorRec(w *recorder, e *apiError) {
+	for k, v := range e.header {
+		w.header.Set(k, v)
+	}
+	w.header.Set("Content-Type", "application/json; charset=utf-8")
+	w.status = e.status
+	w.body, _ = json.Marshal(map[string]string{"message": e.message, "documentation_url": e.doc})
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	for k, v := range e.header {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(e.status)
+	json.NewEncoder(w).Encode(map[string]string{"message": e.message, "documentation_url": e.doc})
+}
+
+// authenticate resolves the Authorization header. It answers 401 for an
+// unknown token; a missing token is allowed here and checked per resource.
+func (s *Server) authenticate(req *request) *apiError {
+	h := req.r.Header.Get("Authorization")
+	if h == "" {
+		return nil
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || (!strings.EqualFold(scheme, "bearer") && !strings.EqualFold(scheme, "token")) {
+		return errorf(http.StatusUnauthorized, "Bad credentials")
+	}
+	t, known := s.tokens[strings.TrimSpace(tok)]
+	if !known {
+		return errorf(http.StatusUnauthorized, "Bad credentials")
+	}
+	req.token = &t
+	if !t.FineGrained {
+		req.header.Set("X-OAuth-Scopes", joinScopes(t.Scopes))
+	}
+	return nil
+}
+
+func joinScopes(scopes []ghpackages.Scope) string {
+	parts := make([]string, len(scopes))
+	for i, sc := range scopes {
+		parts[i] = string(sc)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// authorize checks that the caller may perform op on a package of type typ
+// that is public or not.
+func (s *Server) authorize(req *request, op ghpackages.Operation, typ ghpackages.PackageType, public bool) *apiError {
+	need := ghpackages.RequiredScopes(op, typ)
+	if req.token == nil {
+		if op == ghpackages.OperationRead && public {
+			return nil
+		}
+		return errorf(http.StatusUnauthorized, "Requires authentication")
+	}
+	if req.token.FineGrained {
+		if op != ghpackages.OperationRead {
+			return errorf(http.StatusForbidden, "Resource not accessible by personal access token")
+		}
+		return nil
+	}
+	req.header.Set("X-Accepted-OAuth-Scopes", joinScopes(need))
+	if missing := ghpackages.MissingScopes(req.token.Scopes, need); len(missing) > 0 {
+		return errorf(http.StatusForbidden, "You need at least %s scope to %s packages.", joinScopes(missing), verb(op))
+	}
+	return nil
+}
+
+func verb(op ghpackages.Operation) string {
+	switch op {
+	case ghpackages.OperationDelete:
+		return "delete"
+	case ghpackages.OperationRestore:
+		return "restore"
+	}
+	return "read"
+}
+
+// route dispatches one authenticated-or-anonymous API request.
+func (s *Server) route(req *request) (int, any, *apiError) {
+	segs := req.segments
+	if len(segs) == 1 && segs[0] == "rate_limit" && req.method == http.MethodGet {
+		return http.StatusOK, s.rateLimitBody(req), nil
+	}
+	// Owner prefix: orgs/{org}, users/{username}, or user.
+	var o *owner
+	var rest []string
+	switch {
+	case len(segs) >= 2 && segs[0] == "orgs":
+		o = s.owners[lower(segs[1])]
+		if o != nil && !o.org {
+			o = nil
+		}
+		rest = segs[2:]
+	case len(segs) >= 2 && segs[0] == "users":
+		o = s.owners[lower(segs[1])]
+		rest = segs[2:]
+	case len(segs) >= 1 && segs[0] == "user":
+		if req.token == nil {
+			return 0, nil, errorf(http.StatusUnauthorized, "Requires authentication")
+		}
+		o = s.owners[lower(req.token.Login)]
+		rest = segs[1:]
+	default:
+		return 0, nil, errNotFound()
+	}
+	switch {
+	case len(rest) == 2 && rest[0] == "docker" && rest[1] == "conflicts" && req.method == http.MethodGet:
+		if err := s.authorize(req, ghpackages.OperationRead, ghpackages.Docker, false); err != nil {
+			return 0, nil, err
+		}
+		out := []any{}
+		if o != nil {
+			for _, p := range s.packages {
+				if p.owner == o && p.conflict && p.deletedAt == nil {
+					out = append(out, packageJSON(p))
+				}
+			}
+		}
+		return http.StatusOK, out, nil
+	case len(rest) == 1 && rest[0] == "packages" && req.method == http.MethodGet:
+		return s.listPackages(req, o)
+	case len(rest) < 3 || rest[0] != "packages":
+		return 0, nil, errNotFound()
+	}
+	typ := ghpackages.PackageType(rest[1])
+	name := rest[2]
+	if !typ.Valid() {
+		return 0, nil, errPackageNotFound()
+	}
+	tail := rest[3:]
+	switch {
+	case len(tail) == 0 && req.method == http.MethodGet:
+		p, err := s.readablePackage(req, o, typ, name)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, packageJSON(p), nil
+	case len(tail) == 0 && req.method == http.MethodDelete:
+		return s.deletePackage(req, o, typ, name)
+	case len(tail) == 1 && tail[0] == "restore" && req.method == http.MethodPost:
+		return s.restorePackage(req, o, typ, name)
+	case len(tail) == 1 && tail[0] == "versions" && req.method == http.MethodGet:
+		return s.listVersions(req, o, typ, name)
+	case len(tail) >= 2 && tail[0] == "versions":
+		id, err := strconv.ParseInt(tail[1], 10, 64)
+		if err != nil || id <= 0 {
+			return 0, nil, errVersionNotFound()
+		}
+		switch {
+		case len(tail) == 2 && req.method == http.MethodGet:
+			p, v, aerr := s.readableVersion(req, o, typ, name, id)
+			if aerr != nil {
+				return 0, nil, aerr
+			}
+			return http.StatusOK, versionJSON(p, v), nil
+		case len(tail) == 2 && req.method == http.MethodDelete:
+			return s.deleteVersion(req, o, typ, name, id)
+		case len(tail) == 3 && tail[2] == "restore" && req.method == http.MethodPost:
+			return s.restoreVersion(req, o, typ, name, id)
+		}
+	}
+	return 0, nil, errNotFound()
+}
+
+// readablePackage finds an active package the caller may read.
+func (s *Server) readablePackage(req *request, o *owner, typ ghpackages.PackageType, name string) (*pkg, *apiError) {
+	var p *pkg
+	if o != nil {
+		p = s.findPackage(o, typ, name)
+	}
+	public := p != nil && p.visibility == ghpackages.VisibilityPublic
+	if err := s.authorize(req, ghpackages.OperationRead, typ, public); err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, errPackageNotFound()
+	}
+	return p, nil
+}
+
+func (s *Server) readableVersion(req *request, o *owner, typ ghpackages.PackageType, name string, id int64) (*pkg, *version, *apiError) {
+	p, err := s.readablePackage(req, o, typ, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, v := range p.versions {
+		if v.id == id && v.deletedAt == nil {
+			return p, v, nil
+		}
+	}
+	return nil, nil, errVersionNotFound()
+}
+
+// paging reads page and per_page as GitHub does: defaults 1 and 30, per_page
+// capped at 100, nonsense treated as the default.
+func paging(q url.Values) (page, perPage int) {
+	page, perPage = 1, 30
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
+		page = n
+	}
+	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
+		perPage = min(n, 100)
+	}
+	return page, perPage
+}
+
+// paginate slices items for the request's page and sets the Link header
+// the way GitHub formats it: absolute URLs, rel next/last/first/prev, and no
+// header when everything fits on one page.
+func paginate[T any](req *request, items []T) []T {
+	q := req.r.URL.Query()
+	page, perPage := paging(q)
+	last := max(1, (len(items)+perPage-1)/perPage)
+	link := func(n int) string {
+		q.Set("page", strconv.Itoa(n))
+		u := url.URL{Scheme: "http", Host: req.r.Host, RawPath: req.r.URL.EscapedPath(), Path: req.r.URL.Path, RawQuery: q.Encode()}
+		return "<" + u.String() + ">"
+	}
+	var links []string
+	if page < last {
+		links = append(links, link(page+1)+`; rel="next"`, link(last)+`; rel="last"`)
+	}
+	if page > 1 {
+		links = append(links, link(1)+`; rel="first"`, link(min(page-1, last))+`; rel="prev"`)
+	}
+	if len(links) > 0 {
+		req.header.Set("Link", strings.Join(links, ", "))
+	}
+	start := (page - 1) * perPage
+	if start >= len(items) {
+		return []T{}
+	}
+	return items[start:min(start+perPage, len(items))]
+}
+
+func (s *Server) listPackages(req *request, o *owner) (int, any, *apiError) {
+	q := req.r.URL.Query()
+	typ := ghpackages.PackageType(q.Get("package_type"))
+	if !typ.Valid() {
+		return 0, nil, errorf(http.StatusBadRequest, "Invalid package_type: must be one of npm, maven, rubygems, docker, nuget, container.")
+	}
+	vis := ghpackages.Visibility(q.Get("visibility"))
+	if vis != "" && !vis.Valid() {
+		return 0, nil, errorf(http.StatusBadRequest, "Invalid visibility.")
+	}
+	if page, perPage := paging(q); page*perPage > 10000 {
+		return 0, nil, errorf(http.StatusBadRequest, msgListLimit)
+	}
+	if req.token != nil {
+		if err := s.authorize(req, ghpackages.OperationRead, typ, true); err != nil {
+			return 0, nil, err
+		}
+	} else if req.segments[0] == "orgs" {
+		return 0, nil, errorf(http.StatusUnauthorized, "Requires authentication")
+	}
+	var out []any
+	if o != nil {
+		for _, p := range s.packages {
+			if p.owner != o || p.typ != typ || p.deletedAt != nil {
+				continue
+			}
+			if req.token == nil && p.visibility != ghpackages.VisibilityPublic {
+				continue
+			}
+			if vis != "" && p.visibility != vis && !(vis == ghpackages.VisibilityPrivate && p.visibility == ghpackages.VisibilityInternal) {
+				continue
+			}
+			out = append(out, packageJSON(p))
+		}
+	} else if req.segments[0] != "user" {
+		return 0, nil, errNotFound()
+	}
+	return http.StatusOK, paginate(req, nonNil(out)), nil
+}
+
+func nonNil(v []any) []any {
+	if v == nil {
+		return []any{}
+	}
+	return v
+}
+
+func (s *Server) listVersions(req *request, o *owner, typ ghpackages.PackageType, name string) (int, any, *apiError) {
+	p, err := s.readablePackage(req, o, typ, name)
+	if err != nil {
+		return 0, nil, err
+	}
+	state := ghpackages.VersionState(req.r.URL.Query().Get("state"))
+	if state == "" {
+		state = ghpackages.StateActive
+	}
+	if !state.Valid() {
+		return 0, nil, errorf(http.StatusBadRequest, "Invalid state: must be active or deleted.")
+	}
+	var vs []*version
+	for _, v := range p.versions {
+		switch {
+		case state == ghpackages.StateActive && v.deletedAt == nil:
+			vs = append(vs, v)
+		case state == ghpackages.StateDeleted && v.deletedAt != nil && req.now.Sub(*v.deletedAt) <= restoreWindow:
+			vs = append(vs, v)
+		}
+	}
+	sortNewestFirst(vs)
+	out := make([]any, 0, len(vs))
+	for _, v := range paginate(req, vs) {
+		out = append(out, versionJSON(p, v))
+	}
+	return http.StatusOK, out, nil
+}
+
+// mutable finds the package for a delete or restore and checks permission:
+// deleting and restoring need the scopes and (modelled simply) that the
+// token's user owns the package or the package belongs to an org.
+func (s *Server) mutable(req *request, op ghpackages.Operation, p *pkg, typ ghpackages.PackageType) *apiError {
+	if err := s.authorize(req, op, typ, false); err != nil {
+		return err
+	}
+	if p != nil && !p.owner.org && lower(p.owner.login) != lower(req.token.Login) {
+		// GitHub answers 404, not 403, when the token may not administer it.
+		if op == ghpackages.OperationRestore {
+			return errPackageNotFound()
+		}
+		return errPackageNotFound()
+	}
+	return nil
+}
+
+func (s *Server) deletePackage(req *request, o *owner, typ ghpackages.PackageType, name string) (int, any, *apiError) {
+	var p *pkg
+	if o != nil {
+		p = s.findPackage(o, typ, name)
+	}
+	if err := s.mutable(req, ghpackages.OperationDelete, p, typ); err != nil {
+		return 0, nil, err
+	}
+	if p == nil {
+		return 0, nil, errPackageNotFound()
+	}
+	if p.visibility == ghpackages.VisibilityPublic {
+		for _, v := range p.versions {
+			if v.downloads > downloadLimit {
+				return 0, nil, errorf(http.StatusBadRequest, msgTooManyDownloads)
+			}
+		}
+	}
+	at := req.now
+	p.deletedAt = &at
+	s.stats.Deletes++
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) restorePackage(req *request, o *owner, typ ghpackages.PackageType, name string) (int, any, *apiError) {
+	var p *pkg
+	if o != nil {
+		p = s.findDeletedPackage(o, typ, name)
+	}
+	if err := s.mutable(req, ghpackages.OperationRestore, p, typ); err != nil {
+		return 0, nil, err
+	}
+	if p == nil || req.now.Sub(*p.deletedAt) > restoreWindow {
+		return 0, nil, errPackageNotFound()
+	}
+	if s.findPackage(o, typ, name) != nil {
+		return 0, nil, errorf(http.StatusForbidden, "The package name is in use by another package and cannot be restored.")
+	}
+	p.deletedAt = nil
+	s.stats.Restores++
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) deleteVersion(req *request, o *owner, typ ghpackages.PackageType, name string, id int64) (int, any, *apiError) {
+	var p *pkg
+	if o != nil {
+		p = s.findPackage(o, typ, name)
+	}
+	if err := s.mutable(req, ghpackages.OperationDelete, p, typ); err != nil {
+		return 0, nil, err
+	}
+	if p == nil {
+		return 0, nil, errPackageNotFound()
+	}
+	active := p.activeVersions()
+	i := slices.IndexFunc(active, func(v *version) bool { return v.id == id })
+	if i < 0 {
+		return 0, nil, errVersionNotFound()
+	}
+	v := active[i]
+	if len(active) == 1 {
+		if typ == ghpackages.Container {
+			return 0, nil, errorf(http.StatusBadRequest, msgLastTaggedVersion)
+		}
+		return 0, nil, errorf(http.StatusBadRequest, msgLastVersion)
+	}
+	if typ == ghpackages.Container && len(v.tags) > 0 {
+		tagged := 0
+		for _, a := range active {
+			if len(a.tags) > 0 {
+				tagged++
+			}
+		}
+		if tagged == 1 {
+			return 0, nil, errorf(http.StatusBadRequest, msgLastTaggedVersion)
+		}
+	}
+	if p.visibility == ghpackages.VisibilityPublic && v.downloads > downloadLimit {
+		return 0, nil, errorf(http.StatusBadRequest, msgTooManyDownloads)
+	}
+	at := req.now
+	v.deletedAt = &at
+	s.stats.Deletes++
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *Server) restoreVersion(req *request, o *owner, typ ghpackages.PackageType, name string, id int64) (int, any, *apiError) {
+	var p *pkg
+	if o != nil {
+		p = s.findPackage(o, typ, name)
+	}
+	if err := s.mutable(req, ghpackages.OperationRestore, p, typ); err != nil {
+		return 0, nil, err
+	}
+	if p == nil {
+		return 0, nil, errPackageNotFound()
+	}
+	for _, v := range p.versions {
+		if v.id != id {
+			continue
+		}
+		if v.deletedAt == nil || req.now.Sub(*v.deletedAt) > restoreWindow {
+			break
+		}
+		v.deletedAt = nil
+		s.stats.Restores++
+		return http.StatusNoContent, nil, nil
+	}
+	return 0, nil, errVersionNotFound()
+}

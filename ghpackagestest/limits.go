@@ -1,0 +1,230 @@
+package ghpackagestest
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// limits is the server's rate-limit state.
+type limits struct {
+	primaryLimit  int
+	primaryStatus int
+	windowStart   time.Time
+	used          map[string]int
+
+	pointsPerMinute int
+	stamps          []stamp
+
+	maxConcurrent int
+	inflight      int
+}
+
+type stamp struct {
+	at     time.Time
+	points int
+}
+
+// WithPrimaryLimit sets the hourly request budget of each token (and of
+// anonymous callers): limit requests an hour, and status (403, as GitHub
+// usually answers, or 429) once it is spent. The default is 5,000 with 403.
+func WithPrimaryLimit(limit, status int) Option {
+	return func(s *Server) {
+		s.limits.primaryLimit = limit
+		s.limits.primaryStatus = status
+	}
+}
+
+// WithSecondaryLimit enables GitHub's points budget: at most pointsPerMinute
+// points in any 60 seconds, a GET costing 1 point and any other method 5.
+// Past it the server answers 403 with Retry-After and GitHub's
+// secondary-limit message.
+func WithSecondaryLimit(pointsPerMinute int) Option {
+	return func(s *Server) { s.limits.pointsPerMinute = pointsPerMinute }
+}
+
+// WithMaxConcurrent refuses requests beyond n in flight at once, as a
+// secondary limit (403 with Retry-After: 1).
+func WithMaxConcurrent(n int) Option {
+	return func(s *Server) { s.limits.maxConcurrent = n }
+}
+
+// admit applies the rate limits to a request and sets the X-RateLimit
+// headers. It returns the function that marks the request finished.
+func (s *Server) admit(req *request) (func(), *apiError) {
+	l := &s.limits
+	now := req.now
+	if l.windowStart.IsZero() || !now.Before(l.windowStart.Add(time.Hour)) {
+		l.windowStart = now
+		l.used = map[string]int{}
+	}
+	key := "anonymous"
+	if req.token != nil {
+		key = lower(req.token.Login)
+	}
+	free := len(req.segments) == 1 && req.segments[0] == "rate_limit"
+	setHeaders := func() {
+		req.header.Set("X-RateLimit-Limit", strconv.Itoa(l.primaryLimit))
+		req.header.Set("X-RateLimit-Remaining", strconv.Itoa(max(0, l.primaryLimit-l.used[key])))
+		req.header.Set("X-RateLimit-Used", strconv.Itoa(l.used[key]))
+		req.header.Set("X-RateLimit-Reset", strconv.FormatInt(l.windowStart.Add(time.Hour).Unix(), 10))
+		req.header.Set("X-RateLimit-Resource", "core")
+	}
+	if free {
+		setHeaders()
+		return func() {}, nil
+	}
+	if l.used[key] >= l.primaryLimit {
+		s.stats.PrimaryLimited++
+		setHeaders()
+		status := l.primaryStatus
+		if status == 0 {
+			status = http.StatusForbidden
+		}
+		return nil, errorf(status, "API rate limit exceeded for %s. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)", key)
+	}
+	if l.maxConcurrent > 0 && l.inflight >= l.maxConcurrent {
+		s.stats.SecondaryLimited++
+		setHeaders()
+		e := errorf(http.StatusForbidden, msgSecondary)
+		e.header = map[string]string{"Retry-After": "1"}
+		return nil, e
+	}
+	if l.pointsPerMinute > 0 {
+		cost := 5
+		if req.method == http.MethodGet || req.method == http.MethodHead {
+			cost = 1
+		}
+		drop := 0
+		for drop < len(l.stamps) && !l.stamps[drop].at.Add(time.Minute).After(now) {
+			drop++
+		}
+		l.stamps = l.stamps[drop:]
+		spent := 0
+		for _, st := range l.stamps {
+			spent += st.points
+		}
+		if spent+cost > l.pointsPerMinute {
+			s.stats.SecondaryLimited++
+			// Wait until enough points leave the window.
+			need, freed := spent+cost-l.pointsPerMinute, 0
+			wait := time.Second
+			for _, st := range l.stamps {
+				freed += st.points
+				if freed >= need {
+					wait = max(time.Second, st.at.Add(time.Minute).Sub(now))
+					break
+				}
+			}
+			setHeaders()
+			e := errorf(http.StatusForbidden, msgSecondary)
+			e.header = map[string]string{"Retry-After": strconv.Itoa(int((wait + time.Second - 1) / time.Second))}
+			return nil, e
+		}
+		l.stamps = append(l.stamps, stamp{at: now, points: cost})
+	}
+	l.used[key]++
+	l.inflight++
+	s.stats.MaxInFlight = max(s.stats.MaxInFlight, l.inflight)
+	setHeaders()
+	return func() {
+		s.mu.Lock()
+		l.inflight--
+		s.mu.Unlock()
+	}, nil
+}
+
+func (s *Server) rateLimitBody(req *request) any {
+	l := &s.limits
+	key := "anonymous"
+	if req.token != nil {
+		key = lower(req.token.Login)
+	}
+	core := map[string]any{
+		"limit":     l.primaryLimit,
+		"remaining": max(0, l.primaryLimit-l.used[key]),
+		"used":      l.used[key],
+		"reset":     l.windowStart.Add(time.Hour).Unix(),
+		"resource":  "core",
+	}
+	return map[string]any{"resources": map[string]any{"core": core}, "rate": core}
+}
+
+// Fault makes matching requests fail. Exactly one of Status, Drop or
+// Truncate is normally set; Delay may be combined with any.
+type Fault struct {
+	// Method limits the fault to one HTTP method; empty matches any.
+	Method string
+	// PathPrefix limits the fault to requests whose escaped path starts
+	// with it (e.g. "/orgs/octo-org/packages/container/team%2Fapp/versions");
+	// empty matches any.
+	PathPrefix string
+	// Count is how many matching requests fail (at least 1).
+	Count int
+	// Status answers with this status and a JSON error body.
+	Status int
+	// Delay waits this long (real time) before answering.
+	Delay time.Duration
+	// Drop closes the connection without an answer.
+	Drop bool
+	// Truncate sends the real answer's headers and half its body, then
+	// closes the connection.
+	Truncate bool
+}
+
+// InjectFault makes the next f.Count requests matching f fail as f says.
+// Faults are consumed in the order they were injected.
+func (s *Server) InjectFault(f Fault) {
+	if f.Count < 1 {
+		f.Count = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// PendingFaults is the number of injected failures not yet used.
+func (s *Server) PendingFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, f := range s.faults {
+		n += f.Count
+	}
+	return n
+}
+
+// takeFault returns a copy of the first fault matching r and uses it up.
+func (s *Server) takeFault(r *http.Request) *Fault {
+	for i, f := range s.faults {
+		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
+			continue
+		}
+		if f.PathPrefix != "" && !strings.HasPrefix(r.URL.EscapedPath(), f.PathPrefix) {
+			continue
+		}
+		f.Count--
+		c := *f
+		if f.Count == 0 {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		}
+		return &c
+	}
+	return nil
+}
+
+// String describes the fault for test logs.
+func (f Fault) String() string {
+	what := fmt.Sprintf("status %d", f.Status)
+	switch {
+	case f.Drop:
+		what = "dropped connection"
+	case f.Truncate:
+		what = "truncated body"
+	case f.Status == 0:
+		what = "delay"
+	}
+	return fmt.Sprintf("%s %s%s ×%d", what, f.Method, f.PathPrefix, f.Count)
+}

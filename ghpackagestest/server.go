@@ -1,0 +1,205 @@
+// Package ghpackagestest provides an in-memory GitHub Packages REST API
+// server for tests, as net/http/httptest does for HTTP: programs built on
+// ghpackages can be tested against it with no token and no network.
+//
+// The Server serves all 27 Packages operations and GET /rate_limit with
+// GitHub's paths, status codes, headers and JSON shapes, and follows
+// GitHub's rules: classic-token scopes (with X-OAuth-Scopes headers), soft
+// deletes restorable for 30 days, the last-version and 5,000-download
+// refusals, page/per_page pagination with Link headers, primary and
+// secondary rate limits, and injectable faults.
+//
+//	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo())
+//	defer srv.Close()
+//	client := srv.Client()
+package ghpackagestest
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+)
+
+// DefaultToken is the token Server.Client authenticates with. It has every
+// classic scope the Packages API uses, and belongs to DefaultLogin.
+const DefaultToken = "ghp_fake_default_token"
+
+// DefaultLogin is the user the default token belongs to (the "authenticated
+// user" of /user/... endpoints).
+const DefaultLogin = "octocat"
+
+// Token describes a token the Server accepts.
+type Token struct {
+	// Login is the user the token belongs to; DefaultLogin when empty.
+	Login string
+	// Scopes are the token's classic scopes, reported in X-OAuth-Scopes.
+	Scopes []ghpackages.Scope
+	// FineGrained marks a fine-grained token: no scope headers, reads
+	// allowed, deletes and restores refused (fine-grained tokens have no
+	// delete:packages).
+	FineGrained bool
+}
+
+// AllScopes are the classic scopes that allow every Packages operation.
+var AllScopes = []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeWritePackages, ghpackages.ScopeDeletePackages, ghpackages.ScopeRepo}
+
+// Clock is the time source of a Server; *FakeClock is one.
+type Clock interface {
+	Now() time.Time
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithClock makes the Server read the time from c: creation and deletion
+// times, the 30-day restore window, and rate-limit windows. A *FakeClock
+// given here is also handed to clients made by Server.Client.
+func WithClock(c Clock) Option { return func(s *Server) { s.clock = c } }
+
+// WithToken makes the Server accept token (the string sent after "Bearer").
+func WithToken(token string, t Token) Option {
+	return func(s *Server) { s.addToken(token, t) }
+}
+
+// WithRegistry serves requests under /v2/ with h: an OCI distribution
+// registry (for example go-containerregistry's pkg/registry) beside the REST
+// API, on the same host.
+func WithRegistry(h http.Handler) Option { return func(s *Server) { s.registry = h } }
+
+// WithDemo seeds the Server with the demo data set (see Seed).
+func WithDemo() Option { return func(s *Server) { s.seedDemo = true } }
+
+// Server is an in-memory GitHub Packages API. Its methods are safe for
+// concurrent use.
+type Server struct {
+	srv      *httptest.Server
+	clock    Clock
+	registry http.Handler
+	seedDemo bool
+
+	mu       sync.Mutex
+	nextID   int64
+	requests int64
+	owners   map[string]*owner // by lower-case login
+	packages []*pkg
+	tokens   map[string]Token
+	limits   limits
+	faults   []*Fault
+	stats    Stats
+}
+
+// NewServer starts a Server. Close it when done.
+func NewServer(opts ...Option) *Server {
+	s := &Server{
+		clock:  realClock{},
+		nextID: 1_260_000_000,
+		owners: map[string]*owner{},
+		tokens: map[string]Token{},
+	}
+	s.limits.primaryLimit = 5000
+	s.addToken(DefaultToken, Token{Login: DefaultLogin, Scopes: AllScopes})
+	for _, opt := range opts {
+		opt(s)
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	if s.seedDemo {
+		Seed(s)
+	}
+	return s
+}
+
+// URL is the server's base URL, e.g. "http://127.0.0.1:PORT".
+func (s *Server) URL() string { return s.srv.URL }
+
+// Close shuts the server down and waits for its requests to finish.
+func (s *Server) Close() {
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+}
+
+// Client returns a ghpackages.Client pointed at the server and
+// authenticated with DefaultToken. Client-side pacing is off (the fake's
+// limits are off unless configured), and when the Server runs on a
+// *FakeClock the client waits on it too. opts are applied last, so they
+// override these.
+func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
+	base := []ghpackages.Option{
+		ghpackages.WithBaseURL(s.URL()),
+		ghpackages.WithToken(DefaultToken),
+		ghpackages.WithPacing(ghpackages.NoPacing),
+	}
+	if fc, ok := s.clock.(*FakeClock); ok {
+		base = append(base, ghpackages.WithClock(fc))
+	}
+	c, err := ghpackages.NewClient(append(base, opts...)...)
+	if err != nil {
+		panic(fmt.Sprintf("ghpackagestest: Client: %v", err))
+	}
+	return c
+}
+
+func (s *Server) addToken(token string, t Token) {
+	if t.Login == "" {
+		t.Login = DefaultLogin
+	}
+	s.tokens[token] = t
+	s.ensureOwner(t.Login, false)
+}
+
+func (s *Server) now() time.Time { return s.clock.Now().UTC().Truncate(time.Second) }
+
+// Stats counts what the server has answered.
+type Stats struct {
+	// Requests is the number of API requests received (not /v2/).
+	Requests int
+	// PrimaryLimited and SecondaryLimited count rate-limit refusals.
+	PrimaryLimited, SecondaryLimited int
+	// Deletes and Restores count successful mutations.
+	Deletes, Restores int
+	// MaxInFlight is the most requests seen in flight at once.
+	MaxInFlight int
+}
+
+// Stats returns the counters so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// docURL is the documentation_url of the fake's errors.
+const docURL = "https://docs.github.com/rest/packages/packages"
+
+// apiError is an error answer: status, GitHub's message, extra headers.
+type apiError struct {
+	status  int
+	message string
+	doc     string
+	header  map[string]string
+}
+
+func errorf(status int, format string, args ...any) *apiError {
+	return &apiError{status: status, message: fmt.Sprintf(format, args...), doc: docURL}
+}
+
+var (
+	errPackageNotFound = func() *apiError { return errorf(http.StatusNotFound, "Package not found.") }
+	errVersionNotFound = func() *apiError { return errorf(http.StatusNotFound, "Package version not found.") }
+	errNotFound        = func() *apiError { return errorf(http.StatusNotFound, "Not Found") }
+)
+
+// Messages GitHub sends, per the project's FACTS.
+const (
+	msgLastVersion       = "You cannot delete the last version of a package. You must delete the package instead."
+	msgLastTaggedVersion = "You cannot delete the last tagged version of a package. You must delete the package instead."
+	msgTooManyDownloads  = "Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance."
+	msgSecondary         = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID."
+	msgListLimit         = "The value of per_page multiplied by page cannot be greater than 10000."
+)
+
+func lower(s string) string { return strings.ToLower(s) }

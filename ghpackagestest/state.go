@@ -1,0 +1,408 @@
+package ghpackagestest
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+)
+
+// restoreWindow is how long GitHub keeps deleted packages and versions.
+const restoreWindow = 30 * 24 * time.Hour
+
+// downloadLimit is the download count above which a public version cannot
+// be deleted.
+const downloadLimit = 5000
+
+type owner struct {
+	login string
+	id    int64
+	org   bool
+}
+
+type pkg struct {
+	id         int64
+	owner      *owner
+	typ        ghpackages.PackageType
+	name       string
+	visibility ghpackages.Visibility
+	repo       string // repository name under the owner; "" for none
+	repoID     int64
+	created    time.Time
+	updated    time.Time
+	deletedAt  *time.Time
+	conflict   bool
+	versions   []*version
+}
+
+type version struct {
+	id          int64
+	name        string
+	tags        []string
+	created     time.Time
+	updated     time.Time
+	deletedAt   *time.Time
+	downloads   int
+	license     string
+	description string
+}
+
+// PackageSpec describes a package to add with AddPackage.
+type PackageSpec struct {
+	// Owner is the owning org's or user's login; it is created (as an
+	// organization, unless AddUser made it a user) when unknown.
+	Owner string
+	Type  ghpackages.PackageType
+	// Name may contain "/" (container images such as "team/app").
+	Name string
+	// Visibility defaults to private.
+	Visibility ghpackages.Visibility
+	// Repository, if set, links the package to the owner's repository of
+	// that name.
+	Repository string
+	// CreatedAt defaults to the server's now.
+	CreatedAt time.Time
+	// DockerConflict lists the package in the owner's docker/conflicts.
+	DockerConflict bool
+}
+
+// VersionSpec describes a package version to add with AddVersion.
+type VersionSpec struct {
+	// Name is the version name; for container images, the digest.
+	Name string
+	// Tags are the container or docker tags; none means untagged.
+	Tags []string
+	// CreatedAt defaults to the server's now; UpdatedAt to CreatedAt.
+	CreatedAt, UpdatedAt time.Time
+	// Downloads counts downloads (the API does not expose it, but a public
+	// version above 5,000 cannot be deleted).
+	Downloads   int
+	License     string
+	Description string
+}
+
+// PackageState is a package as the server holds it, deleted or not.
+type PackageState struct {
+	ID         int64
+	Owner      string
+	Type       ghpackages.PackageType
+	Name       string
+	Visibility ghpackages.Visibility
+	DeletedAt  *time.Time
+}
+
+// VersionState is a version as the server holds it, deleted or not.
+type VersionState struct {
+	ID        int64
+	Name      string
+	Tags      []string
+	CreatedAt time.Time
+	DeletedAt *time.Time
+	Downloads int
+}
+
+// AddOrg registers an organization. Adding a package for an unknown owner
+// registers it as an organization too.
+func (s *Server) AddOrg(login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ensureOwner(login, true)
+}
+
+// AddUser registers a user.
+func (s *Server) AddUser(login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ensureOwner(login, false)
+}
+
+func (s *Server) ensureOwner(login string, org bool) *owner {
+	if o, ok := s.owners[lower(login)]; ok {
+		return o
+	}
+	s.nextID++
+	o := &owner{login: login, id: s.nextID, org: org}
+	s.owners[lower(login)] = o
+	return o
+}
+
+// AddPackage adds a package and returns its ID. It panics on an invalid
+// spec, or when an active package of that owner, type and name exists.
+func (s *Server) AddPackage(spec PackageSpec) int64 {
+	if spec.Owner == "" || spec.Name == "" || !spec.Type.Valid() {
+		panic(fmt.Sprintf("ghpackagestest: AddPackage: invalid spec %+v", spec))
+	}
+	if spec.Visibility == "" {
+		spec.Visibility = ghpackages.VisibilityPrivate
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.ensureOwner(spec.Owner, true)
+	if s.findPackage(o, spec.Type, spec.Name) != nil {
+		panic(fmt.Sprintf("ghpackagestest: AddPackage: %s %s/%s exists", spec.Type, spec.Owner, spec.Name))
+	}
+	created := spec.CreatedAt
+	if created.IsZero() {
+		created = s.now()
+	}
+	s.nextID++
+	p := &pkg{id: s.nextID, owner: o, typ: spec.Type, name: spec.Name, visibility: spec.Visibility,
+		repo: spec.Repository, created: created, updated: created, conflict: spec.DockerConflict}
+	if p.repo != "" {
+		s.nextID++
+		p.repoID = s.nextID
+	}
+	s.packages = append(s.packages, p)
+	return p.id
+}
+
+// AddVersion adds a version to the active package owner/typ/name and returns
+// its ID. It panics when there is no such package.
+func (s *Server) AddVersion(ownerLogin string, typ ghpackages.PackageType, name string, spec VersionSpec) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.owners[lower(ownerLogin)]
+	var p *pkg
+	if o != nil {
+		p = s.findPackage(o, typ, name)
+	}
+	if p == nil {
+		panic(fmt.Sprintf("ghpackagestest: AddVersion: no package %s %s/%s", typ, ownerLogin, name))
+	}
+	created := spec.CreatedAt
+	if created.IsZero() {
+		created = s.now()
+	}
+	updated := spec.UpdatedAt
+	if updated.IsZero() {
+		updated = created
+	}
+	s.nextID++
+	v := &version{id: s.nextID, name: spec.Name, tags: slices.Clone(spec.Tags), created: created, updated: updated,
+		downloads: spec.Downloads, license: spec.License, description: spec.Description}
+	p.versions = append(p.versions, v)
+	if updated.After(p.updated) {
+		p.updated = updated
+	}
+	return v.id
+}
+
+// Package returns the newest package owner/typ/name, including a deleted one.
+func (s *Server) Package(ownerLogin string, typ ghpackages.PackageType, name string) (PackageState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.packages) - 1; i >= 0; i-- {
+		p := s.packages[i]
+		if lower(p.owner.login) == lower(ownerLogin) && p.typ == typ && p.name == name {
+			return PackageState{ID: p.id, Owner: p.owner.login, Type: p.typ, Name: p.name, Visibility: p.visibility, DeletedAt: p.deletedAt}, true
+		}
+	}
+	return PackageState{}, false
+}
+
+// Versions returns every version of the newest package owner/typ/name,
+// deleted ones included, oldest first.
+func (s *Server) Versions(ownerLogin string, typ ghpackages.PackageType, name string) []VersionState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.packages) - 1; i >= 0; i-- {
+		p := s.packages[i]
+		if lower(p.owner.login) == lower(ownerLogin) && p.typ == typ && p.name == name {
+			out := make([]VersionState, 0, len(p.versions))
+			for _, v := range p.versions {
+				out = append(out, VersionState{ID: v.id, Name: v.name, Tags: slices.Clone(v.tags), CreatedAt: v.created, DeletedAt: v.deletedAt, Downloads: v.downloads})
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// findPackage returns the active package owner/typ/name, or nil.
+func (s *Server) findPackage(o *owner, typ ghpackages.PackageType, name string) *pkg {
+	for _, p := range s.packages {
+		if p.owner == o && p.typ == typ && p.name == name && p.deletedAt == nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// findDeletedPackage returns the most recently deleted package
+// owner/typ/name still within the restore window, or nil.
+func (s *Server) findDeletedPackage(o *owner, typ ghpackages.PackageType, name string) *pkg {
+	var found *pkg
+	for _, p := range s.packages {
+		if p.owner == o && p.typ == typ && p.name == name && p.deletedAt != nil {
+			if found == nil || p.deletedAt.After(*found.deletedAt) {
+				found = p
+			}
+		}
+	}
+	return found
+}
+
+func (p *pkg) activeVersions() []*version {
+	var out []*version
+	for _, v := range p.versions {
+		if v.deletedAt == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// sortNewestFirst orders versions as GitHub lists them.
+func sortNewestFirst(vs []*version) {
+	slices.SortFunc(vs, func(a, b *version) int {
+		if c := b.created.Compare(a.created); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.id, a.id)
+	})
+}
+
+// ownerPath is the owner's API path prefix in resource URLs.
+func ownerPath(o *owner) string {
+	if o.org {
+		return "orgs/" + o.login
+	}
+	return "users/" + o.login
+}
+
+func timeString(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// userJSON renders a simple-user with every field the schema requires.
+func userJSON(o *owner) map[string]any {
+	api := "https://api.github.com/users/" + o.login
+	typ := "User"
+	if o.org {
+		typ = "Organization"
+	}
+	return map[string]any{
+		"login":               o.login,
+		"id":                  o.id,
+		"node_id":             fmt.Sprintf("MDQ6VXNlcjEy%d", o.id),
+		"avatar_url":          fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
+		"gravatar_id":         "",
+		"url":                 api,
+		"html_url":            "https://github.com/" + o.login,
+		"followers_url":       api + "/followers",
+		"following_url":       api + "/following{/other_user}",
+		"gists_url":           api + "/gists{/gist_id}",
+		"starred_url":         api + "/starred{/owner}{/repo}",
+		"subscriptions_url":   api + "/subscriptions",
+		"organizations_url":   api + "/orgs",
+		"repos_url":           api + "/repos",
+		"events_url":          api + "/events{/privacy}",
+		"received_events_url": api + "/received_events",
+		"type":                typ,
+		"site_admin":          false,
+	}
+}
+
+// repoJSON renders a minimal-repository with every field the schema requires.
+func repoJSON(p *pkg) map[string]any {
+	full := p.owner.login + "/" + p.repo
+	api := "https://api.github.com/repos/" + full
+	m := map[string]any{
+		"id":          p.repoID,
+		"node_id":     fmt.Sprintf("MDEwOlJlcG9zaXRvcnk%d", p.repoID),
+		"name":        p.repo,
+		"full_name":   full,
+		"owner":       userJSON(p.owner),
+		"private":     p.visibility != ghpackages.VisibilityPublic,
+		"html_url":    "https://github.com/" + full,
+		"description": nil,
+		"fork":        false,
+		"url":         api,
+		"visibility":  "public",
+		"created_at":  timeString(p.created),
+		"updated_at":  timeString(p.updated),
+		"pushed_at":   timeString(p.updated),
+	}
+	if p.visibility != ghpackages.VisibilityPublic {
+		m["visibility"] = "private"
+	}
+	for _, k := range []string{"archive_url/{archive_format}{/ref}", "assignees_url/assignees{/user}", "blobs_url/git/blobs{/sha}",
+		"branches_url/branches{/branch}", "collaborators_url/collaborators{/collaborator}", "comments_url/comments{/number}",
+		"commits_url/commits{/sha}", "compare_url/compare/{base}...{head}", "contents_url/contents/{+path}",
+		"contributors_url/contributors", "deployments_url/deployments", "downloads_url/downloads", "events_url/events",
+		"forks_url/forks", "git_commits_url/git/commits{/sha}", "git_refs_url/git/refs{/sha}", "git_tags_url/git/tags{/sha}",
+		"hooks_url/hooks", "issue_comment_url/issues/comments{/number}", "issue_events_url/issues/events{/number}",
+		"issues_url/issues{/number}", "keys_url/keys{/key_id}", "labels_url/labels{/name}", "languages_url/languages",
+		"merges_url/merges", "milestones_url/milestones{/number}", "notifications_url/notifications{?since,all,participating}",
+		"pulls_url/pulls{/number}", "releases_url/releases{/id}", "stargazers_url/stargazers", "statuses_url/statuses/{sha}",
+		"subscribers_url/subscribers", "subscription_url/subscription", "tags_url/tags", "teams_url/teams", "trees_url/git/trees{/sha}"} {
+		name, suffix, _ := strings.Cut(k, "/")
+		m[name] = api + "/" + suffix
+	}
+	return m
+}
+
+// visibilityJSON maps internal to private: the schema knows only two.
+func visibilityJSON(v ghpackages.Visibility) string {
+	if v == ghpackages.VisibilityPublic {
+		return string(ghpackages.VisibilityPublic)
+	}
+	return string(ghpackages.VisibilityPrivate)
+}
+
+func packageJSON(p *pkg) map[string]any {
+	escaped := pathEscape(p.name)
+	m := map[string]any{
+		"id":            p.id,
+		"name":          p.name,
+		"package_type":  string(p.typ),
+		"owner":         userJSON(p.owner),
+		"version_count": len(p.activeVersions()),
+		"visibility":    visibilityJSON(p.visibility),
+		"url":           "https://api.github.com/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/" + escaped,
+		"html_url":      "https://github.com/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/package/" + escaped,
+		"created_at":    timeString(p.created),
+		"updated_at":    timeString(p.updated),
+	}
+	if p.repo != "" {
+		m["repository"] = repoJSON(p)
+	}
+	return m
+}
+
+func versionJSON(p *pkg, v *version) map[string]any {
+	base := "https://api.github.com/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/" + pathEscape(p.name)
+	html := "https://github.com/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/package/" + pathEscape(p.name)
+	meta := map[string]any{"package_type": string(p.typ)}
+	tags := v.tags
+	if tags == nil {
+		tags = []string{}
+	}
+	switch p.typ {
+	case ghpackages.Container:
+		meta["container"] = map[string]any{"tags": tags}
+	case ghpackages.Docker:
+		meta["docker"] = map[string]any{"tag": tags, "tags": tags}
+	}
+	m := map[string]any{
+		"id":               v.id,
+		"name":             v.name,
+		"url":              fmt.Sprintf("%s/versions/%d", base, v.id),
+		"package_html_url": html,
+		"html_url":         fmt.Sprintf("%s/%d", html, v.id),
+		"created_at":       timeString(v.created),
+		"updated_at":       timeString(v.updated),
+		"metadata":         meta,
+	}
+	if v.license != "" {
+		m["license"] = v.license
+	}
+	if v.description != "" {
+		m["description"] = v.description
+	}
+	if v.deletedAt != nil {
+		m["deleted_at"] = timeString(*v.deletedAt)
+	}
+	return m
+}
