@@ -117,11 +117,16 @@ func (s *Server) handle(w *recorder, r *http.Request) {
 	s.mu.Lock()
 	req.now = s.now()
 	aerr := s.authenticate(req)
-	release := func() {}
+	// A bad token still counts against the caller's (anonymous) budget and
+	// still gets the rate-limit headers.
+	release, limitErr := s.admit(req)
 	if aerr == nil {
-		release, aerr = s.admit(req)
+		aerr = limitErr
 	}
 	s.mu.Unlock()
+	if release != nil && aerr != nil {
+		release()
+	}
 	if aerr != nil {
 		writeErrorRec(w, aerr)
 		return
