@@ -203,3 +203,7 @@ const (
 )
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// Handler returns the server's HTTP handler, to serve the fake on a
+// listener of your own (as cmd/ghpackages-fake does).
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }

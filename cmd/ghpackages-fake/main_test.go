@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServesAndShutsDown(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	ready := make(chan string, 1)
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-seed", "demo", "-token", "ghp_ci=read:packages,repo"}, &out, ready) }()
+	var url string
+	select {
+	case url = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", url+"/orgs/octo-org/packages?package_type=npm", nil)
+	req.Header.Set("Authorization", "Bearer ghp_ci")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var pkgs []map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&pkgs))
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "read:packages, repo", resp.Header.Get("X-OAuth-Scopes"))
+	require.Len(t, pkgs, 1)
+	assert.Equal(t, "hello-world-npm", pkgs[0]["name"])
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no shutdown")
+	}
+	assert.Contains(t, out.String(), "serving the GitHub Packages API at "+url+"/")
+	assert.Contains(t, out.String(), "token ghp_ci (scopes: [read:packages repo])")
+	assert.Contains(t, out.String(), "shutting down")
+}
+
+func TestBadFlags(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	assert.Error(t, run(t.Context(), []string{"-seed", "nope"}, &out, nil))
+	assert.Error(t, run(t.Context(), []string{"-token", "noscopes"}, &out, nil))
+}
