@@ -36,7 +36,9 @@ func TestServesAndShutsDown(t *testing.T) {
 	ready := make(chan string, 1)
 	var out syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-seed", "demo", "-token", "ghp_ci=read:packages,repo"}, &out, ready) }()
+	go func() {
+		done <- run(ctx, []string{"-seed", "demo", "-token", "ghp_ci=read:packages,repo"}, &out, ready)
+	}()
 	var url string
 	select {
 	case url = <-ready:
