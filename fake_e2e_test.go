@@ -71,42 +71,75 @@ func TestEveryOperationOnTheFake(t *testing.T) {
 	org, user, users := c.Orgs, c.User, c.Users
 	services := map[string]ops{
 		"orgs": {
-			get:            func() (*ghpackages.Package, error) { p, _, err := org.Get(ctx, "octo-org", typ, name); return p, err },
-			list:           func() ([]*ghpackages.Package, error) { p, _, err := org.List(ctx, "octo-org", typ, nil); return p, err },
-			all:            func() ([]*ghpackages.Package, error) { return ghpackages.Collect(org.All(ctx, "octo-org", typ, nil)) },
-			conflicts:      func() ([]*ghpackages.Package, error) { p, _, err := org.ListDockerConflicts(ctx, "octo-org"); return p, err },
-			listVersions:   func() ([]*ghpackages.PackageVersion, error) { v, _, err := org.ListVersions(ctx, "octo-org", typ, name, nil); return v, err },
-			allVersions:    func() ([]*ghpackages.PackageVersion, error) { return ghpackages.Collect(org.AllVersions(ctx, "octo-org", typ, name, nil)) },
-			deletedVersion: func() ([]*ghpackages.PackageVersion, error) { return ghpackages.Collect(org.AllVersions(ctx, "octo-org", typ, name, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted})) },
-			getVersion:     func(id int64) (*ghpackages.PackageVersion, error) { v, _, err := org.GetVersion(ctx, "octo-org", typ, name, id); return v, err },
+			get:  func() (*ghpackages.Package, error) { p, _, err := org.Get(ctx, "octo-org", typ, name); return p, err },
+			list: func() ([]*ghpackages.Package, error) { p, _, err := org.List(ctx, "octo-org", typ, nil); return p, err },
+			all:  func() ([]*ghpackages.Package, error) { return ghpackages.Collect(org.All(ctx, "octo-org", typ, nil)) },
+			conflicts: func() ([]*ghpackages.Package, error) {
+				p, _, err := org.ListDockerConflicts(ctx, "octo-org")
+				return p, err
+			},
+			listVersions: func() ([]*ghpackages.PackageVersion, error) {
+				v, _, err := org.ListVersions(ctx, "octo-org", typ, name, nil)
+				return v, err
+			},
+			allVersions: func() ([]*ghpackages.PackageVersion, error) {
+				return ghpackages.Collect(org.AllVersions(ctx, "octo-org", typ, name, nil))
+			},
+			deletedVersion: func() ([]*ghpackages.PackageVersion, error) {
+				return ghpackages.Collect(org.AllVersions(ctx, "octo-org", typ, name, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+			},
+			getVersion: func(id int64) (*ghpackages.PackageVersion, error) {
+				v, _, err := org.GetVersion(ctx, "octo-org", typ, name, id)
+				return v, err
+			},
 			deleteVersion:  func(id int64) error { _, err := org.DeleteVersion(ctx, "octo-org", typ, name, id); return err },
 			restoreVersion: func(id int64) error { _, err := org.RestoreVersion(ctx, "octo-org", typ, name, id); return err },
 			del:            func() error { _, err := org.Delete(ctx, "octo-org", typ, name); return err },
 			restore:        func() error { _, err := org.Restore(ctx, "octo-org", typ, name, nil); return err },
 		},
 		"users": {
-			get:            func() (*ghpackages.Package, error) { p, _, err := users.Get(ctx, me, typ, name); return p, err },
-			list:           func() ([]*ghpackages.Package, error) { p, _, err := users.List(ctx, me, typ, nil); return p, err },
-			all:            func() ([]*ghpackages.Package, error) { return ghpackages.Collect(users.All(ctx, me, typ, nil)) },
-			conflicts:      func() ([]*ghpackages.Package, error) { p, _, err := users.ListDockerConflicts(ctx, me); return p, err },
-			listVersions:   func() ([]*ghpackages.PackageVersion, error) { v, _, err := users.ListVersions(ctx, me, typ, name, nil); return v, err },
-			allVersions:    func() ([]*ghpackages.PackageVersion, error) { return ghpackages.Collect(users.AllVersions(ctx, me, typ, name, nil)) },
-			deletedVersion: func() ([]*ghpackages.PackageVersion, error) { return ghpackages.Collect(users.AllVersions(ctx, me, typ, name, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted})) },
-			getVersion:     func(id int64) (*ghpackages.PackageVersion, error) { v, _, err := users.GetVersion(ctx, me, typ, name, id); return v, err },
+			get:       func() (*ghpackages.Package, error) { p, _, err := users.Get(ctx, me, typ, name); return p, err },
+			list:      func() ([]*ghpackages.Package, error) { p, _, err := users.List(ctx, me, typ, nil); return p, err },
+			all:       func() ([]*ghpackages.Package, error) { return ghpackages.Collect(users.All(ctx, me, typ, nil)) },
+			conflicts: func() ([]*ghpackages.Package, error) { p, _, err := users.ListDockerConflicts(ctx, me); return p, err },
+			listVersions: func() ([]*ghpackages.PackageVersion, error) {
+				v, _, err := users.ListVersions(ctx, me, typ, name, nil)
+				return v, err
+			},
+			allVersions: func() ([]*ghpackages.PackageVersion, error) {
+				return ghpackages.Collect(users.AllVersions(ctx, me, typ, name, nil))
+			},
+			deletedVersion: func() ([]*ghpackages.PackageVersion, error) {
+				return ghpackages.Collect(users.AllVersions(ctx, me, typ, name, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+			},
+			getVersion: func(id int64) (*ghpackages.PackageVersion, error) {
+				v, _, err := users.GetVersion(ctx, me, typ, name, id)
+				return v, err
+			},
 			deleteVersion:  func(id int64) error { _, err := users.DeleteVersion(ctx, me, typ, name, id); return err },
 			restoreVersion: func(id int64) error { _, err := users.RestoreVersion(ctx, me, typ, name, id); return err },
 			del:            func() error { _, err := users.Delete(ctx, me, typ, name); return err },
 			restore:        func() error { _, err := users.Restore(ctx, me, typ, name, nil); return err },
 		},
 		"user": {
-			get:            func() (*ghpackages.Package, error) { p, _, err := user.Get(ctx, typ, name); return p, err },
-			list:           func() ([]*ghpackages.Package, error) { p, _, err := user.List(ctx, typ, nil); return p, err },
-			all:            func() ([]*ghpackages.Package, error) { return ghpackages.Collect(user.All(ctx, typ, nil)) },
-			conflicts:      func() ([]*ghpackages.Package, error) { p, _, err := user.ListDockerConflicts(ctx); return p, err },
-			listVersions:   func() ([]*ghpackages.PackageVersion, error) { v, _, err := user.ListVersions(ctx, typ, name, nil); return v, err },
-			allVersions:    func() ([]*ghpackages.PackageVersion, error) { return ghpackages.Collect(user.AllVersions(ctx, typ, name, nil)) },
-			deletedVersion: func() ([]*ghpackages.PackageVersion, error) { return ghpackages.Collect(user.AllVersions(ctx, typ, name, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted})) },
-			getVersion:     func(id int64) (*ghpackages.PackageVersion, error) { v, _, err := user.GetVersion(ctx, typ, name, id); return v, err },
+			get:       func() (*ghpackages.Package, error) { p, _, err := user.Get(ctx, typ, name); return p, err },
+			list:      func() ([]*ghpackages.Package, error) { p, _, err := user.List(ctx, typ, nil); return p, err },
+			all:       func() ([]*ghpackages.Package, error) { return ghpackages.Collect(user.All(ctx, typ, nil)) },
+			conflicts: func() ([]*ghpackages.Package, error) { p, _, err := user.ListDockerConflicts(ctx); return p, err },
+			listVersions: func() ([]*ghpackages.PackageVersion, error) {
+				v, _, err := user.ListVersions(ctx, typ, name, nil)
+				return v, err
+			},
+			allVersions: func() ([]*ghpackages.PackageVersion, error) {
+				return ghpackages.Collect(user.AllVersions(ctx, typ, name, nil))
+			},
+			deletedVersion: func() ([]*ghpackages.PackageVersion, error) {
+				return ghpackages.Collect(user.AllVersions(ctx, typ, name, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+			},
+			getVersion: func(id int64) (*ghpackages.PackageVersion, error) {
+				v, _, err := user.GetVersion(ctx, typ, name, id)
+				return v, err
+			},
 			deleteVersion:  func(id int64) error { _, err := user.DeleteVersion(ctx, typ, name, id); return err },
 			restoreVersion: func(id int64) error { _, err := user.RestoreVersion(ctx, typ, name, id); return err },
 			del:            func() error { _, err := user.Delete(ctx, typ, name); return err },
