@@ -85,4 +85,13 @@ func TestOwnerPackagesRoutes(t *testing.T) {
 	}
 	_, _, err := (&Client{}).Packages(OrgOwner("")).Get(t.Context(), Container, "a")
 	assert.ErrorIs(t, err, ErrInvalidArgument)
+	for _, o := range []Owner{OrgOwner("o"), UserOwner("u"), AuthenticatedOwner()} {
+		back, err := ParseOwner(o.Kind(), o.Name())
+		require.NoError(t, err)
+		assert.Equal(t, o, back)
+	}
+	for _, bad := range [][2]string{{"org", ""}, {"user", ""}, {"authenticated", "x"}, {"team", "x"}} {
+		_, err := ParseOwner(bad[0], bad[1])
+		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
+	}
 }

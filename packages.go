@@ -299,6 +299,31 @@ func UserOwner(username string) Owner { return Owner{kind: ownerUser, name: user
 // AuthenticatedOwner is the namespace of the token's own account (/user/...).
 func AuthenticatedOwner() Owner { return Owner{kind: ownerAuthenticated} }
 
+// Kind is "org", "user" or "authenticated".
+func (o Owner) Kind() string {
+	switch o.kind {
+	case ownerOrg:
+		return "org"
+	case ownerUser:
+		return "user"
+	}
+	return "authenticated"
+}
+
+// ParseOwner is the inverse of Kind and Name: it returns the Owner of kind
+// "org", "user" or "authenticated" (whose name must be empty).
+func ParseOwner(kind, name string) (Owner, error) {
+	switch {
+	case kind == "org" && name != "":
+		return OrgOwner(name), nil
+	case kind == "user" && name != "":
+		return UserOwner(name), nil
+	case kind == "authenticated" && name == "":
+		return AuthenticatedOwner(), nil
+	}
+	return Owner{}, fmt.Errorf("%w: owner kind %q with name %q", ErrInvalidArgument, kind, name)
+}
+
 // Name is the owner's login; empty for AuthenticatedOwner.
 func (o Owner) Name() string { return o.name }
 
