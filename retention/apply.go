@@ -1,0 +1,205 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+)
+
+// Outcome is what happened to one item of a run.
+type Outcome string
+
+// Outcomes.
+const (
+	// Deleted: the delete succeeded (or a retried delete found it done).
+	Deleted Outcome = "deleted"
+	// AlreadyGone: the version or package was not found (deleted by someone
+	// else, or invisible to the token).
+	AlreadyGone Outcome = "already-gone"
+	// Retained: GitHub refused to delete it for a reason that is not a
+	// failure: the last (tagged) version, or a public version with more
+	// than 5,000 downloads.
+	Retained Outcome = "retained"
+	// Failed: the operation failed; Error says why.
+	Failed Outcome = "failed"
+	// NotAttempted: the run stopped (rate limit, cancellation) first.
+	NotAttempted Outcome = "not-attempted"
+	// Restored: Restore brought it back.
+	Restored Outcome = "restored"
+	// Expired: deleted more than 30 days ago; GitHub no longer restores it.
+	Expired Outcome = "expired"
+)
+
+// Item is one operation of a run, as reported.
+type Item struct {
+	Type      ghpackages.PackageType `json:"type"`
+	Package   string                 `json:"package"`
+	VersionID int64                  `json:"version_id,omitempty"` // 0 for a whole package
+	Version   string                 `json:"version,omitempty"`
+	Tags      []string               `json:"tags,omitempty"`
+	Action    string                 `json:"action"` // delete-version, delete-package, restore-version, restore-package
+	Reason    string                 `json:"reason,omitempty"`
+	Outcome   Outcome                `json:"outcome"`
+	Error     string                 `json:"error,omitempty"`
+	Replayed  bool                   `json:"replayed,omitempty"`
+	At        time.Time              `json:"at"`
+}
+
+// Report is the result of Apply or Restore. Its JSON form is the stable,
+// documented report format: a later Restore reads it back.
+type Report struct {
+	OwnerKind  string    `json:"owner_kind"`
+	OwnerName  string    `json:"owner_name,omitempty"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	// Stopped says why the run ended before its last item, if it did.
+	Stopped string `json:"stopped,omitempty"`
+	Items   []Item `json:"items"`
+}
+
+// Count returns how many items had outcome o.
+func (r *Report) Count(o Outcome) int {
+	n := 0
+	for _, it := range r.Items {
+		if it.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Failed reports whether any item failed.
+func (r *Report) Failed() bool { return r.Count(Failed) > 0 }
+
+// Apply carries out plan: it deletes the planned versions (oldest first) and
+// packages, one at a time, through client (whose pacing and retry policy
+// apply), and touches nothing outside the plan. A rate limit the client could
+// not wait out, or ctx ending, stops the run: the rest is reported
+// NotAttempted and Report.Stopped says why, so the next run can resume.
+// The error is non-nil only for a plan that cannot be applied at all.
+func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...Option) (*Report, error) {
+	owner, err := plan.Owner()
+	if err != nil {
+		return nil, err
+	}
+	o := collect(opts)
+	var items []Item
+	for _, pp := range plan.Packages {
+		if pp.DeletePackage {
+			items = append(items, Item{Type: pp.Type, Package: pp.Name, Action: "delete-package", Reason: pp.PackageReason})
+			continue
+		}
+		for _, v := range pp.Versions {
+			if v.Action == Delete {
+				items = append(items, Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Action: "delete-version", Reason: v.Reason})
+			}
+		}
+	}
+	api := client.Packages(owner)
+	return run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(it *Item) (*ghpackages.Response, error) {
+		if it.VersionID == 0 {
+			return api.Delete(ctx, it.Type, it.Package)
+		}
+		return api.DeleteVersion(ctx, it.Type, it.Package, it.VersionID)
+	}, func(it *Item, resp *ghpackages.Response, err error) {
+		switch {
+		case err == nil:
+			it.Outcome = Deleted
+			it.Replayed = resp != nil && resp.Replayed
+		case errors.Is(err, ghpackages.ErrLastVersion), errors.Is(err, ghpackages.ErrTooManyDownloads):
+			it.Outcome, it.Error = Retained, err.Error()
+		case errors.Is(err, ghpackages.ErrNotFound):
+			it.Outcome, it.Error = AlreadyGone, err.Error()
+		default:
+			it.Outcome, it.Error = Failed, err.Error()
+		}
+	}), nil
+}
+
+// restoreWindow is how long GitHub keeps deleted packages and versions.
+const restoreWindow = 30 * 24 * time.Hour
+
+// Restore restores what an earlier run deleted, from its report: every item
+// with outcome Deleted, newest deletion first, unless deleted more than 30
+// days ago (reported Expired). It stops like Apply does.
+func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, opts ...Option) (*Report, error) {
+	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
+	if err != nil {
+		return nil, err
+	}
+	o := collect(opts)
+	now := o.now()
+	var items []Item
+	for i := len(deleted.Items) - 1; i >= 0; i-- {
+		it := deleted.Items[i]
+		if it.Outcome != Deleted {
+			continue
+		}
+		r := Item{Type: it.Type, Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
+			Action: "restore-version", Reason: "deleted at " + it.At.UTC().Format(time.RFC3339)}
+		if it.VersionID == 0 {
+			r.Action = "restore-package"
+		}
+		if now.Sub(it.At) > restoreWindow {
+			r.Outcome, r.At = Expired, now
+		}
+		items = append(items, r)
+	}
+	api := client.Packages(owner)
+	return run(ctx, deleted.OwnerKind, deleted.OwnerName, items, o, func(it *Item) (*ghpackages.Response, error) {
+		if it.VersionID == 0 {
+			return api.Restore(ctx, it.Type, it.Package, nil)
+		}
+		return api.RestoreVersion(ctx, it.Type, it.Package, it.VersionID)
+	}, func(it *Item, _ *ghpackages.Response, err error) {
+		if err == nil {
+			it.Outcome = Restored
+			return
+		}
+		it.Outcome, it.Error = Failed, err.Error()
+	}), nil
+}
+
+// run executes items in order, serially, and stops on a rate limit or when
+// ctx ends. Items that already have an outcome are reported as they are.
+func run(ctx context.Context, kind, name string, items []Item, o options,
+	do func(*Item) (*ghpackages.Response, error), record func(*Item, *ghpackages.Response, error)) *Report {
+	rep := &Report{OwnerKind: kind, OwnerName: name, StartedAt: o.now(), Items: items}
+	for i := range rep.Items {
+		it := &rep.Items[i]
+		if it.Outcome != "" {
+			continue
+		}
+		if rep.Stopped != "" {
+			it.Outcome = NotAttempted
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			rep.Stopped = fmt.Sprintf("stopped: %v", err)
+			it.Outcome = NotAttempted
+			continue
+		}
+		resp, err := do(it)
+		it.At = o.now()
+		var rl *ghpackages.RateLimitError
+		switch {
+		case errors.As(err, &rl):
+			rep.Stopped = "stopped at the rate limit: " + rl.Error()
+			it.Outcome, it.Error = NotAttempted, err.Error()
+			continue
+		case err != nil && ctx.Err() != nil:
+			rep.Stopped = fmt.Sprintf("stopped: %v", ctx.Err())
+			it.Outcome, it.Error = NotAttempted, err.Error()
+			continue
+		}
+		record(it, resp, err)
+		if o.progress != nil {
+			o.progress(*it)
+		}
+	}
+	rep.FinishedAt = o.now()
+	return rep
+}
