@@ -57,7 +57,7 @@ func TestDecide(t *testing.T) {
 		reasons   map[int64]string // substrings
 	}{
 		{name: "untagged older than 30d (default selection)", versions: mixed, policy: base(nil),
-			want: "1:delete 2:keep 3:delete 4:keep 5:keep 6:keep 7:keep",
+			want:    "1:delete 2:keep 3:delete 4:keep 5:keep 6:keep 7:keep",
 			reasons: map[int64]string{1: "untagged, created 90d ago, older than 30d", 2: "tagged; the policy deletes untagged versions only", 5: "created 20d ago, not older than 30d"}},
 		{name: "keep newest 5 overrides age", versions: mixed, policy: base(func(p *Policy) { p.KeepNewest = 5 }),
 			want: "1:delete 2:keep 3:keep 4:keep 5:keep 6:keep 7:keep", reasons: map[int64]string{3: "one of the 5 newest versions"}},

@@ -65,7 +65,9 @@ type PackagePlan struct {
 }
 
 // Owner returns the owner the plan is for.
-func (p *Plan) Owner() (ghpackages.Owner, error) { return ghpackages.ParseOwner(p.OwnerKind, p.OwnerName) }
+func (p *Plan) Owner() (ghpackages.Owner, error) {
+	return ghpackages.ParseOwner(p.OwnerKind, p.OwnerName)
+}
 
 // Deletes counts the deletions planned: versions, and whole packages as one
 // each.
