@@ -1,0 +1,283 @@
+package retention_test
+
+import (
+	"encoding/json"
+	"io"
+	"log"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+var start = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+const day = 24 * time.Hour
+
+// world is a fake GitHub with a real OCI registry beside it, holding two
+// multi-arch images and an orphan manifest in octo-org's container "app".
+type world struct {
+	srv      *ghpackagestest.Server
+	clock    *ghpackagestest.FakeClock
+	client   *ghpackages.Client
+	resolver retention.ManifestResolver
+	ids      map[string]int64 // role → version ID
+	digests  map[string]string
+}
+
+func newWorld(t *testing.T, opts ...ghpackagestest.Option) *world {
+	t.Helper()
+	clock := ghpackagestest.NewFakeClock(start)
+	srv := ghpackagestest.NewServer(append([]ghpackagestest.Option{ghpackagestest.WithClock(clock), ghpackagestest.WithRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0))))}, opts...)...)
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL(), "http://")
+	w := &world{srv: srv, clock: clock, ids: map[string]int64{}, digests: map[string]string{}}
+	w.client = srv.Client()
+	w.resolver = retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken})
+
+	push := func(role, tag string, idx v1.ImageIndex) []string {
+		ref, err := name.ParseReference(host + "/octo-org/app:" + tag)
+		require.NoError(t, err)
+		require.NoError(t, remote.WriteIndex(ref, idx))
+		d, err := idx.Digest()
+		require.NoError(t, err)
+		w.digests[role] = d.String()
+		m, err := idx.IndexManifest()
+		require.NoError(t, err)
+		var children []string
+		for _, c := range m.Manifests {
+			children = append(children, c.Digest.String())
+		}
+		return children
+	}
+	newIdx, err := random.Index(128, 1, 2)
+	require.NoError(t, err)
+	oldIdx, err := random.Index(128, 1, 2)
+	require.NoError(t, err)
+	newChildren := push("new", "new", newIdx)
+	oldChildren := push("old", "old", oldIdx)
+	orphan, err := random.Image(128, 1)
+	require.NoError(t, err)
+	od, err := orphan.Digest()
+	require.NoError(t, err)
+	ref, err := name.NewDigest(host + "/octo-org/app@" + od.String())
+	require.NoError(t, err)
+	require.NoError(t, remote.Write(ref, orphan))
+	w.digests["orphan"] = od.String()
+
+	srv.AddOrg("octo-org")
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "app"})
+	add := func(role, digest string, age time.Duration, tags ...string) {
+		w.ids[role] = srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: digest, Tags: tags, CreatedAt: start.Add(-age)})
+		w.digests[role] = digest
+	}
+	// The children were pushed long ago (reused platform images); the
+	// indexes reference them.
+	add("new-child-0", newChildren[0], 60*day)
+	add("new-child-1", newChildren[1], 60*day)
+	add("old-child-0", oldChildren[0], 61*day)
+	add("old-child-1", oldChildren[1], 61*day)
+	add("orphan", od.String(), 59*day)
+	add("old", w.digests["old"], 60*day, "old")
+	add("new", w.digests["new"], day, "new", "latest")
+	return w
+}
+
+func (w *world) deleted(t *testing.T) []string {
+	t.Helper()
+	var roles []string
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		if v.DeletedAt != nil {
+			for role, id := range w.ids {
+				if id == v.ID {
+					roles = append(roles, role)
+				}
+			}
+		}
+	}
+	slices.Sort(roles)
+	return roles
+}
+
+func planned(p *retention.Plan, ids map[string]int64) []string {
+	var roles []string
+	for _, pp := range p.Packages {
+		for _, v := range pp.Versions {
+			if v.Action == retention.Delete {
+				for role, id := range ids {
+					if id == v.ID {
+						roles = append(roles, role)
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(roles)
+	return roles
+}
+
+func TestUntaggedChildrenOfKeptIndexesAreNeverPlanned(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Packages: []retention.Pattern{retention.MustPattern("app")}}
+	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy,
+		retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"orphan"}, planned(p, w.ids), "only the orphan: every child is referenced by a kept index")
+	for _, v := range p.Packages[0].Versions {
+		if v.ID == w.ids["old-child-0"] {
+			assert.Contains(t, v.Reason, "referenced by kept image index "+w.digests["old"][:19])
+		}
+	}
+	assert.Zero(t, w.srv.Stats().Deletes, "planning changes nothing")
+}
+
+func TestUntaggedChildrenOfDeletedIndexAreDeleted(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags}
+	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy,
+		retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	want := []string{"old", "old-child-0", "old-child-1", "orphan"}
+	assert.Equal(t, want, planned(p, w.ids))
+
+	var progress []retention.Item
+	rep, err := retention.Apply(t.Context(), w.client, p, retention.WithNow(w.clock.Now), retention.WithProgress(func(it retention.Item) { progress = append(progress, it) }))
+	require.NoError(t, err)
+	assert.Equal(t, want, w.deleted(t), "exactly the planned set")
+	assert.Equal(t, 4, rep.Count(retention.Deleted))
+	assert.Len(t, progress, 4)
+	assert.Empty(t, rep.Stopped)
+
+	// The report round-trips through JSON, and restores everything.
+	raw, err := json.Marshal(rep)
+	require.NoError(t, err)
+	var back retention.Report
+	require.NoError(t, json.Unmarshal(raw, &back))
+	w.clock.Advance(29 * day)
+	restored, err := retention.Restore(t.Context(), w.client, &back, retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	assert.Equal(t, 4, restored.Count(retention.Restored))
+	assert.Empty(t, w.deleted(t))
+}
+
+func TestFailSafeWithoutRegistry(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags}
+	broken := retention.NewRegistryResolver(retention.RegistryConfig{Host: "127.0.0.1:1"})
+	for name, opts := range map[string][]retention.Option{
+		"no resolver":  {retention.WithNow(w.clock.Now)},
+		"lookup fails": {retention.WithNow(w.clock.Now), retention.WithResolver(broken)},
+	} {
+		p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy, opts...)
+		require.NoError(t, err, name)
+		assert.Equal(t, []string{"old"}, planned(p, w.ids), "%s: untagged versions are all kept", name)
+	}
+	policy.SkipReferenceCheck = true
+	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy, retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"new-child-0", "new-child-1", "old", "old-child-0", "old-child-1", "orphan"}, planned(p, w.ids), "the unsafe opt-out")
+}
+
+func TestSignatureTagsFollowTheirSubject(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	// cosign-style: the signature is an image tagged after its subject.
+	for role, suffix := range map[string]string{"sig": ".sig", "oldsig": ".att"} {
+		subject := map[string]string{"sig": "new", "oldsig": "old"}[role]
+		tag := "sha256-" + strings.TrimPrefix(w.digests[subject], "sha256:") + suffix
+		img, err := random.Image(64, 1)
+		require.NoError(t, err)
+		ref, err := name.ParseReference(strings.TrimPrefix(w.srv.URL(), "http://") + "/octo-org/app:" + tag)
+		require.NoError(t, err)
+		require.NoError(t, remote.Write(ref, img))
+		d, err := img.Digest()
+		require.NoError(t, err)
+		w.ids[role] = w.srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: d.String(), Tags: []string{tag}, CreatedAt: start.Add(-50 * day)})
+	}
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags}
+	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy,
+		retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"old", "old-child-0", "old-child-1", "oldsig", "orphan"}, planned(p, w.ids))
+}
+
+func TestApplyStopsCleanlyAtRateLimit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, ghpackagestest.WithPrimaryLimit(4, 403))
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags}
+	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy,
+		retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	// The plan used some of the budget; a client that will not wait an hour
+	// stops part-way with a clean report.
+	impatient := w.srv.Client(ghpackages.WithRetry(ghpackages.RetryPolicy{MaxRateLimitRetries: 1, MaxWait: time.Minute}))
+	rep, err := retention.Apply(t.Context(), impatient, p, retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	assert.Contains(t, rep.Stopped, "stopped at the rate limit")
+	assert.Equal(t, 4, rep.Count(retention.Deleted)+rep.Count(retention.NotAttempted))
+	assert.Positive(t, rep.Count(retention.NotAttempted))
+	assert.False(t, rep.Failed())
+	assert.Len(t, w.deleted(t), rep.Count(retention.Deleted))
+}
+
+func TestApplyReportsRefusalsAsRetainedAndGoneAsAlreadyGone(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.NPM, Name: "lib", Visibility: ghpackages.VisibilityPublic})
+	a := srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: "1.0.0", CreatedAt: start.Add(-90 * day), Downloads: 9000})
+	b := srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: "1.0.1", CreatedAt: start.Add(-80 * day)})
+	srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: "1.0.2", CreatedAt: start.Add(-70 * day)})
+	c := srv.Client()
+	p, err := retention.NewPlan(t.Context(), c, ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.NPM, OlderThan: 30 * day, Tags: retention.AnyTags},
+		retention.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	require.Equal(t, 2, p.Deletes())
+	// Someone else deletes 1.0.1 between plan and apply.
+	_, err = c.Orgs.DeleteVersion(t.Context(), "acme", ghpackages.NPM, "lib", b)
+	require.NoError(t, err)
+	rep, err := retention.Apply(t.Context(), c, p)
+	require.NoError(t, err)
+	outcomes := map[int64]retention.Outcome{}
+	for _, it := range rep.Items {
+		outcomes[it.VersionID] = it.Outcome
+	}
+	assert.Equal(t, map[int64]retention.Outcome{a: retention.Retained, b: retention.AlreadyGone}, outcomes)
+	assert.False(t, rep.Failed())
+}
+
+func TestPlanSelectsPackagesByPattern(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer()
+	t.Cleanup(srv.Close)
+	for _, n := range []string{"team/api", "team/web", "tools/ci"} {
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: n})
+		srv.AddVersion("acme", ghpackages.Container, n, ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(n), Tags: []string{"latest"}})
+	}
+	p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"),
+		retention.Policy{Type: ghpackages.Container, OlderThan: day, Packages: []retention.Pattern{retention.MustPattern("team/*")}, SkipReferenceCheck: true})
+	require.NoError(t, err)
+	var names []string
+	for _, pp := range p.Packages {
+		names = append(names, pp.Name)
+	}
+	assert.Equal(t, []string{"team/api", "team/web"}, names)
+	_, err = retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"),
+		retention.Policy{Type: ghpackages.Container, OlderThan: day, Packages: []retention.Pattern{retention.MustPattern("nope")}})
+	assert.ErrorIs(t, err, ghpackages.ErrNotFound)
+}
