@@ -64,25 +64,22 @@ func (c *etagCache) put(key, etag string, body []byte) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[key]; ok {
-		c.bytes -= int64(len(el.Value.(*cacheEntry).body))
-		c.order.Remove(el)
-		delete(c.byKey, key)
-	}
+	c.removeLocked(key)
 	c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, etag: etag, body: body})
 	c.bytes += int64(len(body))
 	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
-		last := c.order.Back()
-		e := last.Value.(*cacheEntry)
-		c.order.Remove(last)
-		delete(c.byKey, e.key)
-		c.bytes -= int64(len(e.body))
+		c.removeLocked(c.order.Back().Value.(*cacheEntry).key)
 	}
 }
 
 func (c *etagCache) remove(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.removeLocked(key)
+}
+
+// removeLocked drops key's entry; c.mu is held.
+func (c *etagCache) removeLocked(key string) {
 	if el, ok := c.byKey[key]; ok {
 		c.bytes -= int64(len(el.Value.(*cacheEntry).body))
 		c.order.Remove(el)

@@ -462,33 +462,29 @@ func (s *Server) listVersions(req *request, o *owner, typ ghpackages.PackageType
 	return http.StatusOK, out, nil
 }
 
-// mutable finds the package for a delete or restore and checks permission:
-// deleting and restoring need the scopes and (modelled simply) that the
-// token's user owns the package or the package belongs to an org.
-func (s *Server) mutable(req *request, op ghpackages.Operation, p *pkg, typ ghpackages.PackageType) *apiError {
+// mutable finds the package a delete or restore acts on (find picks the
+// active or the deleted one) and checks permission: the operation's scopes,
+// and (modelled simply) that the package belongs to an org or to the token's
+// user. GitHub answers 404, not 403, when the token may not administer it.
+func (s *Server) mutable(req *request, op ghpackages.Operation, o *owner, typ ghpackages.PackageType, name string,
+	find func(*owner, ghpackages.PackageType, string) *pkg) (*pkg, *apiError) {
+	var p *pkg
+	if o != nil {
+		p = find(o, typ, name)
+	}
 	if err := s.authorize(req, op, typ, false); err != nil {
-		return err
+		return nil, err
 	}
-	if p != nil && !p.owner.org && lower(p.owner.login) != lower(req.token.Login) {
-		// GitHub answers 404, not 403, when the token may not administer it.
-		if op == ghpackages.OperationRestore {
-			return errPackageNotFound()
-		}
-		return errPackageNotFound()
+	if p == nil || (!p.owner.org && lower(p.owner.login) != lower(req.token.Login)) {
+		return nil, errPackageNotFound()
 	}
-	return nil
+	return p, nil
 }
 
 func (s *Server) deletePackage(req *request, o *owner, typ ghpackages.PackageType, name string) (int, any, *apiError) {
-	var p *pkg
-	if o != nil {
-		p = s.findPackage(o, typ, name)
-	}
-	if err := s.mutable(req, ghpackages.OperationDelete, p, typ); err != nil {
+	p, err := s.mutable(req, ghpackages.OperationDelete, o, typ, name, s.findPackage)
+	if err != nil {
 		return 0, nil, err
-	}
-	if p == nil {
-		return 0, nil, errPackageNotFound()
 	}
 	if p.visibility == ghpackages.VisibilityPublic {
 		for _, v := range p.versions {
@@ -504,14 +500,11 @@ func (s *Server) deletePackage(req *request, o *owner, typ ghpackages.PackageTyp
 }
 
 func (s *Server) restorePackage(req *request, o *owner, typ ghpackages.PackageType, name string) (int, any, *apiError) {
-	var p *pkg
-	if o != nil {
-		p = s.findDeletedPackage(o, typ, name)
-	}
-	if err := s.mutable(req, ghpackages.OperationRestore, p, typ); err != nil {
+	p, err := s.mutable(req, ghpackages.OperationRestore, o, typ, name, s.findDeletedPackage)
+	if err != nil {
 		return 0, nil, err
 	}
-	if p == nil || req.now.Sub(*p.deletedAt) > restoreWindow {
+	if req.now.Sub(*p.deletedAt) > restoreWindow {
 		return 0, nil, errPackageNotFound()
 	}
 	if s.findPackage(o, typ, name) != nil {
@@ -523,15 +516,9 @@ func (s *Server) restorePackage(req *request, o *owner, typ ghpackages.PackageTy
 }
 
 func (s *Server) deleteVersion(req *request, o *owner, typ ghpackages.PackageType, name string, id int64) (int, any, *apiError) {
-	var p *pkg
-	if o != nil {
-		p = s.findPackage(o, typ, name)
-	}
-	if err := s.mutable(req, ghpackages.OperationDelete, p, typ); err != nil {
+	p, err := s.mutable(req, ghpackages.OperationDelete, o, typ, name, s.findPackage)
+	if err != nil {
 		return 0, nil, err
-	}
-	if p == nil {
-		return 0, nil, errPackageNotFound()
 	}
 	active := p.activeVersions()
 	i := slices.IndexFunc(active, func(v *version) bool { return v.id == id })
@@ -566,15 +553,9 @@ func (s *Server) deleteVersion(req *request, o *owner, typ ghpackages.PackageTyp
 }
 
 func (s *Server) restoreVersion(req *request, o *owner, typ ghpackages.PackageType, name string, id int64) (int, any, *apiError) {
-	var p *pkg
-	if o != nil {
-		p = s.findPackage(o, typ, name)
-	}
-	if err := s.mutable(req, ghpackages.OperationRestore, p, typ); err != nil {
+	p, err := s.mutable(req, ghpackages.OperationRestore, o, typ, name, s.findPackage)
+	if err != nil {
 		return 0, nil, err
-	}
-	if p == nil {
-		return 0, nil, errPackageNotFound()
 	}
 	for _, v := range p.versions {
 		if v.id != id {

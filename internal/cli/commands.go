@@ -26,12 +26,13 @@ var commands = map[string]command{
 	"scopes":   scopesCmd,
 }
 
-// onePackage returns the single PACKAGE argument.
-func (a *app) onePackage() (string, error) {
+// packageTarget is target for the commands that take one PACKAGE argument.
+func (a *app) packageTarget() (string, *ghpackages.Client, ghpackages.Owner, ghpackages.PackageType, error) {
 	if len(a.args) != 1 {
-		return "", usagef("want exactly one PACKAGE argument, got %d", len(a.args))
+		return "", nil, ghpackages.Owner{}, "", usagef("want exactly one PACKAGE argument, got %d", len(a.args))
 	}
-	return a.args[0], nil
+	c, owner, typ, err := a.target()
+	return a.args[0], c, owner, typ, err
 }
 
 func packagesCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
@@ -64,11 +65,7 @@ func packagesCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 func versionsCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 	state := fs.String("state", "active", "active, or deleted (restorable for 30 days)")
 	return func(ctx context.Context) (int, error) {
-		name, err := a.onePackage()
-		if err != nil {
-			return 0, err
-		}
-		c, owner, typ, err := a.target()
+		name, c, owner, typ, err := a.packageTarget()
 		if err != nil {
 			return 0, err
 		}
@@ -103,11 +100,7 @@ func versionsCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 func getCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 	id := fs.Int64("id", 0, "a version ID: show that version")
 	return func(ctx context.Context) (int, error) {
-		name, err := a.onePackage()
-		if err != nil {
-			return 0, err
-		}
-		c, owner, typ, err := a.target()
+		name, c, owner, typ, err := a.packageTarget()
 		if err != nil {
 			return 0, err
 		}
@@ -169,14 +162,10 @@ func deleteCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 	id := fs.Int64("id", 0, "delete only this version (default: the whole package)")
 	yes := fs.Bool("yes", false, "really delete (required)")
 	return func(ctx context.Context) (int, error) {
-		name, err := a.onePackage()
-		if err != nil {
-			return 0, err
-		}
 		if !*yes {
 			return 0, usagef("refusing to delete without --yes (deleted packages and versions can be restored for 30 days)")
 		}
-		c, owner, typ, err := a.target()
+		name, c, owner, typ, err := a.packageTarget()
 		if err != nil {
 			return 0, err
 		}
@@ -195,11 +184,7 @@ func restoreCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 		if *report != "" {
 			return a.restoreReport(ctx, *report)
 		}
-		name, err := a.onePackage()
-		if err != nil {
-			return 0, err
-		}
-		c, owner, typ, err := a.target()
+		name, c, owner, typ, err := a.packageTarget()
 		if err != nil {
 			return 0, err
 		}
