@@ -38,8 +38,10 @@ func main() {
 // tokenFlags collects repeated -token NAME=scope,scope flags.
 type tokenFlags map[string][]ghpackages.Scope
 
+// String renders the tokens for flag defaults.
 func (t tokenFlags) String() string { return fmt.Sprint(map[string][]ghpackages.Scope(t)) }
 
+// Set adds one NAME=scope,scope token.
 func (t tokenFlags) Set(v string) error {
 	name, scopes, ok := strings.Cut(v, "=")
 	if !ok || name == "" {

@@ -137,6 +137,7 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 // usageError is a mistake in the command line.
 type usageError struct{ msg string }
 
+// Error returns the message.
 func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }

@@ -15,7 +15,10 @@ import (
 // multi collects a repeatable string flag.
 type multi []string
 
-func (m *multi) String() string     { return strings.Join(*m, ",") }
+// String joins the values.
+func (m *multi) String() string { return strings.Join(*m, ",") }
+
+// Set adds a value.
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func patterns(src []string) ([]retention.Pattern, error) {
