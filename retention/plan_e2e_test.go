@@ -281,3 +281,22 @@ func TestPlanSelectsPackagesByPattern(t *testing.T) {
 		retention.Policy{Type: ghpackages.Container, OlderThan: day, Packages: []retention.Pattern{retention.MustPattern("nope")}})
 	assert.ErrorIs(t, err, ghpackages.ErrNotFound)
 }
+
+func TestApplyUnderFaultsAndLimitsDeletesExactlyThePlan(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, ghpackagestest.WithSecondaryLimit(12))
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags}
+	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy,
+		retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	w.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Status: 502})
+	w.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Drop: true})
+	w.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Status: 503})
+	rep, err := retention.Apply(t.Context(), w.client, p, retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	assert.Empty(t, rep.Stopped)
+	assert.Equal(t, planned(p, w.ids), w.deleted(t), "exactly the planned set")
+	assert.Equal(t, 4, rep.Count(retention.Deleted))
+	assert.Positive(t, w.srv.Stats().SecondaryLimited, "the limit was met and waited out")
+	assert.Equal(t, 0, w.srv.PendingFaults())
+}
