@@ -113,8 +113,14 @@ func operationCases(name string) []struct {
 		out = append(out,
 			tc{svc + ".Get", "GET", pkg, get},
 			tc{svc + ".Delete", "DELETE", pkg, pick(
-				func(ctx context.Context, c *Client) error { _, err := c.Orgs.Delete(ctx, "octo-org", Container, name); return err },
-				func(ctx context.Context, c *Client) error { _, err := c.Users.Delete(ctx, "octocat", Container, name); return err },
+				func(ctx context.Context, c *Client) error {
+					_, err := c.Orgs.Delete(ctx, "octo-org", Container, name)
+					return err
+				},
+				func(ctx context.Context, c *Client) error {
+					_, err := c.Users.Delete(ctx, "octocat", Container, name)
+					return err
+				},
 				func(ctx context.Context, c *Client) error { _, err := c.User.Delete(ctx, Container, name); return err })},
 			tc{svc + ".Restore", "POST", pkg + "/restore?token=pkg%2Ftoken", pick(
 				func(ctx context.Context, c *Client) error {
@@ -138,7 +144,10 @@ func operationCases(name string) []struct {
 					_, _, err := c.Users.ListVersions(ctx, "octocat", Container, name, vopts)
 					return err
 				},
-				func(ctx context.Context, c *Client) error { _, _, err := c.User.ListVersions(ctx, Container, name, vopts); return err })},
+				func(ctx context.Context, c *Client) error {
+					_, _, err := c.User.ListVersions(ctx, Container, name, vopts)
+					return err
+				})},
 			tc{svc + ".AllVersions", "GET", pkg + "/versions?page=2&per_page=50&state=deleted", pick(
 				func(ctx context.Context, c *Client) error {
 					return drain(c.Orgs.AllVersions(ctx, "octo-org", Container, name, vopts))
@@ -146,7 +155,9 @@ func operationCases(name string) []struct {
 				func(ctx context.Context, c *Client) error {
 					return drain(c.Users.AllVersions(ctx, "octocat", Container, name, vopts))
 				},
-				func(ctx context.Context, c *Client) error { return drain(c.User.AllVersions(ctx, Container, name, vopts)) })},
+				func(ctx context.Context, c *Client) error {
+					return drain(c.User.AllVersions(ctx, Container, name, vopts))
+				})},
 			tc{svc + ".GetVersion", "GET", pkg + "/versions/1260000001", pick(
 				func(ctx context.Context, c *Client) error {
 					_, _, err := c.Orgs.GetVersion(ctx, "octo-org", Container, name, 1260000001)
@@ -187,16 +198,28 @@ func operationCases(name string) []struct {
 					return err
 				})},
 			tc{svc + ".List", "GET", p.prefix + "/packages?package_type=npm&page=3&per_page=100&visibility=internal", pick(
-				func(ctx context.Context, c *Client) error { _, _, err := c.Orgs.List(ctx, "octo-org", NPM, lopts); return err },
-				func(ctx context.Context, c *Client) error { _, _, err := c.Users.List(ctx, "octocat", NPM, lopts); return err },
+				func(ctx context.Context, c *Client) error {
+					_, _, err := c.Orgs.List(ctx, "octo-org", NPM, lopts)
+					return err
+				},
+				func(ctx context.Context, c *Client) error {
+					_, _, err := c.Users.List(ctx, "octocat", NPM, lopts)
+					return err
+				},
 				func(ctx context.Context, c *Client) error { _, _, err := c.User.List(ctx, NPM, lopts); return err })},
 			tc{svc + ".All", "GET", p.prefix + "/packages?package_type=npm&page=3&per_page=100&visibility=internal", pick(
 				func(ctx context.Context, c *Client) error { return drain(c.Orgs.All(ctx, "octo-org", NPM, lopts)) },
 				func(ctx context.Context, c *Client) error { return drain(c.Users.All(ctx, "octocat", NPM, lopts)) },
 				func(ctx context.Context, c *Client) error { return drain(c.User.All(ctx, NPM, lopts)) })},
 			tc{svc + ".ListDockerConflicts", "GET", p.prefix + "/docker/conflicts", pick(
-				func(ctx context.Context, c *Client) error { _, _, err := c.Orgs.ListDockerConflicts(ctx, "octo-org"); return err },
-				func(ctx context.Context, c *Client) error { _, _, err := c.Users.ListDockerConflicts(ctx, "octocat"); return err },
+				func(ctx context.Context, c *Client) error {
+					_, _, err := c.Orgs.ListDockerConflicts(ctx, "octo-org")
+					return err
+				},
+				func(ctx context.Context, c *Client) error {
+					_, _, err := c.Users.ListDockerConflicts(ctx, "octocat")
+					return err
+				},
 				func(ctx context.Context, c *Client) error { _, _, err := c.User.ListDockerConflicts(ctx); return err })},
 		)
 	}
@@ -264,23 +287,31 @@ func TestInvalidInputIsRefusedBeforeAnyRequest(t *testing.T) {
 	c, rec := newOpClient(t)
 	ctx := t.Context()
 	tests := map[string]func() error{
-		"empty org":          func() error { _, _, err := c.Orgs.Get(ctx, "", Container, "a"); return err },
-		"empty username":     func() error { _, _, err := c.Users.Get(ctx, "", Container, "a"); return err },
-		"empty name":         func() error { _, _, err := c.User.Get(ctx, Container, ""); return err },
-		"dot name":           func() error { _, err := c.Orgs.Delete(ctx, "o", Container, "."); return err },
-		"dotdot name":        func() error { _, err := c.Orgs.Delete(ctx, "o", Container, ".."); return err },
-		"unknown type":       func() error { _, _, err := c.Orgs.Get(ctx, "o", "pypi", "a"); return err },
-		"uppercase type":     func() error { _, _, err := c.Orgs.Get(ctx, "o", "Container", "a"); return err },
-		"list unknown type":  func() error { _, _, err := c.Orgs.List(ctx, "o", "", nil); return err },
-		"zero id":            func() error { _, _, err := c.Orgs.GetVersion(ctx, "o", Container, "a", 0); return err },
-		"negative id":        func() error { _, err := c.Orgs.DeleteVersion(ctx, "o", Container, "a", -5); return err },
-		"restore zero id":    func() error { _, err := c.User.RestoreVersion(ctx, Container, "a", 0); return err },
-		"per_page 101":       func() error { _, _, err := c.Orgs.List(ctx, "o", NPM, &ListOptions{PerPage: 101}); return err },
-		"per_page -1":        func() error { _, _, err := c.Orgs.ListVersions(ctx, "o", NPM, "a", &ListVersionsOptions{PerPage: -1}); return err },
-		"page -1":            func() error { _, _, err := c.Orgs.List(ctx, "o", NPM, &ListOptions{Page: -1}); return err },
-		"bad visibility":     func() error { _, _, err := c.Orgs.List(ctx, "o", NPM, &ListOptions{Visibility: "secret"}); return err },
-		"bad state":          func() error { _, _, err := c.Orgs.ListVersions(ctx, "o", NPM, "a", &ListVersionsOptions{State: "gone"}); return err },
-		"iterator bad state": func() error { return drain(c.Orgs.AllVersions(ctx, "o", NPM, "a", &ListVersionsOptions{State: "gone"})) },
+		"empty org":         func() error { _, _, err := c.Orgs.Get(ctx, "", Container, "a"); return err },
+		"empty username":    func() error { _, _, err := c.Users.Get(ctx, "", Container, "a"); return err },
+		"empty name":        func() error { _, _, err := c.User.Get(ctx, Container, ""); return err },
+		"dot name":          func() error { _, err := c.Orgs.Delete(ctx, "o", Container, "."); return err },
+		"dotdot name":       func() error { _, err := c.Orgs.Delete(ctx, "o", Container, ".."); return err },
+		"unknown type":      func() error { _, _, err := c.Orgs.Get(ctx, "o", "pypi", "a"); return err },
+		"uppercase type":    func() error { _, _, err := c.Orgs.Get(ctx, "o", "Container", "a"); return err },
+		"list unknown type": func() error { _, _, err := c.Orgs.List(ctx, "o", "", nil); return err },
+		"zero id":           func() error { _, _, err := c.Orgs.GetVersion(ctx, "o", Container, "a", 0); return err },
+		"negative id":       func() error { _, err := c.Orgs.DeleteVersion(ctx, "o", Container, "a", -5); return err },
+		"restore zero id":   func() error { _, err := c.User.RestoreVersion(ctx, Container, "a", 0); return err },
+		"per_page 101":      func() error { _, _, err := c.Orgs.List(ctx, "o", NPM, &ListOptions{PerPage: 101}); return err },
+		"per_page -1": func() error {
+			_, _, err := c.Orgs.ListVersions(ctx, "o", NPM, "a", &ListVersionsOptions{PerPage: -1})
+			return err
+		},
+		"page -1":        func() error { _, _, err := c.Orgs.List(ctx, "o", NPM, &ListOptions{Page: -1}); return err },
+		"bad visibility": func() error { _, _, err := c.Orgs.List(ctx, "o", NPM, &ListOptions{Visibility: "secret"}); return err },
+		"bad state": func() error {
+			_, _, err := c.Orgs.ListVersions(ctx, "o", NPM, "a", &ListVersionsOptions{State: "gone"})
+			return err
+		},
+		"iterator bad state": func() error {
+			return drain(c.Orgs.AllVersions(ctx, "o", NPM, "a", &ListVersionsOptions{State: "gone"}))
+		},
 		"iterator empty org": func() error { return drain(c.Orgs.All(ctx, "", NPM, nil)) },
 		"conflicts no user":  func() error { _, _, err := c.Users.ListDockerConflicts(ctx, ""); return err },
 		"nil context":        func() error { _, _, err := c.Orgs.Get(nilContext(), "o", Container, "a"); return err },
