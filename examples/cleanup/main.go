@@ -15,7 +15,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/signal"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -26,18 +25,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/examples/internal/exampleenv"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "cleanup:", err)
-		os.Exit(1)
-	}
-}
+func main() { exampleenv.Main("cleanup", run) }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)

@@ -1,24 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"strings"
 	"testing"
+
+	"github.com/ghpackages/ghpackages-go/examples/internal/exampletest"
 )
 
 func TestRunsOnTheFake(t *testing.T) {
-	t.Setenv("GITHUB_TOKEN", "") // always the built-in fake, never GitHub
-	var out bytes.Buffer
-	if err := run(t.Context(), []string{"-dry-run=false"}, &out); err != nil {
-		t.Fatalf("run: %v\n%s", err, out.String())
-	}
-	first, _, _ := strings.Cut(out.String(), "\n")
-	if !strings.HasPrefix(first, "GITHUB_TOKEN is not set: using the built-in fake GitHub Packages server at http://127.0.0.1:") {
-		t.Errorf("first line %q does not say it runs on the fake", first)
-	}
-	for _, want := range []string{"keep    referenced by kept image index", "deleted 3 versions"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
-	}
+	exampletest.RunsOnFake(t, run, []string{"-dry-run=false"},
+		"keep    referenced by kept image index", "deleted 3 versions")
 }

@@ -4,10 +4,12 @@
 package exampleenv
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
@@ -78,4 +80,17 @@ func Connect(f *Flags, w io.Writer, opts ...ghpackages.Option) (*Env, error) {
 	env.Packages = env.Client.Packages(env.Owner)
 	env.Type = typ
 	return env, nil
+}
+
+// Main runs an example: run gets a context canceled on Ctrl-C, the
+// command-line arguments and standard output; an error is printed and the
+// program exits with status 1.
+func Main(name string, run func(context.Context, []string, io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
 }
