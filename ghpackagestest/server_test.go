@@ -294,8 +294,9 @@ func TestFaults(t *testing.T) {
 	assert.Equal(t, 0, srv.PendingFaults())
 }
 
+// TestConcurrentUseAndClose counts goroutines, so it does not run in
+// parallel with the other tests (Go runs it before the parallel ones).
 func TestConcurrentUseAndClose(t *testing.T) {
-	t.Parallel()
 	before := runtime.NumGoroutine()
 	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo())
 	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry))
