@@ -95,3 +95,31 @@ func TestOwnerPackagesRoutes(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
 	}
 }
+
+func TestResolveOwner(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/users/octo-org":
+			w.Write([]byte(`{"login":"octo-org","id":1,"type":"Organization"}`))
+		case "/users/octocat":
+			w.Write([]byte(`{"login":"octocat","id":2,"type":"User"}`))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"message":"Not Found"}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithPacing(NoPacing))
+	require.NoError(t, err)
+	o, _, err := c.ResolveOwner(t.Context(), "octo-org")
+	require.NoError(t, err)
+	assert.Equal(t, OrgOwner("octo-org"), o)
+	o, _, err = c.ResolveOwner(t.Context(), "octocat")
+	require.NoError(t, err)
+	assert.Equal(t, UserOwner("octocat"), o)
+	_, _, err = c.ResolveOwner(t.Context(), "ghost")
+	assert.ErrorIs(t, err, ErrNotFound)
+	_, _, err = c.ResolveOwner(t.Context(), "")
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+}

@@ -412,3 +412,25 @@ func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *ListOpti
 func (p *OwnerPackages) ListDockerConflicts(ctx context.Context) ([]*Package, *Response, error) {
 	return p.s.listDockerConflicts(ctx, p.owner)
 }
+
+// ResolveOwner looks login up and returns OrgOwner(login) for an
+// organization or UserOwner(login) for a user, so a tool can take one
+// --owner flag. (The login's own case is kept; the API ignores case.)
+//
+// GitHub API docs: https://docs.github.com/rest/users/users#get-a-user
+//
+//meta:operation GET /users/{username}
+func (c *Client) ResolveOwner(ctx context.Context, login string) (Owner, *Response, error) {
+	if login == "" {
+		return Owner{}, nil, fmt.Errorf("%w: empty login", ErrInvalidArgument)
+	}
+	var u User
+	resp, err := c.call(ctx, http.MethodGet, "users/"+url.PathEscape(login), nil, &u)
+	if err != nil {
+		return Owner{}, resp, err
+	}
+	if u.Type == "Organization" {
+		return OrgOwner(login), resp, nil
+	}
+	return UserOwner(login), resp, nil
+}

@@ -234,6 +234,12 @@ func (s *Server) route(req *request) (int, any, *apiError) {
 	if len(segs) == 1 && segs[0] == "rate_limit" && req.method == http.MethodGet {
 		return http.StatusOK, s.rateLimitBody(req), nil
 	}
+	if len(segs) == 2 && segs[0] == "users" && req.method == http.MethodGet {
+		if o := s.owners[lower(segs[1])]; o != nil {
+			return http.StatusOK, userJSON(o), nil
+		}
+		return 0, nil, errNotFound()
+	}
 	// Owner prefix: orgs/{org}, users/{username}, or user.
 	var o *owner
 	var rest []string

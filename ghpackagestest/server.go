@@ -2,7 +2,8 @@
 // server for tests, as net/http/httptest does for HTTP: programs built on
 // ghpackages can be tested against it with no token and no network.
 //
-// The Server serves all 27 Packages operations and GET /rate_limit with
+// The Server serves all 27 Packages operations, GET /rate_limit and
+// GET /users/{username} (to tell organizations from users) with
 // GitHub's paths, status codes, headers and JSON shapes, and follows
 // GitHub's rules: classic-token scopes (with X-OAuth-Scopes headers), soft
 // deletes restorable for 30 days, the last-version and 5,000-download

@@ -50,7 +50,7 @@ Usage:
   ghpkg prune     [PATTERN...] [policy]   plan a cleanup; carry it out with --yes
   ghpkg scopes    [--type TYPE]           the token's scopes against what each command needs
 
-Owner: --org NAME, --user NAME, or by default the token's own account.
+Owner: --org NAME, --user NAME, --owner NAME (looked up), or by default the token's own account.
 Token: GITHUB_TOKEN or GH_TOKEN, or --token-file FILE. It is never printed.
 Common flags: --type (default container), --json, --base-url (GitHub Enterprise
 Server: https://HOST/api/v3/).
@@ -186,33 +186,49 @@ func scopeList(scopes []ghpackages.Scope) string {
 
 // app holds the parsed common flags of one invocation.
 type app struct {
-	env       Env
-	name      string
-	args      []string
-	org, user string
-	typ       string
-	asJSON    bool
-	tokenFile string
-	baseURL   string
+	env        Env
+	name       string
+	args       []string
+	org, user  string
+	ownerLogin string
+	typ        string
+	asJSON     bool
+	tokenFile  string
+	baseURL    string
 }
 
 func (a *app) common(fs *flag.FlagSet) {
 	fs.StringVar(&a.org, "org", "", "organization that owns the packages")
 	fs.StringVar(&a.user, "user", "", "user that owns the packages (default: the token's own account)")
+	fs.StringVar(&a.ownerLogin, "owner", "", "organization or user that owns the packages (looked up)")
 	fs.StringVar(&a.typ, "type", string(ghpackages.Container), "package type: npm, maven, rubygems, docker, nuget or container")
 	fs.BoolVar(&a.asJSON, "json", false, "print JSON instead of a table")
 	fs.StringVar(&a.tokenFile, "token-file", "", "read the token from this file instead of GITHUB_TOKEN / GH_TOKEN")
 	fs.StringVar(&a.baseURL, "base-url", ghpackages.DefaultBaseURL, "REST API root (GitHub Enterprise Server: https://HOST/api/v3/)")
 }
 
-func (a *app) owner() (ghpackages.Owner, error) {
+// owner is the namespace the flags name; --owner is looked up to tell an
+// organization from a user.
+func (a *app) owner(ctx context.Context, c *ghpackages.Client) (ghpackages.Owner, error) {
+	given := 0
+	for _, f := range []string{a.org, a.user, a.ownerLogin} {
+		if f != "" {
+			given++
+		}
+	}
 	switch {
-	case a.org != "" && a.user != "":
-		return ghpackages.Owner{}, usagef("give --org or --user, not both")
+	case given > 1:
+		return ghpackages.Owner{}, usagef("give one of --org, --user and --owner")
 	case a.org != "":
 		return ghpackages.OrgOwner(a.org), nil
 	case a.user != "":
 		return ghpackages.UserOwner(a.user), nil
+	case a.ownerLogin != "":
+		o, _, err := c.ResolveOwner(ctx, a.ownerLogin)
+		if err != nil {
+			return o, fmt.Errorf("looking up --owner %s: %w", a.ownerLogin, explain(err))
+		}
+		return o, nil
 	}
 	return ghpackages.AuthenticatedOwner(), nil
 }
@@ -268,16 +284,16 @@ func (a *app) client() (*ghpackages.Client, error) {
 }
 
 // target returns the client, owner and type every command needs.
-func (a *app) target() (*ghpackages.Client, ghpackages.Owner, ghpackages.PackageType, error) {
-	owner, err := a.owner()
-	if err != nil {
-		return nil, owner, "", err
-	}
+func (a *app) target(ctx context.Context) (*ghpackages.Client, ghpackages.Owner, ghpackages.PackageType, error) {
 	typ, err := a.packageType()
 	if err != nil {
-		return nil, owner, "", err
+		return nil, ghpackages.Owner{}, "", err
 	}
 	c, err := a.client()
+	if err != nil {
+		return nil, ghpackages.Owner{}, "", err
+	}
+	owner, err := a.owner(ctx, c)
 	return c, owner, typ, err
 }
 

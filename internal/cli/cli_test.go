@@ -71,6 +71,10 @@ func TestPackagesAndVersions(t *testing.T) {
 	assert.Contains(t, out, "team/app    public      37")
 	assert.Contains(t, out, "base-image  private     3")
 
+	code, byOwner, _ := h.run(t, "packages", "--owner", "octo-org")
+	require.Equal(t, 0, code)
+	assert.Equal(t, out, byOwner, "--owner finds that octo-org is an organization")
+
 	code, out, _ = h.run(t, "versions", "team/app", "--org", "octo-org", "--json")
 	require.Equal(t, 0, code)
 	var vs []ghpackages.PackageVersion
@@ -102,7 +106,9 @@ func TestUsageAndAuthErrors(t *testing.T) {
 		{"no command", nil, nil, 2, ""},
 		{"unknown command", nil, []string{"frobnicate"}, 2, "unknown command"},
 		{"bad type", nil, []string{"packages", "--type", "pypi"}, 2, "unknown --type"},
-		{"org and user", nil, []string{"packages", "--org", "a", "--user", "b"}, 2, "not both"},
+		{"org and user", nil, []string{"packages", "--org", "a", "--user", "b"}, 2, "give one of --org, --user and --owner"},
+		{"--owner looked up", nil, []string{"packages", "--owner", "octo-org"}, 0, ""},
+		{"--owner unknown", nil, []string{"packages", "--owner", "ghost"}, 1, "looking up --owner ghost"},
 		{"no token", map[string]string{}, []string{"packages", "--org", "octo-org"}, 2, "no token: set GITHUB_TOKEN or GH_TOKEN"},
 		{"GH_TOKEN works", map[string]string{"GH_TOKEN": secret}, []string{"packages", "--org", "octo-org"}, 0, ""},
 		{"bad token", map[string]string{"GITHUB_TOKEN": "ghp_wrong"}, []string{"packages", "--org", "octo-org"}, 2, "the token was refused"},

@@ -27,18 +27,18 @@ var commands = map[string]command{
 }
 
 // packageTarget is target for the commands that take one PACKAGE argument.
-func (a *app) packageTarget() (string, *ghpackages.Client, ghpackages.Owner, ghpackages.PackageType, error) {
+func (a *app) packageTarget(ctx context.Context) (string, *ghpackages.Client, ghpackages.Owner, ghpackages.PackageType, error) {
 	if len(a.args) != 1 {
 		return "", nil, ghpackages.Owner{}, "", usagef("want exactly one PACKAGE argument, got %d", len(a.args))
 	}
-	c, owner, typ, err := a.target()
+	c, owner, typ, err := a.target(ctx)
 	return a.args[0], c, owner, typ, err
 }
 
 func packagesCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 	visibility := fs.String("visibility", "", "only public, private or internal packages")
 	return func(ctx context.Context) (int, error) {
-		c, owner, typ, err := a.target()
+		c, owner, typ, err := a.target(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -65,7 +65,7 @@ func packagesCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 func versionsCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 	state := fs.String("state", "active", "active, or deleted (restorable for 30 days)")
 	return func(ctx context.Context) (int, error) {
-		name, c, owner, typ, err := a.packageTarget()
+		name, c, owner, typ, err := a.packageTarget(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -100,7 +100,7 @@ func versionsCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 func getCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 	id := fs.Int64("id", 0, "a version ID: show that version")
 	return func(ctx context.Context) (int, error) {
-		name, c, owner, typ, err := a.packageTarget()
+		name, c, owner, typ, err := a.packageTarget(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -165,7 +165,7 @@ func deleteCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 		if !*yes {
 			return 0, usagef("refusing to delete without --yes (deleted packages and versions can be restored for 30 days)")
 		}
-		name, c, owner, typ, err := a.packageTarget()
+		name, c, owner, typ, err := a.packageTarget(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -184,7 +184,7 @@ func restoreCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 		if *report != "" {
 			return a.restoreReport(ctx, *report)
 		}
-		name, c, owner, typ, err := a.packageTarget()
+		name, c, owner, typ, err := a.packageTarget(ctx)
 		if err != nil {
 			return 0, err
 		}

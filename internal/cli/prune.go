@@ -52,7 +52,7 @@ func pruneCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 	dryRun := fs.Bool("dry-run", true, "only show the plan; --yes turns this off")
 	reportFile := fs.String("report", "", "write the JSON report to FILE (for 'ghpkg restore --report FILE')")
 	return func(ctx context.Context) (int, error) {
-		_, owner, typ, err := a.target()
+		c, owner, typ, err := a.target(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -83,10 +83,6 @@ func pruneCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 			return 0, err
 		}
 		if err := policy.Validate(); err != nil {
-			return 0, err
-		}
-		c, err := a.client()
-		if err != nil {
 			return 0, err
 		}
 		tok, _ := a.token()
