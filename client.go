@@ -54,7 +54,6 @@ type Client struct {
 	baseURL    *url.URL
 	userAgent  string
 	apiVersion string
-	hasToken   bool
 	retry      RetryPolicy
 	clock      Clock
 	limiter    *limiter
@@ -238,7 +237,6 @@ func NewClient(opts ...Option) (*Client, error) {
 		baseURL:    base,
 		userAgent:  s.userAgent,
 		apiVersion: s.apiVersion,
-		hasToken:   s.tokenSource != nil,
 		retry:      s.retry.withDefaults(),
 		clock:      s.clock,
 		limiter:    newLimiter(s.pacing, s.clock),

@@ -39,15 +39,9 @@ func parseLinks(headers []string) map[string]string {
 			rest := h[start+end+1:]
 			// The parameters run to the next link, which starts with ", <".
 			params := rest
-			next := strings.Index(rest, "<")
-			if next >= 0 {
-				params = rest[:next]
-			}
-			h = rest
-			if next < 0 {
-				h = ""
-			} else {
-				h = rest[next:]
+			h = ""
+			if next := strings.IndexByte(rest, '<'); next >= 0 {
+				params, h = rest[:next], rest[next:]
 			}
 			for _, p := range strings.Split(params, ";") {
 				key, value, ok := strings.Cut(strings.TrimSpace(p), "=")
