@@ -183,7 +183,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		userAgent:  DefaultUserAgent,
 		apiVersion: DefaultAPIVersion,
 		retry:      DefaultRetryPolicy(),
-		pacing:     DefaultPacing,
+		pacing:     defaultPacing,
 		clock:      realClock{},
 	}
 	for _, opt := range opts {

@@ -44,7 +44,10 @@ type Pacing struct {
 // DefaultPacing is what a Client uses unless WithPacing says otherwise:
 // at most 100 requests in flight, and mutations sent serially at least one
 // second apart (60 a minute), as GitHub's best practices ask.
-var DefaultPacing = Pacing{MaxConcurrent: 100, SerialMutations: true, MutationInterval: time.Second}
+// Assigning to it does not change that default.
+var DefaultPacing = defaultPacing
+
+var defaultPacing = Pacing{MaxConcurrent: 100, SerialMutations: true, MutationInterval: time.Second}
 
 // BudgetPacing runs at GitHub's documented secondary budget: 900 points per
 // minute (GET 1, mutation 5, so 180 deletes a minute) and 100 requests in
