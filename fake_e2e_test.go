@@ -330,3 +330,43 @@ func TestDeadlineBeatsRateLimitWait(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, start, clock.Now(), "no waiting past the deadline")
 }
+
+// TestETagCacheOnTheFake: a second walk of an unchanged package is served
+// from the cache with 304s, which cost no rate-limit quota; a change is seen.
+func TestETagCacheOnTheFake(t *testing.T) {
+	t.Parallel()
+	srv, _, ids := e2eFake(t, "octo-org", 45)
+	c := srv.Client(ghpackages.WithETagCache(100, 1<<20))
+	walk := func() ([]int64, []bool) {
+		var got []int64
+		var cached []bool
+		req := func(page int) ([]*ghpackages.PackageVersion, *ghpackages.Response) {
+			vs, resp, err := c.Orgs.ListVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{Page: page, PerPage: 20})
+			require.NoError(t, err)
+			return vs, resp
+		}
+		for page := 1; page != 0; {
+			vs, resp := req(page)
+			for _, v := range vs {
+				got = append(got, v.ID)
+			}
+			cached = append(cached, resp.FromCache)
+			page = resp.NextPage
+		}
+		return got, cached
+	}
+	first, cached := walk()
+	assert.Len(t, first, 45)
+	assert.Equal(t, []bool{false, false, false}, cached)
+	used := c.Rate().Used
+	second, cached := walk()
+	assert.Equal(t, first, second)
+	assert.Equal(t, []bool{true, true, true}, cached)
+	assert.Equal(t, 3, srv.Stats().NotModified)
+	assert.Equal(t, used, c.Rate().Used, "304s cost no quota")
+
+	_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", ids[0])
+	require.NoError(t, err)
+	third, _ := walk()
+	assert.Len(t, third, 44, "a changed page is fetched anew")
+}

@@ -1,6 +1,8 @@
 package ghpackagestest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -141,9 +143,26 @@ func (s *Server) handle(w *recorder, r *http.Request) {
 		return
 	}
 	w.status = status
-	if body != nil {
-		w.header.Set("Content-Type", "application/json; charset=utf-8")
-		w.body, _ = json.Marshal(body)
+	if body == nil {
+		return
+	}
+	w.header.Set("Content-Type", "application/json; charset=utf-8")
+	w.body, _ = json.Marshal(body)
+	if r.Method != http.MethodGet || status != http.StatusOK {
+		return
+	}
+	// Conditional requests, as GitHub serves them: an ETag on every GET,
+	// and 304 Not Modified, free of rate-limit cost, when it still matches.
+	sum := sha256.Sum256(w.body)
+	etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+	w.header.Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.status, w.body = http.StatusNotModified, nil
+		w.header.Del("Content-Type")
+		s.mu.Lock()
+		s.stats.NotModified++
+		s.refund(req)
+		s.mu.Unlock()
 	}
 }
 

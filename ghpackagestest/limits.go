@@ -136,6 +136,20 @@ func (s *Server) admit(req *request) (func(), *apiError) {
 	}, nil
 }
 
+// refund gives back the primary-budget request a 304 answer used, and
+// updates the headers already set.
+func (s *Server) refund(req *request) {
+	key := "anonymous"
+	if req.token != nil {
+		key = lower(req.token.Login)
+	}
+	if s.limits.used[key] > 0 {
+		s.limits.used[key]--
+	}
+	req.header.Set("X-RateLimit-Remaining", strconv.Itoa(max(0, s.limits.primaryLimit-s.limits.used[key])))
+	req.header.Set("X-RateLimit-Used", strconv.Itoa(s.limits.used[key]))
+}
+
 func (s *Server) rateLimitBody(req *request) any {
 	l := &s.limits
 	key := "anonymous"

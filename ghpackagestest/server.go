@@ -162,6 +162,8 @@ type Stats struct {
 	PrimaryLimited, SecondaryLimited int
 	// Deletes and Restores count successful mutations.
 	Deletes, Restores int
+	// NotModified counts 304 answers to conditional GETs.
+	NotModified int
 	// MaxInFlight is the most requests seen in flight at once.
 	MaxInFlight int
 }
