@@ -123,17 +123,22 @@ func (s *service) do(ctx context.Context, info opInfo, method, path string, q an
 	return s.client.call(withOp(ctx, info), method, path, q, v)
 }
 
+// fetch GETs path and decodes the answer into a new T.
+func fetch[T any](ctx context.Context, s *service, info opInfo, path string) (*T, *Response, error) {
+	v := new(T)
+	resp, err := s.do(ctx, info, http.MethodGet, path, nil, v)
+	if err != nil {
+		return nil, resp, err
+	}
+	return v, resp, nil
+}
+
 func (s *service) get(ctx context.Context, owner string, typ PackageType, name string) (*Package, *Response, error) {
 	path, err := s.packagePath(owner, typ, name)
 	if err != nil {
 		return nil, nil, err
 	}
-	pkg := new(Package)
-	resp, err := s.do(ctx, opInfo{op: OperationRead, typ: typ}, http.MethodGet, path, nil, pkg)
-	if err != nil {
-		return nil, resp, err
-	}
-	return pkg, resp, nil
+	return fetch[Package](ctx, s, opInfo{op: OperationRead, typ: typ}, path)
 }
 
 func (s *service) delete(ctx context.Context, owner string, typ PackageType, name string) (*Response, error) {
@@ -198,12 +203,7 @@ func (s *service) getVersion(ctx context.Context, owner string, typ PackageType,
 	if err != nil {
 		return nil, nil, err
 	}
-	v := new(PackageVersion)
-	resp, err := s.do(ctx, opInfo{op: OperationRead, typ: typ}, http.MethodGet, path, nil, v)
-	if err != nil {
-		return nil, resp, err
-	}
-	return v, resp, nil
+	return fetch[PackageVersion](ctx, s, opInfo{op: OperationRead, typ: typ}, path)
 }
 
 func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
@@ -273,12 +273,11 @@ func (s *service) listDockerConflicts(ctx context.Context, owner string) ([]*Pac
 	if err != nil {
 		return nil, nil, err
 	}
-	var pkgs []*Package
-	resp, err := s.do(ctx, opInfo{op: OperationRead, typ: Docker}, http.MethodGet, prefix+"/docker/conflicts", nil, &pkgs)
+	pkgs, resp, err := fetch[[]*Package](ctx, s, opInfo{op: OperationRead, typ: Docker}, prefix+"/docker/conflicts")
 	if err != nil {
 		return nil, resp, err
 	}
-	return pkgs, resp, nil
+	return *pkgs, resp, nil
 }
 
 // Owner names a package owner's namespace: an organization, a user, or the
