@@ -3,6 +3,7 @@ package ghpackages_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -369,4 +370,163 @@ func TestETagCacheOnTheFake(t *testing.T) {
 	require.NoError(t, err)
 	third, _ := walk()
 	assert.Len(t, third, 44, "a changed page is fetched anew")
+}
+
+// TestRulesOnTheFake checks that each of GitHub's rules, as the fake
+// enforces it, reaches SDK callers as the documented error.
+func TestRulesOnTheFake(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	noRetry := ghpackages.WithRetry(ghpackages.NoRetry)
+
+	t.Run("401 without a token on a private package", func(t *testing.T) {
+		t.Parallel()
+		srv, _, _ := e2eFake(t, "octo-org", 2)
+		anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), noRetry)
+		require.NoError(t, err)
+		_, _, err = anon.Orgs.Get(ctx, "octo-org", ghpackages.Container, "team/app")
+		var apiErr *ghpackages.Error
+		require.ErrorAs(t, err, &apiErr)
+		assert.ErrorIs(t, err, ghpackages.ErrUnauthorized)
+		assert.Equal(t, "Requires authentication", apiErr.Message)
+		assert.NotEmpty(t, apiErr.RequestID)
+	})
+	t.Run("401 with an unknown token", func(t *testing.T) {
+		t.Parallel()
+		srv, _, _ := e2eFake(t, "octo-org", 2)
+		_, _, err := srv.Client(noRetry, ghpackages.WithToken("ghp_revoked")).Orgs.List(ctx, "octo-org", ghpackages.Container, nil)
+		var apiErr *ghpackages.Error
+		require.ErrorAs(t, err, &apiErr)
+		assert.ErrorIs(t, err, ghpackages.ErrUnauthorized)
+		assert.Equal(t, "Bad credentials", apiErr.Message)
+	})
+	t.Run("403 names the missing scopes", func(t *testing.T) {
+		t.Parallel()
+		srv, _, _ := e2eFake(t, "octo-org", 2,
+			ghpackagestest.WithToken("ghp_read", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
+			ghpackagestest.WithToken("github_pat_fine", ghpackagestest.Token{FineGrained: true}))
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.NPM, Name: "lib"})
+		c := srv.Client(noRetry, ghpackages.WithToken("ghp_read"))
+		_, _, err := c.Orgs.Get(ctx, "octo-org", ghpackages.NPM, "lib")
+		var apiErr *ghpackages.Error
+		require.ErrorAs(t, err, &apiErr)
+		assert.ErrorIs(t, err, ghpackages.ErrForbidden)
+		assert.Equal(t, []ghpackages.Scope{ghpackages.ScopeRepo}, apiErr.MissingScopes, "non-container types need repo")
+		_, err = c.Orgs.Restore(ctx, "octo-org", ghpackages.Container, "team/app", nil)
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, []ghpackages.Scope{ghpackages.ScopeWritePackages}, apiErr.MissingScopes)
+
+		fine := srv.Client(noRetry, ghpackages.WithToken("github_pat_fine"))
+		_, _, err = fine.Orgs.Get(ctx, "octo-org", ghpackages.Container, "team/app")
+		require.NoError(t, err, "a fine-grained token reads")
+		_, err = fine.Orgs.Delete(ctx, "octo-org", ghpackages.Container, "team/app")
+		require.ErrorAs(t, err, &apiErr)
+		assert.ErrorIs(t, err, ghpackages.ErrForbidden)
+		assert.Empty(t, apiErr.MissingScopes, "no scope headers to diagnose with")
+	})
+	t.Run("last version", func(t *testing.T) {
+		t.Parallel()
+		srv, _, ids := e2eFake(t, "octo-org", 2)
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Maven, Name: "com.example.lib"})
+		solo := srv.AddVersion("octo-org", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.0"})
+		c := srv.Client(noRetry)
+		_, err := c.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.Container, "team/app", ids[1]) // the only tagged one
+		require.ErrorIs(t, err, ghpackages.ErrLastVersion)
+		assert.Contains(t, err.Error(), "You cannot delete the last tagged version of a package.")
+		_, err = c.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.Maven, "com.example.lib", solo)
+		require.ErrorIs(t, err, ghpackages.ErrLastVersion)
+		assert.Contains(t, err.Error(), "You cannot delete the last version of a package.")
+		_, err = c.Orgs.Delete(ctx, "octo-org", ghpackages.Maven, "com.example.lib")
+		require.NoError(t, err, "deleting the package instead works")
+	})
+	t.Run("npm package goes with its last version when so configured", func(t *testing.T) {
+		t.Parallel()
+		srv, _, _ := e2eFake(t, "octo-org", 1, ghpackagestest.WithNPMLastVersionDeletesPackage())
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.NPM, Name: "lib"})
+		v := srv.AddVersion("octo-org", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: "1.0.0"})
+		c := srv.Client(noRetry)
+		_, err := c.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.NPM, "lib", v)
+		require.NoError(t, err)
+		_, _, err = c.Orgs.ListVersions(ctx, "octo-org", ghpackages.NPM, "lib", nil)
+		require.ErrorIs(t, err, ghpackages.ErrNotFound)
+		_, err = c.Orgs.Restore(ctx, "octo-org", ghpackages.NPM, "lib", nil)
+		require.NoError(t, err)
+		got, _, err := c.Orgs.GetVersion(ctx, "octo-org", ghpackages.NPM, "lib", v)
+		require.NoError(t, err)
+		assert.Equal(t, "1.0.0", got.Name)
+	})
+	t.Run("too many downloads", func(t *testing.T) {
+		t.Parallel()
+		srv, _, _ := e2eFake(t, "octo-org", 1)
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.NuGet, Name: "Lib", Visibility: ghpackages.VisibilityPublic})
+		popular := srv.AddVersion("octo-org", ghpackages.NuGet, "Lib", ghpackagestest.VersionSpec{Name: "1.0.0", Downloads: 5001})
+		srv.AddVersion("octo-org", ghpackages.NuGet, "Lib", ghpackagestest.VersionSpec{Name: "1.0.1"})
+		c := srv.Client(noRetry)
+		_, err := c.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.NuGet, "Lib", popular)
+		require.ErrorIs(t, err, ghpackages.ErrTooManyDownloads)
+		assert.NotErrorIs(t, err, ghpackages.ErrLastVersion)
+		_, err = c.Orgs.Delete(ctx, "octo-org", ghpackages.NuGet, "Lib")
+		require.ErrorIs(t, err, ghpackages.ErrTooManyDownloads)
+	})
+	t.Run("list limit", func(t *testing.T) {
+		t.Parallel()
+		srv, _, _ := e2eFake(t, "octo-org", 1)
+		c := srv.Client(noRetry)
+		_, _, err := c.Orgs.List(ctx, "octo-org", ghpackages.Container, &ghpackages.ListOptions{Page: 101, PerPage: 100})
+		var apiErr *ghpackages.Error
+		require.ErrorAs(t, err, &apiErr)
+		assert.ErrorIs(t, err, ghpackages.ErrListLimit)
+		assert.Equal(t, 400, apiErr.StatusCode)
+		_, _, err = c.Orgs.List(ctx, "octo-org", ghpackages.Container, &ghpackages.ListOptions{Page: 100, PerPage: 100})
+		require.NoError(t, err)
+	})
+	t.Run("primary rate limit", func(t *testing.T) {
+		t.Parallel()
+		srv, clock, _ := e2eFake(t, "octo-org", 1, ghpackagestest.WithPrimaryLimit(1, 403))
+		c := srv.Client(noRetry)
+		_, resp, err := c.Orgs.Get(ctx, "octo-org", ghpackages.Container, "team/app")
+		require.NoError(t, err)
+		assert.Equal(t, 0, resp.Rate.Remaining)
+		// A second client, so no client-side knowledge of the spent budget
+		// keeps the request from being sent.
+		_, _, err = srv.Client(noRetry).Orgs.Get(ctx, "octo-org", ghpackages.Container, "team/app")
+		var rl *ghpackages.RateLimitError
+		require.ErrorAs(t, err, &rl)
+		assert.ErrorIs(t, err, ghpackages.ErrRateLimited)
+		assert.False(t, rl.Secondary)
+		assert.Equal(t, 0, rl.Rate.Remaining)
+		assert.Equal(t, clock.Now().Add(time.Hour).Unix(), rl.Rate.Reset.Unix())
+	})
+	t.Run("secondary rate limit", func(t *testing.T) {
+		t.Parallel()
+		srv, _, ids := e2eFake(t, "octo-org", 3, ghpackagestest.WithSecondaryLimit(5))
+		c := srv.Client(noRetry)
+		_, err := c.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.Container, "team/app", ids[0])
+		require.NoError(t, err)
+		_, err = c.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.Container, "team/app", ids[1])
+		var rl *ghpackages.RateLimitError
+		require.ErrorAs(t, err, &rl)
+		assert.ErrorIs(t, err, ghpackages.ErrRateLimited)
+		assert.True(t, rl.Secondary)
+		assert.Equal(t, time.Minute, rl.RetryAfter)
+		assert.Contains(t, rl.Err.Message, "secondary rate limit")
+	})
+	t.Run("64-bit IDs over many pages", func(t *testing.T) {
+		t.Parallel()
+		srv, _, ids := e2eFake(t, "octo-org", 230, ghpackagestest.WithFirstID(3_000_000_000))
+		require.Greater(t, ids[0], int64(math.MaxInt32))
+		c := srv.Client(noRetry)
+		var got []int64
+		pages := map[int]bool{}
+		for v, err := range c.Orgs.AllVersions(ctx, "octo-org", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{PerPage: 100}) {
+			require.NoError(t, err)
+			got = append(got, v.ID)
+			pages[len(got)/100] = true
+		}
+		want := slices.Clone(ids)
+		slices.Reverse(want)
+		assert.Equal(t, want, got, "every version once, newest first")
+		assert.Len(t, pages, 3)
+		assert.Equal(t, 3, srv.Stats().Requests)
+	})
 }

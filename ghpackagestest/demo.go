@@ -41,11 +41,11 @@ func Digest(seed string) string {
 func Seed(s *Server) {
 	now := s.now()
 	day := 24 * time.Hour
+	deleted := now.Add(-2 * day) // recent enough for the restore example
 	s.AddOrg(DemoOrg)
 
 	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.Container, Name: DemoContainer,
 		Visibility: ghpackages.VisibilityPublic, Repository: "app", CreatedAt: now.Add(-90 * day)})
-	var deleteLater []int64
 	for i := range 40 {
 		created := now.Add(-time.Duration(80-2*i) * day).Add(time.Duration(i) * time.Minute)
 		spec := VersionSpec{Name: Digest(fmt.Sprintf("team/app build %d", i)), CreatedAt: created, Downloads: 10 * i}
@@ -57,10 +57,10 @@ func Seed(s *Server) {
 		case i%3 == 0:
 			spec.Tags = []string{fmt.Sprintf("nightly-%s", created.Format("20060102"))}
 		}
-		id := s.AddVersion(DemoOrg, ghpackages.Container, DemoContainer, spec)
 		if i == 2 || i == 4 || i == 7 {
-			deleteLater = append(deleteLater, id)
+			spec.DeletedAt = deleted
 		}
+		s.AddVersion(DemoOrg, ghpackages.Container, DemoContainer, spec)
 	}
 
 	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.Container, Name: DemoBaseImage, CreatedAt: now.Add(-30 * day)})
@@ -71,31 +71,17 @@ func Seed(s *Server) {
 
 	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.NPM, Name: DemoNPM, Repository: "hello-world-npm", CreatedAt: now.Add(-400 * day)})
 	for i := range 5 {
-		id := s.AddVersion(DemoOrg, ghpackages.NPM, DemoNPM, VersionSpec{
-			Name: fmt.Sprintf("1.0.%d", i), CreatedAt: now.Add(-time.Duration(400-60*i) * day), License: "MIT",
-			Description: "Hello world in npm"})
+		spec := VersionSpec{Name: fmt.Sprintf("1.0.%d", i), CreatedAt: now.Add(-time.Duration(400-60*i) * day), License: "MIT",
+			Description: "Hello world in npm"}
 		if i == 1 {
-			deleteLater = append(deleteLater, id)
+			spec.DeletedAt = deleted
 		}
+		s.AddVersion(DemoOrg, ghpackages.NPM, DemoNPM, spec)
 	}
 
 	s.AddPackage(PackageSpec{Owner: DefaultLogin, Type: ghpackages.RubyGems, Name: DemoUserGem, CreatedAt: now.Add(-200 * day)})
 	for i := range 2 {
 		s.AddVersion(DefaultLogin, ghpackages.RubyGems, DemoUserGem, VersionSpec{
 			Name: fmt.Sprintf("0.%d.0", i+1), CreatedAt: now.Add(-time.Duration(200-100*i) * day), License: "MIT"})
-	}
-
-	// Deleted two days ago, so the restore example has something to do.
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	at := now.Add(-2 * day)
-	for _, p := range s.packages {
-		for _, v := range p.versions {
-			for _, id := range deleteLater {
-				if v.id == id {
-					v.deletedAt = &at
-				}
-			}
-		}
 	}
 }

@@ -1,6 +1,7 @@
 package ghpackagestest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -23,6 +24,7 @@ type request struct {
 	token    *Token   // nil: anonymous
 	now      time.Time
 	header   http.Header
+	id       string // X-GitHub-Request-Id
 }
 
 func pathEscape(name string) string { return url.PathEscape(name) }
@@ -58,13 +60,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.Header().Set("X-GitHub-Request-Id", reqID)
 
+	// A delay alone slows the real answer, inside the handler, so the
+	// request counts as in flight while it waits; a delay before a failure
+	// happens up front, like a failing proxy's.
+	var slow time.Duration
 	if f != nil {
-		if f.Delay > 0 {
-			select {
-			case <-time.After(f.Delay):
-			case <-r.Context().Done():
+		if f.Drop || f.Status != 0 {
+			if !sleep(r.Context(), f.Delay) {
 				return
 			}
+		} else {
+			slow = f.Delay
 		}
 		switch {
 		case f.Drop:
@@ -79,8 +85,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
-	s.handle(rec, r)
+	rec := &recorder{header: http.Header{"X-Github-Request-Id": {reqID}}, status: http.StatusOK}
+	if !s.handle(rec, r, slow) {
+		return
+	}
 	for k, vs := range rec.header {
 		w.Header()[k] = vs
 	}
@@ -108,13 +116,31 @@ type recorder struct {
 	body   []byte
 }
 
-func (s *Server) handle(w *recorder, r *http.Request) {
+// sleep waits d, real time; it reports false if ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// handle answers one API request into w, waiting slow before routing once
+// the request is admitted. It reports false when the client went away
+// during that wait.
+func (s *Server) handle(w *recorder, r *http.Request, slow time.Duration) bool {
 	segs, err := splitPath(r.URL.EscapedPath())
 	if err != nil {
 		writeErrorRec(w, errNotFound())
-		return
+		return true
 	}
-	req := &request{r: r, method: r.Method, segments: segs, header: w.header}
+	req := &request{r: r, method: r.Method, segments: segs, header: w.header, id: w.header.Get("X-GitHub-Request-Id")}
 
 	s.mu.Lock()
 	req.now = s.now()
@@ -131,25 +157,28 @@ func (s *Server) handle(w *recorder, r *http.Request) {
 	}
 	if aerr != nil {
 		writeErrorRec(w, aerr)
-		return
+		return true
 	}
 	defer release()
+	if !sleep(r.Context(), slow) {
+		return false
+	}
 
 	s.mu.Lock()
 	status, body, aerr := s.route(req)
 	s.mu.Unlock()
 	if aerr != nil {
 		writeErrorRec(w, aerr)
-		return
+		return true
 	}
 	w.status = status
 	if body == nil {
-		return
+		return true
 	}
 	w.header.Set("Content-Type", "application/json; charset=utf-8")
 	w.body, _ = json.Marshal(body)
 	if r.Method != http.MethodGet || status != http.StatusOK {
-		return
+		return true
 	}
 	// Conditional requests, as GitHub serves them: an ETag on every GET,
 	// and 304 Not Modified, free of rate-limit cost, when it still matches.
@@ -164,6 +193,7 @@ func (s *Server) handle(w *recorder, r *http.Request) {
 		s.refund(req)
 		s.mu.Unlock()
 	}
+	return true
 }
 
 func writeErrorRec(w *recorder, e *apiError) {
@@ -201,7 +231,10 @@ func (s *Server) authenticate(req *request) *apiError {
 	}
 	req.token = &t
 	if !t.FineGrained {
+		// A classic token gets both headers on every answer; operations
+		// needing a scope overwrite the accepted list in authorize.
 		req.header.Set("X-OAuth-Scopes", joinScopes(t.Scopes))
+		req.header.Set("X-Accepted-OAuth-Scopes", "")
 	}
 	return nil
 }
@@ -383,23 +416,29 @@ func paging(q url.Values) (page, perPage int) {
 }
 
 // paginate slices items for the request's page and sets the Link header
-// the way GitHub formats it: absolute URLs, rel next/last/first/prev, and no
-// header when everything fits on one page.
+// the way GitHub formats it: absolute URLs on the request's host, the
+// client's query kept in its order with page replaced, rel prev, next, last
+// and first in that order, and no header when everything fits on one page.
 func paginate[T any](req *request, items []T) []T {
-	q := req.r.URL.Query()
-	page, perPage := paging(q)
+	page, perPage := paging(req.r.URL.Query())
 	last := max(1, (len(items)+perPage-1)/perPage)
-	link := func(n int) string {
-		q.Set("page", strconv.Itoa(n))
-		u := url.URL{Scheme: "http", Host: req.r.Host, RawPath: req.r.URL.EscapedPath(), Path: req.r.URL.Path, RawQuery: q.Encode()}
-		return "<" + u.String() + ">"
+	scheme := "http"
+	if req.r.TLS != nil {
+		scheme = "https"
+	}
+	link := func(n int, rel string) string {
+		u := url.URL{Scheme: scheme, Host: req.r.Host, Path: req.r.URL.Path, RawPath: req.r.URL.RawPath, RawQuery: withPage(req.r.URL.RawQuery, n)}
+		return "<" + u.String() + `>; rel="` + rel + `"`
 	}
 	var links []string
+	if page > 1 {
+		links = append(links, link(min(page-1, last), "prev"))
+	}
 	if page < last {
-		links = append(links, link(page+1)+`; rel="next"`, link(last)+`; rel="last"`)
+		links = append(links, link(page+1, "next"), link(last, "last"))
 	}
 	if page > 1 {
-		links = append(links, link(1)+`; rel="first"`, link(min(page-1, last))+`; rel="prev"`)
+		links = append(links, link(1, "first"))
 	}
 	if len(links) > 0 {
 		req.header.Set("Link", strings.Join(links, ", "))
@@ -409,6 +448,29 @@ func paginate[T any](req *request, items []T) []T {
 		return []T{}
 	}
 	return items[start:min(start+perPage, len(items))]
+}
+
+// withPage returns rawQuery with its page parameter set to n, keeping the
+// other parameters in the client's order (page is appended when absent).
+func withPage(rawQuery string, n int) string {
+	page := "page=" + strconv.Itoa(n)
+	var parts []string
+	set := false
+	for _, kv := range strings.Split(rawQuery, "&") {
+		switch {
+		case kv == "":
+		case kv == "page" || strings.HasPrefix(kv, "page="):
+			if !set {
+				parts, set = append(parts, page), true
+			}
+		default:
+			parts = append(parts, kv)
+		}
+	}
+	if !set {
+		parts = append(parts, page)
+	}
+	return strings.Join(parts, "&")
 }
 
 func (s *Server) listPackages(req *request, o *owner) (int, any, *apiError) {
@@ -535,6 +597,12 @@ func (s *Server) restorePackage(req *request, o *owner, typ ghpackages.PackageTy
 	if s.findPackage(o, typ, name) != nil {
 		return 0, nil, errorf(http.StatusForbidden, "The package name is in use by another package and cannot be restored.")
 	}
+	for _, v := range p.versions {
+		// Deleted with its last version: restore that version too.
+		if v.deletedWithPackage {
+			v.deletedAt, v.deletedWithPackage = nil, false
+		}
+	}
 	p.deletedAt = nil
 	s.stats.Restores++
 	return http.StatusNoContent, nil, nil
@@ -551,6 +619,18 @@ func (s *Server) deleteVersion(req *request, o *owner, typ ghpackages.PackageTyp
 		return 0, nil, errVersionNotFound()
 	}
 	v := active[i]
+	if len(active) == 1 && typ == ghpackages.NPM && s.npmLastVersionDeletes {
+		if p.visibility == ghpackages.VisibilityPublic && v.downloads > downloadLimit {
+			return 0, nil, errorf(http.StatusBadRequest, msgTooManyDownloads)
+		}
+		// The version and the package go together; restoring the package
+		// brings the version back.
+		at := req.now
+		v.deletedAt, p.deletedAt = &at, &at
+		v.deletedWithPackage = true
+		s.stats.Deletes++
+		return http.StatusNoContent, nil, nil
+	}
 	if len(active) == 1 {
 		if typ == ghpackages.Container {
 			return 0, nil, errorf(http.StatusBadRequest, msgLastTaggedVersion)
@@ -589,7 +669,7 @@ func (s *Server) restoreVersion(req *request, o *owner, typ ghpackages.PackageTy
 		if v.deletedAt == nil || req.now.Sub(*v.deletedAt) > restoreWindow {
 			break
 		}
-		v.deletedAt = nil
+		v.deletedAt, v.deletedWithPackage = nil, false
 		s.stats.Restores++
 		return http.StatusNoContent, nil, nil
 	}

@@ -2,7 +2,9 @@ package ghpackagestest
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +20,9 @@ type limits struct {
 	pointsPerMinute int
 	stamps          []stamp
 
-	maxConcurrent int
-	inflight      int
+	maxConcurrent   int
+	inflight        int
+	secondaryStatus int
 }
 
 type stamp struct {
@@ -43,6 +46,12 @@ func WithPrimaryLimit(limit, status int) Option {
 // secondary-limit message.
 func WithSecondaryLimit(pointsPerMinute int) Option {
 	return func(s *Server) { s.limits.pointsPerMinute = pointsPerMinute }
+}
+
+// WithSecondaryStatus sets the status of secondary-limit refusals: 403, as
+// GitHub usually answers and the default, or 429, which it also sends.
+func WithSecondaryStatus(status int) Option {
+	return func(s *Server) { s.limits.secondaryStatus = status }
 }
 
 // WithMaxConcurrent refuses requests beyond n in flight at once, as a
@@ -79,17 +88,12 @@ func (s *Server) admit(req *request) (func(), *apiError) {
 	if l.used[key] >= l.primaryLimit {
 		s.stats.PrimaryLimited++
 		setHeaders()
-		status := l.primaryStatus
-		if status == 0 {
-			status = http.StatusForbidden
-		}
-		return nil, errorf(status, "API rate limit exceeded for %s. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)", key)
+		return nil, s.primaryLimitError(req, l.primaryStatus)
 	}
 	if l.maxConcurrent > 0 && l.inflight >= l.maxConcurrent {
 		s.stats.SecondaryLimited++
 		setHeaders()
-		e := errorf(http.StatusForbidden, msgSecondary)
-		e.header = map[string]string{"Retry-After": "1"}
+		e := secondaryError(l.secondaryStatus, 1)
 		return nil, e
 	}
 	if l.pointsPerMinute > 0 {
@@ -119,9 +123,7 @@ func (s *Server) admit(req *request) (func(), *apiError) {
 				}
 			}
 			setHeaders()
-			e := errorf(http.StatusForbidden, msgSecondary)
-			e.header = map[string]string{"Retry-After": strconv.Itoa(int((wait + time.Second - 1) / time.Second))}
-			return nil, e
+			return nil, secondaryError(l.secondaryStatus, int((wait+time.Second-1)/time.Second))
 		}
 		l.stamps = append(l.stamps, stamp{at: now, points: cost})
 	}
@@ -134,6 +136,46 @@ func (s *Server) admit(req *request) (func(), *apiError) {
 		l.inflight--
 		s.mu.Unlock()
 	}, nil
+}
+
+// Where GitHub's rate-limit errors point.
+const (
+	docRateLimits = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+	docSecondary  = docRateLimits + "#about-secondary-rate-limits"
+)
+
+// primaryLimitError is GitHub's answer once the hourly budget is spent: for
+// a token it names the user's ID and the request ID; for an anonymous caller
+// it names the caller's IP address and suggests authenticating.
+func (s *Server) primaryLimitError(req *request, status int) *apiError {
+	if status == 0 {
+		status = http.StatusForbidden
+	}
+	var msg string
+	if req.token != nil {
+		var id int64
+		if o := s.owners[lower(req.token.Login)]; o != nil {
+			id = o.id
+		}
+		msg = fmt.Sprintf("API rate limit exceeded for user ID %d. If you reach out to GitHub Support for help, please include the request ID %s.", id, req.id)
+	} else {
+		ip, _, err := net.SplitHostPort(req.r.RemoteAddr)
+		if err != nil {
+			ip = req.r.RemoteAddr
+		}
+		msg = fmt.Sprintf("API rate limit exceeded for %s. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)", ip)
+	}
+	return &apiError{status: status, message: msg, doc: docRateLimits}
+}
+
+// secondaryError is a secondary-limit refusal asking the client to wait
+// retryAfter seconds.
+func secondaryError(status, retryAfter int) *apiError {
+	if status == 0 {
+		status = http.StatusForbidden
+	}
+	return &apiError{status: status, message: msgSecondary, doc: docSecondary,
+		header: map[string]string{"Retry-After": strconv.Itoa(retryAfter)}}
 }
 
 // refund gives back the primary-budget request a 304 answer used, and
@@ -175,11 +217,17 @@ type Fault struct {
 	// with it (e.g. "/orgs/octo-org/packages/container/team%2Fapp/versions");
 	// empty matches any.
 	PathPrefix string
+	// Path limits the fault to requests whose escaped path matches this
+	// path.Match pattern (e.g. "/orgs/*/packages/container/*/versions/*",
+	// where team%2Fapp is one segment); empty matches any.
+	Path string
 	// Count is how many matching requests fail (at least 1).
 	Count int
 	// Status answers with this status and a JSON error body.
 	Status int
-	// Delay waits this long (real time) before answering.
+	// Delay waits this long (real time) before answering. Alone, it slows
+	// the real answer and the request counts as in flight meanwhile (see
+	// WithMaxConcurrent); with Status or Drop, it comes before the failure.
 	Delay time.Duration
 	// Drop closes the connection without an answer.
 	Drop bool
@@ -189,10 +237,14 @@ type Fault struct {
 }
 
 // InjectFault makes the next f.Count requests matching f fail as f says.
-// Faults are consumed in the order they were injected.
+// Faults are consumed in the order they were injected. It panics on a
+// malformed Path pattern.
 func (s *Server) InjectFault(f Fault) {
 	if f.Count < 1 {
 		f.Count = 1
+	}
+	if _, err := path.Match(f.Path, ""); err != nil {
+		panic(fmt.Sprintf("ghpackagestest: InjectFault: bad Path pattern %q: %v", f.Path, err))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -219,6 +271,11 @@ func (s *Server) takeFault(r *http.Request) *Fault {
 		if f.PathPrefix != "" && !strings.HasPrefix(r.URL.EscapedPath(), f.PathPrefix) {
 			continue
 		}
+		if f.Path != "" {
+			if ok, _ := path.Match(f.Path, r.URL.EscapedPath()); !ok {
+				continue
+			}
+		}
 		f.Count--
 		c := *f
 		if f.Count == 0 {
@@ -240,5 +297,5 @@ func (f Fault) String() string {
 	case f.Status == 0:
 		what = "delay"
 	}
-	return fmt.Sprintf("%s %s%s ×%d", what, f.Method, f.PathPrefix, f.Count)
+	return fmt.Sprintf("%s %s%s%s ×%d", what, f.Method, f.PathPrefix, f.Path, f.Count)
 }

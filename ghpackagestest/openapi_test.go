@@ -47,7 +47,12 @@ type validator struct {
 }
 
 func (v *validator) RoundTrip(req *http.Request) (*http.Response, error) {
-	route, params, err := v.router.FindRoute(req)
+	// The router matches on the decoded path, where team%2Fapp would be two
+	// segments: route a copy whose path is the escaped one, so a name with
+	// "/" stays one (still escaped) path parameter.
+	routed := req.Clone(req.Context())
+	routed.URL.Path, routed.URL.RawPath = req.URL.EscapedPath(), ""
+	route, params, err := v.router.FindRoute(routed)
 	if err != nil {
 		if req.URL.Path == "/rate_limit" {
 			return v.next.RoundTrip(req)
@@ -111,12 +116,12 @@ func TestOpenAPIConformance(t *testing.T) {
 	anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry))
 	require.NoError(t, err)
 
-	// Packages without "/" in their names: the router matches on the
-	// decoded path, where an escaped "/" would look like two segments.
+	// "team/svc" travels as team%2Fsvc.
+	const svc = "team/svc"
 	for _, o := range []string{ghpackagestest.DemoOrg, ghpackagestest.DefaultLogin} {
-		srv.AddPackage(ghpackagestest.PackageSpec{Owner: o, Type: ghpackages.Container, Name: "svc", Visibility: ghpackages.VisibilityPublic})
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: o, Type: ghpackages.Container, Name: svc, Visibility: ghpackages.VisibilityPublic})
 		for i := range 3 {
-			srv.AddVersion(o, ghpackages.Container, "svc", ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(o + strconv.Itoa(i)), Tags: []string{"t" + strconv.Itoa(i)}})
+			srv.AddVersion(o, ghpackages.Container, svc, ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(o + strconv.Itoa(i)), Tags: []string{"t" + strconv.Itoa(i)}})
 		}
 		srv.AddPackage(ghpackagestest.PackageSpec{Owner: o, Type: ghpackages.Docker, Name: "legacy", DockerConflict: true})
 		srv.AddVersion(o, ghpackages.Docker, "legacy", ghpackagestest.VersionSpec{Name: "1.0", Tags: []string{"1.0", "latest"}})
@@ -130,26 +135,26 @@ func TestOpenAPIConformance(t *testing.T) {
 		require.NoError(t, err)
 		_, _, err = p.List(ctx, ghpackages.Container, &ghpackages.ListOptions{Page: 200, PerPage: 100})
 		require.ErrorIs(t, err, ghpackages.ErrListLimit)
-		_, _, err = p.Get(ctx, ghpackages.Container, "svc")
+		_, _, err = p.Get(ctx, ghpackages.Container, svc)
 		require.NoError(t, err)
 		_, _, err = p.Get(ctx, ghpackages.Docker, "legacy")
 		require.NoError(t, err)
-		versions, _, err := p.ListVersions(ctx, ghpackages.Container, "svc", &ghpackages.ListVersionsOptions{PerPage: 2})
+		versions, _, err := p.ListVersions(ctx, ghpackages.Container, svc, &ghpackages.ListVersionsOptions{PerPage: 2})
 		require.NoError(t, err)
 		require.NotEmpty(t, versions)
 		_, _, err = p.ListVersions(ctx, ghpackages.Docker, "legacy", nil)
 		require.NoError(t, err)
-		_, _, err = p.GetVersion(ctx, ghpackages.Container, "svc", versions[0].ID)
+		_, _, err = p.GetVersion(ctx, ghpackages.Container, svc, versions[0].ID)
 		require.NoError(t, err)
 		_, _, err = p.ListDockerConflicts(ctx)
 		require.NoError(t, err)
-		_, err = p.DeleteVersion(ctx, ghpackages.Container, "svc", versions[0].ID)
+		_, err = p.DeleteVersion(ctx, ghpackages.Container, svc, versions[0].ID)
 		require.NoError(t, err)
-		_, _, err = p.ListVersions(ctx, ghpackages.Container, "svc", &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted})
+		_, _, err = p.ListVersions(ctx, ghpackages.Container, svc, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted})
 		require.NoError(t, err)
-		_, err = p.RestoreVersion(ctx, ghpackages.Container, "svc", versions[0].ID)
+		_, err = p.RestoreVersion(ctx, ghpackages.Container, svc, versions[0].ID)
 		require.NoError(t, err)
-		_, err = p.DeleteVersion(ctx, ghpackages.Container, "svc", versions[0].ID)
+		_, err = p.DeleteVersion(ctx, ghpackages.Container, svc, versions[0].ID)
 		require.NoError(t, err)
 		_, err = p.Delete(ctx, ghpackages.Docker, "legacy")
 		require.NoError(t, err)
@@ -157,15 +162,15 @@ func TestOpenAPIConformance(t *testing.T) {
 		require.NoError(t, err)
 
 		// Error answers the description documents.
-		_, err = p.DeleteVersion(ctx, ghpackages.Container, "svc", 999)
+		_, err = p.DeleteVersion(ctx, ghpackages.Container, svc, 999)
 		require.ErrorIs(t, err, ghpackages.ErrNotFound)
-		_, err = p.RestoreVersion(ctx, ghpackages.Container, "svc", 999)
+		_, err = p.RestoreVersion(ctx, ghpackages.Container, svc, 999)
 		require.ErrorIs(t, err, ghpackages.ErrNotFound)
 		_, _, err = p.ListVersions(ctx, ghpackages.Container, "missing", nil)
 		require.ErrorIs(t, err, ghpackages.ErrNotFound)
-		_, err = reader.Packages(owner).Delete(ctx, ghpackages.Container, "svc")
+		_, err = reader.Packages(owner).Delete(ctx, ghpackages.Container, svc)
 		require.ErrorIs(t, err, ghpackages.ErrForbidden)
-		_, err = anon.Packages(owner).DeleteVersion(ctx, ghpackages.Container, "svc", versions[1].ID)
+		_, err = anon.Packages(owner).DeleteVersion(ctx, ghpackages.Container, svc, versions[1].ID)
 		require.ErrorIs(t, err, ghpackages.ErrUnauthorized)
 		_, _, err = anon.Packages(owner).ListDockerConflicts(ctx)
 		require.ErrorIs(t, err, ghpackages.ErrUnauthorized)

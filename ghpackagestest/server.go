@@ -72,6 +72,23 @@ func WithToken(token string, t Token) Option {
 // API, on the same host.
 func WithRegistry(h http.Handler) Option { return func(s *Server) { s.registry = h } }
 
+// WithNPMLastVersionDeletesPackage makes deleting the only remaining
+// version of an npm package succeed and delete the package with it (later
+// reads answer 404; restoring the package restores the version), as users
+// have reported of npm packages. Without it, npm packages refuse like every
+// other type: 400 "You cannot delete the last version of a package. You
+// must delete the package instead."
+func WithNPMLastVersionDeletesPackage() Option {
+	return func(s *Server) { s.npmLastVersionDeletes = true }
+}
+
+// WithFirstID makes the server number its owners, packages, repositories
+// and versions from id upwards (IDs are deterministic: each new object takes
+// the next number, DefaultLogin's account first). The default,
+// 1_260_000_001, is about where GitHub's version IDs were in 2026; start
+// above math.MaxInt32 to catch code that keeps IDs in 32 bits.
+func WithFirstID(id int64) Option { return func(s *Server) { s.nextID = id - 1 } }
+
 // WithDemo seeds the Server with the demo data set (see Seed).
 func WithDemo() Option { return func(s *Server) { s.seedDemo = true } }
 
@@ -83,15 +100,19 @@ type Server struct {
 	registry http.Handler
 	seedDemo bool
 
+	npmLastVersionDeletes bool
+
 	mu       sync.Mutex
 	nextID   int64
 	requests int64
 	owners   map[string]*owner // by lower-case login
 	packages []*pkg
 	tokens   map[string]Token
-	limits   limits
-	faults   []*Fault
-	stats    Stats
+	// tokenLogins are the tokens' users, in the order the tokens were added.
+	tokenLogins []string
+	limits      limits
+	faults      []*Fault
+	stats       Stats
 }
 
 // NewServer starts a Server. Close it when done.
@@ -106,6 +127,11 @@ func NewServer(opts ...Option) *Server {
 	s.addToken(DefaultToken, Token{Login: DefaultLogin, Scopes: AllScopes})
 	for _, opt := range opts {
 		opt(s)
+	}
+	// Token owners exist from the start, numbered once the options (which
+	// may set the first ID) are in.
+	for _, login := range s.tokenLogins {
+		s.ensureOwner(login, false)
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	if s.seedDemo {
@@ -144,12 +170,20 @@ func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 	return c
 }
 
+// AddToken makes the running Server accept token, as WithToken does.
+func (s *Server) AddToken(token string, t Token) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addToken(token, t)
+	s.ensureOwner(s.tokens[token].Login, false)
+}
+
 func (s *Server) addToken(token string, t Token) {
 	if t.Login == "" {
 		t.Login = DefaultLogin
 	}
 	s.tokens[token] = t
-	s.ensureOwner(t.Login, false)
+	s.tokenLogins = append(s.tokenLogins, t.Login)
 }
 
 func (s *Server) now() time.Time { return s.clock.Now().UTC().Truncate(time.Second) }
@@ -166,13 +200,17 @@ type Stats struct {
 	NotModified int
 	// MaxInFlight is the most requests seen in flight at once.
 	MaxInFlight int
+	// InFlight is the number of admitted requests being answered now.
+	InFlight int
 }
 
 // Stats returns the counters so far.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.stats
+	st := s.stats
+	st.InFlight = s.limits.inflight
+	return st
 }
 
 // docURL is the documentation_url of the fake's errors.

@@ -183,26 +183,64 @@ func TestPaginationLinks(t *testing.T) {
 	for i := range 7 {
 		srv.AddVersion("acme", ghpackages.Container, "team/app", ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(string(rune('a' + i))), CreatedAt: fixedNow.Add(time.Duration(i) * time.Hour)})
 	}
-	base := srv.URL() + "/orgs/acme/packages/container/team%2Fapp/versions"
-	status, h, _, body := do(t, srv, "GET", "/orgs/acme/packages/container/team%2Fapp/versions?per_page=3&page=2", ghpackagestest.DefaultToken)
-	require.Equal(t, 200, status)
-	assert.Equal(t, `<`+base+`?page=3&per_page=3>; rel="next", <`+base+`?page=3&per_page=3>; rel="last", <`+base+`?page=1&per_page=3>; rel="first", <`+base+`?page=1&per_page=3>; rel="prev"`, h.Get("Link"))
-	var page []ghpackages.PackageVersion
-	require.NoError(t, json.Unmarshal(body, &page))
-	require.Len(t, page, 3)
-	assert.True(t, page[0].CreatedAt.After(page[1].CreatedAt), "newest first")
+	path := "/orgs/acme/packages/container/team%2Fapp/versions"
+	base := srv.URL() + path
+	tests := []struct {
+		name, query, link string
+		n                 int
+	}{
+		{"first page", "?per_page=3", `<` + base + `?per_page=3&page=2>; rel="next", <` + base + `?per_page=3&page=3>; rel="last"`, 3},
+		{"middle page keeps the client's query order", "?per_page=3&page=2",
+			`<` + base + `?per_page=3&page=1>; rel="prev", <` + base + `?per_page=3&page=3>; rel="next", <` + base + `?per_page=3&page=3>; rel="last", <` + base + `?per_page=3&page=1>; rel="first"`, 3},
+		{"last page", "?page=3&state=active&per_page=3",
+			`<` + base + `?page=2&state=active&per_page=3>; rel="prev", <` + base + `?page=1&state=active&per_page=3>; rel="first"`, 1},
+		{"past the end", "?per_page=3&page=9",
+			`<` + base + `?per_page=3&page=3>; rel="prev", <` + base + `?per_page=3&page=1>; rel="first"`, 0},
+		{"one page: no Link", "", "", 7},
+		{"per_page capped at 100", "?per_page=1000", "", 7},
+		{"nonsense is the default", "?per_page=x&page=-1", "", 7},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			status, h, _, body := do(t, srv, "GET", path+tc.query, ghpackagestest.DefaultToken)
+			require.Equal(t, 200, status)
+			assert.Equal(t, tc.link, h.Get("Link"))
+			var page []ghpackages.PackageVersion
+			require.NoError(t, json.Unmarshal(body, &page))
+			require.Len(t, page, tc.n)
+			for i := 1; i < len(page); i++ {
+				assert.True(t, page[i-1].CreatedAt.After(page[i].CreatedAt), "newest first")
+			}
+		})
+	}
+}
 
-	_, h, _, _ = do(t, srv, "GET", "/orgs/acme/packages/container/team%2Fapp/versions", ghpackagestest.DefaultToken)
-	assert.Empty(t, h.Get("Link"), "one page: no Link")
-	status, _, _, body = do(t, srv, "GET", "/orgs/acme/packages/container/team%2Fapp/versions?per_page=1000", ghpackagestest.DefaultToken)
-	require.Equal(t, 200, status)
-	require.NoError(t, json.Unmarshal(body, &page))
-	assert.Len(t, page, 7)
-	status, _, msg, _ := do(t, srv, "GET", "/orgs/acme/packages?package_type=container&per_page=100&page=101", ghpackagestest.DefaultToken)
-	assert.Equal(t, 400, status)
-	assert.Contains(t, msg, "10000")
-	status, _, _, _ = do(t, srv, "GET", "/orgs/acme/packages?package_type=container&per_page=100&page=100", ghpackagestest.DefaultToken)
-	assert.Equal(t, 200, status)
+func TestListLimit(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: "app"})
+	tests := []struct {
+		query  string
+		status int
+	}{
+		{"per_page=100&page=100", 200},
+		{"per_page=100&page=101", 400},
+		{"per_page=50&page=201", 400},
+		{"page=334", 400}, // 334 × the default 30 = 10020
+		{"page=333", 200},
+		{"per_page=1000&page=101", 400}, // per_page is capped first
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			t.Parallel()
+			status, _, msg, _ := do(t, srv, "GET", "/orgs/acme/packages?package_type=container&"+tc.query, ghpackagestest.DefaultToken)
+			assert.Equal(t, tc.status, status)
+			if tc.status == 400 {
+				assert.Contains(t, msg, "10000")
+			}
+		})
+	}
 }
 
 func TestRateLimits(t *testing.T) {

@@ -48,6 +48,9 @@ type version struct {
 	downloads   int
 	license     string
 	description string
+	// deletedWithPackage marks the last npm version whose deletion took
+	// the package with it (WithNPMLastVersionDeletesPackage).
+	deletedWithPackage bool
 }
 
 // PackageSpec describes a package to add with AddPackage.
@@ -67,6 +70,9 @@ type PackageSpec struct {
 	CreatedAt time.Time
 	// DockerConflict lists the package in the owner's docker/conflicts.
 	DockerConflict bool
+	// DeletedAt, if set, adds the package as deleted at that time
+	// (restorable for 30 days from it).
+	DeletedAt time.Time
 }
 
 // VersionSpec describes a package version to add with AddVersion.
@@ -82,6 +88,9 @@ type VersionSpec struct {
 	Downloads   int
 	License     string
 	Description string
+	// DeletedAt, if set, adds the version as deleted at that time
+	// (listed with state=deleted and restorable for 30 days from it).
+	DeletedAt time.Time
 }
 
 // PackageState is a package as the server holds it, deleted or not.
@@ -91,7 +100,14 @@ type PackageState struct {
 	Type       ghpackages.PackageType
 	Name       string
 	Visibility ghpackages.Visibility
-	DeletedAt  *time.Time
+	// Repository is the linked repository's name, "" for none.
+	Repository string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	// DeletedAt is nil for an active package.
+	DeletedAt *time.Time
+	// Versions counts the active versions.
+	Versions int
 }
 
 // VersionState is a version as the server holds it, deleted or not.
@@ -100,6 +116,8 @@ type VersionState struct {
 	Name      string
 	Tags      []string
 	CreatedAt time.Time
+	UpdatedAt time.Time
+	// DeletedAt is nil for an active version.
 	DeletedAt *time.Time
 	Downloads int
 }
@@ -141,7 +159,7 @@ func (s *Server) AddPackage(spec PackageSpec) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.ensureOwner(spec.Owner, true)
-	if s.findPackage(o, spec.Type, spec.Name) != nil {
+	if spec.DeletedAt.IsZero() && s.findPackage(o, spec.Type, spec.Name) != nil {
 		panic(fmt.Sprintf("ghpackagestest: AddPackage: %s %s/%s exists", spec.Type, spec.Owner, spec.Name))
 	}
 	created := spec.CreatedAt
@@ -155,12 +173,17 @@ func (s *Server) AddPackage(spec PackageSpec) int64 {
 		s.nextID++
 		p.repoID = s.nextID
 	}
+	if !spec.DeletedAt.IsZero() {
+		at := spec.DeletedAt.UTC()
+		p.deletedAt = &at
+	}
 	s.packages = append(s.packages, p)
 	return p.id
 }
 
-// AddVersion adds a version to the active package owner/typ/name and returns
-// its ID. It panics when there is no such package.
+// AddVersion adds a version to the package owner/typ/name (the active one,
+// else the one added last) and returns its ID. It panics when there is no
+// such package.
 func (s *Server) AddVersion(ownerLogin string, typ ghpackages.PackageType, name string, spec VersionSpec) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -168,6 +191,9 @@ func (s *Server) AddVersion(ownerLogin string, typ ghpackages.PackageType, name 
 	var p *pkg
 	if o != nil {
 		p = s.findPackage(o, typ, name)
+	}
+	if p == nil {
+		p = s.newestPackage(ownerLogin, typ, name)
 	}
 	if p == nil {
 		panic(fmt.Sprintf("ghpackagestest: AddVersion: no package %s %s/%s", typ, ownerLogin, name))
@@ -183,6 +209,10 @@ func (s *Server) AddVersion(ownerLogin string, typ ghpackages.PackageType, name 
 	s.nextID++
 	v := &version{id: s.nextID, name: spec.Name, tags: slices.Clone(spec.Tags), created: created, updated: updated,
 		downloads: spec.Downloads, license: spec.License, description: spec.Description}
+	if !spec.DeletedAt.IsZero() {
+		at := spec.DeletedAt.UTC()
+		v.deletedAt = &at
+	}
 	p.versions = append(p.versions, v)
 	if updated.After(p.updated) {
 		p.updated = updated
@@ -190,32 +220,79 @@ func (s *Server) AddVersion(ownerLogin string, typ ghpackages.PackageType, name 
 	return v.id
 }
 
-// Package returns the newest package owner/typ/name, including a deleted one.
-func (s *Server) Package(ownerLogin string, typ ghpackages.PackageType, name string) (PackageState, bool) {
+// Package returns the package owner/typ/name: the active one, else the one
+// added or deleted last. ok is false when there is none.
+func (s *Server) Package(ownerLogin string, typ ghpackages.PackageType, name string) (st PackageState, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := len(s.packages) - 1; i >= 0; i-- {
-		p := s.packages[i]
-		if lower(p.owner.login) == lower(ownerLogin) && p.typ == typ && p.name == name {
-			return PackageState{ID: p.id, Owner: p.owner.login, Type: p.typ, Name: p.name, Visibility: p.visibility, DeletedAt: p.deletedAt}, true
-		}
+	if p := s.lookupPackage(ownerLogin, typ, name); p != nil {
+		return p.state(), true
 	}
 	return PackageState{}, false
 }
 
-// Versions returns every version of the newest package owner/typ/name,
-// deleted ones included, oldest first.
+// Packages returns every package of the owner, deleted ones included, in
+// the order they were added.
+func (s *Server) Packages(ownerLogin string) []PackageState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []PackageState
+	for _, p := range s.packages {
+		if lower(p.owner.login) == lower(ownerLogin) {
+			out = append(out, p.state())
+		}
+	}
+	return out
+}
+
+// Versions returns every version of the package owner/typ/name (chosen as
+// Package chooses it), deleted ones included, in the order they were added.
 func (s *Server) Versions(ownerLogin string, typ ghpackages.PackageType, name string) []VersionState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	p := s.lookupPackage(ownerLogin, typ, name)
+	if p == nil {
+		return nil
+	}
+	out := make([]VersionState, 0, len(p.versions))
+	for _, v := range p.versions {
+		out = append(out, VersionState{ID: v.id, Name: v.name, Tags: slices.Clone(v.tags), CreatedAt: v.created,
+			UpdatedAt: v.updated, DeletedAt: clonePtr(v.deletedAt), Downloads: v.downloads})
+	}
+	return out
+}
+
+func (p *pkg) state() PackageState {
+	return PackageState{ID: p.id, Owner: p.owner.login, Type: p.typ, Name: p.name, Visibility: p.visibility,
+		Repository: p.repo, CreatedAt: p.created, UpdatedAt: p.updated, DeletedAt: clonePtr(p.deletedAt),
+		Versions: len(p.activeVersions())}
+}
+
+func clonePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
+}
+
+// lookupPackage returns the active package owner/typ/name, else the newest
+// one, else nil.
+func (s *Server) lookupPackage(ownerLogin string, typ ghpackages.PackageType, name string) *pkg {
+	if o := s.owners[lower(ownerLogin)]; o != nil {
+		if p := s.findPackage(o, typ, name); p != nil {
+			return p
+		}
+	}
+	return s.newestPackage(ownerLogin, typ, name)
+}
+
+// newestPackage returns the package owner/typ/name added last, or nil.
+func (s *Server) newestPackage(ownerLogin string, typ ghpackages.PackageType, name string) *pkg {
 	for i := len(s.packages) - 1; i >= 0; i-- {
 		p := s.packages[i]
 		if lower(p.owner.login) == lower(ownerLogin) && p.typ == typ && p.name == name {
-			out := make([]VersionState, 0, len(p.versions))
-			for _, v := range p.versions {
-				out = append(out, VersionState{ID: v.id, Name: v.name, Tags: slices.Clone(v.tags), CreatedAt: v.created, DeletedAt: v.deletedAt, Downloads: v.downloads})
-			}
-			return out
+			return p
 		}
 	}
 	return nil
