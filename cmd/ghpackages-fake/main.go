@@ -2,7 +2,7 @@
 // package ghpackagestest over HTTP, so tools in any language can be tested
 // against it.
 //
-//	ghpackages-fake -addr 127.0.0.1:8080 -seed demo -token ghp_ci=read:packages,delete:packages
+//	ghpackages-fake -addr 127.0.0.1:8080 -seed demo -token ghp_ci=read:packages,delete:packages -token github_pat_ro=fine-grained
 //
 // It prints its base URL and the tokens it accepts, and stops cleanly on
 // SIGINT or SIGTERM.
@@ -14,10 +14,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -51,13 +53,25 @@ func (t tokenFlags) Set(v string) error {
 	return nil
 }
 
+// names returns the token names in order, so the banner is stable.
+func (t tokenFlags) names() []string { return slices.Sorted(maps.Keys(t)) }
+
+// token is the fake's configuration of a -token flag: its classic scopes,
+// or a fine-grained token for the single pseudo-scope "fine-grained".
+func (t tokenFlags) token(name string) ghpackagestest.Token {
+	if sc := t[name]; len(sc) == 1 && sc[0] == "fine-grained" {
+		return ghpackagestest.Token{FineGrained: true}
+	}
+	return ghpackagestest.Token{Scopes: t[name]}
+}
+
 // run serves until ctx ends. ready, if not nil, receives the base URL.
 func run(ctx context.Context, args []string, out io.Writer, ready chan<- string) error {
 	fs := flag.NewFlagSet("ghpackages-fake", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
 	seed := fs.String("seed", "", `data to start with: "demo", or empty for none`)
 	tokens := tokenFlags{}
-	fs.Var(tokens, "token", "accept token NAME with the given classic scopes (NAME=scope,scope); repeatable")
+	fs.Var(tokens, "token", `accept token NAME with the given classic scopes (NAME=scope,scope), or a fine-grained token (NAME=fine-grained); repeatable`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,8 +83,8 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	default:
 		return fmt.Errorf("unknown -seed %q (want demo)", *seed)
 	}
-	for name, scopes := range tokens {
-		opts = append(opts, ghpackagestest.WithToken(name, ghpackagestest.Token{Scopes: scopes}))
+	for _, name := range tokens.names() {
+		opts = append(opts, ghpackagestest.WithToken(name, tokens.token(name)))
 	}
 	fake := ghpackagestest.NewServer(opts...)
 	defer fake.Close()
@@ -85,8 +99,12 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "ghpackages-fake serving the GitHub Packages API at %s/\n", url)
 	fmt.Fprintf(out, "  token %s (scopes: all) for user %s\n", ghpackagestest.DefaultToken, ghpackagestest.DefaultLogin)
-	for name, scopes := range tokens {
-		fmt.Fprintf(out, "  token %s (scopes: %v)\n", name, scopes)
+	for _, name := range tokens.names() {
+		if tokens.token(name).FineGrained {
+			fmt.Fprintf(out, "  token %s (fine-grained)\n", name)
+			continue
+		}
+		fmt.Fprintf(out, "  token %s (scopes: %v)\n", name, tokens[name])
 	}
 	if ready != nil {
 		ready <- url

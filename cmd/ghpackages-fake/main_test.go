@@ -37,7 +37,7 @@ func TestServesAndShutsDown(t *testing.T) {
 	var out syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-seed", "demo", "-token", "ghp_ci=read:packages,repo"}, &out, ready)
+		done <- run(ctx, []string{"-seed", "demo", "-token", "ghp_ci=read:packages,repo", "-token", "github_pat_x=fine-grained"}, &out, ready)
 	}()
 	var url string
 	select {
@@ -57,6 +57,13 @@ func TestServesAndShutsDown(t *testing.T) {
 	require.Len(t, pkgs, 1)
 	assert.Equal(t, "hello-world-npm", pkgs[0]["name"])
 
+	req.Header.Set("Authorization", "Bearer github_pat_x")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Empty(t, resp.Header.Values("X-OAuth-Scopes"), "fine-grained: no scope headers")
+
 	cancel()
 	select {
 	case err := <-done:
@@ -65,7 +72,7 @@ func TestServesAndShutsDown(t *testing.T) {
 		t.Fatal("no shutdown")
 	}
 	assert.Contains(t, out.String(), "serving the GitHub Packages API at "+url+"/")
-	assert.Contains(t, out.String(), "token ghp_ci (scopes: [read:packages repo])")
+	assert.Contains(t, out.String(), "token ghp_ci (scopes: [read:packages repo])\n  token github_pat_x (fine-grained)\n")
 	assert.Contains(t, out.String(), "shutting down")
 }
 
