@@ -42,8 +42,9 @@ func WithPrimaryLimit(limit, status int) Option {
 
 // WithSecondaryLimit enables GitHub's points budget: at most pointsPerMinute
 // points in any 60 seconds, a GET costing 1 point and any other method 5.
-// Past it the server answers 403 with Retry-After and GitHub's
-// secondary-limit message.
+// Past it the server answers 403 (or WithSecondaryStatus's status) with
+// Retry-After, the seconds until enough points leave the window, and GitHub's
+// secondary-limit message. The budget is the server's, shared by all callers.
 func WithSecondaryLimit(pointsPerMinute int) Option {
 	return func(s *Server) { s.limits.pointsPerMinute = pointsPerMinute }
 }
@@ -54,8 +55,9 @@ func WithSecondaryStatus(status int) Option {
 	return func(s *Server) { s.limits.secondaryStatus = status }
 }
 
-// WithMaxConcurrent refuses requests beyond n in flight at once, as a
-// secondary limit (403 with Retry-After: 1).
+// WithMaxConcurrent refuses requests beyond n in flight at once with the
+// secondary-limit answer and Retry-After: 1. A Fault with only a Delay keeps
+// a request in flight for that long.
 func WithMaxConcurrent(n int) Option {
 	return func(s *Server) { s.limits.maxConcurrent = n }
 }
