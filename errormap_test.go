@@ -49,6 +49,8 @@ func TestErrorMapping(t *testing.T) {
 		{"400 downloads", 400, `{"message":"Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance."}`, nil, "delete", []error{ErrTooManyDownloads}, "Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance."},
 		{"400 list limit", 400, ``, nil, "list", []error{ErrListLimit}, "Bad Request"},
 		{"400 other", 400, `{"message":"Problems parsing JSON"}`, nil, "get", nil, "Problems parsing JSON"},
+		{"400 on a list within the limit", 400, `{"message":"Invalid package_type"}`, nil, "list-small", nil, "Invalid package_type"},
+		{"400 list limit by message", 400, `{"message":"The value of per_page multiplied by page cannot be greater than 10000."}`, nil, "list-small", []error{ErrListLimit}, "The value of per_page multiplied by page cannot be greater than 10000."},
 		{"422", 422, `{"message":"Validation Failed","errors":[{"resource":"Package","field":"name","code":"invalid"},"name is too long"]}`, nil, "get", nil, "Validation Failed"},
 		{"429", 429, `{"message":"Too Many Requests"}`, nil, "get", []error{ErrRateLimited}, "Too Many Requests"},
 		{"403 secondary", 403, `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}`, nil, "delete", []error{ErrRateLimited}, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."},
@@ -70,6 +72,8 @@ func TestErrorMapping(t *testing.T) {
 				_, err = c.Orgs.DeleteVersion(t.Context(), "octo-org", Container, "team/app", 42)
 			case "list":
 				_, _, err = c.Orgs.List(t.Context(), "octo-org", Container, &ListOptions{Page: 101, PerPage: 100})
+			case "list-small":
+				_, _, err = c.Orgs.List(t.Context(), "octo-org", Container, &ListOptions{Page: 2})
 			}
 			require.Error(t, err)
 			var apiErr *Error

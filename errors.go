@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -250,7 +251,7 @@ func newAPIError(req *http.Request, resp *Response, body []byte) error {
 		e.kind = ErrLastVersion
 	case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "downloads cannot be deleted"):
 		e.kind = ErrTooManyDownloads
-	case resp.StatusCode == http.StatusBadRequest && (info.listPackages || strings.Contains(msg, "10000")):
+	case resp.StatusCode == http.StatusBadRequest && info.listPackages && (strings.Contains(msg, "10000") || pastListLimit(req.URL)):
 		e.kind = ErrListLimit
 	}
 
@@ -269,6 +270,18 @@ func newAPIError(req *http.Request, resp *Response, body []byte) error {
 		}
 	}
 	return e
+}
+
+// pastListLimit reports whether a list request asked for page × per_page
+// beyond 10,000 (per_page defaulting to 30), the case GitHub refuses.
+func pastListLimit(u *url.URL) bool {
+	q := u.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	perPage, err := strconv.Atoi(q.Get("per_page"))
+	if err != nil || perPage <= 0 {
+		perPage = 30
+	}
+	return page*min(perPage, maxPerPage) > 10000
 }
 
 // rateLimitOf recognises primary and secondary rate-limit responses.
