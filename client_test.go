@@ -2,6 +2,7 @@ package ghpackages
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,72 +17,179 @@ import (
 	"golang.org/x/oauth2"
 )
 
-func TestNewClientRefusesBadOptions(t *testing.T) {
-	t.Parallel()
-	bad := map[string]Option{
-		"empty token":        WithToken(" "),
-		"nil token source":   WithTokenSource(nil),
-		"nil http client":    WithHTTPClient(nil),
-		"no scheme":          WithBaseURL("api.github.com"),
-		"ftp":                WithBaseURL("ftp://api.github.com/"),
-		"credentials in URL": WithBaseURL("https://user:pass@api.github.com/"),
-		"query in URL":       WithBaseURL("https://api.github.com/?x=1"),
-		"unparsable URL":     WithBaseURL("https://api.github.com/%zz"),
-		"empty user agent":   WithUserAgent(""),
-		"empty API version":  WithAPIVersion(""),
-	}
-	for name, opt := range bad {
-		c, err := NewClient(opt)
-		assert.Nil(t, c, name)
-		assert.ErrorIs(t, err, ErrInvalidArgument, name)
-		if err != nil {
-			assert.NotContains(t, err.Error(), "pass", name)
+// testEnv is a test's API server and a Client pointed at it.
+type testEnv struct {
+	client *Client
+	// mux serves the API; a request no pattern matches fails the test.
+	mux *http.ServeMux
+	// url is the server's root, without a trailing slash.
+	url string
+	// hits counts every request the server received.
+	hits atomic.Int32
+}
+
+// setup starts an httptest server with an empty mux, and a Client for it
+// that sends secretToken, with pacing and retries off (opts may override).
+// Both are closed by t.Cleanup.
+func setup(t *testing.T, opts ...Option) *testEnv {
+	t.Helper()
+	env := &testEnv{mux: http.NewServeMux()}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		env.hits.Add(1)
+		if _, pattern := env.mux.Handler(r); pattern == "" {
+			t.Errorf("unexpected request %s %s", r.Method, r.RequestURI)
+			http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
+			return
 		}
+		env.mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	env.url = srv.URL
+	all := append([]Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry)}, opts...)
+	c, err := NewClient(all...)
+	require.NoError(t, err)
+	env.client = c
+	return env
+}
+
+// The assertion helpers below run inside handlers, on the server's
+// goroutines, so they use assert (t.Errorf), never require.
+
+// testMethod asserts the request's method.
+func testMethod(t *testing.T, r *http.Request, want string) {
+	t.Helper()
+	assert.Equal(t, want, r.Method, "method of %s", r.RequestURI)
+}
+
+// testURI asserts the request target exactly as it went over the wire:
+// escaped path and raw query.
+func testURI(t *testing.T, r *http.Request, want string) {
+	t.Helper()
+	assert.Equal(t, want, r.RequestURI, "request target")
+}
+
+// testQuery asserts the query parameters, all of them and nothing more.
+func testQuery(t *testing.T, r *http.Request, want url.Values) {
+	t.Helper()
+	if want == nil {
+		want = url.Values{}
 	}
-	c, err := NewClient(nil)
+	assert.Equal(t, want, r.URL.Query(), "query of %s", r.RequestURI)
+}
+
+// testHeader asserts one request header.
+func testHeader(t *testing.T, r *http.Request, name, want string) {
+	t.Helper()
+	assert.Equal(t, want, r.Header.Get(name), "header %s of %s", name, r.RequestURI)
+}
+
+// testAPIHeaders asserts the headers every API request carries.
+func testAPIHeaders(t *testing.T, r *http.Request) {
+	t.Helper()
+	testHeader(t, r, "Accept", "application/vnd.github+json")
+	testHeader(t, r, "X-GitHub-Api-Version", "2022-11-28")
+	testHeader(t, r, "User-Agent", "ghpackages-go/"+Version)
+	testHeader(t, r, "Authorization", "Bearer "+secretToken)
+}
+
+// testBody asserts the request body ("" for none).
+func testBody(t *testing.T, r *http.Request, want string) {
+	t.Helper()
+	b, err := io.ReadAll(r.Body)
+	assert.NoError(t, err)
+	assert.Equal(t, want, string(b), "body of %s %s", r.Method, r.RequestURI)
+	if want == "" {
+		assert.Contains(t, []int64{0, -1}, r.ContentLength, "no body on %s %s", r.Method, r.RequestURI)
+		assert.Empty(t, r.Header.Get("Content-Type"))
+	}
+}
+
+func TestNewClientDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient()
+	require.NoError(t, err)
+	assert.Equal(t, "https://api.github.com/", c.BaseURL().String())
+	assert.Equal(t, DefaultBaseURL, c.BaseURL().String())
+	assert.NotNil(t, c.Orgs)
+	assert.NotNil(t, c.User)
+	assert.NotNil(t, c.Users)
+	assert.Equal(t, Rate{}, c.Rate())
+
+	c, err = NewClient(nil)
 	require.NoError(t, err, "a nil option is ignored")
 	assert.Equal(t, "https://api.github.com/", c.BaseURL().String())
 }
 
-// headerServer records the headers and path of the last request.
-func headerServer(t *testing.T) (*httptest.Server, func() (http.Header, string)) {
-	t.Helper()
-	var mu sync.Mutex
-	var h http.Header
-	var uri string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		h, uri = r.Header.Clone(), r.URL.RequestURI()
-		mu.Unlock()
-		w.Write([]byte(`{"id":1}`))
-	}))
-	t.Cleanup(srv.Close)
-	return srv, func() (http.Header, string) {
-		mu.Lock()
-		defer mu.Unlock()
-		return h, uri
+func TestNewClientRefusesBadOptions(t *testing.T) {
+	t.Parallel()
+	bad := map[string]Option{
+		"empty token":         WithToken(""),
+		"blank token":         WithToken(" \t"),
+		"nil token source":    WithTokenSource(nil),
+		"nil http client":     WithHTTPClient(nil),
+		"empty base URL":      WithBaseURL(""),
+		"no scheme":           WithBaseURL("api.github.com"),
+		"relative path":       WithBaseURL("/api/v3/"),
+		"no host":             WithBaseURL("https:///api/v3/"),
+		"ftp":                 WithBaseURL("ftp://api.github.com/"),
+		"credentials in URL":  WithBaseURL("https://user:pass@api.github.com/"),
+		"query in URL":        WithBaseURL("https://api.github.com/?x=1"),
+		"fragment in URL":     WithBaseURL("https://api.github.com/#x"),
+		"unparsable URL":      WithBaseURL("https://api.github.com/%zz"),
+		"control char in URL": WithBaseURL("https://api.github.com/\x7f"),
+		"empty user agent":    WithUserAgent(""),
+		"empty API version":   WithAPIVersion(""),
 	}
+	for name, opt := range bad {
+		c, err := NewClient(opt)
+		assert.Nil(t, c, name)
+		require.ErrorIs(t, err, ErrInvalidArgument, name)
+		assert.NotContains(t, err.Error(), "pass", name)
+	}
+}
+
+func TestBaseURLNormalisation(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://api.github.com":               "https://api.github.com/",
+		"https://api.github.com/":              "https://api.github.com/",
+		"https://ghes.example.com/api/v3":      "https://ghes.example.com/api/v3/",
+		"https://ghes.example.com/api/v3/":     "https://ghes.example.com/api/v3/",
+		"https://ghes.example.com:8443/api/v3": "https://ghes.example.com:8443/api/v3/",
+		"http://127.0.0.1:9000":                "http://127.0.0.1:9000/",
+	} {
+		c, err := NewClient(WithBaseURL(in))
+		require.NoError(t, err, in)
+		assert.Equal(t, want, c.BaseURL().String(), in)
+	}
+	// BaseURL hands out a copy.
+	c, err := NewClient(WithBaseURL("https://ghes.example.com/api/v3"))
+	require.NoError(t, err)
+	c.BaseURL().Path = "/elsewhere/"
+	assert.Equal(t, "https://ghes.example.com/api/v3/", c.BaseURL().String())
 }
 
 func TestGHESBaseURLAndHeaders(t *testing.T) {
 	t.Parallel()
-	srv, last := headerServer(t)
-	for _, base := range []string{srv.URL + "/api/v3", srv.URL + "/api/v3/"} {
-		c, err := NewClient(WithBaseURL(base), WithToken("t1"), WithUserAgent("my-tool/2.0"), WithAPIVersion("2026-03-10"), WithPacing(NoPacing))
+	for _, base := range []string{"/api/v3", "/api/v3/"} {
+		env := setup(t)
+		env.mux.HandleFunc("GET /api/v3/orgs/octo-org/packages/container/{name}", func(w http.ResponseWriter, r *http.Request) {
+			testURI(t, r, "/api/v3/orgs/octo-org/packages/container/team%2Fapp")
+			assert.Equal(t, "team/app", r.PathValue("name"))
+			testHeader(t, r, "User-Agent", "my-tool/2.0")
+			testHeader(t, r, "X-GitHub-Api-Version", "2026-03-10")
+			testHeader(t, r, "Authorization", "Bearer t1")
+			testHeader(t, r, "Accept", "application/vnd.github+json")
+			w.Write([]byte(`{"id":1}`))
+		})
+		c, err := NewClient(WithBaseURL(env.url+base), WithToken("t1"), WithUserAgent("my-tool/2.0"), WithAPIVersion("2026-03-10"), WithPacing(NoPacing))
 		require.NoError(t, err)
-		assert.Equal(t, srv.URL+"/api/v3/", c.BaseURL().String())
-		_, _, err = c.Orgs.Get(t.Context(), "o", Container, "team/app")
+		assert.Equal(t, env.url+"/api/v3/", c.BaseURL().String())
+		pkg, _, err := c.Orgs.Get(t.Context(), "octo-org", Container, "team/app")
 		require.NoError(t, err)
-		h, uri := last()
-		assert.Equal(t, "/api/v3/orgs/o/packages/container/team%2Fapp", uri)
-		assert.Equal(t, "my-tool/2.0", h.Get("User-Agent"))
-		assert.Equal(t, "2026-03-10", h.Get("X-GitHub-Api-Version"))
-		assert.Equal(t, "Bearer t1", h.Get("Authorization"))
+		assert.Equal(t, int64(1), pkg.ID)
+		assert.Equal(t, int32(1), env.hits.Load())
 	}
-	// BaseURL hands out a copy.
-	c, _ := NewClient(WithBaseURL(srv.URL))
-	c.BaseURL().Path = "/elsewhere/"
-	assert.Equal(t, srv.URL+"/", c.BaseURL().String())
 }
 
 type countingSource struct{ n atomic.Int32 }
@@ -91,146 +199,287 @@ func (s *countingSource) Token() (*oauth2.Token, error) {
 	return &oauth2.Token{AccessToken: "tok" + strconv.Itoa(int(n))}, nil
 }
 
-func TestTokenSourceAskedPerRequestAndHTTPClientUntouched(t *testing.T) {
+func TestTokenSourceAskedPerRequest(t *testing.T) {
 	t.Parallel()
-	srv, last := headerServer(t)
+	env := setup(t)
+	var auths []string
+	var mu sync.Mutex
+	env.mux.HandleFunc("GET /orgs/o/packages/container/a", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Write([]byte(`{"id":1}`))
+	})
 	src := &countingSource{}
-	base := &http.Client{Timeout: 7 * time.Second}
-	c, err := NewClient(WithBaseURL(srv.URL), WithTokenSource(src), WithHTTPClient(base), WithPacing(NoPacing))
+	c, err := NewClient(WithBaseURL(env.url), WithTokenSource(src), WithPacing(NoPacing))
 	require.NoError(t, err)
-	for i := 1; i <= 3; i++ {
+	for range 3 {
 		_, _, err := c.Orgs.Get(t.Context(), "o", Container, "a")
 		require.NoError(t, err)
-		h, _ := last()
-		assert.Equal(t, "Bearer tok"+strconv.Itoa(i), h.Get("Authorization"))
 	}
-	assert.Nil(t, base.Transport, "the caller's client is not modified")
-	assert.Nil(t, base.CheckRedirect)
-	assert.Equal(t, 7*time.Second, base.Timeout)
+	assert.Equal(t, []string{"Bearer tok1", "Bearer tok2", "Bearer tok3"}, auths)
+	assert.Equal(t, int32(3), src.n.Load())
 
 	// No token: no Authorization header at all.
-	c, err = NewClient(WithBaseURL(srv.URL), WithPacing(NoPacing))
+	c, err = NewClient(WithBaseURL(env.url), WithPacing(NoPacing))
 	require.NoError(t, err)
 	_, _, err = c.Orgs.Get(t.Context(), "o", Container, "a")
 	require.NoError(t, err)
-	h, _ := last()
-	assert.Empty(t, h.Values("Authorization"))
+	assert.Equal(t, []string{"Bearer tok1", "Bearer tok2", "Bearer tok3", ""}, auths)
 }
 
-func TestNewRequestAndDoEscapeHatch(t *testing.T) {
+// recordingTransport counts the requests sent through it.
+type recordingTransport struct {
+	n    atomic.Int32
+	next http.RoundTripper
+}
+
+func (rt *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt.n.Add(1)
+	return rt.next.RoundTrip(r)
+}
+
+func TestWithHTTPClientUsedButNotMutated(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	env := setup(t)
+	env.mux.HandleFunc("GET /user/packages/npm/a", func(w http.ResponseWriter, r *http.Request) {
+		testAPIHeaders(t, r)
+		w.Write([]byte(`{"id":1}`))
+	})
+	rt := &recordingTransport{next: http.DefaultTransport}
+	hc := &http.Client{Transport: rt, Timeout: 7 * time.Second}
+	c, err := NewClient(WithBaseURL(env.url), WithToken(secretToken), WithHTTPClient(hc), WithPacing(NoPacing))
+	require.NoError(t, err)
+	_, _, err = c.User.Get(t.Context(), NPM, "a")
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), rt.n.Load(), "requests go through the caller's transport")
+	assert.Same(t, rt, hc.Transport, "the caller's client keeps its transport")
+	assert.Nil(t, hc.CheckRedirect)
+	assert.Equal(t, 7*time.Second, hc.Timeout)
+
+	// The caller's client, used directly, still sends no token.
+	env.mux.HandleFunc("GET /direct", func(w http.ResponseWriter, r *http.Request) {
+		testHeader(t, r, "Authorization", "")
+	})
+	resp, err := hc.Get(env.url + "/direct")
+	require.NoError(t, err)
+	resp.Body.Close()
+}
+
+func TestPlainHTTPTokenRefusedUnlessLoopback(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"http://api.example.com/", false},
+		{"http://10.0.0.1/api/v3", false},
+		{"http://192.168.1.1:8080/", false},
+		{"http://localhost.example.com/", false},
+		{"http://127.0.0.1.nip.io/", false},
+		{"http://[::ffff:10.0.0.1]/", false},
+		{"http://127.0.0.1:8080/", true},
+		{"http://127.1.2.3/", true},
+		{"http://[::1]:9/", true},
+		{"http://localhost:3000/api/v3/", true},
+		{"http://LOCALHOST/", true},
+		{"https://ghes.example.com/api/v3", true},
+	} {
+		_, err := NewClient(WithBaseURL(tc.url), WithToken(secretToken))
+		_, errSource := NewClient(WithBaseURL(tc.url), WithTokenSource(&countingSource{}))
+		if tc.ok {
+			assert.NoError(t, err, tc.url)
+			assert.NoError(t, errSource, tc.url)
+			continue
+		}
+		require.ErrorIs(t, err, ErrInvalidArgument, tc.url)
+		assert.ErrorContains(t, err, "refusing to send a token over plain http", tc.url)
+		assert.NotContains(t, err.Error(), secretToken)
+		assert.ErrorIs(t, errSource, ErrInvalidArgument, tc.url)
+		// Without a token, plain http is allowed (nothing to leak).
+		_, err = NewClient(WithBaseURL(tc.url))
+		assert.NoError(t, err, tc.url)
+	}
+}
+
+func TestNewRequest(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(WithBaseURL("https://ghes.example.com/api/v3"), WithUserAgent("ua/1"))
+	require.NoError(t, err)
+	type q struct {
+		Since string `url:"since,omitempty"`
+		N     int    `url:"n"`
+	}
+	for _, tc := range []struct {
+		path  string
+		query any
+		want  string
+	}{
+		{"orgs/o/packages", nil, "https://ghes.example.com/api/v3/orgs/o/packages"},
+		{"orgs/o/packages/container/team%2Fapp", nil, "https://ghes.example.com/api/v3/orgs/o/packages/container/team%2Fapp"},
+		{"repos/o/r/stuff?keep=1", q{N: 3}, "https://ghes.example.com/api/v3/repos/o/r/stuff?keep=1&n=3"},
+		{"x", q{Since: "a b", N: 0}, "https://ghes.example.com/api/v3/x?n=0&since=a+b"},
+		{"x", url.Values{"a": {"1", "2"}}, "https://ghes.example.com/api/v3/x?a=1&a=2"},
+		{"x", map[string]string{"k": "v/w"}, "https://ghes.example.com/api/v3/x?k=v%2Fw"},
+		{"x", &ListOptions{PerPage: 100}, "https://ghes.example.com/api/v3/x?per_page=100"},
+		{"https://ghes.example.com/organizations/1/x?page=2&after=c%3D1", nil, "https://ghes.example.com/organizations/1/x?page=2&after=c%3D1"},
+	} {
+		req, err := c.NewRequest(t.Context(), http.MethodGet, tc.path, tc.query)
+		require.NoError(t, err, tc.path)
+		assert.Equal(t, tc.want, req.URL.String(), tc.path)
+		assert.Equal(t, "application/vnd.github+json", req.Header.Get("Accept"))
+		assert.Equal(t, "2022-11-28", req.Header.Get("X-GitHub-Api-Version"))
+		assert.Equal(t, "ua/1", req.Header.Get("User-Agent"))
+		assert.Empty(t, req.Header.Get("Authorization"), "the token is added when sent, not stored in the request")
+		assert.Nil(t, req.Body)
+	}
+	for _, bad := range []string{"/absolute-path", "https://example.com/x", "http://ghes.example.com/api/v3/x", "%zz"} {
+		_, err := c.NewRequest(t.Context(), http.MethodGet, bad, nil)
+		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
+	}
+	_, err = c.NewRequest(t.Context(), http.MethodGet, "x", 42)
+	assert.ErrorIs(t, err, ErrInvalidArgument, "a query that is neither url.Values nor a struct")
+	_, err = c.NewRequest(nilContext(), http.MethodGet, "x", nil)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+}
+
+func TestDoEscapeHatch(t *testing.T) {
+	t.Parallel()
+	env := setup(t)
+	env.mux.HandleFunc("GET /repos/o/r/stuff", func(w http.ResponseWriter, r *http.Request) {
+		testAPIHeaders(t, r)
+		testQuery(t, r, url.Values{"keep": {"1"}, "n": {"3"}})
 		w.Header().Set("X-RateLimit-Limit", "5000")
 		w.Header().Set("X-RateLimit-Remaining", "4990")
 		w.Header().Set("X-RateLimit-Used", "10")
 		w.Header().Set("X-RateLimit-Reset", "1795525200")
 		w.Header().Set("X-RateLimit-Resource", "core")
-		w.Header().Set("X-GitHub-Request-Id", "RID")
+		w.Header().Set("X-GitHub-Request-Id", "CAFE:BEEF")
 		w.Header().Set("X-OAuth-Scopes", "")
 		w.Header().Set("X-Accepted-OAuth-Scopes", "read:packages")
-		w.Write([]byte(`{"echo":"` + r.URL.RequestURI() + `"}`))
-	}))
-	t.Cleanup(srv.Close)
-	c, err := NewClient(WithBaseURL(srv.URL), WithPacing(NoPacing))
-	require.NoError(t, err)
-	assert.Equal(t, Rate{}, c.Rate(), "no rate before any response")
+		w.Header().Set("Link", `<`+env.url+`/repos/o/r/stuff?page=3>; rel="next", <`+env.url+`/repos/o/r/stuff?page=1>; rel="prev", <`+env.url+`/repos/o/r/stuff?page=1>; rel="first", <`+env.url+`/repos/o/r/stuff?page=9>; rel="last"`)
+		w.Write([]byte(`{"echo":"` + r.RequestURI + `"}`))
+	})
+	env.mux.HandleFunc("DELETE /repos/o/r/thing", func(w http.ResponseWriter, r *http.Request) {
+		testAPIHeaders(t, r)
+		testBody(t, r, "")
+		w.WriteHeader(http.StatusNoContent)
+	})
+	c := env.client
 
-	type q struct {
-		Since string `url:"since,omitempty"`
-		N     int    `url:"n"`
-	}
-	req, err := c.NewRequest(t.Context(), "GET", "repos/o/r/stuff?keep=1", q{N: 3})
+	req, err := c.NewRequest(t.Context(), http.MethodGet, "repos/o/r/stuff?keep=1", struct {
+		N int `url:"n"`
+	}{3})
 	require.NoError(t, err)
 	var out struct{ Echo string }
 	resp, err := c.Do(req, &out)
 	require.NoError(t, err)
 	assert.Equal(t, "/repos/o/r/stuff?keep=1&n=3", out.Echo)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, Rate{Limit: 5000, Remaining: 4990, Used: 10, Reset: time.Unix(1795525200, 0), Resource: "core"}, resp.Rate)
-	assert.Equal(t, resp.Rate, c.Rate())
-	assert.Equal(t, "RID", resp.RequestID)
-	assert.NotNil(t, resp.TokenScopes, "present but empty header: no scopes, not unknown")
+	assert.Equal(t, resp.Rate, c.Rate(), "the client remembers the last rate")
+	assert.Equal(t, "CAFE:BEEF", resp.RequestID)
+	assert.Equal(t, env.url+"/repos/o/r/stuff?page=3", resp.NextURL)
+	assert.Equal(t, env.url+"/repos/o/r/stuff?page=1", resp.PrevURL)
+	assert.Equal(t, env.url+"/repos/o/r/stuff?page=1", resp.FirstURL)
+	assert.Equal(t, env.url+"/repos/o/r/stuff?page=9", resp.LastURL)
+	assert.Equal(t, []int{3, 1, 1, 9}, []int{resp.NextPage, resp.PrevPage, resp.FirstPage, resp.LastPage})
+	assert.NotNil(t, resp.TokenScopes, "present but empty header: a classic token with no scopes")
 	assert.Empty(t, resp.TokenScopes)
 	assert.Equal(t, []Scope{ScopeReadPackages}, resp.AcceptedScopes)
 	assert.Equal(t, 1, resp.Attempts)
 
-	req, err = c.NewRequest(t.Context(), "GET", "x", url.Values{"a": {"1", "2"}})
+	// An io.Writer receives the raw body.
+	req, err = c.NewRequest(t.Context(), http.MethodGet, "repos/o/r/stuff", url.Values{"keep": {"1"}, "n": {"3"}})
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	_, err = c.Do(req, &buf)
 	require.NoError(t, err)
-	assert.Equal(t, `{"echo":"/x?a=1&a=2"}`, buf.String(), "an io.Writer gets the raw body")
+	assert.Equal(t, `{"echo":"/repos/o/r/stuff?keep=1&n=3"}`, buf.String())
 
-	for _, bad := range []string{"/absolute-path", "https://example.com/x", "http://" + "other.invalid/"} {
-		_, err := c.NewRequest(t.Context(), "GET", bad, nil)
-		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
-	}
+	// A 204 with a target leaves it untouched.
+	req, err = c.NewRequest(t.Context(), http.MethodDelete, "repos/o/r/thing", nil)
+	require.NoError(t, err)
+	untouched := struct{ A int }{7}
+	resp, err = c.Do(req, &untouched)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Equal(t, 7, untouched.A)
+	assert.Nil(t, resp.TokenScopes, "absent header: unknown scopes (fine-grained token)")
+	assert.Nil(t, resp.AcceptedScopes)
+	assert.Empty(t, resp.NextURL)
+	assert.Zero(t, resp.NextPage)
+
+	// An error status through Do is mapped like any other.
+	req, err = c.NewRequest(t.Context(), http.MethodGet, "nowhere", nil)
+	require.NoError(t, err)
+	env.mux.HandleFunc("GET /nowhere", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
+	})
+	resp, err = c.Do(req, nil)
+	assert.ErrorIs(t, err, ErrNotFound)
+	require.NotNil(t, resp)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+
 	_, err = c.Do(nil, nil)
 	assert.ErrorIs(t, err, ErrInvalidArgument)
-	other, _ := http.NewRequest("GET", "https://example.com/", nil)
+	other, _ := http.NewRequest(http.MethodGet, "https://example.com/", nil)
 	_, err = c.Do(other, nil)
 	assert.ErrorIs(t, err, ErrInvalidArgument, "Do refuses hosts other than the API's")
+	assert.Equal(t, int32(4), env.hits.Load())
 }
 
-func TestTokenScopesCall(t *testing.T) {
+func TestDoDecodeFailures(t *testing.T) {
 	t.Parallel()
-	for header, want := range map[string][]Scope{
-		"read:packages, delete:packages": {ScopeReadPackages, ScopeDeletePackages},
-		"":                               {},
-		"-":                              nil, // absent: a fine-grained token
-	} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			assert.Equal(t, "/rate_limit", r.URL.Path)
-			if header != "-" {
-				w.Header().Set("X-OAuth-Scopes", header)
-			}
-			w.Write([]byte(`{}`))
-		}))
-		c, err := NewClient(WithBaseURL(srv.URL), WithToken("t"), WithPacing(NoPacing))
+	env := setup(t)
+	env.mux.HandleFunc("GET /bad-json", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"id":`)) })
+	env.mux.HandleFunc("GET /wrong-type", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"id":"seven"}`)) })
+	for _, path := range []string{"bad-json", "wrong-type"} {
+		req, err := env.client.NewRequest(t.Context(), http.MethodGet, path, nil)
 		require.NoError(t, err)
-		got, _, err := c.TokenScopes(t.Context())
-		require.NoError(t, err)
-		assert.Equal(t, want, got, header)
-		srv.Close()
+		var pkg Package
+		resp, err := env.client.Do(req, &pkg)
+		require.Error(t, err, path)
+		assert.ErrorContains(t, err, "decoding 200 response", path)
+		var apiErr *Error
+		assert.False(t, asError(err, &apiErr), "a decode failure is not an API error")
+		require.NotNil(t, resp, path)
+		assert.Equal(t, 200, resp.StatusCode)
 	}
-}
-
-func TestScopeRules(t *testing.T) {
-	t.Parallel()
-	for _, typ := range PackageTypes() {
-		repo := []Scope{}
-		if typ != Container {
-			repo = []Scope{ScopeRepo}
-		}
-		assert.Equal(t, append([]Scope{ScopeReadPackages}, repo...), RequiredScopes(OperationRead, typ), typ)
-		assert.Equal(t, append([]Scope{ScopeReadPackages, ScopeDeletePackages}, repo...), RequiredScopes(OperationDelete, typ), typ)
-		assert.Equal(t, append([]Scope{ScopeReadPackages, ScopeWritePackages}, repo...), RequiredScopes(OperationRestore, typ), typ)
-	}
-	assert.Nil(t, RequiredScopes("publish", Container))
-
-	assert.Equal(t, []Scope{"repo", "read:packages", "admin:org"}, ParseScopes(" repo,read:packages ,, admin:org"))
-	assert.Equal(t, []Scope{}, ParseScopes(""))
-
-	need := RequiredScopes(OperationRestore, NPM) // read, write, repo
-	assert.Nil(t, MissingScopes([]Scope{ScopeWritePackages, ScopeRepo}, need), "write:packages grants read:packages")
-	assert.Equal(t, []Scope{ScopeReadPackages, ScopeWritePackages, ScopeRepo}, MissingScopes(nil, need), "order kept")
-	assert.Equal(t, []Scope{ScopeDeletePackages}, MissingScopes([]Scope{ScopeReadPackages, ScopeWritePackages}, RequiredScopes(OperationDelete, Container)),
-		"write:packages does not grant delete:packages")
 }
 
 func TestClientIsSafeForConcurrentUse(t *testing.T) {
 	t.Parallel()
-	srv, _ := headerServer(t)
-	c, err := NewClient(WithBaseURL(srv.URL), WithToken("t"), WithETagCache(8, 1<<16))
-	require.NoError(t, err)
+	env := setup(t, WithETagCache(8, 1<<16))
+	env.mux.HandleFunc("GET /orgs/o/packages/container/{name}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "4000")
+		w.Write([]byte(`{"id":1,"name":"` + r.PathValue("name") + `"}`))
+	})
+	env.mux.HandleFunc("GET /orgs/o/packages/container/{name}/versions", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`[{"id":1},{"id":2}]`))
+	})
+	env.mux.HandleFunc("DELETE /orgs/o/packages/container/{name}/versions/{id}", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+	c := env.client
 	var wg sync.WaitGroup
-	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _, err := c.Orgs.Get(t.Context(), "o", Container, strconv.Itoa(i%4))
+	for i := range 32 {
+		wg.Go(func() {
+			name := "pkg" + strconv.Itoa(i%4)
+			p, _, err := c.Orgs.Get(t.Context(), "o", Container, name)
+			if assert.NoError(t, err) {
+				assert.Equal(t, name, p.Name)
+			}
+			vs, err := Collect(c.Orgs.AllVersions(t.Context(), "o", Container, name, nil))
+			assert.NoError(t, err)
+			assert.Len(t, vs, 2)
+			_, err = c.Orgs.DeleteVersion(t.Context(), "o", Container, name, int64(i+1))
 			assert.NoError(t, err)
 			_ = c.Rate()
-		}()
+		})
 	}
 	wg.Wait()
+	assert.Equal(t, 4000, c.Rate().Remaining)
+	assert.Equal(t, int32(96), env.hits.Load())
 }

@@ -109,14 +109,14 @@ func (e *Error) Error() string {
 	fmt.Fprintf(&b, "ghpackages: %s %s: %d", e.Method, e.URL, e.StatusCode)
 	if e.Message != "" {
 		b.WriteString(" ")
-		b.WriteString(e.Message)
+		b.WriteString(oneLine(e.Message))
 	}
 	for _, d := range e.Errors {
 		switch {
 		case d.Message != "":
-			fmt.Fprintf(&b, "; %s", d.Message)
+			fmt.Fprintf(&b, "; %s", oneLine(d.Message))
 		case d.Code != "":
-			fmt.Fprintf(&b, "; %s %s %s", d.Resource, d.Field, d.Code)
+			fmt.Fprintf(&b, "; %s %s %s", oneLine(d.Resource), oneLine(d.Field), oneLine(d.Code))
 		}
 	}
 	if len(e.MissingScopes) > 0 {
@@ -130,6 +130,12 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// lineBreaks turns the line breaks a JSON message may carry into spaces, so
+// Error stays on one line.
+var lineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
+func oneLine(s string) string { return lineBreaks.Replace(s) }
 
 // Is reports whether e matches target: ErrUnauthorized (401), ErrForbidden
 // (403 but not a rate limit), ErrNotFound (404), ErrServer (5xx),

@@ -34,16 +34,29 @@ func (s *service) ownerPath(owner string) (string, error) {
 	case ownerAuthenticated:
 		return "user", nil
 	case ownerOrg:
-		if owner == "" {
-			return "", fmt.Errorf("%w: empty organization name", ErrInvalidArgument)
+		if err := checkSegment("organization name", owner); err != nil {
+			return "", err
 		}
 		return "orgs/" + url.PathEscape(owner), nil
 	default:
-		if owner == "" {
-			return "", fmt.Errorf("%w: empty username", ErrInvalidArgument)
+		if err := checkSegment("username", owner); err != nil {
+			return "", err
 		}
 		return "users/" + url.PathEscape(owner), nil
 	}
+}
+
+// checkSegment refuses a path segment that is empty or that a URL resolver
+// would treat as a directory step ("." or ".."), since escaping leaves those
+// as they are.
+func checkSegment(what, s string) error {
+	switch s {
+	case "":
+		return fmt.Errorf("%w: empty %s", ErrInvalidArgument, what)
+	case ".", "..":
+		return fmt.Errorf("%w: invalid %s %q", ErrInvalidArgument, what, s)
+	}
+	return nil
 }
 
 // packagePath validates and escapes the path of one package. The name is
@@ -56,11 +69,8 @@ func (s *service) packagePath(owner string, typ PackageType, name string) (strin
 	if err := checkType(typ); err != nil {
 		return "", err
 	}
-	switch name {
-	case "":
-		return "", fmt.Errorf("%w: empty package name", ErrInvalidArgument)
-	case ".", "..":
-		return "", fmt.Errorf("%w: invalid package name %q", ErrInvalidArgument, name)
+	if err := checkSegment("package name", name); err != nil {
+		return "", err
 	}
 	return prefix + "/packages/" + string(typ) + "/" + url.PathEscape(name), nil
 }
@@ -420,8 +430,8 @@ func (p *OwnerPackages) ListDockerConflicts(ctx context.Context) ([]*Package, *R
 //
 //meta:operation GET /users/{username}
 func (c *Client) ResolveOwner(ctx context.Context, login string) (Owner, *Response, error) {
-	if login == "" {
-		return Owner{}, nil, fmt.Errorf("%w: empty login", ErrInvalidArgument)
+	if err := checkSegment("login", login); err != nil {
+		return Owner{}, nil, err
 	}
 	var u User
 	resp, err := c.call(ctx, http.MethodGet, "users/"+url.PathEscape(login), nil, &u)

@@ -2,10 +2,11 @@ package ghpackages
 
 import (
 	"context"
-	"fmt"
-	"io"
+	"encoding/json"
+	"iter"
+	"math"
 	"net/http"
-	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -13,316 +14,504 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// recorded is one request as the test server saw it.
-type recorded struct {
-	method, uri string
-	header      http.Header
-	body        string
+// svc drives one of the three services through the same signatures (the
+// owner curried in), so one table of operations runs against Orgs, Users
+// and User.
+type svc struct {
+	name   string
+	prefix string // the escaped path prefix the service must use
+
+	get            func(ctx context.Context, typ PackageType, name string) (*Package, *Response, error)
+	delete         func(ctx context.Context, typ PackageType, name string) (*Response, error)
+	restore        func(ctx context.Context, typ PackageType, name string, opts *RestoreOptions) (*Response, error)
+	listVersions   func(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error)
+	allVersions    func(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error]
+	getVersion     func(ctx context.Context, typ PackageType, name string, id int64) (*PackageVersion, *Response, error)
+	deleteVersion  func(ctx context.Context, typ PackageType, name string, id int64) (*Response, error)
+	restoreVersion func(ctx context.Context, typ PackageType, name string, id int64) (*Response, error)
+	list           func(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error)
+	all            func(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error]
+	conflicts      func(ctx context.Context) ([]*Package, *Response, error)
 }
 
-// opServer records every request and answers with a canned body per method.
-type opServer struct {
-	mu   sync.Mutex
-	reqs []recorded
-}
-
-func (s *opServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	s.mu.Lock()
-	s.reqs = append(s.reqs, recorded{method: r.Method, uri: r.URL.RequestURI(), header: r.Header.Clone(), body: string(body)})
-	s.mu.Unlock()
-	switch {
-	case r.Method != http.MethodGet:
-		w.WriteHeader(http.StatusNoContent)
-	case len(r.URL.Path) > 9 && (r.URL.Path[len(r.URL.Path)-9:] == "/versions" || r.URL.Path[len(r.URL.Path)-9:] == "/packages" || r.URL.Path[len(r.URL.Path)-10:] == "/conflicts"):
-		w.Write([]byte(`[{"id":1}]`))
-	default:
-		w.Write([]byte(`{"id":1}`))
+// services returns Orgs (for org), Users (for user) and User.
+func services(c *Client, org, user string) []svc {
+	o, us, me := c.Orgs, c.Users, c.User
+	return []svc{
+		{
+			name: "Orgs", prefix: "/orgs/" + org,
+			get: func(ctx context.Context, typ PackageType, n string) (*Package, *Response, error) {
+				return o.Get(ctx, org, typ, n)
+			},
+			delete: func(ctx context.Context, typ PackageType, n string) (*Response, error) {
+				return o.Delete(ctx, org, typ, n)
+			},
+			restore: func(ctx context.Context, typ PackageType, n string, opts *RestoreOptions) (*Response, error) {
+				return o.Restore(ctx, org, typ, n, opts)
+			},
+			listVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+				return o.ListVersions(ctx, org, typ, n, opts)
+			},
+			allVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+				return o.AllVersions(ctx, org, typ, n, opts)
+			},
+			getVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*PackageVersion, *Response, error) {
+				return o.GetVersion(ctx, org, typ, n, id)
+			},
+			deleteVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
+				return o.DeleteVersion(ctx, org, typ, n, id)
+			},
+			restoreVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
+				return o.RestoreVersion(ctx, org, typ, n, id)
+			},
+			list: func(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+				return o.List(ctx, org, typ, opts)
+			},
+			all: func(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+				return o.All(ctx, org, typ, opts)
+			},
+			conflicts: func(ctx context.Context) ([]*Package, *Response, error) { return o.ListDockerConflicts(ctx, org) },
+		},
+		{
+			name: "Users", prefix: "/users/" + user,
+			get: func(ctx context.Context, typ PackageType, n string) (*Package, *Response, error) {
+				return us.Get(ctx, user, typ, n)
+			},
+			delete: func(ctx context.Context, typ PackageType, n string) (*Response, error) {
+				return us.Delete(ctx, user, typ, n)
+			},
+			restore: func(ctx context.Context, typ PackageType, n string, opts *RestoreOptions) (*Response, error) {
+				return us.Restore(ctx, user, typ, n, opts)
+			},
+			listVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+				return us.ListVersions(ctx, user, typ, n, opts)
+			},
+			allVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+				return us.AllVersions(ctx, user, typ, n, opts)
+			},
+			getVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*PackageVersion, *Response, error) {
+				return us.GetVersion(ctx, user, typ, n, id)
+			},
+			deleteVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
+				return us.DeleteVersion(ctx, user, typ, n, id)
+			},
+			restoreVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
+				return us.RestoreVersion(ctx, user, typ, n, id)
+			},
+			list: func(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+				return us.List(ctx, user, typ, opts)
+			},
+			all: func(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+				return us.All(ctx, user, typ, opts)
+			},
+			conflicts: func(ctx context.Context) ([]*Package, *Response, error) { return us.ListDockerConflicts(ctx, user) },
+		},
+		{
+			name: "User", prefix: "/user",
+			get: me.Get, delete: me.Delete, restore: me.Restore,
+			listVersions: me.ListVersions, allVersions: me.AllVersions, getVersion: me.GetVersion,
+			deleteVersion: me.DeleteVersion, restoreVersion: me.RestoreVersion,
+			list: me.List, all: me.All, conflicts: me.ListDockerConflicts,
+		},
 	}
 }
 
-func (s *opServer) requests() []recorded {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]recorded(nil), s.reqs...)
+// args are the inputs of one call; each operation uses the ones it needs.
+type args struct {
+	typ   PackageType
+	name  string
+	id    int64
+	vopts *ListVersionsOptions
+	lopts *ListOptions
+	ropts *RestoreOptions
 }
 
-func newOpClient(t *testing.T) (*Client, *opServer) {
-	t.Helper()
-	rec := &opServer{}
-	srv := httptest.NewServer(rec)
-	t.Cleanup(srv.Close)
-	c, err := NewClient(WithBaseURL(srv.URL), WithToken("ghp_optest"), WithPacing(NoPacing), WithRetry(NoRetry))
-	require.NoError(t, err)
-	return c, rec
-}
+// operation runs one method of a svc and returns its decoded result (the
+// collected items for the iterators, whose Response is nil).
+type operation func(ctx context.Context, s svc, a args) (any, *Response, error)
 
-// call is one SDK call, returning only its error.
-type call func(ctx context.Context, c *Client) error
+// The 11 methods each service has (27 API operations: List/All and
+// ListVersions/AllVersions share one).
+var (
+	opGet    = func(ctx context.Context, s svc, a args) (any, *Response, error) { return s.get(ctx, a.typ, a.name) }
+	opDelete = func(ctx context.Context, s svc, a args) (any, *Response, error) {
+		r, err := s.delete(ctx, a.typ, a.name)
+		return nil, r, err
+	}
+	opRestore = func(ctx context.Context, s svc, a args) (any, *Response, error) {
+		r, err := s.restore(ctx, a.typ, a.name, a.ropts)
+		return nil, r, err
+	}
+	opListVersions = func(ctx context.Context, s svc, a args) (any, *Response, error) {
+		return s.listVersions(ctx, a.typ, a.name, a.vopts)
+	}
+	opAllVersions = func(ctx context.Context, s svc, a args) (any, *Response, error) {
+		vs, err := Collect(s.allVersions(ctx, a.typ, a.name, a.vopts))
+		return vs, nil, err
+	}
+	opGetVersion = func(ctx context.Context, s svc, a args) (any, *Response, error) {
+		return s.getVersion(ctx, a.typ, a.name, a.id)
+	}
+	opDeleteVersion = func(ctx context.Context, s svc, a args) (any, *Response, error) {
+		r, err := s.deleteVersion(ctx, a.typ, a.name, a.id)
+		return nil, r, err
+	}
+	opRestoreVersion = func(ctx context.Context, s svc, a args) (any, *Response, error) {
+		r, err := s.restoreVersion(ctx, a.typ, a.name, a.id)
+		return nil, r, err
+	}
+	opList = func(ctx context.Context, s svc, a args) (any, *Response, error) { return s.list(ctx, a.typ, a.lopts) }
+	opAll  = func(ctx context.Context, s svc, a args) (any, *Response, error) {
+		ps, err := Collect(s.all(ctx, a.typ, a.lopts))
+		return ps, nil, err
+	}
+	opConflicts = func(ctx context.Context, s svc, a args) (any, *Response, error) { return s.conflicts(ctx) }
+)
 
-func drain[T any](seq func(func(T, error) bool)) error {
-	for _, err := range seq {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Canned answers, and what they decode to.
+const (
+	packageJSON  = `{"id":197,"name":"hello","package_type":"npm","version_count":3,"visibility":"private"}`
+	packagesJSON = `[{"id":197,"name":"hello","package_type":"npm"},{"id":198,"name":"bye","package_type":"npm"}]`
+	versionJSON  = `{"id":1260000001,"name":"1.0.0","metadata":{"package_type":"container","container":{"tags":["latest"]}}}`
+	versionsJSON = `[{"id":1260000002,"name":"1.0.1"},{"id":1260000001,"name":"1.0.0"}]`
+	versionID    = int64(1260000001) // beyond int32, as real IDs are
+)
 
-// operationCases lists every operation on every service, with the exact
-// method and request URI it must send.
-func operationCases(name string) []struct {
-	name, method, uri string
-	do                call
-} {
-	esc := escapeSegment(name)
-	type tc = struct {
-		name, method, uri string
-		do                call
-	}
-	var out []tc
-	prefixes := []struct {
-		svc, prefix string
-	}{{"Orgs", "/orgs/octo-org"}, {"Users", "/users/octocat"}, {"User", "/user"}}
-	vopts := &ListVersionsOptions{State: StateDeleted, Page: 2, PerPage: 50}
-	lopts := &ListOptions{Visibility: VisibilityInternal, Page: 3, PerPage: 100}
-	for _, p := range prefixes {
-		pkg := p.prefix + "/packages/container/" + esc
-		get := func(ctx context.Context, c *Client) error {
-			var err error
-			switch p.svc {
-			case "Orgs":
-				_, _, err = c.Orgs.Get(ctx, "octo-org", Container, name)
-			case "Users":
-				_, _, err = c.Users.Get(ctx, "octocat", Container, name)
-			default:
-				_, _, err = c.User.Get(ctx, Container, name)
-			}
-			return err
-		}
-		svc := p.svc
-		pick := func(orgs, users, user call) call {
-			switch svc {
-			case "Orgs":
-				return orgs
-			case "Users":
-				return users
-			}
-			return user
-		}
-		out = append(out,
-			tc{svc + ".Get", "GET", pkg, get},
-			tc{svc + ".Delete", "DELETE", pkg, pick(
-				func(ctx context.Context, c *Client) error {
-					_, err := c.Orgs.Delete(ctx, "octo-org", Container, name)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, err := c.Users.Delete(ctx, "octocat", Container, name)
-					return err
-				},
-				func(ctx context.Context, c *Client) error { _, err := c.User.Delete(ctx, Container, name); return err })},
-			tc{svc + ".Restore", "POST", pkg + "/restore?token=pkg%2Ftoken", pick(
-				func(ctx context.Context, c *Client) error {
-					_, err := c.Orgs.Restore(ctx, "octo-org", Container, name, &RestoreOptions{Token: "pkg/token"})
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, err := c.Users.Restore(ctx, "octocat", Container, name, &RestoreOptions{Token: "pkg/token"})
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, err := c.User.Restore(ctx, Container, name, &RestoreOptions{Token: "pkg/token"})
-					return err
-				})},
-			tc{svc + ".ListVersions", "GET", pkg + "/versions?page=2&per_page=50&state=deleted", pick(
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.Orgs.ListVersions(ctx, "octo-org", Container, name, vopts)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.Users.ListVersions(ctx, "octocat", Container, name, vopts)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.User.ListVersions(ctx, Container, name, vopts)
-					return err
-				})},
-			tc{svc + ".AllVersions", "GET", pkg + "/versions?page=2&per_page=50&state=deleted", pick(
-				func(ctx context.Context, c *Client) error {
-					return drain(c.Orgs.AllVersions(ctx, "octo-org", Container, name, vopts))
-				},
-				func(ctx context.Context, c *Client) error {
-					return drain(c.Users.AllVersions(ctx, "octocat", Container, name, vopts))
-				},
-				func(ctx context.Context, c *Client) error {
-					return drain(c.User.AllVersions(ctx, Container, name, vopts))
-				})},
-			tc{svc + ".GetVersion", "GET", pkg + "/versions/1260000001", pick(
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.Orgs.GetVersion(ctx, "octo-org", Container, name, 1260000001)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.Users.GetVersion(ctx, "octocat", Container, name, 1260000001)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.User.GetVersion(ctx, Container, name, 1260000001)
-					return err
-				})},
-			tc{svc + ".DeleteVersion", "DELETE", pkg + "/versions/1260000001", pick(
-				func(ctx context.Context, c *Client) error {
-					_, err := c.Orgs.DeleteVersion(ctx, "octo-org", Container, name, 1260000001)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, err := c.Users.DeleteVersion(ctx, "octocat", Container, name, 1260000001)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, err := c.User.DeleteVersion(ctx, Container, name, 1260000001)
-					return err
-				})},
-			tc{svc + ".RestoreVersion", "POST", pkg + "/versions/1260000001/restore", pick(
-				func(ctx context.Context, c *Client) error {
-					_, err := c.Orgs.RestoreVersion(ctx, "octo-org", Container, name, 1260000001)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, err := c.Users.RestoreVersion(ctx, "octocat", Container, name, 1260000001)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, err := c.User.RestoreVersion(ctx, Container, name, 1260000001)
-					return err
-				})},
-			tc{svc + ".List", "GET", p.prefix + "/packages?package_type=npm&page=3&per_page=100&visibility=internal", pick(
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.Orgs.List(ctx, "octo-org", NPM, lopts)
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.Users.List(ctx, "octocat", NPM, lopts)
-					return err
-				},
-				func(ctx context.Context, c *Client) error { _, _, err := c.User.List(ctx, NPM, lopts); return err })},
-			tc{svc + ".All", "GET", p.prefix + "/packages?package_type=npm&page=3&per_page=100&visibility=internal", pick(
-				func(ctx context.Context, c *Client) error { return drain(c.Orgs.All(ctx, "octo-org", NPM, lopts)) },
-				func(ctx context.Context, c *Client) error { return drain(c.Users.All(ctx, "octocat", NPM, lopts)) },
-				func(ctx context.Context, c *Client) error { return drain(c.User.All(ctx, NPM, lopts)) })},
-			tc{svc + ".ListDockerConflicts", "GET", p.prefix + "/docker/conflicts", pick(
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.Orgs.ListDockerConflicts(ctx, "octo-org")
-					return err
-				},
-				func(ctx context.Context, c *Client) error {
-					_, _, err := c.Users.ListDockerConflicts(ctx, "octocat")
-					return err
-				},
-				func(ctx context.Context, c *Client) error { _, _, err := c.User.ListDockerConflicts(ctx); return err })},
-		)
-	}
-	return out
-}
+var (
+	wantPackage  = &Package{ID: 197, Name: "hello", PackageType: NPM, VersionCount: 3, Visibility: VisibilityPrivate}
+	wantPackages = []*Package{{ID: 197, Name: "hello", PackageType: NPM}, {ID: 198, Name: "bye", PackageType: NPM}}
+	wantVersion  = &PackageVersion{ID: versionID, Name: "1.0.0",
+		Metadata: &VersionMetadata{PackageType: Container, Container: &ContainerMetadata{Tags: []string{"latest"}}}}
+	wantVersions = []*PackageVersion{{ID: 1260000002, Name: "1.0.1"}, {ID: versionID, Name: "1.0.0"}}
+)
 
-// escapeSegment states the escaping rule independently of the code under
-// test: a package name is one path segment; unreserved characters and
-// "$&+:=@" stay, everything else (notably "/") is percent-encoded, once.
-func escapeSegment(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' ||
-			c == '$' || c == '&' || c == '+' || c == ':' || c == '=' || c == '@' {
-			b = append(b, c)
-			continue
-		}
-		b = append(b, '%', hex[c>>4], hex[c&15])
-	}
-	return string(b)
+// nameCases are package names and their escaped path segment, written out
+// by hand: one segment, escaped exactly once.
+var nameCases = []struct {
+	label, name, escaped string
+	typ                  PackageType
+}{
+	{"plain", "app", "app", NPM},
+	{"container with slash", "team/app", "team%2Fapp", Container},
+	{"two slashes", "a/b/c", "a%2Fb%2Fc", Container},
+	{"space", "my app", "my%20app", Maven},
+	{"percent", "100%", "100%25", NuGet},
+	{"already escaped stays literal", "team%2Fapp", "team%252Fapp", Container},
+	{"plus", "c++", "c++", RubyGems},
+	{"unicode", "pâte", "p%C3%A2te", Docker},
+	{"cjk", "日本", "%E6%97%A5%E6%9C%AC", NPM},
+	{"reserved", "a;b,c?d#e", "a%3Bb%2Cc%3Fd%23e", Maven},
+	{"scope-like", "@octo/pkg", "@octo%2Fpkg", NPM},
+	{"maven coordinates", "com.example.app:core", "com.example.app:core", Maven},
+	{"three dots are a name", "...", "...", NPM},
+	{"leading dot", ".hidden", ".hidden", NPM},
 }
 
 func TestEveryOperationSendsExactRequest(t *testing.T) {
 	t.Parallel()
-	names := map[string]string{
-		"plain":     "app",
-		"slash":     "team/app",
-		"two slash": "a/b/c",
-		"space":     "my app",
-		"percent":   "100%",
-		"plus":      "c++",
-		"unicode":   "pâte",
-		"reserved":  "a;b,c?d#e",
+	vopts := &ListVersionsOptions{State: StateDeleted, Page: 2, PerPage: 50}
+	lopts := &ListOptions{Visibility: VisibilityInternal, Page: 3, PerPage: 100}
+	for _, base := range []string{"", "/api/v3"} {
+		for _, nc := range nameCases {
+			t.Run(nc.label+base, func(t *testing.T) {
+				t.Parallel()
+				type want struct {
+					method, path, query string // path after the service prefix
+					reply               string // "" answers 204
+					result              any
+				}
+				esc, typ := nc.escaped, string(nc.typ)
+				pkg := "/packages/" + typ + "/" + esc
+				cases := []struct {
+					op   string
+					do   operation
+					args args
+					want want
+				}{
+					{"Get", opGet, args{typ: nc.typ, name: nc.name}, want{"GET", pkg, "", packageJSON, wantPackage}},
+					{"Delete", opDelete, args{typ: nc.typ, name: nc.name}, want{"DELETE", pkg, "", "", nil}},
+					{"Restore", opRestore, args{typ: nc.typ, name: nc.name}, want{"POST", pkg + "/restore", "", "", nil}},
+					{"Restore with token", opRestore, args{typ: nc.typ, name: nc.name, ropts: &RestoreOptions{Token: "pkg/tok en"}},
+						want{"POST", pkg + "/restore", "token=pkg%2Ftok+en", "", nil}},
+					{"Restore with empty options", opRestore, args{typ: nc.typ, name: nc.name, ropts: &RestoreOptions{}}, want{"POST", pkg + "/restore", "", "", nil}},
+					{"ListVersions", opListVersions, args{typ: nc.typ, name: nc.name}, want{"GET", pkg + "/versions", "", versionsJSON, wantVersions}},
+					{"ListVersions with options", opListVersions, args{typ: nc.typ, name: nc.name, vopts: vopts},
+						want{"GET", pkg + "/versions", "page=2&per_page=50&state=deleted", versionsJSON, wantVersions}},
+					{"ListVersions active", opListVersions, args{typ: nc.typ, name: nc.name, vopts: &ListVersionsOptions{State: StateActive}},
+						want{"GET", pkg + "/versions", "state=active", versionsJSON, wantVersions}},
+					{"AllVersions", opAllVersions, args{typ: nc.typ, name: nc.name, vopts: vopts},
+						want{"GET", pkg + "/versions", "page=2&per_page=50&state=deleted", versionsJSON, wantVersions}},
+					{"GetVersion", opGetVersion, args{typ: nc.typ, name: nc.name, id: versionID}, want{"GET", pkg + "/versions/1260000001", "", versionJSON, wantVersion}},
+					{"GetVersion max id", opGetVersion, args{typ: nc.typ, name: nc.name, id: math.MaxInt64},
+						want{"GET", pkg + "/versions/9223372036854775807", "", versionJSON, wantVersion}},
+					{"DeleteVersion", opDeleteVersion, args{typ: nc.typ, name: nc.name, id: versionID}, want{"DELETE", pkg + "/versions/1260000001", "", "", nil}},
+					{"RestoreVersion", opRestoreVersion, args{typ: nc.typ, name: nc.name, id: versionID}, want{"POST", pkg + "/versions/1260000001/restore", "", "", nil}},
+					{"List", opList, args{typ: nc.typ}, want{"GET", "/packages", "package_type=" + typ, packagesJSON, wantPackages}},
+					{"List with options", opList, args{typ: nc.typ, lopts: lopts},
+						want{"GET", "/packages", "package_type=" + typ + "&page=3&per_page=100&visibility=internal", packagesJSON, wantPackages}},
+					{"All", opAll, args{typ: nc.typ, lopts: &ListOptions{Visibility: VisibilityPublic}},
+						want{"GET", "/packages", "package_type=" + typ + "&visibility=public", packagesJSON, wantPackages}},
+					{"ListDockerConflicts", opConflicts, args{}, want{"GET", "/docker/conflicts", "", packagesJSON, wantPackages}},
+				}
+
+				env := setup(t)
+				c, err := NewClient(WithBaseURL(env.url+base), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry))
+				require.NoError(t, err)
+				var mu sync.Mutex
+				var current want
+				var seen []*http.Request
+				env.mux.HandleFunc(base+"/", func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					w2 := current
+					seen = append(seen, r)
+					mu.Unlock()
+					testAPIHeaders(t, r)
+					testBody(t, r, "")
+					if w2.reply == "" {
+						w.WriteHeader(http.StatusNoContent)
+						return
+					}
+					w.Write([]byte(w2.reply))
+				})
+				for _, s := range services(c, "octo-org", "octocat") {
+					for _, tc := range cases {
+						mu.Lock()
+						current, seen = tc.want, nil
+						mu.Unlock()
+						label := s.name + "." + tc.op
+						got, resp, err := tc.do(t.Context(), s, tc.args)
+						require.NoError(t, err, label)
+						mu.Lock()
+						reqs := seen
+						mu.Unlock()
+						require.Len(t, reqs, 1, label)
+						r := reqs[0]
+						wantURI := base + s.prefix + tc.want.path
+						if tc.want.query != "" {
+							wantURI += "?" + tc.want.query
+						}
+						assert.Equal(t, tc.want.method, r.Method, label)
+						assert.Equal(t, wantURI, r.RequestURI, "%s: the request target, exactly as sent", label)
+						assert.Equal(t, base+s.prefix+tc.want.path, r.URL.EscapedPath(), label)
+						if tc.want.result != nil {
+							assert.Equal(t, tc.want.result, got, label)
+						} else {
+							assert.Nil(t, got, label)
+						}
+						if tc.op != "AllVersions" && tc.op != "All" {
+							require.NotNil(t, resp, label)
+							wantStatus := http.StatusOK
+							if tc.want.reply == "" {
+								wantStatus = http.StatusNoContent
+							}
+							assert.Equal(t, wantStatus, resp.StatusCode, label)
+						}
+					}
+				}
+			})
+		}
 	}
-	for label, name := range names {
-		t.Run(label, func(t *testing.T) {
-			t.Parallel()
-			cases := operationCases(name)
-			require.Len(t, cases, 33, "11 methods × 3 services (27 operations; List/All and ListVersions/AllVersions share one each)")
-			for _, tc := range cases {
-				c, rec := newOpClient(t)
-				require.NoError(t, tc.do(t.Context(), c), tc.name)
-				reqs := rec.requests()
-				require.Len(t, reqs, 1, tc.name)
-				r := reqs[0]
-				assert.Equal(t, tc.method, r.method, tc.name)
-				assert.Equal(t, tc.uri, r.uri, tc.name)
-				assert.Equal(t, "application/vnd.github+json", r.header.Get("Accept"), tc.name)
-				assert.Equal(t, "2022-11-28", r.header.Get("X-GitHub-Api-Version"), tc.name)
-				assert.Equal(t, "Bearer ghp_optest", r.header.Get("Authorization"), tc.name)
-				assert.Equal(t, "ghpackages-go/"+Version, r.header.Get("User-Agent"), tc.name)
-				assert.Empty(t, r.body, tc.name)
-			}
-		})
+}
+
+// TestPackageNameRoundTrips checks with the server's own router that the
+// name arrives as one path segment that unescapes to exactly the name.
+func TestPackageNameRoundTrips(t *testing.T) {
+	t.Parallel()
+	env := setup(t)
+	var mu sync.Mutex
+	var got []string
+	env.mux.HandleFunc("GET /orgs/{org}/packages/{type}/{name}/versions/{id}", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.PathValue("org")+"|"+r.PathValue("type")+"|"+r.PathValue("name")+"|"+r.PathValue("id"))
+		mu.Unlock()
+		w.Write([]byte(versionJSON))
+	})
+	var want []string
+	for _, nc := range nameCases {
+		_, _, err := env.client.Orgs.GetVersion(t.Context(), "octo-org", nc.typ, nc.name, 42)
+		require.NoError(t, err, nc.label)
+		want = append(want, "octo-org|"+string(nc.typ)+"|"+nc.name+"|42")
 	}
-	// The escaping, spelled out once: team/app is one segment, escaped once.
-	assert.Equal(t, "team%2Fapp", escapeSegment("team/app"))
-	assert.Equal(t, "a%2Fb%2Fc", escapeSegment("a/b/c"))
+	assert.Equal(t, want, got)
 }
 
 func TestInvalidInputIsRefusedBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
-	c, rec := newOpClient(t)
-	ctx := t.Context()
-	tests := map[string]func() error{
-		"empty org":         func() error { _, _, err := c.Orgs.Get(ctx, "", Container, "a"); return err },
-		"empty username":    func() error { _, _, err := c.Users.Get(ctx, "", Container, "a"); return err },
-		"empty name":        func() error { _, _, err := c.User.Get(ctx, Container, ""); return err },
-		"dot name":          func() error { _, err := c.Orgs.Delete(ctx, "o", Container, "."); return err },
-		"dotdot name":       func() error { _, err := c.Orgs.Delete(ctx, "o", Container, ".."); return err },
-		"unknown type":      func() error { _, _, err := c.Orgs.Get(ctx, "o", "pypi", "a"); return err },
-		"uppercase type":    func() error { _, _, err := c.Orgs.Get(ctx, "o", "Container", "a"); return err },
-		"list unknown type": func() error { _, _, err := c.Orgs.List(ctx, "o", "", nil); return err },
-		"zero id":           func() error { _, _, err := c.Orgs.GetVersion(ctx, "o", Container, "a", 0); return err },
-		"negative id":       func() error { _, err := c.Orgs.DeleteVersion(ctx, "o", Container, "a", -5); return err },
-		"restore zero id":   func() error { _, err := c.User.RestoreVersion(ctx, Container, "a", 0); return err },
-		"per_page 101":      func() error { _, _, err := c.Orgs.List(ctx, "o", NPM, &ListOptions{PerPage: 101}); return err },
-		"per_page -1": func() error {
-			_, _, err := c.Orgs.ListVersions(ctx, "o", NPM, "a", &ListVersionsOptions{PerPage: -1})
-			return err
-		},
-		"page -1":        func() error { _, _, err := c.Orgs.List(ctx, "o", NPM, &ListOptions{Page: -1}); return err },
-		"bad visibility": func() error { _, _, err := c.Orgs.List(ctx, "o", NPM, &ListOptions{Visibility: "secret"}); return err },
-		"bad state": func() error {
-			_, _, err := c.Orgs.ListVersions(ctx, "o", NPM, "a", &ListVersionsOptions{State: "gone"})
-			return err
-		},
-		"iterator bad state": func() error {
-			return drain(c.Orgs.AllVersions(ctx, "o", NPM, "a", &ListVersionsOptions{State: "gone"}))
-		},
-		"iterator empty org": func() error { return drain(c.Orgs.All(ctx, "", NPM, nil)) },
-		"conflicts no user":  func() error { _, _, err := c.Users.ListDockerConflicts(ctx, ""); return err },
-		"nil context":        func() error { _, _, err := c.Orgs.Get(nilContext(), "o", Container, "a"); return err },
+	env := setup(t)
+	good := args{typ: Container, name: "app", id: 1}
+	type badCase struct {
+		label string
+		args  args
+		ops   map[string]operation
 	}
-	for name, f := range tests {
-		err := f()
-		require.Error(t, err, name)
-		assert.ErrorIs(t, err, ErrInvalidArgument, name)
+	nameOps := map[string]operation{"Get": opGet, "Delete": opDelete, "Restore": opRestore, "ListVersions": opListVersions,
+		"AllVersions": opAllVersions, "GetVersion": opGetVersion, "DeleteVersion": opDeleteVersion, "RestoreVersion": opRestoreVersion}
+	typeOps := map[string]operation{"List": opList, "All": opAll}
+	for k, v := range nameOps {
+		typeOps[k] = v
 	}
-	assert.Empty(t, rec.requests(), "no request was sent")
-	assert.Contains(t, fmt.Sprint(tests["unknown type"]()), `unknown package type "pypi"`)
+	idOps := map[string]operation{"GetVersion": opGetVersion, "DeleteVersion": opDeleteVersion, "RestoreVersion": opRestoreVersion}
+	vOps := map[string]operation{"ListVersions": opListVersions, "AllVersions": opAllVersions}
+	lOps := map[string]operation{"List": opList, "All": opAll}
+	with := func(f func(*args)) args { a := good; f(&a); return a }
+
+	var cases []badCase
+	for _, typ := range []PackageType{"", "pypi", "Container", "npm ", "docker/x"} {
+		cases = append(cases, badCase{"type " + string(typ), with(func(a *args) { a.typ = typ }), typeOps})
+	}
+	for _, name := range []string{"", ".", ".."} {
+		cases = append(cases, badCase{"name " + name, with(func(a *args) { a.name = name }), nameOps})
+	}
+	for _, id := range []int64{0, -1, math.MinInt64} {
+		cases = append(cases, badCase{"id", with(func(a *args) { a.id = id }), idOps})
+	}
+	for label, o := range map[string]*ListVersionsOptions{
+		"per_page 101": {PerPage: 101}, "per_page -1": {PerPage: -1}, "page -1": {Page: -1},
+		"state gone": {State: "gone"}, "state Active": {State: "Active"},
+	} {
+		cases = append(cases, badCase{"versions " + label, with(func(a *args) { a.vopts = o }), vOps})
+	}
+	for label, o := range map[string]*ListOptions{
+		"per_page 101": {PerPage: 101}, "per_page -1": {PerPage: -1}, "page -1": {Page: -1},
+		"visibility secret": {Visibility: "secret"}, "visibility Public": {Visibility: "Public"},
+	} {
+		cases = append(cases, badCase{"list " + label, with(func(a *args) { a.lopts = o }), lOps})
+	}
+
+	check := func(label string, got any, resp *Response, err error) {
+		t.Helper()
+		require.Error(t, err, label)
+		assert.ErrorIs(t, err, ErrInvalidArgument, label)
+		var apiErr *Error
+		assert.False(t, asError(err, &apiErr), "%s: not an API error", label)
+		assert.Nil(t, resp, label)
+		assert.Nil(t, got, label)
+		assert.True(t, strings.HasPrefix(err.Error(), "ghpackages: invalid argument: "), "%s: %v", label, err)
+	}
+	n := 0
+	for _, s := range services(env.client, "octo-org", "octocat") {
+		for _, bc := range cases {
+			for opName, op := range bc.ops {
+				got, resp, err := op(t.Context(), s, bc.args)
+				check(s.name+"."+opName+": "+bc.label, got, resp, err)
+				n++
+			}
+		}
+	}
+	// A bad owner, on every method of the two services that take one: "."
+	// and ".." would be sent as directory steps (/orgs/../packages/...).
+	all := map[string]operation{"ListDockerConflicts": opConflicts}
+	for k, v := range typeOps {
+		all[k] = v
+	}
+	for _, owner := range []string{"", ".", ".."} {
+		for _, s := range services(env.client, owner, owner)[:2] {
+			for opName, op := range all {
+				got, resp, err := op(t.Context(), s, good)
+				check(s.name+"."+opName+": owner "+owner, got, resp, err)
+				n++
+			}
+		}
+	}
+	for _, login := range []string{"", ".", ".."} {
+		_, resp, err := env.client.ResolveOwner(t.Context(), login)
+		check("ResolveOwner "+login, nil, resp, err)
+	}
+	// A nil context, on every method of every service.
+	for _, s := range services(env.client, "octo-org", "octocat") {
+		for opName, op := range all {
+			got, resp, err := op(nilContext(), s, good)
+			check(s.name+"."+opName+": nil context", got, resp, err)
+			n++
+		}
+	}
+	assert.Equal(t, 3*(5*10+3*8+3*3+5*2+5*2)+3*2*11+3*11, n)
+	assert.Equal(t, int32(0), env.hits.Load(), "no request reached the server")
+
+	// The messages say what was wrong.
+	_, _, err := env.client.Orgs.Get(t.Context(), "o", "pypi", "a")
+	assert.EqualError(t, err, `ghpackages: invalid argument: unknown package type "pypi" (want one of npm, maven, rubygems, docker, nuget, container)`)
+	_, _, err = env.client.Users.ListDockerConflicts(t.Context(), "..")
+	assert.EqualError(t, err, `ghpackages: invalid argument: invalid username ".."`)
+	_, err = env.client.Orgs.Delete(t.Context(), "o", NPM, ".")
+	assert.EqualError(t, err, `ghpackages: invalid argument: invalid package name "."`)
+	_, err = env.client.Orgs.DeleteVersion(t.Context(), "o", NPM, "a", 0)
+	assert.EqualError(t, err, "ghpackages: invalid argument: package version ID must be positive, got 0")
+	_, _, err = env.client.User.List(t.Context(), NPM, &ListOptions{PerPage: 101})
+	assert.EqualError(t, err, "ghpackages: invalid argument: per_page must be between 1 and 100 (0 for the default), got 101")
+}
+
+// TestBoundaryInputsAreAccepted: the edges of the valid ranges are sent.
+func TestBoundaryInputsAreAccepted(t *testing.T) {
+	t.Parallel()
+	env := setup(t)
+	var mu sync.Mutex
+	var uris []string
+	env.mux.HandleFunc("GET /user/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		uris = append(uris, r.RequestURI)
+		mu.Unlock()
+		w.Write([]byte(`[]`))
+	})
+	c := env.client
+	_, _, err := c.User.List(t.Context(), NPM, &ListOptions{PerPage: 100, Page: 0})
+	require.NoError(t, err)
+	_, _, err = c.User.List(t.Context(), NPM, &ListOptions{PerPage: 1, Page: 100})
+	require.NoError(t, err)
+	_, _, err = c.User.ListVersions(t.Context(), NPM, "a", &ListVersionsOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"/user/packages?package_type=npm&per_page=100",
+		"/user/packages?package_type=npm&page=100&per_page=1",
+		"/user/packages/npm/a/versions",
+	}, uris)
+}
+
+// TestOperationErrorsAreReturnedWithTheResponse: every method returns the
+// *Response alongside an API error, and no half-decoded value.
+func TestOperationErrorsAreReturnedWithTheResponse(t *testing.T) {
+	t.Parallel()
+	env := setup(t)
+	env.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-GitHub-Request-Id", "REQ")
+		w.WriteHeader(http.StatusNotFound)
+		json.NewEncoder(w).Encode(map[string]string{"message": "Package not found."})
+	})
+	ops := map[string]operation{"Get": opGet, "Delete": opDelete, "Restore": opRestore, "ListVersions": opListVersions,
+		"AllVersions": opAllVersions, "GetVersion": opGetVersion, "DeleteVersion": opDeleteVersion, "RestoreVersion": opRestoreVersion,
+		"List": opList, "All": opAll, "ListDockerConflicts": opConflicts}
+	for _, s := range services(env.client, "octo-org", "octocat") {
+		for name, op := range ops {
+			label := s.name + "." + name
+			got, resp, err := op(t.Context(), s, args{typ: NPM, name: "a", id: 1})
+			require.ErrorIs(t, err, ErrNotFound, label)
+			var apiErr *Error
+			require.True(t, asError(err, &apiErr), label)
+			assert.Equal(t, "Package not found.", apiErr.Message, label)
+			assert.Equal(t, "REQ", apiErr.RequestID, label)
+			if name == "All" || name == "AllVersions" {
+				assert.Empty(t, got, label)
+				continue
+			}
+			switch v := got.(type) {
+			case *Package:
+				assert.Nil(t, v, label)
+			case *PackageVersion:
+				assert.Nil(t, v, label)
+			case []*Package:
+				assert.Nil(t, v, label)
+			case []*PackageVersion:
+				assert.Nil(t, v, label)
+			case nil:
+			default:
+				t.Errorf("%s: unexpected result %T", label, got)
+			}
+			require.NotNil(t, resp, label)
+			assert.Equal(t, http.StatusNotFound, resp.StatusCode, label)
+			assert.Same(t, resp, apiErr.Response, label)
+		}
+	}
+	assert.Equal(t, int32(33), env.hits.Load())
 }
 
 // nilContext hides a nil context from vet's checks, to test the guard.
