@@ -36,14 +36,9 @@ func parseLinks(headers []string) map[string]string {
 				break
 			}
 			target := strings.TrimSpace(h[start+1 : start+end])
-			rest := h[start+end+1:]
-			// The parameters run to the next link, which starts with ", <".
-			params := rest
-			h = ""
-			if next := strings.IndexByte(rest, '<'); next >= 0 {
-				params, h = rest[:next], rest[next:]
-			}
-			for _, p := range strings.Split(params, ";") {
+			var params []string
+			params, h = splitLinkParams(h[start+end+1:])
+			for _, p := range params {
 				key, value, ok := strings.Cut(strings.TrimSpace(p), "=")
 				if !ok || !strings.EqualFold(strings.TrimSpace(key), "rel") {
 					continue
@@ -59,6 +54,28 @@ func parseLinks(headers []string) map[string]string {
 		}
 	}
 	return links
+}
+
+// splitLinkParams splits the parameters that follow a link target on ";",
+// up to the next link, which starts at the next "<" outside a quoted string
+// (a title="<b>" parameter does not start one). It returns the parameters
+// and the rest of the header.
+func splitLinkParams(s string) (params []string, rest string) {
+	inQuote, from := false, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			inQuote = !inQuote
+		case c == '\\' && inQuote:
+			i++ // a quoted-pair: the next byte is literal
+		case c == ';' && !inQuote:
+			params = append(params, s[from:i])
+			from = i + 1
+		case c == '<' && !inQuote:
+			return append(params, s[from:i]), s[i:]
+		}
+	}
+	return append(params, s[from:]), ""
 }
 
 // pageOf returns the page query parameter of a link; 0 when absent.
@@ -86,6 +103,10 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 	return func(yield func(T, error) bool) {
 		var zero T
 		req, err := first()
+		// seen holds every page URL fetched, as sent and as linked, so a next
+		// link back to any earlier page (not only the last one) ends the walk
+		// instead of looping forever.
+		seen := map[string]bool{}
 		for {
 			if err == nil {
 				err = ctx.Err()
@@ -108,10 +129,13 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 			if resp.NextURL == "" {
 				return
 			}
-			if resp.NextURL == req.URL.String() {
-				yield(zero, fmt.Errorf("ghpackages: pagination loop: next link repeats %s", redactURL(req.URL)))
+			seen[req.URL.String()] = true
+			if seen[resp.NextURL] {
+				next, _ := url.Parse(resp.NextURL)
+				yield(zero, fmt.Errorf("ghpackages: pagination loop: next link repeats %s, a page already fetched", redactURL(next)))
 				return
 			}
+			seen[resp.NextURL] = true
 			req, err = c.NewRequest(req.Context(), http.MethodGet, resp.NextURL, nil)
 		}
 	}
