@@ -1,78 +1,123 @@
 // Package cli implements the ghpkg command. Run is the whole program, so
-// tests drive it in-process.
+// tests drive it in-process against a fake server.
 package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 
-// Exit codes.
+// Exit codes of Run.
 const (
-	ExitOK     = 0 // everything succeeded
-	ExitFailed = 1 // some operations failed
-	ExitUsage  = 2 // bad usage, or an authentication or scope problem
+	// ExitOK: everything succeeded (a prune stopped by the rate limit
+	// included: it resumes on the next run).
+	ExitOK = 0
+	// ExitFailed: some operations failed.
+	ExitFailed = 1
+	// ExitUsage: bad usage, or an authentication or scope problem.
+	ExitUsage = 2
 )
 
-// Env is what the program reads and writes besides its arguments.
+// Env is what the program reads and writes besides its arguments. The zero
+// value of each field has a sensible default, so tests set only what they
+// need.
 type Env struct {
-	Getenv         func(string) string
-	Stdout, Stderr io.Writer
+	// Getenv reads an environment variable (GITHUB_TOKEN, GH_TOKEN,
+	// GITHUB_STEP_SUMMARY); os.Getenv when nil.
+	Getenv func(string) string
+	// Stdout receives tables and JSON; io.Discard when nil.
+	Stdout io.Writer
+	// Stderr receives errors, retry notices and progress; io.Discard when
+	// nil.
+	Stderr io.Writer
+	// Stdin is read by "--token-file -" and "restore --report -"; empty
+	// when nil.
+	Stdin io.Reader
+	// StderrIsTerminal selects a progress bar over periodic progress lines.
+	StderrIsTerminal bool
 	// Now is the clock versions are aged by; time.Now when nil.
 	Now func() time.Time
-	// ClientOptions are added to the API client's options (tests use them
-	// to set a fake clock or switch pacing off).
+	// ClientOptions are appended to the API client's options, after the
+	// CLI's own: tests use them to switch pacing off
+	// (ghpackages.WithPacing(ghpackages.NoPacing)) or set a fake clock.
 	ClientOptions []ghpackages.Option
-	// StderrIsTerminal selects a progress bar over periodic lines.
-	StderrIsTerminal bool
+	// Retry, if set, is the retry policy the client starts from instead of
+	// ghpackages.DefaultRetryPolicy() (tests shorten its delays). The CLI
+	// always sets its OnRetry, to report waits on Stderr.
+	Retry *ghpackages.RetryPolicy
+}
+
+func (e *Env) defaults() {
+	if e.Getenv == nil {
+		e.Getenv = os.Getenv
+	}
+	if e.Stdout == nil {
+		e.Stdout = io.Discard
+	}
+	if e.Stderr == nil {
+		e.Stderr = io.Discard
+	}
+	if e.Stdin == nil {
+		e.Stdin = strings.NewReader("")
+	}
+	if e.Now == nil {
+		e.Now = time.Now
+	}
 }
 
 const usage = `ghpkg manages GitHub Packages: list, inspect, delete, restore and prune.
 
 Usage:
-  ghpkg packages  [flags]                 list the owner's packages of --type
+  ghpkg packages  [--visibility V]          list the owner's packages of --type
   ghpkg versions  PACKAGE [--state deleted] list a package's versions
-  ghpkg get       PACKAGE [--id ID]       show a package, or one version
-  ghpkg delete    PACKAGE [--id ID] --yes delete a package, or one version
-  ghpkg restore   PACKAGE [--id ID]       restore a deleted package or version
-  ghpkg restore   --report FILE           restore what a prune report deleted
-  ghpkg prune     [PATTERN...] [policy]   plan a cleanup; carry it out with --yes
-  ghpkg scopes    [--type TYPE]           the token's scopes against what each command needs
+  ghpkg get       PACKAGE [--id ID]         show a package, or one version
+  ghpkg delete    PACKAGE [--id ID] --yes   delete a package, or one version
+  ghpkg restore   PACKAGE [--id ID]         restore a deleted package or version
+  ghpkg restore   --report FILE             restore what a prune or delete deleted
+  ghpkg prune     [PACKAGE|GLOB...] [policy] plan a cleanup; carry it out with --yes
+  ghpkg scopes    [--for COMMAND]           the token's scopes against what commands need
+  ghpkg help      [json]                    this text, or the --json output schema
 
-Owner: --org NAME, --user NAME, --owner NAME (looked up), or by default the token's own account.
-Token: GITHUB_TOKEN or GH_TOKEN, or --token-file FILE. It is never printed.
-Common flags: --type (default container), --json, --base-url (GitHub Enterprise
-Server: https://HOST/api/v3/).
+Owner: --org NAME, --user NAME, --owner NAME (looked up), or by default the
+token's own account.
+Token: GITHUB_TOKEN or GH_TOKEN, or --token-file FILE ("-" reads stdin). It is
+never printed.
+Common flags: --type (default container), --json, --base-url (GitHub
+Enterprise Server: https://HOST/api/v3/).
+In GitHub Actions (GITHUB_STEP_SUMMARY set), delete, restore and prune append
+a Markdown table to the step summary.
 
-Exit codes: 0 success, 1 some operations failed, 2 usage, authentication or scope error.
+Exit codes: 0 success (a prune stopped by the rate limit too: rerun to
+resume), 1 some operations failed, 2 usage, authentication or scope error.
 Run 'ghpkg COMMAND -h' for a command's flags.
 `
 
 // Run runs ghpkg with args (without the program name) and returns the exit
-// code.
+// code: ExitOK, ExitFailed or ExitUsage.
 func Run(ctx context.Context, args []string, env Env) int {
-	if env.Getenv == nil {
-		env.Getenv = os.Getenv
+	env.defaults()
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return ExitUsage
 	}
-	if env.Now == nil {
-		env.Now = time.Now
-	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(env.Stdout, usage)
-		if len(args) == 0 {
-			return ExitUsage
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		if len(args) > 1 && args[1] == "json" {
+			fmt.Fprint(env.Stdout, jsonHelp)
+			return ExitOK
 		}
+		fmt.Fprint(env.Stdout, usage)
 		return ExitOK
 	}
 	cmd, ok := commands[args[0]]
@@ -94,9 +139,13 @@ func Run(ctx context.Context, args []string, env Env) int {
 	a.args = fs.Args()
 	code, err := run(ctx)
 	if err != nil {
+		err = explain(err)
 		fmt.Fprintln(env.Stderr, "ghpkg "+a.name+":", err)
 		if code == ExitOK {
 			code = exitCode(err)
+		}
+		if a.asJSON && !a.printed {
+			_ = a.printJSON(errorOutputOf(a, err, code))
 		}
 	}
 	return code
@@ -134,7 +183,7 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 	return append(flags, pos...)
 }
 
-// usageError is a mistake in the command line.
+// usageError is a mistake in the command line, or a missing token.
 type usageError struct{ msg string }
 
 // Error returns the message.
@@ -142,38 +191,86 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-// exitCode maps an error to the exit code and, through errors it wraps,
-// says what to do about it.
+// exitCode maps an error to the exit code.
 func exitCode(err error) int {
 	var ue usageError
-	var apiErr *ghpackages.Error
 	switch {
 	case errors.As(err, &ue), errors.Is(err, ghpackages.ErrInvalidArgument), errors.Is(err, retention.ErrInvalidPolicy):
 		return ExitUsage
 	case errors.Is(err, ghpackages.ErrUnauthorized):
 		return ExitUsage
-	case errors.As(err, &apiErr) && len(apiErr.MissingScopes) > 0:
+	case len(missingScopes(err)) > 0:
 		return ExitUsage
 	}
 	return ExitFailed
 }
 
+// missingScopes returns the scopes an API error says the token lacks.
+func missingScopes(err error) []ghpackages.Scope {
+	var apiErr *ghpackages.Error
+	if errors.As(err, &apiErr) {
+		return apiErr.MissingScopes
+	}
+	var se scopeError
+	if errors.As(err, &se) {
+		return se.missing
+	}
+	return nil
+}
+
+// scopeError is a preflight finding that the token lacks scopes.
+type scopeError struct {
+	what    string
+	missing []ghpackages.Scope
+}
+
+// Error names the missing scopes.
+func (e scopeError) Error() string {
+	return fmt.Sprintf("the token lacks the scopes %s needed to %s: create a classic token with them (see 'ghpkg scopes')", scopeList(e.missing), e.what)
+}
+
+// advised marks an error that explain has already annotated.
+type advised struct{ err error }
+
+// Error returns the annotated message.
+func (e advised) Error() string { return e.err.Error() }
+
+// Unwrap returns the annotated error.
+func (e advised) Unwrap() error { return e.err }
+
 // explain adds advice to the errors a user can act on.
 func explain(err error) error {
-	var apiErr *ghpackages.Error
-	switch {
-	case errors.Is(err, ghpackages.ErrUnauthorized):
-		return fmt.Errorf("%w\nthe token was refused: check GITHUB_TOKEN, GH_TOKEN or --token-file", err)
-	case errors.As(err, &apiErr) && len(apiErr.MissingScopes) > 0:
-		return fmt.Errorf("%w\nthe token lacks the scopes %s: create a classic token with them (see 'ghpkg scopes')", err, scopeList(apiErr.MissingScopes))
-	case errors.Is(err, ghpackages.ErrLastVersion):
-		return fmt.Errorf("%w\nGitHub refuses to delete a package's last version (for containers, its last tagged version): delete the whole package instead (ghpkg delete PACKAGE --yes, without --id)", err)
-	case errors.Is(err, ghpackages.ErrTooManyDownloads):
-		return fmt.Errorf("%w\nGitHub does not let anyone delete a public version downloaded more than 5,000 times: contact GitHub support", err)
-	case errors.Is(err, ghpackages.ErrRateLimited):
-		return fmt.Errorf("%w\nrate limited: run again later to continue", err)
+	var done advised
+	if err == nil || errors.As(err, &done) {
+		return err
 	}
-	return err
+	var advice string
+	var se scopeError
+	switch {
+	case errors.As(err, &se):
+		return advised{err}
+	case errors.Is(err, ghpackages.ErrUnauthorized):
+		advice = "the token was refused: check GITHUB_TOKEN, GH_TOKEN or --token-file"
+	case len(missingScopes(err)) > 0:
+		advice = fmt.Sprintf("the token lacks the scopes %s: create a classic token with them (see 'ghpkg scopes')", scopeList(missingScopes(err)))
+	case errors.Is(err, ghpackages.ErrLastVersion):
+		advice = "GitHub refuses to delete a package's last version (for containers, its last tagged version): delete the whole package instead (ghpkg delete PACKAGE --yes, without --id)"
+	case errors.Is(err, ghpackages.ErrTooManyDownloads):
+		advice = "GitHub refuses to delete a public version downloaded more than 5,000 times, and the API shows no download counts: contact GitHub support to remove it"
+	case errors.Is(err, ghpackages.ErrRateLimited):
+		advice = "rate limited: run again later to continue"
+	case errors.Is(err, ghpackages.ErrNotFound) && !hasHint(err):
+		advice = "not found, or not visible to the token: GitHub answers 404, not 403, for private packages the token cannot see"
+	default:
+		return err
+	}
+	return advised{fmt.Errorf("%w\n%s", err, advice)}
+}
+
+// hasHint reports whether the SDK already explained the error's likely cause.
+func hasHint(err error) bool {
+	var apiErr *ghpackages.Error
+	return errors.As(err, &apiErr) && apiErr.Hint != ""
 }
 
 func scopeList(scopes []ghpackages.Scope) string {
@@ -195,6 +292,13 @@ type app struct {
 	asJSON     bool
 	tokenFile  string
 	baseURL    string
+
+	// printed is set once the command wrote its JSON document.
+	printed bool
+	// tok caches the token once read (stdin can be read only once).
+	tok string
+	// barOpen is set while a progress bar's line is unfinished.
+	barOpen bool
 }
 
 func (a *app) common(fs *flag.FlagSet) {
@@ -202,8 +306,8 @@ func (a *app) common(fs *flag.FlagSet) {
 	fs.StringVar(&a.user, "user", "", "user that owns the packages (default: the token's own account)")
 	fs.StringVar(&a.ownerLogin, "owner", "", "organization or user that owns the packages (looked up)")
 	fs.StringVar(&a.typ, "type", string(ghpackages.Container), "package type: npm, maven, rubygems, docker, nuget or container")
-	fs.BoolVar(&a.asJSON, "json", false, "print JSON instead of a table")
-	fs.StringVar(&a.tokenFile, "token-file", "", "read the token from this file instead of GITHUB_TOKEN / GH_TOKEN")
+	fs.BoolVar(&a.asJSON, "json", false, "print JSON (see 'ghpkg help json') instead of a table")
+	fs.StringVar(&a.tokenFile, "token-file", "", "read the token from this file (- for stdin) instead of GITHUB_TOKEN / GH_TOKEN")
 	fs.StringVar(&a.baseURL, "base-url", ghpackages.DefaultBaseURL, "REST API root (GitHub Enterprise Server: https://HOST/api/v3/)")
 }
 
@@ -241,35 +345,50 @@ func (a *app) packageType() (ghpackages.PackageType, error) {
 	return t, nil
 }
 
+// token reads the token: --token-file (or stdin for "-"), else GITHUB_TOKEN,
+// else GH_TOKEN. Its shape is not checked: token formats change. Errors never
+// quote it.
 func (a *app) token() (string, error) {
+	if a.tok != "" {
+		return a.tok, nil
+	}
 	if a.tokenFile != "" {
-		b, err := os.ReadFile(a.tokenFile)
+		var b []byte
+		var err error
+		if a.tokenFile == "-" {
+			b, err = io.ReadAll(io.LimitReader(a.env.Stdin, 64<<10))
+		} else {
+			b, err = os.ReadFile(a.tokenFile)
+		}
 		if err != nil {
 			return "", usagef("reading --token-file: %v", err)
 		}
-		if t := strings.TrimSpace(string(b)); t != "" {
-			return t, nil
+		if a.tok = strings.TrimSpace(string(b)); a.tok == "" {
+			return "", usagef("--token-file %s is empty", a.tokenFile)
 		}
-		return "", usagef("--token-file %s is empty", a.tokenFile)
+		return a.tok, nil
 	}
 	for _, name := range []string{"GITHUB_TOKEN", "GH_TOKEN"} {
 		if t := strings.TrimSpace(a.env.Getenv(name)); t != "" {
+			a.tok = t
 			return t, nil
 		}
 	}
 	return "", usagef("no token: set GITHUB_TOKEN or GH_TOKEN, or pass --token-file")
 }
 
-// client builds the API client; waits and retries are reported on stderr.
+// client builds the API client; retries and rate-limit waits are reported
+// on stderr.
 func (a *app) client() (*ghpackages.Client, error) {
 	tok, err := a.token()
 	if err != nil {
 		return nil, err
 	}
 	p := ghpackages.DefaultRetryPolicy()
-	p.OnRetry = func(e ghpackages.RetryEvent) {
-		fmt.Fprintf(a.env.Stderr, "%s, waiting %s before retrying %s (attempt %d)\n", e.Reason, e.Wait.Round(time.Second), e.Method, e.Attempt)
+	if a.env.Retry != nil {
+		p = *a.env.Retry
 	}
+	p.OnRetry = func(e ghpackages.RetryEvent) { fmt.Fprintln(a.env.Stderr, retryLine(e)) }
 	opts := append([]ghpackages.Option{
 		ghpackages.WithToken(tok),
 		ghpackages.WithBaseURL(a.baseURL),
@@ -281,6 +400,45 @@ func (a *app) client() (*ghpackages.Client, error) {
 		return nil, usageError{err.Error()}
 	}
 	return c, nil
+}
+
+// retryLine renders a retry notice, e.g. "ghpkg: rate limited (secondary
+// rate limit), waiting 42s before retrying DELETE /orgs/o/packages/… (attempt 1)".
+func retryLine(e ghpackages.RetryEvent) string {
+	what := e.Method
+	if u, err := url.Parse(e.URL); err == nil {
+		what += " " + u.EscapedPath()
+	}
+	switch e.Reason {
+	case ghpackages.RetryPrimaryLimit, ghpackages.RetrySecondaryLimit:
+		return fmt.Sprintf("ghpkg: rate limited (%s), waiting %s before retrying %s (attempt %d)", e.Reason, waitString(e.Wait), what, e.Attempt)
+	}
+	reason := string(e.Reason)
+	if e.StatusCode != 0 {
+		reason = fmt.Sprintf("%s (%d)", e.Reason, e.StatusCode)
+	}
+	return fmt.Sprintf("ghpkg: %s on %s, retrying in %s (attempt %d)", reason, what, waitString(e.Wait), e.Attempt)
+}
+
+// waitString renders a wait in whole seconds without zero units ("42s",
+// "1m", "1m24s", "2h10m"), or in milliseconds under a second.
+func waitString(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	secs := int64(d.Round(time.Second) / time.Second)
+	h, m, sec := secs/3600, secs/60%60, secs%60
+	var b strings.Builder
+	if h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+	}
+	if m > 0 || (h > 0 && sec > 0) {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	if sec > 0 {
+		fmt.Fprintf(&b, "%ds", sec)
+	}
+	return b.String()
 }
 
 // target returns the client, owner and type every command needs.
@@ -297,60 +455,24 @@ func (a *app) target(ctx context.Context) (*ghpackages.Client, ghpackages.Owner,
 	return c, owner, typ, err
 }
 
-func (a *app) printJSON(v any) error {
-	enc := json.NewEncoder(a.env.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-func (a *app) table(header string, rows [][]string) {
-	tw := tabwriter.NewWriter(a.env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, header)
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+// defaultRegistry is the container registry that goes with the API at
+// baseURL: ghcr.io for github.com, "containers.HOST" for GitHub Enterprise
+// Server, and the API host itself for a loopback test server. The registry
+// is sent the token, so it must never default to another party's host.
+func defaultRegistry(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return "ghcr.io"
 	}
-	tw.Flush()
-}
-
-// appendSummary appends Markdown to the GitHub Actions step summary, when
-// running in Actions.
-func (a *app) appendSummary(md string) {
-	path := a.env.Getenv("GITHUB_STEP_SUMMARY")
-	if path == "" {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		fmt.Fprintf(a.env.Stderr, "ghpkg: writing the step summary: %v\n", err)
-		return
-	}
-	defer f.Close()
-	if _, err := io.WriteString(f, md); err != nil {
-		fmt.Fprintf(a.env.Stderr, "ghpkg: writing the step summary: %v\n", err)
-	}
-}
-
-func age(now, t time.Time) string {
-	d := now.Sub(t)
+	host := u.Hostname()
 	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
+	case strings.EqualFold(host, "api.github.com"):
+		return "ghcr.io"
+	case strings.EqualFold(host, "localhost"):
+		return u.Host
 	}
-	return fmt.Sprintf("%dm", max(0, int(d.Minutes())))
-}
-
-func short(name string) string {
-	if strings.HasPrefix(name, "sha256:") && len(name) > 19 {
-		return name[:19]
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return u.Host
 	}
-	return name
-}
-
-func tagsOf(tags []string) string {
-	if len(tags) == 0 {
-		return "-"
-	}
-	return strings.Join(tags, ",")
+	return "containers." + host
 }

@@ -3,15 +3,21 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -21,7 +27,16 @@ import (
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 
-const secret = "ghp_CLISECRET0123456789abcdef"
+const (
+	secret     = "ghp_CLISECRET0123456789abcdef"
+	readOnly   = "ghp_readonly_CLISECRET"
+	fineGrain  = "github_pat_CLISECRET_fine"
+	teamApp    = ghpackagestest.DemoContainer
+	firstID    = 1260000005 // the demo's oldest active team/app version (v1.0.0)
+	untagged1  = 1260000006 // the oldest untagged team/app version, 77 days old
+	prunedApp  = 10         // untagged team/app versions older than 30 days
+	appVersion = 37         // active team/app versions
+)
 
 var start = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
@@ -29,6 +44,8 @@ type harness struct {
 	srv   *ghpackagestest.Server
 	clock *ghpackagestest.FakeClock
 	env   map[string]string
+	dir   string
+	retry *ghpackages.RetryPolicy
 }
 
 func newHarness(t *testing.T, opts ...ghpackagestest.Option) *harness {
@@ -38,59 +55,203 @@ func newHarness(t *testing.T, opts ...ghpackagestest.Option) *harness {
 		ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(),
 		ghpackagestest.WithRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))),
 		ghpackagestest.WithToken(secret, ghpackagestest.Token{Scopes: ghpackagestest.AllScopes}),
-		ghpackagestest.WithToken("ghp_readonly", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
+		ghpackagestest.WithToken(readOnly, ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
+		ghpackagestest.WithToken(fineGrain, ghpackagestest.Token{FineGrained: true}),
 	}
 	srv := ghpackagestest.NewServer(append(base, opts...)...)
 	t.Cleanup(srv.Close)
-	return &harness{srv: srv, clock: clock, env: map[string]string{"GITHUB_TOKEN": secret}}
+	return &harness{srv: srv, clock: clock, env: map[string]string{"GITHUB_TOKEN": secret}, dir: t.TempDir()}
+}
+
+// withEnv returns a copy of h that runs with env instead.
+func (h *harness) withEnv(env map[string]string) *harness {
+	c := *h
+	c.env = env
+	return &c
 }
 
 // run runs ghpkg with args against the fake and returns the exit code,
 // stdout and stderr.
 func (h *harness) run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return h.runIn(t, "", args...)
+}
+
+// runIn is run with stdin. It checks that no secret token appears in any
+// output: stdout, stderr, and every file in the harness directory (step
+// summaries, reports).
+func (h *harness) runIn(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	full := append(args, "--base-url", h.srv.URL())
+	full := append(append([]string{}, args...), "--base-url", h.srv.URL())
 	code := cli.Run(t.Context(), full, cli.Env{
 		Getenv: func(k string) string { return h.env[k] },
-		Stdout: &out, Stderr: &errOut, Now: h.clock.Now,
+		Stdout: &out, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
 		ClientOptions: []ghpackages.Option{ghpackages.WithClock(h.clock), ghpackages.WithPacing(ghpackages.NoPacing)},
+		Retry:         h.retry,
 	})
-	for _, s := range []string{out.String(), errOut.String()} {
-		assert.NotContains(t, s, secret, "the token is never printed")
+	outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String()}
+	files, _ := filepath.Glob(filepath.Join(h.dir, "*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		outputs[f] = string(b)
+	}
+	for where, s := range outputs {
+		for _, tok := range []string{secret, readOnly, fineGrain, "CLISECRET"} {
+			assert.NotContains(t, s, tok, "a token is never printed (%s)", where)
+		}
 	}
 	return code, out.String(), errOut.String()
 }
 
-func TestPackagesAndVersions(t *testing.T) {
+// decodeStrict decodes raw into v, failing on fields v does not declare: a
+// schema check.
+func decodeStrict(t *testing.T, raw string, v any) {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(v), raw)
+}
+
+type owner struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+}
+
+type head struct {
+	Schema  string `json:"schema"`
+	Command string `json:"command"`
+	Owner   *owner `json:"owner"`
+	Type    string `json:"type"`
+}
+
+type summary struct {
+	Planned      int `json:"planned"`
+	Kept         int `json:"kept"`
+	Deleted      int `json:"deleted"`
+	AlreadyGone  int `json:"already_gone"`
+	Retained     int `json:"retained"`
+	Failed       int `json:"failed"`
+	NotAttempted int `json:"not_attempted"`
+	Restored     int `json:"restored"`
+	Expired      int `json:"expired"`
+}
+
+type stopped struct {
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+	Done    int    `json:"done"`
+	Left    int    `json:"left"`
+}
+
+// runDoc is the documented output of delete, restore and prune.
+type runDoc struct {
+	head
+	DryRun  bool              `json:"dry_run"`
+	Plan    *retention.Plan   `json:"plan"`
+	Report  *retention.Report `json:"report"`
+	Summary summary           `json:"summary"`
+	Stopped *stopped          `json:"stopped"`
+}
+
+type errorDoc struct {
+	head
+	Error struct {
+		Message       string             `json:"message"`
+		ExitCode      int                `json:"exit_code"`
+		MissingScopes []ghpackages.Scope `json:"missing_scopes"`
+	} `json:"error"`
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	assert.Equal(t, 2, cli.Run(t.Context(), nil, cli.Env{Stdout: &out, Stderr: &errOut}), "no command is a usage error")
+	assert.Contains(t, errOut.String(), "Usage:")
+	out.Reset()
+	assert.Equal(t, 0, cli.Run(t.Context(), []string{"help"}, cli.Env{Stdout: &out}))
+	assert.Contains(t, out.String(), "ghpkg prune")
+	out.Reset()
+	assert.Equal(t, 0, cli.Run(t.Context(), []string{"help", "json"}, cli.Env{Stdout: &out}))
+	assert.Contains(t, out.String(), `schema "ghpkg/v1"`)
+	errOut.Reset()
+	assert.Equal(t, 0, cli.Run(t.Context(), []string{"prune", "-h"}, cli.Env{Stderr: &errOut}))
+	assert.Contains(t, errOut.String(), "-older-than")
+}
+
+func TestPackagesVersionsGet(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	code, out, _ := h.run(t, "packages", "--org", "octo-org")
 	require.Equal(t, 0, code)
-	assert.Equal(t, []string{"NAME", "VISIBILITY", "VERSIONS", "UPDATED"}, strings.Fields(strings.Split(out, "\n")[0]))
+	lines := strings.Split(out, "\n")
+	assert.Equal(t, []string{"NAME", "VISIBILITY", "VERSIONS", "UPDATED"}, strings.Fields(lines[0]))
 	assert.Contains(t, out, "team/app    public      37")
 	assert.Contains(t, out, "base-image  private     3")
+	assert.Equal(t, strings.Index(lines[0], "VISIBILITY"), strings.Index(lines[1], "public"), "columns are aligned")
 
 	code, byOwner, _ := h.run(t, "packages", "--owner", "octo-org")
 	require.Equal(t, 0, code)
 	assert.Equal(t, out, byOwner, "--owner finds that octo-org is an organization")
 
-	code, out, _ = h.run(t, "versions", "team/app", "--org", "octo-org", "--json")
+	code, out, _ = h.run(t, "packages", "--org", "octo-org", "--json")
 	require.Equal(t, 0, code)
-	var vs []ghpackages.PackageVersion
-	require.NoError(t, json.Unmarshal([]byte(out), &vs))
-	assert.Len(t, vs, 37)
-	assert.Equal(t, []string{"v1.9.0", "latest", "stable"}, vs[0].Tags())
+	var pkgs struct {
+		head
+		Packages []ghpackages.Package `json:"packages"`
+	}
+	decodeStrict(t, out, &pkgs)
+	assert.Equal(t, head{Schema: "ghpkg/v1", Command: "packages", Owner: &owner{"org", "octo-org"}, Type: "container"}, pkgs.head)
+	assert.Len(t, pkgs.Packages, 2)
 
-	code, out, _ = h.run(t, "versions", "--org", "octo-org", "--state", "deleted", "team/app")
+	code, out, _ = h.run(t, "versions", teamApp, "--org", "octo-org", "--json")
 	require.Equal(t, 0, code)
-	assert.Contains(t, out, "DELETED")
+	var vs struct {
+		head
+		Package  string                      `json:"package"`
+		State    string                      `json:"state"`
+		Versions []ghpackages.PackageVersion `json:"versions"`
+	}
+	decodeStrict(t, out, &vs)
+	assert.Equal(t, "versions", vs.Command)
+	assert.Equal(t, teamApp, vs.Package)
+	assert.Equal(t, "active", vs.State)
+	require.Len(t, vs.Versions, appVersion)
+	assert.Equal(t, []string{"v1.9.0", "latest", "stable"}, vs.Versions[0].Tags())
+
+	code, out, _ = h.run(t, "versions", "--org", "octo-org", "--state", "deleted", teamApp)
+	require.Equal(t, 0, code)
+	assert.Equal(t, []string{"ID", "NAME", "TAGS", "AGE", "DELETED"}, strings.Fields(strings.Split(out, "\n")[0]))
 	assert.Contains(t, out, "2d ago")
 	assert.Equal(t, 4, strings.Count(out, "\n"), "header and 3 deleted versions")
 
-	code, out, _ = h.run(t, "get", "hello-world-npm", "--org", "octo-org", "--type", "npm")
+	code, out, _ = h.run(t, "get", ghpackagestest.DemoNPM, "--org", "octo-org", "--type", "npm")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "repository: octo-org/hello-world-npm")
+
+	code, out, _ = h.run(t, "get", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--json")
+	require.Equal(t, 0, code)
+	var got struct {
+		head
+		Package string                     `json:"package"`
+		Version *ghpackages.PackageVersion `json:"version"`
+	}
+	decodeStrict(t, out, &got)
+	require.NotNil(t, got.Version)
+	assert.Equal(t, []string{"v1.0.0"}, got.Version.Tags())
+
+	// The authenticated user by default.
+	code, out, _ = h.run(t, "packages", "--type", "rubygems", "--json")
+	require.Equal(t, 0, code)
+	var mine struct {
+		head
+		Packages []ghpackages.Package `json:"packages"`
+	}
+	decodeStrict(t, out, &mine)
+	assert.Equal(t, &owner{Kind: "authenticated"}, mine.Owner)
+	require.Len(t, mine.Packages, 1)
+	assert.Equal(t, ghpackagestest.DemoUserGem, mine.Packages[0].Name)
 }
 
 func TestUsageAndAuthErrors(t *testing.T) {
@@ -103,128 +264,436 @@ func TestUsageAndAuthErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{"no command", nil, nil, 2, ""},
 		{"unknown command", nil, []string{"frobnicate"}, 2, "unknown command"},
+		{"unknown flag", nil, []string{"packages", "--frob"}, 2, "flag provided but not defined"},
 		{"bad type", nil, []string{"packages", "--type", "pypi"}, 2, "unknown --type"},
+		{"packages takes no args", nil, []string{"packages", "x"}, 2, "takes no arguments"},
+		{"versions needs a package", nil, []string{"versions", "--org", "octo-org"}, 2, "want exactly one PACKAGE"},
+		{"bad state", nil, []string{"versions", teamApp, "--state", "gone"}, 2, "unknown --state"},
 		{"org and user", nil, []string{"packages", "--org", "a", "--user", "b"}, 2, "give one of --org, --user and --owner"},
-		{"--owner looked up", nil, []string{"packages", "--owner", "octo-org"}, 0, ""},
 		{"--owner unknown", nil, []string{"packages", "--owner", "ghost"}, 1, "looking up --owner ghost"},
 		{"no token", map[string]string{}, []string{"packages", "--org", "octo-org"}, 2, "no token: set GITHUB_TOKEN or GH_TOKEN"},
 		{"GH_TOKEN works", map[string]string{"GH_TOKEN": secret}, []string{"packages", "--org", "octo-org"}, 0, ""},
+		{"missing token file", nil, []string{"packages", "--token-file", "/nonexistent/token"}, 2, "reading --token-file"},
 		{"bad token", map[string]string{"GITHUB_TOKEN": "ghp_wrong"}, []string{"packages", "--org", "octo-org"}, 2, "the token was refused"},
-		{"delete needs --yes", nil, []string{"delete", "team/app", "--org", "octo-org", "--id", "1260000005"}, 2, "refusing to delete without --yes"},
-		{"missing scope names it", map[string]string{"GITHUB_TOKEN": "ghp_readonly"}, []string{"delete", "team/app", "--org", "octo-org", "--id", "1260000005", "--yes"}, 2, "the token lacks the scopes delete:packages"},
-		{"missing version", nil, []string{"delete", "octo-name", "--type", "rubygems", "--id", "1260000099", "--yes"}, 1, "Package version not found."},
-		{"bad policy", nil, []string{"prune", "--org", "octo-org"}, 2, "set OlderThan"},
+		{"delete needs --yes", nil, []string{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID)}, 2, "refusing to delete without --yes"},
+		{"delete needs --yes before a token", map[string]string{}, []string{"delete", teamApp, "--org", "octo-org"}, 2, "refusing to delete without --yes"},
+		{"missing scope names it", map[string]string{"GITHUB_TOKEN": readOnly}, []string{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--yes"}, 2, "the token lacks the scopes delete:packages"},
+		{"missing version", nil, []string{"delete", ghpackagestest.DemoUserGem, "--type", "rubygems", "--id", "1260000099", "--yes"}, 1, "Package version not found."},
+		{"missing package explains 404", nil, []string{"get", "nope", "--org", "octo-org"}, 1, "GitHub answers 404, not 403"},
+		{"policy needs an age", nil, []string{"prune", "--org", "octo-org"}, 2, "OlderThan"},
 		{"two selections", nil, []string{"prune", "--org", "octo-org", "--older-than", "1d", "--any-tags", "--tagged-only"}, 2, "give one of"},
-		{"bad age", nil, []string{"prune", "--org", "octo-org", "--older-than", "soon"}, 2, "want e.g. 30d"},
+		{"bad age", nil, []string{"prune", "--org", "octo-org", "--older-than", "soon"}, 2, "--older-than"},
+		{"bad pattern", nil, []string{"prune", "--org", "octo-org", "--older-than", "1d", "--exclude", "re:("}, 2, "--exclude"},
+		{"bad keep-id", nil, []string{"prune", "--org", "octo-org", "--older-than", "1d", "--keep-id", "x"}, 2, "positive version ID"},
+		{"dry-run=false needs --yes", nil, []string{"prune", "--org", "octo-org", "--older-than", "1d", "--dry-run=false"}, 2, "without --yes"},
+		{"restore report missing", nil, []string{"restore", "--report", "/nonexistent/report.json"}, 2, "reading --report"},
+		{"scopes for unknown", nil, []string{"scopes", "--for", "frob"}, 2, "unknown --for"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			hh := *h
+			t.Parallel()
+			hh := h
 			if tc.env != nil {
-				hh.env = tc.env
+				hh = h.withEnv(tc.env)
 			}
 			code, _, errOut := hh.run(t, tc.args...)
 			assert.Equal(t, tc.code, code, errOut)
 			assert.Contains(t, errOut, tc.msg)
 		})
 	}
+	assert.Zero(t, h.srv.Stats().Deletes, "no usage error deleted anything")
+}
+
+func TestErrorsAsJSON(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).withEnv(map[string]string{"GITHUB_TOKEN": readOnly})
+	code, out, errOut := h.run(t, "delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--yes", "--json")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "delete:packages")
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	require.NotNil(t, doc.Report)
+	require.Len(t, doc.Report.Items, 1)
+	assert.Equal(t, retention.Failed, doc.Report.Items[0].Outcome)
+	assert.Equal(t, 1, doc.Summary.Failed)
+
+	code, out, _ = h.withEnv(map[string]string{}).run(t, "packages", "--org", "octo-org", "--json")
+	assert.Equal(t, 2, code)
+	var e errorDoc
+	decodeStrict(t, out, &e)
+	assert.Equal(t, "packages", e.Command)
+	assert.Equal(t, 2, e.Error.ExitCode)
+	assert.Contains(t, e.Error.Message, "no token")
+	assert.Equal(t, []ghpackages.Scope{}, e.Error.MissingScopes)
+}
+
+func TestTokenSources(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).withEnv(map[string]string{"GITHUB_TOKEN": "ghp_wrong"})
+	file := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(file, []byte(secret+"\n"), 0o600))
+	code, _, errOut := h.run(t, "packages", "--org", "octo-org", "--token-file", file)
+	assert.Equal(t, 0, code, "--token-file wins over GITHUB_TOKEN: %s", errOut)
+
+	code, _, errOut = h.runIn(t, secret+"\n", "packages", "--org", "octo-org", "--token-file", "-")
+	assert.Equal(t, 0, code, "--token-file - reads stdin: %s", errOut)
+
+	empty := filepath.Join(t.TempDir(), "empty")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	code, _, errOut = h.run(t, "packages", "--token-file", empty)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "is empty")
+}
+
+// TestTokenNeverPrinted runs every command, succeeding and failing, as text
+// and JSON, in GitHub Actions; runIn checks every output and file for the
+// token.
+func TestTokenNeverPrinted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env["GITHUB_STEP_SUMMARY"] = filepath.Join(h.dir, "summary.md")
+	report := filepath.Join(h.dir, "report.json")
+	for _, args := range [][]string{
+		{"packages", "--org", "octo-org"},
+		{"versions", teamApp, "--org", "octo-org", "--state", "deleted"},
+		{"get", teamApp, "--org", "octo-org", "--id", "1"},
+		{"delete", "nope", "--org", "octo-org", "--yes"},
+		{"restore", "nope", "--org", "octo-org", "--id", "12"},
+		{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--max-delete", "1", "--report", report},
+		{"restore", "--report", report},
+		{"scopes"},
+	} {
+		for _, asJSON := range []bool{false, true} {
+			a := args
+			if asJSON {
+				a = append(append([]string{}, args...), "--json")
+			}
+			h.run(t, a...)
+		}
+	}
+	for _, env := range []map[string]string{{"GITHUB_TOKEN": readOnly}, {"GITHUB_TOKEN": fineGrain}, {"GITHUB_TOKEN": secret + "x"}} {
+		h.withEnv(env).run(t, "delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--yes", "--json")
+		h.withEnv(env).run(t, "prune", "--org", "octo-org", "--older-than", "1d", "--yes")
+	}
 }
 
 func TestDeleteAndRestoreOneVersion(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	code, out, _ := h.run(t, "delete", "team/app", "--org", "octo-org", "--id", "1260000005", "--yes")
+	summaryFile := filepath.Join(h.dir, "summary.md")
+	h.env["GITHUB_STEP_SUMMARY"] = summaryFile
+
+	code, out, _ := h.run(t, "delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID))
+	require.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Zero(t, h.srv.Stats().Deletes, "no delete without --yes")
+
+	code, out, _ = h.run(t, "delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--yes")
 	require.Equal(t, 0, code)
 	assert.Equal(t, "deleted: version 1260000005 of team/app\n", out)
-	code, out, _ = h.run(t, "restore", "team/app", "--org", "octo-org", "--id", "1260000005", "--json")
+	md, err := os.ReadFile(summaryFile)
+	require.NoError(t, err)
+	assert.Equal(t, "### ghpkg delete: org octo-org\n\n"+
+		"| type | package | id | version | tags | action | outcome | detail |\n"+
+		"| --- | --- | --- | --- | --- | --- | --- | --- |\n"+
+		"| container | team/app | 1260000005 | `` | - | delete-version | deleted |  |\n"+
+		"\n1 deleted\n\n", string(md))
+
+	code, out, _ = h.run(t, "restore", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--json")
 	require.Equal(t, 0, code)
-	var it retention.Item
-	require.NoError(t, json.Unmarshal([]byte(out), &it))
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	assert.Equal(t, head{Schema: "ghpkg/v1", Command: "restore", Owner: &owner{"org", "octo-org"}, Type: "container"}, doc.head)
+	assert.False(t, doc.DryRun)
+	assert.Nil(t, doc.Plan)
+	assert.Nil(t, doc.Stopped)
+	require.NotNil(t, doc.Report)
+	require.Len(t, doc.Report.Items, 1)
+	it := doc.Report.Items[0]
 	assert.Equal(t, retention.Restored, it.Outcome)
-	assert.Equal(t, int64(1260000005), it.VersionID)
+	assert.Equal(t, "restore-version", it.Action)
+	assert.Equal(t, int64(firstID), it.VersionID)
+	assert.Equal(t, summary{Planned: 1, Restored: 1}, doc.Summary)
+	v, ok := findVersion(h, "octo-org", ghpackages.Container, teamApp, firstID)
+	require.True(t, ok)
+	assert.Nil(t, v.DeletedAt)
 
 	// The last version of a package: refused, explained, exit 1.
 	h.srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.NPM, Name: "solo"})
 	id := h.srv.AddVersion("octo-org", ghpackages.NPM, "solo", ghpackagestest.VersionSpec{Name: "1.0.0"})
-	code, _, errOut := h.run(t, "delete", "solo", "--org", "octo-org", "--type", "npm", "--id", itoa(id), "--yes")
+	code, out, errOut := h.run(t, "delete", "solo", "--org", "octo-org", "--type", "npm", "--id", strconv.FormatInt(id, 10), "--yes")
 	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
 	assert.Contains(t, errOut, "You cannot delete the last version of a package")
 	assert.Contains(t, errOut, "delete the whole package instead")
+
+	// A public version downloaded more than 5,000 times: refused, explained.
+	h.srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.NPM, Name: "popular", Visibility: ghpackages.VisibilityPublic})
+	hot := h.srv.AddVersion("octo-org", ghpackages.NPM, "popular", ghpackagestest.VersionSpec{Name: "1.0.0", Downloads: 6000})
+	h.srv.AddVersion("octo-org", ghpackages.NPM, "popular", ghpackagestest.VersionSpec{Name: "2.0.0"})
+	code, out, errOut = h.run(t, "delete", "popular", "--org", "octo-org", "--type", "npm", "--id", strconv.FormatInt(hot, 10), "--yes", "--json")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "more than 5000 downloads cannot be deleted")
+	assert.Contains(t, errOut, "contact GitHub support")
+	decodeStrict(t, out, &doc)
+	assert.Equal(t, retention.Failed, doc.Report.Items[0].Outcome)
+	assert.Contains(t, doc.Report.Items[0].Error, "5000 downloads")
+
+	md, err = os.ReadFile(summaryFile)
+	require.NoError(t, err)
+	assert.Equal(t, 4, strings.Count(string(md), "### ghpkg "), "each run appends its table")
+	assert.Contains(t, string(md), "| npm | popular | "+strconv.FormatInt(hot, 10)+" | `` | - | delete-version | failed | ")
 }
 
-func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+func findVersion(h *harness, ownerLogin string, typ ghpackages.PackageType, pkg string, id int64) (ghpackagestest.VersionState, bool) {
+	for _, v := range h.srv.Versions(ownerLogin, typ, pkg) {
+		if v.ID == id {
+			return v, true
+		}
+	}
+	return ghpackagestest.VersionState{}, false
+}
+
+func TestDeleteAndRestorePackage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	code, out, errOut := h.run(t, "delete", ghpackagestest.DemoBaseImage, "--org", "octo-org", "--yes")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "deleted: package base-image\n", out)
+	p, ok := h.srv.Package("octo-org", ghpackages.Container, ghpackagestest.DemoBaseImage)
+	require.True(t, ok)
+	assert.NotNil(t, p.DeletedAt)
+
+	code, out, errOut = h.run(t, "restore", ghpackagestest.DemoBaseImage, "--org", "octo-org")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "restored: package base-image\n", out)
+	p, _ = h.srv.Package("octo-org", ghpackages.Container, ghpackagestest.DemoBaseImage)
+	assert.Nil(t, p.DeletedAt)
+}
 
 func TestPruneDryRunChangesNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	summary := filepath.Join(t.TempDir(), "summary.md")
-	h.env["GITHUB_STEP_SUMMARY"] = summary
+	summaryFile := filepath.Join(h.dir, "summary.md")
+	h.env["GITHUB_STEP_SUMMARY"] = summaryFile
+	before := h.srv.Versions("octo-org", ghpackages.Container, teamApp)
+
 	// The demo's images are not in the registry: use the (unsafe) opt-out
-	// here; the multi-arch check is tested in package retention.
-	code, out, _ := h.run(t, "prune", "team/app", "--org", "octo-org", "--older-than", "30d", "--skip-reference-check")
+	// here; TestPruneKeepsMultiArchChildren covers the multi-arch check.
+	code, out, _ := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check")
 	require.Equal(t, 0, code)
-	assert.Contains(t, out, "would delete 10 of 37 versions in 1 packages; dry run, nothing changed: pass --yes to delete")
+	assert.Equal(t, []string{"PACKAGE", "ID", "VERSION", "TAGS", "AGE", "PLAN", "REASON"}, strings.Fields(strings.Split(out, "\n")[0]))
+	assert.Contains(t, out, "would delete 10 and keep 27 versions in 1 package(s); dry run, nothing changed: pass --yes to delete")
 	assert.Contains(t, out, "untagged, created 77d ago, older than 30d")
-	assert.Zero(t, h.srv.Stats().Deletes)
-	md, err := os.ReadFile(summary)
+	md, err := os.ReadFile(summaryFile)
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(string(md), "### ghpkg prune (dry run)\n\n| package | version | tags | age | plan | reason |\n"))
-	assert.Equal(t, 10, strings.Count(string(md), "| would delete |"))
+	assert.True(t, strings.HasPrefix(string(md), "### ghpkg prune: org octo-org (dry run)\n\n"+
+		"| type | package | id | version | tags | age | plan | reason |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"+
+		"| container | team/app | 1260000006 | `sha256:081c0d8aa19f` | - | 77d | would delete | untagged, created 77d ago, older than 30d |\n"), string(md))
+	assert.Equal(t, prunedApp, strings.Count(string(md), "| would delete |"))
+
+	code, out, _ = h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--json")
+	require.Equal(t, 0, code)
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	assert.True(t, doc.DryRun)
+	assert.Nil(t, doc.Report, "a dry run has no report")
+	require.NotNil(t, doc.Plan)
+	assert.Equal(t, summary{Planned: prunedApp, Kept: appVersion - prunedApp}, doc.Summary)
+	assert.Contains(t, out, `"report": null`)
 
 	// --yes with an explicit --dry-run stays a dry run.
-	code, _, _ = h.run(t, "prune", "team/app", "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--dry-run")
+	code, _, _ = h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--dry-run")
 	require.Equal(t, 0, code)
+
 	assert.Zero(t, h.srv.Stats().Deletes)
+	assert.Equal(t, before, h.srv.Versions("octo-org", ghpackages.Container, teamApp), "nothing changed")
 }
 
 func TestPruneWithoutRegistryKeepsUntagged(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	host := strings.TrimPrefix(h.srv.URL(), "http://")
-	// The registry has none of the demo's manifests: lookups fail, so the
-	// planner keeps every untagged version rather than guess.
-	code, out, _ := h.run(t, "prune", "team/app", "--org", "octo-org", "--older-than", "30d", "--registry", host)
+	// The registry (by default the loopback API host itself) has none of
+	// the demo's manifests: lookups fail, so the planner keeps every
+	// untagged version rather than guess.
+	code, out, _ := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d")
 	require.Equal(t, 0, code)
-	assert.Contains(t, out, "would delete 0 of 37 versions")
-	assert.Contains(t, out, "registry lookup of a kept image failed")
+	assert.Contains(t, out, "would delete 0 and keep 37 versions")
+	assert.Contains(t, out, "registry lookup of kept manifest")
+}
+
+// TestPruneKeepsMultiArchChildren pushes a real multi-arch image to the
+// fake's registry: its untagged platform manifests are kept, an unreferenced
+// untagged manifest is deleted.
+func TestPruneKeepsMultiArchChildren(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	host := strings.TrimPrefix(h.srv.URL(), "http://")
+	idx, err := random.Index(64, 1, 2)
+	require.NoError(t, err)
+	ref, err := name.ParseReference(host + "/octo-org/multi:latest")
+	require.NoError(t, err)
+	require.NoError(t, remote.WriteIndex(ref, idx))
+	idxDigest, err := idx.Digest()
+	require.NoError(t, err)
+	m, err := idx.IndexManifest()
+	require.NoError(t, err)
+	orphan, err := random.Image(64, 1)
+	require.NoError(t, err)
+	orphanDigest, err := orphan.Digest()
+	require.NoError(t, err)
+
+	h.srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "multi"})
+	old := start.Add(-60 * 24 * time.Hour)
+	var children []int64
+	for _, c := range m.Manifests {
+		children = append(children, h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: c.Digest.String(), CreatedAt: old}))
+	}
+	orphanID := h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: orphanDigest.String(), CreatedAt: old})
+	h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: idxDigest.String(), Tags: []string{"latest"}, CreatedAt: old})
+
+	code, out, errOut := h.run(t, "prune", "multi", "--org", "octo-org", "--older-than", "30d", "--yes", "--json")
+	require.Equal(t, 0, code, errOut)
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	require.NotNil(t, doc.Report)
+	require.Len(t, doc.Report.Items, 1, "only the orphan is deleted")
+	assert.Equal(t, orphanID, doc.Report.Items[0].VersionID)
+	assert.Equal(t, retention.Deleted, doc.Report.Items[0].Outcome)
+	for _, id := range children {
+		v, ok := findVersion(h, "octo-org", ghpackages.Container, "multi", id)
+		require.True(t, ok)
+		assert.Nil(t, v.DeletedAt, "a platform manifest of the kept index stays")
+	}
 }
 
 func TestPruneApplyReportAndRestore(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	dir := t.TempDir()
-	h.env["GITHUB_STEP_SUMMARY"] = filepath.Join(dir, "summary.md")
-	report := filepath.Join(dir, "report.json")
-	code, out, errOut := h.run(t, "prune", "team/app", "--org", "octo-org", "--older-than", "30d", "--skip-reference-check",
+	summaryFile := filepath.Join(h.dir, "summary.md")
+	h.env["GITHUB_STEP_SUMMARY"] = summaryFile
+	report := filepath.Join(h.dir, "report.json")
+	code, out, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check",
 		"--max-delete", "4", "--yes", "--report", report, "--json")
 	require.Equal(t, 0, code, errOut)
-	var res struct {
-		DryRun bool              `json:"dry_run"`
-		Plan   retention.Plan    `json:"plan"`
-		Report *retention.Report `json:"report"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(out), &res))
-	assert.False(t, res.DryRun)
-	require.NotNil(t, res.Report)
-	assert.Equal(t, 4, res.Report.Count(retention.Deleted))
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	assert.Equal(t, head{Schema: "ghpkg/v1", Command: "prune", Owner: &owner{"org", "octo-org"}, Type: "container"}, doc.head)
+	assert.False(t, doc.DryRun)
+	require.NotNil(t, doc.Plan)
+	require.NotNil(t, doc.Report)
+	assert.Nil(t, doc.Stopped)
+	assert.Equal(t, summary{Planned: 4, Kept: appVersion - 4, Deleted: 4}, doc.Summary)
 	assert.Equal(t, 4, h.srv.Stats().Deletes)
 	assert.Contains(t, errOut, "progress: 4/4 done")
-	for _, it := range res.Report.Items {
+	for _, it := range doc.Report.Items {
 		assert.Equal(t, "delete-version", it.Action)
-		assert.Equal(t, "team/app", it.Package)
+		assert.Equal(t, teamApp, it.Package)
 		assert.Empty(t, it.Tags)
+		assert.Equal(t, retention.Deleted, it.Outcome)
 	}
-	md, err := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"])
+	md, err := os.ReadFile(summaryFile)
 	require.NoError(t, err)
-	assert.Contains(t, string(md), "| team/app | ")
-	assert.Contains(t, string(md), "4 deleted")
+	assert.True(t, strings.HasPrefix(string(md), "### ghpkg prune: org octo-org\n\n| type | package | id | version | tags | action | outcome | detail |\n"), string(md))
+	assert.Equal(t, 4, strings.Count(string(md), "| delete-version | deleted |"))
+	assert.True(t, strings.HasSuffix(string(md), "\n4 deleted\n\n"))
 
-	code, out, _ = h.run(t, "restore", "--report", report)
-	require.Equal(t, 0, code)
+	// The --report file is the bare report.
+	var bare retention.Report
+	raw, err := os.ReadFile(report)
+	require.NoError(t, err)
+	decodeStrict(t, string(raw), &bare)
+	assert.Equal(t, doc.Report.Items, bare.Items)
+
+	code, out, errOut = h.run(t, "restore", "--report", report)
+	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "4 restored")
 	assert.Equal(t, 4, h.srv.Stats().Restores)
+
+	// The whole --json document, on stdin, works as a report too; restoring
+	// again finds nothing deleted: each fails, exit 1.
+	code, _, _ = h.runIn(t, out, "restore", "--report", "-")
+	require.Equal(t, 2, code, "the text output is no report")
+	code, out, _ = h.runIn(t, mustJSON(t, doc), "restore", "--report", "-", "--json")
+	assert.Equal(t, 1, code)
+	var again runDoc
+	decodeStrict(t, out, &again)
+	assert.Equal(t, 4, again.Summary.Failed)
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// TestPruneStopsAtRateLimit: a limit the client cannot wait out ends the run
+// cleanly, exit 0, with what is left; the next run finishes the job.
+func TestPruneStopsAtRateLimit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.retry = &ghpackages.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond, MaxRateLimitRetries: 2, SecondaryWait: 42 * time.Second}
+	h.env["GITHUB_STEP_SUMMARY"] = filepath.Join(h.dir, "summary.md")
+	// The third planned delete hits a secondary limit on all three tries.
+	h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Path: "/orgs/octo-org/packages/container/team%2Fapp/versions/1260000016", Count: 3, Status: 429})
+	args := []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes"}
+	code, out, errOut := h.run(t, append(args, "--json")...)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "ghpkg: rate limited (secondary rate limit), waiting 42s before retrying DELETE /orgs/octo-org/packages/container/team%2Fapp/versions/1260000016 (attempt 1)\n")
+	assert.Contains(t, errOut, "waiting 1m24s")
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	require.NotNil(t, doc.Report)
+	require.NotNil(t, doc.Stopped)
+	// Whatever order Apply deletes in, it stops at the faulted version.
+	done := slices.IndexFunc(doc.Report.Items, func(it retention.Item) bool { return it.VersionID == 1260000016 })
+	require.GreaterOrEqual(t, done, 0)
+	left := prunedApp - done
+	assert.Equal(t, stopped{Reason: "rate_limit", Message: doc.Report.Stopped, Done: done, Left: left}, *doc.Stopped)
+	assert.Contains(t, errOut, fmt.Sprintf("ghpkg prune: stopped at the rate limit; %d done, %d left; rerun to resume\n", done, left))
+	assert.Equal(t, summary{Planned: prunedApp, Kept: appVersion - prunedApp, Deleted: done, NotAttempted: left}, doc.Summary)
+	assert.Equal(t, done, h.srv.Stats().Deletes)
+	md, err := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"])
+	require.NoError(t, err)
+	assert.Contains(t, string(md), fmt.Sprintf("%d deleted, %d not attempted; stopped at the rate limit; %d done, %d left; rerun to resume", done, left, done, left))
+
+	require.Zero(t, h.srv.PendingFaults())
+	code, out, errOut = h.run(t, args...)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, fmt.Sprintf("\n%d deleted\n", left))
+	assert.Equal(t, prunedApp, h.srv.Stats().Deletes)
+}
+
+func TestRetryNotice(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.retry = &ghpackages.RetryPolicy{MaxRetries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
+	h.srv.InjectFault(ghpackagestest.Fault{Method: "GET", PathPrefix: "/orgs/octo-org/packages/container/team%2Fapp/versions", Count: 1, Status: 502})
+	code, _, errOut := h.run(t, "versions", teamApp, "--org", "octo-org")
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `^ghpkg: server error \(502\) on GET /orgs/octo-org/packages/container/team%2Fapp/versions, retrying in [0-9.]+m?s \(attempt 1\)\n$`, errOut)
+}
+
+func TestPruneChecksScopesFirst(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ro := h.withEnv(map[string]string{"GITHUB_TOKEN": readOnly})
+	code, _, errOut := ro.run(t, "prune", "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "the token lacks the scopes delete:packages needed to delete container package versions")
+	assert.Zero(t, h.srv.Stats().Deletes)
+
+	code, out, errOut := ro.run(t, "prune", "--org", "octo-org", "--older-than", "30d", "--skip-reference-check")
+	assert.Equal(t, 0, code, "a dry run needs only read:packages")
+	assert.Contains(t, errOut, "note: the token lacks delete:packages, which --yes needs")
+	assert.Contains(t, out, "would delete")
+
+	fg := h.withEnv(map[string]string{"GITHUB_TOKEN": fineGrain})
+	code, _, errOut = fg.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--max-delete", "1")
+	assert.Equal(t, 1, code, "the fake refuses a fine-grained token's delete")
+	assert.Contains(t, errOut, "warning: the token has no classic scopes")
 }
 
 func TestScopes(t *testing.T) {
@@ -233,18 +702,93 @@ func TestScopes(t *testing.T) {
 	code, out, _ := h.run(t, "scopes", "--type", "npm")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "token scopes: read:packages, write:packages, delete:packages, repo")
+	assert.Contains(t, out, "delete    read:packages, delete:packages, repo  ok")
 
-	h.env = map[string]string{"GITHUB_TOKEN": "ghp_readonly"}
-	code, out, _ = h.run(t, "scopes", "--type", "npm", "--json")
+	ro := h.withEnv(map[string]string{"GITHUB_TOKEN": readOnly})
+	code, out, errOut := ro.run(t, "scopes", "--type", "npm", "--json")
 	assert.Equal(t, 2, code)
-	var res struct {
-		Commands []struct {
-			Commands string             `json:"commands"`
-			Missing  []ghpackages.Scope `json:"missing"`
+	assert.Contains(t, errOut, "the token lacks the scopes repo, delete:packages, write:packages")
+	var doc struct {
+		head
+		TokenKind   string             `json:"token_kind"`
+		TokenScopes []ghpackages.Scope `json:"token_scopes"`
+		Commands    []struct {
+			Command   string             `json:"command"`
+			Operation string             `json:"operation"`
+			Needs     []ghpackages.Scope `json:"needs"`
+			Missing   []ghpackages.Scope `json:"missing"`
+			Status    string             `json:"status"`
 		} `json:"commands"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(out), &res))
-	require.Len(t, res.Commands, 3)
-	assert.Equal(t, []ghpackages.Scope{ghpackages.ScopeRepo}, res.Commands[0].Missing)
-	assert.Equal(t, []ghpackages.Scope{ghpackages.ScopeDeletePackages, ghpackages.ScopeRepo}, res.Commands[1].Missing)
+	decodeStrict(t, out, &doc)
+	assert.Equal(t, "classic", doc.TokenKind)
+	assert.Nil(t, doc.Owner)
+	require.Len(t, doc.Commands, 6)
+	assert.Equal(t, "packages", doc.Commands[0].Command)
+	assert.Equal(t, []ghpackages.Scope{ghpackages.ScopeRepo}, doc.Commands[0].Missing)
+	assert.Equal(t, "delete", doc.Commands[3].Command)
+	assert.Equal(t, []ghpackages.Scope{ghpackages.ScopeDeletePackages, ghpackages.ScopeRepo}, doc.Commands[3].Missing)
+	assert.Equal(t, "missing", doc.Commands[3].Status)
+
+	code, out, _ = ro.run(t, "scopes", "--for", "versions")
+	assert.Equal(t, 0, code, "container reads need only read:packages")
+	assert.Equal(t, 2, strings.Count(out, "\n")-2, "header and one command: %s", out)
+
+	code, out, _ = h.withEnv(map[string]string{"GITHUB_TOKEN": fineGrain}).run(t, "scopes", "--json")
+	assert.Equal(t, 0, code)
+	decodeStrict(t, out, &doc)
+	assert.Equal(t, "fine-grained", doc.TokenKind)
+	assert.Equal(t, []ghpackages.Scope{}, doc.TokenScopes)
+	assert.Equal(t, "unknown", doc.Commands[0].Status)
+}
+
+// TestJSONKeysDocumented checks that every key the commands print is in
+// 'ghpkg help json'.
+func TestJSONKeysDocumented(t *testing.T) {
+	t.Parallel()
+	var help bytes.Buffer
+	require.Equal(t, 0, cli.Run(t.Context(), []string{"help", "json"}, cli.Env{Stdout: &help}))
+	h := newHarness(t)
+	h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: 0}
+	h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Count: 1, Status: 429, Path: "/orgs/octo-org/packages/container/team%2Fapp/versions/1260000013"})
+	var docs []string
+	for _, args := range [][]string{
+		{"packages", "--org", "octo-org"},
+		{"versions", teamApp, "--org", "octo-org"},
+		{"get", teamApp, "--org", "octo-org"},
+		{"get", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID)},
+		{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check"},
+		{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes"},
+		{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(untagged1), "--yes"},
+		{"scopes"},
+		{"packages", "--token-file", "/nonexistent"},
+	} {
+		_, out, _ := h.run(t, append(args, "--json")...)
+		docs = append(docs, out)
+	}
+	// Objects whose keys the CLI defines (the API's own objects are
+	// documented by GitHub).
+	var check func(path string, v any)
+	check = func(path string, v any) {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		for k, sub := range obj {
+			assert.Contains(t, help.String(), k, "key %s%s is documented", path, k)
+			switch k {
+			case "owner", "summary", "stopped", "error", "commands":
+				if arr, ok := sub.([]any); ok && len(arr) > 0 {
+					sub = arr[0]
+				}
+				check(path+k+".", sub)
+			}
+		}
+	}
+	for _, d := range docs {
+		var v map[string]any
+		require.NoError(t, json.Unmarshal([]byte(d), &v), d)
+		check("", v)
+	}
+	assert.Contains(t, strings.Join(docs, ""), `"stopped"`, "the stop was covered")
 }

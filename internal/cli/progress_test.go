@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -23,4 +24,19 @@ func TestProgress(t *testing.T) {
 	assert.Equal(t, "progress: 10/25 done\nprogress: 20/25 done\nprogress: 25/25 done\n", ci.String())
 	assert.Equal(t, "\r[#######                       ] 1/4\r[###############               ] 2/4"+
 		"\r[######################        ] 3/4\r[##############################] 4/4\n", tty.String())
+}
+
+func TestProgressBarClosedWhenStopped(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	a := &app{name: "prune", env: Env{Stdout: &out, Stderr: &errOut, StderrIsTerminal: true, Getenv: func(string) string { return "" }, Now: time.Now}}
+	bar := a.progress(4)
+	bar(retention.Item{})
+	bar(retention.Item{})
+	rep := &retention.Report{OwnerKind: "org", OwnerName: "o", Stopped: "stopped at the rate limit", Items: []retention.Item{
+		{Outcome: retention.Deleted}, {Outcome: retention.Deleted}, {Outcome: retention.NotAttempted}, {Outcome: retention.NotAttempted}}}
+	code := a.emitRun(t.Context(), runOutput{Report: rep}, false)
+	assert.Equal(t, ExitOK, code, "a stop at the rate limit is a clean partial result")
+	assert.Equal(t, "\r[#######                       ] 1/4\r[###############               ] 2/4\n"+
+		"ghpkg prune: stopped at the rate limit; 2 done, 2 left; rerun to resume\n", errOut.String())
 }
