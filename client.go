@@ -597,6 +597,13 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 
 	if httpResp.StatusCode == http.StatusNotModified && cached != nil {
 		resp.FromCache = true
+		if w, ok := v.(io.Writer); ok {
+			// An io.Writer gets the raw body, from the cache as from the wire.
+			if _, err := w.Write(cached); err != nil {
+				return resp, fmt.Errorf("ghpackages: %s %s: writing cached body: %w", req.Method, redactURL(req.URL), err)
+			}
+			return resp, nil
+		}
 		return resp, c.decode(req, resp, bytes.NewReader(cached), v)
 	}
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
