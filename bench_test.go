@@ -68,23 +68,27 @@ func BenchmarkListVersionsPage100(b *testing.B) {
 // versions) with the iterator, which holds one page at a time.
 func BenchmarkAllVersionsWalk100Pages(b *testing.B) {
 	const pages = 100
+	// The server answers with canned bytes: bodies and Link headers are
+	// built before the clock starts.
 	bodies := make([][]byte, pages+1)
+	links := make([]string, pages+1)
 	for p := 1; p <= pages; p++ {
 		bodies[p] = benchVersions(100, p)
 	}
-	var base string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		if p == 0 {
 			p = 1
 		}
-		if p < pages {
-			w.Header().Set("Link", fmt.Sprintf(`<%s/orgs/octo-org/packages/container/team%%2Fapp/versions?per_page=100&page=%d>; rel="next", <%s/orgs/octo-org/packages/container/team%%2Fapp/versions?per_page=100&page=%d>; rel="last"`, base, p+1, base, pages))
+		if links[p] != "" {
+			w.Header()["Link"] = []string{links[p]}
 		}
 		w.Write(bodies[p])
 	}))
 	b.Cleanup(srv.Close)
-	base = srv.URL
+	for p := 1; p < pages; p++ {
+		links[p] = fmt.Sprintf(`<%[1]s/orgs/octo-org/packages/container/team%%2Fapp/versions?per_page=100&page=%[2]d>; rel="next", <%[1]s/orgs/octo-org/packages/container/team%%2Fapp/versions?per_page=100&page=%[3]d>; rel="last"`, srv.URL, p+1, pages)
+	}
 	c, err := NewClient(WithBaseURL(srv.URL), WithToken("ghp_bench"), WithPacing(NoPacing), WithRetry(NoRetry))
 	if err != nil {
 		b.Fatal(err)

@@ -4,31 +4,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
-	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
-	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
-// exampleServer is a fake GitHub with one container image of three
-// versions, on a fixed clock so the output below is stable.
-func exampleServer() *ghpackagestest.Server {
-	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(ghpackagestest.NewFakeClock(start)))
-	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "team/app",
-		Visibility: ghpackages.VisibilityPublic, CreatedAt: start.AddDate(0, -1, 0)})
-	for i, tags := range [][]string{{"v1.0.0"}, nil, {"v1.1.0", "latest"}} {
-		srv.AddVersion("octo-org", ghpackages.Container, "team/app", ghpackagestest.VersionSpec{
-			Name: ghpackagestest.Digest(fmt.Sprint("build ", i)), Tags: tags, CreatedAt: start.AddDate(0, 0, -10+i)})
+// newClient returns a client for the example's test server. A program
+// would call ghpackages.NewClient(ghpackages.WithToken(token)) instead.
+func newClient(srv *httptest.Server) *ghpackages.Client {
+	client, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithToken("ghp_example"))
+	if err != nil {
+		panic(err)
 	}
-	return srv
+	return client
 }
 
 func ExampleOrgsService_Get() {
-	srv := exampleServer()
+	// A stand-in for api.github.com.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println(r.Method, r.RequestURI) // the "/" in the name is sent as %2F
+		fmt.Fprint(w, `{"id":197,"name":"team/app","package_type":"container","visibility":"private","version_count":3}`)
+	}))
 	defer srv.Close()
-	client := srv.Client() // in a program: ghpackages.NewClient(ghpackages.WithToken(token))
+	client := newClient(srv)
 
 	pkg, _, err := client.Orgs.Get(context.Background(), "octo-org", ghpackages.Container, "team/app")
 	if err != nil {
@@ -36,17 +36,27 @@ func ExampleOrgsService_Get() {
 		return
 	}
 	fmt.Println(pkg.Name, pkg.PackageType, pkg.Visibility, pkg.VersionCount, "versions")
-	// Output: team/app container public 3 versions
+	// Output:
+	// GET /orgs/octo-org/packages/container/team%2Fapp
+	// team/app container private 3 versions
 }
 
 func ExampleOrgsService_AllVersions() {
-	srv := exampleServer()
+	// Two pages, linked as GitHub links them.
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "" {
+			w.Header().Set("Link", `<`+srv.URL+r.URL.Path+`?page=2>; rel="next"`)
+			fmt.Fprint(w, `[{"id":3,"metadata":{"container":{"tags":["v2","latest"]}}},{"id":2,"metadata":{"container":{"tags":[]}}}]`)
+			return
+		}
+		fmt.Fprint(w, `[{"id":1,"metadata":{"container":{"tags":["v1"]}}}]`)
+	}))
 	defer srv.Close()
-	client := srv.Client()
+	client := newClient(srv)
 
 	// Pages are fetched as the loop needs them; break stops fetching.
-	opts := &ghpackages.ListVersionsOptions{PerPage: 2}
-	for v, err := range client.Orgs.AllVersions(context.Background(), "octo-org", ghpackages.Container, "team/app", opts) {
+	for v, err := range client.Orgs.AllVersions(context.Background(), "octo-org", ghpackages.Container, "team/app", nil) {
 		if err != nil {
 			fmt.Println("error:", err)
 			return
@@ -55,44 +65,33 @@ func ExampleOrgsService_AllVersions() {
 		if tags == "" {
 			tags = "(untagged)"
 		}
-		fmt.Println(v.CreatedAt.Format("2006-01-02"), tags)
+		fmt.Println(v.ID, tags)
 	}
 	// Output:
-	// 2026-10-24 v1.1.0,latest
-	// 2026-10-23 (untagged)
-	// 2026-10-22 v1.0.0
+	// 3 v2,latest
+	// 2 (untagged)
+	// 1 v1
 }
 
 func ExampleOrgsService_DeleteVersion() {
-	srv := exampleServer()
+	// GitHub refuses to delete the last tagged version of a container.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"message":"You cannot delete the last tagged version of a package. You must delete the package instead."}`)
+	}))
 	defer srv.Close()
-	client := srv.Client()
-	ctx := context.Background()
+	client := newClient(srv)
 
-	versions, err := ghpackages.Collect(client.Orgs.AllVersions(ctx, "octo-org", ghpackages.Container, "team/app", nil))
-	if err != nil {
+	_, err := client.Orgs.DeleteVersion(context.Background(), "octo-org", ghpackages.Container, "team/app", 1260000001)
+	switch {
+	case errors.Is(err, ghpackages.ErrLastVersion):
+		fmt.Println("kept: the last version (delete the package instead)")
+	case errors.Is(err, ghpackages.ErrNotFound):
+		fmt.Println("already gone, or the token may not delete it")
+	case err != nil:
 		fmt.Println("error:", err)
-		return
+	default:
+		fmt.Println("deleted")
 	}
-	// Delete oldest first. GitHub refuses to delete the last tagged version
-	// of a container: errors.Is tells that refusal from a failure.
-	for i := len(versions) - 1; i >= 0; i-- {
-		v := versions[i]
-		_, err := client.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.Container, "team/app", v.ID)
-		switch {
-		case errors.Is(err, ghpackages.ErrLastVersion):
-			fmt.Println("kept", v.Tags(), "(the last tagged version)")
-		case errors.Is(err, ghpackages.ErrNotFound):
-			fmt.Println("already gone")
-		case err != nil:
-			fmt.Println("error:", err)
-			return
-		default:
-			fmt.Println("deleted", v.Tags())
-		}
-	}
-	// Output:
-	// deleted [v1.0.0]
-	// deleted []
-	// kept [v1.1.0 latest] (the last tagged version)
+	// Output: kept: the last version (delete the package instead)
 }
