@@ -101,16 +101,33 @@ func WithLogger(logger *slog.Logger) Option {
 }
 
 // WithToken authenticates every request with the given token, sent as
-// "Authorization: Bearer <token>". The token is never logged or included in
-// errors.
+// "Authorization: Bearer <token>". Surrounding whitespace, such as the
+// newline ending a token file, is dropped. The token is never logged or
+// included in errors.
 func WithToken(token string) Option {
 	return func(s *settings) error {
-		if strings.TrimSpace(token) == "" {
+		token = strings.TrimSpace(token)
+		if token == "" {
 			return fmt.Errorf("%w: WithToken: empty token", ErrInvalidArgument)
+		}
+		if hasControl(token) {
+			return fmt.Errorf("%w: WithToken: token contains a control character", ErrInvalidArgument)
 		}
 		s.tokenSource = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token})
 		return nil
 	}
+}
+
+// hasControl reports whether s holds a byte no HTTP header value may carry
+// (an ASCII control character other than tab), which would make every
+// request fail in the transport.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // WithTokenSource authenticates every request with a token from ts, asked
@@ -157,6 +174,9 @@ func WithUserAgent(ua string) Option {
 		if strings.TrimSpace(ua) == "" {
 			return fmt.Errorf("%w: WithUserAgent: empty user agent", ErrInvalidArgument)
 		}
+		if hasControl(ua) {
+			return fmt.Errorf("%w: WithUserAgent: %q contains a control character", ErrInvalidArgument, ua)
+		}
 		s.userAgent = ua
 		return nil
 	}
@@ -168,6 +188,9 @@ func WithAPIVersion(version string) Option {
 	return func(s *settings) error {
 		if strings.TrimSpace(version) == "" {
 			return fmt.Errorf("%w: WithAPIVersion: empty version", ErrInvalidArgument)
+		}
+		if hasControl(version) {
+			return fmt.Errorf("%w: WithAPIVersion: %q contains a control character", ErrInvalidArgument, version)
 		}
 		s.apiVersion = version
 		return nil
