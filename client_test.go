@@ -174,6 +174,7 @@ func TestGHESBaseURLAndHeaders(t *testing.T) {
 	for _, base := range []string{"/api/v3", "/api/v3/"} {
 		env := setup(t)
 		env.mux.HandleFunc("GET /api/v3/orgs/octo-org/packages/container/{name}", func(w http.ResponseWriter, r *http.Request) {
+			testMethod(t, r, http.MethodGet)
 			testURI(t, r, "/api/v3/orgs/octo-org/packages/container/team%2Fapp")
 			assert.Equal(t, "team/app", r.PathValue("name"))
 			testHeader(t, r, "User-Agent", "my-tool/2.0")
@@ -361,6 +362,7 @@ func TestDoEscapeHatch(t *testing.T) {
 		w.Write([]byte(`{"echo":"` + r.RequestURI + `"}`))
 	})
 	env.mux.HandleFunc("DELETE /repos/o/r/thing", func(w http.ResponseWriter, r *http.Request) {
+		testMethod(t, r, http.MethodDelete)
 		testAPIHeaders(t, r)
 		testBody(t, r, "")
 		w.WriteHeader(http.StatusNoContent)

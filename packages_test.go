@@ -290,7 +290,7 @@ func TestEveryOperationSendsExactRequest(t *testing.T) {
 						if tc.want.query != "" {
 							wantURI += "?" + tc.want.query
 						}
-						assert.Equal(t, tc.want.method, r.Method, label)
+						testMethod(t, r, tc.want.method)
 						assert.Equal(t, wantURI, r.RequestURI, "%s: the request target, exactly as sent", label)
 						assert.Equal(t, base+s.prefix+tc.want.path, r.URL.EscapedPath(), label)
 						if tc.want.result != nil {
