@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
@@ -33,31 +34,82 @@ const (
 	Expired Outcome = "expired"
 )
 
+// Action names of report items.
+const (
+	ActionDeleteVersion  = "delete-version"
+	ActionDeletePackage  = "delete-package"
+	ActionRestoreVersion = "restore-version"
+	ActionRestorePackage = "restore-package"
+)
+
 // Item is one operation of a run, as reported.
 type Item struct {
-	Type      ghpackages.PackageType `json:"type"`
-	Package   string                 `json:"package"`
-	VersionID int64                  `json:"version_id,omitempty"` // 0 for a whole package
-	Version   string                 `json:"version,omitempty"`
-	Tags      []string               `json:"tags,omitempty"`
-	Action    string                 `json:"action"` // delete-version, delete-package, restore-version, restore-package
-	Reason    string                 `json:"reason,omitempty"`
-	Outcome   Outcome                `json:"outcome"`
-	Error     string                 `json:"error,omitempty"`
-	Replayed  bool                   `json:"replayed,omitempty"`
-	At        time.Time              `json:"at"`
+	// Type and Package name the package.
+	Type    ghpackages.PackageType `json:"type"`
+	Package string                 `json:"package"`
+	// VersionID, Version and Tags describe the version; VersionID is 0
+	// for a whole-package operation.
+	VersionID int64    `json:"version_id,omitempty"`
+	Version   string   `json:"version,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+	// Action is one of ActionDeleteVersion, ActionDeletePackage,
+	// ActionRestoreVersion, ActionRestorePackage.
+	Action string `json:"action"`
+	// Reason is the plan's reason for the deletion (for a restore: when
+	// the item was deleted).
+	Reason string `json:"reason,omitempty"`
+	// Outcome is what happened.
+	Outcome Outcome `json:"outcome"`
+	// Error is the error text, for Failed, Retained, AlreadyGone and an
+	// interrupted NotAttempted item.
+	Error string `json:"error,omitempty"`
+	// Status is the HTTP status of the API's error answer, if any.
+	Status int `json:"status,omitempty"`
+	// Err is the error itself, for errors.Is and errors.As (for example
+	// ghpackages.ErrForbidden or *ghpackages.Error); it is not serialised.
+	Err error `json:"-"`
+	// Replayed is set when a retried delete found the earlier attempt had
+	// gone through (see ghpackages.Response.Replayed).
+	Replayed bool `json:"replayed,omitempty"`
+	// At is when the operation finished; zero for NotAttempted items that
+	// were never sent.
+	At time.Time `json:"at"`
 }
 
-// Report is the result of Apply or Restore. Its JSON form is the stable,
-// documented report format: a later Restore reads it back.
+// Report is the result of Apply or Restore. Its JSON form is the stable
+// report format, which a later Restore reads back:
+//
+//	{
+//	  "owner_kind": "org" | "user" | "authenticated",
+//	  "owner_name": "octo-org",               // empty for "authenticated"
+//	  "started_at": "2026-11-24T03:17:00Z",
+//	  "finished_at": "2026-11-24T03:19:41Z",
+//	  "stopped": "",                          // why the run ended early, if it did
+//	  "items": [{
+//	    "type": "container", "package": "app",
+//	    "version_id": 1260000042,             // absent for a whole package
+//	    "version": "sha256:…", "tags": ["pr-12"],
+//	    "action": "delete-version" | "delete-package" | "restore-version" | "restore-package",
+//	    "reason": "…", "outcome": "deleted" | "already-gone" | "retained" | "failed" |
+//	                              "not-attempted" | "restored" | "expired",
+//	    "error": "…", "status": 404,          // on errors only
+//	    "replayed": true,                     // only when set
+//	    "at": "2026-11-24T03:17:01Z"
+//	  }]
+//	}
+//
+// New fields may be added; existing ones keep their names and meaning.
 type Report struct {
-	OwnerKind  string    `json:"owner_kind"`
-	OwnerName  string    `json:"owner_name,omitempty"`
+	// OwnerKind and OwnerName are the owner, as in Plan.
+	OwnerKind string `json:"owner_kind"`
+	OwnerName string `json:"owner_name,omitempty"`
+	// StartedAt and FinishedAt bound the run.
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	// Stopped says why the run ended before its last item, if it did.
 	Stopped string `json:"stopped,omitempty"`
-	Items   []Item `json:"items"`
+	// Items are the run's operations in the order they were carried out.
+	Items []Item `json:"items"`
 }
 
 // Count returns how many items had outcome o.
@@ -74,9 +126,17 @@ func (r *Report) Count(o Outcome) int {
 // Failed reports whether any item failed.
 func (r *Report) Failed() bool { return r.Count(Failed) > 0 }
 
-// Apply carries out plan: it deletes the planned versions (oldest first) and
-// packages, one at a time, through client (whose pacing and retry policy
-// apply), and touches nothing outside the plan. A rate limit the client could
+// Apply carries out plan: it deletes the planned packages and versions, one
+// at a time, through client (whose pacing and retry policy apply), and
+// touches nothing outside the plan. Packages go in plan order; within a
+// package versions go newest first, so an image index is deleted before
+// the older platform manifests it references and a run that stops half-way
+// never leaves a tag pointing at a broken index.
+//
+// Outcomes: Deleted; AlreadyGone for a 404 (deleted meanwhile, or not
+// visible to the token); Retained when GitHub refuses to delete the last
+// (tagged) version or a version with more than 5,000 downloads; Failed
+// otherwise, with the typed error in Item.Err. A rate limit the client could
 // not wait out, or ctx ending, stops the run: the rest is reported
 // NotAttempted and Report.Stopped says why, so the next run can resume.
 // The error is non-nil only for a plan that cannot be applied at all.
@@ -89,12 +149,12 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...O
 	var items []Item
 	for _, pp := range plan.Packages {
 		if pp.DeletePackage {
-			items = append(items, Item{Type: pp.Type, Package: pp.Name, Action: "delete-package", Reason: pp.PackageReason})
+			items = append(items, Item{Type: pp.Type, Package: pp.Name, Action: ActionDeletePackage, Reason: pp.PackageReason})
 			continue
 		}
-		for _, v := range pp.Versions {
+		for _, v := range slices.Backward(pp.Versions) {
 			if v.Action == Delete {
-				items = append(items, Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Action: "delete-version", Reason: v.Reason})
+				items = append(items, Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Action: ActionDeleteVersion, Reason: v.Reason})
 			}
 		}
 	}
@@ -110,11 +170,11 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...O
 			it.Outcome = Deleted
 			it.Replayed = resp != nil && resp.Replayed
 		case errors.Is(err, ghpackages.ErrLastVersion), errors.Is(err, ghpackages.ErrTooManyDownloads):
-			it.Outcome, it.Error = Retained, err.Error()
+			it.Outcome = Retained
 		case errors.Is(err, ghpackages.ErrNotFound):
-			it.Outcome, it.Error = AlreadyGone, err.Error()
+			it.Outcome = AlreadyGone
 		default:
-			it.Outcome, it.Error = Failed, err.Error()
+			it.Outcome = Failed
 		}
 	}), nil
 }
@@ -139,9 +199,9 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 			continue
 		}
 		r := Item{Type: it.Type, Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
-			Action: "restore-version", Reason: "deleted at " + it.At.UTC().Format(time.RFC3339)}
+			Action: ActionRestoreVersion, Reason: "deleted at " + it.At.UTC().Format(time.RFC3339)}
 		if it.VersionID == 0 {
-			r.Action = "restore-package"
+			r.Action = ActionRestorePackage
 		}
 		if now.Sub(it.At) > restoreWindow {
 			r.Outcome, r.At = Expired, now
@@ -159,15 +219,19 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 			it.Outcome = Restored
 			return
 		}
-		it.Outcome, it.Error = Failed, err.Error()
+		it.Outcome = Failed
 	}), nil
 }
 
-// run executes items in order, serially, and stops on a rate limit or when
-// ctx ends. Items that already have an outcome are reported as they are.
+// run executes items in order, serially, and stops on a rate limit the
+// client could not wait out or when ctx ends. Items that already have an
+// outcome are reported as they are.
 func run(ctx context.Context, kind, name string, items []Item, o options,
 	do func(*Item) (*ghpackages.Response, error), record func(*Item, *ghpackages.Response, error)) *Report {
 	rep := &Report{OwnerKind: kind, OwnerName: name, StartedAt: o.now(), Items: items}
+	if rep.Items == nil {
+		rep.Items = []Item{}
+	}
 	for i := range rep.Items {
 		it := &rep.Items[i]
 		if it.Outcome != "" {
@@ -184,15 +248,21 @@ func run(ctx context.Context, kind, name string, items []Item, o options,
 		}
 		resp, err := do(it)
 		it.At = o.now()
-		var rl *ghpackages.RateLimitError
+		if err != nil {
+			it.Err, it.Error = err, err.Error()
+			var apiErr *ghpackages.Error
+			if errors.As(err, &apiErr) {
+				it.Status = apiErr.StatusCode
+			}
+		}
 		switch {
-		case errors.As(err, &rl):
-			rep.Stopped = "stopped at the rate limit: " + rl.Error()
-			it.Outcome, it.Error = NotAttempted, err.Error()
+		case errors.Is(err, ghpackages.ErrRateLimited):
+			rep.Stopped = "stopped at the rate limit; run again later to continue: " + err.Error()
+			it.Outcome = NotAttempted
 			continue
 		case err != nil && ctx.Err() != nil:
 			rep.Stopped = fmt.Sprintf("stopped: %v", ctx.Err())
-			it.Outcome, it.Error = NotAttempted, err.Error()
+			it.Outcome = NotAttempted
 			continue
 		}
 		record(it, resp, err)

@@ -15,27 +15,35 @@ type Action string
 
 // Actions.
 const (
-	Keep   Action = "keep"
+	// Keep leaves the version alone.
+	Keep Action = "keep"
+	// Delete deletes the version (or, with PackageDecision.DeletePackage,
+	// the whole package).
 	Delete Action = "delete"
 )
 
 // Decision is the plan for one version, with the rule that decided it.
 type Decision struct {
+	// ID, Name (a container image's digest), Tags (never nil) and
+	// CreatedAt describe the version.
 	ID        int64     `json:"id"`
 	Name      string    `json:"name"`
 	Tags      []string  `json:"tags"`
 	CreatedAt time.Time `json:"created_at"`
-	Action    Action    `json:"action"`
-	Reason    string    `json:"reason"`
+	// Action is Keep or Delete.
+	Action Action `json:"action"`
+	// Reason names the rule that decided Action, for people to read.
+	Reason string `json:"reason"`
 }
 
 // PackageDecision is the plan for one package's versions.
 type PackageDecision struct {
 	// Versions are the package's active versions, oldest first (by
-	// created_at, then ID): the order deletions are carried out in.
+	// created_at, then ID). Apply deletes them in the reverse order.
 	Versions []Decision `json:"versions"`
 	// DeletePackage is set when the policy deletes every version and
-	// allows deleting the package; the package is then deleted whole.
+	// allows deleting the package; the package is then deleted whole, in
+	// one call, and PackageReason says why.
 	DeletePackage bool   `json:"delete_package,omitempty"`
 	PackageReason string `json:"package_reason,omitempty"`
 }
@@ -52,20 +60,27 @@ func (d *PackageDecision) Deletes() int {
 }
 
 // Decide applies policy p to a package's active versions at time now. It
-// does no I/O. protected maps version names (digests) that something kept
-// references to the reason; such versions are kept. The last-version rules
-// are applied last: GitHub refuses to delete a package's last version, and
-// a container's last tagged version, so the newest such version is kept
-// unless p.DeletePackageWhenEmpty plans the package's deletion instead.
-// MaxDelete is not applied here: it caps a whole run (see NewPlan).
+// does no I/O, so it can be tested with hand-built versions. typ is the
+// package's type (normally p.Type). protected maps version names (digests)
+// that something kept references to the reason; such versions are kept.
+// The last-version rules are applied last: GitHub refuses to delete a
+// package's last version, and a container package's last tagged version,
+// so the newest such version is kept unless p.DeletePackageWhenEmpty plans
+// the package's deletion instead.
+//
+// MaxDelete is not applied here: it caps a whole run (see NewPlan and
+// DecideWithin).
 func Decide(versions []*ghpackages.PackageVersion, p *Policy, typ ghpackages.PackageType, now time.Time, protected map[string]string) PackageDecision {
+	return DecideWithin(versions, p, typ, now, protected, -1)
+}
+
+// DecideWithin is Decide with a budget of at most budget deletions (a
+// negative budget means no cap): deletions past it, the newest ones, are
+// kept with the reason that the run's MaxDelete is reached. A planned
+// whole-package deletion counts as one.
+func DecideWithin(versions []*ghpackages.PackageVersion, p *Policy, typ ghpackages.PackageType, now time.Time, protected map[string]string, budget int) PackageDecision {
 	sorted := slices.Clone(versions)
-	slices.SortFunc(sorted, func(a, b *ghpackages.PackageVersion) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(sorted, compareVersions)
 	out := PackageDecision{Versions: make([]Decision, len(sorted))}
 	for i, v := range sorted {
 		d := Decision{ID: v.ID, Name: v.Name, Tags: slices.Clone(v.Tags()), CreatedAt: v.CreatedAt}
@@ -76,7 +91,18 @@ func Decide(versions []*ghpackages.PackageVersion, p *Policy, typ ghpackages.Pac
 		out.Versions[i] = d
 	}
 	applyLastVersionRules(&out, p, typ)
+	if budget >= 0 {
+		capDeletes(&out, budget, p.MaxDelete)
+	}
 	return out
+}
+
+// compareVersions orders versions oldest first: by created_at, then ID.
+func compareVersions(a, b *ghpackages.PackageVersion) int {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // decideOne applies the rules to one version; rank is 1 for the newest.
@@ -109,8 +135,12 @@ func decideOne(v *ghpackages.PackageVersion, tags []string, p *Policy, now time.
 	case sel == TaggedOnly && len(tags) == 0:
 		return Keep, "untagged; the policy deletes tagged versions only"
 	}
-	if len(p.IncludeTags) > 0 && len(tags) > 0 && !anyMatch(p.IncludeTags, tags) {
-		return Keep, "no tag matches the include patterns"
+	if len(p.IncludeTags) > 0 && len(tags) > 0 {
+		for _, t := range tags {
+			if !slices.ContainsFunc(p.IncludeTags, func(pat Pattern) bool { return pat.Match(t) }) {
+				return Keep, fmt.Sprintf("tag %s matches no include pattern (deleting the version would delete all its tags)", t)
+			}
+		}
 	}
 	age := now.Sub(v.CreatedAt)
 	if p.OlderThan > 0 && age <= p.OlderThan {
@@ -126,49 +156,71 @@ func decideOne(v *ghpackages.PackageVersion, tags []string, p *Policy, now time.
 	return Delete, what + ", matched by the policy"
 }
 
-func anyMatch(pats []Pattern, tags []string) bool {
-	for _, t := range tags {
-		for _, p := range pats {
-			if p.Match(t) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// applyLastVersionRules keeps what GitHub would refuse to delete.
+// applyLastVersionRules keeps what GitHub would refuse to delete, or plans
+// deleting the whole package when the policy deletes every version and
+// allows it.
 func applyLastVersionRules(out *PackageDecision, p *Policy, typ ghpackages.PackageType) {
 	vs := out.Versions
 	if len(vs) == 0 {
 		return
 	}
-	if out.Deletes() == len(vs) {
-		if p.DeletePackageWhenEmpty {
-			out.DeletePackage = true
-			out.PackageReason = "the policy deletes every version and allows deleting the package"
-			return
+	if out.Deletes() == len(vs) && p.DeletePackageWhenEmpty {
+		out.DeletePackage = true
+		out.PackageReason = "the policy deletes every version and allows deleting the package"
+		return
+	}
+	out.DeletePackage, out.PackageReason = false, ""
+	// A container package must keep a tagged version if it has one; that
+	// also keeps it from losing its last version.
+	if typ == ghpackages.Container {
+		newestTagged := -1
+		for i, v := range vs {
+			if len(v.Tags) == 0 {
+				continue
+			}
+			if v.Action == Keep {
+				newestTagged = -1
+				break
+			}
+			newestTagged = i
 		}
+		if newestTagged >= 0 {
+			vs[newestTagged].Action = Keep
+			vs[newestTagged].Reason = "the last tagged version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package when every version goes)"
+		}
+	}
+	if out.Deletes() == len(vs) {
 		vs[len(vs)-1].Action = Keep
 		vs[len(vs)-1].Reason = "the last version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package)"
 	}
-	if typ != ghpackages.Container {
-		return
+}
+
+// capDeletes keeps the deletions past budget (the newest ones) and returns
+// how many deletions are left planned.
+func capDeletes(d *PackageDecision, budget, maxDelete int) int {
+	reason := fmt.Sprintf("within the policy, but the run's limit of %d deletions is reached", maxDelete)
+	if d.DeletePackage {
+		if budget >= 1 {
+			return 1
+		}
+		d.DeletePackage, d.PackageReason = false, ""
+		for i := range d.Versions {
+			d.Versions[i].Action, d.Versions[i].Reason = Keep, reason
+		}
+		return 0
 	}
-	newestTaggedDelete := -1
-	for i, v := range vs {
-		if len(v.Tags) == 0 {
+	n := 0
+	for i := range d.Versions {
+		if d.Versions[i].Action != Delete {
 			continue
 		}
-		if v.Action == Keep {
-			return // a tagged version stays
+		if n < budget {
+			n++
+			continue
 		}
-		newestTaggedDelete = i
+		d.Versions[i].Action, d.Versions[i].Reason = Keep, reason
 	}
-	if newestTaggedDelete >= 0 {
-		vs[newestTaggedDelete].Action = Keep
-		vs[newestTaggedDelete].Reason = "the last tagged version: GitHub refuses to delete it"
-	}
+	return n
 }
 
 // roundAge renders a duration in days, hours or minutes.

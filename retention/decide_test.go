@@ -1,8 +1,13 @@
 package retention
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,14 +64,30 @@ func TestDecide(t *testing.T) {
 		{name: "untagged older than 30d (default selection)", versions: mixed, policy: base(nil),
 			want:    "1:delete 2:keep 3:delete 4:keep 5:keep 6:keep 7:keep",
 			reasons: map[int64]string{1: "untagged, created 90d ago, older than 30d", 2: "tagged; the policy deletes untagged versions only", 5: "created 20d ago, not older than 30d"}},
+		{name: "age boundary: exactly OlderThan is kept", versions: []*ghpackages.PackageVersion{ver(1, 30), ver(2, 30.001), ver(3, 0, "x")}, policy: base(nil),
+			want: "2:delete 1:keep 3:keep"},
 		{name: "keep newest 5 overrides age", versions: mixed, policy: base(func(p *Policy) { p.KeepNewest = 5 }),
 			want: "1:delete 2:keep 3:keep 4:keep 5:keep 6:keep 7:keep", reasons: map[int64]string{3: "one of the 5 newest versions"}},
+		{name: "keep newest more than there are", versions: mixed, policy: base(func(p *Policy) { p.KeepNewest = 100; p.Tags = AnyTags }),
+			want: "1:keep 2:keep 3:keep 4:keep 5:keep 6:keep 7:keep"},
 		{name: "any tags, older than 30d", versions: mixed, policy: base(func(p *Policy) { p.Tags = AnyTags }),
 			want: "1:delete 2:delete 3:delete 4:delete 5:keep 6:keep 7:keep", reasons: map[int64]string{4: "tagged nightly-1, created 40d ago"}},
 		{name: "tagged only with include glob", versions: mixed, policy: base(func(p *Policy) { p.Tags = TaggedOnly; p.IncludeTags = []Pattern{MustPattern("nightly-*")} }),
-			want: "1:keep 2:keep 3:keep 4:delete 5:keep 6:keep 7:keep", reasons: map[int64]string{1: "untagged; the policy deletes tagged versions only", 2: "no tag matches the include patterns"}},
+			want: "1:keep 2:keep 3:keep 4:delete 5:keep 6:keep 7:keep", reasons: map[int64]string{1: "untagged; the policy deletes tagged versions only", 2: "tag v1.0.0 matches no include pattern"}},
+		{name: "include with any tags still deletes untagged", versions: mixed, policy: base(func(p *Policy) { p.Tags = AnyTags; p.IncludeTags = []Pattern{MustPattern("re:^nightly-")} }),
+			want: "1:delete 2:keep 3:delete 4:delete 5:keep 6:keep 7:keep"},
+		{name: "include needs every tag to match", policy: base(func(p *Policy) { p.Tags = TaggedOnly; p.IncludeTags = []Pattern{MustPattern("pr-*")} }),
+			versions: []*ghpackages.PackageVersion{ver(1, 90, "pr-1"), ver(2, 80, "pr-2", "v2.0.0"), ver(3, 70, "pr-3", "pr-3-fix"), ver(4, 1, "latest")},
+			want:     "1:delete 2:keep 3:delete 4:keep", reasons: map[int64]string{2: "tag v2.0.0 matches no include pattern (deleting the version would delete all its tags)"}},
 		{name: "exclude regexp keeps releases", versions: mixed, policy: base(func(p *Policy) { p.Tags = AnyTags; p.ExcludeTags = []Pattern{MustPattern(`re:^v\d+\.\d+\.\d+$`)} }),
 			want: "1:delete 2:keep 3:delete 4:delete 5:keep 6:keep 7:keep", reasons: map[int64]string{2: "tag v1.0.0 matches exclude pattern re:^v\\d+\\.\\d+\\.\\d+$"}},
+		{name: "exclude wins over include", versions: mixed, policy: base(func(p *Policy) {
+			p.Tags = TaggedOnly
+			p.IncludeTags = []Pattern{MustPattern("*")}
+			p.ExcludeTags = []Pattern{MustPattern("v1.0.*")}
+		}), want: "1:keep 2:keep 3:keep 4:delete 5:keep 6:keep 7:keep", reasons: map[int64]string{2: "matches exclude pattern v1.0.*"}},
+		{name: "exclude on any of several tags", versions: []*ghpackages.PackageVersion{ver(1, 90, "a", "keep-me"), ver(2, 80, "b"), ver(3, 1, "c")},
+			policy: base(func(p *Policy) { p.Tags = AnyTags; p.ExcludeTags = []Pattern{MustPattern("keep-*")} }), want: "1:keep 2:delete 3:keep"},
 		{name: "keep lists by ID, name and tag", versions: mixed, policy: base(func(p *Policy) {
 			p.Tags = AnyTags
 			p.KeepIDs = []int64{1}
@@ -74,20 +95,38 @@ func TestDecide(t *testing.T) {
 			p.KeepTags = []string{"nightly-1"}
 		}), want: "1:keep 2:delete 3:keep 4:keep 5:keep 6:keep 7:keep",
 			reasons: map[int64]string{1: "ID 1 is on the keep list", 3: "name sha256:0003 is on the keep list", 4: "tag nightly-1 is on the keep list"}},
+		{name: "keep newest and keep lists together", versions: mixed, policy: base(func(p *Policy) { p.Tags = AnyTags; p.KeepNewest = 4; p.KeepIDs = []int64{2} }),
+			want: "1:delete 2:keep 3:delete 4:keep 5:keep 6:keep 7:keep", reasons: map[int64]string{4: "one of the 4 newest", 2: "ID 2 is on the keep list"}},
 		{name: "protected digests stay", versions: mixed, policy: base(nil), protected: map[string]string{"sha256:0003": "referenced by kept image index x"},
 			want: "1:delete 2:keep 3:keep 4:keep 5:keep 6:keep 7:keep", reasons: map[int64]string{3: "referenced by kept image index x"}},
+		{name: "protected tagged digests stay under any tags", versions: mixed, policy: base(func(p *Policy) { p.Tags = AnyTags }), protected: map[string]string{"sha256:0002": "referenced by y"},
+			want: "1:delete 2:keep 3:delete 4:delete 5:keep 6:keep 7:keep", reasons: map[int64]string{2: "referenced by y"}},
 		{name: "ties in created_at order by ID", versions: []*ghpackages.PackageVersion{ver(12, 50), ver(10, 50), ver(11, 50, "a")},
 			policy: base(func(p *Policy) { p.Tags = AnyTags; p.KeepNewest = 1 }), want: "10:delete 11:keep 12:keep",
 			reasons: map[int64]string{12: "one of the 1 newest", 11: "the last tagged version"}},
+		{name: "ties: keep newest picks the highest ID", versions: []*ghpackages.PackageVersion{ver(3, 50), ver(1, 50), ver(2, 50), ver(4, 60)},
+			policy: base(func(p *Policy) { p.KeepNewest = 2 }), want: "4:delete 1:delete 2:keep 3:keep"},
 		{name: "last version kept", versions: []*ghpackages.PackageVersion{ver(1, 90), ver(2, 80)}, policy: base(nil),
 			want: "1:delete 2:keep", reasons: map[int64]string{2: "the last version: GitHub refuses to delete it"}},
 		{name: "last version: package deleted when allowed", versions: []*ghpackages.PackageVersion{ver(1, 90), ver(2, 80)},
 			policy: base(func(p *Policy) { p.DeletePackageWhenEmpty = true }), want: "1:delete 2:delete +package"},
+		{name: "package not deleted while a version stays", versions: []*ghpackages.PackageVersion{ver(1, 90), ver(2, 1)},
+			policy: base(func(p *Policy) { p.DeletePackageWhenEmpty = true }), want: "1:delete 2:keep"},
 		{name: "last tagged container version kept", versions: []*ghpackages.PackageVersion{ver(1, 90, "old"), ver(2, 80, "older"), ver(3, 1)},
 			policy: base(func(p *Policy) { p.Tags = TaggedOnly }), want: "1:delete 2:keep 3:keep",
 			reasons: map[int64]string{2: "the last tagged version: GitHub refuses to delete it"}},
+		{name: "container emptied: only the newest tagged version stays", versions: []*ghpackages.PackageVersion{ver(1, 90), ver(2, 80, "a"), ver(3, 70)},
+			policy: base(func(p *Policy) { p.Tags = AnyTags }), want: "1:delete 2:keep 3:delete", reasons: map[int64]string{2: "the last tagged version"}},
+		{name: "container emptied, all untagged: newest stays", versions: []*ghpackages.PackageVersion{ver(1, 90), ver(2, 80)},
+			policy: base(func(p *Policy) { p.Tags = AnyTags }), want: "1:delete 2:keep", reasons: map[int64]string{2: "the last version"}},
+		{name: "container emptied with DeletePackageWhenEmpty", versions: []*ghpackages.PackageVersion{ver(1, 90), ver(2, 80, "a"), ver(3, 70)},
+			policy: base(func(p *Policy) { p.Tags = AnyTags; p.DeletePackageWhenEmpty = true }), want: "1:delete 2:delete 3:delete +package"},
+		{name: "untagged-only never trips the tagged rule", versions: []*ghpackages.PackageVersion{ver(1, 90), ver(2, 80, "a"), ver(3, 70)},
+			policy: base(nil), want: "1:delete 2:keep 3:delete"},
 		{name: "delete regardless of age needs opt-in", versions: mixed, policy: Policy{Type: ghpackages.Container, DeleteAllMatching: true, KeepNewest: 2},
 			want: "1:delete 2:keep 3:delete 4:keep 5:delete 6:keep 7:keep", reasons: map[int64]string{3: "untagged, matched by the policy"}},
+		{name: "docker tags count as tags", versions: []*ghpackages.PackageVersion{dockerVer(1, 90, "a"), dockerVer(2, 80), dockerVer(3, 1)},
+			policy: Policy{Type: ghpackages.Docker, OlderThan: 30 * day}, want: "1:keep 2:delete 3:keep"},
 		{name: "empty package", versions: nil, policy: base(nil), want: ""},
 	}
 	for _, tc := range tests {
@@ -109,7 +148,292 @@ func TestDecide(t *testing.T) {
 			for _, v := range d.Versions {
 				assert.NotEmpty(t, v.Reason, "every decision has a reason")
 			}
+			// The order of the input does not matter.
+			rev := slices.Clone(tc.versions)
+			slices.Reverse(rev)
+			assert.Equal(t, d, Decide(rev, &tc.policy, tc.policy.Type, now, tc.protected))
 		})
+	}
+}
+
+func dockerVer(id int64, ageDays float64, tags ...string) *ghpackages.PackageVersion {
+	v := ver(id, ageDays)
+	v.Metadata = &ghpackages.VersionMetadata{PackageType: ghpackages.Docker, Docker: &ghpackages.DockerMetadata{Tags: tags}}
+	return v
+}
+
+func TestDecideDoesNotModifyItsInput(t *testing.T) {
+	t.Parallel()
+	vs := []*ghpackages.PackageVersion{ver(3, 10, "b"), ver(1, 90, "a"), ver(2, 50)}
+	p := Policy{Type: ghpackages.Container, OlderThan: day, Tags: AnyTags}
+	d := Decide(vs, &p, p.Type, now, nil)
+	assert.Equal(t, []int64{3, 1, 2}, []int64{vs[0].ID, vs[1].ID, vs[2].ID})
+	d.Versions[0].Tags[0] = "changed"
+	assert.Equal(t, []string{"a"}, vs[1].Tags())
+}
+
+func TestDecideWithin(t *testing.T) {
+	t.Parallel()
+	vs := []*ghpackages.PackageVersion{ver(1, 9), ver(2, 8, "x"), ver(3, 7), ver(4, 6), ver(5, 0.5, "y")}
+	p := Policy{Type: ghpackages.Container, OlderThan: day, Tags: AnyTags, MaxDelete: 2}
+	for budget, want := range map[int]string{
+		-1: "1:delete 2:delete 3:delete 4:delete 5:keep",
+		0:  "1:keep 2:keep 3:keep 4:keep 5:keep",
+		2:  "1:delete 2:delete 3:keep 4:keep 5:keep",
+		9:  "1:delete 2:delete 3:delete 4:delete 5:keep",
+	} {
+		d := DecideWithin(vs, &p, p.Type, now, nil, budget)
+		assert.Equal(t, want, plan(d), "budget %d", budget)
+		if budget == 2 {
+			assert.Equal(t, "within the policy, but the run's limit of 2 deletions is reached", d.Versions[2].Reason)
+		}
+	}
+	// A whole-package deletion counts as one.
+	p.DeletePackageWhenEmpty, p.OlderThan = true, time.Hour
+	assert.Equal(t, "1:delete 2:delete 3:delete 4:delete 5:delete +package", plan(DecideWithin(vs, &p, p.Type, now, nil, 1)))
+	d := DecideWithin(vs, &p, p.Type, now, nil, 0)
+	assert.Equal(t, "1:keep 2:keep 3:keep 4:keep 5:keep", plan(d))
+	assert.Contains(t, d.Versions[4].Reason, "limit of 2 deletions")
+}
+
+// fakeResolver maps a digest to its children; digests in fail error.
+type fakeResolver struct {
+	children map[string][]string
+	fail     map[string]bool
+	mu       sync.Mutex
+	asked    []string
+}
+
+func (f *fakeResolver) Children(_ context.Context, repo, digest string) ([]string, error) {
+	f.mu.Lock()
+	f.asked = append(f.asked, repo+"@"+digest)
+	f.mu.Unlock()
+	if f.fail[digest] {
+		return nil, errors.New("manifest unknown")
+	}
+	return f.children[digest], nil
+}
+
+func d(id int64) string { return fmt.Sprintf("sha256:%04d", id) }
+
+func TestDecideWithReferences(t *testing.T) {
+	t.Parallel()
+	// 1-3: children of index 4 ("old", 60d); 5-6: children of index 7
+	// ("new", 1d); 3 is shared by both; 8: an orphan; 9: a nested index
+	// (untagged) under 7 with child 10.
+	versions := []*ghpackages.PackageVersion{
+		ver(1, 62), ver(2, 62), ver(3, 62), ver(4, 60, "old"),
+		ver(5, 61), ver(6, 61), ver(10, 61), ver(9, 61), ver(7, 1, "new", "latest"),
+		ver(8, 59),
+	}
+	graph := map[string][]string{d(4): {d(1), d(2), d(3)}, d(7): {d(5), d(6), d(3), d(9)}, d(9): {d(10)}}
+	policy := func(mod func(*Policy)) Policy {
+		p := Policy{Type: ghpackages.Container, OlderThan: 30 * day}
+		if mod != nil {
+			mod(&p)
+		}
+		return p
+	}
+	tests := []struct {
+		name     string
+		policy   Policy
+		resolver ManifestResolver
+		graph    map[string][]string // a fakeResolver over it, and the graph checked
+		budget   int
+		want     string
+		reasons  map[int64]string
+	}{
+		{name: "children of kept indexes stay", policy: policy(nil), resolver: &fakeResolver{children: graph}, budget: -1,
+			want:    "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:keep 8:delete 7:keep",
+			reasons: map[int64]string{1: "referenced by kept image index sha256:0004", 8: "untagged, created 59d ago, older than 30d", 3: "referenced by kept image index sha256:0004", 9: "referenced by kept image index sha256:0007", 10: "referenced by kept image index sha256:0009"}},
+		{name: "children of a deleted index go, shared ones stay", policy: policy(func(p *Policy) { p.Tags = AnyTags }), resolver: &fakeResolver{children: graph}, budget: -1,
+			want: "1:delete 2:delete 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:delete 7:keep", reasons: map[int64]string{3: "sha256:0007"}},
+		{name: "an untagged index kept by KeepNewest keeps its children", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.KeepNewest = 2 }),
+			graph: map[string][]string{d(8): {d(1), d(2)}, d(7): {d(5)}}, budget: -1,
+			want: "1:keep 2:keep 3:delete 5:keep 6:delete 9:delete 10:delete 4:delete 8:keep 7:keep"},
+		{name: "a failed lookup keeps every untagged version", policy: policy(func(p *Policy) { p.Tags = AnyTags }),
+			resolver: &fakeResolver{children: graph, fail: map[string]bool{d(7): true}}, budget: -1,
+			want:    "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:keep 7:keep",
+			reasons: map[int64]string{8: "untagged, kept to be safe: the registry lookup of kept manifest sha256:0007: manifest unknown failed"}},
+		{name: "no resolver keeps every untagged version", policy: policy(func(p *Policy) { p.Tags = AnyTags }), budget: -1,
+			want: "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:keep 7:keep", reasons: map[int64]string{8: "no registry resolver"}},
+		{name: "no resolver needed to delete the whole package", policy: policy(func(p *Policy) {
+			p.Tags = AnyTags
+			p.OlderThan = 0
+			p.DeleteAllMatching = true
+			p.DeletePackageWhenEmpty = true
+		}),
+			budget: -1, want: "1:delete 2:delete 3:delete 5:delete 6:delete 9:delete 10:delete 4:delete 8:delete 7:delete +package"},
+		{name: "skip reference check", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.SkipReferenceCheck = true }), budget: -1,
+			want: "1:delete 2:delete 3:delete 5:delete 6:delete 9:delete 10:delete 4:delete 8:delete 7:keep"},
+		// The cap first picks children 1 and 2, but keeps their index 4,
+		// which then protects them; the budget goes to 4 and 8 instead,
+		// and 1 and 2 are left for the next run.
+		{name: "a capped run never deletes the children of an index it keeps", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.MaxDelete = 2 }),
+			resolver: &fakeResolver{children: graph}, budget: 2,
+			want: "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:delete 7:keep"},
+		{name: "a cap of one", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.MaxDelete = 1 }),
+			resolver: &fakeResolver{children: graph}, budget: 1,
+			want: "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:keep 7:keep", reasons: map[int64]string{8: "limit of 1 deletions"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.NoError(t, tc.policy.Validate())
+			g := graph
+			if tc.graph != nil {
+				g = tc.graph
+				tc.resolver = &fakeResolver{children: g}
+			}
+			got, err := decideWithReferences(t.Context(), versions, &tc.policy, now, tc.resolver, "octo-org/app", tc.budget)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, plan(got))
+			for id, want := range tc.reasons {
+				for _, v := range got.Versions {
+					if v.ID == id {
+						assert.Contains(t, v.Reason, want, "reason for %d", id)
+					}
+				}
+			}
+			if tc.budget >= 0 {
+				assert.LessOrEqual(t, got.deletions(), tc.budget)
+			}
+			if tc.resolver != nil {
+				assertNoBrokenReferences(t, got, g)
+			}
+		})
+	}
+}
+
+// assertNoBrokenReferences checks that no kept version references a
+// deleted one.
+func assertNoBrokenReferences(t *testing.T, got PackageDecision, graph map[string][]string) {
+	t.Helper()
+	if got.DeletePackage {
+		return
+	}
+	action := map[string]Action{}
+	for _, v := range got.Versions {
+		action[v.Name] = v.Action
+	}
+	for parent, children := range graph {
+		if action[parent] != Keep {
+			continue
+		}
+		for _, c := range children {
+			assert.NotEqual(t, Delete, action[c], "%s is kept but its child %s is deleted", parent, c)
+		}
+	}
+}
+
+func TestDecideWithReferencesAsksForKeptVersionsOnce(t *testing.T) {
+	t.Parallel()
+	r := &fakeResolver{children: map[string][]string{d(3): {d(1)}}}
+	p := Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: AnyTags}
+	_, err := decideWithReferences(t.Context(), []*ghpackages.PackageVersion{ver(1, 90), ver(2, 80), ver(3, 1, "v")}, &p, now, r, "acme/app", -1)
+	require.NoError(t, err)
+	slices.Sort(r.asked)
+	assert.Equal(t, []string{"acme/app@sha256:0001", "acme/app@sha256:0003"}, r.asked, "kept versions only, each once")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = decideWithReferences(ctx, []*ghpackages.PackageVersion{ver(1, 90)}, &p, now, r, "acme/app", -1)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// TestDecideWithReferencesInvariants checks, over many generated image
+// graphs and policies, that a plan never deletes what a kept version
+// references, never exceeds the budget, never deletes the last version
+// or a container's last tagged version, and is deterministic.
+func TestDecideWithReferencesInvariants(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 300 {
+		n := 1 + rng.IntN(12)
+		var vs []*ghpackages.PackageVersion
+		graph := map[string][]string{}
+		for id := int64(1); id <= int64(n); id++ {
+			var tags []string
+			if rng.IntN(3) == 0 {
+				tags = []string{fmt.Sprintf("t%d", id)}
+			}
+			vs = append(vs, ver(id, float64(rng.IntN(5)*20), tags...))
+			if id > 1 && rng.IntN(2) == 0 { // an index over some older versions
+				for c := int64(1); c < id; c++ {
+					if rng.IntN(3) == 0 {
+						graph[d(id)] = append(graph[d(id)], d(c))
+					}
+				}
+			}
+		}
+		p := Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: []TagSelection{AnyTags, UntaggedOnly, TaggedOnly}[rng.IntN(3)],
+			KeepNewest: rng.IntN(3), DeletePackageWhenEmpty: rng.IntN(4) == 0}
+		budget := rng.IntN(6) - 1
+		if budget >= 0 {
+			p.MaxDelete = budget
+		}
+		got, err := decideWithReferences(t.Context(), vs, &p, now, &fakeResolver{children: graph}, "o/p", budget)
+		require.NoError(t, err)
+		again, err := decideWithReferences(t.Context(), vs, &p, now, &fakeResolver{children: graph}, "o/p", budget)
+		require.NoError(t, err)
+		require.Equal(t, got, again, "case %d is deterministic", i)
+		assertNoBrokenReferences(t, got, graph)
+		if budget >= 0 {
+			assert.LessOrEqual(t, got.deletions(), budget, "case %d", i)
+		}
+		if got.DeletePackage {
+			assert.True(t, p.DeletePackageWhenEmpty)
+			assert.Equal(t, len(vs), got.Deletes())
+			continue
+		}
+		assert.Less(t, got.Deletes(), len(vs), "case %d: the last version stays", i)
+		hasTagged := slices.ContainsFunc(vs, func(v *ghpackages.PackageVersion) bool { return len(v.Tags()) > 0 })
+		keptTagged := slices.ContainsFunc(got.Versions, func(v Decision) bool { return len(v.Tags) > 0 && v.Action == Keep })
+		assert.Equal(t, hasTagged, keptTagged, "case %d: a tagged version stays", i)
+	}
+}
+
+func TestSignatureTagsFollowTheirSubject(t *testing.T) {
+	t.Parallel()
+	hex := func(id int64) string { return strings.TrimPrefix(fmt.Sprintf("sha256:%064d", id), "sha256:") }
+	full := func(id int64, age float64, tags ...string) *ghpackages.PackageVersion {
+		v := ver(id, age, tags...)
+		v.Name = "sha256:" + hex(id)
+		return v
+	}
+	versions := []*ghpackages.PackageVersion{
+		full(1, 90, "sha256-"+hex(5)+".sig"), // signature of kept 5
+		full(2, 90, "sha256-"+hex(6)+".att"), // attestation of deleted 6
+		full(3, 90, "sha256-"+hex(5)),        // OCI referrers tag of kept 5
+		full(4, 90, "sha256-"+hex(5)+"x"),    // not a referrer tag
+		full(6, 80, "old"),
+		full(5, 1, "new"),
+	}
+	p := Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: AnyTags}
+	got, err := decideWithReferences(t.Context(), versions, &p, now, &fakeResolver{}, "o/p", -1)
+	require.NoError(t, err)
+	assert.Equal(t, "1:keep 2:delete 3:keep 4:delete 6:delete 5:keep", plan(got))
+	assert.Contains(t, got.Versions[0].Reason, "signature, attestation or referrer of kept sha256:000000000000")
+}
+
+func TestReferrerSubject(t *testing.T) {
+	t.Parallel()
+	h := strings.Repeat("ab", 32)
+	for tag, want := range map[string]string{
+		"sha256-" + h + ".sig":                  "sha256:" + h,
+		"sha256-" + h + ".att":                  "sha256:" + h,
+		"sha256-" + h + ".sbom":                 "sha256:" + h,
+		"sha256-" + h:                           "sha256:" + h,
+		"sha256-" + h + ".":                     "",
+		"sha256-" + h + "0":                     "",
+		"sha256-" + h[:62]:                      "",
+		"sha256-" + strings.ToUpper(h) + ".sig": "",
+		"sha512-" + h + ".sig":                  "",
+		"latest":                                "",
+	} {
+		got, ok := referrerSubject(tag)
+		assert.Equal(t, want, got, tag)
+		assert.Equal(t, want != "", ok, tag)
 	}
 }
 
@@ -125,49 +449,56 @@ func TestDecideNPM(t *testing.T) {
 	assert.Equal(t, []string{}, d.Versions[0].Tags)
 }
 
-func TestCapDeletes(t *testing.T) {
-	t.Parallel()
-	p := Policy{Type: ghpackages.Container, OlderThan: day, Tags: AnyTags}
-	mk := func() PackagePlan {
-		return PackagePlan{PackageDecision: Decide([]*ghpackages.PackageVersion{ver(1, 9), ver(2, 8), ver(3, 7), ver(4, 0.5)}, &p, ghpackages.Container, now, nil)}
-	}
-	a, b := mk(), mk()
-	left := capDeletes(&a, 4, 4)
-	assert.Equal(t, 1, left)
-	left = capDeletes(&b, left, 4)
-	assert.Equal(t, 0, left)
-	assert.Equal(t, "1:delete 2:delete 3:delete 4:keep", plan(a.PackageDecision))
-	assert.Equal(t, "1:delete 2:keep 3:keep 4:keep", plan(b.PackageDecision))
-	assert.Contains(t, b.Versions[1].Reason, "limit of 4 deletions")
-
-	whole := PackagePlan{PackageDecision: PackageDecision{DeletePackage: true, Versions: []Decision{{ID: 1, Action: Delete}}}}
-	assert.Equal(t, 0, capDeletes(&whole, 0, 3))
-	assert.False(t, whole.DeletePackage)
-	assert.Equal(t, Keep, whole.Versions[0].Action)
-}
-
 func TestPolicyValidate(t *testing.T) {
 	t.Parallel()
-	for _, p := range []Policy{
-		{Type: "pypi", OlderThan: day},
-		{Type: ghpackages.Container},
-		{Type: ghpackages.Container, OlderThan: -day},
-		{Type: ghpackages.Container, OlderThan: day, Tags: "some"},
-		{Type: ghpackages.NPM, OlderThan: day, Tags: TaggedOnly},
-		{Type: ghpackages.Container, OlderThan: day, KeepNewest: -1},
+	for _, tc := range []struct {
+		p    Policy
+		want string
+	}{
+		{Policy{Type: "pypi", OlderThan: day}, `unknown package type "pypi"`},
+		{Policy{Type: ghpackages.Container}, "set OlderThan, or DeleteAllMatching"},
+		{Policy{Type: ghpackages.Container, OlderThan: -day}, "OlderThan is -24h0m0s; it must not be negative"},
+		{Policy{Type: ghpackages.Container, OlderThan: day, Tags: "some"}, `unknown tag selection "some"`},
+		{Policy{Type: ghpackages.NPM, OlderThan: day, Tags: TaggedOnly}, "npm versions never match TaggedOnly"},
+		{Policy{Type: ghpackages.Container, OlderThan: day, KeepNewest: -1}, "KeepNewest is -1"},
+		{Policy{Type: ghpackages.Container, OlderThan: day, MaxDelete: -1}, "MaxDelete is -1"},
+		{Policy{Type: ghpackages.Container, OlderThan: day, IncludeTags: []Pattern{MustPattern("pr-*")}}, "IncludeTags selects tagged versions, but the policy deletes untagged versions only"},
+		{Policy{Type: ghpackages.Container, OlderThan: day, Tags: AnyTags, ExcludeTags: []Pattern{{}}}, "ExcludeTags[0] is an empty pattern"},
+		{Policy{Type: ghpackages.Container, OlderThan: day, Packages: []Pattern{MustPattern("a"), {}}}, "Packages[1] is an empty pattern"},
+		{Policy{Type: ghpackages.Container, OlderThan: day, KeepTags: []string{""}}, "KeepTags[0] is empty"},
+		{Policy{Type: ghpackages.Container, OlderThan: day, KeepNames: []string{""}}, "KeepNames[0] is empty"},
 	} {
-		assert.ErrorIs(t, p.Validate(), ErrInvalidPolicy, "%+v", p)
+		err := tc.p.Validate()
+		assert.ErrorIs(t, err, ErrInvalidPolicy, "%+v", tc.p)
+		assert.ErrorContains(t, err, tc.want)
+	}
+	// Every problem is reported at once.
+	err := (&Policy{Type: "pypi", KeepNewest: -1}).Validate()
+	assert.ErrorContains(t, err, "KeepNewest is -1")
+	assert.ErrorContains(t, err, "unknown package type")
+	assert.ErrorContains(t, err, "set OlderThan")
+
+	for _, ok := range []Policy{
+		{Type: ghpackages.Container, OlderThan: day},
+		{Type: ghpackages.Container, DeleteAllMatching: true, Tags: TaggedOnly, IncludeTags: []Pattern{MustPattern("pr-*")}},
+		{Type: ghpackages.Docker, OlderThan: day, Tags: TaggedOnly, MaxDelete: 10, KeepNewest: 3},
+		{Type: ghpackages.RubyGems, OlderThan: day, Tags: AnyTags, KeepNames: []string{"1.0.0"}, KeepIDs: []int64{1}},
+	} {
+		assert.NoError(t, ok.Validate(), "%+v", ok)
 	}
 }
 
 func TestParseAge(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]time.Duration{"30d": 30 * day, "2w": 14 * day, "12h": 12 * time.Hour, "1.5d": 36 * time.Hour, "90m": 90 * time.Minute, "36h30m": 36*time.Hour + 30*time.Minute} {
+	for in, want := range map[string]time.Duration{
+		"30d": 30 * day, "2w": 14 * day, "12h": 12 * time.Hour, "1.5d": 36 * time.Hour, "90m": 90 * time.Minute,
+		"36h30m": 36*time.Hour + 30*time.Minute, " 7d ": 7 * day, "0d": 0, "0": 0,
+	} {
 		got, err := ParseAge(in)
 		require.NoError(t, err, in)
 		assert.Equal(t, want, got, in)
 	}
-	for _, bad := range []string{"", "d", "-3d", "3x", "-1h"} {
+	for _, bad := range []string{"", "d", "w", "-3d", "3x", "-1h", "1e3d", "0x10d", "NaNd", "Infd", "1h30d", "99999999999d", "3 d"} {
 		_, err := ParseAge(bad)
 		assert.ErrorIs(t, err, ErrInvalidPolicy, bad)
 	}
@@ -183,9 +514,16 @@ func TestPattern(t *testing.T) {
 	}{
 		{"v1.*", "v1.2.3", true, false},
 		{"v1.*", "v2.0", false, false},
+		{"v1.*", "v10", false, false},
 		{"team/*", "team/app", true, false},
+		{"team/*", "team/app/web", false, false},
 		{"*", "team/app", false, false},
+		{"pr-[0-9]*", "pr-12", true, false},
+		{"pr-?", "pr-1", true, false},
 		{"app", "app", true, true},
+		{"app", "app2", false, true},
+		{"glob:re:x*", "re:xyz", true, false},
+		{"glob:app", "app", true, true},
 		{"re:^nightly-", "nightly-2026", true, false},
 		{"re:rc", "v1.0-rc1", true, false},
 		{"re:^v[0-9]+$", "v10", true, false},
@@ -196,13 +534,17 @@ func TestPattern(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tc.match, p.Match(tc.in), "%s ~ %s", tc.pat, tc.in)
 		assert.Equal(t, tc.literal, p.IsLiteral(), tc.pat)
+		assert.Equal(t, tc.pat, p.String())
 		text, _ := p.MarshalText()
 		var back Pattern
 		require.NoError(t, back.UnmarshalText(text))
 		assert.Equal(t, p.Match(tc.in), back.Match(tc.in))
 	}
-	for _, bad := range []string{"", "re:(", "[a-"} {
+	assert.Equal(t, "app", MustPattern("glob:app").Literal())
+	for _, bad := range []string{"", "re:", "glob:", "re:(", "[a-"} {
 		_, err := ParsePattern(bad)
 		assert.ErrorIs(t, err, ErrInvalidPolicy, bad)
 	}
+	assert.Panics(t, func() { MustPattern("re:(") })
+	assert.False(t, Pattern{}.IsLiteral())
 }

@@ -10,17 +10,7 @@ import (
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
-// ManifestResolver reads container manifests from the registry, to find
-// which untagged versions a kept image still needs.
-type ManifestResolver interface {
-	// Children returns the digests of the manifests that the manifest
-	// repository@digest references: the per-platform manifests and
-	// attestation manifests of an image index or manifest list. A plain
-	// image manifest has none.
-	Children(ctx context.Context, repository, digest string) ([]string, error)
-}
-
-// Option configures Plan, Apply and Restore.
+// Option configures NewPlan, Apply and Restore.
 type Option func(*options)
 
 type options struct {
@@ -48,17 +38,38 @@ func collect(opts []Option) options {
 	return o
 }
 
-// Plan is what a cleanup would do. It is JSON-serialisable.
+// Plan is what a cleanup would do; NewPlan computes it and Apply carries it
+// out. Its JSON form (for dry runs and for review before applying) is:
+//
+//	{
+//	  "owner_kind": "org" | "user" | "authenticated",
+//	  "owner_name": "octo-org",             // empty for "authenticated"
+//	  "created_at": "2026-11-24T03:17:00Z", // the "now" versions were aged by
+//	  "policy": { …Policy… },
+//	  "packages": [{
+//	    "type": "container", "name": "app",
+//	    "delete_package": false, "package_reason": "",
+//	    "versions": [{                      // oldest first: created_at, then id
+//	      "id": 1260000042, "name": "sha256:…", "tags": ["v1"],
+//	      "created_at": "…", "action": "keep" | "delete", "reason": "…"
+//	    }]
+//	  }]
+//	}
 type Plan struct {
-	OwnerKind string        `json:"owner_kind"`
-	OwnerName string        `json:"owner_name,omitempty"`
-	CreatedAt time.Time     `json:"created_at"`
-	Policy    Policy        `json:"policy"`
-	Packages  []PackagePlan `json:"packages"`
+	// OwnerKind and OwnerName are ghpackages.Owner's Kind and Name.
+	OwnerKind string `json:"owner_kind"`
+	OwnerName string `json:"owner_name,omitempty"`
+	// CreatedAt is the time versions were aged by.
+	CreatedAt time.Time `json:"created_at"`
+	// Policy is the validated policy the plan follows.
+	Policy Policy `json:"policy"`
+	// Packages are the selected packages, in name order.
+	Packages []PackagePlan `json:"packages"`
 }
 
 // PackagePlan is the plan for one package.
 type PackagePlan struct {
+	// Type and Name name the package.
 	Type ghpackages.PackageType `json:"type"`
 	Name string                 `json:"name"`
 	PackageDecision
@@ -74,19 +85,33 @@ func (p *Plan) Owner() (ghpackages.Owner, error) {
 func (p *Plan) Deletes() int {
 	n := 0
 	for _, pp := range p.Packages {
-		if pp.DeletePackage {
-			n++
-		} else {
-			n += pp.Deletes()
-		}
+		n += pp.deletions()
 	}
 	return n
 }
 
+// deletions counts the API calls a package's plan makes.
+func (d *PackageDecision) deletions() int {
+	if d.DeletePackage {
+		return 1
+	}
+	return d.Deletes()
+}
+
 // NewPlan computes, without changing anything, what policy would delete from
-// owner's packages. It reads every version of each selected package before
-// deciding (deleting while paging would skip versions), and for container
-// packages asks the registry which untagged manifests kept images reference.
+// owner's packages (see ghpackages.OrgOwner, UserOwner and
+// AuthenticatedOwner). It reads every version of each selected package
+// before deciding (deleting while paging would skip versions). For
+// container packages it then asks the registry (WithResolver) which
+// manifests the kept versions reference, keeps those, and decides again,
+// until the kept set stops growing; if the registry cannot be read, or no
+// resolver is given, no untagged version of that package is deleted. Tags
+// of the form "sha256-<hex>[.suffix]" (cosign signatures, attestations,
+// SBOMs and the OCI referrers tag schema) follow their subject: they are
+// kept with a kept digest.
+//
+// The plan is deterministic for the same versions, registry contents and
+// clock: packages in name order, versions oldest first.
 func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Owner, policy Policy, opts ...Option) (*Plan, error) {
 	if err := policy.Validate(); err != nil {
 		return nil, err
@@ -98,26 +123,29 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 	if err != nil {
 		return nil, err
 	}
-	plan := &Plan{OwnerKind: owner.Kind(), OwnerName: owner.Name(), CreatedAt: now, Policy: policy}
-	budget := policy.MaxDelete
+	plan := &Plan{OwnerKind: owner.Kind(), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Packages: []PackagePlan{}}
+	budget := -1
+	if policy.MaxDelete > 0 {
+		budget = policy.MaxDelete
+	}
 	for _, pkg := range pkgs {
 		versions, err := ghpackages.Collect(api.AllVersions(ctx, policy.Type, pkg.Name, &ghpackages.ListVersionsOptions{PerPage: 100}))
 		if err != nil {
 			return nil, fmt.Errorf("retention: listing versions of %s: %w", pkg.Name, err)
 		}
-		repo := ""
-		if pkg.Owner != nil {
-			repo = strings.ToLower(pkg.Owner.Login + "/" + pkg.Name)
+		login := owner.Name()
+		if pkg.Owner != nil && pkg.Owner.Login != "" {
+			login = pkg.Owner.Login
 		}
-		d, err := decideWithReferences(ctx, versions, &policy, now, o.resolver, repo)
+		repo := strings.ToLower(login + "/" + pkg.Name)
+		d, err := decideWithReferences(ctx, versions, &policy, now, o.resolver, repo, budget)
 		if err != nil {
 			return nil, err
 		}
-		pp := PackagePlan{Type: policy.Type, Name: pkg.Name, PackageDecision: d}
-		if policy.MaxDelete > 0 {
-			budget = capDeletes(&pp, budget, policy.MaxDelete)
+		if budget >= 0 {
+			budget -= d.deletions()
 		}
-		plan.Packages = append(plan.Packages, pp)
+		plan.Packages = append(plan.Packages, PackagePlan{Type: policy.Type, Name: pkg.Name, PackageDecision: d})
 	}
 	return plan, nil
 }
@@ -131,9 +159,9 @@ func selectPackages(ctx context.Context, api *ghpackages.OwnerPackages, p *Polic
 	var out []*ghpackages.Package
 	if allLiteral {
 		for _, pat := range p.Packages {
-			pkg, _, err := api.Get(ctx, p.Type, pat.String())
+			pkg, _, err := api.Get(ctx, p.Type, pat.Literal())
 			if err != nil {
-				return nil, fmt.Errorf("retention: package %s: %w", pat, err)
+				return nil, fmt.Errorf("retention: package %s: %w", pat.Literal(), err)
 			}
 			out = append(out, pkg)
 		}
@@ -152,58 +180,49 @@ func selectPackages(ctx context.Context, api *ghpackages.OwnerPackages, p *Polic
 	return slices.CompactFunc(out, func(a, b *ghpackages.Package) bool { return a.Name == b.Name }), nil
 }
 
-// capDeletes keeps the deletions past the run's budget, oldest deleted
-// first, and returns the budget left.
-func capDeletes(pp *PackagePlan, budget, max int) int {
-	if pp.DeletePackage {
-		if budget >= 1 {
-			return budget - 1
-		}
-		pp.DeletePackage = false
-		pp.PackageReason = ""
-		for i := range pp.Versions {
-			pp.Versions[i].Action = Keep
-			pp.Versions[i].Reason = fmt.Sprintf("the run's limit of %d deletions is reached", max)
-		}
-		return 0
+// referrerSubject returns the subject digest a cosign-style tag
+// ("sha256-<hex>.sig", ".att", ".sbom", …) or an OCI referrers fallback tag
+// ("sha256-<hex>") names.
+func referrerSubject(tag string) (string, bool) {
+	rest, ok := strings.CutPrefix(tag, "sha256-")
+	if !ok || len(rest) < 64 {
+		return "", false
 	}
-	for i := range pp.Versions {
-		if pp.Versions[i].Action != Delete {
-			continue
-		}
-		if budget > 0 {
-			budget--
-			continue
-		}
-		pp.Versions[i].Action = Keep
-		pp.Versions[i].Reason = fmt.Sprintf("the run's limit of %d deletions is reached", max)
+	hexPart, suffix := rest[:64], rest[64:]
+	if suffix != "" && (suffix[0] != '.' || len(suffix) == 1) {
+		return "", false
 	}
-	return budget
+	for _, c := range hexPart {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return "", false
+		}
+	}
+	return "sha256:" + hexPart, true
 }
 
-// decideWithReferences runs Decide, protecting what kept versions reference,
-// until nothing new is protected.
-func decideWithReferences(ctx context.Context, versions []*ghpackages.PackageVersion, p *Policy, now time.Time, resolver ManifestResolver, repo string) (PackageDecision, error) {
+// decideWithReferences runs DecideWithin, protecting what kept versions
+// reference, until nothing new is protected. It reads the registry only
+// for container packages; budget is as for DecideWithin.
+func decideWithReferences(ctx context.Context, versions []*ghpackages.PackageVersion, p *Policy, now time.Time, resolver ManifestResolver, repo string, budget int) (PackageDecision, error) {
 	protected := map[string]string{}
 	if p.Type != ghpackages.Container || p.SkipReferenceCheck {
-		return Decide(versions, p, p.Type, now, protected), nil
+		return DecideWithin(versions, p, p.Type, now, protected, budget), nil
 	}
-	// Signatures and attestations stored as tags "sha256-<hex>.sig|.att|.sbom"
-	// belong to the subject digest.
-	referrers := map[string][]string{} // subject digest → referrer version names
+	referrers := map[string][]string{} // subject digest → names of versions tagged after it
 	for _, v := range versions {
 		for _, t := range v.Tags() {
-			if hexPart, ok := strings.CutPrefix(t, "sha256-"); ok {
-				if dot := strings.IndexByte(hexPart, '.'); dot > 0 {
-					subject := "sha256:" + hexPart[:dot]
-					referrers[subject] = append(referrers[subject], v.Name)
-				}
+			if subject, ok := referrerSubject(t); ok && subject != v.Name {
+				referrers[subject] = append(referrers[subject], v.Name)
 			}
 		}
 	}
 	resolved := map[string]bool{}
+	// Protection only grows, so this ends: at most one round per version.
 	for {
-		d := Decide(versions, p, p.Type, now, protected)
+		if err := ctx.Err(); err != nil {
+			return PackageDecision{}, err
+		}
+		d := DecideWithin(versions, p, p.Type, now, protected, budget)
 		grew := false
 		var lookupErr error
 		for _, v := range d.Versions {
@@ -213,7 +232,7 @@ func decideWithReferences(ctx context.Context, versions []*ghpackages.PackageVer
 			resolved[v.Name] = true
 			for _, r := range referrers[v.Name] {
 				if _, ok := protected[r]; !ok {
-					protected[r] = "signature or attestation of kept " + shortDigest(v.Name)
+					protected[r] = "signature, attestation or referrer of kept " + shortDigest(v.Name)
 					grew = true
 				}
 			}
@@ -222,7 +241,10 @@ func decideWithReferences(ctx context.Context, versions []*ghpackages.PackageVer
 			}
 			children, err := resolver.Children(ctx, repo, v.Name)
 			if err != nil {
-				lookupErr = err
+				if ctx.Err() != nil {
+					return PackageDecision{}, ctx.Err()
+				}
+				lookupErr = fmt.Errorf("%s: %w", shortDigest(v.Name), err)
 				break
 			}
 			for _, c := range children {
@@ -234,29 +256,30 @@ func decideWithReferences(ctx context.Context, versions []*ghpackages.PackageVer
 		}
 		switch {
 		case lookupErr != nil:
-			return failSafe(d, p, fmt.Sprintf("kept: the registry lookup of a kept image failed, so no untagged version is deleted (%v)", lookupErr)), nil
-		case resolver == nil:
-			return failSafe(d, p, "kept: no registry resolver to check multi-arch references, so no untagged version is deleted"), nil
-		case !grew:
+			return failSafe(d, p, fmt.Sprintf("untagged, kept to be safe: the registry lookup of kept manifest %v failed", lookupErr), budget), nil
+		case grew:
+			continue
+		case resolver == nil && slices.ContainsFunc(d.Versions, func(v Decision) bool { return v.Action == Keep }):
+			return failSafe(d, p, "untagged, kept to be safe: no registry resolver to check which untagged manifests kept images use", budget), nil
+		default:
 			return d, nil
 		}
 	}
 }
 
 // failSafe keeps every untagged version planned for deletion, then applies
-// the last-version rules again.
-func failSafe(d PackageDecision, p *Policy, reason string) PackageDecision {
+// the last-version rules and the budget again.
+func failSafe(d PackageDecision, p *Policy, reason string, budget int) PackageDecision {
 	for i, v := range d.Versions {
 		if v.Action == Delete && len(v.Tags) == 0 {
 			d.Versions[i].Action = Keep
 			d.Versions[i].Reason = reason
 		}
 	}
-	if d.DeletePackage && d.Deletes() < len(d.Versions) {
-		d.DeletePackage = false
-		d.PackageReason = ""
-	}
 	applyLastVersionRules(&d, p, p.Type)
+	if budget >= 0 {
+		capDeletes(&d, budget, p.MaxDelete)
+	}
 	return d
 }
 

@@ -1,9 +1,12 @@
 package retention_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -299,4 +302,161 @@ func TestApplyUnderFaultsAndLimitsDeletesExactlyThePlan(t *testing.T) {
 	assert.Equal(t, 4, rep.Count(retention.Deleted))
 	assert.Positive(t, w.srv.Stats().SecondaryLimited, "the limit was met and waited out")
 	assert.Equal(t, 0, w.srv.PendingFaults())
+}
+
+func TestApplyDeletesIndexesBeforeTheirChildren(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags}
+	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy,
+		retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+
+	// Cancel after the second deletion: the index is gone, its children
+	// are left (harmless orphans), and nothing points at a missing child.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := 0
+	rep, err := retention.Apply(ctx, w.client, p, retention.WithNow(w.clock.Now), retention.WithProgress(func(retention.Item) {
+		if done++; done == 2 {
+			cancel()
+		}
+	}))
+	require.NoError(t, err)
+	var order []string
+	for _, it := range rep.Items {
+		for role, id := range w.ids {
+			if id == it.VersionID {
+				order = append(order, role+":"+string(it.Outcome))
+			}
+		}
+	}
+	assert.Equal(t, []string{"orphan:deleted", "old:deleted", "old-child-1:not-attempted", "old-child-0:not-attempted"}, order, "newest first")
+	assert.Equal(t, "stopped: context canceled", rep.Stopped)
+	assert.Equal(t, []string{"old", "orphan"}, w.deleted(t))
+	assert.Zero(t, rep.Items[2].At)
+}
+
+func TestApplyReportsTypedFailuresAndGoesOn(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer(ghpackagestest.WithToken("ghp_readonly", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeRepo}}))
+	t.Cleanup(srv.Close)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.NuGet, Name: "lib"})
+	for i := range 3 {
+		srv.AddVersion("acme", ghpackages.NuGet, "lib", ghpackagestest.VersionSpec{Name: fmt.Sprintf("1.0.%d", i), CreatedAt: start.Add(-time.Duration(90-i) * day)})
+	}
+	c := srv.Client(ghpackages.WithToken("ghp_readonly"))
+	p, err := retention.NewPlan(t.Context(), c, ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.NuGet, OlderThan: 30 * day, Tags: retention.AnyTags},
+		retention.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	rep, err := retention.Apply(t.Context(), c, p)
+	require.NoError(t, err)
+	require.Len(t, rep.Items, 2)
+	for _, it := range rep.Items {
+		assert.Equal(t, retention.Failed, it.Outcome)
+		assert.ErrorIs(t, it.Err, ghpackages.ErrForbidden)
+		assert.Equal(t, 403, it.Status)
+		assert.NotEmpty(t, it.Error)
+	}
+	assert.True(t, rep.Failed())
+	assert.Empty(t, rep.Stopped, "a permission error is not a reason to stop")
+
+	raw, err := json.Marshal(rep.Items[0])
+	require.NoError(t, err)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(raw, &fields))
+	keys := slices.Sorted(maps.Keys(fields))
+	assert.Equal(t, []string{"action", "at", "error", "outcome", "package", "reason", "status", "type", "version", "version_id"}, keys, "the report's item schema")
+}
+
+func TestRestoreSkipsExpiredDeletions(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "someone", Type: ghpackages.Maven, Name: "com.example.lib"})
+	old := srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.0", CreatedAt: start.Add(-90 * day), DeletedAt: start.Add(-40 * day)})
+	recent := srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.1", CreatedAt: start.Add(-80 * day), DeletedAt: start.Add(-2 * day)})
+	srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.2", CreatedAt: start.Add(-70 * day)})
+	prev := &retention.Report{OwnerKind: "user", OwnerName: "someone", Items: []retention.Item{
+		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: old, Version: "1.0", Action: retention.ActionDeleteVersion, Outcome: retention.Deleted, At: start.Add(-40 * day)},
+		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: recent, Version: "1.1", Action: retention.ActionDeleteVersion, Outcome: retention.Deleted, At: start.Add(-2 * day)},
+		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: 1, Version: "1.9", Action: retention.ActionDeleteVersion, Outcome: retention.Retained, At: start.Add(-2 * day)},
+	}}
+	rep, err := retention.Restore(t.Context(), srv.Client(), prev, retention.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	require.Len(t, rep.Items, 2, "only what was deleted")
+	assert.Equal(t, retention.Restored, rep.Items[0].Outcome)
+	assert.Equal(t, recent, rep.Items[0].VersionID)
+	assert.Equal(t, retention.ActionRestoreVersion, rep.Items[0].Action)
+	assert.Equal(t, retention.Expired, rep.Items[1].Outcome)
+	for _, v := range srv.Versions("someone", ghpackages.Maven, "com.example.lib") {
+		assert.Equal(t, v.ID == old, v.DeletedAt != nil, "version %s", v.Name)
+	}
+}
+
+func TestPlanForTheAuthenticatedUserReadsTheirRegistryRepository(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer(ghpackagestest.WithRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL(), "http://")
+	idx, err := random.Index(64, 1, 2)
+	require.NoError(t, err)
+	ref, err := name.ParseReference(host + "/" + ghpackagestest.DefaultLogin + "/tool:v1")
+	require.NoError(t, err)
+	require.NoError(t, remote.WriteIndex(ref, idx))
+	idxDigest, err := idx.Digest()
+	require.NoError(t, err)
+	m, err := idx.IndexManifest()
+	require.NoError(t, err)
+
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: ghpackagestest.DefaultLogin, Type: ghpackages.Container, Name: "tool"})
+	add := func(digest string, age time.Duration, tags ...string) int64 {
+		return srv.AddVersion(ghpackagestest.DefaultLogin, ghpackages.Container, "tool", ghpackagestest.VersionSpec{Name: digest, Tags: tags, CreatedAt: start.Add(-age)})
+	}
+	add(m.Manifests[0].Digest.String(), 50*day)
+	add(m.Manifests[1].Digest.String(), 50*day)
+	orphan := add(ghpackagestest.Digest("orphan"), 40*day)
+	add(idxDigest.String(), 49*day, "v1")
+
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken})
+	p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.AuthenticatedOwner(),
+		retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day}, retention.WithResolver(resolver), retention.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	require.Len(t, p.Packages, 1)
+	var deleted []int64
+	for _, v := range p.Packages[0].Versions {
+		if v.Action == retention.Delete {
+			deleted = append(deleted, v.ID)
+		} else if len(v.Tags) == 0 {
+			assert.Contains(t, v.Reason, "referenced by kept image index "+idxDigest.String()[:19])
+		}
+	}
+	assert.Equal(t, []int64{orphan}, deleted, "the registry was read at octocat/tool, so the orphan can go")
+	assert.Equal(t, "authenticated", p.OwnerKind)
+}
+
+func TestPlanJSONIsStable(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.NPM, Name: "lib"})
+	for i := range 3 {
+		srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: fmt.Sprintf("1.0.%d", i), CreatedAt: start.Add(-time.Duration(90-i) * day)})
+	}
+	policy := retention.Policy{Type: ghpackages.NPM, OlderThan: 30 * day, Tags: retention.AnyTags, ExcludeTags: []retention.Pattern{retention.MustPattern("re:^keep")}}
+	plan := func() []byte {
+		p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"), policy, retention.WithNow(func() time.Time { return start }))
+		require.NoError(t, err)
+		raw, err := json.Marshal(p)
+		require.NoError(t, err)
+		return raw
+	}
+	first := plan()
+	assert.Equal(t, string(first), string(plan()), "deterministic")
+	var back retention.Plan
+	require.NoError(t, json.Unmarshal(first, &back))
+	assert.Equal(t, 2, back.Deletes())
+	assert.Equal(t, "re:^keep", back.Policy.ExcludeTags[0].String(), "patterns round-trip")
+	assert.Contains(t, string(first), `"action":"delete","reason":"untagged, created 90d ago, older than 30d"`)
+	assert.Contains(t, string(first), `"reason":"the last version: GitHub refuses to delete it`)
 }

@@ -11,8 +11,10 @@ package retention
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,11 +38,22 @@ const (
 	TaggedOnly TagSelection = "tagged"
 )
 
-// Pattern matches tags or package names. It is written as a glob ("v1.*",
-// "nightly-*", where * and ? do not cross "/" and [...] is a class), or as a
-// regular expression with the prefix "re:" ("re:^v[0-9]+\.[0-9]+$"). A glob
-// matches the whole string; a regular expression matches anywhere unless
-// anchored.
+// Pattern matches tags or package names. It is written in one of three
+// forms:
+//
+//   - "re:EXPR" is a regular expression (Go RE2 syntax). It matches anywhere
+//     in the string unless anchored: "re:rc" matches "v1.0-rc1"; write
+//     "re:^v[0-9]+$" to match whole strings.
+//   - "glob:GLOB" is a glob, for a glob that itself starts with "re:" or
+//     "glob:".
+//   - anything else is a glob (path.Match syntax): it matches the whole
+//     string; * and ? match any run of characters and any one character
+//     except "/", [...] is a character class, and \ escapes. "v1.*" matches
+//     "v1.2.3" but not "v10"; "team/*" matches "team/app" but not
+//     "team/app/web".
+//
+// The zero Pattern is invalid (Policy.Validate reports it); it matches only
+// the empty string.
 type Pattern struct {
 	src  string
 	glob string
@@ -53,16 +66,23 @@ func ParsePattern(s string) (Pattern, error) {
 		return Pattern{}, fmt.Errorf("%w: empty pattern", ErrInvalidPolicy)
 	}
 	if expr, ok := strings.CutPrefix(s, "re:"); ok {
+		if expr == "" {
+			return Pattern{}, fmt.Errorf("%w: empty regular expression %q (it would match everything; write re:.* if you mean that)", ErrInvalidPolicy, s)
+		}
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return Pattern{}, fmt.Errorf("%w: pattern %q: %v", ErrInvalidPolicy, s, err)
+			return Pattern{}, fmt.Errorf("%w: regular expression %q: %v", ErrInvalidPolicy, s, err)
 		}
 		return Pattern{src: s, re: re}, nil
 	}
-	if _, err := path.Match(s, ""); err != nil {
+	glob, _ := strings.CutPrefix(s, "glob:")
+	if glob == "" {
+		return Pattern{}, fmt.Errorf("%w: empty glob %q", ErrInvalidPolicy, s)
+	}
+	if _, err := path.Match(glob, ""); err != nil {
 		return Pattern{}, fmt.Errorf("%w: glob %q: %v", ErrInvalidPolicy, s, err)
 	}
-	return Pattern{src: s, glob: s}, nil
+	return Pattern{src: s, glob: glob}, nil
 }
 
 // MustPattern is ParsePattern for patterns known to be valid; it panics on
@@ -88,8 +108,15 @@ func (p Pattern) Match(s string) bool {
 func (p Pattern) String() string { return p.src }
 
 // IsLiteral reports whether the pattern is a glob without wildcards, i.e.
-// one exact name.
-func (p Pattern) IsLiteral() bool { return p.re == nil && !strings.ContainsAny(p.glob, `*?[\`) }
+// one exact name (returned by Literal).
+func (p Pattern) IsLiteral() bool {
+	return p.re == nil && p.glob != "" && !strings.ContainsAny(p.glob, `*?[\`)
+}
+
+// Literal returns the name a literal pattern (see IsLiteral) matches.
+func (p Pattern) Literal() string { return p.glob }
+
+func (p Pattern) valid() bool { return p.re != nil || p.glob != "" }
 
 // MarshalText writes the pattern as written.
 func (p Pattern) MarshalText() ([]byte, error) { return []byte(p.src), nil }
@@ -104,21 +131,43 @@ func (p *Pattern) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Policy says which versions of which packages a cleanup deletes. A version
-// is deleted only when every rule allows it; the zero Policy (with a Type
-// and Packages) deletes nothing, because OlderThan must be set or
-// DeleteAllMatching said.
+// Policy says which versions of which packages a cleanup deletes.
+//
+// A version is deleted only when every rule allows it. The rules, in the
+// order Decide checks them (the first that keeps a version gives the
+// reason):
+//
+//  1. KeepNewest: the N newest versions of each package stay.
+//  2. KeepIDs, KeepNames, KeepTags: listed versions stay.
+//  3. ExcludeTags: a version with any tag matching an exclude pattern stays.
+//  4. Protected digests: container manifests that a kept image index,
+//     signature or attestation needs stay (see NewPlan).
+//  5. Tags: UntaggedOnly (the default) keeps tagged versions; TaggedOnly
+//     keeps untagged ones.
+//  6. IncludeTags: a tagged version is deleted only when every one of its
+//     tags matches an include pattern, because deleting a version removes
+//     all its tags.
+//  7. OlderThan: versions created more recently stay.
+//
+// Then GitHub's refusals are planned around: a package's last version,
+// and a container package's last tagged version, stay (unless
+// DeletePackageWhenEmpty plans deleting the whole package), and MaxDelete
+// caps the run.
 type Policy struct {
 	// Type is the package type to clean up.
 	Type ghpackages.PackageType `json:"type"`
-	// Packages are package names or patterns; empty means every package of
-	// Type the owner has.
+	// Packages are package names or patterns (see Pattern) over the
+	// owner's packages of Type; empty means every such package. When every
+	// entry is a literal name, the packages are fetched by name (a missing
+	// one is an error); otherwise the owner's packages are listed and
+	// matched.
 	Packages []Pattern `json:"packages,omitempty"`
 
-	// KeepNewest keeps the N newest versions of each package, whatever the
-	// other rules say (newest by created_at, then ID).
+	// KeepNewest keeps the N newest versions of each package (by
+	// created_at, then ID), tagged or not, whatever the other rules say.
 	KeepNewest int `json:"keep_newest,omitempty"`
-	// OlderThan deletes only versions created longer ago than this.
+	// OlderThan deletes only versions created longer ago than this (see
+	// ParseAge).
 	OlderThan time.Duration `json:"older_than,omitempty"`
 	// DeleteAllMatching must be set to delete regardless of age when
 	// OlderThan is zero: an explicit opt-in against emptying packages by
@@ -126,19 +175,26 @@ type Policy struct {
 	DeleteAllMatching bool `json:"delete_all_matching,omitempty"`
 	// Tags selects untagged, tagged or any versions (default UntaggedOnly).
 	Tags TagSelection `json:"tags,omitempty"`
-	// IncludeTags, if set, limits deletion of tagged versions to those with
-	// at least one tag matching one of the patterns.
+	// IncludeTags, if set, limits deletion of tagged versions to those
+	// whose every tag matches one of the patterns. Untagged versions are
+	// not affected (use TaggedOnly to leave them alone).
 	IncludeTags []Pattern `json:"include_tags,omitempty"`
 	// ExcludeTags keeps every version with a tag matching one of the
 	// patterns.
 	ExcludeTags []Pattern `json:"exclude_tags,omitempty"`
-	// KeepNames, KeepTags and KeepIDs keep the versions with these names
-	// (digests), tags or IDs.
+	// KeepNames keeps the versions with these exact names (for container
+	// images, the manifest digest "sha256:…").
 	KeepNames []string `json:"keep_names,omitempty"`
-	KeepTags  []string `json:"keep_tags,omitempty"`
-	KeepIDs   []int64  `json:"keep_ids,omitempty"`
-	// MaxDelete caps the deletions of one run (oldest first); 0 means no
-	// cap.
+	// KeepTags keeps the versions carrying any of these exact tags.
+	KeepTags []string `json:"keep_tags,omitempty"`
+	// KeepIDs keeps the versions with these IDs.
+	KeepIDs []int64 `json:"keep_ids,omitempty"`
+	// MaxDelete caps the deletions of one run, over all its packages (in
+	// name order, the oldest versions of each first); 0 means no cap. A
+	// whole-package deletion counts as one. Versions past the cap are kept
+	// with that reason, and the multi-arch check sees them as kept: a
+	// capped run never deletes a manifest that an index it keeps uses, so
+	// it may leave some children of an index it deletes for the next run.
 	MaxDelete int `json:"max_delete,omitempty"`
 	// DeletePackageWhenEmpty plans deleting a whole package when the policy
 	// would delete all its versions (GitHub refuses to delete the last
@@ -150,29 +206,58 @@ type Policy struct {
 	SkipReferenceCheck bool `json:"skip_reference_check,omitempty"`
 }
 
-// Validate reports what is wrong with the policy, if anything.
+// Validate reports everything that is wrong with the policy, if anything,
+// in one error matching ErrInvalidPolicy.
 func (p *Policy) Validate() error {
 	var errs []error
 	if !p.Type.Valid() {
-		errs = append(errs, fmt.Errorf("unknown package type %q", p.Type))
+		errs = append(errs, fmt.Errorf("unknown package type %q (want one of %v)", p.Type, ghpackages.PackageTypes()))
 	}
-	if p.KeepNewest < 0 || p.MaxDelete < 0 || p.OlderThan < 0 {
-		errs = append(errs, errors.New("KeepNewest, MaxDelete and OlderThan must not be negative"))
+	if p.KeepNewest < 0 {
+		errs = append(errs, fmt.Errorf("KeepNewest is %d; it must not be negative", p.KeepNewest))
+	}
+	if p.MaxDelete < 0 {
+		errs = append(errs, fmt.Errorf("MaxDelete is %d; it must not be negative (0 means no cap)", p.MaxDelete))
+	}
+	if p.OlderThan < 0 {
+		errs = append(errs, fmt.Errorf("OlderThan is %s; it must not be negative", p.OlderThan))
 	}
 	switch p.Tags {
 	case "", AnyTags, UntaggedOnly, TaggedOnly:
 	default:
-		errs = append(errs, fmt.Errorf("unknown tag selection %q", p.Tags))
+		errs = append(errs, fmt.Errorf("unknown tag selection %q (want %q, %q or %q)", p.Tags, UntaggedOnly, TaggedOnly, AnyTags))
 	}
-	if p.Tags == TaggedOnly && p.Type != ghpackages.Container && p.Type != ghpackages.Docker {
+	tagged := p.Type == ghpackages.Container || p.Type == ghpackages.Docker
+	if p.Tags == TaggedOnly && !tagged && p.Type.Valid() {
 		errs = append(errs, fmt.Errorf("only container and docker versions have tags; %s versions never match TaggedOnly", p.Type))
+	}
+	if len(p.IncludeTags) > 0 && p.tagSelection() == UntaggedOnly {
+		errs = append(errs, errors.New("IncludeTags selects tagged versions, but the policy deletes untagged versions only: set Tags to TaggedOnly or AnyTags"))
 	}
 	if p.OlderThan == 0 && !p.DeleteAllMatching {
 		errs = append(errs, errors.New("set OlderThan, or DeleteAllMatching to delete regardless of age"))
 	}
+	for field, pats := range map[string][]Pattern{"Packages": p.Packages, "IncludeTags": p.IncludeTags, "ExcludeTags": p.ExcludeTags} {
+		for i, pat := range pats {
+			if !pat.valid() {
+				errs = append(errs, fmt.Errorf("%s[%d] is an empty pattern (use ParsePattern)", field, i))
+			}
+		}
+	}
+	for i, n := range p.KeepNames {
+		if n == "" {
+			errs = append(errs, fmt.Errorf("KeepNames[%d] is empty", i))
+		}
+	}
+	for i, t := range p.KeepTags {
+		if t == "" {
+			errs = append(errs, fmt.Errorf("KeepTags[%d] is empty", i))
+		}
+	}
 	if len(errs) == 0 {
 		return nil
 	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return fmt.Errorf("%w: %w", ErrInvalidPolicy, errors.Join(errs...))
 }
 
@@ -183,18 +268,29 @@ func (p *Policy) tagSelection() TagSelection {
 	return p.Tags
 }
 
-// ParseAge parses an age such as "30d", "2w", "12h", "90m", or any Go
-// duration ("36h30m").
+// ParseAge parses an age: a number of days ("30d"), weeks ("2w") or hours
+// ("12h"), or any Go duration ("90m", "36h30m", see time.ParseDuration).
+// Days and weeks may be fractional ("1.5d"). A day is 24 hours. Negative
+// ages are refused; errors match ErrInvalidPolicy.
 func ParseAge(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
-		if n, ok := strings.CutSuffix(s, suffix); ok {
-			v, err := strconv.ParseFloat(n, 64)
-			if err != nil || v < 0 {
-				return 0, fmt.Errorf("%w: age %q: want a number of %s, e.g. 30d or 2w", ErrInvalidPolicy, s, suffix)
-			}
-			return time.Duration(v * float64(unit)), nil
+	for _, u := range []struct {
+		suffix string
+		unit   time.Duration
+	}{{"d", 24 * time.Hour}, {"w", 7 * 24 * time.Hour}} {
+		n, ok := strings.CutSuffix(s, u.suffix)
+		if !ok {
+			continue
 		}
+		v, err := strconv.ParseFloat(n, 64)
+		if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) || n == "" || strings.ContainsAny(n, "eExXpP_") {
+			return 0, fmt.Errorf("%w: age %q: want a number of %s, e.g. 30d or 2w", ErrInvalidPolicy, s, u.suffix)
+		}
+		d := v * float64(u.unit)
+		if d >= math.MaxInt64 {
+			return 0, fmt.Errorf("%w: age %q is too long", ErrInvalidPolicy, s)
+		}
+		return time.Duration(d), nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
