@@ -2,6 +2,8 @@ package ghpackages
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -236,7 +238,7 @@ func (p RetryPolicy) classify(req *http.Request, err error, transientCount, limi
 		}
 		return outcome{}
 	}
-	if isTransportError(err) {
+	if isTransportError(err) && !permanentTransportError(err) {
 		return outcome{reason: RetryTransport, ambiguous: !errors.Is(err, syscall.ECONNREFUSED), wait: backoff()}
 	}
 	return outcome{}
@@ -277,6 +279,22 @@ func rateLimitWait(p RetryPolicy, rl *RateLimitError, limitCount int, now time.T
 func isTransportError(err error) bool {
 	var te *transportError
 	return errors.As(err, &te)
+}
+
+// permanentTransportError reports whether a transport failure will recur on
+// every attempt, so retrying only delays the error: the server's certificate
+// is not trusted (a GitHub Enterprise Server with its own CA, say), or a
+// header value, such as a token from a TokenSource, is not valid in HTTP.
+func permanentTransportError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
+		return true
+	}
+	return strings.Contains(err.Error(), "net/http: invalid header field")
 }
 
 // transportError marks errors from the network or from reading a body.
