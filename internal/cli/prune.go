@@ -67,7 +67,7 @@ func pruneCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 	anyTags := fs.Bool("any-tags", false, "delete tagged and untagged versions")
 	var include, exclude, keepTags, keepNames multi
 	var keepIDs ids
-	fs.Var(&include, "include", "delete tagged versions only if a tag matches (glob, or re:REGEXP); repeatable")
+	fs.Var(&include, "include", "with --any-tags or --tagged-only: delete a tagged version only if every tag matches (glob, or re:REGEXP); repeatable")
 	fs.Var(&exclude, "exclude", "keep versions with a tag matching (glob, or re:REGEXP); repeatable")
 	fs.Var(&keepTags, "keep-tag", "keep the version with this exact tag; repeatable")
 	fs.Var(&keepNames, "keep-name", "keep the version with this exact name (digest); repeatable")
