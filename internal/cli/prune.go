@@ -311,10 +311,7 @@ func (a *app) textRun(out runOutput, brief bool, line string) {
 	case out.Report != nil:
 		rows := make([][]string, 0, len(out.Report.Items))
 		for _, it := range out.Report.Items {
-			detail := it.Reason
-			if it.Error != "" {
-				detail = firstLine(it.Error)
-			}
+			detail := detailOf(it)
 			rows = append(rows, []string{it.Package, idOf(it.VersionID), short(it.Version), tagsOf(it.Tags), string(it.Outcome), detail})
 		}
 		a.table("PACKAGE\tID\tVERSION\tTAGS\tOUTCOME\tDETAIL", rows)
@@ -360,10 +357,7 @@ func (a *app) markdownRun(out runOutput, line string) string {
 	case out.Report != nil:
 		rows := make([][]string, 0, len(out.Report.Items))
 		for _, it := range out.Report.Items {
-			detail := it.Reason
-			if it.Error != "" {
-				detail = firstLine(it.Error)
-			}
+			detail := detailOf(it)
 			rows = append(rows, []string{string(it.Type), it.Package, idOf(it.VersionID), "`" + short(it.Version) + "`", tagsOf(it.Tags), it.Action, string(it.Outcome), detail})
 		}
 		b.WriteString(markdownTable([]string{"type", "package", "id", "version", "tags", "action", "outcome", "detail"}, rows))
@@ -463,4 +457,13 @@ func (a *app) progress(total int) func(retention.Item) {
 			fmt.Fprintf(a.env.Stderr, "progress: %d/%d done\n", done, total)
 		}
 	}
+}
+
+// detailOf is what a report row says about an item: its error's first
+// line, or else the reason it was planned.
+func detailOf(it retention.Item) string {
+	if it.Error != "" {
+		return firstLine(it.Error)
+	}
+	return it.Reason
 }
