@@ -34,78 +34,66 @@ type svc struct {
 	conflicts      func(ctx context.Context) ([]*Package, *Response, error)
 }
 
+// ownedService is the method set OrgsService and UsersService share: each
+// method takes the owner after ctx.
+type ownedService interface {
+	Get(ctx context.Context, owner string, typ PackageType, name string) (*Package, *Response, error)
+	Delete(ctx context.Context, owner string, typ PackageType, name string) (*Response, error)
+	Restore(ctx context.Context, owner string, typ PackageType, name string, opts *RestoreOptions) (*Response, error)
+	ListVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error)
+	AllVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error]
+	GetVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*PackageVersion, *Response, error)
+	DeleteVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error)
+	RestoreVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error)
+	List(ctx context.Context, owner string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error)
+	All(ctx context.Context, owner string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error]
+	ListDockerConflicts(ctx context.Context, owner string) ([]*Package, *Response, error)
+}
+
+// owned curries owner into an ownedService's methods.
+func owned(name, prefix, owner string, s ownedService) svc {
+	return svc{
+		name: name, prefix: prefix,
+		get: func(ctx context.Context, typ PackageType, n string) (*Package, *Response, error) {
+			return s.Get(ctx, owner, typ, n)
+		},
+		delete: func(ctx context.Context, typ PackageType, n string) (*Response, error) {
+			return s.Delete(ctx, owner, typ, n)
+		},
+		restore: func(ctx context.Context, typ PackageType, n string, opts *RestoreOptions) (*Response, error) {
+			return s.Restore(ctx, owner, typ, n, opts)
+		},
+		listVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+			return s.ListVersions(ctx, owner, typ, n, opts)
+		},
+		allVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+			return s.AllVersions(ctx, owner, typ, n, opts)
+		},
+		getVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*PackageVersion, *Response, error) {
+			return s.GetVersion(ctx, owner, typ, n, id)
+		},
+		deleteVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
+			return s.DeleteVersion(ctx, owner, typ, n, id)
+		},
+		restoreVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
+			return s.RestoreVersion(ctx, owner, typ, n, id)
+		},
+		list: func(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+			return s.List(ctx, owner, typ, opts)
+		},
+		all: func(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+			return s.All(ctx, owner, typ, opts)
+		},
+		conflicts: func(ctx context.Context) ([]*Package, *Response, error) { return s.ListDockerConflicts(ctx, owner) },
+	}
+}
+
 // services returns Orgs (for org), Users (for user) and User.
 func services(c *Client, org, user string) []svc {
-	o, us, me := c.Orgs, c.Users, c.User
+	me := c.User
 	return []svc{
-		{
-			name: "Orgs", prefix: "/orgs/" + org,
-			get: func(ctx context.Context, typ PackageType, n string) (*Package, *Response, error) {
-				return o.Get(ctx, org, typ, n)
-			},
-			delete: func(ctx context.Context, typ PackageType, n string) (*Response, error) {
-				return o.Delete(ctx, org, typ, n)
-			},
-			restore: func(ctx context.Context, typ PackageType, n string, opts *RestoreOptions) (*Response, error) {
-				return o.Restore(ctx, org, typ, n, opts)
-			},
-			listVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
-				return o.ListVersions(ctx, org, typ, n, opts)
-			},
-			allVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-				return o.AllVersions(ctx, org, typ, n, opts)
-			},
-			getVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*PackageVersion, *Response, error) {
-				return o.GetVersion(ctx, org, typ, n, id)
-			},
-			deleteVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
-				return o.DeleteVersion(ctx, org, typ, n, id)
-			},
-			restoreVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
-				return o.RestoreVersion(ctx, org, typ, n, id)
-			},
-			list: func(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
-				return o.List(ctx, org, typ, opts)
-			},
-			all: func(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-				return o.All(ctx, org, typ, opts)
-			},
-			conflicts: func(ctx context.Context) ([]*Package, *Response, error) { return o.ListDockerConflicts(ctx, org) },
-		},
-		{
-			name: "Users", prefix: "/users/" + user,
-			get: func(ctx context.Context, typ PackageType, n string) (*Package, *Response, error) {
-				return us.Get(ctx, user, typ, n)
-			},
-			delete: func(ctx context.Context, typ PackageType, n string) (*Response, error) {
-				return us.Delete(ctx, user, typ, n)
-			},
-			restore: func(ctx context.Context, typ PackageType, n string, opts *RestoreOptions) (*Response, error) {
-				return us.Restore(ctx, user, typ, n, opts)
-			},
-			listVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
-				return us.ListVersions(ctx, user, typ, n, opts)
-			},
-			allVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-				return us.AllVersions(ctx, user, typ, n, opts)
-			},
-			getVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*PackageVersion, *Response, error) {
-				return us.GetVersion(ctx, user, typ, n, id)
-			},
-			deleteVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
-				return us.DeleteVersion(ctx, user, typ, n, id)
-			},
-			restoreVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
-				return us.RestoreVersion(ctx, user, typ, n, id)
-			},
-			list: func(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
-				return us.List(ctx, user, typ, opts)
-			},
-			all: func(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-				return us.All(ctx, user, typ, opts)
-			},
-			conflicts: func(ctx context.Context) ([]*Package, *Response, error) { return us.ListDockerConflicts(ctx, user) },
-		},
+		owned("Orgs", "/orgs/"+org, org, c.Orgs),
+		owned("Users", "/users/"+user, user, c.Users),
 		{
 			name: "User", prefix: "/user",
 			get: me.Get, delete: me.Delete, restore: me.Restore,
