@@ -316,8 +316,11 @@ func fullJitter(ceiling time.Duration) time.Duration {
 
 // sleepFor waits d on the clock unless ctx's deadline would pass first, in
 // which case it returns context.DeadlineExceeded at once, without waiting.
+// A context deadline is always on the real clock (the context package times
+// it with the runtime's timers), so it is compared with the real time left,
+// never with the injected Clock's "now", which may be any date.
 func sleepFor(ctx context.Context, clock Clock, d time.Duration) error {
-	if deadline, ok := ctx.Deadline(); ok && clock.Now().Add(d).After(deadline) {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
 		return context.DeadlineExceeded
 	}
 	return clock.Sleep(ctx, d)

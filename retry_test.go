@@ -267,9 +267,9 @@ func TestRetryNeverOutlivesDeadline(t *testing.T) {
 	h := &scripted{steps: []func(http.ResponseWriter, *http.Request){status(403, "You have exceeded a secondary rate limit.", "Retry-After", "120")}}
 	clock := newTestClock()
 	c := retryClient(t, h, clock)
-	// The deadline is on the real clock far beyond the test clock's "now";
-	// build one from the test clock so the 120 s wait would pass it.
-	ctx, cancel := context.WithDeadline(t.Context(), clock.Now().Add(30*time.Second))
+	// A context deadline is real time: build it from the real clock, never
+	// from the test clock's fixed "now", whatever date the test runs on.
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	_, _, err := c.Orgs.Get(ctx, "o", Container, "app")
 	var rl *RateLimitError
