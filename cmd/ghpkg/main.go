@@ -3,39 +3,28 @@
 //
 //	go install github.com/ghpackages/ghpackages-go/cmd/ghpkg@latest
 //
-// Commands:
+// Commands ('ghpkg help COMMAND' shows each one's usage, flags and examples):
 //
-//	ghpkg packages  [--visibility V]           list the owner's packages of --type
-//	ghpkg versions  PACKAGE [--state deleted]  list a package's versions
-//	ghpkg get       PACKAGE [--id ID]          show a package, or one version
-//	ghpkg delete    PACKAGE [--id ID] --yes    delete a package, or one version
-//	ghpkg restore   PACKAGE [--id ID]          restore a deleted package or version
-//	ghpkg restore   --report FILE              restore what a prune or delete deleted
-//	ghpkg prune     [PACKAGE|GLOB...] [policy] plan a cleanup; carry it out with --yes
-//	ghpkg scopes    [--for COMMAND]            the token's scopes against what commands need
+//	ghpkg packages                              list the owner's packages of --type
+//	ghpkg versions PACKAGE [--state deleted]    list a package's versions
+//	ghpkg get      PACKAGE [--id ID]            show a package, or one version
+//	ghpkg delete   PACKAGE [--id ID] --yes      delete a package, or one version
+//	ghpkg restore  PACKAGE [--id ID]            restore a deleted package or version
+//	ghpkg restore  --report FILE                restore what a prune or delete deleted
+//	ghpkg prune    [PACKAGE|PATTERN...] POLICY  plan a cleanup; carry it out with --yes
+//	ghpkg scopes   [--for COMMAND]              the token's scopes against what commands need
+//	ghpkg version                               module version, VCS revision, Go version
+//	ghpkg completion bash|zsh|fish|powershell   shell completion script
+//	ghpkg help json                             the --json output schema (ghpkg/v1)
 //
 // The owner is --org NAME, --user NAME, --owner NAME (looked up), or by
 // default the token's own account. The token comes from GITHUB_TOKEN or
 // GH_TOKEN, or --token-file FILE ("-" for stdin), and is never printed.
-// --base-url points at GitHub Enterprise Server (https://HOST/api/v3/).
 //
-// prune's policy flags: --older-than 30d (or --all-ages), --keep N,
-// --untagged-only (default) / --tagged-only / --any-tags, --include and
-// --exclude tag patterns (globs, or re:REGEXP), --keep-tag, --keep-name,
-// --keep-id, --max-delete N, --delete-package-when-empty. Without --yes it
-// is a dry run. Untagged container versions that a kept multi-arch image or
-// signature references are kept (the registry is asked; --registry sets its
-// host).
-//
-// Output is an aligned table, or with --json one JSON object whose schema
-// "ghpkg/v1" 'ghpkg help json' documents. In GitHub Actions
-// (GITHUB_STEP_SUMMARY set) delete, restore and prune append a Markdown
-// table to the step summary. Waits for rate limits and retries are reported
-// on stderr, and so is progress.
-//
-// Exit codes: 0 success, including a prune stopped by the rate limit (rerun
-// to resume); 1 some operations failed; 2 usage, authentication or scope
-// error.
+// Exit codes: 0 done, including nothing to do and a dry run; 1 some
+// operations failed, or the run stopped early (rate limit, --max-wait,
+// canceled); 2 usage, authentication or scope error, found before any
+// change.
 //
 // Example, in a scheduled workflow:
 //

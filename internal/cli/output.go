@@ -15,6 +15,11 @@ import (
 
 // schemaVersion names the --json format. It changes only when a field is
 // removed or changes meaning; new fields may be added within a version.
+//
+// The types below are the format: they are ghpkg's own, filled from the
+// SDK's and the retention package's values field by field, so a change of
+// a json tag there cannot change ghpkg's output. Golden files in testdata/
+// pin every command's document.
 const schemaVersion = "ghpkg/v1"
 
 // jsonHelp documents the --json output; 'ghpkg help json' prints it, and a
@@ -22,64 +27,85 @@ const schemaVersion = "ghpkg/v1"
 const jsonHelp = `ghpkg --json output, schema "ghpkg/v1"
 
 Every command prints one JSON object to stdout. Keys are snake_case; times
-are RFC 3339; version IDs are 64-bit integers. New keys may be added within
-"ghpkg/v1"; none is removed or changes meaning.
+are RFC 3339 in UTC; version IDs are 64-bit integers; durations are strings
+("30d", "12h"). New keys may be added within "ghpkg/v1"; none is removed or
+changes meaning.
 
 Every object:
   schema       "ghpkg/v1"
-  command      the command: packages, versions, get, delete, restore, prune, scopes
-  owner        {"kind": "org"|"user"|"authenticated", "name": LOGIN (absent for authenticated)}
-               (not in scopes)
+  command      the command: packages, versions, get, delete, restore, prune,
+               scopes, version
+  owner        {"kind": "org"|"user"|"authenticated", "name": LOGIN (absent
+               for authenticated)} (not in scopes and version)
   type         the package type: npm, maven, rubygems, docker, nuget, container
-               (not in a failed command's error object when unknown)
 
 packages:
-  packages     [PACKAGE]       GitHub's package objects (id, name, package_type,
-                               visibility, version_count, url, html_url,
-                               created_at, updated_at, owner, repository)
+  packages     [PACKAGE]  PACKAGE: {id, name, package_type, visibility,
+               version_count, url, html_url, created_at, updated_at,
+               owner: {login, id, type}, repository: {id, name, full_name,
+               private, html_url} (absent when not linked)}
 versions:
   package      the package name
   state        "active" or "deleted"
-  versions     [VERSION]       GitHub's version objects (id, name, url,
-                               package_html_url, html_url, created_at,
-                               updated_at, deleted_at, metadata{package_type,
-                               container{tags}, docker{tag}}, ...)
+  versions     [VERSION]  VERSION: {id, name, tags (always a list), url,
+               package_html_url, html_url, license, description, created_at,
+               updated_at, deleted_at (deleted versions only), metadata:
+               {package_type, container: {tags}, docker: {tag}}}
 get:
   package      the package name
-  info         PACKAGE         (without --id)
-  version      VERSION         (with --id)
+  info         PACKAGE (without --id)
+  version      VERSION (with --id)
 
 delete, restore, prune:
   dry_run      true when nothing was changed (prune without --yes)
-  plan         (prune only) the plan: owner_kind, owner_name, created_at,
-               policy, packages: [{type, name, delete_package,
-               package_reason, versions: [{id, name, tags, created_at,
-               action: "keep"|"delete", reason}]}]
+  plan         (prune only) {owner_kind, owner_name, created_at, policy,
+               packages: [{type, name, delete_package, package_reason,
+               kept_by_reason: {REASON: COUNT}, versions: [{id, name, tags,
+               created_at, action: "keep"|"delete", reason}]}]}
+               policy: {type, packages, keep_newest, older_than, all_ages,
+               tags: "untagged"|"tagged"|"any", include, exclude, keep_tags,
+               keep_names, keep_ids, max_delete, delete_package_when_empty,
+               skip_reference_check}
   report       the run's report, null in a dry run. It is the format
                'ghpkg restore --report FILE' reads back (the whole object or
-               just this field): owner_kind, owner_name, started_at,
-               finished_at, stopped, items: [{type, package, version_id (absent
-               for a whole package), version, tags, action
-               ("delete-version"|"delete-package"|"restore-version"|
-               "restore-package"), reason, outcome, error, status (the HTTP
-               status of an error answer), replayed, at}]
-               outcome: deleted, already-gone, retained (GitHub refused: the
-               last version, or over 5,000 downloads), failed, not-attempted
-               (the run stopped first), restored, expired (past 30 days)
+               just this field): {owner_kind, owner_name, started_at,
+               finished_at, stopped, items: [ITEM]}
+               ITEM: {type, package, version_id (absent for a whole
+               package), version, tags, action ("delete-version"|
+               "delete-package"|"restore-version"|"restore-package"), reason,
+               outcome, error, status (HTTP status of an error answer),
+               replayed (a retried delete whose first answer was lost), at}
+               outcome:
+                 deleted          the delete succeeded (with replayed: a
+                                  retry found it gone and a re-read confirmed)
+                 already-gone     404, and a re-read confirmed it is gone
+                                  while its package is readable
+                 gone-unconfirmed 404, and the re-read could not tell gone
+                                  from not visible to the token
+                 retained         GitHub refused: the last version, or over
+                                  5,000 downloads
+                 failed           see error (exit code 1)
+                 not-attempted    the run stopped first (see stopped)
+                 restored         restore brought it back
+                 already-active   restore found it active: nothing to do
+                 expired          deleted over 30 days ago: not restorable
   summary      counts, always all present: planned (deletions planned, or
                operations requested), kept (prune: versions kept), deleted,
-               already_gone, retained, failed, not_attempted, restored,
-               expired
+               already_gone, gone_unconfirmed, retained, failed,
+               not_attempted, restored, already_active, expired
   stopped      present when the run ended early: {"reason": "rate_limit"|
-               "canceled", "message", "done", "left"}. A rate-limit stop exits
-               0: rerun to resume.
+               "max_wait"|"canceled", "message", "done", "left"} (exit 1)
 
 scopes:
-  token_kind   "classic", or "fine-grained" when GitHub reports no classic
-               scopes (fine-grained PAT, GitHub App or Actions token)
-  token_scopes the classic scopes the token has ([] when not classic)
+  for          the command whose needs set the exit code ("all" for every one)
+  token_kind   "classic", or "unknown" when GitHub reports no classic scopes
+               (fine-grained PAT, GitHub App or Actions token)
+  token_scopes the classic scopes the token has ([] when unknown)
   commands     [{command, operation ("read"|"delete"|"restore"), needs: [SCOPE],
                missing: [SCOPE], status: "ok"|"missing"|"unknown"}]
+
+version:
+  version, revision, go, sdk_version
 
 A failed command (exit code 1 or 2) that printed nothing else prints:
   error        {"message", "exit_code", "missing_scopes": [SCOPE]}
@@ -105,46 +131,290 @@ func (a *app) head(owner *ownerJSON, typ ghpackages.PackageType) head {
 	return head{Schema: schemaVersion, Command: a.name, Owner: owner, Type: string(typ)}
 }
 
+// accountJSON is a package's owner.
+type accountJSON struct {
+	Login string `json:"login"`
+	ID    int64  `json:"id"`
+	Type  string `json:"type"`
+}
+
+// repositoryJSON is the repository a package is linked to.
+type repositoryJSON struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	FullName string `json:"full_name"`
+	Private  bool   `json:"private"`
+	HTMLURL  string `json:"html_url"`
+}
+
+// packageJSON is a package.
+type packageJSON struct {
+	ID           int64           `json:"id"`
+	Name         string          `json:"name"`
+	PackageType  string          `json:"package_type"`
+	Visibility   string          `json:"visibility"`
+	VersionCount int64           `json:"version_count"`
+	URL          string          `json:"url"`
+	HTMLURL      string          `json:"html_url"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	Owner        *accountJSON    `json:"owner,omitempty"`
+	Repository   *repositoryJSON `json:"repository,omitempty"`
+}
+
+func packageOf(p *ghpackages.Package) packageJSON {
+	out := packageJSON{ID: p.ID, Name: p.Name, PackageType: string(p.PackageType), Visibility: string(p.Visibility),
+		VersionCount: p.VersionCount, URL: p.URL, HTMLURL: p.HTMLURL, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+	if p.Owner != nil {
+		out.Owner = &accountJSON{Login: p.Owner.Login, ID: p.Owner.ID, Type: p.Owner.Type}
+	}
+	if r := p.Repository; r != nil {
+		out.Repository = &repositoryJSON{ID: r.ID, Name: r.Name, FullName: r.FullName, Private: r.Private, HTMLURL: r.HTMLURL}
+	}
+	return out
+}
+
+// metadataJSON is a version's type-specific metadata.
+type metadataJSON struct {
+	PackageType string         `json:"package_type"`
+	Container   *containerJSON `json:"container,omitempty"`
+	Docker      *dockerJSON    `json:"docker,omitempty"`
+}
+
+type containerJSON struct {
+	Tags []string `json:"tags"`
+}
+
+type dockerJSON struct {
+	Tag []string `json:"tag"`
+}
+
+// versionJSON is a package version.
+type versionJSON struct {
+	ID             int64         `json:"id"`
+	Name           string        `json:"name"`
+	Tags           []string      `json:"tags"`
+	URL            string        `json:"url"`
+	PackageHTMLURL string        `json:"package_html_url"`
+	HTMLURL        string        `json:"html_url,omitempty"`
+	License        string        `json:"license,omitempty"`
+	Description    string        `json:"description,omitempty"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+	DeletedAt      *time.Time    `json:"deleted_at,omitempty"`
+	Metadata       *metadataJSON `json:"metadata,omitempty"`
+}
+
+func versionOf(v *ghpackages.PackageVersion) versionJSON {
+	out := versionJSON{ID: v.ID, Name: v.Name, Tags: nonNil(v.Tags()), URL: v.URL, PackageHTMLURL: v.PackageHTMLURL, HTMLURL: v.HTMLURL,
+		License: v.License, Description: v.Description, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
+	if v.DeletedAt != nil {
+		d := v.DeletedAt.UTC()
+		out.DeletedAt = &d
+	}
+	if m := v.Metadata; m != nil {
+		out.Metadata = &metadataJSON{PackageType: string(m.PackageType)}
+		if m.Container != nil {
+			out.Metadata.Container = &containerJSON{Tags: nonNil(m.Container.Tags)}
+		}
+		if m.Docker != nil {
+			out.Metadata.Docker = &dockerJSON{Tag: nonNil(m.Docker.Tags)}
+		}
+	}
+	return out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 type packagesOutput struct {
 	head
-	Packages []*ghpackages.Package `json:"packages"`
+	Packages []packageJSON `json:"packages"`
 }
 
 type versionsOutput struct {
 	head
-	Package  string                       `json:"package"`
-	State    string                       `json:"state"`
-	Versions []*ghpackages.PackageVersion `json:"versions"`
+	Package  string        `json:"package"`
+	State    string        `json:"state"`
+	Versions []versionJSON `json:"versions"`
 }
 
 type getOutput struct {
 	head
-	Package string                     `json:"package"`
-	Info    *ghpackages.Package        `json:"info,omitempty"`
-	Version *ghpackages.PackageVersion `json:"version,omitempty"`
+	Package string       `json:"package"`
+	Info    *packageJSON `json:"info,omitempty"`
+	Version *versionJSON `json:"version,omitempty"`
+}
+
+// policyJSON is a prune's policy, in the flags' terms.
+type policyJSON struct {
+	Type                   string   `json:"type"`
+	Packages               []string `json:"packages"`
+	KeepNewest             int      `json:"keep_newest"`
+	OlderThan              string   `json:"older_than,omitempty"`
+	AllAges                bool     `json:"all_ages"`
+	Tags                   string   `json:"tags"`
+	Include                []string `json:"include"`
+	Exclude                []string `json:"exclude"`
+	KeepTags               []string `json:"keep_tags"`
+	KeepNames              []string `json:"keep_names"`
+	KeepIDs                []int64  `json:"keep_ids"`
+	MaxDelete              int      `json:"max_delete"`
+	DeletePackageWhenEmpty bool     `json:"delete_package_when_empty"`
+	SkipReferenceCheck     bool     `json:"skip_reference_check"`
+}
+
+// decisionJSON is the plan for one version.
+type decisionJSON struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Tags      []string  `json:"tags"`
+	CreatedAt time.Time `json:"created_at"`
+	Action    string    `json:"action"`
+	Reason    string    `json:"reason"`
+}
+
+// packagePlanJSON is the plan for one package.
+type packagePlanJSON struct {
+	Type          string         `json:"type"`
+	Name          string         `json:"name"`
+	DeletePackage bool           `json:"delete_package"`
+	PackageReason string         `json:"package_reason,omitempty"`
+	KeptByReason  map[string]int `json:"kept_by_reason"`
+	Versions      []decisionJSON `json:"versions"`
+}
+
+// planJSON is a prune's plan.
+type planJSON struct {
+	OwnerKind string            `json:"owner_kind"`
+	OwnerName string            `json:"owner_name,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	Policy    policyJSON        `json:"policy"`
+	Packages  []packagePlanJSON `json:"packages"`
+}
+
+// deletes counts the deletions planned (a whole package counts once).
+func (p *planJSON) deletes() int {
+	n := 0
+	for _, pp := range p.Packages {
+		if pp.DeletePackage {
+			n++
+			continue
+		}
+		for _, v := range pp.Versions {
+			if v.Action == "delete" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// itemJSON is one operation of a run.
+type itemJSON struct {
+	Type      string    `json:"type"`
+	Package   string    `json:"package"`
+	VersionID int64     `json:"version_id,omitempty"`
+	Version   string    `json:"version,omitempty"`
+	Tags      []string  `json:"tags,omitempty"`
+	Action    string    `json:"action"`
+	Reason    string    `json:"reason,omitempty"`
+	Outcome   string    `json:"outcome"`
+	Error     string    `json:"error,omitempty"`
+	Status    int       `json:"status,omitempty"`
+	Replayed  bool      `json:"replayed,omitempty"`
+	At        time.Time `json:"at"`
+
+	// err is the error behind Error, for classification; not written.
+	err error
+}
+
+// reportJSON is a run's report: the format 'restore --report' reads back.
+type reportJSON struct {
+	OwnerKind  string     `json:"owner_kind"`
+	OwnerName  string     `json:"owner_name,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt time.Time  `json:"finished_at"`
+	Stopped    string     `json:"stopped,omitempty"`
+	Items      []itemJSON `json:"items"`
+}
+
+// Outcomes of report items. The first seven are retention's; the others
+// are ghpkg's findings after re-reading a 404.
+const (
+	outDeleted         = "deleted"
+	outAlreadyGone     = "already-gone"
+	outGoneUnconfirmed = "gone-unconfirmed"
+	outRetained        = "retained"
+	outFailed          = "failed"
+	outNotAttempted    = "not-attempted"
+	outRestored        = "restored"
+	outAlreadyActive   = "already-active"
+	outExpired         = "expired"
+)
+
+func reportOf(r *retention.Report) *reportJSON {
+	out := &reportJSON{OwnerKind: r.OwnerKind, OwnerName: r.OwnerName, StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(),
+		Stopped: r.Stopped, Items: make([]itemJSON, 0, len(r.Items))}
+	for _, it := range r.Items {
+		ij := itemJSON{Type: string(it.Type), Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
+			Action: string(it.Action), Reason: flagWords(it.Reason), Outcome: string(it.Outcome), Error: it.Error, Status: it.Status,
+			Replayed: it.Replayed, err: it.Err}
+		if !it.At.IsZero() {
+			ij.At = it.At.UTC()
+		}
+		out.Items = append(out.Items, ij)
+	}
+	return out
+}
+
+// retentionReport converts a report read back from JSON into the
+// retention package's form, for retention.Restore.
+func (r *reportJSON) retentionReport() *retention.Report {
+	out := &retention.Report{OwnerKind: r.OwnerKind, OwnerName: r.OwnerName, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Stopped: r.Stopped}
+	for _, it := range r.Items {
+		outcome := it.Outcome
+		if outcome == outAlreadyGone && it.Replayed {
+			outcome = outDeleted
+		}
+		ri := retention.Item{Type: ghpackages.PackageType(it.Type), Package: it.Package, VersionID: it.VersionID, Version: it.Version,
+			Tags: it.Tags, Reason: it.Reason, Outcome: retention.Outcome(outcome), Error: it.Error, Status: it.Status, Replayed: it.Replayed, At: it.At}
+		ri.Action = retention.ActionDeleteVersion
+		if it.VersionID == 0 {
+			ri.Action = retention.ActionDeletePackage
+		}
+		out.Items = append(out.Items, ri)
+	}
+	return out
 }
 
 // runOutput is the result of delete, restore and prune.
 type runOutput struct {
 	head
-	DryRun  bool              `json:"dry_run"`
-	Plan    *retention.Plan   `json:"plan,omitempty"`
-	Report  *retention.Report `json:"report"`
-	Summary summary           `json:"summary"`
-	Stopped *stopped          `json:"stopped,omitempty"`
+	DryRun  bool        `json:"dry_run"`
+	Plan    *planJSON   `json:"plan,omitempty"`
+	Report  *reportJSON `json:"report"`
+	Summary summary     `json:"summary"`
+	Stopped *stopped    `json:"stopped,omitempty"`
 }
 
 // summary counts a run's items by outcome.
 type summary struct {
-	Planned      int `json:"planned"`
-	Kept         int `json:"kept"`
-	Deleted      int `json:"deleted"`
-	AlreadyGone  int `json:"already_gone"`
-	Retained     int `json:"retained"`
-	Failed       int `json:"failed"`
-	NotAttempted int `json:"not_attempted"`
-	Restored     int `json:"restored"`
-	Expired      int `json:"expired"`
+	Planned         int `json:"planned"`
+	Kept            int `json:"kept"`
+	Deleted         int `json:"deleted"`
+	AlreadyGone     int `json:"already_gone"`
+	GoneUnconfirmed int `json:"gone_unconfirmed"`
+	Retained        int `json:"retained"`
+	Failed          int `json:"failed"`
+	NotAttempted    int `json:"not_attempted"`
+	Restored        int `json:"restored"`
+	AlreadyActive   int `json:"already_active"`
+	Expired         int `json:"expired"`
 }
 
 // stopped says why a run ended before its last item.
@@ -157,24 +427,33 @@ type stopped struct {
 
 type scopesOutput struct {
 	head
-	TokenKind   string             `json:"token_kind"`
-	TokenScopes []ghpackages.Scope `json:"token_scopes"`
-	Commands    []scopeNeed        `json:"commands"`
+	For         string      `json:"for"`
+	TokenKind   string      `json:"token_kind"`
+	TokenScopes []string    `json:"token_scopes"`
+	Commands    []scopeNeed `json:"commands"`
 }
 
 // scopeNeed is what one command needs of the token.
 type scopeNeed struct {
-	Command   string               `json:"command"`
-	Operation ghpackages.Operation `json:"operation"`
-	Needs     []ghpackages.Scope   `json:"needs"`
-	Missing   []ghpackages.Scope   `json:"missing"`
-	Status    string               `json:"status"`
+	Command   string   `json:"command"`
+	Operation string   `json:"operation"`
+	Needs     []string `json:"needs"`
+	Missing   []string `json:"missing"`
+	Status    string   `json:"status"`
+}
+
+type versionOutput struct {
+	head
+	Version    string `json:"version"`
+	Revision   string `json:"revision,omitempty"`
+	Go         string `json:"go"`
+	SDKVersion string `json:"sdk_version"`
 }
 
 type errorOutputBody struct {
-	Message       string             `json:"message"`
-	ExitCode      int                `json:"exit_code"`
-	MissingScopes []ghpackages.Scope `json:"missing_scopes"`
+	Message       string   `json:"message"`
+	ExitCode      int      `json:"exit_code"`
+	MissingScopes []string `json:"missing_scopes"`
 }
 
 type errorOutput struct {
@@ -182,13 +461,16 @@ type errorOutput struct {
 	Error errorOutputBody `json:"error"`
 }
 
-func errorOutputOf(a *app, err error, code int) errorOutput {
-	typ, _ := a.packageType()
-	missing := missingScopes(err)
-	if missing == nil {
-		missing = []ghpackages.Scope{}
+func scopeStrings(scopes []ghpackages.Scope) []string {
+	out := make([]string, len(scopes))
+	for i, s := range scopes {
+		out[i] = string(s)
 	}
-	return errorOutput{head: a.head(nil, typ), Error: errorOutputBody{Message: err.Error(), ExitCode: code, MissingScopes: missing}}
+	return out
+}
+
+func errorOutputOf(a *app, err error, code int) errorOutput {
+	return errorOutput{head: a.head(nil, a.packageType()), Error: errorOutputBody{Message: err.Error(), ExitCode: code, MissingScopes: scopeStrings(missingScopes(err))}}
 }
 
 func (a *app) printJSON(v any) error {
@@ -205,6 +487,12 @@ func (a *app) table(header string, rows [][]string) {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	tw.Flush()
+}
+
+// warnf prints a warning on stderr.
+func (a *app) warnf(format string, args ...any) {
+	a.progressBreak()
+	fmt.Fprintf(a.env.Stderr, "ghpkg %s: warning: %s\n", a.name, fmt.Sprintf(format, args...))
 }
 
 // mdCell makes s safe inside a Markdown table cell.
@@ -245,7 +533,7 @@ func (a *app) appendSummary(md string) {
 	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
-		fmt.Fprintf(a.env.Stderr, "ghpkg: writing the step summary: %v\n", err)
+		a.warnf("writing the step summary: %v", err)
 		return
 	}
 	_, err = io.WriteString(f, md)
@@ -253,7 +541,7 @@ func (a *app) appendSummary(md string) {
 		err = cerr
 	}
 	if err != nil {
-		fmt.Fprintf(a.env.Stderr, "ghpkg: writing the step summary: %v\n", err)
+		a.warnf("writing the step summary: %v", err)
 	}
 }
 
@@ -267,6 +555,15 @@ func age(now, t time.Time) string {
 		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dm", max(0, int(d.Minutes())))
+}
+
+// ageFlag renders a duration the way --older-than takes it: "30d" for
+// whole days, else Go's form ("36h0m0s").
+func ageFlag(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
 }
 
 // short abbreviates a digest to "sha256:" and 12 hex digits.

@@ -6,37 +6,36 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-
-	"github.com/ghpackages/ghpackages-go/retention"
 )
 
-func TestProgress(t *testing.T) {
+func TestProgressLines(t *testing.T) {
 	t.Parallel()
-	var ci, tty bytes.Buffer
-	lines := (&app{env: Env{Stderr: &ci}}).progress(25)
-	bar := (&app{env: Env{Stderr: &tty, StderrIsTerminal: true}}).progress(4)
-	for range 25 {
-		lines(retention.Item{})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ci bytes.Buffer
+	a := &app{name: "prune", env: Env{Stderr: &ci, Now: func() time.Time { return now }}}
+	p := a.startProgress("deleting", 25)
+	for i := range 25 {
+		if i == 12 {
+			now = now.Add(progressEvery) // a line every few seconds
+		}
+		p.step(i == 3)
 	}
-	for range 4 {
-		bar(retention.Item{})
-	}
-	assert.Equal(t, "progress: 10/25 done\nprogress: 20/25 done\nprogress: 25/25 done\n", ci.String())
-	assert.Equal(t, "\r[#######                       ] 1/4\r[###############               ] 2/4"+
-		"\r[######################        ] 3/4\r[##############################] 4/4\n", tty.String())
+	assert.Equal(t, "deleting: 13/25 (1 failed)\ndeleting: 25/25 (1 failed)\n", ci.String())
 }
 
-func TestProgressBarClosedWhenStopped(t *testing.T) {
+func TestProgressLiveLine(t *testing.T) {
 	t.Parallel()
-	var out, errOut bytes.Buffer
-	a := &app{name: "prune", env: Env{Stdout: &out, Stderr: &errOut, StderrIsTerminal: true, Getenv: func(string) string { return "" }, Now: time.Now}}
-	bar := a.progress(4)
-	bar(retention.Item{})
-	bar(retention.Item{})
-	rep := &retention.Report{OwnerKind: "org", OwnerName: "o", Stopped: "stopped at the rate limit", Items: []retention.Item{
-		{Outcome: retention.Deleted}, {Outcome: retention.Deleted}, {Outcome: retention.NotAttempted}, {Outcome: retention.NotAttempted}}}
-	code := a.emitRun(t.Context(), runOutput{Report: rep}, false)
-	assert.Equal(t, ExitOK, code, "a stop at the rate limit is a clean partial result")
-	assert.Equal(t, "\r[#######                       ] 1/4\r[###############               ] 2/4\n"+
-		"ghpkg prune: stopped at the rate limit; 2 done, 2 left; rerun to resume\n", errOut.String())
+	var tty bytes.Buffer
+	a := &app{name: "prune", env: Env{Stderr: &tty, StderrIsTerminal: true, Now: time.Now}}
+	pl := a.startProgress("planning", 0)
+	pl.step(false)
+	a.pageRead()
+	a.endProgress()
+	a.pageRead() // after the phase: not counted
+	p := a.startProgress("deleting", 2)
+	p.step(false)
+	a.warnf("something")
+	p.step(false)
+	assert.Equal(t, "\rplanning: 1 pages read\rplanning: 2 pages read\n"+
+		"\rdeleting: 1/2\nghpkg prune: warning: something\n\rdeleting: 2/2\n", tty.String())
 }

@@ -1,0 +1,261 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+)
+
+// errMaxWait is the cause of a run context canceled by --max-wait.
+var errMaxWait = errors.New("--max-wait reached")
+
+// runFlags are the flags of the commands that change things: --pace and
+// --max-wait.
+type runFlags struct {
+	pace    string
+	maxWait waitLimit
+}
+
+func (a *app) addRunFlags(cmd *cobra.Command, rf *runFlags) {
+	cmd.Flags().Var(newEnum(&rf.pace, "guidance", "guidance", "budget"), "pace",
+		"guidance: mutations one at a time, at least 1s apart, as GitHub asks (60/min); budget: up to GitHub's 900 points/min secondary budget (about 180 deletes/min)")
+	cmd.Flags().Var(&rf.maxWait, "max-wait", "stop cleanly (exit 1, progress reported) once rate-limit waits would exceed DURATION in total (default: wait, up to 15m per wait)")
+	_ = cmd.RegisterFlagCompletionFunc("pace", fixedCompletion("guidance", "budget"))
+}
+
+// owner is the namespace the flags name; --owner is looked up to tell an
+// organization from a user.
+func (a *app) owner(ctx context.Context, c *ghpackages.Client) (ghpackages.Owner, error) {
+	given := 0
+	for _, f := range []string{a.org, a.user, a.ownerLogin} {
+		if f != "" {
+			given++
+		}
+	}
+	switch {
+	case given > 1:
+		return ghpackages.Owner{}, usagef("give one of --org, --user and --owner")
+	case a.org != "":
+		return ghpackages.OrgOwner(a.org), nil
+	case a.user != "":
+		return ghpackages.UserOwner(a.user), nil
+	case a.ownerLogin != "":
+		o, _, err := c.ResolveOwner(ctx, a.ownerLogin)
+		switch {
+		case errors.Is(err, ghpackages.ErrNotFound):
+			return o, usagef("--owner %s: no such user or organization", a.ownerLogin)
+		case err != nil:
+			return o, fmt.Errorf("looking up --owner %s: %w", a.ownerLogin, explain(err))
+		}
+		return o, nil
+	}
+	return ghpackages.AuthenticatedOwner(), nil
+}
+
+// checkOwner turns a 404 on an owner's namespace into "no such owner" when
+// the owner itself does not exist, instead of the hint about private
+// packages.
+func (a *app) checkOwner(ctx context.Context, c *ghpackages.Client, owner ghpackages.Owner, err error) error {
+	if !errors.Is(err, ghpackages.ErrNotFound) || owner.Name() == "" {
+		return err
+	}
+	if _, _, lerr := c.ResolveOwner(ctx, owner.Name()); errors.Is(lerr, ghpackages.ErrNotFound) {
+		return usagef("--%s %s: no such %s", owner.Kind(), owner.Name(), map[string]string{"org": "organization", "user": "user"}[owner.Kind()])
+	}
+	return err
+}
+
+func (a *app) packageType() ghpackages.PackageType {
+	return ghpackages.PackageType(a.typ)
+}
+
+// token reads the token: --token-file (or stdin for "-"), else GITHUB_TOKEN,
+// else GH_TOKEN. Its shape is not checked: token formats change. Errors never
+// quote it.
+func (a *app) token() (string, error) {
+	if a.tok != "" {
+		return a.tok, nil
+	}
+	if a.tokenFile != "" {
+		var b []byte
+		var err error
+		if a.tokenFile == "-" {
+			b, err = io.ReadAll(io.LimitReader(a.env.Stdin, 64<<10))
+		} else {
+			b, err = os.ReadFile(a.tokenFile)
+		}
+		if err != nil {
+			return "", usagef("reading --token-file: %v", err)
+		}
+		if a.tok = strings.TrimSpace(string(b)); a.tok == "" {
+			return "", usagef("--token-file %s is empty", a.tokenFile)
+		}
+		return a.tok, nil
+	}
+	for _, name := range []string{"GITHUB_TOKEN", "GH_TOKEN"} {
+		if t := strings.TrimSpace(a.env.Getenv(name)); t != "" {
+			a.tok = t
+			return t, nil
+		}
+	}
+	return "", usagef("no token: set GITHUB_TOKEN or GH_TOKEN, or pass --token-file")
+}
+
+// client builds the API client; retries and rate-limit waits are reported
+// on stderr. rf, when not nil, sets the pacing and --max-wait: the returned
+// context is then canceled (cause errMaxWait) once rate-limit waits would
+// exceed it.
+func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpackages.Client, error) {
+	tok, err := a.token()
+	if err != nil {
+		return ctx, nil, err
+	}
+	p := ghpackages.DefaultRetryPolicy()
+	if a.env.Retry != nil {
+		p = *a.env.Retry
+	}
+	var waited time.Duration
+	var mu sync.Mutex
+	var cancel context.CancelCauseFunc
+	if rf != nil && rf.maxWait.set {
+		ctx, cancel = context.WithCancelCause(ctx)
+		p.MaxWait = max(rf.maxWait.d, time.Nanosecond)
+	}
+	p.OnRetry = func(e ghpackages.RetryEvent) {
+		a.progressBreak()
+		fmt.Fprintln(a.env.Stderr, retryLine(e))
+		if cancel == nil || (e.Reason != ghpackages.RetryPrimaryLimit && e.Reason != ghpackages.RetrySecondaryLimit) {
+			return
+		}
+		mu.Lock()
+		waited += e.Wait
+		over := waited > rf.maxWait.d
+		mu.Unlock()
+		if over {
+			fmt.Fprintf(a.env.Stderr, "ghpkg: waiting would exceed --max-wait %s: stopping\n", waitString(rf.maxWait.d))
+			cancel(errMaxWait)
+		}
+	}
+	opts := []ghpackages.Option{
+		ghpackages.WithToken(tok),
+		ghpackages.WithBaseURL(a.baseURL),
+		ghpackages.WithUserAgent("ghpkg (ghpackages-go/" + ghpackages.Version + ")"),
+		ghpackages.WithRetry(p),
+		ghpackages.WithHTTPClient(&http.Client{Transport: countingTransport{next: a.env.Transport, a: a}}),
+	}
+	if rf != nil {
+		opts = append(opts, ghpackages.WithPacing(pacing(rf.pace)))
+	}
+	c, err := ghpackages.NewClient(append(opts, a.env.ClientOptions...)...)
+	if err != nil {
+		return ctx, nil, usageError{err.Error()}
+	}
+	return ctx, c, nil
+}
+
+// pacing maps --pace to the SDK's presets.
+func pacing(pace string) ghpackages.Pacing {
+	if pace == "budget" {
+		return ghpackages.BudgetPacing
+	}
+	return ghpackages.DefaultPacing
+}
+
+// countingTransport tells the progress reporter about each GET answered,
+// so planning can show pages read.
+type countingTransport struct {
+	next http.RoundTripper
+	a    *app
+}
+
+// RoundTrip sends req and counts a GET that got an answer.
+func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err == nil && req.Method == http.MethodGet {
+		t.a.pageRead()
+	}
+	return resp, err
+}
+
+// retryLine renders a retry notice, e.g. "ghpkg: rate limited (secondary
+// rate limit), waiting 42s before retrying DELETE /orgs/o/packages/… (attempt 1)".
+func retryLine(e ghpackages.RetryEvent) string {
+	what := e.Method
+	if u, err := url.Parse(e.URL); err == nil {
+		what += " " + u.EscapedPath()
+	}
+	switch e.Reason {
+	case ghpackages.RetryPrimaryLimit, ghpackages.RetrySecondaryLimit:
+		return fmt.Sprintf("ghpkg: rate limited (%s), waiting %s before retrying %s (attempt %d)", e.Reason, waitString(e.Wait), what, e.Attempt)
+	}
+	reason := string(e.Reason)
+	if e.StatusCode != 0 {
+		reason = fmt.Sprintf("%s (%d)", e.Reason, e.StatusCode)
+	}
+	return fmt.Sprintf("ghpkg: %s on %s, retrying in %s (attempt %d)", reason, what, waitString(e.Wait), e.Attempt)
+}
+
+// waitString renders a wait in whole seconds without zero units ("42s",
+// "1m", "1m24s", "2h10m"), or in milliseconds under a second.
+func waitString(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	secs := int64(d.Round(time.Second) / time.Second)
+	h, m, sec := secs/3600, secs/60%60, secs%60
+	var b strings.Builder
+	if h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+	}
+	if m > 0 || (h > 0 && sec > 0) {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	if sec > 0 {
+		fmt.Fprintf(&b, "%ds", sec)
+	}
+	return b.String()
+}
+
+// target returns the client, owner and type the API commands need.
+func (a *app) target(ctx context.Context, rf *runFlags) (context.Context, *ghpackages.Client, ghpackages.Owner, ghpackages.PackageType, error) {
+	ctx, c, err := a.client(ctx, rf)
+	if err != nil {
+		return ctx, nil, ghpackages.Owner{}, "", err
+	}
+	owner, err := a.owner(ctx, c)
+	return ctx, c, owner, a.packageType(), err
+}
+
+// defaultRegistry is the container registry that goes with the API at
+// baseURL: ghcr.io for github.com, "containers.HOST" for GitHub Enterprise
+// Server, and the API host itself for a loopback test server. The registry
+// is sent the token, so it must never default to another party's host.
+func defaultRegistry(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return "ghcr.io"
+	}
+	host := u.Hostname()
+	switch {
+	case strings.EqualFold(host, "api.github.com"):
+		return "ghcr.io"
+	case strings.EqualFold(host, "localhost"):
+		return u.Host
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return u.Host
+	}
+	return "containers." + host
+}

@@ -1,0 +1,347 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+// pruneFlags are prune's policy and run flags.
+type pruneFlags struct {
+	keep, maxDelete           count
+	olderThan                 string
+	allAges                   bool
+	untagged, tagged, anyTags bool
+	include, exclude          []string
+	keepTags, keepNames       []string
+	keepIDs                   ids
+	deletePkg, skipRefs       bool
+	registry                  string
+	yes, dryRun               bool
+	reportFile                string
+	show                      string
+	run                       runFlags
+}
+
+const pruneLong = `Plan a cleanup of the owner's packages of --type and, with --yes, carry it out.
+
+PACKAGE arguments are names or patterns (globs such as 'team/*', or
+'re:REGEXP'); without any, every package of the type is considered. The
+Actions GITHUB_TOKEN cannot list packages: give literal names.
+
+Policy: a version is deleted when it is older than --older-than (or any age
+with --all-ages), is selected by --untagged-only (the default),
+--tagged-only or --any-tags, matches --include and no --exclude, is not one
+of the --keep newest, and is not on a --keep-tag/--keep-name/--keep-id list.
+GitHub refuses to delete a package's last version (for containers its last
+tagged version): the newest such version is kept, or with
+--delete-package-when-empty the whole package is deleted. Untagged container
+manifests that a kept multi-arch image or signature references are kept
+(the registry is asked; --registry sets its host).
+
+Without --yes it is a dry run: it lists the versions it would delete and a
+line per package with what it keeps and why (--show all lists every
+version). Progress goes to stderr. Versions are deleted newest first.`
+
+func (a *app) pruneCommand() *cobra.Command {
+	var f pruneFlags
+	cmd := &cobra.Command{
+		Use:   "prune [PACKAGE|PATTERN...] --older-than AGE [policy flags]",
+		Short: "Plan a cleanup by policy; carry it out with --yes",
+		Long:  pruneLong,
+		Example: `  # what would go: untagged versions older than 30 days, keeping the 10 newest
+  ghpkg prune my-app --org my-org --older-than 30d --keep 10
+
+  # do it, with a report to undo it from ('ghpkg restore --report run.json')
+  ghpkg prune my-app --org my-org --older-than 30d --keep 10 --yes --report run.json
+
+  # release candidates older than two weeks, except anything tagged latest
+  ghpkg prune 'team/*' --org my-org --any-tags --include 'v*-rc*' --exclude latest --older-than 2w`,
+	}
+	fl := cmd.Flags()
+	fl.Var(&f.keep, "keep", "always keep the N newest versions of each package")
+	fl.StringVar(&f.olderThan, "older-than", "", "delete only versions older than `AGE` (30d, 2w, 12h, 90m)")
+	fl.BoolVar(&f.allAges, "all-ages", false, "delete matching versions of any age (instead of --older-than)")
+	fl.BoolVar(&f.untagged, "untagged-only", false, "delete untagged versions only (the default)")
+	fl.BoolVar(&f.tagged, "tagged-only", false, "delete tagged versions only")
+	fl.BoolVar(&f.anyTags, "any-tags", false, "delete tagged and untagged versions")
+	fl.StringArrayVar(&f.include, "include", nil, "with --any-tags or --tagged-only: delete a tagged version only if every tag matches `PATTERN` (glob, or re:REGEXP); repeatable")
+	fl.StringArrayVar(&f.exclude, "exclude", nil, "keep versions with a tag matching `PATTERN` (glob, or re:REGEXP); repeatable")
+	fl.StringArrayVar(&f.keepTags, "keep-tag", nil, "keep the version with this exact `TAG`; repeatable")
+	fl.StringArrayVar(&f.keepNames, "keep-name", nil, "keep the version with this exact `NAME` (digest); repeatable")
+	fl.Var(&f.keepIDs, "keep-id", "keep the version with this ID; repeatable")
+	fl.Var(&f.maxDelete, "max-delete", "delete at most N versions this run, oldest first (0: no cap)")
+	fl.BoolVar(&f.deletePkg, "delete-package-when-empty", false, "delete a package whose every version the policy deletes")
+	fl.BoolVar(&f.skipRefs, "skip-reference-check", false, "UNSAFE for multi-arch images: don't ask the registry which untagged manifests kept images use")
+	fl.StringVar(&f.registry, "registry", "", "container registry `HOST` for the multi-arch check (default: ghcr.io, or containers.HOST for --base-url)")
+	fl.BoolVar(&f.yes, "yes", false, "carry the plan out (without it, prune only shows the plan)")
+	fl.BoolVar(&f.dryRun, "dry-run", true, "only show the plan; on unless --yes")
+	fl.StringVar(&f.reportFile, "report", "", "also write the run's report to `FILE` (for 'ghpkg restore --report FILE')")
+	fl.Var(newEnum(&f.show, "deletes", "deletes", "all"), "show", "dry run: list the versions to delete, or all versions with their reasons")
+	_ = cmd.RegisterFlagCompletionFunc("show", fixedCompletion("deletes", "all"))
+	a.addRunFlags(cmd, &f.run)
+	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
+		return a.prune(ctx, cmd, args, &f)
+	})
+	return cmd
+}
+
+// policy builds the retention policy from the flags, checking each flag
+// itself so errors name what the user typed.
+func (f *pruneFlags) policy(typ ghpackages.PackageType, args []string) (retention.Policy, error) {
+	p := retention.Policy{Type: typ, KeepNewest: int(f.keep), MaxDelete: int(f.maxDelete), DeletePackageWhenEmpty: f.deletePkg,
+		SkipReferenceCheck: f.skipRefs, KeepTags: f.keepTags, KeepNames: f.keepNames, KeepIDs: f.keepIDs, DeleteAllMatching: f.allAges}
+	if f.olderThan != "" {
+		if strings.HasPrefix(f.olderThan, "-") {
+			return p, usagef("--older-than %s: an age cannot be negative (want e.g. 30d, 2w, 12h)", f.olderThan)
+		}
+		d, err := retention.ParseAge(f.olderThan)
+		if err != nil {
+			return p, usagef("--older-than %q: want an age such as 30d, 2w, 12h or 90m", f.olderThan)
+		}
+		p.OlderThan = d
+	}
+	if f.olderThan == "" && !f.allAges {
+		return p, usagef("give --older-than AGE (e.g. 30d), or --all-ages to delete regardless of age")
+	}
+	if f.olderThan != "" && f.allAges {
+		return p, usagef("give one of --older-than and --all-ages")
+	}
+	switch n := btoi(f.untagged) + btoi(f.tagged) + btoi(f.anyTags); {
+	case n > 1:
+		return p, usagef("give one of --untagged-only, --tagged-only, --any-tags")
+	case f.tagged:
+		p.Tags = retention.TaggedOnly
+	case f.anyTags:
+		p.Tags = retention.AnyTags
+	default:
+		p.Tags = retention.UntaggedOnly
+	}
+	if len(f.include) > 0 && p.Tags == retention.UntaggedOnly {
+		return p, usagef("--include selects tagged versions: add --tagged-only or --any-tags")
+	}
+	if p.Tags == retention.TaggedOnly && typ != ghpackages.Container && typ != ghpackages.Docker {
+		return p, usagef("--tagged-only: only container and docker versions have tags (--type is %s)", typ)
+	}
+	for _, c := range []struct {
+		flag string
+		src  []string
+		dst  *[]retention.Pattern
+	}{{"--include", f.include, &p.IncludeTags}, {"--exclude", f.exclude, &p.ExcludeTags}, {"PACKAGE", args, &p.Packages}} {
+		for _, s := range c.src {
+			pat, err := retention.ParsePattern(s)
+			if err != nil {
+				return p, usagef("%s %q: %s", c.flag, s, strings.TrimPrefix(err.Error(), retention.ErrInvalidPolicy.Error()+": "))
+			}
+			*c.dst = append(*c.dst, pat)
+		}
+	}
+	for _, c := range []struct {
+		flag string
+		src  []string
+	}{{"--keep-tag", f.keepTags}, {"--keep-name", f.keepNames}} {
+		for _, s := range c.src {
+			if strings.TrimSpace(s) == "" {
+				return p, usagef("%s: empty value", c.flag)
+			}
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *pruneFlags) (int, error) {
+	typ := a.packageType()
+	policy, err := f.policy(typ, args)
+	if err != nil {
+		return 0, err
+	}
+	dryRunSet := cmd.Flags().Changed("dry-run")
+	if dryRunSet && !f.dryRun && !f.yes {
+		return 0, usagef("--dry-run=false deletes nothing without --yes")
+	}
+	apply := f.yes && !(dryRunSet && f.dryRun)
+	a.showAll = f.show == "all"
+	if f.skipRefs && typ == ghpackages.Container {
+		a.warnf("--skip-reference-check: untagged manifests that kept multi-arch images or signatures use may be deleted, breaking those images")
+	}
+
+	ctx, c, owner, _, err := a.target(ctx, &f.run)
+	if err != nil {
+		return 0, err
+	}
+	if err := a.preflight(ctx, c, ghpackages.OperationDelete, typ, "delete "+string(typ)+" package versions", apply); err != nil {
+		return 0, err
+	}
+	opts := []retention.Option{retention.WithNow(a.env.Now)}
+	if typ == ghpackages.Container && !f.skipRefs {
+		host := f.registry
+		if host == "" {
+			host = defaultRegistry(a.baseURL)
+		}
+		tok, _ := a.token()
+		opts = append(opts, retention.WithResolver(retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok})))
+	}
+	out := runOutput{head: a.head(ownerOf(owner), typ), DryRun: !apply}
+	a.startProgress("planning", 0)
+	plan, err := retention.NewPlan(ctx, c, owner, policy, opts...)
+	a.endProgress()
+	if err != nil {
+		var rl *ghpackages.RateLimitError
+		if errors.As(err, &rl) || ctx.Err() != nil {
+			// Nothing was deleted: a clean stop, to resume next run.
+			out.DryRun = true
+			msg := "stopped while planning: " + err.Error()
+			out.Stopped = &stopped{Reason: stopReason(ctx, msg), Message: msg}
+			return a.emitRun(ctx, out, false), nil
+		}
+		return 0, a.checkOwner(ctx, c, owner, err)
+	}
+	out.Plan = a.planOf(plan, f)
+	a.warnUnmatched(args, out.Plan)
+	if !apply {
+		return a.emitRun(ctx, out, false), nil
+	}
+	rep, err := retention.Apply(ctx, c, plan, append(opts, retention.WithProgress(a.retentionProgress("deleting", plan.Deletes())))...)
+	a.endProgress()
+	if err != nil {
+		return 0, err
+	}
+	out.Report = reportOf(rep)
+	a.recheck(ctx, c.Packages(owner), out.Report.Items)
+	if f.reportFile != "" {
+		raw, _ := json.MarshalIndent(out.Report, "", "  ")
+		if err := os.WriteFile(f.reportFile, append(raw, '\n'), 0o600); err != nil {
+			a.warnf("writing --report: %v", err)
+		}
+	}
+	return a.emitRun(ctx, out, false), nil
+}
+
+// registryReason matches the plan's fail-safe reason for a registry that
+// could not be read; the error it quotes is reported once, on stderr.
+var registryReason = regexp.MustCompile(`^(untagged, kept to be safe): (the registry lookup .*)$`)
+
+// planOf converts a plan to ghpkg's output form: field names become flag
+// names in reasons, a registry failure is shortened in each row and
+// reported once on stderr, and each package gets its kept counts by
+// reason.
+func (a *app) planOf(p *retention.Plan, f *pruneFlags) *planJSON {
+	pol := p.Policy
+	out := &planJSON{OwnerKind: p.OwnerKind, OwnerName: p.OwnerName, CreatedAt: p.CreatedAt.UTC(), Packages: []packagePlanJSON{},
+		Policy: policyJSON{Type: string(pol.Type), Packages: patternStrings(pol.Packages), KeepNewest: pol.KeepNewest, AllAges: pol.DeleteAllMatching,
+			Tags: string(pol.Tags), Include: patternStrings(pol.IncludeTags), Exclude: patternStrings(pol.ExcludeTags),
+			KeepTags: nonNil(pol.KeepTags), KeepNames: nonNil(pol.KeepNames), KeepIDs: nonNil(pol.KeepIDs), MaxDelete: pol.MaxDelete,
+			DeletePackageWhenEmpty: pol.DeletePackageWhenEmpty, SkipReferenceCheck: pol.SkipReferenceCheck}}
+	if pol.OlderThan > 0 {
+		out.Policy.OlderThan = ageFlag(pol.OlderThan)
+	}
+	registryErrs := map[string][]string{}
+	var errOrder []string
+	for _, pp := range p.Packages {
+		pj := packagePlanJSON{Type: string(pp.Type), Name: pp.Name, DeletePackage: pp.DeletePackage, PackageReason: flagWords(pp.PackageReason),
+			KeptByReason: map[string]int{}, Versions: make([]decisionJSON, 0, len(pp.Versions))}
+		for _, v := range pp.Versions {
+			reason := flagWords(v.Reason)
+			if m := registryReason.FindStringSubmatch(reason); m != nil {
+				if _, seen := registryErrs[m[2]]; !seen {
+					errOrder = append(errOrder, m[2])
+				}
+				if l := registryErrs[m[2]]; len(l) == 0 || l[len(l)-1] != pp.Name {
+					registryErrs[m[2]] = append(l, pp.Name)
+				}
+				reason = m[1] + ": the registry could not be read (see the warning on stderr)"
+			}
+			pj.Versions = append(pj.Versions, decisionJSON{ID: v.ID, Name: v.Name, Tags: nonNil(v.Tags), CreatedAt: v.CreatedAt.UTC(), Action: string(v.Action), Reason: reason})
+			if string(v.Action) != "delete" && !pp.DeletePackage {
+				pj.KeptByReason[reasonKind(reason)]++
+			}
+		}
+		out.Packages = append(out.Packages, pj)
+	}
+	for _, e := range errOrder {
+		a.warnf("%s (packages: %s): their untagged versions are kept. Check --registry (default %s) and that the token can read the registry; "+
+			"--skip-reference-check skips the check but can break multi-arch images", e, strings.Join(registryErrs[e], ", "), registryOr(f.registry, a.baseURL))
+	}
+	return out
+}
+
+func registryOr(flag, baseURL string) string {
+	if flag != "" {
+		return flag
+	}
+	return defaultRegistry(baseURL)
+}
+
+func patternStrings(ps []retention.Pattern) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+var (
+	reCreated = regexp.MustCompile(`created \S+ ago, `)
+	reDigest  = regexp.MustCompile(`sha256:[0-9a-f]+`)
+	reWhich   = regexp.MustCompile(`^(tag|name|ID) \S+ `)
+	rePattern = regexp.MustCompile(`pattern \S+`)
+)
+
+// reasonKind groups reasons that differ only in the version they name:
+// "created 3d ago, not older than 30d" → "not older than 30d".
+func reasonKind(r string) string {
+	r = reCreated.ReplaceAllString(r, "")
+	r = reDigest.ReplaceAllString(r, "…")
+	r = reWhich.ReplaceAllString(r, "$1 ")
+	r = rePattern.ReplaceAllString(r, "pattern")
+	if i := strings.Index(r, " (deleting the version"); i > 0 {
+		r = r[:i]
+	}
+	return r
+}
+
+// warnUnmatched warns about PACKAGE patterns that matched no package.
+func (a *app) warnUnmatched(args []string, p *planJSON) {
+	for _, s := range args {
+		pat, err := retention.ParsePattern(s)
+		if err != nil || pat.IsLiteral() {
+			continue
+		}
+		matched := false
+		for _, pp := range p.Packages {
+			matched = matched || pat.Match(pp.Name)
+		}
+		if !matched {
+			a.warnf("%s matches no %s package of %s", s, p.Policy.Type, describeOwnerJSON(p.OwnerKind, p.OwnerName))
+		}
+	}
+	if len(p.Packages) == 0 && len(args) == 0 {
+		a.warnf("no %s packages found", p.Policy.Type)
+	}
+}
+
+func describeOwnerJSON(kind, name string) string {
+	if name == "" {
+		return "the token's account"
+	}
+	return fmt.Sprintf("%s %s", kind, name)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+func (a *app) restoreCommand() *cobra.Command {
+	var id versionID
+	var report string
+	var rf runFlags
+	cmd := &cobra.Command{
+		Use:   "restore {PACKAGE [--id ID] | --report FILE}",
+		Short: "Restore a deleted package or version, or everything a run deleted",
+		Long: `Restore PACKAGE, or with --id one deleted version of it, or with --report FILE
+everything a delete or prune run deleted (its --report file or --json output;
+- reads stdin). GitHub restores what was deleted within the last 30 days.
+
+The token's scopes are checked first (write:packages; plus repo for types
+other than container): a token that lacks them exits 2 before any change.
+What is already active is reported "already active" and counts as done, so
+restoring the same report twice exits 0.`,
+		Example: `  ghpkg restore my-app --org my-org --id 1260000042
+  ghpkg restore --report prune-report.json
+  ghpkg prune ... --yes --json | ghpkg restore --report -`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if report != "" {
+				if len(args) != 0 || id != 0 {
+					return usagef("--report takes no PACKAGE and no --id")
+				}
+				return nil
+			}
+			return onePackage(cmd, args)
+		},
+	}
+	cmd.Flags().Var(&id, "id", "restore only this version (default: the whole package)")
+	cmd.Flags().StringVar(&report, "report", "", "restore everything a run deleted, from its report or --json output in `FILE` (- for stdin)")
+	a.addRunFlags(cmd, &rf)
+	cmd.RunE = a.action(func(ctx context.Context, _ *cobra.Command, args []string) (int, error) {
+		if report != "" {
+			return a.restoreReport(ctx, &rf, report)
+		}
+		name := args[0]
+		ctx, c, owner, typ, err := a.target(ctx, &rf)
+		if err != nil {
+			return 0, err
+		}
+		if err := a.preflight(ctx, c, ghpackages.OperationRestore, typ, "restore "+string(typ)+" packages", true); err != nil {
+			return 0, err
+		}
+		api := c.Packages(owner)
+		if id != 0 {
+			return a.single(ctx, api, owner, "restore-version", name, typ, int64(id), func() (*ghpackages.Response, error) {
+				return api.RestoreVersion(ctx, typ, name, int64(id))
+			})
+		}
+		return a.single(ctx, api, owner, "restore-package", name, typ, 0, func() (*ghpackages.Response, error) { return api.Restore(ctx, typ, name, nil) })
+	})
+	return cmd
+}
+
+// readReport reads a report: a bare report (prune --report) or a whole
+// --json document of delete, restore or prune.
+func readReport(r io.Reader) (*reportJSON, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Schema string          `json:"schema"`
+		Report json.RawMessage `json:"report"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Schema != "" {
+		if len(doc.Report) == 0 || bytes.Equal(doc.Report, []byte("null")) {
+			return nil, fmt.Errorf("the %s document has no report (a dry run deletes nothing)", doc.Schema)
+		}
+		raw = doc.Report
+	}
+	var rep reportJSON
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return nil, err
+	}
+	if rep.OwnerKind == "" {
+		return nil, errors.New("no owner_kind: not a ghpkg report")
+	}
+	return &rep, nil
+}
+
+func (a *app) restoreReport(ctx context.Context, rf *runFlags, path string) (int, error) {
+	var in io.Reader = a.env.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return 0, usagef("reading --report: %v", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	deleted, err := readReport(in)
+	if err != nil {
+		return 0, usagef("--report %s: %v", path, err)
+	}
+	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
+	if err != nil {
+		return 0, usagef("--report %s: %v", path, err)
+	}
+	var typ ghpackages.PackageType
+	if len(deleted.Items) > 0 {
+		typ = ghpackages.PackageType(deleted.Items[0].Type)
+	}
+	ctx, c, err := a.client(ctx, rf)
+	if err != nil {
+		return 0, err
+	}
+	if typ != "" {
+		if err := a.preflight(ctx, c, ghpackages.OperationRestore, typ, "restore "+string(typ)+" packages", true); err != nil {
+			return 0, err
+		}
+	}
+	in2 := deleted.retentionReport()
+	rep, err := retention.Restore(ctx, c, in2, retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", in2.Count(retention.Deleted))))
+	a.endProgress()
+	if err != nil {
+		return 0, err
+	}
+	out := reportOf(rep)
+	a.recheck(context.WithoutCancel(ctx), c.Packages(owner), out.Items)
+	if typ == "" {
+		a.warnf("the report lists nothing to restore")
+	}
+	return a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: out}, false), nil
+}

@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+// usageError is a mistake in the command line, or a missing token.
+type usageError struct{ msg string }
+
+// Error returns the message.
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// exitCode maps an error found before any change to the exit code: 2 for
+// usage, authentication and scope errors, else 1.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case errors.As(err, &ue), errors.Is(err, ghpackages.ErrInvalidArgument), errors.Is(err, retention.ErrInvalidPolicy):
+		return ExitUsage
+	case errors.Is(err, ghpackages.ErrUnauthorized):
+		return ExitUsage
+	case len(missingScopes(err)) > 0:
+		return ExitUsage
+	}
+	return ExitFailed
+}
+
+// missingScopes returns the scopes an error says the token lacks.
+func missingScopes(err error) []ghpackages.Scope {
+	var se scopeError
+	if errors.As(err, &se) {
+		return se.missing
+	}
+	var apiErr *ghpackages.Error
+	if errors.As(err, &apiErr) {
+		return apiErr.MissingScopes
+	}
+	return nil
+}
+
+// scopeError is a preflight finding that the token lacks scopes.
+type scopeError struct {
+	what    string
+	missing []ghpackages.Scope
+}
+
+// Error names the missing scopes.
+func (e scopeError) Error() string {
+	return fmt.Sprintf("the token lacks the scopes %s needed to %s: create a classic token with them (see 'ghpkg scopes')", scopeList(e.missing), e.what)
+}
+
+// advised marks an error that explain has already annotated.
+type advised struct{ err error }
+
+// Error returns the annotated message.
+func (e advised) Error() string { return e.err.Error() }
+
+// Unwrap returns the annotated error.
+func (e advised) Unwrap() error { return e.err }
+
+// explain adds advice to the errors a user can act on, and rewrites the
+// retention package's Go field names into the flags the user typed.
+func explain(err error) error {
+	var done advised
+	if err == nil || errors.As(err, &done) {
+		return err
+	}
+	var advice string
+	var se scopeError
+	switch {
+	case errors.As(err, &se):
+		return advised{err}
+	case errors.Is(err, retention.ErrInvalidPolicy):
+		return advised{errors.New(flagWords(strings.TrimPrefix(err.Error(), retention.ErrInvalidPolicy.Error()+": ")))}
+	case errors.Is(err, ghpackages.ErrUnauthorized):
+		advice = "the token was refused: check GITHUB_TOKEN, GH_TOKEN or --token-file"
+	case len(missingScopes(err)) > 0:
+		advice = fmt.Sprintf("the token lacks the scopes %s: create a classic token with them (see 'ghpkg scopes')", scopeList(missingScopes(err)))
+	case errors.Is(err, ghpackages.ErrLastVersion):
+		advice = "GitHub refuses to delete a package's last version (for containers, its last tagged version): delete the whole package instead (ghpkg delete PACKAGE --yes, without --id)"
+	case errors.Is(err, ghpackages.ErrTooManyDownloads):
+		advice = "GitHub refuses to delete a public version downloaded more than 5,000 times, and the API shows no download counts: contact GitHub support to remove it"
+	case errors.Is(err, ghpackages.ErrRateLimited):
+		advice = "rate limited: run again later to continue"
+	case errors.Is(err, ghpackages.ErrForbidden):
+		advice = "forbidden: with the Actions GITHUB_TOKEN, give this repository access to the package (Package settings → Manage Actions access, role Admin to delete)"
+	case errors.Is(err, ghpackages.ErrNotFound) && !hasHint(err):
+		advice = "not found, or not visible to the token: GitHub answers 404, not 403, for private packages the token cannot see"
+	default:
+		return err
+	}
+	return advised{fmt.Errorf("%w\n%s", err, advice)}
+}
+
+// hasHint reports whether the SDK already explained the error's likely cause.
+func hasHint(err error) bool {
+	var apiErr *ghpackages.Error
+	return errors.As(err, &apiErr) && apiErr.Hint != ""
+}
+
+// fieldFlags rewrites retention.Policy's field names, in its validation
+// errors and plan reasons, into ghpkg's flags. Longer phrases come first.
+var fieldFlags = strings.NewReplacer(
+	"set Tags to TaggedOnly or AnyTags", "add --tagged-only or --any-tags",
+	"set OlderThan, or DeleteAllMatching to delete regardless of age", "give --older-than AGE, or --all-ages to delete regardless of age",
+	"set DeletePackageWhenEmpty", "pass --delete-package-when-empty",
+	"DeletePackageWhenEmpty", "--delete-package-when-empty",
+	"DeleteAllMatching", "--all-ages",
+	"SkipReferenceCheck", "--skip-reference-check",
+	"KeepNewest", "--keep",
+	"OlderThan", "--older-than",
+	"MaxDelete", "--max-delete",
+	"IncludeTags", "--include",
+	"ExcludeTags", "--exclude",
+	"KeepNames", "--keep-name",
+	"KeepTags", "--keep-tag",
+	"KeepIDs", "--keep-id",
+	"UntaggedOnly", "--untagged-only",
+	"TaggedOnly", "--tagged-only",
+	"AnyTags", "--any-tags",
+	"use ParsePattern", "give a non-empty pattern",
+)
+
+// flagWords rewrites Go field names in s into ghpkg's flag names.
+func flagWords(s string) string { return fieldFlags.Replace(s) }
+
+func scopeList(scopes []ghpackages.Scope) string {
+	parts := make([]string, len(scopes))
+	for i, s := range scopes {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// suggestFlag returns "--name" for an unknown flag close to one of cmd's
+// flags (a typo or a missing letter), or "".
+func suggestFlag(cmd *cobra.Command, err error) string {
+	msg := err.Error()
+	const prefix = "unknown flag: --"
+	i := strings.Index(msg, prefix)
+	if i < 0 {
+		return ""
+	}
+	typed := msg[i+len(prefix):]
+	if j := strings.IndexAny(typed, " \n"); j >= 0 {
+		typed = typed[:j]
+	}
+	type cand struct {
+		name string
+		d    int
+	}
+	var cands []cand
+	visit := func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		d := levenshtein(typed, f.Name)
+		if d <= 2 || strings.HasPrefix(f.Name, typed) && len(typed) >= 3 {
+			cands = append(cands, cand{f.Name, d})
+		}
+	}
+	cmd.Flags().VisitAll(visit)
+	cmd.InheritedFlags().VisitAll(visit)
+	if len(cands) == 0 {
+		return ""
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].d < cands[j].d })
+	return "--" + cands[0].name
+}
+
+// levenshtein is the edit distance between a and b.
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,492 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+// preflight checks the token's classic scopes for op before any change, so
+// a token that cannot do it fails at once (exit 2) naming the scopes,
+// instead of once per item. A token GitHub reports no classic scopes for
+// (fine-grained, GitHub App, the Actions GITHUB_TOKEN) is "unknown": the
+// run goes ahead and GitHub's answers decide. A server without /rate_limit
+// (GHES with rate limiting off) is no reason to stop either. enforce=false
+// only notes what is missing (a dry run).
+func (a *app) preflight(ctx context.Context, c *ghpackages.Client, op ghpackages.Operation, typ ghpackages.PackageType, what string, enforce bool) error {
+	have, _, err := c.TokenScopes(ctx)
+	switch {
+	case errors.Is(err, ghpackages.ErrUnauthorized):
+		return err
+	case err != nil:
+		return nil
+	case have == nil:
+		if enforce && op != ghpackages.OperationRead {
+			a.warnf("GitHub reports no classic scopes for this token (fine-grained, App or Actions token): trying; " +
+				"an Actions GITHUB_TOKEN can change only packages whose Manage Actions access gives this repository the Admin role")
+		}
+		return nil
+	}
+	if m := ghpackages.MissingScopes(have, ghpackages.RequiredScopes(ghpackages.OperationRead, typ)); len(m) > 0 {
+		return scopeError{what: "read " + string(typ) + " packages", missing: m}
+	}
+	m := ghpackages.MissingScopes(have, ghpackages.RequiredScopes(op, typ))
+	switch {
+	case len(m) == 0:
+	case enforce:
+		return scopeError{what: what, missing: m}
+	default:
+		a.warnf("the token lacks %s, which --yes needs", scopeList(m))
+	}
+	return nil
+}
+
+// isReplayedDelete reports whether a delete's success came from a retry
+// that found the resource gone after an earlier attempt's answer was lost.
+// It is the one place that knows how the SDK signals that (today
+// Response.Replayed, carried into retention.Item.Replayed).
+func isReplayedDelete(it itemJSON) bool { return it.Replayed && it.Outcome == outDeleted }
+
+// recheck re-reads what a 404 answer (or a replayed delete) was about, so
+// the report does not claim more than is known:
+//   - a delete that got 404, or whose retry found it gone: if the version
+//     (package) can still be read, the delete failed (the token sees it but
+//     may not delete it: deleting needs admin on the package); if it is gone
+//     while its package is readable, it is confirmed gone ("already-gone",
+//     or "deleted" for a replayed delete); if the package cannot be read
+//     either, a 404 cannot tell gone from invisible: "gone-unconfirmed".
+//   - a restore that got 404: if the version (package) is active, there was
+//     nothing to restore: "already-active".
+func (a *app) recheck(ctx context.Context, api *ghpackages.OwnerPackages, items []itemJSON) {
+	for i := range items {
+		it := &items[i]
+		if ctx.Err() != nil {
+			return
+		}
+		typ := ghpackages.PackageType(it.Type)
+		switch {
+		case strings.HasPrefix(it.Action, "delete-") && (it.Outcome == outAlreadyGone || isReplayedDelete(*it)):
+			exists, pkgReadable, err := a.lookup(ctx, api, typ, it.Package, it.VersionID)
+			switch {
+			case err != nil:
+				it.Outcome, it.Error = outGoneUnconfirmed, fmt.Sprintf("%s; re-reading it failed: %v", orText(it.Error, "404"), err)
+			case exists:
+				it.Outcome = outFailed
+				it.Error = fmt.Sprintf("%s, but it still exists: the token can read %s but not delete it (deleting needs admin on the package; "+
+					"for the Actions GITHUB_TOKEN: Package settings → Manage Actions access → this repository, role Admin)", orText(firstLine(it.Error), "the delete was answered 404"), it.Package)
+				if it.Status == 0 {
+					it.Status = 404
+				}
+			case pkgReadable && it.Outcome == outDeleted:
+				// Replayed and confirmed: our earlier attempt deleted it.
+			case pkgReadable:
+				it.Error = ""
+				it.Status = 0
+			default:
+				it.Outcome = outGoneUnconfirmed
+				if it.Error == "" {
+					it.Error = "the retried delete got 404 and the package cannot be read: gone, or not visible to the token"
+				} else {
+					it.Error = firstLine(it.Error) + " (and the package cannot be read: gone, or not visible to the token)"
+				}
+			}
+		case strings.HasPrefix(it.Action, "restore-") && it.Outcome == outFailed && (it.Status == 404 || errors.Is(it.err, ghpackages.ErrNotFound)):
+			if exists, _, err := a.lookup(ctx, api, typ, it.Package, it.VersionID); err == nil && exists {
+				it.Outcome, it.Error, it.Status = outAlreadyActive, "", 0
+			}
+		}
+	}
+}
+
+// lookup reads a version (or, for versionID 0, a package): exists when it is
+// active; pkgReadable when its package can be read.
+func (a *app) lookup(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackages.PackageType, name string, versionID int64) (exists, pkgReadable bool, err error) {
+	if versionID != 0 {
+		_, _, err = api.GetVersion(ctx, typ, name, versionID)
+		switch {
+		case err == nil:
+			return true, true, nil
+		case !errors.Is(err, ghpackages.ErrNotFound):
+			return false, false, err
+		}
+	}
+	_, _, err = api.Get(ctx, typ, name)
+	switch {
+	case err == nil:
+		return versionID == 0, true, nil
+	case errors.Is(err, ghpackages.ErrNotFound):
+		return false, false, nil
+	}
+	return false, false, err
+}
+
+func orText(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+// single runs one delete or restore and reports it like a one-item run.
+func (a *app) single(ctx context.Context, api *ghpackages.OwnerPackages, owner ghpackages.Owner, action, name string, typ ghpackages.PackageType, id int64,
+	do func() (*ghpackages.Response, error)) (int, error) {
+	it := itemJSON{Type: string(typ), Package: name, VersionID: id, Action: action}
+	start := a.env.Now().UTC()
+	resp, err := do()
+	it.At = a.env.Now().UTC()
+	var apiErr *ghpackages.Error
+	if errors.As(err, &apiErr) {
+		it.Status = apiErr.StatusCode
+	}
+	switch {
+	case err == nil && strings.HasPrefix(action, "delete-"):
+		it.Outcome, it.Replayed = outDeleted, resp != nil && resp.Replayed
+	case err == nil:
+		it.Outcome = outRestored
+	case errors.Is(err, ghpackages.ErrRateLimited), ctx.Err() != nil:
+		it.Outcome, it.Error, it.err = outNotAttempted, err.Error(), err
+	case strings.HasPrefix(action, "delete-") && errors.Is(err, ghpackages.ErrNotFound):
+		it.Outcome, it.Error, it.err = outAlreadyGone, err.Error(), err
+	default:
+		// A refusal (the last version, over 5,000 downloads) fails the
+		// one operation asked for; prune reports such versions retained.
+		it.Outcome, it.Error, it.err = outFailed, explain(err).Error(), err
+	}
+	rep := &reportJSON{OwnerKind: owner.Kind(), OwnerName: owner.Name(), StartedAt: start, Items: []itemJSON{it}}
+	if it.Outcome == outNotAttempted {
+		rep.Stopped = "stopped: " + firstLine(err.Error())
+	}
+	a.recheck(context.WithoutCancel(ctx), api, rep.Items)
+	rep.FinishedAt = a.env.Now().UTC()
+	code := a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: rep}, true)
+	if final := rep.Items[0]; final.Outcome == outFailed {
+		if len(missingScopes(err)) > 0 || errors.Is(err, ghpackages.ErrUnauthorized) {
+			return ExitUsage, nil
+		}
+		return ExitFailed, nil
+	}
+	return code, nil
+}
+
+// tally fills out's summary and, for a run that ended early, Stopped.
+func tally(ctx context.Context, out *runOutput) {
+	s := &out.Summary
+	if out.Plan != nil {
+		s.Planned = out.Plan.deletes()
+		for _, pp := range out.Plan.Packages {
+			if pp.DeletePackage {
+				continue
+			}
+			for _, v := range pp.Versions {
+				if v.Action != "delete" {
+					s.Kept++
+				}
+			}
+		}
+	}
+	rep := out.Report
+	if rep == nil {
+		return
+	}
+	if out.Plan == nil {
+		s.Planned = len(rep.Items)
+	}
+	for _, it := range rep.Items {
+		switch it.Outcome {
+		case outDeleted:
+			s.Deleted++
+		case outAlreadyGone:
+			s.AlreadyGone++
+		case outGoneUnconfirmed:
+			s.GoneUnconfirmed++
+		case outRetained:
+			s.Retained++
+		case outFailed:
+			s.Failed++
+		case outNotAttempted:
+			s.NotAttempted++
+		case outRestored:
+			s.Restored++
+		case outAlreadyActive:
+			s.AlreadyActive++
+		case outExpired:
+			s.Expired++
+		}
+	}
+	if rep.Stopped != "" && out.Stopped == nil {
+		out.Stopped = &stopped{Reason: stopReason(ctx, rep.Stopped), Message: rep.Stopped, Done: len(rep.Items) - s.NotAttempted, Left: s.NotAttempted}
+	}
+}
+
+// stopReason names why a run stopped: --max-wait, cancellation, or a rate
+// limit the client could not wait out.
+func stopReason(ctx context.Context, msg string) string {
+	switch {
+	case errors.Is(context.Cause(ctx), errMaxWait):
+		return "max_wait"
+	case ctx.Err() != nil:
+		return "canceled"
+	case strings.Contains(msg, "rate limit"):
+		return "rate_limit"
+	}
+	return "canceled"
+}
+
+// emitRun prints the outcome of delete, restore or prune (as a table or
+// JSON), appends it to the step summary and returns the exit code: 1 when
+// an item failed or the run stopped early, else 0. brief prints a single
+// operation's outcome as one line.
+func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
+	tally(ctx, &out)
+	a.progressBreak()
+	line := summaryLine(out)
+	if brief && out.Report != nil && len(out.Report.Items) == 1 && out.Report.Items[0].Error != "" {
+		fmt.Fprintf(a.env.Stderr, "ghpkg %s: %s\n", a.name, out.Report.Items[0].Error)
+	}
+	if a.asJSON {
+		if err := a.printJSON(out); err != nil {
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: %v\n", a.name, err)
+			return ExitFailed
+		}
+	} else {
+		a.textRun(out, brief, line)
+	}
+	a.appendSummary(a.markdownRun(out, line))
+	code := ExitOK
+	if out.Summary.Failed > 0 {
+		code = ExitFailed
+	}
+	if n := out.Summary.GoneUnconfirmed; n > 0 {
+		a.warnf("%d answered 404 and could not be confirmed gone: the token may not see them (see the report's error column)", n)
+	}
+	if st := out.Stopped; st != nil {
+		code = ExitFailed
+		switch st.Reason {
+		case "rate_limit":
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: stopped at the rate limit; %d done, %d left; rerun to resume\n", a.name, st.Done, st.Left)
+		case "max_wait":
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: stopped: rate-limit waits would exceed --max-wait; %d done, %d left; rerun to resume\n", a.name, st.Done, st.Left)
+		default:
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: %s; %d done, %d left\n", a.name, st.Message, st.Done, st.Left)
+		}
+	}
+	return code
+}
+
+func (a *app) textRun(out runOutput, brief bool, line string) {
+	if brief && out.Report != nil && len(out.Report.Items) == 1 {
+		it := out.Report.Items[0]
+		fmt.Fprintf(a.env.Stdout, "%s: %s\n", it.Outcome, describe(it))
+		return
+	}
+	switch {
+	case out.Report != nil:
+		rows := make([][]string, 0, len(out.Report.Items))
+		for _, it := range out.Report.Items {
+			rows = append(rows, []string{it.Package, idOf(it.VersionID), short(it.Version), tagsOf(it.Tags), it.Outcome, detailOf(it)})
+		}
+		a.table("PACKAGE\tID\tVERSION\tTAGS\tOUTCOME\tDETAIL", rows)
+		a.reportErrorsOnce(out.Report.Items)
+	case out.Plan != nil:
+		a.textPlan(out.Plan)
+	}
+	fmt.Fprintf(a.env.Stdout, "\n%s\n", line)
+}
+
+// reportErrorsOnce prints each distinct error of a run's items once on
+// stderr, with how many items it hit.
+func (a *app) reportErrorsOnce(items []itemJSON) {
+	counts := map[string]int{}
+	var order []string
+	for _, it := range items {
+		if it.Outcome != outFailed || it.Error == "" {
+			continue
+		}
+		if counts[it.Error] == 0 {
+			order = append(order, it.Error)
+		}
+		counts[it.Error]++
+	}
+	for _, e := range order {
+		fmt.Fprintf(a.env.Stderr, "ghpkg %s: %d failed: %s\n", a.name, counts[e], e)
+	}
+}
+
+// textPlan prints a dry run: the versions the plan deletes (or every
+// version with --show all), then a line per package with the kept counts
+// by reason.
+func (a *app) textPlan(p *planJSON) {
+	now := a.env.Now()
+	var rows [][]string
+	for _, pp := range p.Packages {
+		if pp.DeletePackage {
+			rows = append(rows, []string{pp.Name, "*", "", "", "", "delete package", pp.PackageReason})
+			continue
+		}
+		for _, v := range pp.Versions {
+			if v.Action == "delete" || a.showAll {
+				rows = append(rows, []string{pp.Name, strconv.FormatInt(v.ID, 10), short(v.Name), tagsOf(v.Tags), age(now, v.CreatedAt), v.Action, v.Reason})
+			}
+		}
+	}
+	if len(rows) > 0 {
+		a.table("PACKAGE\tID\tVERSION\tTAGS\tAGE\tPLAN\tREASON", rows)
+		fmt.Fprintln(a.env.Stdout)
+	}
+	for _, pp := range p.Packages {
+		del := 0
+		for _, v := range pp.Versions {
+			if v.Action == "delete" {
+				del++
+			}
+		}
+		if pp.DeletePackage {
+			fmt.Fprintf(a.env.Stdout, "%s: delete the package (%d versions)\n", pp.Name, len(pp.Versions))
+			continue
+		}
+		fmt.Fprintf(a.env.Stdout, "%s: delete %d, keep %d%s\n", pp.Name, del, len(pp.Versions)-del, keptBreakdown(pp.KeptByReason))
+	}
+}
+
+// keptBreakdown renders kept counts by reason, largest first:
+// " (30 newer than 30d, 5 tagged)".
+func keptBreakdown(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	type kv struct {
+		k string
+		n int
+	}
+	var all []kv
+	for k, n := range m {
+		all = append(all, kv{k, n})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].n != all[j].n {
+			return all[i].n > all[j].n
+		}
+		return all[i].k < all[j].k
+	})
+	parts := make([]string, len(all))
+	for i, e := range all {
+		parts[i] = fmt.Sprintf("%d %s", e.n, e.k)
+	}
+	return ": " + strings.Join(parts, "; ")
+}
+
+// markdownRun renders the step summary of a run: the operations carried
+// out, or in a dry run the deletions planned.
+func (a *app) markdownRun(out runOutput, line string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### ghpkg %s", a.name)
+	if out.Owner != nil {
+		switch {
+		case out.Owner.Name != "":
+			fmt.Fprintf(&b, ": %s %s", out.Owner.Kind, out.Owner.Name)
+		default:
+			b.WriteString(": the authenticated user")
+		}
+	}
+	if out.DryRun {
+		b.WriteString(" (dry run)")
+	}
+	b.WriteString("\n\n")
+	now := a.env.Now()
+	switch {
+	case out.Report != nil:
+		rows := make([][]string, 0, len(out.Report.Items))
+		for _, it := range out.Report.Items {
+			rows = append(rows, []string{it.Type, it.Package, idOf(it.VersionID), "`" + short(it.Version) + "`", tagsOf(it.Tags), it.Action, it.Outcome, detailOf(it)})
+		}
+		b.WriteString(markdownTable([]string{"type", "package", "id", "version", "tags", "action", "outcome", "detail"}, rows))
+	case out.Plan != nil:
+		var rows [][]string
+		for _, pp := range out.Plan.Packages {
+			if pp.DeletePackage {
+				rows = append(rows, []string{pp.Type, pp.Name, "*", "", "", "", "delete package", pp.PackageReason})
+				continue
+			}
+			for _, v := range pp.Versions {
+				if v.Action == "delete" {
+					rows = append(rows, []string{pp.Type, pp.Name, strconv.FormatInt(v.ID, 10), "`" + short(v.Name) + "`", tagsOf(v.Tags), age(now, v.CreatedAt), "would delete", v.Reason})
+				}
+			}
+		}
+		b.WriteString(markdownTable([]string{"type", "package", "id", "version", "tags", "age", "plan", "reason"}, rows))
+	}
+	fmt.Fprintf(&b, "\n%s\n\n", line)
+	return b.String()
+}
+
+// summaryLine says in one line what a run did or would do.
+func summaryLine(out runOutput) string {
+	s := out.Summary
+	if out.Report == nil {
+		if out.Plan == nil {
+			return "stopped while planning; nothing deleted; rerun to resume"
+		}
+		return fmt.Sprintf("would delete %d and keep %d versions in %d package(s); dry run, nothing changed: pass --yes to delete",
+			s.Planned, s.Kept, len(out.Plan.Packages))
+	}
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		name string
+	}{{s.Deleted, "deleted"}, {s.Restored, "restored"}, {s.AlreadyGone, "already gone"}, {s.GoneUnconfirmed, "gone (not confirmed)"},
+		{s.AlreadyActive, "already active"}, {s.Retained, "retained"}, {s.Expired, "expired"}, {s.Failed, "failed"}, {s.NotAttempted, "not attempted"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.name))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing to do"
+	}
+	line := strings.Join(parts, ", ")
+	if st := out.Stopped; st != nil {
+		line += fmt.Sprintf("; stopped (%s); %d done, %d left; rerun to resume", strings.ReplaceAll(st.Reason, "_", " "), st.Done, st.Left)
+	}
+	return line
+}
+
+func describe(it itemJSON) string {
+	if it.VersionID == 0 {
+		return fmt.Sprintf("package %s", it.Package)
+	}
+	return fmt.Sprintf("version %d of %s", it.VersionID, it.Package)
+}
+
+func idOf(id int64) string {
+	if id == 0 {
+		return "*"
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// detailOf is what a report row says about an item: its error's first
+// line, or else the reason it was planned.
+func detailOf(it itemJSON) string {
+	if it.Error != "" {
+		return firstLine(it.Error)
+	}
+	return it.Reason
+}
+
+// retentionProgress adapts the progress reporter to retention's hook.
+func (a *app) retentionProgress(verb string, total int) func(retention.Item) {
+	p := a.startProgress(verb, total)
+	return func(it retention.Item) { p.step(string(it.Outcome) == outFailed) }
+}
