@@ -130,9 +130,6 @@ func Run(ctx context.Context, args []string, env Env) int {
 	a := &app{env: env}
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetIn(env.Stdin)
-	root.SetOut(env.Stdout)
-	root.SetErr(env.Stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
@@ -237,6 +234,10 @@ func (a *app) rootCommand() *cobra.Command {
   ghpkg prune --org my-org --older-than 30d --keep 10 my-app --yes --report run.json
   ghpkg restore --report run.json`,
 	}
+	// Set before InitDefaultCompletionCmd, which captures the writer.
+	root.SetIn(a.env.Stdin)
+	root.SetOut(a.env.Stdout)
+	root.SetErr(a.env.Stderr)
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	pf := root.PersistentFlags()
@@ -254,6 +255,21 @@ func (a *app) rootCommand() *cobra.Command {
 		a.restoreCommand(), a.pruneCommand(), a.scopesCommand(), a.versionCommand(),
 		jsonTopic(),
 	)
+	// The completion command (cobra's) refuses an unknown shell.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				return cmd.Help()
+			}
+			c.Args = func(_ *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usagef("unknown shell %q (want bash, zsh, fish or powershell)", args[0])
+				}
+				return nil
+			}
+		}
+	}
 	return root
 }
 

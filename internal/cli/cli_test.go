@@ -46,6 +46,10 @@ type harness struct {
 	env   map[string]string
 	dir   string
 	retry *ghpackages.RetryPolicy
+	// wrap, if set, wraps each run's transport (to lose answers).
+	wrap func(http.RoundTripper) http.RoundTripper
+	// subst is a value a test's setup leaves for its arguments.
+	subst string
 }
 
 func newHarness(t *testing.T, opts ...ghpackagestest.Option) *harness {
@@ -86,8 +90,12 @@ func (h *harness) runIn(t *testing.T, stdin string, args ...string) (int, string
 	full := append(append([]string{}, args...), "--base-url", h.srv.URL())
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
+	var rt http.RoundTripper = tr
+	if h.wrap != nil {
+		rt = h.wrap(tr)
+	}
 	code := cli.Run(t.Context(), full, cli.Env{
-		Transport: tr,
+		Transport: rt,
 		Getenv:    func(k string) string { return h.env[k] },
 		Stdout:    &out, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
 		ClientOptions: []ghpackages.Option{ghpackages.WithClock(h.clock), ghpackages.WithPacing(ghpackages.NoPacing)},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -367,9 +368,28 @@ func reportOf(r *retention.Report) *reportJSON {
 		if !it.At.IsZero() {
 			ij.At = it.At.UTC()
 		}
+		if advice := itemAdvice(it.Err, it.Package); advice != "" && ij.Outcome == outFailed {
+			ij.Error = firstLine(ij.Error) + "\n" + advice
+		}
 		out.Items = append(out.Items, ij)
 	}
 	return out
+}
+
+// itemAdvice is what to do about an item's error, naming its package.
+func itemAdvice(err error, pkg string) string {
+	switch {
+	case err == nil:
+		return ""
+	case len(missingScopes(err)) > 0:
+		return fmt.Sprintf("the token lacks the scopes %s: create a classic token with them (see 'ghpkg scopes')", scopeList(missingScopes(err)))
+	case errors.Is(err, ghpackages.ErrForbidden):
+		return fmt.Sprintf("the token may not change %s: with the Actions GITHUB_TOKEN, give this repository access to the package "+
+			"(Package settings → Manage Actions access → Add repository, role Admin); fine-grained and App tokens cannot delete package versions", pkg)
+	case errors.Is(err, ghpackages.ErrUnauthorized):
+		return "the token was refused: check GITHUB_TOKEN, GH_TOKEN or --token-file"
+	}
+	return ""
 }
 
 // retentionReport converts a report read back from JSON into the

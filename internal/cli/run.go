@@ -257,6 +257,9 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 	} else {
 		a.textRun(out, brief, line)
 	}
+	if out.Report != nil && !brief {
+		a.reportErrorsOnce(out.Report.Items)
+	}
 	a.appendSummary(a.markdownRun(out, line))
 	code := ExitOK
 	if out.Summary.Failed > 0 {
@@ -292,29 +295,40 @@ func (a *app) textRun(out runOutput, brief bool, line string) {
 			rows = append(rows, []string{it.Package, idOf(it.VersionID), short(it.Version), tagsOf(it.Tags), it.Outcome, detailOf(it)})
 		}
 		a.table("PACKAGE\tID\tVERSION\tTAGS\tOUTCOME\tDETAIL", rows)
-		a.reportErrorsOnce(out.Report.Items)
 	case out.Plan != nil:
 		a.textPlan(out.Plan)
 	}
 	fmt.Fprintf(a.env.Stdout, "\n%s\n", line)
 }
 
-// reportErrorsOnce prints each distinct error of a run's items once on
-// stderr, with how many items it hit.
+// reportErrorsOnce prints the errors of a run's failed items on stderr,
+// once per package, status and advice, with how many items each hit.
 func (a *app) reportErrorsOnce(items []itemJSON) {
-	counts := map[string]int{}
-	var order []string
+	type group struct {
+		pkg, example, advice string
+		status, n            int
+	}
+	var groups []*group
+	index := map[string]*group{}
 	for _, it := range items {
 		if it.Outcome != outFailed || it.Error == "" {
 			continue
 		}
-		if counts[it.Error] == 0 {
-			order = append(order, it.Error)
+		first, advice, _ := strings.Cut(it.Error, "\n")
+		key := fmt.Sprintf("%s|%d|%s", it.Package, it.Status, advice)
+		g := index[key]
+		if g == nil {
+			g = &group{pkg: it.Package, example: first, advice: advice, status: it.Status}
+			index[key] = g
+			groups = append(groups, g)
 		}
-		counts[it.Error]++
+		g.n++
 	}
-	for _, e := range order {
-		fmt.Fprintf(a.env.Stderr, "ghpkg %s: %d failed: %s\n", a.name, counts[e], e)
+	for _, g := range groups {
+		fmt.Fprintf(a.env.Stderr, "ghpkg %s: %d failed in %s: %s\n", a.name, g.n, g.pkg, g.example)
+		if g.advice != "" {
+			fmt.Fprintf(a.env.Stderr, "  %s\n", strings.ReplaceAll(g.advice, "\n", "\n  "))
+		}
 	}
 }
 

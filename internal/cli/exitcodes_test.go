@@ -1,0 +1,199 @@
+package cli_test
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+	"github.com/ghpackages/ghpackages-go/internal/cli"
+)
+
+// TestExitCodeContract runs every command into each exit code it can give:
+// 0 done (nothing to do and a dry run included), 1 some operations failed
+// or the run stopped, 2 a usage, authentication or scope error before any
+// change.
+func TestExitCodeContract(t *testing.T) {
+	t.Parallel()
+	noRetry := &ghpackages.RetryPolicy{}
+	type tc struct {
+		name  string
+		token string
+		setup func(h *harness)
+		args  []string
+		code  int
+		out   string // in stdout, or stderr for a non-zero code
+	}
+	id := strconv.Itoa(firstID)
+	fail500 := func(method, prefix string) func(h *harness) {
+		return func(h *harness) {
+			h.retry = noRetry
+			h.srv.InjectFault(ghpackagestest.Fault{Method: method, PathPrefix: prefix, Count: 100, Status: 500})
+		}
+	}
+	versionsPath := "/orgs/octo-org/packages/container/team%2Fapp/versions"
+	cases := []tc{
+		{"packages ok", secret, nil, []string{"packages", "--org", "octo-org"}, 0, "team/app"},
+		{"packages none", secret, nil, []string{"packages", "--org", "octo-org", "--type", "maven"}, 0, "NAME"},
+		{"packages server error", secret, fail500("GET", "/orgs/octo-org/packages"), []string{"packages", "--org", "octo-org"}, 1, "500"},
+		{"packages no token", "", nil, []string{"packages", "--org", "octo-org"}, 2, "no token"},
+		{"packages bad token", "ghp_wrong", nil, []string{"packages", "--org", "octo-org"}, 2, "the token was refused"},
+		{"versions ok", secret, nil, []string{"versions", teamApp, "--org", "octo-org"}, 0, "v1.9.0"},
+		{"versions server error", secret, fail500("GET", versionsPath), []string{"versions", teamApp, "--org", "octo-org"}, 1, "500"},
+		{"versions no package", secret, nil, []string{"versions", "--org", "octo-org"}, 2, "want exactly one PACKAGE"},
+		{"get ok", secret, nil, []string{"get", teamApp, "--org", "octo-org"}, 0, "team/app"},
+		{"get missing", secret, nil, []string{"get", "nope", "--org", "octo-org"}, 1, "not found"},
+		{"get missing version", secret, nil, []string{"get", teamApp, "--org", "octo-org", "--id", "99"}, 1, "container team/app has no version 99"},
+		{"get bad id", secret, nil, []string{"get", teamApp, "--id", "x"}, 2, `invalid argument "x" for "--id" flag`},
+		{"delete ok", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}, 0, "deleted: version"},
+		{"delete already gone", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000099", "--yes"}, 0, "already-gone: version"},
+		{"delete refused", secret, func(h *harness) {
+			h.srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.NPM, Name: "solo"})
+			h.subst = strconv.FormatInt(h.srv.AddVersion("octo-org", ghpackages.NPM, "solo", ghpackagestest.VersionSpec{Name: "1.0.0"}), 10)
+		}, []string{"delete", "solo", "--org", "octo-org", "--type", "npm", "--id", "{ID}", "--yes"}, 1, "last version"},
+		{"delete without --yes", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id}, 2, "without --yes"},
+		{"delete scope", readOnly, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}, 2, "lacks the scopes delete:packages"},
+		{"restore ok", secret, func(h *harness) {
+			_, err := h.srv.Client(ghpackages.WithToken(secret), ghpackages.WithPacing(ghpackages.NoPacing)).Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, teamApp, firstID)
+			require.NoError(t, err)
+		}, []string{"restore", teamApp, "--org", "octo-org", "--id", id}, 0, "restored: version"},
+		{"restore already active", secret, nil, []string{"restore", teamApp, "--org", "octo-org", "--id", id}, 0, "already-active: version"},
+		{"restore server error", secret, fail500("POST", versionsPath), []string{"restore", teamApp, "--org", "octo-org", "--id", id}, 1, "500"},
+		{"restore scope", readOnly, nil, []string{"restore", teamApp, "--org", "octo-org", "--id", id}, 2, "lacks the scopes write:packages"},
+		{"restore bad report", secret, nil, []string{"restore", "--report", "/nonexistent"}, 2, "reading --report"},
+		{"prune dry run", secret, nil, []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check"}, 0, "would delete 10"},
+		{"prune nothing to do", secret, nil, []string{"prune", teamApp, "--org", "octo-org", "--older-than", "3650d", "--skip-reference-check", "--yes"}, 0, "nothing to do"},
+		{"prune failed item", secret, fail500("DELETE", versionsPath), []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--max-delete", "2"}, 1, "2 failed"},
+		{"prune stopped", secret, func(h *harness) {
+			h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: 0}
+			h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", PathPrefix: versionsPath, Count: 1, Status: 429})
+		}, []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes"}, 1, "stopped at the rate limit"},
+		{"prune bad policy", secret, nil, []string{"prune", "--keep", "-1", "--older-than", "1d"}, 2, `"--keep"`},
+		{"prune negative age", secret, nil, []string{"prune", "--older-than", "-5d"}, 2, "--older-than -5d: an age cannot be negative"},
+		{"prune include without tags", secret, nil, []string{"prune", "--older-than", "5d", "--include", "v*"}, 2, "--include selects tagged versions: add --tagged-only or --any-tags"},
+		{"prune scope", readOnly, nil, []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--yes"}, 2, "lacks the scopes delete:packages"},
+		{"scopes ok", secret, nil, []string{"scopes"}, 0, "token scopes"},
+		{"scopes missing", readOnly, nil, []string{"scopes"}, 2, "delete:packages"},
+		{"scopes unknown token", fineGrain, nil, []string{"scopes", "--for", "all"}, 0, "unknown"},
+		{"version", "", nil, []string{"version"}, 0, "ghpkg "},
+		{"version extra arg", "", nil, []string{"version", "x"}, 2, "version takes no arguments"},
+		{"completion", "", nil, []string{"completion", "bash"}, 0, "bash completion"},
+		{"completion bad shell", "", nil, []string{"completion", "tcsh"}, 2, "tcsh"},
+		{"help", "", nil, []string{"help", "prune"}, 0, "Examples:"},
+		{"unknown command", "", nil, []string{"prun"}, 2, "Did you mean this?"},
+		{"unknown flag", "", nil, []string{"prune", "--kep", "3"}, 2, "Did you mean --keep?"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.env = map[string]string{}
+			if c.token != "" {
+				h.env["GITHUB_TOKEN"] = c.token
+			}
+			if c.setup != nil {
+				c.setup(h)
+			}
+			args := append([]string{}, c.args...)
+			for i := range args {
+				args[i] = strings.ReplaceAll(args[i], "{ID}", h.subst)
+			}
+			code, out, errOut := h.run(t, args...)
+			assert.Equal(t, c.code, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+			where := out
+			if c.code != 0 {
+				where = out + errOut
+			}
+			assert.Contains(t, where, c.out)
+			if c.code == 2 {
+				assert.Zero(t, h.srv.Stats().Deletes+h.srv.Stats().Restores, "exit 2 comes before any change")
+				assert.LessOrEqual(t, strings.Count(errOut, "\n"), 5, "a usage error takes a few lines: %s", errOut)
+			}
+		})
+	}
+}
+
+// TestExitCodesDocumented: 'ghpkg help' and the README state the same
+// contract.
+func TestExitCodesDocumented(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.Equal(t, 0, cli.Run(t.Context(), []string{"help"}, cli.Env{Stdout: &out}))
+	help := out.String()
+	i := strings.Index(help, "Exit codes:")
+	require.GreaterOrEqual(t, i, 0, help)
+	block := help[i:]
+	block = block[:strings.Index(block, "\n\n")]
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), block, "the README repeats 'ghpkg help's exit codes word for word")
+}
+
+// losingTransport forwards the first DELETE but loses its answer, as a
+// connection reset after GitHub carried it out would.
+type losingTransport struct {
+	next http.RoundTripper
+	once sync.Once
+}
+
+func (l *losingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(req)
+	lost := false
+	if req.Method == http.MethodDelete && err == nil {
+		l.once.Do(func() { lost = true })
+	}
+	if lost {
+		resp.Body.Close()
+		return nil, errors.New("connection reset by peer")
+	}
+	return resp, err
+}
+
+// TestReplayedDeleteIsConfirmed: a DELETE whose answer was lost is retried,
+// gets 404, and is reported deleted only once a re-read confirms the
+// version is gone while its package is readable.
+func TestReplayedDeleteIsConfirmed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.retry = &ghpackages.RetryPolicy{MaxRetries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
+	h.wrap = func(next http.RoundTripper) http.RoundTripper { return &losingTransport{next: next} }
+	code, out, errOut := h.run(t, "delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(untagged1), "--yes", "--json")
+	require.Equal(t, 0, code, errOut)
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	require.Len(t, doc.Report.Items, 1)
+	it := doc.Report.Items[0]
+	assert.Equal(t, "deleted", it.Outcome)
+	assert.True(t, it.Replayed)
+	assert.Equal(t, summary{Planned: 1, Deleted: 1}, doc.Summary)
+	assert.Equal(t, 1, h.srv.Stats().Deletes)
+}
+
+// TestDelete404ButVisible: a DELETE answered 404 for a version the token
+// can read is a failure (no admin on the package), not "already gone".
+func TestDelete404ButVisible(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.retry = &ghpackages.RetryPolicy{}
+	h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Count: 1, Status: 404})
+	code, out, errOut := h.run(t, "delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(untagged1), "--yes")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "failed: version 1260000006 of team/app\n", out)
+	assert.Contains(t, errOut, "but it still exists: the token can read team/app but not delete it")
+	assert.Contains(t, errOut, "Manage Actions access")
+
+	// A 404 for a version no longer there, in a readable package: gone.
+	code, out, _ = h.run(t, "delete", teamApp, "--org", "octo-org", "--id", "1260000099", "--yes")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "already-gone: version 1260000099 of team/app\n", out)
+}
