@@ -412,7 +412,7 @@ func TestDeleteAndRestoreOneVersion(t *testing.T) {
 	require.Len(t, doc.Report.Items, 1)
 	it := doc.Report.Items[0]
 	assert.Equal(t, retention.Restored, it.Outcome)
-	assert.Equal(t, "restore-version", it.Action)
+	assert.Equal(t, retention.StepRestoreVersion, it.Step)
 	assert.Equal(t, int64(firstID), it.VersionID)
 	assert.Equal(t, summary{Planned: 1, Restored: 1}, doc.Summary)
 	v, ok := findVersion(h, "octo-org", ghpackages.Container, teamApp, firstID)
@@ -520,7 +520,7 @@ func TestPruneWithoutRegistryKeepsUntagged(t *testing.T) {
 	code, out, _ := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "would delete 0 and keep 37 versions")
-	assert.Contains(t, out, "registry lookup of kept manifest")
+	assert.Contains(t, out, "the registry could not be read")
 }
 
 // TestPruneKeepsMultiArchChildren pushes a real multi-arch image to the
@@ -588,7 +588,7 @@ func TestPruneApplyReportAndRestore(t *testing.T) {
 	assert.Equal(t, 4, h.srv.Stats().Deletes)
 	assert.Contains(t, errOut, "progress: 4/4 done")
 	for _, it := range doc.Report.Items {
-		assert.Equal(t, "delete-version", it.Action)
+		assert.Equal(t, retention.StepDeleteVersion, it.Step)
 		assert.Equal(t, teamApp, it.Package)
 		assert.Empty(t, it.Tags)
 		assert.Equal(t, retention.Deleted, it.Outcome)

@@ -150,7 +150,7 @@ func getCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 
 // single runs one delete or restore and reports it like a one-item run.
 func (a *app) single(ctx context.Context, owner ghpackages.Owner, action, name string, typ ghpackages.PackageType, id int64, do func() (*ghpackages.Response, error)) (int, error) {
-	it := retention.Item{Type: typ, Package: name, VersionID: id, Action: action}
+	it := retention.Item{Type: typ, Package: name, VersionID: id, Step: retention.Step(action)}
 	rep := &retention.Report{OwnerKind: owner.Kind(), OwnerName: owner.Name(), StartedAt: a.env.Now()}
 	resp, err := do()
 	it.At = a.env.Now()

@@ -126,14 +126,17 @@ func pruneCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 		if err := a.preflight(ctx, c, typ, apply); err != nil {
 			return 0, err
 		}
-		opts := []retention.Option{retention.WithNow(a.env.Now)}
+		opts := []retention.PlanOption{retention.WithNow(a.env.Now)}
+		applyOpts := []retention.ApplyOption{retention.WithNow(a.env.Now)}
 		if typ == ghpackages.Container && !*skipRefs {
 			host := *registry
 			if host == "" {
 				host = defaultRegistry(a.baseURL)
 			}
 			tok, _ := a.token()
-			opts = append(opts, retention.WithResolver(retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok})))
+			resolver := retention.WithResolver(retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok}))
+			opts = append(opts, resolver)
+			applyOpts = append(applyOpts, resolver)
 		}
 		out := runOutput{head: a.head(ownerOf(owner), typ), DryRun: !apply}
 		plan, err := retention.NewPlan(ctx, c, owner, policy, opts...)
@@ -151,7 +154,7 @@ func pruneCmd(a *app, fs *flag.FlagSet) func(context.Context) (int, error) {
 		if !apply {
 			return a.emitRun(ctx, out, false), nil
 		}
-		rep, err := retention.Apply(ctx, c, plan, append(opts, retention.WithProgress(a.progress(plan.Deletes())))...)
+		rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.progress(plan.Deletes())))...)
 		if err != nil {
 			return 0, err
 		}
@@ -358,7 +361,7 @@ func (a *app) markdownRun(out runOutput, line string) string {
 		rows := make([][]string, 0, len(out.Report.Items))
 		for _, it := range out.Report.Items {
 			detail := detailOf(it)
-			rows = append(rows, []string{string(it.Type), it.Package, idOf(it.VersionID), "`" + short(it.Version) + "`", tagsOf(it.Tags), it.Action, string(it.Outcome), detail})
+			rows = append(rows, []string{string(it.Type), it.Package, idOf(it.VersionID), "`" + short(it.Version) + "`", tagsOf(it.Tags), string(it.Step), string(it.Outcome), detail})
 		}
 		b.WriteString(markdownTable([]string{"type", "package", "id", "version", "tags", "action", "outcome", "detail"}, rows))
 	case out.Plan != nil:
