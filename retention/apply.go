@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
@@ -32,14 +33,22 @@ const (
 	Restored Outcome = "restored"
 	// Expired: deleted more than 30 days ago; GitHub no longer restores it.
 	Expired Outcome = "expired"
+	// Skipped: Apply's re-check before the delete found that the registry
+	// now needs the version (a tag moved to it, or an image that stays
+	// references it), so it was not deleted; Error says why.
+	Skipped Outcome = "skipped"
 )
 
-// Action names of report items.
+// Step is the kind of operation a report item is: what was attempted, as
+// opposed to a plan's Action (keep or delete) and the item's Outcome.
+type Step string
+
+// Steps.
 const (
-	ActionDeleteVersion  = "delete-version"
-	ActionDeletePackage  = "delete-package"
-	ActionRestoreVersion = "restore-version"
-	ActionRestorePackage = "restore-package"
+	StepDeleteVersion  Step = "delete-version"
+	StepDeletePackage  Step = "delete-package"
+	StepRestoreVersion Step = "restore-version"
+	StepRestorePackage Step = "restore-package"
 )
 
 // Item is one operation of a run, as reported.
@@ -52,9 +61,10 @@ type Item struct {
 	VersionID int64    `json:"version_id,omitempty"`
 	Version   string   `json:"version,omitempty"`
 	Tags      []string `json:"tags,omitempty"`
-	// Action is one of ActionDeleteVersion, ActionDeletePackage,
-	// ActionRestoreVersion, ActionRestorePackage.
-	Action string `json:"action"`
+	// Step is the operation: StepDeleteVersion, StepDeletePackage,
+	// StepRestoreVersion or StepRestorePackage. (Its JSON name, "action",
+	// predates the Go name and stays for the report format.)
+	Step Step `json:"action"`
 	// Reason is the plan's reason for the deletion (for a restore: when
 	// the item was deleted).
 	Reason string `json:"reason,omitempty"`
@@ -91,7 +101,7 @@ type Item struct {
 //	    "version": "sha256:…", "tags": ["pr-12"],
 //	    "action": "delete-version" | "delete-package" | "restore-version" | "restore-package",
 //	    "reason": "…", "outcome": "deleted" | "already-gone" | "retained" | "failed" |
-//	                              "not-attempted" | "restored" | "expired",
+//	                              "not-attempted" | "restored" | "expired" | "skipped",
 //	    "error": "…", "status": 404,          // on errors only
 //	    "replayed": true,                     // only when set
 //	    "at": "2026-11-24T03:17:01Z"
@@ -126,46 +136,105 @@ func (r *Report) Count(o Outcome) int {
 // Failed reports whether any item failed.
 func (r *Report) Failed() bool { return r.Count(Failed) > 0 }
 
+// ErrNoResolver is returned by Apply for a plan that deletes container
+// versions it checked against a registry, when no resolver was given to
+// re-check them with.
+var ErrNoResolver = errors.New("retention: the plan deletes container versions checked against the registry; pass WithResolver so Apply can re-check each delete")
+
 // Apply carries out plan: it deletes the planned packages and versions, one
 // at a time, through client (whose pacing and retry policy apply), and
-// touches nothing outside the plan. Packages go in plan order; within a
-// package versions go newest first, so an image index is deleted before
-// the older platform manifests it references and a run that stops half-way
-// never leaves a tag pointing at a broken index.
+// touches nothing outside the plan. Packages go in plan order.
+//
+// Container versions go parents first: an image index or manifest list
+// before the manifests it lists, at any depth (read again from the
+// registry), so a run that stops after any delete never leaves a tag
+// pointing at a broken image; otherwise newest first. Before each container
+// delete Apply reads the registry's tags again (one tag listing and one HEAD
+// per tag; manifests are read once per run) and skips the version, with
+// outcome Skipped, when a tag has moved to it since the plan or a manifest
+// that stays now needs it (an index built from old platform images, for
+// example). A registry it cannot read fails the affected deletes.
 //
 // Outcomes: Deleted; AlreadyGone for a 404 (deleted meanwhile, or not
 // visible to the token); Retained when GitHub refuses to delete the last
-// (tagged) version or a version with more than 5,000 downloads; Failed
-// otherwise, with the typed error in Item.Err. A rate limit the client could
-// not wait out, or ctx ending, stops the run: the rest is reported
-// NotAttempted and Report.Stopped says why, so the next run can resume.
-// The error is non-nil only for a plan that cannot be applied at all.
-func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...Option) (*Report, error) {
+// (tagged) version or a version with more than 5,000 downloads; Skipped;
+// Failed otherwise, with the typed error in Item.Err. A rate limit the
+// client could not wait out, or ctx ending, stops the run: the rest is
+// reported NotAttempted and Report.Stopped says why, so the next run can
+// resume. The error is non-nil only for a plan that cannot be applied at
+// all.
+func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...ApplyOption) (*Report, error) {
 	owner, err := plan.Owner()
 	if err != nil {
 		return nil, err
 	}
-	o := collect(opts)
+	o := applyOptions(opts)
+	checked := plan.Policy.Type == ghpackages.Container && !plan.Policy.SkipReferenceCheck
 	var items []Item
+	checks := map[int]*recheck{} // item index → its package's re-check
 	for _, pp := range plan.Packages {
 		if pp.DeletePackage {
-			items = append(items, Item{Type: pp.Type, Package: pp.Name, Action: ActionDeletePackage, Reason: pp.PackageReason})
+			items = append(items, Item{Type: pp.Type, Package: pp.Name, Step: StepDeletePackage, Reason: pp.PackageReason})
 			continue
 		}
+		var dels []Decision
 		for _, v := range slices.Backward(pp.Versions) {
 			if v.Action == Delete {
-				items = append(items, Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Action: ActionDeleteVersion, Reason: v.Reason})
+				dels = append(dels, v)
 			}
+		}
+		if len(dels) == 0 {
+			continue
+		}
+		if !checked || pp.Type != ghpackages.Container {
+			for _, v := range dels {
+				items = append(items, Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason})
+			}
+			continue
+		}
+		if o.resolver == nil {
+			return nil, ErrNoResolver
+		}
+		repo := pp.Repository
+		if repo == "" {
+			repo = strings.ToLower(plan.OwnerName + "/" + pp.Name)
+		}
+		rc := &recheck{g: newRepoGraph(o.resolver, repo), planned: map[string][]string{}, pending: map[string]bool{}}
+		for _, v := range dels {
+			rc.planned[v.Name] = v.Tags
+			rc.pending[v.Name] = true
+		}
+		order, err := rc.order(ctx, dels)
+		for _, v := range order {
+			it := Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason}
+			if err != nil {
+				it.Outcome, it.Err, it.Error, it.At = Failed, err, err.Error(), o.now()
+			} else {
+				checks[len(items)] = rc
+			}
+			items = append(items, it)
+		}
+		if err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 	}
 	api := client.Packages(owner)
-	return run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(it *Item) (*ghpackages.Response, error) {
+	return run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(i int, it *Item) (*ghpackages.Response, error) {
+		if rc := checks[i]; rc != nil {
+			defer delete(rc.pending, it.Version)
+			if err := rc.check(ctx, it); err != nil {
+				return nil, err
+			}
+		}
 		if it.VersionID == 0 {
 			return api.Delete(ctx, it.Type, it.Package)
 		}
 		return api.DeleteVersion(ctx, it.Type, it.Package, it.VersionID)
 	}, func(it *Item, resp *ghpackages.Response, err error) {
+		var skip *skipError
 		switch {
+		case errors.As(err, &skip):
+			it.Outcome = Skipped
 		case err == nil:
 			it.Outcome = Deleted
 			it.Replayed = resp != nil && resp.Replayed
@@ -179,18 +248,119 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...O
 	}), nil
 }
 
+// skipError is a re-check's refusal to delete.
+type skipError struct{ why string }
+
+func (e *skipError) Error() string { return "not deleted: " + e.why }
+
+// recheck is Apply's registry view of one container package.
+type recheck struct {
+	g *repoGraph
+	// planned maps the digests planned for deletion to their planned tags.
+	planned map[string][]string
+	// pending marks the planned digests not processed yet.
+	pending map[string]bool
+}
+
+// order reads the registry and returns dels (newest first) reordered so
+// that every manifest comes after the planned manifests that list it.
+func (rc *recheck) order(ctx context.Context, dels []Decision) ([]Decision, error) {
+	g := rc.g
+	if err := g.loadTags(ctx); err != nil {
+		return dels, fmt.Errorf("retention: not deleted: the registry could not be read to order and re-check the deletes: %w", err)
+	}
+	start := g.tagTargets()
+	for _, v := range dels {
+		start = append(start, v.Name)
+	}
+	if err := g.walk(ctx, start); err != nil {
+		return dels, err
+	}
+	if n, d, err := g.firstFailure(); n > 0 {
+		return dels, fmt.Errorf("retention: not deleted: %d manifest(s) could not be read from the registry to order and re-check the deletes (first: %s: %w)", n, shortDigest(d), err)
+	}
+	// Kahn's algorithm over the children edges between planned
+	// manifests, taking the newest ready one each time.
+	parents := map[string]int{}
+	for _, v := range dels {
+		for _, c := range g.children(v.Name) {
+			if rc.planned[c] != nil || rc.pending[c] {
+				parents[c]++
+			}
+		}
+	}
+	done := make([]bool, len(dels))
+	out := make([]Decision, 0, len(dels))
+	for len(out) < len(dels) {
+		next := -1
+		for i, v := range dels {
+			if !done[i] && parents[v.Name] == 0 {
+				next = i
+				break
+			}
+		}
+		if next < 0 { // a cycle cannot happen with content digests; be safe anyway
+			for i := range dels {
+				if !done[i] {
+					next = i
+					break
+				}
+			}
+		}
+		done[next] = true
+		out = append(out, dels[next])
+		for _, c := range g.children(dels[next].Name) {
+			if rc.pending[c] {
+				parents[c]--
+			}
+		}
+	}
+	return out, nil
+}
+
+// check reads the registry's tags again and returns a *skipError when it
+// now needs it.Version, or the error that kept it from checking.
+func (rc *recheck) check(ctx context.Context, it *Item) error {
+	g := rc.g
+	if err := g.loadTags(ctx); err != nil {
+		return fmt.Errorf("retention: not deleted: the registry's tags could not be read again: %w", err)
+	}
+	if err := g.walk(ctx, g.tagTargets()); err != nil {
+		return err
+	}
+	if n, d, err := g.firstFailure(); n > 0 {
+		return fmt.Errorf("retention: not deleted: %d manifest(s) could not be read from the registry (first: %s: %w)", n, shortDigest(d), err)
+	}
+	byDigest := g.tagsByDigest()
+	for _, t := range byDigest[it.Version] {
+		if !slices.Contains(rc.planned[it.Version], t) {
+			return &skipError{fmt.Sprintf("tagged %s in the registry since the plan", t)}
+		}
+	}
+	var roots []string
+	for _, d := range g.tagTargets() {
+		if !rc.pending[d] {
+			roots = append(roots, d)
+		}
+	}
+	if root, ok := g.reach(roots)[it.Version]; ok {
+		return &skipError{"now needed by " + describeImage(root, byDigest[root])}
+	}
+	return nil
+}
+
 // restoreWindow is how long GitHub keeps deleted packages and versions.
 const restoreWindow = 30 * 24 * time.Hour
 
 // Restore restores what an earlier run deleted, from its report: every item
 // with outcome Deleted, newest deletion first, unless deleted more than 30
 // days ago (reported Expired). It stops like Apply does.
-func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, opts ...Option) (*Report, error) {
+func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, opts ...RestoreOption) (*Report, error) {
 	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
 	if err != nil {
 		return nil, err
 	}
-	o := collect(opts)
+	o := restoreOptions(opts)
 	now := o.now()
 	var items []Item
 	for i := len(deleted.Items) - 1; i >= 0; i-- {
@@ -199,9 +369,9 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 			continue
 		}
 		r := Item{Type: it.Type, Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
-			Action: ActionRestoreVersion, Reason: "deleted at " + it.At.UTC().Format(time.RFC3339)}
+			Step: StepRestoreVersion, Reason: "deleted at " + it.At.UTC().Format(time.RFC3339)}
 		if it.VersionID == 0 {
-			r.Action = ActionRestorePackage
+			r.Step = StepRestorePackage
 		}
 		if now.Sub(it.At) > restoreWindow {
 			r.Outcome, r.At = Expired, now
@@ -209,7 +379,7 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 		items = append(items, r)
 	}
 	api := client.Packages(owner)
-	return run(ctx, deleted.OwnerKind, deleted.OwnerName, items, o, func(it *Item) (*ghpackages.Response, error) {
+	return run(ctx, deleted.OwnerKind, deleted.OwnerName, items, o, func(_ int, it *Item) (*ghpackages.Response, error) {
 		if it.VersionID == 0 {
 			return api.Restore(ctx, it.Type, it.Package, nil)
 		}
@@ -226,8 +396,8 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 // run executes items in order, serially, and stops on a rate limit the
 // client could not wait out or when ctx ends. Items that already have an
 // outcome are reported as they are.
-func run(ctx context.Context, kind, name string, items []Item, o options,
-	do func(*Item) (*ghpackages.Response, error), record func(*Item, *ghpackages.Response, error)) *Report {
+func run(ctx context.Context, kind, name string, items []Item, o runConfig,
+	do func(int, *Item) (*ghpackages.Response, error), record func(*Item, *ghpackages.Response, error)) *Report {
 	rep := &Report{OwnerKind: kind, OwnerName: name, StartedAt: o.now(), Items: items}
 	if rep.Items == nil {
 		rep.Items = []Item{}
@@ -246,7 +416,7 @@ func run(ctx context.Context, kind, name string, items []Item, o options,
 			it.Outcome = NotAttempted
 			continue
 		}
-		resp, err := do(it)
+		resp, err := do(i, it)
 		it.At = o.now()
 		if err != nil {
 			it.Err, it.Error = err, err.Error()

@@ -10,7 +10,8 @@ import (
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
-// Action is what a plan does with a version.
+// Action is what a plan decides for a version: Keep or Delete. (What a
+// run did is an Item's Step and Outcome.)
 type Action string
 
 // Actions.
@@ -25,7 +26,8 @@ const (
 // Decision is the plan for one version, with the rule that decided it.
 type Decision struct {
 	// ID, Name (a container image's digest), Tags (never nil) and
-	// CreatedAt describe the version.
+	// CreatedAt describe the version. For container images Tags are the
+	// tags the REST listing and the registry give the version, together.
 	ID        int64     `json:"id"`
 	Name      string    `json:"name"`
 	Tags      []string  `json:"tags"`
@@ -39,7 +41,7 @@ type Decision struct {
 // PackageDecision is the plan for one package's versions.
 type PackageDecision struct {
 	// Versions are the package's active versions, oldest first (by
-	// created_at, then ID). Apply deletes them in the reverse order.
+	// created_at, then ID).
 	Versions []Decision `json:"versions"`
 	// DeletePackage is set when the policy deletes every version and
 	// allows deleting the package; the package is then deleted whole, in
@@ -59,40 +61,110 @@ func (d *PackageDecision) Deletes() int {
 	return n
 }
 
-// Decide applies policy p to a package's active versions at time now. It
-// does no I/O, so it can be tested with hand-built versions. typ is the
-// package's type (normally p.Type). protected maps version names (digests)
-// that something kept references to the reason; such versions are kept.
-// The last-version rules are applied last: GitHub refuses to delete a
-// package's last version, and a container package's last tagged version,
-// so the newest such version is kept unless p.DeletePackageWhenEmpty plans
-// the package's deletion instead.
-//
-// MaxDelete is not applied here: it caps a whole run (see NewPlan and
-// DecideWithin).
-func Decide(versions []*ghpackages.PackageVersion, p *Policy, typ ghpackages.PackageType, now time.Time, protected map[string]string) PackageDecision {
-	return DecideWithin(versions, p, typ, now, protected, -1)
+// DecideInput is what Decide decides from. Only Versions, Policy and Now
+// are required.
+type DecideInput struct {
+	// Versions are the package's active versions, in any order.
+	Versions []*ghpackages.PackageVersion
+	// Policy is the policy to apply; it should be valid (Policy.Validate).
+	Policy *Policy
+	// Type is the package's type; Policy.Type when empty.
+	Type ghpackages.PackageType
+	// Now is the time versions are aged by.
+	Now time.Time
+	// Refs maps a container manifest digest to the digests that must stay
+	// while it stays: the children of an image index or manifest list,
+	// the manifests whose OCI subject it is, and the manifests tagged
+	// after it ("sha256-<hex>.sig", ".att", the referrers tag schema).
+	// Keys and values need not be versions of the package (an index that
+	// has no package version still links its children). NewPlan reads it
+	// from the registry.
+	Refs map[string][]string
+	// Protected maps digests that stay whatever the policy says to why
+	// (for example a registry tag on a manifest that is no package
+	// version). A protected version is kept, and so is everything Refs
+	// reaches from a protected digest.
+	Protected map[string]string
+	// RegistryTags maps digests to tags the registry gives them; a
+	// version is decided on its listed tags and these together.
+	RegistryTags map[string][]string
+	// Limit caps the deletions: those past it (the newest) are kept with
+	// that reason. 0 means no cap. (Policy.MaxDelete caps a whole run;
+	// NewPlan shares it out over the run's packages.)
+	Limit int
 }
 
-// DecideWithin is Decide with a budget of at most budget deletions (a
-// negative budget means no cap): deletions past it, the newest ones, are
-// kept with the reason that the run's MaxDelete is reached. A planned
-// whole-package deletion counts as one.
-func DecideWithin(versions []*ghpackages.PackageVersion, p *Policy, typ ghpackages.PackageType, now time.Time, protected map[string]string, budget int) PackageDecision {
-	sorted := slices.Clone(versions)
-	slices.SortFunc(sorted, compareVersions)
-	out := PackageDecision{Versions: make([]Decision, len(sorted))}
-	for i, v := range sorted {
-		d := Decision{ID: v.ID, Name: v.Name, Tags: slices.Clone(v.Tags()), CreatedAt: v.CreatedAt}
-		if d.Tags == nil {
-			d.Tags = []string{}
-		}
-		d.Action, d.Reason = decideOne(v, d.Tags, p, now, protected, len(sorted)-i)
-		out.Versions[i] = d
+// Decide applies a policy to one package's active versions. It does no
+// I/O, so it can be tested with hand-built versions.
+//
+// Everything Refs reaches from a kept version or a protected digest is
+// kept, with the kept image it is needed by as the reason; KeepNewest and
+// its tagged and untagged variants count images, not manifests: a
+// version that another manifest references (a platform image of an index,
+// a signature) is part of that image, not one of its own. The last-version
+// rules are applied last: GitHub refuses to delete a package's last
+// version, and a container package's last tagged version, so the newest
+// such image is kept unless Policy.DeletePackageWhenEmpty plans the
+// package's deletion instead.
+func Decide(in DecideInput) PackageDecision {
+	budget := -1
+	if in.Limit > 0 {
+		budget = in.Limit
 	}
-	applyLastVersionRules(&out, p, typ)
+	return decide(in, budget)
+}
+
+// decider holds one Decide call's state.
+type decider struct {
+	in     DecideInput
+	p      *Policy
+	typ    ghpackages.PackageType
+	sorted []*ghpackages.PackageVersion
+	out    PackageDecision
+	// member marks digests that another manifest references.
+	member map[string]bool
+}
+
+// decide is Decide with a budget of at most budget deletions (a negative
+// budget means no cap). A whole-package deletion counts as one.
+func decide(in DecideInput, budget int) PackageDecision {
+	dc := &decider{in: in, p: in.Policy, typ: in.Type}
+	if dc.typ == "" {
+		dc.typ = dc.p.Type
+	}
+	dc.sorted = slices.Clone(in.Versions)
+	slices.SortFunc(dc.sorted, compareVersions)
+	dc.member = map[string]bool{}
+	for from, tos := range in.Refs {
+		for _, to := range tos {
+			if to != from {
+				dc.member[to] = true
+			}
+		}
+	}
+	dc.out = PackageDecision{Versions: make([]Decision, len(dc.sorted))}
+	ranks := dc.imageRanks()
+	for i, v := range dc.sorted {
+		d := Decision{ID: v.ID, Name: v.Name, Tags: unionTags(v.Tags(), in.RegistryTags[v.Name]), CreatedAt: v.CreatedAt}
+		d.Action, d.Reason = dc.decideOne(v, d.Tags, ranks[i])
+		dc.out.Versions[i] = d
+	}
+	dc.close()
+	dc.applyLastVersionRules()
 	if budget >= 0 {
-		capDeletes(&out, budget, p.MaxDelete)
+		capDeletes(&dc.out, budget, dc.p.MaxDelete, dc.member)
+		dc.close()
+	}
+	return dc.out
+}
+
+func unionTags(listed, registry []string) []string {
+	out := make([]string, 0, len(listed)+len(registry))
+	out = append(out, listed...)
+	for _, t := range registry {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
 	}
 	return out
 }
@@ -105,10 +177,41 @@ func compareVersions(a, b *ghpackages.PackageVersion) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
-// decideOne applies the rules to one version; rank is 1 for the newest.
-func decideOne(v *ghpackages.PackageVersion, tags []string, p *Policy, now time.Time, protected map[string]string, rank int) (Action, string) {
-	if rank <= p.KeepNewest {
-		return Keep, fmt.Sprintf("one of the %d newest versions", p.KeepNewest)
+// imageRank is a version's rank among the package's images, newest = 1;
+// 0 for a version that is part of another image.
+type imageRank struct{ all, tagged, untagged int }
+
+func (dc *decider) imageRanks() []imageRank {
+	ranks := make([]imageRank, len(dc.sorted))
+	var all, tagged, untagged int
+	for i := len(dc.sorted) - 1; i >= 0; i-- {
+		v := dc.sorted[i]
+		if dc.member[v.Name] {
+			continue
+		}
+		all++
+		ranks[i].all = all
+		if len(v.Tags()) > 0 || len(dc.in.RegistryTags[v.Name]) > 0 {
+			tagged++
+			ranks[i].tagged = tagged
+		} else {
+			untagged++
+			ranks[i].untagged = untagged
+		}
+	}
+	return ranks
+}
+
+// decideOne applies the rules to one version.
+func (dc *decider) decideOne(v *ghpackages.PackageVersion, tags []string, rank imageRank) (Action, string) {
+	p, now := dc.p, dc.in.Now
+	switch {
+	case rank.all > 0 && rank.all <= p.KeepNewest:
+		return Keep, fmt.Sprintf("one of the %d newest images", p.KeepNewest)
+	case rank.tagged > 0 && rank.tagged <= p.KeepNewestTagged:
+		return Keep, fmt.Sprintf("one of the %d newest tagged images", p.KeepNewestTagged)
+	case rank.untagged > 0 && rank.untagged <= p.KeepNewestUntagged:
+		return Keep, fmt.Sprintf("one of the %d newest untagged images", p.KeepNewestUntagged)
 	}
 	if slices.Contains(p.KeepIDs, v.ID) {
 		return Keep, fmt.Sprintf("ID %d is on the keep list", v.ID)
@@ -126,7 +229,7 @@ func decideOne(v *ghpackages.PackageVersion, tags []string, p *Policy, now time.
 			}
 		}
 	}
-	if why, ok := protected[v.Name]; ok {
+	if why, ok := dc.in.Protected[v.Name]; ok {
 		return Keep, why
 	}
 	switch sel := p.tagSelection(); {
@@ -156,48 +259,121 @@ func decideOne(v *ghpackages.PackageVersion, tags []string, p *Policy, now time.
 	return Delete, what + ", matched by the policy"
 }
 
+// close keeps every version that Refs reaches from a kept version or a
+// protected digest, naming the kept image it is needed by.
+func (dc *decider) close() {
+	if len(dc.in.Refs) == 0 && len(dc.in.Protected) == 0 {
+		return
+	}
+	label := map[string]string{} // reached digest → the root it was reached from
+	var queue []string
+	for _, v := range dc.out.Versions {
+		if v.Action == Keep {
+			if _, ok := label[v.Name]; !ok {
+				label[v.Name] = describeImage(v.Name, v.Tags)
+				queue = append(queue, v.Name)
+			}
+		}
+	}
+	for _, d := range slices.Sorted(mapKeys(dc.in.Protected)) {
+		if _, ok := label[d]; !ok {
+			label[d] = describeImage(d, dc.in.RegistryTags[d])
+			queue = append(queue, d)
+		}
+	}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		for _, c := range dc.in.Refs[d] {
+			if _, ok := label[c]; !ok {
+				label[c] = label[d]
+				queue = append(queue, c)
+			}
+		}
+	}
+	for i, v := range dc.out.Versions {
+		if v.Action == Delete {
+			if root, ok := label[v.Name]; ok {
+				dc.out.Versions[i].Action = Keep
+				dc.out.Versions[i].Reason = "needed by kept " + root
+			}
+		}
+	}
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// describeImage names a manifest for a reason: its short digest and tags.
+func describeImage(digest string, tags []string) string {
+	s := shortDigest(digest)
+	if len(tags) > 0 {
+		if len(tags) > 3 {
+			tags = append(slices.Clone(tags[:3]), "…")
+		}
+		s += " (" + strings.Join(tags, ", ") + ")"
+	}
+	return s
+}
+
 // applyLastVersionRules keeps what GitHub would refuse to delete, or plans
 // deleting the whole package when the policy deletes every version and
 // allows it.
-func applyLastVersionRules(out *PackageDecision, p *Policy, typ ghpackages.PackageType) {
+func (dc *decider) applyLastVersionRules() {
+	out := &dc.out
 	vs := out.Versions
 	if len(vs) == 0 {
 		return
 	}
-	if out.Deletes() == len(vs) && p.DeletePackageWhenEmpty {
+	if out.Deletes() == len(vs) && dc.p.DeletePackageWhenEmpty && len(dc.in.Protected) == 0 {
 		out.DeletePackage = true
 		out.PackageReason = "the policy deletes every version and allows deleting the package"
 		return
 	}
 	out.DeletePackage, out.PackageReason = false, ""
-	// A container package must keep a tagged version if it has one; that
-	// also keeps it from losing its last version.
-	if typ == ghpackages.Container {
-		newestTagged := -1
+	// newest returns the index of the newest version planned for deletion
+	// that ok accepts, preferring whole images to their parts.
+	newest := func(ok func(Decision) bool) int {
+		best := -1
 		for i, v := range vs {
-			if len(v.Tags) == 0 {
+			if v.Action != Delete || !ok(v) {
 				continue
 			}
-			if v.Action == Keep {
-				newestTagged = -1
-				break
+			if best < 0 || !dc.member[v.Name] || dc.member[vs[best].Name] {
+				best = i
 			}
-			newestTagged = i
 		}
-		if newestTagged >= 0 {
-			vs[newestTagged].Action = Keep
-			vs[newestTagged].Reason = "the last tagged version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package when every version goes)"
+		return best
+	}
+	// A container package must keep a tagged version if it has one; that
+	// also keeps it from losing its last version.
+	if dc.typ == ghpackages.Container && !slices.ContainsFunc(vs, func(v Decision) bool { return v.Action == Keep && len(v.Tags) > 0 }) {
+		if i := newest(func(v Decision) bool { return len(v.Tags) > 0 }); i >= 0 {
+			vs[i].Action = Keep
+			vs[i].Reason = "the last tagged version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package when every version goes)"
+			dc.close()
 		}
 	}
 	if out.Deletes() == len(vs) {
-		vs[len(vs)-1].Action = Keep
-		vs[len(vs)-1].Reason = "the last version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package)"
+		i := newest(func(Decision) bool { return true })
+		vs[i].Action = Keep
+		vs[i].Reason = "the last version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package)"
+		dc.close()
 	}
 }
 
-// capDeletes keeps the deletions past budget (the newest ones) and returns
-// how many deletions are left planned.
-func capDeletes(d *PackageDecision, budget, maxDelete int) int {
+// capDeletes keeps the deletions past budget and returns how many
+// deletions are left planned. Whole images (versions nothing references)
+// go first, then their parts, oldest first within each, so the cap
+// rarely keeps an index while planning its children.
+func capDeletes(d *PackageDecision, budget, maxDelete int, member map[string]bool) int {
 	reason := fmt.Sprintf("within the policy, but the run's limit of %d deletions is reached", maxDelete)
 	if d.DeletePackage {
 		if budget >= 1 {
@@ -209,11 +385,16 @@ func capDeletes(d *PackageDecision, budget, maxDelete int) int {
 		}
 		return 0
 	}
-	n := 0
-	for i := range d.Versions {
-		if d.Versions[i].Action != Delete {
-			continue
+	var order []int
+	for _, parts := range []bool{false, true} {
+		for i, v := range d.Versions {
+			if v.Action == Delete && member[v.Name] == parts {
+				order = append(order, i)
+			}
 		}
+	}
+	n := 0
+	for _, i := range order {
 		if n < budget {
 			n++
 			continue
@@ -233,4 +414,11 @@ func roundAge(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%dm", int(d/time.Minute))
 	}
+}
+
+func shortDigest(d string) string {
+	if len(d) > 19 {
+		return d[:19] + "…"
+	}
+	return d
 }

@@ -1,13 +1,10 @@
 package retention
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -67,7 +64,7 @@ func TestDecide(t *testing.T) {
 		{name: "age boundary: exactly OlderThan is kept", versions: []*ghpackages.PackageVersion{ver(1, 30), ver(2, 30.001), ver(3, 0, "x")}, policy: base(nil),
 			want: "2:delete 1:keep 3:keep"},
 		{name: "keep newest 5 overrides age", versions: mixed, policy: base(func(p *Policy) { p.KeepNewest = 5 }),
-			want: "1:delete 2:keep 3:keep 4:keep 5:keep 6:keep 7:keep", reasons: map[int64]string{3: "one of the 5 newest versions"}},
+			want: "1:delete 2:keep 3:keep 4:keep 5:keep 6:keep 7:keep", reasons: map[int64]string{3: "one of the 5 newest images"}},
 		{name: "keep newest more than there are", versions: mixed, policy: base(func(p *Policy) { p.KeepNewest = 100; p.Tags = AnyTags }),
 			want: "1:keep 2:keep 3:keep 4:keep 5:keep 6:keep 7:keep"},
 		{name: "any tags, older than 30d", versions: mixed, policy: base(func(p *Policy) { p.Tags = AnyTags }),
@@ -133,7 +130,7 @@ func TestDecide(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			require.NoError(t, tc.policy.Validate())
-			d := Decide(tc.versions, &tc.policy, tc.policy.Type, now, tc.protected)
+			d := Decide(DecideInput{Versions: tc.versions, Policy: &tc.policy, Now: now, Protected: tc.protected})
 			assert.Equal(t, tc.want, plan(d))
 			for id, want := range tc.reasons {
 				found := false
@@ -151,7 +148,7 @@ func TestDecide(t *testing.T) {
 			// The order of the input does not matter.
 			rev := slices.Clone(tc.versions)
 			slices.Reverse(rev)
-			assert.Equal(t, d, Decide(rev, &tc.policy, tc.policy.Type, now, tc.protected))
+			assert.Equal(t, d, Decide(DecideInput{Versions: rev, Policy: &tc.policy, Now: now, Protected: tc.protected}))
 		})
 	}
 }
@@ -166,23 +163,22 @@ func TestDecideDoesNotModifyItsInput(t *testing.T) {
 	t.Parallel()
 	vs := []*ghpackages.PackageVersion{ver(3, 10, "b"), ver(1, 90, "a"), ver(2, 50)}
 	p := Policy{Type: ghpackages.Container, OlderThan: day, Tags: AnyTags}
-	d := Decide(vs, &p, p.Type, now, nil)
+	d := Decide(DecideInput{Versions: vs, Policy: &p, Now: now})
 	assert.Equal(t, []int64{3, 1, 2}, []int64{vs[0].ID, vs[1].ID, vs[2].ID})
 	d.Versions[0].Tags[0] = "changed"
 	assert.Equal(t, []string{"a"}, vs[1].Tags())
 }
 
-func TestDecideWithin(t *testing.T) {
+func TestDecideLimit(t *testing.T) {
 	t.Parallel()
 	vs := []*ghpackages.PackageVersion{ver(1, 9), ver(2, 8, "x"), ver(3, 7), ver(4, 6), ver(5, 0.5, "y")}
 	p := Policy{Type: ghpackages.Container, OlderThan: day, Tags: AnyTags, MaxDelete: 2}
 	for budget, want := range map[int]string{
-		-1: "1:delete 2:delete 3:delete 4:delete 5:keep",
-		0:  "1:keep 2:keep 3:keep 4:keep 5:keep",
-		2:  "1:delete 2:delete 3:keep 4:keep 5:keep",
-		9:  "1:delete 2:delete 3:delete 4:delete 5:keep",
+		0: "1:delete 2:delete 3:delete 4:delete 5:keep",
+		2: "1:delete 2:delete 3:keep 4:keep 5:keep",
+		9: "1:delete 2:delete 3:delete 4:delete 5:keep",
 	} {
-		d := DecideWithin(vs, &p, p.Type, now, nil, budget)
+		d := Decide(DecideInput{Versions: vs, Policy: &p, Now: now, Limit: budget})
 		assert.Equal(t, want, plan(d), "budget %d", budget)
 		if budget == 2 {
 			assert.Equal(t, "within the policy, but the run's limit of 2 deletions is reached", d.Versions[2].Reason)
@@ -190,33 +186,15 @@ func TestDecideWithin(t *testing.T) {
 	}
 	// A whole-package deletion counts as one.
 	p.DeletePackageWhenEmpty, p.OlderThan = true, time.Hour
-	assert.Equal(t, "1:delete 2:delete 3:delete 4:delete 5:delete +package", plan(DecideWithin(vs, &p, p.Type, now, nil, 1)))
-	d := DecideWithin(vs, &p, p.Type, now, nil, 0)
+	assert.Equal(t, "1:delete 2:delete 3:delete 4:delete 5:delete +package", plan(Decide(DecideInput{Versions: vs, Policy: &p, Now: now, Limit: 1})))
+	d := decide(DecideInput{Versions: vs, Policy: &p, Now: now}, 0)
 	assert.Equal(t, "1:keep 2:keep 3:keep 4:keep 5:keep", plan(d))
 	assert.Contains(t, d.Versions[4].Reason, "limit of 2 deletions")
 }
 
-// fakeResolver maps a digest to its children; digests in fail error.
-type fakeResolver struct {
-	children map[string][]string
-	fail     map[string]bool
-	mu       sync.Mutex
-	asked    []string
-}
-
-func (f *fakeResolver) Children(_ context.Context, repo, digest string) ([]string, error) {
-	f.mu.Lock()
-	f.asked = append(f.asked, repo+"@"+digest)
-	f.mu.Unlock()
-	if f.fail[digest] {
-		return nil, errors.New("manifest unknown")
-	}
-	return f.children[digest], nil
-}
-
 func d(id int64) string { return fmt.Sprintf("sha256:%04d", id) }
 
-func TestDecideWithReferences(t *testing.T) {
+func TestDecideWithRefs(t *testing.T) {
 	t.Parallel()
 	// 1-3: children of index 4 ("old", 60d); 5-6: children of index 7
 	// ("new", 1d); 3 is shared by both; 8: an orphan; 9: a nested index
@@ -235,58 +213,57 @@ func TestDecideWithReferences(t *testing.T) {
 		return p
 	}
 	tests := []struct {
-		name     string
-		policy   Policy
-		resolver ManifestResolver
-		graph    map[string][]string // a fakeResolver over it, and the graph checked
-		budget   int
-		want     string
-		reasons  map[int64]string
+		name         string
+		policy       Policy
+		refs         map[string][]string // graph when nil
+		protected    map[string]string
+		registryTags map[string][]string
+		limit        int
+		want         string
+		reasons      map[int64]string
 	}{
-		{name: "children of kept indexes stay", policy: policy(nil), resolver: &fakeResolver{children: graph}, budget: -1,
+		{name: "children of kept indexes stay", policy: policy(nil),
 			want:    "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:keep 8:delete 7:keep",
-			reasons: map[int64]string{1: "referenced by kept image index sha256:0004", 8: "untagged, created 59d ago, older than 30d", 3: "referenced by kept image index sha256:0004", 9: "referenced by kept image index sha256:0007", 10: "referenced by kept image index sha256:0009"}},
-		{name: "children of a deleted index go, shared ones stay", policy: policy(func(p *Policy) { p.Tags = AnyTags }), resolver: &fakeResolver{children: graph}, budget: -1,
-			want: "1:delete 2:delete 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:delete 7:keep", reasons: map[int64]string{3: "sha256:0007"}},
+			reasons: map[int64]string{1: "needed by kept sha256:0004 (old)", 8: "untagged, created 59d ago, older than 30d", 3: "needed by kept sha256:0004 (old)", 10: "needed by kept sha256:0007 (new, latest)"}},
+		{name: "children of a deleted index go, shared ones stay", policy: policy(func(p *Policy) { p.Tags = AnyTags }),
+			want: "1:delete 2:delete 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:delete 7:keep", reasons: map[int64]string{3: "needed by kept sha256:0007 (new, latest)"}},
+		{name: "KeepNewest counts images, not manifests", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.KeepNewest = 2 }),
+			want: "1:delete 2:delete 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:keep 7:keep", reasons: map[int64]string{8: "one of the 2 newest images"}},
+		{name: "KeepNewestTagged", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.KeepNewestTagged = 2 }),
+			want: "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:keep 8:delete 7:keep", reasons: map[int64]string{4: "one of the 2 newest tagged images"}},
+		{name: "KeepNewestUntagged", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.KeepNewestUntagged = 1 }),
+			want: "1:delete 2:delete 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:keep 7:keep", reasons: map[int64]string{8: "one of the 1 newest untagged images"}},
 		{name: "an untagged index kept by KeepNewest keeps its children", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.KeepNewest = 2 }),
-			graph: map[string][]string{d(8): {d(1), d(2)}, d(7): {d(5)}}, budget: -1,
+			refs: map[string][]string{d(8): {d(1), d(2)}, d(7): {d(5)}},
 			want: "1:keep 2:keep 3:delete 5:keep 6:delete 9:delete 10:delete 4:delete 8:keep 7:keep"},
-		{name: "a failed lookup keeps every untagged version", policy: policy(func(p *Policy) { p.Tags = AnyTags }),
-			resolver: &fakeResolver{children: graph, fail: map[string]bool{d(7): true}}, budget: -1,
-			want:    "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:keep 7:keep",
-			reasons: map[int64]string{8: "untagged, kept to be safe: the registry lookup of kept manifest sha256:0007: manifest unknown failed"}},
-		{name: "no resolver keeps every untagged version", policy: policy(func(p *Policy) { p.Tags = AnyTags }), budget: -1,
-			want: "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:keep 7:keep", reasons: map[int64]string{8: "no registry resolver"}},
-		{name: "no resolver needed to delete the whole package", policy: policy(func(p *Policy) {
+		{name: "a tag on a manifest with no version protects what it lists", policy: policy(func(p *Policy) { p.Tags = AnyTags }),
+			refs: map[string][]string{d(99): {d(98)}, d(98): {d(8)}}, protected: map[string]string{d(99): "tagged x in the registry"}, registryTags: map[string][]string{d(99): {"x"}},
+			want: "1:delete 2:delete 3:delete 5:delete 6:delete 9:delete 10:delete 4:delete 8:keep 7:keep", reasons: map[int64]string{8: "needed by kept sha256:0099 (x)"}},
+		{name: "registry tags count as tags", policy: policy(nil), refs: map[string][]string{}, registryTags: map[string][]string{d(8): {"moved"}},
+			want: "1:delete 2:delete 3:delete 5:delete 6:delete 9:delete 10:delete 4:keep 8:keep 7:keep", reasons: map[int64]string{8: "tagged; the policy deletes untagged"}},
+		// The cap takes whole images first: 4 and 8; 4's children are
+		// left for the next run.
+		{name: "a capped run never deletes the children of an index it keeps", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.MaxDelete = 2 }), limit: 2,
+			want: "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:delete 7:keep"},
+		{name: "a cap of one", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.MaxDelete = 1 }), limit: 1,
+			want: "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:keep 7:keep", reasons: map[int64]string{8: "limit of 1 deletions"}},
+		{name: "whole package", policy: policy(func(p *Policy) {
 			p.Tags = AnyTags
 			p.OlderThan = 0
 			p.DeleteAllMatching = true
 			p.DeletePackageWhenEmpty = true
-		}),
-			budget: -1, want: "1:delete 2:delete 3:delete 5:delete 6:delete 9:delete 10:delete 4:delete 8:delete 7:delete +package"},
-		{name: "skip reference check", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.SkipReferenceCheck = true }), budget: -1,
-			want: "1:delete 2:delete 3:delete 5:delete 6:delete 9:delete 10:delete 4:delete 8:delete 7:keep"},
-		// The cap first picks children 1 and 2, but keeps their index 4,
-		// which then protects them; the budget goes to 4 and 8 instead,
-		// and 1 and 2 are left for the next run.
-		{name: "a capped run never deletes the children of an index it keeps", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.MaxDelete = 2 }),
-			resolver: &fakeResolver{children: graph}, budget: 2,
-			want: "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:delete 7:keep"},
-		{name: "a cap of one", policy: policy(func(p *Policy) { p.Tags = AnyTags; p.MaxDelete = 1 }),
-			resolver: &fakeResolver{children: graph}, budget: 1,
-			want: "1:keep 2:keep 3:keep 5:keep 6:keep 9:keep 10:keep 4:delete 8:keep 7:keep", reasons: map[int64]string{8: "limit of 1 deletions"}},
+		}), want: "1:delete 2:delete 3:delete 5:delete 6:delete 9:delete 10:delete 4:delete 8:delete 7:delete +package"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			require.NoError(t, tc.policy.Validate())
-			g := graph
-			if tc.graph != nil {
-				g = tc.graph
-				tc.resolver = &fakeResolver{children: g}
+			refs := graph
+			if tc.refs != nil {
+				refs = tc.refs
 			}
-			got, err := decideWithReferences(t.Context(), versions, &tc.policy, now, tc.resolver, "octo-org/app", tc.budget)
-			require.NoError(t, err)
+			in := DecideInput{Versions: versions, Policy: &tc.policy, Now: now, Refs: refs, Protected: tc.protected, RegistryTags: tc.registryTags, Limit: tc.limit}
+			got := Decide(in)
 			assert.Equal(t, tc.want, plan(got))
 			for id, want := range tc.reasons {
 				for _, v := range got.Versions {
@@ -295,14 +272,24 @@ func TestDecideWithReferences(t *testing.T) {
 					}
 				}
 			}
-			if tc.budget >= 0 {
-				assert.LessOrEqual(t, got.deletions(), tc.budget)
+			if tc.limit > 0 {
+				assert.LessOrEqual(t, got.deletions(), tc.limit)
 			}
-			if tc.resolver != nil {
-				assertNoBrokenReferences(t, got, g)
-			}
+			assertNoBrokenReferences(t, got, refs)
+			assertReasonsNameKeptImages(t, got)
 		})
 	}
+}
+
+func TestLastTaggedRulePrefersTheReleaseIndex(t *testing.T) {
+	t.Parallel()
+	// The per-arch child is tagged too, and newer than its index.
+	vs := []*ghpackages.PackageVersion{ver(12, 55, "v1"), ver(11, 50, "v1-amd64"), ver(13, 50)}
+	p := Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: AnyTags}
+	got := Decide(DecideInput{Versions: vs, Policy: &p, Now: now, Refs: map[string][]string{d(12): {d(11), d(13)}}})
+	assert.Equal(t, "12:keep 11:keep 13:keep", plan(got))
+	assert.Contains(t, got.Versions[0].Reason, "the last tagged version")
+	assert.Equal(t, "needed by kept sha256:0012 (v1)", got.Versions[1].Reason)
 }
 
 // assertNoBrokenReferences checks that no kept version references a
@@ -326,29 +313,31 @@ func assertNoBrokenReferences(t *testing.T, got PackageDecision, graph map[strin
 	}
 }
 
-func TestDecideWithReferencesAsksForKeptVersionsOnce(t *testing.T) {
-	t.Parallel()
-	r := &fakeResolver{children: map[string][]string{d(3): {d(1)}}}
-	p := Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: AnyTags}
-	_, err := decideWithReferences(t.Context(), []*ghpackages.PackageVersion{ver(1, 90), ver(2, 80), ver(3, 1, "v")}, &p, now, r, "acme/app", -1)
-	require.NoError(t, err)
-	slices.Sort(r.asked)
-	assert.Equal(t, []string{"acme/app@sha256:0001", "acme/app@sha256:0003"}, r.asked, "kept versions only, each once")
-
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	_, err = decideWithReferences(ctx, []*ghpackages.PackageVersion{ver(1, 90)}, &p, now, r, "acme/app", -1)
-	assert.ErrorIs(t, err, context.Canceled)
+// assertReasonsNameKeptImages checks that "needed by kept X" never names
+// an X that is deleted.
+func assertReasonsNameKeptImages(t *testing.T, got PackageDecision) {
+	t.Helper()
+	for _, v := range got.Versions {
+		rest, ok := strings.CutPrefix(v.Reason, "needed by kept ")
+		if !ok {
+			continue
+		}
+		for _, w := range got.Versions {
+			if strings.HasPrefix(rest, shortDigest(w.Name)) {
+				assert.Equal(t, Keep, w.Action, "%s: %s", v.Name, v.Reason)
+			}
+		}
+	}
 }
 
-// TestDecideWithReferencesInvariants checks, over many generated image
-// graphs and policies, that a plan never deletes what a kept version
-// references, never exceeds the budget, never deletes the last version
-// or a container's last tagged version, and is deterministic.
-func TestDecideWithReferencesInvariants(t *testing.T) {
+// TestDecideRefsInvariants checks, over many generated image graphs and
+// policies, that a plan never deletes what a kept version references,
+// never exceeds the budget, never deletes the last version or a
+// container's last tagged version, and is deterministic.
+func TestDecideRefsInvariants(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 300 {
+	for i := range 500 {
 		n := 1 + rng.IntN(12)
 		var vs []*ghpackages.PackageVersion
 		graph := map[string][]string{}
@@ -358,26 +347,25 @@ func TestDecideWithReferencesInvariants(t *testing.T) {
 				tags = []string{fmt.Sprintf("t%d", id)}
 			}
 			vs = append(vs, ver(id, float64(rng.IntN(5)*20), tags...))
-			if id > 1 && rng.IntN(2) == 0 { // an index over some older versions
-				for c := int64(1); c < id; c++ {
-					if rng.IntN(3) == 0 {
+			if id > 1 && rng.IntN(2) == 0 { // an index over some other versions
+				for c := int64(1); c <= int64(n); c++ {
+					if c != id && rng.IntN(3) == 0 {
 						graph[d(id)] = append(graph[d(id)], d(c))
 					}
 				}
 			}
 		}
 		p := Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: []TagSelection{AnyTags, UntaggedOnly, TaggedOnly}[rng.IntN(3)],
-			KeepNewest: rng.IntN(3), DeletePackageWhenEmpty: rng.IntN(4) == 0}
+			KeepNewest: rng.IntN(3), KeepNewestTagged: rng.IntN(2), KeepNewestUntagged: rng.IntN(2), DeletePackageWhenEmpty: rng.IntN(4) == 0}
 		budget := rng.IntN(6) - 1
 		if budget >= 0 {
 			p.MaxDelete = budget
 		}
-		got, err := decideWithReferences(t.Context(), vs, &p, now, &fakeResolver{children: graph}, "o/p", budget)
-		require.NoError(t, err)
-		again, err := decideWithReferences(t.Context(), vs, &p, now, &fakeResolver{children: graph}, "o/p", budget)
-		require.NoError(t, err)
-		require.Equal(t, got, again, "case %d is deterministic", i)
+		in := DecideInput{Versions: vs, Policy: &p, Now: now, Refs: graph}
+		got := decide(in, budget)
+		require.Equal(t, got, decide(in, budget), "case %d is deterministic", i)
 		assertNoBrokenReferences(t, got, graph)
+		assertReasonsNameKeptImages(t, got)
 		if budget >= 0 {
 			assert.LessOrEqual(t, got.deletions(), budget, "case %d", i)
 		}
@@ -393,50 +381,6 @@ func TestDecideWithReferencesInvariants(t *testing.T) {
 	}
 }
 
-func TestSignatureTagsFollowTheirSubject(t *testing.T) {
-	t.Parallel()
-	hex := func(id int64) string { return strings.TrimPrefix(fmt.Sprintf("sha256:%064d", id), "sha256:") }
-	full := func(id int64, age float64, tags ...string) *ghpackages.PackageVersion {
-		v := ver(id, age, tags...)
-		v.Name = "sha256:" + hex(id)
-		return v
-	}
-	versions := []*ghpackages.PackageVersion{
-		full(1, 90, "sha256-"+hex(5)+".sig"), // signature of kept 5
-		full(2, 90, "sha256-"+hex(6)+".att"), // attestation of deleted 6
-		full(3, 90, "sha256-"+hex(5)),        // OCI referrers tag of kept 5
-		full(4, 90, "sha256-"+hex(5)+"x"),    // not a referrer tag
-		full(6, 80, "old"),
-		full(5, 1, "new"),
-	}
-	p := Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: AnyTags}
-	got, err := decideWithReferences(t.Context(), versions, &p, now, &fakeResolver{}, "o/p", -1)
-	require.NoError(t, err)
-	assert.Equal(t, "1:keep 2:delete 3:keep 4:delete 6:delete 5:keep", plan(got))
-	assert.Contains(t, got.Versions[0].Reason, "signature, attestation or referrer of kept sha256:000000000000")
-}
-
-func TestReferrerSubject(t *testing.T) {
-	t.Parallel()
-	h := strings.Repeat("ab", 32)
-	for tag, want := range map[string]string{
-		"sha256-" + h + ".sig":                  "sha256:" + h,
-		"sha256-" + h + ".att":                  "sha256:" + h,
-		"sha256-" + h + ".sbom":                 "sha256:" + h,
-		"sha256-" + h:                           "sha256:" + h,
-		"sha256-" + h + ".":                     "",
-		"sha256-" + h + "0":                     "",
-		"sha256-" + h[:62]:                      "",
-		"sha256-" + strings.ToUpper(h) + ".sig": "",
-		"sha512-" + h + ".sig":                  "",
-		"latest":                                "",
-	} {
-		got, ok := referrerSubject(tag)
-		assert.Equal(t, want, got, tag)
-		assert.Equal(t, want != "", ok, tag)
-	}
-}
-
 func TestDecideNPM(t *testing.T) {
 	t.Parallel()
 	var vs []*ghpackages.PackageVersion
@@ -444,7 +388,7 @@ func TestDecideNPM(t *testing.T) {
 		vs = append(vs, &ghpackages.PackageVersion{ID: int64(i + 1), Name: fmt.Sprintf("1.0.%d", i), CreatedAt: now.Add(-time.Duration(100-i) * day)})
 	}
 	p := Policy{Type: ghpackages.NPM, OlderThan: 30 * day, Tags: AnyTags}
-	d := Decide(vs, &p, ghpackages.NPM, now, nil)
+	d := Decide(DecideInput{Versions: vs, Policy: &p, Type: ghpackages.NPM, Now: now})
 	assert.Equal(t, "1:delete 2:delete 3:delete 4:keep", plan(d))
 	assert.Equal(t, []string{}, d.Versions[0].Tags)
 }

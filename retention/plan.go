@@ -10,34 +10,6 @@ import (
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
-// Option configures NewPlan, Apply and Restore.
-type Option func(*options)
-
-type options struct {
-	resolver ManifestResolver
-	now      func() time.Time
-	progress func(Item)
-}
-
-// WithResolver sets the registry resolver NewPlan uses for container packages
-// (see NewRegistryResolver). Without one, NewPlan keeps every untagged version
-// of a container package, unless the policy sets SkipReferenceCheck.
-func WithResolver(r ManifestResolver) Option { return func(o *options) { o.resolver = r } }
-
-// WithNow sets the clock NewPlan ages versions by and reports are stamped with.
-func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
-
-// WithProgress calls f after each item Apply or Restore finishes.
-func WithProgress(f func(Item)) Option { return func(o *options) { o.progress = f } }
-
-func collect(opts []Option) options {
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return o
-}
-
 // Plan is what a cleanup would do; NewPlan computes it and Apply carries it
 // out. Its JSON form (for dry runs and for review before applying) is:
 //
@@ -45,6 +17,7 @@ func collect(opts []Option) options {
 //	  "owner_kind": "org" | "user" | "authenticated",
 //	  "owner_name": "octo-org",             // empty for "authenticated"
 //	  "created_at": "2026-11-24T03:17:00Z", // the "now" versions were aged by
+//	  "warnings": ["…"],                    // what could not be checked, and what was kept for it
 //	  "policy": { …Policy… },
 //	  "packages": [{
 //	    "type": "container", "name": "app",
@@ -61,6 +34,11 @@ type Plan struct {
 	OwnerName string `json:"owner_name,omitempty"`
 	// CreatedAt is the time versions were aged by.
 	CreatedAt time.Time `json:"created_at"`
+	// Warnings say, once each, what the planner could not check (a
+	// registry that could not be read, a listing that kept changing) and
+	// what it kept because of it. Versions kept for a warning have a
+	// short reason pointing here.
+	Warnings []string `json:"warnings,omitempty"`
 	// Policy is the validated policy the plan follows.
 	Policy Policy `json:"policy"`
 	// Packages are the selected packages, in name order.
@@ -72,6 +50,9 @@ type PackagePlan struct {
 	// Type and Name name the package.
 	Type ghpackages.PackageType `json:"type"`
 	Name string                 `json:"name"`
+	// Repository is a container package's registry repository
+	// ("owner/name", lower-case), which Apply re-checks deletes against.
+	Repository string `json:"repository,omitempty"`
 	PackageDecision
 }
 
@@ -101,22 +82,31 @@ func (d *PackageDecision) deletions() int {
 // NewPlan computes, without changing anything, what policy would delete from
 // owner's packages (see ghpackages.OrgOwner, UserOwner and
 // AuthenticatedOwner). It reads every version of each selected package
-// before deciding (deleting while paging would skip versions). For
-// container packages it then asks the registry (WithResolver) which
-// manifests the kept versions reference, keeps those, and decides again,
-// until the kept set stops growing; if the registry cannot be read, or no
-// resolver is given, no untagged version of that package is deleted. Tags
-// of the form "sha256-<hex>[.suffix]" (cosign signatures, attestations,
-// SBOMs and the OCI referrers tag schema) follow their subject: they are
-// kept with a kept digest.
+// before deciding (deleting while paging would skip versions), and reads
+// the listing again until two readings agree, so that versions deleted
+// meanwhile by someone else cannot hide others.
 //
-// The plan is deterministic for the same versions, registry contents and
-// clock: packages in name order, versions oldest first.
-func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Owner, policy Policy, opts ...Option) (*Plan, error) {
+// For container packages it then reads the registry (WithResolver): every
+// tag, and every manifest that a tag or a version names, following image
+// indexes, Docker manifest lists, OCI referrers (the referrers API when
+// the registry has it, else the "sha256-<hex>" tag schema) and
+// "sha256-<hex>.sig"/".att" tags, at any depth. The registry's tags count
+// as the versions' tags, and a tagged manifest that has no package version
+// still protects what it references. Everything a kept image needs is
+// kept (see Decide). A manifest that does not exist (a version whose
+// manifest is gone) is nothing more than a version to decide on; but if
+// the registry cannot be read (an error, a refusal, no resolver), every
+// version of the package is kept, and Plan.Warnings says so once.
+//
+// Registry lookups run a few at a time, authenticate once per repository
+// and read each manifest once per call. The plan is deterministic for the
+// same versions, registry contents and clock: packages in name order,
+// versions oldest first.
+func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Owner, policy Policy, opts ...PlanOption) (*Plan, error) {
 	if err := policy.Validate(); err != nil {
 		return nil, err
 	}
-	o := collect(opts)
+	o := planOptions(opts)
 	now := o.now()
 	api := client.Packages(owner)
 	pkgs, err := selectPackages(ctx, api, &policy)
@@ -129,25 +119,137 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 		budget = policy.MaxDelete
 	}
 	for _, pkg := range pkgs {
-		versions, err := ghpackages.Collect(api.AllVersions(ctx, policy.Type, pkg.Name, &ghpackages.ListVersionsOptions{PerPage: 100}))
+		versions, stable, err := listStable(ctx, api, policy.Type, pkg.Name)
 		if err != nil {
 			return nil, fmt.Errorf("retention: listing versions of %s: %w", pkg.Name, err)
 		}
-		login := owner.Name()
-		if pkg.Owner != nil && pkg.Owner.Login != "" {
-			login = pkg.Owner.Login
+		in := DecideInput{Versions: versions, Policy: &policy, Type: policy.Type, Now: now}
+		var unsafe string // why nothing of this package may be deleted
+		registryUnsafe := false
+		if !stable {
+			unsafe = fmt.Sprintf("%s: the version listing changed on every reading (another job is deleting or pushing); every version was kept", pkg.Name)
 		}
-		repo := strings.ToLower(login + "/" + pkg.Name)
-		d, err := decideWithReferences(ctx, versions, &policy, now, o.resolver, repo, budget)
-		if err != nil {
-			return nil, err
+		var repo string
+		if policy.Type == ghpackages.Container {
+			repo = repository(owner, pkg)
+		}
+		if unsafe == "" && policy.Type == ghpackages.Container && !policy.SkipReferenceCheck {
+			unsafe, err = readRegistry(ctx, o.resolver, repo, pkg.Name, &in)
+			if err != nil {
+				return nil, err
+			}
+			registryUnsafe = unsafe != ""
+		}
+		d := decide(in, budget)
+		// Deleting a whole package cannot break what stays: nothing does.
+		if unsafe != "" && !(registryUnsafe && d.DeletePackage) {
+			keepAll(&d, "kept: "+unsafeReason(unsafe))
+			plan.Warnings = append(plan.Warnings, unsafe)
 		}
 		if budget >= 0 {
 			budget -= d.deletions()
 		}
-		plan.Packages = append(plan.Packages, PackagePlan{Type: policy.Type, Name: pkg.Name, PackageDecision: d})
+		plan.Packages = append(plan.Packages, PackagePlan{Type: policy.Type, Name: pkg.Name, Repository: repo, PackageDecision: d})
 	}
 	return plan, nil
+}
+
+// repository is the registry repository of a container package:
+// "owner/package", lower-case.
+func repository(owner ghpackages.Owner, pkg *ghpackages.Package) string {
+	login := owner.Name()
+	if pkg.Owner != nil && pkg.Owner.Login != "" {
+		login = pkg.Owner.Login
+	}
+	return strings.ToLower(login + "/" + pkg.Name)
+}
+
+// unsafeReason is the short reason of versions kept for a warning.
+func unsafeReason(warning string) string {
+	if strings.Contains(warning, "listing changed") {
+		return "the version listing kept changing (see the plan's warnings)"
+	}
+	return "the registry could not be read (see the plan's warnings)"
+}
+
+// keepAll keeps every version with reason.
+func keepAll(d *PackageDecision, reason string) {
+	d.DeletePackage, d.PackageReason = false, ""
+	for i := range d.Versions {
+		if d.Versions[i].Action == Delete {
+			d.Versions[i].Action, d.Versions[i].Reason = Keep, reason
+		}
+	}
+}
+
+// listStable lists a package's versions until two consecutive readings
+// agree (at most four readings); stable is false when they never did.
+func listStable(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackages.PackageType, name string) (versions []*ghpackages.PackageVersion, stable bool, err error) {
+	var prev []int64
+	for range 4 {
+		versions, err = ghpackages.Collect(api.AllVersions(ctx, typ, name, &ghpackages.ListVersionsOptions{PerPage: 100}))
+		if err != nil {
+			return nil, false, err
+		}
+		ids := make([]int64, len(versions))
+		for i, v := range versions {
+			ids[i] = v.ID
+		}
+		slices.Sort(ids)
+		if prev != nil && slices.Equal(ids, prev) {
+			return versions, true, nil
+		}
+		prev = ids
+	}
+	return versions, false, nil
+}
+
+// readRegistry reads repo's tags and manifests into in (Refs, Protected,
+// RegistryTags). It returns a warning when the registry could not be read
+// well enough to delete anything, and an error only for ctx's.
+func readRegistry(ctx context.Context, resolver ManifestResolver, repo, pkgName string, in *DecideInput) (string, error) {
+	if resolver == nil {
+		return fmt.Sprintf("%s: no registry to read (no resolver): which manifests kept images need is unknown, so every version was kept", pkgName), nil
+	}
+	g := newRepoGraph(resolver, repo)
+	if err := g.loadTags(ctx); err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return fmt.Sprintf("%s: the registry's tags could not be read (%v), so every version was kept", pkgName, err), nil
+	}
+	start := g.tagTargets()
+	names := map[string]bool{}
+	for _, v := range in.Versions {
+		names[v.Name] = true
+		start = append(start, v.Name)
+		if tags := v.Tags(); len(tags) > 0 {
+			g.extraTags[v.Name] = append(g.extraTags[v.Name], tags...)
+		}
+	}
+	if err := g.walk(ctx, start); err != nil {
+		return "", err
+	}
+	if w := implausible(g, in.Versions, pkgName, repo); w != "" {
+		return w, nil
+	}
+	if n, d, err := g.firstFailure(); n > 0 {
+		return fmt.Sprintf("%s: %d manifest(s) could not be read from the registry (first: %s: %v); a kept image might need any version, so every version was kept", pkgName, n, shortDigest(d), err), nil
+	}
+	in.Refs = g.refMap()
+	in.RegistryTags = g.tagsByDigest()
+	// A tag on a manifest that is no package version (the listing is
+	// behind, or the registry holds more than the API shows) still needs
+	// everything under it.
+	for d, tags := range in.RegistryTags {
+		if !names[d] {
+			if in.Protected == nil {
+				in.Protected = map[string]string{}
+			}
+			in.Protected[d] = "tagged " + strings.Join(tags, ", ") + " in the registry"
+		}
+	}
+	return "", nil
 }
 
 // selectPackages returns the packages the policy names, in name order.
@@ -180,112 +282,29 @@ func selectPackages(ctx context.Context, api *ghpackages.OwnerPackages, p *Polic
 	return slices.CompactFunc(out, func(a, b *ghpackages.Package) bool { return a.Name == b.Name }), nil
 }
 
-// referrerSubject returns the subject digest a cosign-style tag
-// ("sha256-<hex>.sig", ".att", ".sbom", …) or an OCI referrers fallback tag
-// ("sha256-<hex>") names.
-func referrerSubject(tag string) (string, bool) {
-	rest, ok := strings.CutPrefix(tag, "sha256-")
-	if !ok || len(rest) < 64 {
-		return "", false
+// implausible returns a warning when the registry's answers do not fit
+// the listing — no tags while versions are tagged, or none of the
+// versions' manifests — as from a wrong registry host: then "missing"
+// cannot be trusted to mean "gone".
+func implausible(g *repoGraph, versions []*ghpackages.PackageVersion, pkgName, repo string) string {
+	if len(versions) == 0 {
+		return ""
 	}
-	hexPart, suffix := rest[:64], rest[64:]
-	if suffix != "" && (suffix[0] != '.' || len(suffix) == 1) {
-		return "", false
-	}
-	for _, c := range hexPart {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return "", false
-		}
-	}
-	return "sha256:" + hexPart, true
-}
-
-// decideWithReferences runs DecideWithin, protecting what kept versions
-// reference, until nothing new is protected. It reads the registry only
-// for container packages; budget is as for DecideWithin.
-func decideWithReferences(ctx context.Context, versions []*ghpackages.PackageVersion, p *Policy, now time.Time, resolver ManifestResolver, repo string, budget int) (PackageDecision, error) {
-	protected := map[string]string{}
-	if p.Type != ghpackages.Container || p.SkipReferenceCheck {
-		return DecideWithin(versions, p, p.Type, now, protected, budget), nil
-	}
-	referrers := map[string][]string{} // subject digest → names of versions tagged after it
+	tagged, present := false, false
+	g.mu.Lock()
+	noTags := len(g.tags) == 0
 	for _, v := range versions {
-		for _, t := range v.Tags() {
-			if subject, ok := referrerSubject(t); ok && subject != v.Name {
-				referrers[subject] = append(referrers[subject], v.Name)
-			}
+		tagged = tagged || len(v.Tags()) > 0
+		if _, ok := g.manifests[v.Name]; ok || g.failed[v.Name] != nil {
+			present = true
 		}
 	}
-	resolved := map[string]bool{}
-	// Protection only grows, so this ends: at most one round per version.
-	for {
-		if err := ctx.Err(); err != nil {
-			return PackageDecision{}, err
-		}
-		d := DecideWithin(versions, p, p.Type, now, protected, budget)
-		grew := false
-		var lookupErr error
-		for _, v := range d.Versions {
-			if v.Action != Keep || resolved[v.Name] {
-				continue
-			}
-			resolved[v.Name] = true
-			for _, r := range referrers[v.Name] {
-				if _, ok := protected[r]; !ok {
-					protected[r] = "signature, attestation or referrer of kept " + shortDigest(v.Name)
-					grew = true
-				}
-			}
-			if resolver == nil {
-				continue
-			}
-			children, err := resolver.Children(ctx, repo, v.Name)
-			if err != nil {
-				if ctx.Err() != nil {
-					return PackageDecision{}, ctx.Err()
-				}
-				lookupErr = fmt.Errorf("%s: %w", shortDigest(v.Name), err)
-				break
-			}
-			for _, c := range children {
-				if _, ok := protected[c]; !ok {
-					protected[c] = "referenced by kept image index " + shortDigest(v.Name)
-					grew = true
-				}
-			}
-		}
-		switch {
-		case lookupErr != nil:
-			return failSafe(d, p, fmt.Sprintf("untagged, kept to be safe: the registry lookup of kept manifest %v failed", lookupErr), budget), nil
-		case grew:
-			continue
-		case resolver == nil && slices.ContainsFunc(d.Versions, func(v Decision) bool { return v.Action == Keep }):
-			return failSafe(d, p, "untagged, kept to be safe: no registry resolver to check which untagged manifests kept images use", budget), nil
-		default:
-			return d, nil
-		}
+	g.mu.Unlock()
+	switch {
+	case !present:
+		return fmt.Sprintf("%s: the registry has none of the package's %d manifests in %s (is it the right registry?), so every version was kept", pkgName, len(versions), repo)
+	case tagged && noTags:
+		return fmt.Sprintf("%s: the registry lists no tags for %s while the package has tagged versions (is it the right registry?), so every version was kept", pkgName, repo)
 	}
-}
-
-// failSafe keeps every untagged version planned for deletion, then applies
-// the last-version rules and the budget again.
-func failSafe(d PackageDecision, p *Policy, reason string, budget int) PackageDecision {
-	for i, v := range d.Versions {
-		if v.Action == Delete && len(v.Tags) == 0 {
-			d.Versions[i].Action = Keep
-			d.Versions[i].Reason = reason
-		}
-	}
-	applyLastVersionRules(&d, p, p.Type)
-	if budget >= 0 {
-		capDeletes(&d, budget, p.MaxDelete)
-	}
-	return d
-}
-
-func shortDigest(d string) string {
-	if len(d) > 19 {
-		return d[:19] + "…"
-	}
-	return d
+	return ""
 }

@@ -32,6 +32,7 @@ const day = 24 * time.Hour
 // world is a fake GitHub with a real OCI registry beside it, holding two
 // multi-arch images and an orphan manifest in octo-org's container "app".
 type world struct {
+	g        *ghcr
 	srv      *ghpackagestest.Server
 	clock    *ghpackagestest.FakeClock
 	client   *ghpackages.Client
@@ -43,17 +44,18 @@ type world struct {
 func newWorld(t *testing.T, opts ...ghpackagestest.Option) *world {
 	t.Helper()
 	clock := ghpackagestest.NewFakeClock(start)
-	srv := ghpackagestest.NewServer(append([]ghpackagestest.Option{ghpackagestest.WithClock(clock), ghpackagestest.WithRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0))))}, opts...)...)
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL(), "http://")
-	w := &world{srv: srv, clock: clock, ids: map[string]int64{}, digests: map[string]string{}}
-	w.client = srv.Client()
-	w.resolver = retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken})
+	g := newGHCR(t, ghcrOptions{fake: append([]ghpackagestest.Option{ghpackagestest.WithClock(clock)}, opts...)})
+	srv := g.fake
+	host := g.host
+	w := &world{g: g, srv: srv, clock: clock, ids: map[string]int64{}, digests: map[string]string{}}
+	w.client = g.client()
+	w.resolver = g.resolver()
+	tr := remote.WithTransport(g.transport())
 
 	push := func(role, tag string, idx v1.ImageIndex) []string {
 		ref, err := name.ParseReference(host + "/octo-org/app:" + tag)
 		require.NoError(t, err)
-		require.NoError(t, remote.WriteIndex(ref, idx))
+		require.NoError(t, remote.WriteIndex(ref, idx, tr))
 		d, err := idx.Digest()
 		require.NoError(t, err)
 		w.digests[role] = d.String()
@@ -77,7 +79,7 @@ func newWorld(t *testing.T, opts ...ghpackagestest.Option) *world {
 	require.NoError(t, err)
 	ref, err := name.NewDigest(host + "/octo-org/app@" + od.String())
 	require.NoError(t, err)
-	require.NoError(t, remote.Write(ref, orphan))
+	require.NoError(t, remote.Write(ref, orphan, tr))
 	w.digests["orphan"] = od.String()
 
 	srv.AddOrg("octo-org")
@@ -141,7 +143,7 @@ func TestUntaggedChildrenOfKeptIndexesAreNeverPlanned(t *testing.T) {
 	assert.Equal(t, []string{"orphan"}, planned(p, w.ids), "only the orphan: every child is referenced by a kept index")
 	for _, v := range p.Packages[0].Versions {
 		if v.ID == w.ids["old-child-0"] {
-			assert.Contains(t, v.Reason, "referenced by kept image index "+w.digests["old"][:19])
+			assert.Contains(t, v.Reason, "needed by kept "+w.digests["old"][:19])
 		}
 	}
 	assert.Zero(t, w.srv.Stats().Deletes, "planning changes nothing")
@@ -158,7 +160,7 @@ func TestUntaggedChildrenOfDeletedIndexAreDeleted(t *testing.T) {
 	assert.Equal(t, want, planned(p, w.ids))
 
 	var progress []retention.Item
-	rep, err := retention.Apply(t.Context(), w.client, p, retention.WithNow(w.clock.Now), retention.WithProgress(func(it retention.Item) { progress = append(progress, it) }))
+	rep, err := retention.Apply(t.Context(), w.client, p, retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now), retention.WithProgress(func(it retention.Item) { progress = append(progress, it) }))
 	require.NoError(t, err)
 	assert.Equal(t, want, w.deleted(t), "exactly the planned set")
 	assert.Equal(t, 4, rep.Count(retention.Deleted))
@@ -182,13 +184,15 @@ func TestFailSafeWithoutRegistry(t *testing.T) {
 	w := newWorld(t)
 	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags}
 	broken := retention.NewRegistryResolver(retention.RegistryConfig{Host: "127.0.0.1:1"})
-	for name, opts := range map[string][]retention.Option{
+	for name, opts := range map[string][]retention.PlanOption{
 		"no resolver":  {retention.WithNow(w.clock.Now)},
 		"lookup fails": {retention.WithNow(w.clock.Now), retention.WithResolver(broken)},
 	} {
 		p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy, opts...)
 		require.NoError(t, err, name)
-		assert.Equal(t, []string{"old"}, planned(p, w.ids), "%s: untagged versions are all kept", name)
+		assert.Empty(t, planned(p, w.ids), "%s: every version is kept", name)
+		require.Len(t, p.Warnings, 1, name)
+		assert.Contains(t, p.Warnings[0], "every version was kept", name)
 	}
 	policy.SkipReferenceCheck = true
 	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy, retention.WithNow(w.clock.Now))
@@ -207,7 +211,7 @@ func TestSignatureTagsFollowTheirSubject(t *testing.T) {
 		require.NoError(t, err)
 		ref, err := name.ParseReference(strings.TrimPrefix(w.srv.URL(), "http://") + "/octo-org/app:" + tag)
 		require.NoError(t, err)
-		require.NoError(t, remote.Write(ref, img))
+		require.NoError(t, remote.Write(ref, img, remote.WithTransport(w.g.transport())))
 		d, err := img.Digest()
 		require.NoError(t, err)
 		w.ids[role] = w.srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: d.String(), Tags: []string{tag}, CreatedAt: start.Add(-50 * day)})
@@ -228,8 +232,8 @@ func TestApplyStopsCleanlyAtRateLimit(t *testing.T) {
 	require.NoError(t, err)
 	// The plan used some of the budget; a client that will not wait an hour
 	// stops part-way with a clean report.
-	impatient := w.srv.Client(ghpackages.WithRetry(ghpackages.RetryPolicy{MaxRateLimitRetries: 1, MaxWait: time.Minute}))
-	rep, err := retention.Apply(t.Context(), impatient, p, retention.WithNow(w.clock.Now))
+	impatient := w.g.client(ghpackages.WithRetry(ghpackages.RetryPolicy{MaxRateLimitRetries: 1, MaxWait: time.Minute}))
+	rep, err := retention.Apply(t.Context(), impatient, p, retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
 	require.NoError(t, err)
 	assert.Contains(t, rep.Stopped, "stopped at the rate limit")
 	assert.Equal(t, 4, rep.Count(retention.Deleted)+rep.Count(retention.NotAttempted))
@@ -295,7 +299,7 @@ func TestApplyUnderFaultsAndLimitsDeletesExactlyThePlan(t *testing.T) {
 	w.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Status: 502})
 	w.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Drop: true})
 	w.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Status: 503})
-	rep, err := retention.Apply(t.Context(), w.client, p, retention.WithNow(w.clock.Now))
+	rep, err := retention.Apply(t.Context(), w.client, p, retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
 	require.NoError(t, err)
 	assert.Empty(t, rep.Stopped)
 	assert.Equal(t, planned(p, w.ids), w.deleted(t), "exactly the planned set")
@@ -317,7 +321,7 @@ func TestApplyDeletesIndexesBeforeTheirChildren(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := 0
-	rep, err := retention.Apply(ctx, w.client, p, retention.WithNow(w.clock.Now), retention.WithProgress(func(retention.Item) {
+	rep, err := retention.Apply(ctx, w.client, p, retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now), retention.WithProgress(func(retention.Item) {
 		if done++; done == 2 {
 			cancel()
 		}
@@ -378,16 +382,16 @@ func TestRestoreSkipsExpiredDeletions(t *testing.T) {
 	recent := srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.1", CreatedAt: start.Add(-80 * day), DeletedAt: start.Add(-2 * day)})
 	srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.2", CreatedAt: start.Add(-70 * day)})
 	prev := &retention.Report{OwnerKind: "user", OwnerName: "someone", Items: []retention.Item{
-		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: old, Version: "1.0", Action: retention.ActionDeleteVersion, Outcome: retention.Deleted, At: start.Add(-40 * day)},
-		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: recent, Version: "1.1", Action: retention.ActionDeleteVersion, Outcome: retention.Deleted, At: start.Add(-2 * day)},
-		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: 1, Version: "1.9", Action: retention.ActionDeleteVersion, Outcome: retention.Retained, At: start.Add(-2 * day)},
+		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: old, Version: "1.0", Step: retention.StepDeleteVersion, Outcome: retention.Deleted, At: start.Add(-40 * day)},
+		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: recent, Version: "1.1", Step: retention.StepDeleteVersion, Outcome: retention.Deleted, At: start.Add(-2 * day)},
+		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: 1, Version: "1.9", Step: retention.StepDeleteVersion, Outcome: retention.Retained, At: start.Add(-2 * day)},
 	}}
 	rep, err := retention.Restore(t.Context(), srv.Client(), prev, retention.WithNow(func() time.Time { return start }))
 	require.NoError(t, err)
 	require.Len(t, rep.Items, 2, "only what was deleted")
 	assert.Equal(t, retention.Restored, rep.Items[0].Outcome)
 	assert.Equal(t, recent, rep.Items[0].VersionID)
-	assert.Equal(t, retention.ActionRestoreVersion, rep.Items[0].Action)
+	assert.Equal(t, retention.StepRestoreVersion, rep.Items[0].Step)
 	assert.Equal(t, retention.Expired, rep.Items[1].Outcome)
 	for _, v := range srv.Versions("someone", ghpackages.Maven, "com.example.lib") {
 		assert.Equal(t, v.ID == old, v.DeletedAt != nil, "version %s", v.Name)
@@ -428,7 +432,7 @@ func TestPlanForTheAuthenticatedUserReadsTheirRegistryRepository(t *testing.T) {
 		if v.Action == retention.Delete {
 			deleted = append(deleted, v.ID)
 		} else if len(v.Tags) == 0 {
-			assert.Contains(t, v.Reason, "referenced by kept image index "+idxDigest.String()[:19])
+			assert.Contains(t, v.Reason, "needed by kept "+idxDigest.String()[:19])
 		}
 	}
 	assert.Equal(t, []int64{orphan}, deleted, "the registry was read at octocat/tool, so the orphan can go")

@@ -1,14 +1,29 @@
 // Package retention plans and applies cleanups of GitHub package versions,
 // safely: a Plan is computed without changing anything, says for every
-// version why it is kept or deleted, never plans a delete GitHub would
-// refuse (the last version, the last tagged container version), and for
-// container images keeps every untagged manifest that a kept multi-arch
-// index or a signature references. Apply carries a plan out under the
-// client's pacing and retries and reports what happened to each version;
-// Restore undoes a run from its report within GitHub's 30 days.
+// version why it is kept or deleted, and never plans a delete GitHub would
+// refuse (the last version, the last tagged container version). Apply
+// carries a plan out under the client's pacing and retries and reports
+// what happened to each version; Restore undoes a run from its report
+// within GitHub's 30 days; Verify proves a repository's tags are whole.
+//
+// # Safety
+//
+// For container images the package keeps one invariant: after any run —
+// finished, stopped by a limit, canceled, or crashed after any single
+// delete — every manifest reachable from a tag the policy keeps is still
+// in the registry: the children of image indexes and Docker manifest lists
+// at any depth, attestation manifests, the manifests that name it as their
+// OCI subject, and the manifests tagged "sha256-<hex>.sig", ".att" (and the
+// referrers tag schema) after it. NewPlan reads the registry's own tags
+// and every manifest; when it cannot read something that might change the
+// answer, it keeps every version of that package and says so once, in
+// Plan.Warnings. Apply deletes parents before their children and, before
+// each delete, reads the registry's tags again and skips a version that a
+// tag now needs.
 package retention
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -137,11 +152,15 @@ func (p *Pattern) UnmarshalText(b []byte) error {
 // order Decide checks them (the first that keeps a version gives the
 // reason):
 //
-//  1. KeepNewest: the N newest versions of each package stay.
+//  1. KeepNewest, KeepNewestTagged, KeepNewestUntagged: the N newest
+//     images of each package stay. An image is a version that no other
+//     manifest references, with everything it references: a multi-arch
+//     index with its platform manifests, attestations and signatures
+//     counts once.
 //  2. KeepIDs, KeepNames, KeepTags: listed versions stay.
 //  3. ExcludeTags: a version with any tag matching an exclude pattern stays.
-//  4. Protected digests: container manifests that a kept image index,
-//     signature or attestation needs stay (see NewPlan).
+//  4. Protected digests: manifests the registry still needs stay (see
+//     NewPlan).
 //  5. Tags: UntaggedOnly (the default) keeps tagged versions; TaggedOnly
 //     keeps untagged ones.
 //  6. IncludeTags: a tagged version is deleted only when every one of its
@@ -149,10 +168,16 @@ func (p *Pattern) UnmarshalText(b []byte) error {
 //     all its tags.
 //  7. OlderThan: versions created more recently stay.
 //
-// Then GitHub's refusals are planned around: a package's last version,
-// and a container package's last tagged version, stay (unless
+// Then everything a kept container image needs stays (its platform
+// manifests, attestations, signatures and referrers, at any depth), and
+// GitHub's refusals are planned around: a package's last version, and a
+// container package's last tagged version, stay (unless
 // DeletePackageWhenEmpty plans deleting the whole package), and MaxDelete
 // caps the run.
+//
+// In JSON, OlderThan is written as days ("30d") when it is a whole number
+// of days and as a Go duration ("36h0m0s") otherwise; both, and the
+// nanosecond count older plans used, are read back.
 type Policy struct {
 	// Type is the package type to clean up.
 	Type ghpackages.PackageType `json:"type"`
@@ -163,9 +188,15 @@ type Policy struct {
 	// matched.
 	Packages []Pattern `json:"packages,omitempty"`
 
-	// KeepNewest keeps the N newest versions of each package (by
+	// KeepNewest keeps the N newest images of each package (by
 	// created_at, then ID), tagged or not, whatever the other rules say.
+	// For packages other than containers every version is an image.
 	KeepNewest int `json:"keep_newest,omitempty"`
+	// KeepNewestTagged keeps the N newest tagged images of each package.
+	KeepNewestTagged int `json:"keep_newest_tagged,omitempty"`
+	// KeepNewestUntagged keeps the N newest untagged images of each
+	// package.
+	KeepNewestUntagged int `json:"keep_newest_untagged,omitempty"`
 	// OlderThan deletes only versions created longer ago than this (see
 	// ParseAge).
 	OlderThan time.Duration `json:"older_than,omitempty"`
@@ -200,10 +231,75 @@ type Policy struct {
 	// would delete all its versions (GitHub refuses to delete the last
 	// one). Without it, the newest such version is kept with a reason.
 	DeletePackageWhenEmpty bool `json:"delete_package_when_empty,omitempty"`
-	// SkipReferenceCheck plans untagged container versions without asking
-	// the registry which of them kept images reference. Unsafe for
-	// multi-arch images and attestations; for single-arch registries only.
+	// SkipReferenceCheck plans container versions without reading the
+	// registry. Unsafe: a kept multi-arch image can lose its platform
+	// manifests, and signatures and attestations can be deleted. Only for
+	// registries known to hold single-platform images without attachments.
 	SkipReferenceCheck bool `json:"skip_reference_check,omitempty"`
+}
+
+// policyJSON is Policy's JSON form, with OlderThan as text.
+type policyJSON struct {
+	policyFields
+	OlderThan any `json:"older_than,omitempty"`
+}
+
+// policyFields is Policy without its methods.
+type policyFields Policy
+
+// MarshalJSON writes the policy with OlderThan as days ("30d") or a Go
+// duration ("36h0m0s").
+func (p Policy) MarshalJSON() ([]byte, error) {
+	out := policyJSON{policyFields: policyFields(p)}
+	out.policyFields.OlderThan = 0
+	if p.OlderThan != 0 {
+		out.OlderThan = FormatAge(p.OlderThan)
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads a policy; older_than may be an age ("30d", "720h",
+// see ParseAge) or a number of nanoseconds.
+func (p *Policy) UnmarshalJSON(b []byte) error {
+	var in struct {
+		policyFields
+		OlderThan json.RawMessage `json:"older_than"`
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*p = Policy(in.policyFields)
+	p.OlderThan = 0
+	raw := strings.TrimSpace(string(in.OlderThan))
+	switch {
+	case raw == "" || raw == "null":
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(in.OlderThan, &s); err != nil {
+			return err
+		}
+		d, err := ParseAge(s)
+		if err != nil {
+			return fmt.Errorf("older_than: %w", err)
+		}
+		p.OlderThan = d
+	default:
+		var n int64
+		if err := json.Unmarshal(in.OlderThan, &n); err != nil {
+			return fmt.Errorf("%w: older_than %s: want an age such as \"30d\" or a number of nanoseconds", ErrInvalidPolicy, raw)
+		}
+		p.OlderThan = time.Duration(n)
+	}
+	return nil
+}
+
+// FormatAge writes an age the way ParseAge reads it: whole days as "30d",
+// anything else as a Go duration ("36h0m0s").
+func FormatAge(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
 }
 
 // Validate reports everything that is wrong with the policy, if anything,
@@ -213,8 +309,10 @@ func (p *Policy) Validate() error {
 	if !p.Type.Valid() {
 		errs = append(errs, fmt.Errorf("unknown package type %q (want one of %v)", p.Type, ghpackages.PackageTypes()))
 	}
-	if p.KeepNewest < 0 {
-		errs = append(errs, fmt.Errorf("KeepNewest is %d; it must not be negative", p.KeepNewest))
+	for field, n := range map[string]int{"KeepNewest": p.KeepNewest, "KeepNewestTagged": p.KeepNewestTagged, "KeepNewestUntagged": p.KeepNewestUntagged} {
+		if n < 0 {
+			errs = append(errs, fmt.Errorf("%s is %d; it must not be negative", field, n))
+		}
 	}
 	if p.MaxDelete < 0 {
 		errs = append(errs, fmt.Errorf("MaxDelete is %d; it must not be negative (0 means no cap)", p.MaxDelete))

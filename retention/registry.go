@@ -2,30 +2,59 @@ package retention
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
-// ManifestResolver reads container manifests from the registry, to find
-// which untagged versions a kept image still needs. NewRegistryResolver
-// returns the implementation over the OCI distribution API; tests can
-// substitute their own.
+// ErrManifestUnknown is matched by the error ManifestResolver.Manifest
+// returns for a manifest the registry does not have (404).
+var ErrManifestUnknown = errors.New("retention: manifest unknown")
+
+// Manifest is what the planner needs to know of one registry manifest.
+type Manifest struct {
+	// MediaType is the manifest's media type.
+	MediaType string
+	// Children are the digests an image index or Docker manifest list
+	// lists (per-platform images, attestation manifests, nested indexes),
+	// in order; none for an image manifest.
+	Children []string
+	// Subject is the digest of the manifest's OCI subject (a signature,
+	// SBOM or attestation names what it is about), or "".
+	Subject string
+}
+
+// ManifestResolver reads a container registry for the planner, Apply and
+// Verify. NewRegistryResolver returns the implementation over the OCI
+// distribution API; tests can substitute their own. repository is
+// "owner/package", lower-case. Implementations must be safe for concurrent
+// use.
 type ManifestResolver interface {
-	// Children returns the digests of the manifests that the manifest
-	// repository@digest references: the per-platform manifests and
-	// attestation manifests of an image index or manifest list (and, if
-	// the resolver asks the referrers API, the manifests that name it as
-	// their subject). A plain image manifest has none. repository is
-	// "owner/package", lower-case. An error makes the planner keep every
-	// untagged version of the package.
-	Children(ctx context.Context, repository, digest string) ([]string, error)
+	// Tags returns every tag of repository and the digest it points at;
+	// an empty map for a repository the registry does not know.
+	Tags(ctx context.Context, repository string) (map[string]string, error)
+	// Manifest reads repository@digest. A manifest the registry does not
+	// have is an error matching ErrManifestUnknown.
+	Manifest(ctx context.Context, repository, digest string) (Manifest, error)
+	// Referrers returns the digests of the manifests whose subject is
+	// digest, from the OCI referrers API. It returns nil and no error when
+	// the registry has no referrers API: the planner then finds referrers
+	// through the "sha256-<hex>" tag schema, from Tags.
+	Referrers(ctx context.Context, repository, digest string) ([]string, error)
 }
 
 // RegistryConfig says how to reach a container registry.
@@ -44,90 +73,386 @@ type RegistryConfig struct {
 	// it, plain HTTP is refused for every other host, including private
 	// addresses that go-containerregistry would otherwise try over HTTP.
 	Insecure bool
-	// Referrers also asks the OCI referrers API (GET /v2/…/referrers/…,
-	// falling back to the "sha256-<hex>" tag schema) for the manifests
-	// that name each kept manifest as their subject, and keeps those too.
-	// It costs one or two more requests per kept version; ghcr.io keeps
-	// signatures and attestations as tags, which are handled without it.
-	Referrers bool
 }
 
-// registryResolver reads manifests through the OCI distribution API with
-// go-containerregistry, which handles the registry's token handshake and
-// the OCI index and Docker manifest-list media types.
+// registryResolver speaks the OCI distribution API. It authenticates
+// (the /v2/ ping and token handshake, through go-containerregistry's
+// transport) once per repository and reuses that client for every request.
 type registryResolver struct {
-	host      string
-	remote    []remote.Option
-	nameOpts  []name.Option
-	referrers bool
+	reg  name.Registry
+	auth authn.Authenticator
+	base http.RoundTripper
+
+	mu    sync.Mutex
+	repos map[string]*repoClient
 }
 
-// NewRegistryResolver returns a ManifestResolver for the registry cfg names.
+type repoClient struct {
+	client *http.Client
+	// referrers is 0 until probed, 1 when the registry answers the
+	// referrers API, -1 when it does not.
+	referrers int
+}
+
+// NewRegistryResolver returns a ManifestResolver for the registry cfg
+// names. It pings the registry once per repository, on first use, and
+// sends requests for one repository over one authenticated client.
 func NewRegistryResolver(cfg RegistryConfig) ManifestResolver {
-	r := &registryResolver{host: cfg.Host, referrers: cfg.Referrers}
-	if r.host == "" {
-		r.host = "ghcr.io"
+	host := cfg.Host
+	if host == "" {
+		host = "ghcr.io"
 	}
+	var opts []name.Option
+	if cfg.Insecure {
+		opts = append(opts, name.Insecure)
+	}
+	r := &registryResolver{auth: authn.Anonymous, repos: map[string]*repoClient{}}
+	reg, err := name.NewRegistry(host, opts...)
+	if err != nil {
+		// Reported on first use, with the host.
+		r.base = failingTransport{fmt.Errorf("retention: registry host %q: %w", host, err)}
+		return r
+	}
+	r.reg = reg
 	if cfg.Token != "" {
 		user := cfg.Username
 		if user == "" {
 			user = "ghpackages"
 		}
-		r.remote = append(r.remote, remote.WithAuth(&authn.Basic{Username: user, Password: cfg.Token}))
+		r.auth = &authn.Basic{Username: user, Password: cfg.Token}
 	}
-	base := cfg.Transport
-	if base == nil {
-		base = remote.DefaultTransport
+	r.base = cfg.Transport
+	if r.base == nil {
+		r.base = remote.DefaultTransport
 	}
 	if !cfg.Insecure {
-		base = httpsOnly{base}
-	}
-	r.remote = append(r.remote, remote.WithTransport(base))
-	if cfg.Insecure {
-		r.nameOpts = append(r.nameOpts, name.Insecure)
+		r.base = httpsOnly{r.base}
 	}
 	return r
 }
 
-// Children returns the manifests an index or manifest list references.
-func (r *registryResolver) Children(ctx context.Context, repository, digest string) ([]string, error) {
-	ref, err := name.NewDigest(r.host+"/"+repository+"@"+digest, r.nameOpts...)
+type failingTransport struct{ err error }
+
+func (f failingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	return nil, f.err
+}
+
+// client returns the authenticated client for repository.
+func (r *registryResolver) client(ctx context.Context, repository string) (*repoClient, error) {
+	r.mu.Lock()
+	rc, ok := r.repos[repository]
+	r.mu.Unlock()
+	if ok {
+		return rc, nil
+	}
+	if f, ok := r.base.(failingTransport); ok {
+		return nil, f.err
+	}
+	repo := r.reg.Repo(repository)
+	t, err := transport.NewWithContext(ctx, r.reg, r.auth, r.base, []string{repo.Scope(transport.PullScope)})
 	if err != nil {
-		return nil, fmt.Errorf("retention: manifest reference: %w", err)
+		return nil, fmt.Errorf("retention: registry %s: %w", r.reg.Name(), err)
 	}
-	opts := append([]remote.Option{remote.WithContext(ctx)}, r.remote...)
-	desc, err := remote.Get(ref, opts...)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rc, ok := r.repos[repository]; ok {
+		return rc, nil
+	}
+	rc = &repoClient{client: &http.Client{Transport: t}}
+	r.repos[repository] = rc
+	return rc, nil
+}
+
+func (r *registryResolver) url(repository, kind, ref string) string {
+	return fmt.Sprintf("%s://%s/v2/%s/%s/%s", r.reg.Scheme(), r.reg.RegistryStr(), repository, kind, ref)
+}
+
+// manifestTypes are the manifest media types the resolver accepts.
+var manifestTypes = strings.Join([]string{
+	"application/vnd.oci.image.index.v1+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.docker.distribution.manifest.v2+json",
+	"application/vnd.docker.distribution.manifest.v1+prettyjws",
+	"application/vnd.docker.distribution.manifest.v1+json",
+}, ", ")
+
+// RegistryError is a registry's error answer.
+type RegistryError struct {
+	// Method and URL are the request's.
+	Method, URL string
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Body is the start of the answer's body.
+	Body string
+}
+
+// Error implements error.
+func (e *RegistryError) Error() string {
+	msg := fmt.Sprintf("retention: registry %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Body != "" {
+		msg += ": " + e.Body
+	}
+	return msg
+}
+
+// Is makes a 404 match ErrManifestUnknown.
+func (e *RegistryError) Is(target error) bool {
+	return target == ErrManifestUnknown && e.StatusCode == http.StatusNotFound
+}
+
+func (r *registryResolver) do(ctx context.Context, rc *repoClient, method, u, accept string) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("retention: reading manifest %s: %w", ref, err)
+		return nil, nil, fmt.Errorf("retention: registry request: %w", err)
 	}
-	var out []string
-	if desc.MediaType.IsIndex() {
-		idx, err := desc.ImageIndex()
-		if err != nil {
-			return nil, fmt.Errorf("retention: reading index %s: %w", ref, err)
-		}
-		m, err := idx.IndexManifest()
-		if err != nil {
-			return nil, fmt.Errorf("retention: reading index %s: %w", ref, err)
-		}
-		for _, c := range m.Manifests {
-			out = append(out, c.Digest.String())
-		}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
 	}
-	if r.referrers {
-		idx, err := remote.Referrers(ref, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("retention: reading referrers of %s: %w", ref, err)
+	resp, err := rc.client.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("retention: registry %s %s: %w", method, u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, nil, fmt.Errorf("retention: registry %s %s: reading the answer: %w", method, u, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		short := strings.TrimSpace(string(body))
+		if len(short) > 200 {
+			short = short[:200] + "…"
 		}
-		m, err := idx.IndexManifest()
-		if err != nil {
-			return nil, fmt.Errorf("retention: reading referrers of %s: %w", ref, err)
+		return resp, body, &RegistryError{Method: method, URL: u, StatusCode: resp.StatusCode, Body: short}
+	}
+	return resp, body, nil
+}
+
+// Tags implements ManifestResolver: it pages through the tag list, then
+// asks the digest of each tag (a HEAD each, a few at a time).
+func (r *registryResolver) Tags(ctx context.Context, repository string) (map[string]string, error) {
+	rc, err := r.client(ctx, repository)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	next := r.url(repository, "tags", "list") + "?n=1000"
+	for seen := map[string]bool{}; next != ""; {
+		if seen[next] {
+			return nil, fmt.Errorf("retention: registry tag list of %s links back to %s", repository, next)
 		}
-		for _, c := range m.Manifests {
-			out = append(out, c.Digest.String())
+		seen[next] = true
+		resp, body, err := r.do(ctx, rc, http.MethodGet, next, "")
+		if err != nil {
+			var re *RegistryError
+			if errors.As(err, &re) && re.StatusCode == http.StatusNotFound && len(names) == 0 {
+				return map[string]string{}, nil
+			}
+			return nil, err
+		}
+		var page struct {
+			Tags []string `json:"tags"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return nil, fmt.Errorf("retention: registry tag list of %s: %w", repository, err)
+		}
+		names = append(names, page.Tags...)
+		next = nextLink(resp, next)
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	digests := make([]string, len(names))
+	err = forEach(ctx, len(names), func(i int) error {
+		resp, _, err := r.do(ctx, rc, http.MethodHead, r.url(repository, "manifests", url.PathEscape(names[i])), manifestTypes)
+		if err != nil {
+			var re *RegistryError
+			if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+				return nil // deleted meanwhile
+			}
+			return err
+		}
+		d := resp.Header.Get("Docker-Content-Digest")
+		if !validDigest(d) {
+			return fmt.Errorf("retention: registry HEAD of %s:%s answered no digest", repository, names[i])
+		}
+		digests[i] = d
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(names))
+	for i, n := range names {
+		if digests[i] != "" {
+			out[n] = digests[i]
 		}
 	}
 	return out, nil
+}
+
+// nextLink returns the absolute URL of the Link rel="next" of resp, or "".
+func nextLink(resp *http.Response, current string) string {
+	for _, link := range resp.Header.Values("Link") {
+		for part := range strings.SplitSeq(link, ",") {
+			target, params, ok := strings.Cut(strings.TrimSpace(part), ";")
+			if !ok || !strings.Contains(strings.ReplaceAll(params, " ", ""), `rel="next"`) {
+				continue
+			}
+			target = strings.Trim(strings.TrimSpace(target), "<>")
+			base, err := url.Parse(current)
+			if err != nil {
+				return ""
+			}
+			u, err := base.Parse(target)
+			if err != nil {
+				return ""
+			}
+			return u.String()
+		}
+	}
+	return ""
+}
+
+func validDigest(d string) bool {
+	hexPart, ok := strings.CutPrefix(d, "sha256:")
+	return ok && len(hexPart) == 64 && isLowerHex(hexPart)
+}
+
+func isLowerHex(s string) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Manifest implements ManifestResolver.
+func (r *registryResolver) Manifest(ctx context.Context, repository, digest string) (Manifest, error) {
+	if !validDigest(digest) {
+		return Manifest{}, fmt.Errorf("retention: %q is not a sha256 digest", digest)
+	}
+	rc, err := r.client(ctx, repository)
+	if err != nil {
+		return Manifest{}, err
+	}
+	resp, body, err := r.do(ctx, rc, http.MethodGet, r.url(repository, "manifests", digest), manifestTypes)
+	if err != nil {
+		return Manifest{}, err
+	}
+	sum := sha256.Sum256(body)
+	if "sha256:"+hex.EncodeToString(sum[:]) != digest {
+		return Manifest{}, fmt.Errorf("retention: registry manifest %s@%s does not match its digest", repository, digest)
+	}
+	m, err := parseManifest(body)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("retention: registry manifest %s@%s: %w", repository, digest, err)
+	}
+	if m.MediaType == "" {
+		m.MediaType = resp.Header.Get("Content-Type")
+	}
+	return m, nil
+}
+
+func parseManifest(body []byte) (Manifest, error) {
+	var raw struct {
+		MediaType string `json:"mediaType"`
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
+		Subject *struct {
+			Digest string `json:"digest"`
+		} `json:"subject"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return Manifest{}, err
+	}
+	m := Manifest{MediaType: raw.MediaType}
+	for _, c := range raw.Manifests {
+		m.Children = append(m.Children, c.Digest)
+	}
+	if raw.Subject != nil {
+		m.Subject = raw.Subject.Digest
+	}
+	return m, nil
+}
+
+// Referrers implements ManifestResolver. The first call for a repository
+// probes the referrers API; when the registry does not answer it, later
+// calls return nil at once.
+func (r *registryResolver) Referrers(ctx context.Context, repository, digest string) ([]string, error) {
+	if !validDigest(digest) {
+		return nil, fmt.Errorf("retention: %q is not a sha256 digest", digest)
+	}
+	rc, err := r.client(ctx, repository)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	state := rc.referrers
+	r.mu.Unlock()
+	if state < 0 {
+		return nil, nil
+	}
+	resp, body, err := r.do(ctx, rc, http.MethodGet, r.url(repository, "referrers", digest), "application/vnd.oci.image.index.v1+json")
+	var re *RegistryError
+	unsupported := errors.As(err, &re) && (re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusBadRequest ||
+		re.StatusCode == http.StatusNotAcceptable || re.StatusCode == http.StatusMethodNotAllowed)
+	if err == nil && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/vnd.oci.image.index.v1+json") {
+		unsupported = true
+	}
+	if unsupported && state == 0 {
+		r.mu.Lock()
+		rc.referrers = -1
+		r.mu.Unlock()
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if unsupported {
+		return nil, fmt.Errorf("retention: registry referrers of %s@%s: unexpected answer %s", repository, digest, resp.Header.Get("Content-Type"))
+	}
+	r.mu.Lock()
+	rc.referrers = 1
+	r.mu.Unlock()
+	m, err := parseManifest(body)
+	if err != nil {
+		return nil, fmt.Errorf("retention: registry referrers of %s@%s: %w", repository, digest, err)
+	}
+	return m.Children, nil
+}
+
+// lookupConcurrency bounds the registry requests in flight at once.
+const lookupConcurrency = 8
+
+// forEach calls f(0) … f(n-1), at most lookupConcurrency at a time, and
+// returns the first error (the rest are still waited for).
+func forEach(ctx context.Context, n int, f func(int) error) error {
+	sem := make(chan struct{}, lookupConcurrency)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		if err := ctx.Err(); err != nil {
+			errs[i] = err
+			break
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = f(i)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errPlainHTTP is returned for a plain-HTTP request to a non-loopback host.

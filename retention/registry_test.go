@@ -88,16 +88,30 @@ func TestRegistryResolverChildren(t *testing.T) {
 		"index of an index":    {nestedDigest, []string{innerDigest.String()}},
 		"image":                {imgDigest, nil},
 	} {
-		got, err := r.Children(t.Context(), repo, tc.digest)
+		got, err := r.Manifest(t.Context(), repo, tc.digest)
 		require.NoError(t, err, what)
-		assert.Equal(t, tc.want, got, what)
+		assert.Equal(t, tc.want, got.Children, what)
 	}
 	assert.Len(t, digestsOf(t, ociIdx), 3)
+	m, err := r.Manifest(t.Context(), repo, dockerDigest)
+	require.NoError(t, err)
+	assert.Equal(t, string(types.DockerManifestList), m.MediaType)
 
-	_, err = r.Children(t.Context(), repo, "sha256:"+strings.Repeat("0", 64))
-	assert.ErrorContains(t, err, "MANIFEST_UNKNOWN", "a missing manifest is an error, so the planner fails safe")
-	_, err = r.Children(t.Context(), repo, "not-a-digest")
+	_, err = r.Manifest(t.Context(), repo, "sha256:"+strings.Repeat("0", 64))
+	assert.ErrorIs(t, err, ErrManifestUnknown, "a missing manifest is told apart from a failure")
+	var re *RegistryError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 404, re.StatusCode)
+	_, err = r.Manifest(t.Context(), repo, "not-a-digest")
 	assert.Error(t, err)
+	assert.NotErrorIs(t, err, ErrManifestUnknown)
+
+	tags, err := r.Tags(t.Context(), repo)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"oci": ociDigest, "docker": dockerDigest, "nested": nestedDigest, "img": imgDigest}, tags)
+	tags, err = r.Tags(t.Context(), "octo-org/nothing")
+	require.NoError(t, err)
+	assert.Empty(t, tags, "an unknown repository has no tags")
 }
 
 func TestRegistryResolverReferrers(t *testing.T) {
@@ -124,15 +138,21 @@ func TestRegistryResolverReferrers(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, remote.Write(aref, att))
 
-	plain := NewRegistryResolver(RegistryConfig{Host: host})
-	got, err := plain.Children(t.Context(), repo, sd.String())
-	require.NoError(t, err)
-	assert.Empty(t, got, "without Referrers, only index children")
-
-	withRefs := NewRegistryResolver(RegistryConfig{Host: host, Referrers: true})
-	got, err = withRefs.Children(t.Context(), repo, sd.String())
+	r := NewRegistryResolver(RegistryConfig{Host: host})
+	got, err := r.Referrers(t.Context(), repo, sd.String())
 	require.NoError(t, err)
 	assert.Equal(t, []string{ad.String()}, got)
+	m, err := r.Manifest(t.Context(), repo, ad.String())
+	require.NoError(t, err)
+	assert.Equal(t, sd.String(), m.Subject)
+
+	// A registry without the referrers API: nil, and no error (the
+	// planner uses the tag schema instead).
+	old := testRegistry(t)
+	r = NewRegistryResolver(RegistryConfig{Host: old})
+	got, err = r.Referrers(t.Context(), repo, sd.String())
+	require.NoError(t, err)
+	assert.Nil(t, got)
 }
 
 func TestRegistryResolverRefusesPlainHTTPOffLoopback(t *testing.T) {
@@ -165,7 +185,7 @@ func TestRegistryResolverRefusesPlainHTTPOffLoopback(t *testing.T) {
 		return nil, errors.New("unreachable")
 	})
 	r := NewRegistryResolver(RegistryConfig{Host: "10.0.0.8:5000", Token: "secret", Transport: rec})
-	_, err := r.Children(t.Context(), "o/p", "sha256:"+strings.Repeat("a", 64))
+	_, err := r.Manifest(t.Context(), "o/p", "sha256:"+strings.Repeat("a", 64))
 	require.Error(t, err)
 	assert.False(t, slices.Contains(schemes, "http"), "schemes tried: %v", schemes)
 }

@@ -30,6 +30,8 @@ if [ -n "${INPUT_BASE_URL:-}" ]; then args+=(--base-url "${INPUT_BASE_URL%/}/");
 if [ -n "${INPUT_OLDER_THAN:-}" ]; then args+=(--older-than "$INPUT_OLDER_THAN"); fi
 if truthy "${INPUT_ALL_AGES:-false}"; then args+=(--all-ages); fi
 if [ -n "${INPUT_KEEP:-}" ]; then args+=(--keep "$INPUT_KEEP"); fi
+if [ -n "${INPUT_KEEP_TAGGED:-}" ]; then args+=(--keep-tagged "$INPUT_KEEP_TAGGED"); fi
+if [ -n "${INPUT_KEEP_UNTAGGED:-}" ]; then args+=(--keep-untagged "$INPUT_KEEP_UNTAGGED"); fi
 case "${INPUT_TAGS:-untagged}" in
   untagged) args+=(--untagged-only) ;;
   tagged) args+=(--tagged-only) ;;

@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "\ndry run: would delete %d versions; run with -dry-run=false to delete them\n", plan.Deletes())
 		return nil
 	}
-	rep, err := retention.Apply(ctx, client, plan)
+	rep, err := retention.Apply(ctx, client, plan, retention.WithResolver(resolver))
 	if err != nil {
 		return err
 	}

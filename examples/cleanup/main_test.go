@@ -8,5 +8,5 @@ import (
 
 func TestRunsOnTheFake(t *testing.T) {
 	exampletest.RunsOnFake(t, run, []string{"-dry-run=false"},
-		"keep    referenced by kept image index", "deleted 3 versions")
+		"keep    needed by kept sha256:", "deleted 3 versions")
 }

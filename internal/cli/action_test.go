@@ -52,7 +52,7 @@ func TestActionScript(t *testing.T) {
 		defaults := map[string]string{
 			// action.yml's defaults, with the fake as the API.
 			"TOKEN": secret, "OWNER": "octo-org", "TYPE": "container", "PACKAGES": "", "OLDER_THAN": "", "ALL_AGES": "false",
-			"KEEP": "0", "TAGS": "untagged", "INCLUDE": "", "EXCLUDE": "", "KEEP_TAGS": "", "KEEP_NAMES": "", "KEEP_IDS": "",
+			"KEEP": "0", "KEEP_TAGGED": "0", "KEEP_UNTAGGED": "0", "TAGS": "untagged", "INCLUDE": "", "EXCLUDE": "", "KEEP_TAGS": "", "KEEP_NAMES": "", "KEEP_IDS": "",
 			"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false", "SKIP_REFERENCE_CHECK": "false", "REGISTRY": "",
 			"PACE": "guidance", "MAX_WAIT": "", "SHOW": "deletes", "DRY_RUN": "true", "BASE_URL": srv.URL(),
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/retention"
 )
 
 // errMaxWait is the cause of a run context canceled by --max-wait.
@@ -236,6 +237,16 @@ func (a *app) target(ctx context.Context, rf *runFlags) (context.Context, *ghpac
 	}
 	owner, err := a.owner(ctx, c)
 	return ctx, c, owner, a.packageType(), err
+}
+
+// resolver reads container manifests from the registry host (default: the
+// one that goes with --base-url), with the token and the run's transport.
+func (a *app) resolver(host string) retention.ManifestResolver {
+	if host == "" {
+		host = defaultRegistry(a.baseURL)
+	}
+	tok, _ := a.token()
+	return retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok, Transport: a.env.Transport})
 }
 
 // defaultRegistry is the container registry that goes with the API at

@@ -17,7 +17,8 @@ import (
 
 // pruneFlags are prune's policy and run flags.
 type pruneFlags struct {
-	keep, maxDelete           count
+	keep, keepTagged          count
+	keepUntagged, maxDelete   count
 	olderThan                 string
 	allAges                   bool
 	untagged, tagged, anyTags bool
@@ -41,7 +42,7 @@ Actions GITHUB_TOKEN cannot list packages: give literal names.
 Policy: a version is deleted when it is older than --older-than (or any age
 with --all-ages), is selected by --untagged-only (the default),
 --tagged-only or --any-tags, matches --include and no --exclude, is not one
-of the --keep newest, and is not on a --keep-tag/--keep-name/--keep-id list.
+of the --keep (--keep-tagged, --keep-untagged) newest images, and is not on a --keep-tag/--keep-name/--keep-id list.
 GitHub refuses to delete a package's last version (for containers its last
 tagged version): the newest such version is kept, or with
 --delete-package-when-empty the whole package is deleted. Untagged container
@@ -68,7 +69,9 @@ func (a *app) pruneCommand() *cobra.Command {
   ghpkg prune 'team/*' --org my-org --any-tags --include 'v*-rc*' --exclude latest --older-than 2w`,
 	}
 	fl := cmd.Flags()
-	fl.Var(&f.keep, "keep", "always keep the N newest versions of each package")
+	fl.Var(&f.keep, "keep", "always keep the N newest images of each package (a multi-arch image with its platform manifests and signatures counts once)")
+	fl.Var(&f.keepTagged, "keep-tagged", "always keep the N newest tagged images of each package")
+	fl.Var(&f.keepUntagged, "keep-untagged", "always keep the N newest untagged images of each package")
 	fl.StringVar(&f.olderThan, "older-than", "", "delete only versions older than `AGE` (30d, 2w, 12h, 90m)")
 	fl.BoolVar(&f.allAges, "all-ages", false, "delete matching versions of any age (instead of --older-than)")
 	fl.BoolVar(&f.untagged, "untagged-only", false, "delete untagged versions only (the default)")
@@ -98,7 +101,7 @@ func (a *app) pruneCommand() *cobra.Command {
 // policy builds the retention policy from the flags, checking each flag
 // itself so errors name what the user typed.
 func (f *pruneFlags) policy(typ ghpackages.PackageType, args []string) (retention.Policy, error) {
-	p := retention.Policy{Type: typ, KeepNewest: int(f.keep), MaxDelete: int(f.maxDelete), DeletePackageWhenEmpty: f.deletePkg,
+	p := retention.Policy{Type: typ, KeepNewest: int(f.keep), KeepNewestTagged: int(f.keepTagged), KeepNewestUntagged: int(f.keepUntagged), MaxDelete: int(f.maxDelete), DeletePackageWhenEmpty: f.deletePkg,
 		SkipReferenceCheck: f.skipRefs, KeepTags: f.keepTags, KeepNames: f.keepNames, KeepIDs: f.keepIDs, DeleteAllMatching: f.allAges}
 	if f.olderThan != "" {
 		if strings.HasPrefix(f.olderThan, "-") {
@@ -184,18 +187,17 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	if err := a.preflight(ctx, c, ghpackages.OperationDelete, typ, "delete "+string(typ)+" package versions", apply); err != nil {
 		return 0, err
 	}
-	opts := []retention.Option{retention.WithNow(a.env.Now)}
+	now := retention.WithNow(a.env.Now)
+	planOpts := []retention.PlanOption{now}
+	applyOpts := []retention.ApplyOption{now}
 	if typ == ghpackages.Container && !f.skipRefs {
-		host := f.registry
-		if host == "" {
-			host = defaultRegistry(a.baseURL)
-		}
-		tok, _ := a.token()
-		opts = append(opts, retention.WithResolver(retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok})))
+		resolver := retention.WithResolver(a.resolver(f.registry))
+		planOpts = append(planOpts, resolver)
+		applyOpts = append(applyOpts, resolver)
 	}
 	out := runOutput{head: a.head(ownerOf(owner), typ), DryRun: !apply}
 	a.startProgress("planning", 0)
-	plan, err := retention.NewPlan(ctx, c, owner, policy, opts...)
+	plan, err := retention.NewPlan(ctx, c, owner, policy, planOpts...)
 	a.endProgress()
 	if err != nil {
 		var rl *ghpackages.RateLimitError
@@ -213,7 +215,7 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	if !apply {
 		return a.emitRun(ctx, out, false), nil
 	}
-	rep, err := retention.Apply(ctx, c, plan, append(opts, retention.WithProgress(a.retentionProgress("deleting", plan.Deletes())))...)
+	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.retentionProgress("deleting", plan.Deletes())))...)
 	a.endProgress()
 	if err != nil {
 		return 0, err
@@ -229,40 +231,25 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	return a.emitRun(ctx, out, false), nil
 }
 
-// registryReason matches the plan's fail-safe reason for a registry that
-// could not be read; the error it quotes is reported once, on stderr.
-var registryReason = regexp.MustCompile(`^(untagged, kept to be safe): (the registry lookup .*)$`)
-
 // planOf converts a plan to ghpkg's output form: field names become flag
-// names in reasons, a registry failure is shortened in each row and
-// reported once on stderr, and each package gets its kept counts by
-// reason.
+// names in reasons, each package gets its kept counts by reason, and the
+// plan's warnings (a registry that could not be read, a listing that kept
+// changing) go to stderr once each, with the fix.
 func (a *app) planOf(p *retention.Plan, f *pruneFlags) *planJSON {
 	pol := p.Policy
-	out := &planJSON{OwnerKind: p.OwnerKind, OwnerName: p.OwnerName, CreatedAt: p.CreatedAt.UTC(), Packages: []packagePlanJSON{},
-		Policy: policyJSON{Type: string(pol.Type), Packages: patternStrings(pol.Packages), KeepNewest: pol.KeepNewest, AllAges: pol.DeleteAllMatching,
+	out := &planJSON{OwnerKind: p.OwnerKind, OwnerName: p.OwnerName, CreatedAt: p.CreatedAt.UTC(), Warnings: nonNil(p.Warnings), Packages: []packagePlanJSON{},
+		Policy: policyJSON{Type: string(pol.Type), Packages: patternStrings(pol.Packages), KeepNewest: pol.KeepNewest, KeepTagged: pol.KeepNewestTagged, KeepUntagged: pol.KeepNewestUntagged, AllAges: pol.DeleteAllMatching,
 			Tags: string(pol.Tags), Include: patternStrings(pol.IncludeTags), Exclude: patternStrings(pol.ExcludeTags),
 			KeepTags: nonNil(pol.KeepTags), KeepNames: nonNil(pol.KeepNames), KeepIDs: nonNil(pol.KeepIDs), MaxDelete: pol.MaxDelete,
 			DeletePackageWhenEmpty: pol.DeletePackageWhenEmpty, SkipReferenceCheck: pol.SkipReferenceCheck}}
 	if pol.OlderThan > 0 {
-		out.Policy.OlderThan = ageFlag(pol.OlderThan)
+		out.Policy.OlderThan = retention.FormatAge(pol.OlderThan)
 	}
-	registryErrs := map[string][]string{}
-	var errOrder []string
 	for _, pp := range p.Packages {
 		pj := packagePlanJSON{Type: string(pp.Type), Name: pp.Name, DeletePackage: pp.DeletePackage, PackageReason: flagWords(pp.PackageReason),
 			KeptByReason: map[string]int{}, Versions: make([]decisionJSON, 0, len(pp.Versions))}
 		for _, v := range pp.Versions {
-			reason := flagWords(v.Reason)
-			if m := registryReason.FindStringSubmatch(reason); m != nil {
-				if _, seen := registryErrs[m[2]]; !seen {
-					errOrder = append(errOrder, m[2])
-				}
-				if l := registryErrs[m[2]]; len(l) == 0 || l[len(l)-1] != pp.Name {
-					registryErrs[m[2]] = append(l, pp.Name)
-				}
-				reason = m[1] + ": the registry could not be read (see the warning on stderr)"
-			}
+			reason := strings.ReplaceAll(flagWords(v.Reason), "(see the plan's warnings)", "(see the warning on stderr)")
 			pj.Versions = append(pj.Versions, decisionJSON{ID: v.ID, Name: v.Name, Tags: nonNil(v.Tags), CreatedAt: v.CreatedAt.UTC(), Action: string(v.Action), Reason: reason})
 			if string(v.Action) != "delete" && !pp.DeletePackage {
 				pj.KeptByReason[reasonKind(reason)]++
@@ -270,9 +257,13 @@ func (a *app) planOf(p *retention.Plan, f *pruneFlags) *planJSON {
 		}
 		out.Packages = append(out.Packages, pj)
 	}
-	for _, e := range errOrder {
-		a.warnf("%s (packages: %s): their untagged versions are kept. Check --registry (default %s) and that the token can read the registry; "+
-			"--skip-reference-check skips the check but can break multi-arch images", e, strings.Join(registryErrs[e], ", "), registryOr(f.registry, a.baseURL))
+	for _, w := range p.Warnings {
+		fix := ""
+		if strings.Contains(w, "registry") {
+			fix = fmt.Sprintf(". Check --registry (default %s) and that the token can read the registry; --skip-reference-check skips the check but can break multi-arch images",
+				registryOr(f.registry, a.baseURL))
+		}
+		a.warnf("%s%s", flagWords(w), fix)
 	}
 	return out
 }

@@ -118,6 +118,8 @@ var fieldFlags = strings.NewReplacer(
 	"DeletePackageWhenEmpty", "--delete-package-when-empty",
 	"DeleteAllMatching", "--all-ages",
 	"SkipReferenceCheck", "--skip-reference-check",
+	"KeepNewestTagged", "--keep-tagged",
+	"KeepNewestUntagged", "--keep-untagged",
 	"KeepNewest", "--keep",
 	"OlderThan", "--older-than",
 	"MaxDelete", "--max-delete",

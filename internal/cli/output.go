@@ -59,11 +59,13 @@ get:
 
 delete, restore, prune:
   dry_run      true when nothing was changed (prune without --yes)
-  plan         (prune only) {owner_kind, owner_name, created_at, policy,
+  plan         (prune only) {owner_kind, owner_name, created_at, warnings
+               (what could not be checked, and what was kept for it), policy,
                packages: [{type, name, delete_package, package_reason,
                kept_by_reason: {REASON: COUNT}, versions: [{id, name, tags,
                created_at, action: "keep"|"delete", reason}]}]}
-               policy: {type, packages, keep_newest, older_than, all_ages,
+               policy: {type, packages, keep_newest, keep_tagged,
+               keep_untagged, older_than, all_ages,
                tags: "untagged"|"tagged"|"any", include, exclude, keep_tags,
                keep_names, keep_ids, max_delete, delete_package_when_empty,
                skip_reference_check}
@@ -90,10 +92,12 @@ delete, restore, prune:
                  restored         restore brought it back
                  already-active   restore found it active: nothing to do
                  expired          deleted over 30 days ago: not restorable
+                 skipped          not deleted: a re-check just before found
+                                  the registry now needs it (a tag moved)
   summary      counts, always all present: planned (deletions planned, or
                operations requested), kept (prune: versions kept), deleted,
                already_gone, gone_unconfirmed, retained, failed,
-               not_attempted, restored, already_active, expired
+               not_attempted, restored, already_active, expired, skipped
   stopped      present when the run ended early: {"reason": "rate_limit"|
                "max_wait"|"canceled", "message", "done", "left"} (exit 1)
 
@@ -256,6 +260,8 @@ type policyJSON struct {
 	Type                   string   `json:"type"`
 	Packages               []string `json:"packages"`
 	KeepNewest             int      `json:"keep_newest"`
+	KeepTagged             int      `json:"keep_tagged"`
+	KeepUntagged           int      `json:"keep_untagged"`
 	OlderThan              string   `json:"older_than,omitempty"`
 	AllAges                bool     `json:"all_ages"`
 	Tags                   string   `json:"tags"`
@@ -294,6 +300,7 @@ type planJSON struct {
 	OwnerKind string            `json:"owner_kind"`
 	OwnerName string            `json:"owner_name,omitempty"`
 	CreatedAt time.Time         `json:"created_at"`
+	Warnings  []string          `json:"warnings"`
 	Policy    policyJSON        `json:"policy"`
 	Packages  []packagePlanJSON `json:"packages"`
 }
@@ -356,6 +363,7 @@ const (
 	outRestored        = "restored"
 	outAlreadyActive   = "already-active"
 	outExpired         = "expired"
+	outSkipped         = "skipped"
 )
 
 func reportOf(r *retention.Report) *reportJSON {
@@ -363,7 +371,7 @@ func reportOf(r *retention.Report) *reportJSON {
 		Stopped: r.Stopped, Items: make([]itemJSON, 0, len(r.Items))}
 	for _, it := range r.Items {
 		ij := itemJSON{Type: string(it.Type), Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
-			Action: string(it.Action), Reason: flagWords(it.Reason), Outcome: string(it.Outcome), Error: it.Error, Status: it.Status,
+			Action: string(it.Step), Reason: flagWords(it.Reason), Outcome: string(it.Outcome), Error: it.Error, Status: it.Status,
 			Replayed: it.Replayed, err: it.Err}
 		if !it.At.IsZero() {
 			ij.At = it.At.UTC()
@@ -403,9 +411,9 @@ func (r *reportJSON) retentionReport() *retention.Report {
 		}
 		ri := retention.Item{Type: ghpackages.PackageType(it.Type), Package: it.Package, VersionID: it.VersionID, Version: it.Version,
 			Tags: it.Tags, Reason: it.Reason, Outcome: retention.Outcome(outcome), Error: it.Error, Status: it.Status, Replayed: it.Replayed, At: it.At}
-		ri.Action = retention.ActionDeleteVersion
+		ri.Step = retention.StepDeleteVersion
 		if it.VersionID == 0 {
-			ri.Action = retention.ActionDeletePackage
+			ri.Step = retention.StepDeletePackage
 		}
 		out.Items = append(out.Items, ri)
 	}
@@ -435,6 +443,7 @@ type summary struct {
 	Restored        int `json:"restored"`
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
+	Skipped         int `json:"skipped"`
 }
 
 // stopped says why a run ended before its last item.
@@ -575,15 +584,6 @@ func age(now, t time.Time) string {
 		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dm", max(0, int(d.Minutes())))
-}
-
-// ageFlag renders a duration the way --older-than takes it: "30d" for
-// whole days, else Go's form ("36h0m0s").
-func ageFlag(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	}
-	return d.String()
 }
 
 // short abbreviates a digest to "sha256:" and 12 hex digits.

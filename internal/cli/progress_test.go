@@ -39,3 +39,15 @@ func TestProgressLiveLine(t *testing.T) {
 	assert.Equal(t, "\rplanning: 1 pages read\rplanning: 2 pages read\n"+
 		"\rdeleting: 1/2\nghpkg prune: warning: something\n\rdeleting: 2/2\n", tty.String())
 }
+
+func TestFlagWords(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"the last tagged version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package when every version goes)": "the last tagged version: GitHub refuses to delete it (pass --delete-package-when-empty to delete the package when every version goes)",
+		"KeepNewestTagged is -1; it must not be negative":                                                                       "--keep-tagged is -1; it must not be negative",
+		"IncludeTags selects tagged versions, but the policy deletes untagged versions only: set Tags to TaggedOnly or AnyTags": "--include selects tagged versions, but the policy deletes untagged versions only: add --tagged-only or --any-tags",
+		"set OlderThan, or DeleteAllMatching to delete regardless of age":                                                       "give --older-than AGE, or --all-ages to delete regardless of age",
+	} {
+		assert.Equal(t, want, flagWords(in))
+	}
+}

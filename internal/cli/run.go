@@ -217,6 +217,8 @@ func tally(ctx context.Context, out *runOutput) {
 			s.AlreadyActive++
 		case outExpired:
 			s.Expired++
+		case outSkipped:
+			s.Skipped++
 		}
 	}
 	if rep.Stopped != "" && out.Stopped == nil {
@@ -454,7 +456,7 @@ func summaryLine(out runOutput) string {
 		n    int
 		name string
 	}{{s.Deleted, "deleted"}, {s.Restored, "restored"}, {s.AlreadyGone, "already gone"}, {s.GoneUnconfirmed, "gone (not confirmed)"},
-		{s.AlreadyActive, "already active"}, {s.Retained, "retained"}, {s.Expired, "expired"}, {s.Failed, "failed"}, {s.NotAttempted, "not attempted"}} {
+		{s.AlreadyActive, "already active"}, {s.Retained, "retained"}, {s.Skipped, "skipped"}, {s.Expired, "expired"}, {s.Failed, "failed"}, {s.NotAttempted, "not attempted"}} {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.name))
 		}

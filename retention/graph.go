@@ -1,0 +1,219 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// repoGraph is one run's view of one registry repository: its tags and
+// the manifests read so far, cached by digest (a digest's content never
+// changes). Read failures are recorded, not returned, so that callers
+// can decide what they make unsafe.
+type repoGraph struct {
+	resolver ManifestResolver
+	repo     string
+
+	mu        sync.Mutex
+	tags      map[string]string // tag → digest
+	manifests map[string]Manifest
+	referrers map[string][]string
+	missing   map[string]bool  // digests the registry does not have
+	failed    map[string]error // digests that could not be read
+	// extraTags are tags known from elsewhere (the REST listing), digest →
+	// tags, for the signature tag schema.
+	extraTags map[string][]string
+}
+
+func newRepoGraph(r ManifestResolver, repo string) *repoGraph {
+	return &repoGraph{resolver: r, repo: repo, tags: map[string]string{}, manifests: map[string]Manifest{},
+		referrers: map[string][]string{}, missing: map[string]bool{}, failed: map[string]error{}, extraTags: map[string][]string{}}
+}
+
+// loadTags reads the repository's tags again.
+func (g *repoGraph) loadTags(ctx context.Context) error {
+	tags, err := g.resolver.Tags(ctx, g.repo)
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	g.tags = tags
+	g.mu.Unlock()
+	return nil
+}
+
+// walk reads every manifest reachable from start (through refs) that
+// has not been read yet. It returns only ctx's error.
+func (g *repoGraph) walk(ctx context.Context, start []string) error {
+	frontier := slices.Clone(start)
+	for len(frontier) > 0 {
+		var todo []string
+		g.mu.Lock()
+		for _, d := range frontier {
+			if _, ok := g.manifests[d]; ok || g.missing[d] || g.failed[d] != nil || slices.Contains(todo, d) {
+				continue
+			}
+			todo = append(todo, d)
+		}
+		g.mu.Unlock()
+		slices.Sort(todo)
+		err := forEach(ctx, len(todo), func(i int) error {
+			g.read(ctx, todo[i])
+			return ctx.Err()
+		})
+		if err != nil {
+			return err
+		}
+		frontier = frontier[:0]
+		for _, d := range todo {
+			frontier = append(frontier, g.refs(d)...)
+		}
+	}
+	return nil
+}
+
+// read reads one manifest and its referrers into the cache.
+func (g *repoGraph) read(ctx context.Context, d string) {
+	if !validDigest(d) {
+		g.mu.Lock()
+		g.failed[d] = fmt.Errorf("%q is not a sha256 digest", d)
+		g.mu.Unlock()
+		return
+	}
+	m, err := g.resolver.Manifest(ctx, g.repo, d)
+	if errors.Is(err, ErrManifestUnknown) {
+		g.mu.Lock()
+		g.missing[d] = true
+		g.mu.Unlock()
+		return
+	}
+	if err != nil {
+		g.mu.Lock()
+		g.failed[d] = err
+		g.mu.Unlock()
+		return
+	}
+	refs, err := g.resolver.Referrers(ctx, g.repo, d)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err != nil {
+		g.failed[d] = err
+		return
+	}
+	g.manifests[d] = m
+	g.referrers[d] = refs
+}
+
+// children returns the manifests d lists (an index's or manifest list's):
+// the references whose loss breaks d.
+func (g *repoGraph) children(d string) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.manifests[d].Children
+}
+
+// refs returns everything that must stay while d stays: its children,
+// its referrers, and the manifests tagged after it.
+func (g *repoGraph) refs(d string) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := slices.Clone(g.manifests[d].Children)
+	out = append(out, g.referrers[d]...)
+	hexPart, ok := strings.CutPrefix(d, "sha256:")
+	if !ok {
+		return out
+	}
+	prefix := "sha256-" + hexPart
+	for t, target := range g.tags {
+		if s, ok := strings.CutPrefix(t, prefix); ok && (s == "" || s[0] == '.') && target != d {
+			out = append(out, target)
+		}
+	}
+	for target, tags := range g.extraTags {
+		for _, t := range tags {
+			if s, ok := strings.CutPrefix(t, prefix); ok && (s == "" || s[0] == '.') && target != d {
+				out = append(out, target)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// refMap returns refs for every digest read.
+func (g *repoGraph) refMap() map[string][]string {
+	g.mu.Lock()
+	var ds []string
+	for d := range g.manifests {
+		ds = append(ds, d)
+	}
+	g.mu.Unlock()
+	out := make(map[string][]string, len(ds))
+	for _, d := range ds {
+		if r := g.refs(d); len(r) > 0 {
+			out[d] = r
+		}
+	}
+	return out
+}
+
+// tagsByDigest returns the registry's tags per digest, sorted.
+func (g *repoGraph) tagsByDigest() map[string][]string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := map[string][]string{}
+	for t, d := range g.tags {
+		out[d] = append(out[d], t)
+	}
+	for _, ts := range out {
+		slices.Sort(ts)
+	}
+	return out
+}
+
+// tagTargets returns the digests the registry's tags point at, sorted.
+func (g *repoGraph) tagTargets() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	for _, d := range g.tags {
+		out = append(out, d)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// firstFailure returns how many digests could not be read and the first
+// of them (by digest) with its error.
+func (g *repoGraph) firstFailure() (int, string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.failed) == 0 {
+		return 0, "", nil
+	}
+	ds := slices.Sorted(mapKeys(g.failed))
+	return len(ds), ds[0], g.failed[ds[0]]
+}
+
+// reach returns every digest refs reaches from roots, roots included.
+func (g *repoGraph) reach(roots []string) map[string]string {
+	seen := map[string]string{}
+	queue := slices.Clone(roots)
+	for _, r := range roots {
+		seen[r] = r
+	}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		for _, c := range g.refs(d) {
+			if _, ok := seen[c]; !ok {
+				seen[c] = seen[d]
+				queue = append(queue, c)
+			}
+		}
+	}
+	return seen
+}

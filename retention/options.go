@@ -1,0 +1,102 @@
+package retention
+
+import "time"
+
+// PlanOption configures NewPlan. WithResolver and WithNow are
+// PlanOptions.
+type PlanOption interface{ applyPlan(*planConfig) }
+
+// ApplyOption configures Apply. WithResolver, WithNow and WithProgress are
+// ApplyOptions.
+type ApplyOption interface{ applyApply(*runConfig) }
+
+// RestoreOption configures Restore. WithNow and WithProgress are
+// RestoreOptions.
+type RestoreOption interface{ applyRestore(*runConfig) }
+
+type planConfig struct {
+	resolver ManifestResolver
+	now      func() time.Time
+}
+
+type runConfig struct {
+	resolver ManifestResolver
+	now      func() time.Time
+	progress func(Item)
+}
+
+// ResolverOption is the option WithResolver returns: it configures
+// NewPlan and Apply.
+type ResolverOption struct{ r ManifestResolver }
+
+func (o ResolverOption) applyPlan(c *planConfig) { c.resolver = o.r }
+func (o ResolverOption) applyApply(c *runConfig) { c.resolver = o.r }
+
+// WithResolver sets the registry NewPlan reads container manifests and
+// tags from, and Apply re-checks each container delete against (see
+// NewRegistryResolver). Without one, NewPlan keeps every container version
+// (unless the policy sets SkipReferenceCheck) and Apply refuses a
+// container plan that was checked against a registry.
+func WithResolver(r ManifestResolver) ResolverOption { return ResolverOption{r} }
+
+// NowOption is the option WithNow returns: it configures NewPlan, Apply
+// and Restore.
+type NowOption struct{ now func() time.Time }
+
+func (o NowOption) applyPlan(c *planConfig)      { c.now = o.now }
+func (o NowOption) applyApply(c *runConfig)      { c.now = o.now }
+func (o NowOption) applyRestore(c *runConfig)    { c.now = o.now }
+func (o ProgressOption) applyApply(c *runConfig) { c.progress = o.f }
+
+// WithNow sets the clock NewPlan ages versions by, Restore checks GitHub's
+// 30-day window with, and reports are stamped with (time.Now by default).
+func WithNow(now func() time.Time) NowOption { return NowOption{now} }
+
+// ProgressOption is the option WithProgress returns: it configures Apply
+// and Restore.
+type ProgressOption struct{ f func(Item) }
+
+func (o ProgressOption) applyRestore(c *runConfig) { c.progress = o.f }
+
+// WithProgress calls f after each item Apply or Restore finishes, from the
+// goroutine that called them.
+func WithProgress(f func(Item)) ProgressOption { return ProgressOption{f} }
+
+func planOptions(opts []PlanOption) planConfig {
+	c := planConfig{now: time.Now}
+	for _, o := range opts {
+		if o != nil {
+			o.applyPlan(&c)
+		}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c
+}
+
+func applyOptions(opts []ApplyOption) runConfig {
+	c := runConfig{now: time.Now}
+	for _, o := range opts {
+		if o != nil {
+			o.applyApply(&c)
+		}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c
+}
+
+func restoreOptions(opts []RestoreOption) runConfig {
+	c := runConfig{now: time.Now}
+	for _, o := range opts {
+		if o != nil {
+			o.applyRestore(&c)
+		}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c
+}

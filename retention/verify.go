@@ -1,0 +1,124 @@
+package retention
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// VerifyResult is what Verify found in one repository.
+type VerifyResult struct {
+	// Repository is the repository checked ("owner/package").
+	Repository string `json:"repository"`
+	// Tags and Manifests count the tags checked and the distinct manifests
+	// read.
+	Tags      int `json:"tags"`
+	Manifests int `json:"manifests"`
+	// Broken lists the tags whose image is not whole, by tag name; empty
+	// (never nil) when every tag is whole.
+	Broken []BrokenTag `json:"broken"`
+}
+
+// OK reports whether every tag is whole.
+func (r *VerifyResult) OK() bool { return len(r.Broken) == 0 }
+
+// BrokenTag is a tag that points at an image with manifests missing.
+type BrokenTag struct {
+	// Tag and Digest are the tag and the manifest it points at.
+	Tag    string `json:"tag"`
+	Digest string `json:"digest"`
+	// Missing are the missing manifests, by digest.
+	Missing []MissingManifest `json:"missing"`
+}
+
+// MissingManifest is a manifest a tag needs that the registry does not
+// have.
+type MissingManifest struct {
+	// Digest is the missing manifest's digest.
+	Digest string `json:"digest"`
+	// Via is the chain of manifests from the tag's to the index that
+	// lists the missing one; empty when the tag's own manifest is missing.
+	Via []string `json:"via"`
+}
+
+// Verify proves that every tag of repository ("owner/package",
+// lower-case, as for ManifestResolver) points at a whole image: it reads
+// every tag, then every manifest reachable from it — image index and
+// manifest list children at any depth, OCI referrers and their children —
+// and lists the tags for which some manifest is missing. Manifests are read
+// once each, a few at a time. An error means the registry could not be
+// read well enough to prove anything (a manifest that could not be read is
+// an error, not a missing manifest); the result is then nil.
+//
+// Referrers and "sha256-<hex>.sig"/".att" signature tags are not required
+// to exist (a subject may simply have none); signature tags are checked as
+// tags in their own right.
+func Verify(ctx context.Context, resolver ManifestResolver, repository string) (*VerifyResult, error) {
+	if resolver == nil {
+		return nil, fmt.Errorf("retention: Verify needs a resolver")
+	}
+	g := newRepoGraph(resolver, repository)
+	if err := g.loadTags(ctx); err != nil {
+		return nil, fmt.Errorf("retention: verifying %s: %w", repository, err)
+	}
+	if err := g.walk(ctx, g.tagTargets()); err != nil {
+		return nil, err
+	}
+	if n, d, err := g.firstFailure(); n > 0 {
+		return nil, fmt.Errorf("retention: verifying %s: %d manifest(s) could not be read (first: %s): %w", repository, n, d, err)
+	}
+	res := &VerifyResult{Repository: repository, Broken: []BrokenTag{}}
+	g.mu.Lock()
+	tags := make(map[string]string, len(g.tags))
+	for t, d := range g.tags {
+		tags[t] = d
+	}
+	res.Manifests = len(g.manifests) + len(g.missing)
+	g.mu.Unlock()
+	res.Tags = len(tags)
+	for _, t := range slices.Sorted(mapKeys(tags)) {
+		if missing := g.missingFrom(tags[t]); len(missing) > 0 {
+			res.Broken = append(res.Broken, BrokenTag{Tag: t, Digest: tags[t], Missing: missing})
+		}
+	}
+	return res, nil
+}
+
+// missingFrom walks from root through children and referrers and returns
+// the missing manifests, each with the chain that leads to it.
+func (g *repoGraph) missingFrom(root string) []MissingManifest {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []MissingManifest
+	seen := map[string]bool{root: true}
+	type step struct {
+		d   string
+		via []string
+	}
+	queue := []step{{root, []string{}}}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		if g.missing[s.d] {
+			out = append(out, MissingManifest{Digest: s.d, Via: s.via})
+			continue
+		}
+		next := slices.Concat(g.manifests[s.d].Children, g.referrers[s.d])
+		for _, c := range next {
+			if !seen[c] {
+				seen[c] = true
+				queue = append(queue, step{c, append(slices.Clone(s.via), s.d)})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b MissingManifest) int {
+		if a.Digest < b.Digest {
+			return -1
+		}
+		if a.Digest > b.Digest {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
