@@ -12,6 +12,7 @@
 //	ghpkg restore  PACKAGE [--id ID]            restore a deleted package or version
 //	ghpkg restore  --report FILE                restore what a prune or delete deleted
 //	ghpkg prune    [PACKAGE|PATTERN...] POLICY  plan a cleanup; carry it out with --yes
+//	ghpkg verify   PACKAGE...                   prove every tag of container packages is a whole image
 //	ghpkg scopes   [--for COMMAND]              the token's scopes against what commands need
 //	ghpkg version                               module version, VCS revision, Go version
 //	ghpkg completion bash|zsh|fish|powershell   shell completion script

@@ -252,7 +252,7 @@ func (a *app) rootCommand() *cobra.Command {
 
 	root.AddCommand(
 		a.packagesCommand(), a.versionsCommand(), a.getCommand(), a.deleteCommand(),
-		a.restoreCommand(), a.pruneCommand(), a.scopesCommand(), a.versionCommand(),
+		a.restoreCommand(), a.pruneCommand(), a.verifyCommand(), a.scopesCommand(), a.versionCommand(),
 		jsonTopic(),
 	)
 	// The completion command (cobra's) refuses an unknown shell.

@@ -30,6 +30,7 @@ type pruneFlags struct {
 	yes, dryRun               bool
 	reportFile                string
 	show                      string
+	verify                    bool
 	run                       runFlags
 }
 
@@ -91,6 +92,7 @@ func (a *app) pruneCommand() *cobra.Command {
 	fl.StringVar(&f.reportFile, "report", "", "also write the run's report to `FILE` (for 'ghpkg restore --report FILE')")
 	fl.Var(newEnum(&f.show, "deletes", "deletes", "all"), "show", "dry run: list the versions to delete, or all versions with their reasons")
 	_ = cmd.RegisterFlagCompletionFunc("show", fixedCompletion("deletes", "all"))
+	fl.BoolVar(&f.verify, "verify", false, "container packages: afterwards, prove every tag still points at a whole image (as 'ghpkg verify'); exit 1 if not")
 	a.addRunFlags(cmd, &f.run)
 	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
 		return a.prune(ctx, cmd, args, &f)
@@ -213,6 +215,7 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	out.Plan = a.planOf(plan, f)
 	a.warnUnmatched(args, out.Plan)
 	if !apply {
+		a.verifyAfter(ctx, f, plan, &out)
 		return a.emitRun(ctx, out, false), nil
 	}
 	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.retentionProgress("deleting", plan.Deletes())))...)
@@ -228,7 +231,22 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 			a.warnf("writing --report: %v", err)
 		}
 	}
+	a.verifyAfter(ctx, f, plan, &out)
 	return a.emitRun(ctx, out, false), nil
+}
+
+// verifyAfter runs --verify on the plan's container packages.
+func (a *app) verifyAfter(ctx context.Context, f *pruneFlags, plan *retention.Plan, out *runOutput) {
+	if !f.verify || plan.Policy.Type != ghpackages.Container || ctx.Err() != nil {
+		return
+	}
+	var targets []verifyTarget
+	for _, pp := range plan.Packages {
+		if pp.Repository != "" {
+			targets = append(targets, verifyTarget{pp.Name, pp.Repository})
+		}
+	}
+	out.Verify = a.verify(ctx, f.registry, targets)
 }
 
 // planOf converts a plan to ghpkg's output form: field names become flag

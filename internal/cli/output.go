@@ -35,7 +35,7 @@ changes meaning.
 Every object:
   schema       "ghpkg/v1"
   command      the command: packages, versions, get, delete, restore, prune,
-               scopes, version
+               verify, scopes, version
   owner        {"kind": "org"|"user"|"authenticated", "name": LOGIN (absent
                for authenticated)} (not in scopes and version)
   type         the package type: npm, maven, rubygems, docker, nuget, container
@@ -98,8 +98,16 @@ delete, restore, prune:
                operations requested), kept (prune: versions kept), deleted,
                already_gone, gone_unconfirmed, retained, failed,
                not_attempted, restored, already_active, expired, skipped
+  verify       (prune --verify) [{package, repository, tags, manifests,
+               whole, broken: [{tag, digest, missing: [{digest, via}]}],
+               error}] as in verify's packages (exit 1 unless all whole)
   stopped      present when the run ended early: {"reason": "rate_limit"|
                "max_wait"|"canceled", "message", "done", "left"} (exit 1)
+
+verify:
+  packages     [{package, repository, tags (checked), manifests (read),
+               whole, broken: [{tag, digest, missing: [{digest, via:
+               [DIGEST]}]}], error (the registry could not be read)}]
 
 scopes:
   for          the command whose needs set the exit code ("all" for every one)
@@ -423,11 +431,12 @@ func (r *reportJSON) retentionReport() *retention.Report {
 // runOutput is the result of delete, restore and prune.
 type runOutput struct {
 	head
-	DryRun  bool        `json:"dry_run"`
-	Plan    *planJSON   `json:"plan,omitempty"`
-	Report  *reportJSON `json:"report"`
-	Summary summary     `json:"summary"`
-	Stopped *stopped    `json:"stopped,omitempty"`
+	DryRun  bool         `json:"dry_run"`
+	Plan    *planJSON    `json:"plan,omitempty"`
+	Report  *reportJSON  `json:"report"`
+	Summary summary      `json:"summary"`
+	Stopped *stopped     `json:"stopped,omitempty"`
+	Verify  []verifyJSON `json:"verify,omitempty"`
 }
 
 // summary counts a run's items by outcome.

@@ -267,6 +267,13 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 	if out.Summary.Failed > 0 {
 		code = ExitFailed
 	}
+	if out.Verify != nil {
+		if a.asJSON {
+			code = max(code, a.emitVerifyQuiet(out.Verify))
+		} else if !a.verifyLines(out.Verify, true) {
+			code = ExitFailed
+		}
+	}
 	if n := out.Summary.GoneUnconfirmed; n > 0 {
 		a.warnf("%d answered 404 and could not be confirmed gone: the token may not see them (see the report's error column)", n)
 	}

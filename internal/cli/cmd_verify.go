@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+// verifyJSON is what verify found for one container package.
+type verifyJSON struct {
+	Package    string       `json:"package"`
+	Repository string       `json:"repository"`
+	Tags       int          `json:"tags"`
+	Manifests  int          `json:"manifests"`
+	Whole      bool         `json:"whole"`
+	Broken     []brokenJSON `json:"broken"`
+	Error      string       `json:"error,omitempty"`
+}
+
+// brokenJSON is a tag whose image has manifests missing.
+type brokenJSON struct {
+	Tag     string        `json:"tag"`
+	Digest  string        `json:"digest"`
+	Missing []missingJSON `json:"missing"`
+}
+
+// missingJSON is a manifest a tag needs that the registry lacks.
+type missingJSON struct {
+	Digest string   `json:"digest"`
+	Via    []string `json:"via"`
+}
+
+type verifyOutput struct {
+	head
+	Packages []verifyJSON `json:"packages"`
+}
+
+func (a *app) verifyCommand() *cobra.Command {
+	var registry string
+	cmd := &cobra.Command{
+		Use:   "verify PACKAGE...",
+		Short: "Prove that every tag of container packages points at a whole image",
+		Long: `Read every tag of each container PACKAGE from the registry, and every manifest
+reachable from it (image index and manifest list children at any depth, OCI
+referrers), and list the tags whose image has manifests missing. Nothing is
+changed. Exit 1 when a tag is broken or the registry cannot be read well
+enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
+		Example: `  ghpkg verify my-app --org my-org
+  ghpkg verify team/app team/web --org my-org --json`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("want one or more PACKAGE arguments")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` (default: ghcr.io, or containers.HOST for --base-url)")
+	cmd.RunE = a.action(func(ctx context.Context, _ *cobra.Command, args []string) (int, error) {
+		typ := a.packageType()
+		if typ != ghpackages.Container {
+			return 0, usagef("verify reads container images: --type %s has no registry manifests", typ)
+		}
+		ctx, c, owner, _, err := a.target(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		api := c.Packages(owner)
+		var repos []verifyTarget
+		for _, name := range args {
+			p, _, err := api.Get(ctx, typ, name)
+			if err != nil {
+				return 0, a.checkOwner(ctx, c, owner, fmt.Errorf("%s: %w", name, err))
+			}
+			repos = append(repos, verifyTarget{name, repositoryOf(owner, p)})
+		}
+		results := a.verify(ctx, registry, repos)
+		return a.emitVerify(verifyOutput{head: a.head(ownerOf(owner), typ), Packages: results}, true), nil
+	})
+	return cmd
+}
+
+// verifyTarget is a package and its registry repository.
+type verifyTarget struct{ name, repo string }
+
+// repositoryOf is a container package's registry repository:
+// "owner/package", lower-case.
+func repositoryOf(owner ghpackages.Owner, p *ghpackages.Package) string {
+	login := owner.Name()
+	if p.Owner != nil && p.Owner.Login != "" {
+		login = p.Owner.Login
+	}
+	return strings.ToLower(login + "/" + p.Name)
+}
+
+// verify runs retention.Verify on each repository.
+func (a *app) verify(ctx context.Context, registry string, targets []verifyTarget) []verifyJSON {
+	resolver := a.resolver(registry)
+	out := make([]verifyJSON, 0, len(targets))
+	for _, t := range targets {
+		v := verifyJSON{Package: t.name, Repository: t.repo, Broken: []brokenJSON{}}
+		res, err := retention.Verify(ctx, resolver, t.repo)
+		if err != nil {
+			v.Error = err.Error()
+			out = append(out, v)
+			continue
+		}
+		v.Tags, v.Manifests, v.Whole = res.Tags, res.Manifests, res.OK()
+		for _, b := range res.Broken {
+			bj := brokenJSON{Tag: b.Tag, Digest: b.Digest, Missing: []missingJSON{}}
+			for _, m := range b.Missing {
+				bj.Missing = append(bj.Missing, missingJSON{Digest: m.Digest, Via: nonNil(m.Via)})
+			}
+			v.Broken = append(v.Broken, bj)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// verifyLines reports verify results in text: one line per package, one
+// per broken tag. It returns whether every package was proven whole.
+func (a *app) verifyLines(results []verifyJSON, toStdout bool) bool {
+	ok := true
+	w := a.env.Stderr
+	if toStdout {
+		w = a.env.Stdout
+	}
+	for _, v := range results {
+		switch {
+		case v.Error != "":
+			ok = false
+			fmt.Fprintf(w, "%s: could not verify: %s\n", v.Package, firstLine(v.Error))
+		case v.Whole:
+			fmt.Fprintf(w, "%s: whole: %d tags, %d manifests\n", v.Package, v.Tags, v.Manifests)
+		default:
+			ok = false
+			fmt.Fprintf(w, "%s: BROKEN: %d of %d tags have manifests missing\n", v.Package, len(v.Broken), v.Tags)
+			for _, b := range v.Broken {
+				missing := make([]string, len(b.Missing))
+				for i, m := range b.Missing {
+					missing[i] = short(m.Digest)
+				}
+				fmt.Fprintf(w, "  tag %s (%s): missing %s\n", b.Tag, short(b.Digest), strings.Join(missing, ", "))
+			}
+		}
+	}
+	return ok
+}
+
+// emitVerifyQuiet reports on stderr only what is not whole, for output
+// already printed as JSON; it returns the exit code.
+func (a *app) emitVerifyQuiet(results []verifyJSON) int {
+	for _, v := range results {
+		if v.Error != "" || !v.Whole {
+			a.verifyLines(results, false)
+			return ExitFailed
+		}
+	}
+	return ExitOK
+}
+
+// emitVerify prints verify's output and returns the exit code.
+func (a *app) emitVerify(out verifyOutput, toStdout bool) int {
+	ok := true
+	if a.asJSON {
+		for _, v := range out.Packages {
+			ok = ok && v.Error == "" && v.Whole
+		}
+		if err := a.printJSON(out); err != nil {
+			return ExitFailed
+		}
+		if !ok {
+			a.verifyLines(out.Packages, false)
+		}
+	} else {
+		ok = a.verifyLines(out.Packages, toStdout)
+	}
+	if !ok {
+		return ExitFailed
+	}
+	return ExitOK
+}
