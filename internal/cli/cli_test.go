@@ -50,6 +50,9 @@ type harness struct {
 	wrap func(http.RoundTripper) http.RoundTripper
 	// subst is a value a test's setup leaves for its arguments.
 	subst string
+	// paced keeps the CLI's own pacing (--pace) instead of switching it
+	// off; the fake clock takes the waits.
+	paced bool
 }
 
 func newHarness(t *testing.T, opts ...ghpackagestest.Option) *harness {
@@ -98,7 +101,7 @@ func (h *harness) runIn(t *testing.T, stdin string, args ...string) (int, string
 		Transport: rt,
 		Getenv:    func(k string) string { return h.env[k] },
 		Stdout:    &out, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
-		ClientOptions: []ghpackages.Option{ghpackages.WithClock(h.clock), ghpackages.WithPacing(ghpackages.NoPacing)},
+		ClientOptions: h.clientOptions(),
 		Retry:         h.retry,
 	})
 	outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String()}
@@ -114,6 +117,13 @@ func (h *harness) runIn(t *testing.T, stdin string, args ...string) (int, string
 		}
 	}
 	return code, out.String(), errOut.String()
+}
+
+func (h *harness) clientOptions() []ghpackages.Option {
+	if h.paced {
+		return []ghpackages.Option{ghpackages.WithClock(h.clock)}
+	}
+	return []ghpackages.Option{ghpackages.WithClock(h.clock), ghpackages.WithPacing(ghpackages.NoPacing)}
 }
 
 // decodeStrict decodes raw into v, failing on fields v does not declare: a

@@ -132,7 +132,9 @@ func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpac
 	var cancel context.CancelCauseFunc
 	if rf != nil && rf.maxWait.set {
 		ctx, cancel = context.WithCancelCause(ctx)
-		p.MaxWait = max(rf.maxWait.d, time.Nanosecond)
+		// Single waits up to --max-wait are allowed (at least the
+		// default); OnRetry stops the run once they add up past it.
+		p.MaxWait = max(p.MaxWait, 15*time.Minute, rf.maxWait.d)
 	}
 	p.OnRetry = func(e ghpackages.RetryEvent) {
 		a.progressBreak()

@@ -223,6 +223,9 @@ func tally(ctx context.Context, out *runOutput) {
 	}
 	if rep.Stopped != "" && out.Stopped == nil {
 		out.Stopped = &stopped{Reason: stopReason(ctx, rep.Stopped), Message: rep.Stopped, Done: len(rep.Items) - s.NotAttempted, Left: s.NotAttempted}
+		if out.Stopped.Reason == "max_wait" {
+			out.Stopped.Message = "stopped: rate-limit waits would exceed --max-wait"
+		}
 	}
 }
 
