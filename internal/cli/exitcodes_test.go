@@ -139,18 +139,25 @@ func TestExitCodesDocumented(t *testing.T) {
 	assert.Contains(t, string(readme), block, "the README repeats 'ghpkg help's exit codes word for word")
 }
 
-// losingTransport forwards the first DELETE but loses its answer, as a
+// losingTransport forwards the first DELETE of each path but loses its answer, as a
 // connection reset after GitHub carried it out would.
 type losingTransport struct {
 	next http.RoundTripper
-	once sync.Once
+	mu   sync.Mutex
+	seen map[string]bool
 }
 
 func (l *losingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := l.next.RoundTrip(req)
 	lost := false
 	if req.Method == http.MethodDelete && err == nil {
-		l.once.Do(func() { lost = true })
+		l.mu.Lock()
+		lost = !l.seen[req.URL.Path]
+		if l.seen == nil {
+			l.seen = map[string]bool{}
+		}
+		l.seen[req.URL.Path] = true
+		l.mu.Unlock()
 	}
 	if lost {
 		resp.Body.Close()
@@ -166,7 +173,8 @@ func TestReplayedDeleteIsConfirmed(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.retry = &ghpackages.RetryPolicy{MaxRetries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
-	h.wrap = func(next http.RoundTripper) http.RoundTripper { return &losingTransport{next: next} }
+	lose := &losingTransport{}
+	h.wrap = func(next http.RoundTripper) http.RoundTripper { lose.next = next; return lose }
 	code, out, errOut := h.run(t, "delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(untagged1), "--yes", "--json")
 	require.Equal(t, 0, code, errOut)
 	var doc runDoc
@@ -177,6 +185,17 @@ func TestReplayedDeleteIsConfirmed(t *testing.T) {
 	assert.True(t, it.Replayed)
 	assert.Equal(t, summary{Planned: 1, Deleted: 1}, doc.Summary)
 	assert.Equal(t, 1, h.srv.Stats().Deletes)
+
+	// A whole package cannot be read back once deleted: the replay is
+	// reported gone-unconfirmed, with a warning, not deleted and not failed.
+	code, out, errOut = h.run(t, "delete", ghpackagestest.DemoBaseImage, "--org", "octo-org", "--yes")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "gone-unconfirmed: package base-image\n", out)
+	assert.Contains(t, errOut, "the first attempt's answer was lost and the retry got 404")
+	assert.Contains(t, errOut, "warning: 1 answered 404 and could not be confirmed gone")
+	p, ok := h.srv.Package("octo-org", ghpackages.Container, ghpackagestest.DemoBaseImage)
+	require.True(t, ok)
+	assert.NotNil(t, p.DeletedAt, "the first attempt did delete it")
 }
 
 // TestDelete404ButVisible: a DELETE answered 404 for a version the token

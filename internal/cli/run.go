@@ -47,31 +47,51 @@ func (a *app) preflight(ctx context.Context, c *ghpackages.Client, op ghpackages
 	return nil
 }
 
-// isReplayedDelete reports whether a delete's success came from a retry
-// that found the resource gone after an earlier attempt's answer was lost.
-// It is the one place that knows how the SDK signals that (today
-// Response.Replayed, carried into retention.Item.Replayed).
-func isReplayedDelete(it itemJSON) bool { return it.Replayed && it.Outcome == outDeleted }
+// Replayed deletes: when a DELETE's first answer was lost and its retry got
+// 404, the SDK settles it. DeleteVersion re-reads: gone from a readable
+// package is a success with Response.Replayed (carried into Item.Replayed:
+// "deleted", replayed); a version that still reads is a plain not-found;
+// anything else (and every replayed package Delete) is an error matching
+// ghpackages.ErrDeleteUnconfirmed, reported "gone-unconfirmed". These two
+// functions are the only places that know how the SDK signals it.
+
+// isConfirmedReplay reports whether a delete succeeded on a retry the SDK
+// has already confirmed by reading.
+func isConfirmedReplay(it itemJSON) bool { return it.Replayed && it.Outcome == outDeleted }
+
+// isUnconfirmedDelete reports whether a delete's error says its outcome is
+// unknown (replayed, then 404, and not provable by a read).
+func isUnconfirmedDelete(err error) bool { return errors.Is(err, ghpackages.ErrDeleteUnconfirmed) }
 
 // recheck re-reads what a 404 answer (or a replayed delete) was about, so
 // the report does not claim more than is known:
-//   - a delete that got 404, or whose retry found it gone: if the version
-//     (package) can still be read, the delete failed (the token sees it but
-//     may not delete it: deleting needs admin on the package); if it is gone
-//     while its package is readable, it is confirmed gone ("already-gone",
-//     or "deleted" for a replayed delete); if the package cannot be read
-//     either, a 404 cannot tell gone from invisible: "gone-unconfirmed".
+//   - a delete answered 404: if the version (package) can still be read,
+//     the delete failed (the token sees it but may not delete it: deleting
+//     needs admin on the package); if it is gone while its package is
+//     readable, it is confirmed gone ("already-gone"); if the package cannot
+//     be read either, a 404 cannot tell gone from invisible:
+//     "gone-unconfirmed". A replayed delete the SDK could not confirm is
+//     "gone-unconfirmed" at once; one it confirmed stays "deleted".
 //   - a restore that got 404: if the version (package) is active, there was
 //     nothing to restore: "already-active".
 func (a *app) recheck(ctx context.Context, api *ghpackages.OwnerPackages, items []itemJSON) {
 	for i := range items {
 		it := &items[i]
 		if ctx.Err() != nil {
-			return
+			if strings.HasPrefix(it.Action, "delete-") && it.Outcome == outAlreadyGone {
+				it.Outcome = outGoneUnconfirmed
+				it.Error = orText(firstLine(it.Error), "404") + " (not re-read: the run was stopped)"
+			}
+			continue
 		}
 		typ := ghpackages.PackageType(it.Type)
 		switch {
-		case strings.HasPrefix(it.Action, "delete-") && (it.Outcome == outAlreadyGone || isReplayedDelete(*it)):
+		case isConfirmedReplay(*it):
+			// The SDK read it back already.
+		case strings.HasPrefix(it.Action, "delete-") && isUnconfirmedDelete(it.err):
+			it.Outcome = outGoneUnconfirmed
+			it.Error = firstLine(it.Error) + " (the first attempt's answer was lost and the retry got 404: deleted then, or not visible to the token)"
+		case strings.HasPrefix(it.Action, "delete-") && it.Outcome == outAlreadyGone:
 			exists, pkgReadable, err := a.lookup(ctx, api, typ, it.Package, it.VersionID)
 			switch {
 			case err != nil:
@@ -83,8 +103,6 @@ func (a *app) recheck(ctx context.Context, api *ghpackages.OwnerPackages, items 
 				if it.Status == 0 {
 					it.Status = 404
 				}
-			case pkgReadable && it.Outcome == outDeleted:
-				// Replayed and confirmed: our earlier attempt deleted it.
 			case pkgReadable:
 				it.Error = ""
 				it.Status = 0
