@@ -174,6 +174,11 @@ func (a *app) usageFailure(cmd *cobra.Command, err error) int {
 	return ExitUsage
 }
 
+func init() {
+	// List commands in the order of the help's examples, not A to Z.
+	cobra.EnableCommandSorting = false
+}
+
 // runError carries a command's exit code through cobra.
 type runError struct {
 	code int
@@ -241,10 +246,12 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.org, "org", "", "`ORG` that owns the packages")
-	pf.StringVar(&a.user, "user", "", "`USER` that owns the packages (default: the token's own account)")
-	pf.StringVar(&a.ownerLogin, "owner", "", "organization or user (`LOGIN`) that owns the packages (looked up)")
-	pf.Var(newEnum(&a.typ, string(ghpackages.Container), packageTypeNames()...), "type", "package type: "+strings.Join(packageTypeNames(), ", "))
+	pf.StringVar(&a.org, "org", "", "organization `ORG` that owns the packages")
+	pf.StringVar(&a.user, "user", "", "user `USER` that owns the packages (default: the token's own account)")
+	pf.StringVar(&a.ownerLogin, "owner", "", "organization or user `LOGIN` that owns the packages (looked up)")
+	typ := newEnum(&a.typ, string(ghpackages.Container), packageTypeNames()...)
+	typ.name = "TYPE"
+	pf.Var(typ, "type", "package `TYPE`: "+orList(packageTypeNames()))
 	pf.BoolVar(&a.asJSON, "json", false, "print one JSON object (see 'ghpkg help json') instead of a table")
 	pf.StringVar(&a.tokenFile, "token-file", "", "read the token from `FILE` (- for stdin) instead of GITHUB_TOKEN / GH_TOKEN")
 	pf.StringVar(&a.baseURL, "base-url", ghpackages.DefaultBaseURL, "REST API root `URL` (GitHub Enterprise Server: https://HOST/api/v3/)")

@@ -15,6 +15,8 @@ import (
 type enum struct {
 	p       *string
 	allowed []string
+	// name, if set, names the value in help instead of the list.
+	name string
 }
 
 func newEnum(p *string, def string, allowed ...string) *enum {
@@ -36,7 +38,12 @@ func (e *enum) Set(v string) error {
 }
 
 // Type names the values in help: "a|b|c".
-func (e *enum) Type() string { return strings.Join(e.allowed, "|") }
+func (e *enum) Type() string {
+	if e.name != "" {
+		return e.name
+	}
+	return strings.Join(e.allowed, "|")
+}
 
 // orList renders "a, b or c".
 func orList(s []string) string {
