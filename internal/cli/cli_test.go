@@ -55,7 +55,7 @@ type harness struct {
 	paced bool
 }
 
-func newHarness(t *testing.T, opts ...ghpackagestest.Option) *harness {
+func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
 	t.Helper()
 	clock := ghpackagestest.NewFakeClock(start)
 	base := []ghpackagestest.Option{
@@ -79,7 +79,7 @@ func (h *harness) withEnv(env map[string]string) *harness {
 
 // run runs ghpkg with args against the fake and returns the exit code,
 // stdout and stderr.
-func (h *harness) run(t *testing.T, args ...string) (int, string, string) {
+func (h *harness) run(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
 	return h.runIn(t, "", args...)
 }
@@ -87,7 +87,7 @@ func (h *harness) run(t *testing.T, args ...string) (int, string, string) {
 // runIn is run with stdin. It checks that no secret token appears in any
 // output: stdout, stderr, and every file in the harness directory (step
 // summaries, reports).
-func (h *harness) runIn(t *testing.T, stdin string, args ...string) (int, string, string) {
+func (h *harness) runIn(t testing.TB, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	full := append(append([]string{}, args...), "--base-url", h.srv.URL())
