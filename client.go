@@ -206,7 +206,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		userAgent:  DefaultUserAgent,
 		apiVersion: DefaultAPIVersion,
 		retry:      DefaultRetryPolicy(),
-		pacing:     defaultPacing,
+		pacing:     DefaultPacing(),
 		clock:      realClock{},
 	}
 	for _, opt := range opts {

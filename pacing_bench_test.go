@@ -17,7 +17,7 @@ func BenchmarkBulkDeleteBudget(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		srv, clock, ids := e2eFake(b, "octo-org", n+1, ghpackagestest.WithSecondaryLimit(900))
-		c := srv.Client(ghpackages.WithPacing(ghpackages.BudgetPacing))
+		c := srv.Client(ghpackages.WithPacing(ghpackages.BudgetPacing()))
 		start := clock.Now()
 		b.StartTimer()
 		for _, id := range ids[:n] {

@@ -112,8 +112,8 @@ func DefaultRetryPolicy() RetryPolicy {
 	}
 }
 
-// NoRetry is a RetryPolicy that never retries: WithRetry(NoRetry).
-var NoRetry = RetryPolicy{}
+// NoRetry returns a RetryPolicy that never retries: WithRetry(NoRetry()).
+func NoRetry() RetryPolicy { return RetryPolicy{} }
 
 // WithRetry sets the Client's RetryPolicy (default DefaultRetryPolicy()).
 func WithRetry(p RetryPolicy) Option {

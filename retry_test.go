@@ -123,7 +123,7 @@ func retryClient(t *testing.T, h http.Handler, clock *testClock, opts ...Option)
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	base := []Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing)}
+	base := []Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing())}
 	if clock != nil {
 		base = append(base, WithClock(clock))
 	}
@@ -256,7 +256,7 @@ func TestRetryBackoffIsBoundedAndJittered(t *testing.T) {
 func TestNoRetry(t *testing.T) {
 	t.Parallel()
 	h := &scripted{steps: []func(http.ResponseWriter, *http.Request){status(500, "Server Error")}}
-	c := retryClient(t, h, newTestClock(), WithRetry(NoRetry))
+	c := retryClient(t, h, newTestClock(), WithRetry(NoRetry()))
 	_, _, err := c.Orgs.Get(t.Context(), "o", Container, "app")
 	assert.ErrorIs(t, err, ErrServer)
 	assert.Equal(t, 1, h.count())

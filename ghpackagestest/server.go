@@ -158,7 +158,7 @@ func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 	base := []ghpackages.Option{
 		ghpackages.WithBaseURL(s.URL()),
 		ghpackages.WithToken(DefaultToken),
-		ghpackages.WithPacing(ghpackages.NoPacing),
+		ghpackages.WithPacing(ghpackages.NoPacing()),
 	}
 	if fc, ok := s.clock.(*FakeClock); ok {
 		base = append(base, ghpackages.WithClock(fc))
