@@ -9,11 +9,14 @@ import (
 	"strconv"
 )
 
-// ownerKind says whose namespace a service addresses.
+// ownerKind says whose namespace a service addresses. Its zero value is no
+// namespace at all, so the zero Owner is refused rather than taken for an
+// organization.
 type ownerKind int
 
 const (
-	ownerOrg           ownerKind = iota // /orgs/{org}/...
+	ownerNone          ownerKind = iota // the zero Owner: refused
+	ownerOrg                            // /orgs/{org}/...
 	ownerAuthenticated                  // /user/...
 	ownerUser                           // /users/{username}/...
 )
@@ -38,11 +41,13 @@ func (s *service) ownerPath(owner string) (string, error) {
 			return "", err
 		}
 		return "orgs/" + url.PathEscape(owner), nil
-	default:
+	case ownerUser:
 		if err := checkSegment("username", owner); err != nil {
 			return "", err
 		}
 		return "users/" + url.PathEscape(owner), nil
+	default:
+		return "", fmt.Errorf("%w: no owner (the zero Owner); use OrgOwner, UserOwner or AuthenticatedOwner", ErrInvalidArgument)
 	}
 }
 
@@ -294,6 +299,9 @@ func (s *service) listDockerConflicts(ctx context.Context, owner string) ([]*Pac
 // authenticated user. Tools that work on any owner (a cleanup job, a CLI)
 // take an Owner and call Client.Packages with it, instead of switching over
 // the three services.
+//
+// The zero Owner means "no owner": its Kind is "", and every method of
+// Client.Packages(Owner{}) fails with ErrInvalidArgument before any request.
 type Owner struct {
 	kind ownerKind
 	name string
@@ -308,15 +316,17 @@ func UserOwner(username string) Owner { return Owner{kind: ownerUser, name: user
 // AuthenticatedOwner is the namespace of the token's own account (/user/...).
 func AuthenticatedOwner() Owner { return Owner{kind: ownerAuthenticated} }
 
-// Kind is "org", "user" or "authenticated".
+// Kind is "org", "user" or "authenticated"; "" for the zero Owner.
 func (o Owner) Kind() string {
 	switch o.kind {
 	case ownerOrg:
 		return "org"
 	case ownerUser:
 		return "user"
+	case ownerAuthenticated:
+		return "authenticated"
 	}
-	return "authenticated"
+	return ""
 }
 
 // ParseOwner is the inverse of Kind and Name: it returns the Owner of kind
@@ -336,15 +346,18 @@ func ParseOwner(kind, name string) (Owner, error) {
 // Name is the owner's login; empty for AuthenticatedOwner.
 func (o Owner) Name() string { return o.name }
 
-// String renders the owner as "org NAME", "user NAME" or "the authenticated user".
+// String renders the owner as "org NAME", "user NAME", "the authenticated
+// user", or "no owner" for the zero Owner.
 func (o Owner) String() string {
 	switch o.kind {
 	case ownerOrg:
 		return "org " + o.name
 	case ownerUser:
 		return "user " + o.name
+	case ownerAuthenticated:
+		return "the authenticated user"
 	}
-	return "the authenticated user"
+	return "no owner"
 }
 
 // Packages returns the operations on owner's packages: the same methods as
