@@ -2,6 +2,7 @@ package ghpackages
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -307,6 +308,96 @@ func TestNewRequest(t *testing.T) {
 	t.Parallel()
 	c, err := NewClient(WithBaseURL("https://ghes.example.com/api/v3"), WithUserAgent("ua/1"))
 	require.NoError(t, err)
+	for _, tc := range []struct{ path, want string }{
+		{"orgs/o/packages", "https://ghes.example.com/api/v3/orgs/o/packages"},
+		{"orgs/o/packages/container/team%2Fapp", "https://ghes.example.com/api/v3/orgs/o/packages/container/team%2Fapp"},
+		{"repos/o/r/stuff?keep=1", "https://ghes.example.com/api/v3/repos/o/r/stuff?keep=1"},
+		{"https://ghes.example.com/organizations/1/x?page=2&after=c%3D1", "https://ghes.example.com/organizations/1/x?page=2&after=c%3D1"},
+	} {
+		req, err := c.NewRequest(t.Context(), http.MethodGet, tc.path, nil)
+		require.NoError(t, err, tc.path)
+		assert.Equal(t, tc.want, req.URL.String(), tc.path)
+		assert.Equal(t, "application/vnd.github+json", req.Header.Get("Accept"))
+		assert.Equal(t, "2022-11-28", req.Header.Get("X-GitHub-Api-Version"))
+		assert.Equal(t, "ua/1", req.Header.Get("User-Agent"))
+		assert.Empty(t, req.Header.Get("Authorization"), "the token is added when sent, not stored in the request")
+		assert.Empty(t, req.Header.Get("Content-Type"))
+		assert.Nil(t, req.Body)
+	}
+	for _, bad := range []string{"/absolute-path", "https://example.com/x", "http://ghes.example.com/api/v3/x", "%zz"} {
+		_, err := c.NewRequest(t.Context(), http.MethodGet, bad, nil)
+		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
+	}
+	_, err = c.NewRequest(nilContext(), http.MethodGet, "x", nil)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+
+	// A body is JSON, rewindable (so it can be retried), on POST, PUT, PATCH
+	// and DELETE (GitHub has DELETE endpoints that take one).
+	type label struct {
+		Name  string `json:"name"`
+		Color string `json:"color,omitempty"`
+	}
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		req, err := c.NewRequest(t.Context(), method, "repos/o/r/labels", &label{Name: "bug/ui"})
+		require.NoError(t, err, method)
+		assert.Equal(t, "application/json", req.Header.Get("Content-Type"), method)
+		require.NotNil(t, req.GetBody, method)
+		for range 2 {
+			body, err := req.GetBody()
+			require.NoError(t, err)
+			b, err := io.ReadAll(body)
+			require.NoError(t, err)
+			assert.JSONEq(t, `{"name":"bug/ui"}`, string(b), method)
+		}
+		assert.Equal(t, int64(len(`{"name":"bug/ui"}`)), req.ContentLength, method)
+	}
+	req, err := c.NewRequest(t.Context(), http.MethodPost, "markdown/raw", json.RawMessage(`{"text":"# hi"}`))
+	require.NoError(t, err)
+	b, err := io.ReadAll(req.Body)
+	require.NoError(t, err)
+	assert.Equal(t, `{"text":"# hi"}`, string(b), "a json.RawMessage is sent as it is")
+	// A nil pointer is no body.
+	req, err = c.NewRequest(t.Context(), http.MethodPost, "x", (*label)(nil))
+	require.NoError(t, err)
+	assert.Nil(t, req.Body)
+	assert.Empty(t, req.Header.Get("Content-Type"))
+}
+
+// TestNewRequestRefusesMisuse: NewRequest's fourth argument is a body, as
+// in go-github. Passing it a query, or a body where HTTP has none, is
+// refused with a message that says what to do, never sent silently wrong.
+func TestNewRequestRefusesMisuse(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(WithBaseURL("https://api.github.com/"))
+	require.NoError(t, err)
+	type embedsQuery struct {
+		ListOptions
+		Extra string `json:"extra"`
+	}
+	for _, tc := range []struct {
+		name   string
+		method string
+		body   any
+		says   string
+	}{
+		{"GET with a body", http.MethodGet, map[string]string{"a": "b"}, "a GET request has no body"},
+		{"HEAD with a body", http.MethodHead, struct{ A int }{1}, "a HEAD request has no body"},
+		{"GET with query options", http.MethodGet, &ListOptions{PerPage: 100}, "AddQuery"},
+		{"POST with query options", http.MethodPost, &RestoreOptions{Token: "t"}, "RestoreOptions is a query"},
+		{"DELETE with query options by value", http.MethodDelete, ListVersionsOptions{State: StateDeleted}, "ListVersionsOptions is a query"},
+		{"POST with url.Values", http.MethodPost, url.Values{"token": {"t"}}, "url.Values is a query"},
+		{"POST with embedded query options", http.MethodPost, embedsQuery{Extra: "x"}, "embedsQuery is a query"},
+		{"POST with an unencodable body", http.MethodPost, map[string]any{"ch": make(chan int)}, "encoding body"},
+	} {
+		req, err := c.NewRequest(t.Context(), tc.method, "orgs/o/packages/container/app/restore", tc.body)
+		assert.Nil(t, req, tc.name)
+		assert.ErrorIs(t, err, ErrInvalidArgument, tc.name)
+		assert.ErrorContains(t, err, tc.says, tc.name)
+	}
+}
+
+func TestAddQuery(t *testing.T) {
+	t.Parallel()
 	type q struct {
 		Since string `url:"since,omitempty"`
 		N     int    `url:"n"`
@@ -316,31 +407,23 @@ func TestNewRequest(t *testing.T) {
 		query any
 		want  string
 	}{
-		{"orgs/o/packages", nil, "https://ghes.example.com/api/v3/orgs/o/packages"},
-		{"orgs/o/packages/container/team%2Fapp", nil, "https://ghes.example.com/api/v3/orgs/o/packages/container/team%2Fapp"},
-		{"repos/o/r/stuff?keep=1", q{N: 3}, "https://ghes.example.com/api/v3/repos/o/r/stuff?keep=1&n=3"},
-		{"x", q{Since: "a b", N: 0}, "https://ghes.example.com/api/v3/x?n=0&since=a+b"},
-		{"x", url.Values{"a": {"1", "2"}}, "https://ghes.example.com/api/v3/x?a=1&a=2"},
-		{"x", map[string]string{"k": "v/w"}, "https://ghes.example.com/api/v3/x?k=v%2Fw"},
-		{"x", &ListOptions{PerPage: 100}, "https://ghes.example.com/api/v3/x?per_page=100"},
-		{"https://ghes.example.com/organizations/1/x?page=2&after=c%3D1", nil, "https://ghes.example.com/organizations/1/x?page=2&after=c%3D1"},
+		{"orgs/o/packages", nil, "orgs/o/packages"},
+		{"orgs/o/packages", (*ListOptions)(nil), "orgs/o/packages"},
+		{"orgs/o/packages/container/team%2Fapp/versions", &ListVersionsOptions{State: StateDeleted}, "orgs/o/packages/container/team%2Fapp/versions?state=deleted"},
+		{"repos/o/r/stuff?keep=1", q{N: 3}, "repos/o/r/stuff?keep=1&n=3"},
+		{"x", q{Since: "a b", N: 0}, "x?n=0&since=a+b"},
+		{"x", url.Values{"a": {"1", "2"}}, "x?a=1&a=2"},
+		{"x", map[string]string{"k": "v/w"}, "x?k=v%2Fw"},
+		{"x", &ListOptions{PerPage: 100}, "x?per_page=100"},
+		{"https://api.github.com/orgs/o/packages?package_type=npm", ListOptions{Page: 2}, "https://api.github.com/orgs/o/packages?package_type=npm&page=2"},
 	} {
-		req, err := c.NewRequest(t.Context(), http.MethodGet, tc.path, tc.query)
+		got, err := AddQuery(tc.path, tc.query)
 		require.NoError(t, err, tc.path)
-		assert.Equal(t, tc.want, req.URL.String(), tc.path)
-		assert.Equal(t, "application/vnd.github+json", req.Header.Get("Accept"))
-		assert.Equal(t, "2022-11-28", req.Header.Get("X-GitHub-Api-Version"))
-		assert.Equal(t, "ua/1", req.Header.Get("User-Agent"))
-		assert.Empty(t, req.Header.Get("Authorization"), "the token is added when sent, not stored in the request")
-		assert.Nil(t, req.Body)
+		assert.Equal(t, tc.want, got, tc.path)
 	}
-	for _, bad := range []string{"/absolute-path", "https://example.com/x", "http://ghes.example.com/api/v3/x", "%zz"} {
-		_, err := c.NewRequest(t.Context(), http.MethodGet, bad, nil)
-		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
-	}
-	_, err = c.NewRequest(t.Context(), http.MethodGet, "x", 42)
+	_, err := AddQuery("x", 42)
 	assert.ErrorIs(t, err, ErrInvalidArgument, "a query that is neither url.Values nor a struct")
-	_, err = c.NewRequest(nilContext(), http.MethodGet, "x", nil)
+	_, err = AddQuery("%zz", nil)
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 }
 
@@ -369,9 +452,11 @@ func TestDoEscapeHatch(t *testing.T) {
 	})
 	c := env.client
 
-	req, err := c.NewRequest(t.Context(), http.MethodGet, "repos/o/r/stuff?keep=1", struct {
+	path, err := AddQuery("repos/o/r/stuff?keep=1", struct {
 		N int `url:"n"`
 	}{3})
+	require.NoError(t, err)
+	req, err := c.NewRequest(t.Context(), http.MethodGet, path, nil)
 	require.NoError(t, err)
 	var out struct{ Echo string }
 	resp, err := c.Do(req, &out)
@@ -392,7 +477,7 @@ func TestDoEscapeHatch(t *testing.T) {
 	assert.Equal(t, 1, resp.Attempts)
 
 	// An io.Writer receives the raw body.
-	req, err = c.NewRequest(t.Context(), http.MethodGet, "repos/o/r/stuff", url.Values{"keep": {"1"}, "n": {"3"}})
+	req, err = c.NewRequest(t.Context(), http.MethodGet, "repos/o/r/stuff?keep=1&n=3", nil)
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	_, err = c.Do(req, &buf)

@@ -129,19 +129,10 @@ func (o *ListVersionsOptions) validate() error {
 	return checkPaging(o.Page, o.PerPage)
 }
 
-// do runs one operation: it tags the context with the operation (for scope
-// diagnosis in errors) and sends the request.
-func (s *service) do(ctx context.Context, info opInfo, method, path string, q any, v any) (*Response, error) {
-	if ctx == nil {
-		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
-	}
-	return s.client.call(withOp(ctx, info), method, path, q, v)
-}
-
 // fetch GETs path and decodes the answer into a new T.
-func fetch[T any](ctx context.Context, s *service, info opInfo, path string) (*T, *Response, error) {
+func fetch[T any](ctx context.Context, s *service, ep endpoint, path string) (*T, *Response, error) {
 	v := new(T)
-	resp, err := s.do(ctx, info, http.MethodGet, path, nil, v)
+	resp, err := s.client.call(ctx, ep, http.MethodGet, path, nil, v)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -153,7 +144,7 @@ func (s *service) get(ctx context.Context, owner string, typ PackageType, name s
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch[Package](ctx, s, opInfo{op: OperationRead, typ: typ}, path)
+	return fetch[Package](ctx, s, readOp(typ), path)
 }
 
 func (s *service) delete(ctx context.Context, owner string, typ PackageType, name string) (*Response, error) {
@@ -161,7 +152,7 @@ func (s *service) delete(ctx context.Context, owner string, typ PackageType, nam
 	if err != nil {
 		return nil, err
 	}
-	return s.do(ctx, opInfo{op: OperationDelete, typ: typ}, http.MethodDelete, path, nil, nil)
+	return s.client.call(ctx, deleteOp(typ), http.MethodDelete, path, nil, nil)
 }
 
 func (s *service) restore(ctx context.Context, owner string, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
@@ -173,7 +164,7 @@ func (s *service) restore(ctx context.Context, owner string, typ PackageType, na
 	if opts != nil {
 		q = opts
 	}
-	return s.do(ctx, opInfo{op: OperationRestore, typ: typ}, http.MethodPost, path+"/restore", q, nil)
+	return s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", q, nil)
 }
 
 func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) (*http.Request, error) {
@@ -184,14 +175,11 @@ func (s *service) versionsRequest(ctx context.Context, owner string, typ Package
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if ctx == nil {
-		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
-	}
 	var q any
 	if opts != nil {
 		q = opts
 	}
-	return s.client.NewRequest(withOp(ctx, opInfo{op: OperationRead, typ: typ}), http.MethodGet, path+"/versions", q)
+	return s.client.newRequest(ctx, http.MethodGet, path+"/versions", q, nil)
 }
 
 func (s *service) listVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
@@ -200,7 +188,7 @@ func (s *service) listVersions(ctx context.Context, owner string, typ PackageTyp
 		return nil, nil, err
 	}
 	var versions []*PackageVersion
-	resp, err := s.client.Do(req, &versions)
+	resp, err := s.client.do(req, readOp(typ), &versions)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -208,7 +196,7 @@ func (s *service) listVersions(ctx context.Context, owner string, typ PackageTyp
 }
 
 func (s *service) allVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-	return paginate[*PackageVersion](ctx, s.client, func() (*http.Request, error) {
+	return paginate[*PackageVersion](ctx, s.client, readOp(typ), func() (*http.Request, error) {
 		return s.versionsRequest(ctx, owner, typ, name, opts)
 	})
 }
@@ -218,7 +206,7 @@ func (s *service) getVersion(ctx context.Context, owner string, typ PackageType,
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch[PackageVersion](ctx, s, opInfo{op: OperationRead, typ: typ}, path)
+	return fetch[PackageVersion](ctx, s, readOp(typ), path)
 }
 
 func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
@@ -226,7 +214,7 @@ func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageTy
 	if err != nil {
 		return nil, err
 	}
-	return s.do(ctx, opInfo{op: OperationDelete, typ: typ}, http.MethodDelete, path, nil, nil)
+	return s.client.call(ctx, deleteOp(typ), http.MethodDelete, path, nil, nil)
 }
 
 func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
@@ -234,7 +222,7 @@ func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageT
 	if err != nil {
 		return nil, err
 	}
-	return s.do(ctx, opInfo{op: OperationRestore, typ: typ}, http.MethodPost, path+"/restore", nil, nil)
+	return s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", nil, nil)
 }
 
 // listQuery is the query of the list-packages endpoints.
@@ -254,14 +242,11 @@ func (s *service) listRequest(ctx context.Context, owner string, typ PackageType
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if ctx == nil {
-		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
-	}
 	q := listQuery{PackageType: typ}
 	if opts != nil {
 		q.ListOptions = *opts
 	}
-	return s.client.NewRequest(withOp(ctx, opInfo{op: OperationRead, typ: typ, listPackages: true}), http.MethodGet, prefix+"/packages", q)
+	return s.client.newRequest(ctx, http.MethodGet, prefix+"/packages", q, nil)
 }
 
 func (s *service) list(ctx context.Context, owner string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
@@ -270,7 +255,7 @@ func (s *service) list(ctx context.Context, owner string, typ PackageType, opts 
 		return nil, nil, err
 	}
 	var pkgs []*Package
-	resp, err := s.client.Do(req, &pkgs)
+	resp, err := s.client.do(req, listOp(typ), &pkgs)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -278,7 +263,7 @@ func (s *service) list(ctx context.Context, owner string, typ PackageType, opts 
 }
 
 func (s *service) all(ctx context.Context, owner string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-	return paginate[*Package](ctx, s.client, func() (*http.Request, error) {
+	return paginate[*Package](ctx, s.client, listOp(typ), func() (*http.Request, error) {
 		return s.listRequest(ctx, owner, typ, opts)
 	})
 }
@@ -288,7 +273,7 @@ func (s *service) listDockerConflicts(ctx context.Context, owner string) ([]*Pac
 	if err != nil {
 		return nil, nil, err
 	}
-	pkgs, resp, err := fetch[[]*Package](ctx, s, opInfo{op: OperationRead, typ: Docker}, prefix+"/docker/conflicts")
+	pkgs, resp, err := fetch[[]*Package](ctx, s, readOp(Docker), prefix+"/docker/conflicts")
 	if err != nil {
 		return nil, resp, err
 	}
@@ -447,7 +432,7 @@ func (c *Client) ResolveOwner(ctx context.Context, login string) (Owner, *Respon
 		return Owner{}, nil, err
 	}
 	var u User
-	resp, err := c.call(ctx, http.MethodGet, "users/"+url.PathEscape(login), nil, &u)
+	resp, err := c.call(ctx, plainGET(), http.MethodGet, "users/"+url.PathEscape(login), nil, &u)
 	if err != nil {
 		return Owner{}, resp, err
 	}

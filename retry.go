@@ -185,24 +185,17 @@ type outcome struct {
 	rateLimit bool
 }
 
-// retryable reports whether a method may be sent again after a transient
-// failure: reads, DELETE, and the restore POSTs, all idempotent in effect.
-func retryable(req *http.Request) bool {
-	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodDelete:
-	case http.MethodPost:
-		if !strings.HasSuffix(req.URL.Path, "/restore") {
-			return false
-		}
-	default:
-		return false
-	}
-	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+// retryable reports whether a request may be sent again after a transient
+// failure: its operation is idempotent (see endpoint) and its body, if any,
+// can be rewound.
+func retryable(req *http.Request, idempotent bool) bool {
+	return idempotent && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
 }
 
-// classify decides whether and how long to wait after an attempt.
-// transientCount and limitCount are the retries of each kind so far.
-func (p RetryPolicy) classify(req *http.Request, err error, transientCount, limitCount int, now time.Time, rng func(time.Duration) time.Duration) outcome {
+// classify decides whether and how long to wait after an attempt of req,
+// whose operation is idempotent or not. transientCount and limitCount are
+// the retries of each kind so far.
+func (p RetryPolicy) classify(req *http.Request, idempotent bool, err error, transientCount, limitCount int, now time.Time, rng func(time.Duration) time.Duration) outcome {
 	if err == nil {
 		return outcome{}
 	}
@@ -220,7 +213,7 @@ func (p RetryPolicy) classify(req *http.Request, err error, transientCount, limi
 		}
 		return outcome{reason: reason, wait: wait, rateLimit: true}
 	}
-	if !retryable(req) || transientCount >= p.MaxRetries {
+	if !retryable(req, idempotent) || transientCount >= p.MaxRetries {
 		return outcome{}
 	}
 	backoff := func() time.Duration {
