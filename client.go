@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -62,7 +63,7 @@ type Client struct {
 	logger     *slog.Logger
 
 	rateMu sync.Mutex
-	rate   Rate
+	rates  map[string]Rate // by X-RateLimit-Resource
 
 	// Orgs calls the /orgs/{org}/... endpoints.
 	Orgs *OrgsService
@@ -310,12 +311,56 @@ func (c *Client) BaseURL() *url.URL {
 	return &u
 }
 
-// Rate returns the rate-limit state reported by the most recent response
-// that carried X-RateLimit headers; the zero Rate before any.
-func (c *Client) Rate() Rate {
+// Rate returns the rate-limit state of resource ("core", "search",
+// "graphql", … as GitHub names them in X-RateLimit-Resource) reported by the
+// most recent response about it; the zero Rate before any. A response
+// without X-RateLimit-Resource counts as "core". The Client's own waiting
+// for a spent budget (see WithPacing) reads only "core", so a raw call to
+// another resource never disturbs it.
+func (c *Client) Rate(resource string) Rate {
 	c.rateMu.Lock()
 	defer c.rateMu.Unlock()
-	return c.rate
+	return c.rates[resource]
+}
+
+// Rates returns a copy of the latest rate-limit state of every resource a
+// response has reported on, keyed by resource name.
+func (c *Client) Rates() map[string]Rate {
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	return maps.Clone(c.rates)
+}
+
+// coreResource is the REST API's primary budget, the one pacing reads.
+const coreResource = "core"
+
+// recordRate keeps the rate a response reported, under its resource.
+func (c *Client) recordRate(resp *Response) {
+	if resp == nil || !hasRate(resp.Header) {
+		return
+	}
+	r := resp.Rate
+	if r.Resource == "" {
+		r.Resource = coreResource
+	}
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	if c.rates == nil {
+		c.rates = map[string]Rate{}
+	}
+	c.rates[r.Resource] = r
+}
+
+// pausesClient reports whether a rate-limit error should hold back every
+// request of the Client: a secondary limit (which spans the API), or a
+// spent core budget; not a spent budget of another resource (search,
+// graphql, …), which only that request waits for.
+func pausesClient(err error) bool {
+	var rl *RateLimitError
+	if !errors.As(err, &rl) {
+		return true
+	}
+	return rl.Secondary || rl.Rate.Resource == "" || rl.Rate.Resource == coreResource
 }
 
 // authTransport adds the token to requests bound for the API's own scheme and
@@ -645,12 +690,13 @@ func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 	var transient, limits int
 	ambiguous := false // an earlier attempt may have been carried out
 	for attempt := 1; ; attempt++ {
-		release, err := c.limiter.acquire(ctx, req.Method, c.Rate(), c.retry.MaxWait)
+		release, err := c.limiter.acquire(ctx, req.Method, c.Rate(coreResource), c.retry.MaxWait)
 		if err != nil {
 			return nil, fmt.Errorf("ghpackages: %s %s: waiting to send: %w", req.Method, redactURL(req.URL), err)
 		}
 		resp, err := c.send(req, ep, v, attempt)
 		release()
+		c.recordRate(resp)
 		if resp != nil {
 			resp.Attempts = attempt
 		}
@@ -668,7 +714,9 @@ func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 		}
 		if o.rateLimit {
 			limits++
-			c.limiter.pause(c.clock.Now().Add(o.wait))
+			if pausesClient(err) {
+				c.limiter.pause(c.clock.Now().Add(o.wait))
+			}
 		} else {
 			transient++
 		}
@@ -739,11 +787,6 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, attempt int) (*Resp
 	}
 	defer httpResp.Body.Close()
 	resp := newResponse(httpResp)
-	if hasRate(httpResp.Header) {
-		c.rateMu.Lock()
-		c.rate = resp.Rate
-		c.rateMu.Unlock()
-	}
 
 	if httpResp.StatusCode == http.StatusNotModified && cached != nil {
 		resp.FromCache = true

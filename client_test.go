@@ -114,7 +114,7 @@ func TestNewClientDefaults(t *testing.T) {
 	assert.NotNil(t, c.Orgs)
 	assert.NotNil(t, c.User)
 	assert.NotNil(t, c.Users)
-	assert.Equal(t, Rate{}, c.Rate())
+	assert.Equal(t, Rate{}, c.Rate("core"))
 
 	c, err = NewClient(nil)
 	require.NoError(t, err, "a nil option is ignored")
@@ -464,7 +464,7 @@ func TestDoEscapeHatch(t *testing.T) {
 	assert.Equal(t, "/repos/o/r/stuff?keep=1&n=3", out.Echo)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, Rate{Limit: 5000, Remaining: 4990, Used: 10, Reset: time.Unix(1795525200, 0), Resource: "core"}, resp.Rate)
-	assert.Equal(t, resp.Rate, c.Rate(), "the client remembers the last rate")
+	assert.Equal(t, resp.Rate, c.Rate("core"), "the client remembers the last rate")
 	assert.Equal(t, "CAFE:BEEF", resp.RequestID)
 	assert.Equal(t, env.url+"/repos/o/r/stuff?page=3", resp.NextURL)
 	assert.Equal(t, env.url+"/repos/o/r/stuff?page=1", resp.PrevURL)
@@ -563,10 +563,91 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 			assert.Len(t, vs, 2)
 			_, err = c.Orgs.DeleteVersion(t.Context(), "o", Container, name, int64(i+1))
 			assert.NoError(t, err)
-			_ = c.Rate()
+			_ = c.Rate("core")
 		})
 	}
 	wg.Wait()
-	assert.Equal(t, 4000, c.Rate().Remaining)
+	assert.Equal(t, 4000, c.Rate("core").Remaining)
 	assert.Equal(t, int32(96), env.hits.Load())
+}
+
+// TestRatePerResource: the Client keeps one Rate per X-RateLimit-Resource.
+// A raw call to another resource (search, graphql) whose budget is spent
+// neither overwrites the core budget nor makes core requests wait, and a
+// limit on it holds back only that request.
+func TestRatePerResource(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	now := clock.Now()
+	coreReset := strconv.FormatInt(now.Add(time.Hour).Unix(), 10)
+	searchReset := strconv.FormatInt(now.Add(30*time.Second).Unix(), 10)
+	var searchHits atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orgs/o/packages/container/app", func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range map[string]string{"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4999", "X-RateLimit-Used": "1",
+			"X-RateLimit-Reset": coreReset, "X-RateLimit-Resource": "core"} {
+			w.Header().Set(k, v)
+		}
+		okJSON(`{"id":1}`)(w, r)
+	})
+	mux.HandleFunc("GET /search/code", func(w http.ResponseWriter, r *http.Request) {
+		h := []string{"X-RateLimit-Limit", "30", "X-RateLimit-Remaining", "0", "X-RateLimit-Used", "30",
+			"X-RateLimit-Reset", searchReset, "X-RateLimit-Resource", "search"}
+		if searchHits.Add(1) == 1 {
+			status(http.StatusForbidden, "API rate limit exceeded for user ID 1.", h...)(w, r)
+			return
+		}
+		status(http.StatusOK, "", h...)(w, r)
+	})
+	mux.HandleFunc("GET /no-resource", func(w http.ResponseWriter, r *http.Request) {
+		status(http.StatusOK, "", "X-RateLimit-Limit", "60", "X-RateLimit-Remaining", "59")(w, r)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("t"), WithClock(clock), WithPacing(NoPacing()))
+	require.NoError(t, err)
+	ctx := t.Context()
+
+	_, _, err = c.Orgs.Get(ctx, "o", Container, "app")
+	require.NoError(t, err)
+	core := Rate{Limit: 5000, Remaining: 4999, Used: 1, Reset: time.Unix(now.Add(time.Hour).Unix(), 0), Resource: "core"}
+	assert.Equal(t, core, c.Rate("core"))
+
+	// The search budget is spent: that request waits for its reset (once),
+	// and then succeeds.
+	req, err := c.NewRequest(ctx, http.MethodGet, "search/code", nil)
+	require.NoError(t, err)
+	resp, err := c.Do(req, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, resp.Attempts)
+	assert.Equal(t, int32(2), searchHits.Load())
+	assert.Equal(t, []time.Duration{31 * time.Second}, clock.sleeps(), "only the search request waited, for its own reset")
+	search := Rate{Limit: 30, Remaining: 0, Used: 30, Reset: time.Unix(now.Add(30*time.Second).Unix(), 0), Resource: "search"}
+	assert.Equal(t, search, c.Rate("search"))
+	assert.Equal(t, core, c.Rate("core"), "the core budget is untouched by a search call")
+
+	// A spent search budget does not hold back core requests: no pause, no
+	// wait before the reset.
+	c.limiter.mu.Lock()
+	assert.True(t, c.limiter.pauseUntil.IsZero(), "a non-core primary limit does not pause the client")
+	c.limiter.mu.Unlock()
+	_, _, err = c.Orgs.Get(ctx, "o", Container, "app")
+	require.NoError(t, err)
+	assert.Len(t, clock.sleeps(), 1, "the core request went at once")
+
+	// Rates is a copy of every record.
+	all := c.Rates()
+	assert.Equal(t, map[string]Rate{"core": core, "search": search}, all)
+	delete(all, "core")
+	assert.Equal(t, core, c.Rate("core"))
+	assert.Equal(t, Rate{}, c.Rate("graphql"))
+
+	// A response that names no resource is about the core budget (as GitHub
+	// Enterprise Server and older proxies answer).
+	req, err = c.NewRequest(ctx, http.MethodGet, "no-resource", nil)
+	require.NoError(t, err)
+	resp, err = c.Do(req, nil)
+	require.NoError(t, err)
+	assert.Empty(t, resp.Rate.Resource, "the Response reports the headers as sent")
+	assert.Equal(t, Rate{Limit: 60, Remaining: 59, Resource: "core"}, c.Rate("core"))
 }

@@ -359,12 +359,12 @@ func TestETagCacheOnTheFake(t *testing.T) {
 	first, cached := walk()
 	assert.Len(t, first, 45)
 	assert.Equal(t, []bool{false, false, false}, cached)
-	used := c.Rate().Used
+	used := c.Rate("core").Used
 	second, cached := walk()
 	assert.Equal(t, first, second)
 	assert.Equal(t, []bool{true, true, true}, cached)
 	assert.Equal(t, 3, srv.Stats().NotModified)
-	assert.Equal(t, used, c.Rate().Used, "304s cost no quota")
+	assert.Equal(t, used, c.Rate("core").Used, "304s cost no quota")
 
 	_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", ids[0])
 	require.NoError(t, err)
