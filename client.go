@@ -1,14 +1,3 @@
-// Package ghpackages is a typed client for the GitHub Packages REST API: get,
-// list, delete and restore packages and package versions owned by an
-// organization (Client.Orgs), the authenticated user (Client.User) or another
-// user (Client.Users).
-//
-// Every method takes a context first and returns typed values, a *Response
-// carrying rate-limit, pagination and scope information, and an error that
-// can be inspected with errors.Is (ErrNotFound, ErrLastVersion, …) and
-// errors.As (*Error, *RateLimitError).
-//
-// See https://docs.github.com/rest/packages/packages
 package ghpackages
 
 import (

@@ -359,63 +359,114 @@ type OwnerPackages struct {
 	owner string
 }
 
-// Get returns a package. See OrgsService.Get.
+// Get returns one of the owner's packages. It calls the same endpoint as
+// OrgsService.Get, UserService.Get or UsersService.Get; which one depends on
+// the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Get(ctx context.Context, typ PackageType, name string) (*Package, *Response, error) {
 	return p.s.get(ctx, p.owner, typ, name)
 }
 
-// Delete deletes a package. See OrgsService.Delete.
+// Delete deletes one of the owner's packages, with all its versions. It
+// calls the same endpoint as OrgsService.Delete, UserService.Delete or
+// UsersService.Delete; which one depends on the owner's kind. See those for
+// the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Delete(ctx context.Context, typ PackageType, name string) (*Response, error) {
 	return p.s.delete(ctx, p.owner, typ, name)
 }
 
-// Restore restores a deleted package. See OrgsService.Restore.
+// Restore restores one of the owner's deleted packages. opts may be nil. It
+// calls the same endpoint as OrgsService.Restore, UserService.Restore or
+// UsersService.Restore; which one depends on the owner's kind. See those for
+// the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Restore(ctx context.Context, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
 	return p.s.restore(ctx, p.owner, typ, name, opts)
 }
 
-// ListVersions returns one page of a package's versions. See
-// OrgsService.ListVersions.
+// ListVersions returns one page of the versions of one of the owner's
+// packages, newest first. opts may be nil. It calls the same endpoint as
+// OrgsService.ListVersions, UserService.ListVersions or
+// UsersService.ListVersions; which one depends on the owner's kind. See
+// those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
 	return p.s.listVersions(ctx, p.owner, typ, name, opts)
 }
 
-// AllVersions iterates over all of a package's versions. See
-// OrgsService.AllVersions for the iterator's contract.
+// AllVersions iterates over every version of one of the owner's packages,
+// newest first (see "Pages and iterators" in the package doc). opts may be
+// nil. It calls the same endpoint as OrgsService.AllVersions,
+// UserService.AllVersions or UsersService.AllVersions; which one depends on
+// the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
 	return p.s.allVersions(ctx, p.owner, typ, name, opts)
 }
 
-// GetVersion returns one version. See OrgsService.GetVersion.
+// GetVersion returns one version of one of the owner's packages. It calls
+// the same endpoint as OrgsService.GetVersion, UserService.GetVersion or
+// UsersService.GetVersion; which one depends on the owner's kind. See those
+// for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) GetVersion(ctx context.Context, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
 	return p.s.getVersion(ctx, p.owner, typ, name, id)
 }
 
-// DeleteVersion deletes one version. See OrgsService.DeleteVersion.
+// DeleteVersion deletes one version of one of the owner's packages. It calls
+// the same endpoint as OrgsService.DeleteVersion, UserService.DeleteVersion
+// or UsersService.DeleteVersion; which one depends on the owner's kind. See
+// those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) DeleteVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
 	return p.s.deleteVersion(ctx, p.owner, typ, name, id)
 }
 
-// RestoreVersion restores one deleted version. See
-// OrgsService.RestoreVersion.
+// RestoreVersion restores one deleted version of one of the owner's
+// packages. It calls the same endpoint as OrgsService.RestoreVersion,
+// UserService.RestoreVersion or UsersService.RestoreVersion; which one
+// depends on the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) RestoreVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
 	return p.s.restoreVersion(ctx, p.owner, typ, name, id)
 }
 
-// List returns one page of the owner's packages of type typ. See
-// OrgsService.List.
+// List returns one page of the owner's packages of type typ. opts may be
+// nil. It calls the same endpoint as OrgsService.List, UserService.List or
+// UsersService.List; which one depends on the owner's kind. See those for
+// the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
 	return p.s.list(ctx, p.owner, typ, opts)
 }
 
-// All iterates over all of the owner's packages of type typ. See
-// OrgsService.All.
+// All iterates over every one of the owner's packages of type typ (see
+// "Pages and iterators" in the package doc). opts may be nil. It calls the
+// same endpoint as OrgsService.All, UserService.All or UsersService.All;
+// which one depends on the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
 	return p.s.all(ctx, p.owner, typ, opts)
 }
 
 // ListDockerConflicts lists the owner's packages that conflicted during the
-// Docker registry migration. See OrgsService.ListDockerConflicts.
+// migration from the Docker registry to the Container registry. It calls the
+// same endpoint as OrgsService.ListDockerConflicts,
+// UserService.ListDockerConflicts or UsersService.ListDockerConflicts; which
+// one depends on the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) ListDockerConflicts(ctx context.Context) ([]*Package, *Response, error) {
 	return p.s.listDockerConflicts(ctx, p.owner)
 }
