@@ -135,8 +135,10 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithHTTPClient makes the Client send requests through hc, for proxies,
-// custom transports or an already-authenticated client. hc is not modified;
-// its Transport is wrapped in a copy.
+// custom CAs, or a transport that authenticates by itself: any
+// *http.Client works, for example one whose Transport is a GitHub App
+// installation transport (then give no WithToken or WithTokenSource). hc
+// is not modified; its Transport is wrapped in a copy.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
