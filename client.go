@@ -390,7 +390,8 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 //     AddQuery.
 //   - body, if not nil, is encoded as the JSON request body, with
 //     Content-Type: application/json; json.RawMessage sends bytes as they
-//     are. The body can be rewound, so the request may be retried.
+//     are. The body can be rewound, so the request can be sent again after a
+//     rate-limit wait (or, for a DELETE, after a transient failure).
 //
 // Misuse is refused with ErrInvalidArgument rather than sent: a body on a
 // GET or HEAD request, and a body that is a query in disguise (url.Values,
