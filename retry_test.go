@@ -123,7 +123,7 @@ func retryClient(t *testing.T, h http.Handler, clock *testClock, opts ...Option)
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	base := []Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing())}
+	base := []Option{WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing())}
 	if clock != nil {
 		base = append(base, WithClock(clock))
 	}
@@ -377,7 +377,7 @@ func TestConnectionRefusedRetried(t *testing.T) {
 	var events []RetryEvent
 	p := DefaultRetryPolicy()
 	p.OnRetry = func(e RetryEvent) { events = append(events, e) }
-	c, err := NewClient(WithBaseURL("http://"+addr), WithToken(secretToken), WithClock(clock), WithRetry(p))
+	c, err := NewClient(WithBaseURL("http://"+addr), WithHTTPClient(ownClient(t)), WithToken(secretToken), WithClock(clock), WithRetry(p))
 	require.NoError(t, err)
 	_, err = c.Orgs.DeleteVersion(t.Context(), "o", Container, "a", 1)
 	require.Error(t, err)
