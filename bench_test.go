@@ -31,7 +31,7 @@ func benchClient(b *testing.B, h http.Handler) *Client {
 	b.Helper()
 	srv := httptest.NewServer(h)
 	b.Cleanup(srv.Close)
-	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("ghp_bench"), WithPacing(NoPacing), WithRetry(NoRetry))
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("ghp_bench"), WithPacing(NoPacing()), WithRetry(NoRetry()))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func BenchmarkAllVersionsWalk100Pages(b *testing.B) {
 	for p := 1; p < pages; p++ {
 		links[p] = fmt.Sprintf(`<%[1]s/orgs/octo-org/packages/container/team%%2Fapp/versions?per_page=100&page=%[2]d>; rel="next", <%[1]s/orgs/octo-org/packages/container/team%%2Fapp/versions?per_page=100&page=%[3]d>; rel="last"`, srv.URL, p+1, pages)
 	}
-	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("ghp_bench"), WithPacing(NoPacing), WithRetry(NoRetry))
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("ghp_bench"), WithPacing(NoPacing()), WithRetry(NoRetry()))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 // BenchmarkBulkDeleteBudget deletes 1,000 versions on the fake, which
 // enforces GitHub's documented secondary budget (900 points a minute, 5 per
-// DELETE), with the client's BudgetPacing, on a shared fake clock. It reports
+// DELETE), with the client's BudgetPacing(), on a shared fake clock. It reports
 // the fraction of the budget achieved (goal ≥ 0.9) and how many limit
 // responses the client received (goal 0).
 func BenchmarkBulkDeleteBudget(b *testing.B) {
@@ -17,7 +17,7 @@ func BenchmarkBulkDeleteBudget(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		srv, clock, ids := e2eFake(b, "octo-org", n+1, ghpackagestest.WithSecondaryLimit(900))
-		c := srv.Client(ghpackages.WithPacing(ghpackages.BudgetPacing))
+		c := srv.Client(ghpackages.WithPacing(ghpackages.BudgetPacing()))
 		start := clock.Now()
 		b.StartTimer()
 		for _, id := range ids[:n] {

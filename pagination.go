@@ -99,7 +99,7 @@ func pageOf(link string) int {
 // from the response's next link exactly as the server sent it. A next link
 // off the API's scheme and host is refused, as is one that repeats the page
 // just fetched.
-func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request, error)) iter.Seq2[T, error] {
+func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (*http.Request, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		req, err := first()
@@ -117,7 +117,7 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 			}
 			var page []T
 			var resp *Response
-			if resp, err = c.Do(req, &page); err != nil {
+			if resp, err = c.do(req, ep, &page); err != nil {
 				yield(zero, err)
 				return
 			}
@@ -136,7 +136,7 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 				return
 			}
 			seen[resp.NextURL] = true
-			req, err = c.NewRequest(req.Context(), http.MethodGet, resp.NextURL, nil)
+			req, err = c.newRequest(req.Context(), http.MethodGet, resp.NextURL, nil, nil)
 		}
 	}
 }

@@ -111,9 +111,9 @@ func TestOpenAPIConformance(t *testing.T) {
 	require.NoError(t, err)
 	v := &validator{t: t, router: router, next: http.DefaultTransport, validated: map[string]bool{}}
 	hc := &http.Client{Transport: v}
-	c := srv.Client(ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry))
-	reader := srv.Client(ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry), ghpackages.WithToken("ghp_readonly"))
-	anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry()))
+	reader := srv.Client(ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry()), ghpackages.WithToken("ghp_readonly"))
+	anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry()))
 	require.NoError(t, err)
 
 	// "team/svc" travels as team%2Fsvc.

@@ -168,7 +168,7 @@ func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 		// http.DefaultTransport, which every httptest.Server.Close resets.
 		ghpackages.WithHTTPClient(s.srv.Client()),
 		ghpackages.WithToken(DefaultToken),
-		ghpackages.WithPacing(ghpackages.NoPacing),
+		ghpackages.WithPacing(ghpackages.NoPacing()),
 	}
 	if fc, ok := s.clock.(*FakeClock); ok {
 		base = append(base, ghpackages.WithClock(fc))

@@ -123,7 +123,7 @@ func (h *harness) clientOptions() []ghpackages.Option {
 	if h.paced {
 		return []ghpackages.Option{ghpackages.WithClock(h.clock)}
 	}
-	return []ghpackages.Option{ghpackages.WithClock(h.clock), ghpackages.WithPacing(ghpackages.NoPacing)}
+	return []ghpackages.Option{ghpackages.WithClock(h.clock), ghpackages.WithPacing(ghpackages.NoPacing())}
 }
 
 // decodeStrict decodes raw into v, failing on fields v does not declare: a

@@ -171,9 +171,9 @@ func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpac
 // pacing maps --pace to the SDK's presets.
 func pacing(pace string) ghpackages.Pacing {
 	if pace == "budget" {
-		return ghpackages.BudgetPacing
+		return ghpackages.BudgetPacing()
 	}
-	return ghpackages.DefaultPacing
+	return ghpackages.DefaultPacing()
 }
 
 // countingTransport tells the progress reporter about each GET answered,

@@ -64,7 +64,7 @@ func TestExitCodeContract(t *testing.T) {
 		{"delete without --yes", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id}, 2, "without --yes"},
 		{"delete scope", readOnly, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}, 2, "lacks the scopes delete:packages"},
 		{"restore ok", secret, func(h *harness) {
-			_, err := h.srv.Client(ghpackages.WithToken(secret), ghpackages.WithPacing(ghpackages.NoPacing)).Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, teamApp, firstID)
+			_, err := h.srv.Client(ghpackages.WithToken(secret), ghpackages.WithPacing(ghpackages.NoPacing())).Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, teamApp, firstID)
 			require.NoError(t, err)
 		}, []string{"restore", teamApp, "--org", "octo-org", "--id", id}, 0, "restored: version"},
 		{"restore already active", secret, nil, []string{"restore", teamApp, "--org", "octo-org", "--id", id}, 0, "already-active: version"},
