@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -104,8 +105,11 @@ type app struct {
 	org, user, ownerLogin string
 	typ                   string
 	asJSON                bool
-	tokenFile             string
-	baseURL               string
+	// wantJSON is set when --json is among the arguments, for errors
+	// found before the flags are parsed.
+	wantJSON  bool
+	tokenFile string
+	baseURL   string
 
 	// printed is set once the command wrote its JSON document.
 	printed bool
@@ -127,7 +131,7 @@ type app struct {
 // code: ExitOK, ExitFailed or ExitUsage.
 func Run(ctx context.Context, args []string, env Env) int {
 	env.defaults()
-	a := &app{env: env}
+	a := &app{env: env, wantJSON: slices.Contains(args, "--json") || slices.Contains(args, "--json=true")}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
@@ -168,7 +172,7 @@ func (a *app) usageFailure(cmd *cobra.Command, err error) int {
 		}
 	}
 	fmt.Fprintf(a.env.Stderr, "Run '%s --help' for usage.\n", path)
-	if a.asJSON {
+	if a.asJSON || a.wantJSON {
 		_ = a.printJSON(errorOutputOf(a, errors.New(msg), ExitUsage))
 	}
 	return ExitUsage

@@ -393,6 +393,13 @@ func TestErrorsAsJSON(t *testing.T) {
 	assert.Equal(t, 2, scopeErr.Error.ExitCode)
 	assert.Zero(t, h.srv.Stats().Deletes)
 
+	code, out, _ = h.run(t, "prune", "--keep", "-1", "--older-than", "1d", "--json")
+	assert.Equal(t, 2, code)
+	var flagErr errorDoc
+	decodeStrict(t, out, &flagErr)
+	assert.Equal(t, "prune", flagErr.Command)
+	assert.Contains(t, flagErr.Error.Message, `"--keep"`)
+
 	code, out, _ = h.withEnv(map[string]string{}).run(t, "packages", "--org", "octo-org", "--json")
 	assert.Equal(t, 2, code)
 	var e errorDoc
