@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -176,6 +177,9 @@ func pacing(pace string) ghpackages.Pacing {
 	return ghpackages.DefaultPacing()
 }
 
+// versionsPath matches a package's versions listing, capturing the package.
+var versionsPath = regexp.MustCompile(`/packages/[^/]+/([^/]+)/versions$`)
+
 // countingTransport tells the progress reporter about each GET answered,
 // so planning can show pages read.
 type countingTransport struct {
@@ -187,7 +191,11 @@ type countingTransport struct {
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	if err == nil && req.Method == http.MethodGet {
-		t.a.pageRead()
+		pkg := ""
+		if m := versionsPath.FindStringSubmatch(req.URL.EscapedPath()); m != nil {
+			pkg = m[1]
+		}
+		t.a.pageRead(pkg)
 	}
 	return resp, err
 }

@@ -22,6 +22,8 @@ type progress struct {
 	done   int
 	failed int
 	last   time.Time
+	// pkgs are the packages whose versions planning has listed.
+	pkgs map[string]bool
 }
 
 // startProgress begins a phase; total 0 counts pages read.
@@ -34,14 +36,24 @@ func (a *app) startProgress(verb string, total int) *progress {
 	return p
 }
 
-// pageRead counts a GET answered, for the planning phase.
-func (a *app) pageRead() {
+// pageRead counts a GET answered, for the planning phase; pkg names the
+// package whose versions it listed, if it did.
+func (a *app) pageRead(pkg string) {
 	a.mu.Lock()
 	p := a.cur
 	a.mu.Unlock()
-	if p != nil && p.total == 0 {
-		p.step(false)
+	if p == nil || p.total != 0 {
+		return
 	}
+	if pkg != "" {
+		p.mu.Lock()
+		if p.pkgs == nil {
+			p.pkgs = map[string]bool{}
+		}
+		p.pkgs[pkg] = true
+		p.mu.Unlock()
+	}
+	p.step(false)
 }
 
 // step records one page or item.
@@ -71,10 +83,10 @@ func (p *progress) step(failed bool) {
 }
 
 // line renders the progress: "deleting: 12/40 (1 failed)" or "planning:
-// 37 pages read".
+// 37 pages read, 3 packages".
 func (p *progress) line() string {
 	if p.total == 0 {
-		return fmt.Sprintf("%s: %d pages read", p.verb, p.done)
+		return fmt.Sprintf("%s: %d pages read, %d packages", p.verb, p.done, len(p.pkgs))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d/%d", p.verb, p.done, p.total)
@@ -84,12 +96,21 @@ func (p *progress) line() string {
 	return b.String()
 }
 
-// endProgress ends the current phase.
+// endProgress ends the current phase; in a CI log, planning ends with its
+// totals.
 func (a *app) endProgress() {
 	a.progressBreak()
 	a.mu.Lock()
+	p := a.cur
 	a.cur = nil
 	a.mu.Unlock()
+	if p != nil && p.total == 0 && !a.env.StderrIsTerminal {
+		p.mu.Lock()
+		if p.done > 0 {
+			fmt.Fprintln(a.env.Stderr, p.line())
+		}
+		p.mu.Unlock()
+	}
 }
 
 // progressBreak ends an unfinished live progress line before other output

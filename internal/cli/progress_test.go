@@ -29,14 +29,14 @@ func TestProgressLiveLine(t *testing.T) {
 	a := &app{name: "prune", env: Env{Stderr: &tty, StderrIsTerminal: true, Now: time.Now}}
 	pl := a.startProgress("planning", 0)
 	pl.step(false)
-	a.pageRead()
+	a.pageRead("team%2Fapp")
 	a.endProgress()
-	a.pageRead() // after the phase: not counted
+	a.pageRead("") // after the phase: not counted
 	p := a.startProgress("deleting", 2)
 	p.step(false)
 	a.warnf("something")
 	p.step(false)
-	assert.Equal(t, "\rplanning: 1 pages read\rplanning: 2 pages read\n"+
+	assert.Equal(t, "\rplanning: 1 pages read, 0 packages\rplanning: 2 pages read, 1 packages\n"+
 		"\rdeleting: 1/2\nghpkg prune: warning: something\n\rdeleting: 2/2\n", tty.String())
 }
 

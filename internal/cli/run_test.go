@@ -88,8 +88,9 @@ func TestWarnings(t *testing.T) {
 func TestDryRunShow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	code, out, _ := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check")
+	code, out, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check")
 	require.Equal(t, 0, code)
+	assert.Regexp(t, `(?m)^planning: [0-9]+ pages read, 1 packages$`, errOut, "planning ends with its totals in a CI log")
 	assert.Equal(t, prunedApp, countLines(out, "  delete  "), out)
 	assert.Zero(t, countLines(out, "  keep  "), out)
 	assert.Contains(t, out, "team/app: delete 10, keep 27: 19 tagged; the policy deletes untagged versions only; 8 not older than 30d\n")
