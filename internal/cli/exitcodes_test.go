@@ -216,3 +216,17 @@ func TestDelete404ButVisible(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Equal(t, "already-gone: version 1260000099 of team/app\n", out)
 }
+
+// TestForbiddenNamesThePackage: a token without classic scopes (like the
+// Actions GITHUB_TOKEN) is tried; GitHub's 403 is explained naming the
+// package and where to grant the repository access.
+func TestForbiddenNamesThePackage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).withEnv(map[string]string{"GITHUB_TOKEN": fineGrain})
+	code, out, errOut := h.run(t, "delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(untagged1), "--yes")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "failed: version 1260000006 of team/app\n", out)
+	assert.Contains(t, errOut, "warning: GitHub reports no classic scopes for this token")
+	assert.Contains(t, errOut, "403 Resource not accessible by personal access token")
+	assert.Contains(t, errOut, "the token may not change team/app: with the Actions GITHUB_TOKEN, give this repository access to the package (Package settings → Manage Actions access")
+}

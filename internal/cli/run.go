@@ -175,6 +175,9 @@ func (a *app) single(ctx context.Context, api *ghpackages.OwnerPackages, owner g
 		// A refusal (the last version, over 5,000 downloads) fails the
 		// one operation asked for; prune reports such versions retained.
 		it.Outcome, it.Error, it.err = outFailed, explain(err).Error(), err
+		if advice := itemAdvice(err, name); advice != "" {
+			it.Error = firstLine(err.Error()) + "\n" + advice
+		}
 	}
 	rep := &reportJSON{OwnerKind: owner.Kind(), OwnerName: owner.Name(), StartedAt: start, Items: []itemJSON{it}}
 	if it.Outcome == outNotAttempted {
