@@ -51,7 +51,9 @@ add_lines --include "${INPUT_INCLUDE:-}"
 add_lines --exclude "${INPUT_EXCLUDE:-}"
 add_lines --keep-tag "${INPUT_KEEP_TAGS:-}"
 add_lines --keep-name "${INPUT_KEEP_NAMES:-}"
+set -f # split lists on whitespace, but never expand patterns as file globs
 for id in ${INPUT_KEEP_IDS//,/ }; do args+=(--keep-id "$id"); done
+set +f
 if [ -n "${INPUT_MAX_DELETE:-}" ]; then args+=(--max-delete "$INPUT_MAX_DELETE"); fi
 if truthy "${INPUT_DELETE_PACKAGE_WHEN_EMPTY:-false}"; then args+=(--delete-package-when-empty); fi
 if truthy "${INPUT_SKIP_REFERENCE_CHECK:-false}"; then args+=(--skip-reference-check); fi
@@ -65,7 +67,9 @@ else
   args+=(--yes)
 fi
 packages=()
+set -f
 for p in ${INPUT_PACKAGES:-}; do packages+=("$p"); done
+set +f
 if [ ${#packages[@]} -eq 0 ]; then
   echo "::warning::no packages input: every ${INPUT_TYPE:-container} package of ${INPUT_OWNER} is listed, which the workflow GITHUB_TOKEN cannot do; give package names or a classic token"
 fi

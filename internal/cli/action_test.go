@@ -62,7 +62,12 @@ func TestActionScript(t *testing.T) {
 		for k, v := range defaults {
 			env = append(env, "INPUT_"+k+"="+v)
 		}
+		// A file the pattern team/* would match as a glob: patterns must
+		// reach ghpkg as written.
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "team"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "team", "file"), nil, 0o644))
 		cmd := exec.Command("bash", filepath.Join(root, "scripts", "action.sh"))
+		cmd.Dir = dir
 		cmd.Env = env
 		var so, se bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &so, &se
@@ -90,15 +95,17 @@ func TestActionScript(t *testing.T) {
 	}
 
 	t.Run("dry run by default", func(t *testing.T) {
-		code, outputs, log, md := run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "SKIP_REFERENCE_CHECK": "true"})
+		code, outputs, log, md := run(t, map[string]string{"PACKAGES": "team/*\nnothing-else/*", "OLDER_THAN": "30d", "SKIP_REFERENCE_CHECK": "true",
+			"KEEP_IDS": "1260000006, 1260000013"})
 		require.Equal(t, 0, code, log)
+		assert.Contains(t, log, "warning: nothing-else/* matches no container package")
 		assert.Equal(t, "0", outputs["deleted"])
-		assert.Equal(t, "10", outputs["planned"])
+		assert.Equal(t, "8", outputs["planned"], "10 old untagged versions, 2 kept by keep-ids")
 		assert.Equal(t, "0", outputs["failed"])
 		assert.FileExists(t, outputs["report"])
 		assert.Contains(t, log, "Dry run: nothing is deleted")
 		assert.True(t, strings.HasPrefix(md, "### ghpkg prune: org octo-org (dry run)\n"), md)
-		assert.Equal(t, 10, strings.Count(md, "| would delete |"))
+		assert.Equal(t, 8, strings.Count(md, "| would delete |"))
 		assert.Zero(t, srv.Stats().Deletes)
 	})
 
