@@ -118,6 +118,14 @@ where the package's Manage Actions access gives the repository Admin.`,
 			rows = append(rows, []string{n.Command, scopeList(stringsToScopes(n.Needs)), status})
 		}
 		a.table(fmt.Sprintf("COMMAND\tNEEDS (%s)\tTOKEN", typ), rows)
+		verdict := "ok"
+		switch {
+		case len(missing) > 0:
+			verdict = "missing " + scopeList(missing)
+		case have == nil:
+			verdict = "unknown: GitHub decides when asked"
+		}
+		fmt.Fprintf(a.env.Stdout, "\nfor %s: %s (the exit code checks --for %s; --for all checks every command)\n", forCmd, verdict, forCmd)
 		return 0, missingErr
 	})
 	return cmd

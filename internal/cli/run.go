@@ -533,7 +533,11 @@ func detailOf(it itemJSON) string {
 }
 
 // retentionProgress adapts the progress reporter to retention's hook.
+// Failures are counted for deletes only: a restore's 404 is re-read after
+// the run and is often "already active".
 func (a *app) retentionProgress(verb string, total int) func(retention.Item) {
 	p := a.startProgress(verb, total)
-	return func(it retention.Item) { p.step(string(it.Outcome) == outFailed) }
+	return func(it retention.Item) {
+		p.step(it.Outcome == retention.Failed && it.Step != retention.StepRestoreVersion && it.Step != retention.StepRestorePackage)
+	}
 }
