@@ -17,6 +17,7 @@ package ghpackagestest
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,7 +45,24 @@ type Token struct {
 	// allowed, deletes and restores refused (fine-grained tokens have no
 	// delete:packages).
 	FineGrained bool
+	// Repository, as "owner/repo", makes the token a GitHub Actions
+	// workflow token (GITHUB_TOKEN) of that repository: no scope headers;
+	// it reads public packages and the packages linked to that repository
+	// (others answer 404 "Package not found."), cannot list an owner's
+	// packages or docker conflicts (403 "Resource not accessible by
+	// integration"), and deletes or restores only with Admin.
+	Repository string
+	// Admin gives an Actions token admin permission on the packages its
+	// repository reaches, which deleting and restoring need; without it
+	// they answer 404, as GitHub does.
+	Admin bool
+	// Name labels the token in the request log (WithRequestLog); the token
+	// string itself is never logged.
+	Name string
 }
+
+// actions reports whether t is an Actions workflow token.
+func (t *Token) actions() bool { return t != nil && t.Repository != "" }
 
 // AllScopes are the classic scopes that allow every Packages operation.
 var AllScopes = []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeWritePackages, ghpackages.ScopeDeletePackages, ghpackages.ScopeRepo}
@@ -92,6 +110,14 @@ func WithFirstID(id int64) Option { return func(s *Server) { s.nextID = id - 1 }
 // WithDemo seeds the Server with the demo data set (see Seed).
 func WithDemo() Option { return func(s *Server) { s.seedDemo = true } }
 
+// WithAPIPrefix serves the REST API under prefix, as GitHub Enterprise
+// Server does under "/api/v3": the base URL becomes URL()+prefix, and
+// paths outside it answer 404 (the registry stays at /v2/ and on
+// "containers." hosts).
+func WithAPIPrefix(prefix string) Option {
+	return func(s *Server) { s.prefix = "/" + strings.Trim(prefix, "/") }
+}
+
 // Server is an in-memory GitHub Packages API. Its methods are safe for
 // concurrent use.
 type Server struct {
@@ -99,6 +125,12 @@ type Server struct {
 	clock    Clock
 	registry http.Handler
 	seedDemo bool
+	seeds    []*SeedFile
+	prefix   string // "" or "/api/v3"
+	reqLog   io.Writer
+
+	builtinRegistry bool
+	oci             http.Handler // the built-in registry, nil without one
 
 	npmLastVersionDeletes bool
 
@@ -133,12 +165,23 @@ func NewServer(opts ...Option) *Server {
 	for _, login := range s.tokenLogins {
 		s.ensureOwner(login, false)
 	}
+	s.startRegistry()
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	if s.seedDemo {
 		Seed(s)
 	}
+	for _, f := range s.seeds {
+		if err := f.apply(s); err != nil {
+			s.Close()
+			panic("ghpackagestest: seed: " + err.Error())
+		}
+	}
 	return s
 }
+
+// BaseURL is the REST API's base URL: URL() plus the WithAPIPrefix prefix
+// and a trailing slash.
+func (s *Server) BaseURL() string { return s.URL() + s.prefix + "/" }
 
 // URL is the server's base URL, e.g. "http://127.0.0.1:PORT".
 func (s *Server) URL() string { return s.srv.URL }
@@ -156,7 +199,7 @@ func (s *Server) Close() {
 // override these.
 func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 	base := []ghpackages.Option{
-		ghpackages.WithBaseURL(s.URL()),
+		ghpackages.WithBaseURL(s.BaseURL()),
 		ghpackages.WithToken(DefaultToken),
 		ghpackages.WithPacing(ghpackages.NoPacing),
 	}

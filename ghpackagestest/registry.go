@@ -1,0 +1,260 @@
+package ghpackagestest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// WithOCIRegistry serves an in-memory OCI distribution registry
+// (go-containerregistry's pkg/registry) at /v2/ on the API's own host and
+// port, and on any host name starting with "containers." (GitHub
+// Enterprise Server's registry host). Container versions added with an
+// ImageSpec, and the demo's container versions (WithDemo), are real images
+// pushed to it under "owner/package", lower-case, so a version's name is
+// the digest of a manifest the registry serves.
+//
+// The registry follows the REST state as ghcr.io does: a deleted version's
+// manifest and tags answer 404 MANIFEST_UNKNOWN (and come back when the
+// version is restored), a tag resolves to the active version carrying it,
+// and manifest DELETE is refused with 405 (deletion goes through the REST
+// API). It takes precedence over WithRegistry.
+func WithOCIRegistry() Option { return func(s *Server) { s.builtinRegistry = true } }
+
+// ImageSpec makes AddVersion generate a container image, push it to the
+// registry of WithOCIRegistry (when the server has one), and name the
+// version after its digest.
+type ImageSpec struct {
+	// Platforms, if set, makes the version a multi-arch OCI image index
+	// with one image per platform ("linux/amd64", "linux/arm/v7"). Each
+	// platform image is added first as an untagged version of the same
+	// package, created at the version's CreatedAt, as a build pushes it.
+	// Empty makes a plain single-platform image.
+	Platforms []string
+	// Platform is the plain image's platform, "linux/amd64" when empty.
+	Platform string
+	// Seed makes the content, and so the digest, distinct: images with the
+	// same seed and platforms are identical. It defaults to the package
+	// and the version's position in it.
+	Seed string
+}
+
+// handlerTransport carries requests straight to a handler, so the server
+// pushes its seed images without a network round trip.
+type handlerTransport struct{ h http.Handler }
+
+// RoundTrip serves req with the handler.
+func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, req)
+	return rec.Result(), nil
+}
+
+// seedHost is the registry host name used for the server's own pushes; the
+// transport ignores it.
+const seedHost = "registry.ghpackagestest.invalid"
+
+// platformImage builds a small deterministic image for platform.
+func platformImage(seed, platform string) (v1.Image, error) {
+	p, err := v1.ParsePlatform(platform)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &v1.ConfigFile{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, RootFS: v1.RootFS{Type: "layers"},
+		Config: v1.Config{Labels: map[string]string{"org.opencontainers.image.description": seed}}}
+	img, err := mutate.ConfigFile(empty.Image, cfg)
+	if err != nil {
+		return nil, err
+	}
+	img = mutate.MediaType(img, types.OCIManifestSchema1)
+	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+	return mutate.AppendLayers(img, static.NewLayer([]byte(seed+" "+platform+"\n"), types.OCIUncompressedLayer))
+}
+
+// imageIndex builds an OCI image index of the platform images.
+func imageIndex(imgs []v1.Image, platforms []string) (v1.ImageIndex, error) {
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for i, img := range imgs {
+		p, err := v1.ParsePlatform(platforms[i])
+		if err != nil {
+			return nil, err
+		}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: p}})
+	}
+	return idx, nil
+}
+
+// push writes an image or index to the built-in registry under repo, by
+// digest and by each tag. It does nothing without a built-in registry.
+func (s *Server) push(repo string, obj remote.Taggable, tags []string) error {
+	if s.oci == nil {
+		return nil
+	}
+	opt := remote.WithTransport(handlerTransport{s.oci})
+	digest, err := objDigest(obj)
+	if err != nil {
+		return err
+	}
+	ref, err := name.NewDigest(seedHost+"/"+repo+"@"+digest, name.Insecure)
+	if err != nil {
+		return err
+	}
+	switch o := obj.(type) {
+	case v1.ImageIndex:
+		err = remote.WriteIndex(ref, o, opt)
+	case v1.Image:
+		err = remote.Write(ref, o, opt)
+	default:
+		err = fmt.Errorf("cannot push %T", obj)
+	}
+	if err != nil {
+		return err
+	}
+	for _, tag := range tags {
+		t, err := name.NewTag(seedHost+"/"+repo+":"+tag, name.Insecure)
+		if err != nil {
+			return err
+		}
+		if err := remote.Tag(t, obj, opt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func objDigest(obj remote.Taggable) (string, error) {
+	d, ok := obj.(interface{ Digest() (v1.Hash, error) })
+	if !ok {
+		return "", fmt.Errorf("no digest for %T", obj)
+	}
+	h, err := d.Digest()
+	return h.String(), err
+}
+
+// repository is the registry repository of a package: "owner/name",
+// lower-case.
+func repository(owner, pkgName string) string { return lower(owner + "/" + pkgName) }
+
+// startRegistry sets up the built-in registry when WithOCIRegistry asked.
+func (s *Server) startRegistry() {
+	if !s.builtinRegistry {
+		return
+	}
+	s.oci = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	s.registry = http.HandlerFunc(s.serveRegistry)
+}
+
+// isRegistryRequest reports whether r is for the registry: a /v2/ path,
+// or any path on a "containers." host.
+func (s *Server) isRegistryRequest(r *http.Request) bool {
+	if s.registry == nil {
+		return false
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if strings.HasPrefix(lower(host), "containers.") {
+		return true
+	}
+	return r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")
+}
+
+// serveRegistry fronts the built-in registry with ghcr.io's behaviour: the
+// REST state decides which manifests and tags exist.
+func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
+	repo, ref, ok := manifestPath(r.URL.Path)
+	if !ok {
+		s.oci.ServeHTTP(w, r)
+		return
+	}
+	if r.Method == http.MethodDelete {
+		registryError(w, http.StatusMethodNotAllowed, "UNSUPPORTED", "manifest deletion is not supported: delete the package version through the REST API")
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.oci.ServeHTTP(w, r)
+		return
+	}
+	s.mu.Lock()
+	target, hidden := s.resolveManifest(repo, ref)
+	s.mu.Unlock()
+	if hidden {
+		registryError(w, http.StatusNotFound, "MANIFEST_UNKNOWN", "manifest unknown")
+		return
+	}
+	if target != ref {
+		r = r.Clone(r.Context())
+		r.URL.Path, r.URL.RawPath = "/v2/"+repo+"/manifests/"+target, ""
+	}
+	s.oci.ServeHTTP(w, r)
+}
+
+// manifestPath splits "/v2/REPO/manifests/REF".
+func manifestPath(p string) (repo, ref string, ok bool) {
+	rest, ok := strings.CutPrefix(p, "/v2/")
+	if !ok {
+		return "", "", false
+	}
+	i := strings.LastIndex(rest, "/manifests/")
+	if i <= 0 {
+		return "", "", false
+	}
+	return rest[:i], rest[i+len("/manifests/"):], true
+}
+
+// resolveManifest maps a manifest reference of a package the server knows
+// to the digest the registry should serve, or says the manifest is gone
+// (its version deleted, or its tag on no active version). References to
+// repositories or digests the REST state does not know pass through.
+func (s *Server) resolveManifest(repo, ref string) (target string, hidden bool) {
+	var known []*pkg
+	for _, p := range s.packages {
+		if (p.typ == "container" || p.typ == "docker") && repository(p.owner.login, p.name) == repo {
+			known = append(known, p)
+		}
+	}
+	if len(known) == 0 {
+		return ref, false
+	}
+	seen := false
+	for _, p := range known {
+		for _, v := range p.versions {
+			match := v.name == ref
+			if !strings.HasPrefix(ref, "sha256:") {
+				match = false
+				for _, t := range v.tags {
+					match = match || t == ref
+				}
+			}
+			if !match {
+				continue
+			}
+			if v.deletedAt == nil && p.deletedAt == nil {
+				return v.name, false
+			}
+			seen = true
+		}
+	}
+	return ref, seen
+}
+
+func registryError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"code": code, "message": msg}}})
+}
