@@ -60,8 +60,16 @@ type handlerTransport struct{ h http.Handler }
 // RoundTrip serves req with the handler.
 func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, req)
-	return rec.Result(), nil
+	in := req
+	if in.Body == nil {
+		// A server's request always has a body.
+		in = req.Clone(req.Context())
+		in.Body = http.NoBody
+	}
+	t.h.ServeHTTP(rec, in)
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
 }
 
 // seedHost is the registry host name used for the server's own pushes; the

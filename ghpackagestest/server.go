@@ -156,7 +156,7 @@ func NewServer(opts ...Option) *Server {
 		tokens: map[string]Token{},
 	}
 	s.limits.primaryLimit = 5000
-	s.addToken(DefaultToken, Token{Login: DefaultLogin, Scopes: AllScopes})
+	s.addToken(DefaultToken, Token{Login: DefaultLogin, Scopes: AllScopes, Name: "default"})
 	for _, opt := range opts {
 		opt(s)
 	}

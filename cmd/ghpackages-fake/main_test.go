@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,15 +40,19 @@ func TestServesAndShutsDown(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"-seed", "demo", "-token", "ghp_ci=read:packages,repo", "-token", "github_pat_x=fine-grained"}, &out, ready)
 	}()
-	var url string
+	var base string
 	select {
-	case url = <-ready:
+	case base = <-ready:
 	case err := <-done:
 		t.Fatal(err)
 	}
+	url := strings.TrimSuffix(base, "/")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
 	req, _ := http.NewRequest("GET", url+"/orgs/octo-org/packages?package_type=npm", nil)
 	req.Header.Set("Authorization", "Bearer ghp_ci")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	require.NoError(t, err)
 	var pkgs []map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&pkgs))
@@ -58,7 +63,7 @@ func TestServesAndShutsDown(t *testing.T) {
 	assert.Equal(t, "hello-world-npm", pkgs[0]["name"])
 
 	req.Header.Set("Authorization", "Bearer github_pat_x")
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = hc.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
@@ -78,7 +83,24 @@ func TestServesAndShutsDown(t *testing.T) {
 
 func TestBadFlags(t *testing.T) {
 	t.Parallel()
-	var out bytes.Buffer
-	assert.Error(t, run(t.Context(), []string{"-seed", "nope"}, &out, nil))
-	assert.Error(t, run(t.Context(), []string{"-token", "noscopes"}, &out, nil))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-seed", "nope.json"}, "nope.json: no such file"},
+		{[]string{"-token", "noscopes"}, "want NAME=SPEC"},
+		{[]string{"-token", "ghp_x=read:packages,rpeo"}, `unknown scope "rpeo"`},
+		{[]string{"-token", "ghs_x=actions:octo-org"}, "want actions:OWNER/REPO"},
+		{[]string{"-fault", "status=99"}, "not an HTTP status"},
+		{[]string{"-fault", "path=/x"}, "neither status, drop, truncate nor delay"},
+		{[]string{"-fault", "explode"}, `unknown item "explode"`},
+		{[]string{"-now", "yesterday"}, "-now"},
+		{[]string{"-now", "2026-01-01T00:00:00Z", "-clock-offset", "1h"}, "exclude each other"},
+		{[]string{"-primary-status", "500"}, "want 403 or 429"},
+	} {
+		var out bytes.Buffer
+		err := run(t.Context(), tc.args, &out, nil)
+		require.Error(t, err, tc.args)
+		assert.Contains(t, err.Error()+out.String(), tc.want, tc.args)
+	}
 }
