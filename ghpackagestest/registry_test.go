@@ -1,0 +1,169 @@
+package ghpackagestest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+// registryGet fetches a manifest from the fake's registry over HTTP.
+func registryGet(t *testing.T, hc *http.Client, method, url string, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Host = header[i+1]
+	}
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, body
+}
+
+func testClient(t *testing.T) *http.Client {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// TestDemoPruneThroughRegistry plans what `ghpkg prune --org octo-org
+// --untagged-only --older-than 1d` plans against the demo: the orphaned
+// untagged builds, but not the platform images of the kept v1.9.0 index,
+// with no registry failure.
+func TestDemoPruneThroughRegistry(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(fixedNow)
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghpackagestest.WithOCIRegistry())
+	t.Cleanup(srv.Close)
+	hc := testClient(t)
+	host := strings.TrimPrefix(srv.URL(), "http://")
+
+	// The index behind "latest", straight from the registry.
+	status, h, body := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/team/app/manifests/latest")
+	require.Equal(t, 200, status, string(body))
+	var index struct {
+		MediaType string `json:"mediaType"`
+		Manifests []struct {
+			Digest   string `json:"digest"`
+			Platform struct {
+				Architecture string `json:"architecture"`
+			} `json:"platform"`
+		} `json:"manifests"`
+	}
+	require.NoError(t, json.Unmarshal(body, &index))
+	assert.Equal(t, "application/vnd.oci.image.index.v1+json", index.MediaType)
+	require.Len(t, index.Manifests, 2)
+	children := []string{index.Manifests[0].Digest, index.Manifests[1].Digest}
+	assert.Equal(t, "amd64", index.Manifests[0].Platform.Architecture)
+	assert.Equal(t, "arm64", index.Manifests[1].Platform.Architecture)
+
+	// REST names are the registry's digests; expect every active untagged
+	// version older than a day but the index's children.
+	var want, childIDs []int64
+	versions := srv.Versions(ghpackagestest.DemoOrg, ghpackages.Container, ghpackagestest.DemoContainer)
+	for _, v := range versions {
+		if slices.Contains(v.Tags, "latest") {
+			assert.Equal(t, h.Get("Docker-Content-Digest"), v.Name, "the latest version is the index the registry serves")
+		}
+		if slices.Contains(children, v.Name) {
+			assert.Empty(t, v.Tags, "platform images are untagged versions")
+			childIDs = append(childIDs, v.ID)
+			continue
+		}
+		if len(v.Tags) == 0 && v.DeletedAt == nil && v.CreatedAt.Before(clock.Now().Add(-24*time.Hour)) {
+			want = append(want, v.ID)
+			status, _, _ := registryGet(t, hc, "HEAD", srv.URL()+"/v2/octo-org/team/app/manifests/"+v.Name)
+			assert.Equal(t, 200, status, "orphan %s is a real manifest", v.Name)
+		}
+	}
+	require.Len(t, childIDs, 2)
+	require.Len(t, want, 16)
+
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken, Transport: hc.Transport})
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 24 * time.Hour, Packages: []retention.Pattern{retention.MustPattern(ghpackagestest.DemoContainer)}}
+	plan, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner(ghpackagestest.DemoOrg), policy,
+		retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	require.Len(t, plan.Packages, 1)
+	var planned []int64
+	for _, v := range plan.Packages[0].Versions {
+		assert.NotContains(t, v.Reason, "kept to be safe", "no registry failure")
+		if v.Action == retention.Delete {
+			planned = append(planned, v.ID)
+		}
+		if slices.Contains(childIDs, v.ID) {
+			assert.Equal(t, retention.Keep, v.Action)
+			assert.Contains(t, v.Reason, "referenced by kept image index")
+		}
+	}
+	slices.Sort(planned)
+	slices.Sort(want)
+	assert.Equal(t, want, planned)
+}
+
+// TestRegistryFollowsRESTState checks the registry's ghcr.io behaviour: a
+// deleted version's manifest and tags vanish and come back on restore,
+// manifest DELETE is refused, and "containers." hosts reach the registry.
+func TestRegistryFollowsRESTState(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(fixedNow)
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry(), ghpackagestest.WithAPIPrefix("/api/v3"))
+	t.Cleanup(srv.Close)
+	hc := testClient(t)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "svc"})
+	srv.AddVersion("octo-org", ghpackages.Container, "svc", ghpackagestest.VersionSpec{Tags: []string{"old"}, Image: &ghpackagestest.ImageSpec{Seed: "a"}})
+	id := srv.AddVersion("octo-org", ghpackages.Container, "svc", ghpackagestest.VersionSpec{Tags: []string{"v1"}, Image: &ghpackagestest.ImageSpec{Seed: "b", Platform: "linux/arm64"}})
+	vs := srv.Versions("octo-org", ghpackages.Container, "svc")
+	require.Len(t, vs, 2)
+	digest := vs[1].Name
+	manifest := srv.URL() + "/v2/octo-org/svc/manifests/"
+
+	status, h, _ := registryGet(t, hc, "GET", manifest+"v1")
+	require.Equal(t, 200, status)
+	assert.Equal(t, digest, h.Get("Docker-Content-Digest"))
+	status, _, _ = registryGet(t, hc, "GET", "http://"+strings.TrimPrefix(srv.URL(), "http://")+"/anything/v2/octo-org/svc/manifests/v1")
+	assert.Equal(t, 404, status, "the API prefix is required for REST and /v2/ is the registry")
+	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/manifests/v1", "Host", "containers.ghes.example")
+	assert.Equal(t, 200, status, "the Host header alone routes to the registry")
+
+	status, _, body := registryGet(t, hc, "DELETE", manifest+digest)
+	assert.Equal(t, 405, status, "ghcr.io refuses manifest DELETE: %s", body)
+
+	req, err := http.NewRequestWithContext(t.Context(), "DELETE", srv.BaseURL()+"orgs/octo-org/packages/container/svc/versions/"+itoa(id), nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 204, resp.StatusCode)
+	for _, ref := range []string{"v1", digest} {
+		status, _, body := registryGet(t, hc, "GET", manifest+ref)
+		assert.Equal(t, 404, status, ref)
+		assert.Contains(t, string(body), "MANIFEST_UNKNOWN")
+	}
+
+	clock.Advance(29 * 24 * time.Hour)
+	req, err = http.NewRequestWithContext(t.Context(), "POST", srv.BaseURL()+"orgs/octo-org/packages/container/svc/versions/"+itoa(id)+"/restore", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
+	resp, err = hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 204, resp.StatusCode, "restorable within 30 days of the fake's clock")
+	status, _, _ = registryGet(t, hc, "GET", manifest+"v1")
+	assert.Equal(t, 200, status, "restored with its tag")
+}
