@@ -183,6 +183,9 @@ func NewServer(opts ...Option) *Server {
 // and a trailing slash.
 func (s *Server) BaseURL() string { return s.URL() + s.prefix + "/" }
 
+// Now is the server's time: its Clock's, in whole seconds, UTC.
+func (s *Server) Now() time.Time { return s.now() }
+
 // URL is the server's base URL, e.g. "http://127.0.0.1:PORT".
 func (s *Server) URL() string { return s.srv.URL }
 
