@@ -74,9 +74,10 @@ type SeedFile struct {
 	Packages []SeedPackage `json:"packages"`
 
 	// positions maps a field path ("packages[1].versions[0].created_at")
-	// to its line:column in the file.
-	positions map[string]string
+	// to the offset of its value in the file.
+	positions map[string]int64
 	source    string
+	lc        func(int64) string
 }
 
 // SeedOwner is an owner of a SeedFile.
@@ -144,15 +145,25 @@ func ReadSeedFile(path string) (*SeedFile, error) {
 // ParseSeed parses and checks a seed file's contents; source names it in
 // errors, which read "source:LINE:COL: FIELD: problem".
 func ParseSeed(source string, data []byte) (*SeedFile, error) {
-	f := &SeedFile{positions: map[string]string{}, source: source}
 	lc := lineCol(data)
+	f := &SeedFile{positions: map[string]int64{}, source: source, lc: lc}
 	if err := f.walk(data, lc); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(data, f); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return nil, fmt.Errorf("%s:%s: %s: want a JSON %s, not %s", source, lc(te.Offset), te.Field, jsonKind(te.Type.String()), te.Value)
+			// Name the field by its full path: the last value with that
+			// field name starting before the error's offset.
+			field, at := te.Field, te.Offset
+			last := field[strings.LastIndexByte(field, '.')+1:]
+			best := int64(-1)
+			for path, off := range f.positions {
+				if (path == last || strings.HasSuffix(path, "."+last)) && off < te.Offset && off > best {
+					field, at, best = path, off, off
+				}
+			}
+			return nil, fmt.Errorf("%s:%s: %s: want a JSON %s, not %s", source, lc(at), field, jsonKind(te.Type.String()), te.Value)
 		}
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
@@ -208,7 +219,7 @@ func (f *SeedFile) walk(data []byte, lc func(int64) string) error {
 	}
 	var value func(path, shape string) error
 	value = func(path, shape string) error {
-		f.positions[path] = lc(start())
+		f.positions[path] = start()
 		tok, err := dec.Token()
 		if err != nil {
 			return syntax(err)
@@ -248,8 +259,9 @@ func (f *SeedFile) walk(data []byte, lc func(int64) string) error {
 	if err := value("", ""); err != nil {
 		return err
 	}
+	at := start()
 	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("%s:%s: invalid JSON: data after the top-level object", f.source, lc(start()))
+		return fmt.Errorf("%s:%s: invalid JSON: data after the top-level object", f.source, lc(at))
 	}
 	return nil
 }
@@ -266,7 +278,7 @@ func (f *SeedFile) errAt(field, format string, args ...any) error {
 		}
 		field = field[:i]
 	}
-	return fmt.Errorf("%s:%s: %s: %s", f.source, pos, field, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%s:%s: %s: %s", f.source, f.lc(pos), field, fmt.Sprintf(format, args...))
 }
 
 // parseSeedTime reads an RFC 3339 time or a time relative to now.
