@@ -5,10 +5,19 @@
 // The Server serves all 27 Packages operations, GET /rate_limit and
 // GET /users/{username} (to tell organizations from users) with
 // GitHub's paths, status codes, headers and JSON shapes, and follows
-// GitHub's rules: classic-token scopes (with X-OAuth-Scopes headers), soft
-// deletes restorable for 30 days, the last-version and 5,000-download
-// refusals, page/per_page pagination with Link headers, primary and
-// secondary rate limits, and injectable faults.
+// GitHub's rules: each endpoint's documented classic-token scopes (with
+// X-OAuth-Scopes headers), fine-grained and Actions workflow tokens, soft
+// deletes restorable for 30 days on the server's Clock, the last-version
+// and 5,000-download refusals, page/per_page pagination with Link headers,
+// primary and secondary rate limits, and injectable faults. url and
+// html_url fields point at the server itself.
+//
+// WithOCIRegistry adds a container registry on the same host whose images
+// match the container versions; WithDemo and WithSeed (a JSON SeedFile)
+// fill it with data; WithAPIPrefix gives it GitHub Enterprise Server's
+// "/api/v3" shape; WithRequestLog records every request as a JSON line.
+// Command cmd/ghpackages-fake serves all of it over HTTP, with a flag for
+// each option, for tests in any language.
 //
 //	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo())
 //	defer srv.Close()
