@@ -16,7 +16,8 @@ import (
 //
 // time is the server's clock; path is the escaped path as sent (registry
 // requests under /v2/ included); token is the Name of the token the
-// request carried ("" for none or an unnamed token, "unknown" for a token
+// request carried, or that a registry token was issued for ("" for none,
+// an anonymous registry token or an unnamed token, "unknown" for a token
 // the server does not accept; the token string itself is never written);
 // status is the status answered, 0 when the connection was dropped; fault,
 // when present, names the injected fault ("status 502", "dropped
@@ -61,6 +62,13 @@ func (s *Server) tokenName(r *http.Request) string {
 			return "unknown"
 		}
 		_, tok, _ = strings.Cut(string(raw), ":")
+	}
+	if api, ok := s.regTokens[tok]; ok {
+		// A registry token names the API token it was issued for.
+		if api == "" {
+			return ""
+		}
+		tok = api
 	}
 	t, ok := s.tokens[tok]
 	if !ok {

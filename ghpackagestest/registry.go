@@ -18,6 +18,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
 // WithOCIRegistry serves an in-memory OCI distribution registry
@@ -32,7 +34,13 @@ import (
 // manifest and tags answer 404 MANIFEST_UNKNOWN (and come back when the
 // version is restored), a tag resolves to the active version carrying it,
 // and manifest DELETE is refused with 405 (deletion goes through the REST
-// API). It takes precedence over WithRegistry.
+// API). It authenticates as ghcr.io does: requests without a credential
+// get 401 with a Bearer challenge naming GET /token on the same host,
+// which trades Basic credentials (any user, an API token as password), or
+// none, for a registry token; an API token is also accepted directly as
+// Basic password or Bearer token. Public packages' images are readable
+// anonymously; private ones need what the REST API needs to read them
+// (403 DENIED otherwise). It takes precedence over WithRegistry.
 func WithOCIRegistry() Option { return func(s *Server) { s.builtinRegistry = true } }
 
 // ImageSpec makes AddVersion generate a container image, push it to the
@@ -179,12 +187,22 @@ func (s *Server) isRegistryRequest(r *http.Request) bool {
 	if strings.HasPrefix(lower(host), "containers.") {
 		return true
 	}
+	if s.oci != nil && r.URL.Path == "/token" {
+		return true
+	}
 	return r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")
 }
 
 // serveRegistry fronts the built-in registry with ghcr.io's behaviour: the
 // REST state decides which manifests and tags exist.
 func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/token" {
+		s.serveRegistryToken(w, r)
+		return
+	}
+	if !s.registryAuthorized(w, r) {
+		return
+	}
 	repo, ref, ok := manifestPath(r.URL.Path)
 	if !ok {
 		s.oci.ServeHTTP(w, r)
@@ -232,7 +250,7 @@ func manifestPath(p string) (repo, ref string, ok bool) {
 func (s *Server) resolveManifest(repo, ref string) (target string, hidden bool) {
 	var known []*pkg
 	for _, p := range s.packages {
-		if (p.typ == "container" || p.typ == "docker") && repository(p.owner.login, p.name) == repo {
+		if (p.typ == ghpackages.Container || p.typ == ghpackages.Docker) && repository(p.owner.login, p.name) == repo {
 			known = append(known, p)
 		}
 	}
@@ -265,4 +283,142 @@ func registryError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"code": code, "message": msg}}})
+}
+
+// Registry authentication, as ghcr.io does it: every request needs a
+// credential, answered otherwise with 401 and a Bearer challenge naming
+// the token endpoint (GET /token on the same host), which exchanges Basic
+// credentials (any user name, an API token as password) or none (an
+// anonymous token) for a registry token. An API token is also accepted
+// directly, as Basic password or Bearer token, for plain HTTP clients.
+// Reading a private package's repository needs what reading it through the
+// REST API needs (read:packages for a classic token; an Actions token's
+// repository must reach it); public ones are readable anonymously.
+
+// serveRegistryToken issues a registry token.
+func (s *Server) serveRegistryToken(w http.ResponseWriter, r *http.Request) {
+	api := ""
+	if _, pass, ok := r.BasicAuth(); ok {
+		s.mu.Lock()
+		_, known := s.tokens[pass]
+		s.mu.Unlock()
+		if !known {
+			registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+			return
+		}
+		api = pass
+	}
+	s.mu.Lock()
+	s.regSerial++
+	tok := fmt.Sprintf("fakereg_%08x", s.regSerial)
+	if s.regTokens == nil {
+		s.regTokens = map[string]string{}
+	}
+	s.regTokens[tok] = api
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"token": tok, "access_token": tok, "expires_in": 300})
+}
+
+// registryCredential resolves r's credential to an API token ("" for an
+// anonymous registry token). present is false without a credential, known
+// false for one the server did not issue or accept; s.mu is held.
+func (s *Server) registryCredential(r *http.Request) (api string, present, known bool) {
+	if _, pass, ok := r.BasicAuth(); ok {
+		_, known = s.tokens[pass]
+		return pass, true, known
+	}
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") {
+		return "", false, false
+	}
+	tok = strings.TrimSpace(tok)
+	if api, ok := s.regTokens[tok]; ok {
+		return api, true, true
+	}
+	_, known = s.tokens[tok]
+	return tok, true, known
+}
+
+// registryAuthorized answers 401 or 403 and reports false when r may not
+// proceed.
+func (s *Server) registryAuthorized(w http.ResponseWriter, r *http.Request) bool {
+	repo := registryRepo(r.URL.Path)
+	s.mu.Lock()
+	api, present, known := s.registryCredential(r)
+	mayRead := known && s.registryMayRead(api, repo)
+	s.mu.Unlock()
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead
+	switch {
+	case !present || !known || (api == "" && (write || !mayRead)):
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		challenge := fmt.Sprintf(`Bearer realm="%s://%s/token",service="%s"`, scheme, r.Host, r.Host)
+		if repo != "" {
+			action := "pull"
+			if write {
+				action = "pull,push"
+			}
+			challenge += fmt.Sprintf(`,scope="repository:%s:%s"`, repo, action)
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+		registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+		return false
+	case !mayRead:
+		registryError(w, http.StatusForbidden, "DENIED", "permission_denied: The token provided does not match expected scopes.")
+		return false
+	}
+	return true
+}
+
+// registryMayRead reports whether the API token api ("" anonymous) may
+// read repo: repositories of no known package, public packages, or what
+// the token may read through the REST API; s.mu is held.
+func (s *Server) registryMayRead(api, repo string) bool {
+	var matched []*pkg
+	for _, p := range s.packages {
+		if (p.typ == ghpackages.Container || p.typ == ghpackages.Docker) && repository(p.owner.login, p.name) == repo {
+			if p.visibility == ghpackages.VisibilityPublic {
+				return true
+			}
+			matched = append(matched, p)
+		}
+	}
+	if len(matched) == 0 {
+		return true
+	}
+	t, ok := s.tokens[api]
+	if api == "" || !ok {
+		return false
+	}
+	switch {
+	case t.FineGrained:
+		return true
+	case t.actions():
+		for _, p := range matched {
+			if reaches(&t, p) {
+				return true
+			}
+		}
+		return false
+	}
+	return len(ghpackages.MissingScopes(t.Scopes, []ghpackages.Scope{ghpackages.ScopeReadPackages})) == 0
+}
+
+// registryRepo is the repository of a registry path
+// ("/v2/REPO/manifests/…", "/blobs/…", "/tags/list", "/referrers/…"), ""
+// for /v2/ itself.
+func registryRepo(p string) string {
+	rest, ok := strings.CutPrefix(p, "/v2/")
+	if !ok {
+		return ""
+	}
+	for _, kind := range []string{"/manifests/", "/blobs/", "/tags/", "/referrers/"} {
+		if i := strings.LastIndex(rest, kind); i > 0 {
+			return rest[:i]
+		}
+	}
+	return ""
 }

@@ -17,14 +17,19 @@ import (
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 
-// registryGet fetches a manifest from the fake's registry over HTTP.
-func registryGet(t *testing.T, hc *http.Client, method, url string, header ...string) (int, http.Header, []byte) {
+// registryGet fetches a manifest from the fake's registry over HTTP,
+// authenticating with auth (an Authorization header value, "" for none)
+// and, if host is set, sending that Host header.
+func registryGet(t *testing.T, hc *http.Client, method, url, auth string, host ...string) (int, http.Header, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, url, nil)
 	require.NoError(t, err)
 	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Host = header[i+1]
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	for _, h := range host {
+		req.Host = h
 	}
 	resp, err := hc.Do(req)
 	require.NoError(t, err)
@@ -33,6 +38,9 @@ func registryGet(t *testing.T, hc *http.Client, method, url string, header ...st
 	require.NoError(t, err)
 	return resp.StatusCode, resp.Header, body
 }
+
+// bearer authenticates registry requests with the default API token.
+const bearer = "Bearer " + ghpackagestest.DefaultToken
 
 func testClient(t *testing.T) *http.Client {
 	tr := &http.Transport{}
@@ -53,7 +61,7 @@ func TestDemoPruneThroughRegistry(t *testing.T) {
 	host := strings.TrimPrefix(srv.URL(), "http://")
 
 	// The index behind "latest", straight from the registry.
-	status, h, body := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/team/app/manifests/latest")
+	status, h, body := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/team/app/manifests/latest", bearer)
 	require.Equal(t, 200, status, string(body))
 	var index struct {
 		MediaType string `json:"mediaType"`
@@ -86,7 +94,7 @@ func TestDemoPruneThroughRegistry(t *testing.T) {
 		}
 		if len(v.Tags) == 0 && v.DeletedAt == nil && v.CreatedAt.Before(clock.Now().Add(-24*time.Hour)) {
 			want = append(want, v.ID)
-			status, _, _ := registryGet(t, hc, "HEAD", srv.URL()+"/v2/octo-org/team/app/manifests/"+v.Name)
+			status, _, _ := registryGet(t, hc, "HEAD", srv.URL()+"/v2/octo-org/team/app/manifests/"+v.Name, bearer)
 			assert.Equal(t, 200, status, "orphan %s is a real manifest", v.Name)
 		}
 	}
@@ -132,15 +140,15 @@ func TestRegistryFollowsRESTState(t *testing.T) {
 	digest := vs[1].Name
 	manifest := srv.URL() + "/v2/octo-org/svc/manifests/"
 
-	status, h, _ := registryGet(t, hc, "GET", manifest+"v1")
+	status, h, _ := registryGet(t, hc, "GET", manifest+"v1", bearer)
 	require.Equal(t, 200, status)
 	assert.Equal(t, digest, h.Get("Docker-Content-Digest"))
-	status, _, _ = registryGet(t, hc, "GET", "http://"+strings.TrimPrefix(srv.URL(), "http://")+"/anything/v2/octo-org/svc/manifests/v1")
+	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/anything/v2/octo-org/svc/manifests/v1", bearer)
 	assert.Equal(t, 404, status, "the API prefix is required for REST and /v2/ is the registry")
-	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/manifests/v1", "Host", "containers.ghes.example")
+	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/manifests/v1", bearer, "containers.ghes.example")
 	assert.Equal(t, 200, status, "the Host header alone routes to the registry")
 
-	status, _, body := registryGet(t, hc, "DELETE", manifest+digest)
+	status, _, body := registryGet(t, hc, "DELETE", manifest+digest, bearer)
 	assert.Equal(t, 405, status, "ghcr.io refuses manifest DELETE: %s", body)
 
 	req, err := http.NewRequestWithContext(t.Context(), "DELETE", srv.BaseURL()+"orgs/octo-org/packages/container/svc/versions/"+itoa(id), nil)
@@ -151,7 +159,7 @@ func TestRegistryFollowsRESTState(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, 204, resp.StatusCode)
 	for _, ref := range []string{"v1", digest} {
-		status, _, body := registryGet(t, hc, "GET", manifest+ref)
+		status, _, body := registryGet(t, hc, "GET", manifest+ref, bearer)
 		assert.Equal(t, 404, status, ref)
 		assert.Contains(t, string(body), "MANIFEST_UNKNOWN")
 	}
@@ -164,6 +172,62 @@ func TestRegistryFollowsRESTState(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, 204, resp.StatusCode, "restorable within 30 days of the fake's clock")
-	status, _, _ = registryGet(t, hc, "GET", manifest+"v1")
+	status, _, _ = registryGet(t, hc, "GET", manifest+"v1", bearer)
 	assert.Equal(t, 200, status, "restored with its tag")
+}
+
+// TestRegistryAuth checks ghcr.io's handshake: a Bearer challenge naming
+// the token endpoint, anonymous tokens that read public images only, and
+// private images readable with what the REST API needs.
+func TestRegistryAuth(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghpackagestest.WithOCIRegistry(),
+		ghpackagestest.WithToken("ghp_repo_only", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeRepo}}),
+		ghpackagestest.WithToken("ghs_app", ghpackagestest.Token{Repository: "octo-org/app"}))
+	t.Cleanup(srv.Close)
+	hc := testClient(t)
+	host := strings.TrimPrefix(srv.URL(), "http://")
+	public := srv.URL() + "/v2/octo-org/team/app/manifests/latest"
+	private := srv.URL() + "/v2/octo-org/base-image/manifests/latest"
+
+	status, h, _ := registryGet(t, hc, "GET", srv.URL()+"/v2/", "")
+	assert.Equal(t, 401, status)
+	assert.Equal(t, `Bearer realm="http://`+host+`/token",service="`+host+`"`, h.Get("WWW-Authenticate"))
+	status, h, _ = registryGet(t, hc, "GET", private, "")
+	assert.Equal(t, 401, status)
+	assert.Contains(t, h.Get("WWW-Authenticate"), `scope="repository:octo-org/base-image:pull"`)
+
+	token := func(user, pass string) (int, string) {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", srv.URL()+"/token?scope=repository:octo-org/base-image:pull&service="+host, nil)
+		require.NoError(t, err)
+		if pass != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var body struct {
+			Token string `json:"token"`
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body.Token
+	}
+	status, anon := token("", "")
+	require.Equal(t, 200, status)
+	status, _, _ = registryGet(t, hc, "GET", public, "Bearer "+anon)
+	assert.Equal(t, 200, status, "anonymous tokens read public images")
+	status, _, _ = registryGet(t, hc, "GET", private, "Bearer "+anon)
+	assert.Equal(t, 401, status, "but not private ones")
+	status, _ = token("x", "ghp_wrong")
+	assert.Equal(t, 401, status)
+	status, mine := token("anyone", ghpackagestest.DefaultToken)
+	require.Equal(t, 200, status)
+	status, _, _ = registryGet(t, hc, "GET", private, "Bearer "+mine)
+	assert.Equal(t, 200, status)
+	status, _, _ = registryGet(t, hc, "GET", private, "Bearer ghp_repo_only")
+	assert.Equal(t, 403, status, "reading a private image needs read:packages")
+	status, _, _ = registryGet(t, hc, "GET", private, "Bearer ghs_app")
+	assert.Equal(t, 403, status, "a workflow token reads only what its repository reaches")
+	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/team/app/manifests/v1.0.0", "Bearer ghs_app")
+	assert.Equal(t, 200, status)
 }

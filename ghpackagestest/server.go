@@ -139,7 +139,9 @@ type Server struct {
 	reqLog   io.Writer
 
 	builtinRegistry bool
-	oci             http.Handler // the built-in registry, nil without one
+	oci             http.Handler      // the built-in registry, nil without one
+	regTokens       map[string]string // registry token → API token ("" anonymous)
+	regSerial       int
 
 	npmLastVersionDeletes bool
 
