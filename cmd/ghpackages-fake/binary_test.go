@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,19 +26,54 @@ import (
 // window never drains, so Retry-After is exact.
 const frozen = "2026-06-01T12:00:00Z"
 
-// fakeBinary builds ghpackages-fake into a temporary directory.
-func fakeBinary(t *testing.T) string {
+// builds holds the binaries built for this test run, once each.
+var builds struct {
+	once sync.Once
+	dir  string
+	err  error
+	mu   sync.Mutex
+	done map[string]error
+}
+
+// TestMain removes the built binaries after the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builds.dir != "" {
+		os.RemoveAll(builds.dir)
+	}
+	os.Exit(code)
+}
+
+// buildOnce builds the command in pkgDir (relative to this package) into
+// a directory shared by the run's tests, once, and returns its path.
+func buildOnce(t *testing.T, pkgDir, name string) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("skipping: no go tool on PATH to build the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "ghpackages-fake")
-	cmd := exec.CommandContext(t.Context(), gobin, "build", "-o", bin, ".")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	builds.once.Do(func() {
+		builds.dir, builds.err = os.MkdirTemp("", "ghpackages-fake-test")
+		builds.done = map[string]error{}
+	})
+	require.NoError(t, builds.err)
+	bin := filepath.Join(builds.dir, name)
+	builds.mu.Lock()
+	defer builds.mu.Unlock()
+	err, built := builds.done[name]
+	if !built {
+		out, buildErr := exec.Command(gobin, "build", "-o", bin, pkgDir).CombinedOutput()
+		if buildErr != nil {
+			buildErr = fmt.Errorf("go build %s: %v: %s", pkgDir, buildErr, out)
+		}
+		err, builds.done[name] = buildErr, buildErr
+	}
+	require.NoError(t, err)
 	return bin
 }
+
+// fakeBinary builds ghpackages-fake (once per run).
+func fakeBinary(t *testing.T) string { return buildOnce(t, ".", "ghpackages-fake") }
 
 // startBinary runs the binary with args on a free loopback port and
 // returns its base URL; the process is stopped when the test ends.
@@ -216,4 +253,79 @@ func TestBinaryRefusesMalformedSeed(t *testing.T) {
 	require.ErrorAs(t, err, &exit)
 	assert.Equal(t, 2, exit.ExitCode())
 	assert.Contains(t, string(out), "bad.json:4:47: packages[0].versions[0].created_at: \"last tuesday\" is neither RFC 3339 nor relative to now")
+}
+
+// TestGhpkgPruneAgainstDemo runs the ghpkg command, built from this
+// module, against the built fake with -seed demo and no registry flag:
+// the plan deletes the orphaned untagged builds, keeps the platform images
+// of the kept multi-arch index with a reason that says so, and reports no
+// registry failure. It reads the documented ghpkg/v1 JSON output.
+func TestGhpkgPruneAgainstDemo(t *testing.T) {
+	t.Parallel()
+	bin := fakeBinary(t)
+	ghpkg := buildOnce(t, "../ghpkg", "ghpkg")
+	base := startBinary(t, bin, "-seed", "demo")
+
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr}
+	// The platform images of the index tagged latest, from the registry.
+	req, err := http.NewRequestWithContext(t.Context(), "GET", base+"v2/octo-org/team/app/manifests/latest", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer ghp_fake_default_token")
+	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json")
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	var index struct {
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&index))
+	resp.Body.Close()
+	require.Len(t, index.Manifests, 2)
+
+	cmd := exec.CommandContext(t.Context(), ghpkg, "prune", "--org", "octo-org", "--untagged-only", "--older-than", "1d", "--json", "--base-url", base)
+	cmd.Env = append(os.Environ(), "GITHUB_TOKEN=ghp_fake_default_token", "GH_TOKEN=", "GITHUB_STEP_SUMMARY=", "GITHUB_ACTIONS=")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "ghpkg prune: %s", stderr.String())
+	var result struct {
+		Schema string `json:"schema"`
+		Plan   struct {
+			Packages []struct {
+				Name     string `json:"name"`
+				Versions []struct {
+					Name      string    `json:"name"`
+					Tags      []string  `json:"tags"`
+					CreatedAt time.Time `json:"created_at"`
+					Action    string    `json:"action"`
+					Reason    string    `json:"reason"`
+				} `json:"versions"`
+			} `json:"packages"`
+		} `json:"plan"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &result), stdout.String())
+	assert.Equal(t, "ghpkg/v1", result.Schema)
+	require.Len(t, result.Plan.Packages, 2)
+	deletes, keptChildren := 0, 0
+	for _, p := range result.Plan.Packages {
+		for _, v := range p.Versions {
+			assert.NotContains(t, v.Reason, "kept to be safe", "no registry failure: %s %s", p.Name, v.Name)
+			child := p.Name == "team/app" && (v.Name == index.Manifests[0].Digest || v.Name == index.Manifests[1].Digest)
+			switch {
+			case child:
+				keptChildren++
+				assert.Equal(t, "keep", v.Action)
+				assert.Contains(t, v.Reason, "referenced by kept image index")
+			case len(v.Tags) == 0:
+				deletes++
+				assert.Equal(t, "delete", v.Action, "orphan %s %s", p.Name, v.Name)
+			default:
+				assert.Equal(t, "keep", v.Action)
+			}
+		}
+	}
+	assert.Equal(t, 2, keptChildren)
+	assert.Equal(t, 17, deletes, "16 orphaned team/app builds and base-image's untagged one")
 }
