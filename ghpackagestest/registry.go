@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -40,7 +41,12 @@ import (
 // none, for a registry token; an API token is also accepted directly as
 // Basic password or Bearer token. Public packages' images are readable
 // anonymously; private ones need what the REST API needs to read them
-// (403 DENIED otherwise). It takes precedence over WithRegistry.
+// (403 DENIED otherwise). Pushing a manifest (a classic token needs
+// write:packages) records it as ghcr.io does: a new repository creates a
+// private container package of the path's first segment, each manifest
+// digest becomes a version, and a pushed tag moves to it from any other
+// version; the tag list leaves out tags only deleted versions carry. It
+// takes precedence over WithRegistry.
 func WithOCIRegistry() Option { return func(s *Server) { s.builtinRegistry = true } }
 
 // ImageSpec makes AddVersion generate a container image, push it to the
@@ -203,9 +209,17 @@ func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	if !s.registryAuthorized(w, r) {
 		return
 	}
+	if repo, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/v2/"), "/tags/list"); ok && r.Method == http.MethodGet {
+		s.serveTags(w, r, repo)
+		return
+	}
 	repo, ref, ok := manifestPath(r.URL.Path)
 	if !ok {
 		s.oci.ServeHTTP(w, r)
+		return
+	}
+	if r.Method == http.MethodPut {
+		s.servePush(w, r, repo, ref)
 		return
 	}
 	if r.Method == http.MethodDelete {
@@ -366,11 +380,119 @@ func (s *Server) registryAuthorized(w http.ResponseWriter, r *http.Request) bool
 		w.Header().Set("WWW-Authenticate", challenge)
 		registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
 		return false
-	case !mayRead:
+	case !mayRead || (write && !s.registryMayWrite(api)):
 		registryError(w, http.StatusForbidden, "DENIED", "permission_denied: The token provided does not match expected scopes.")
 		return false
 	}
 	return true
+}
+
+// registryMayWrite reports whether the API token api may push: a classic
+// token needs write:packages; fine-grained and workflow tokens may.
+func (s *Server) registryMayWrite(api string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[api]
+	if !ok {
+		return false
+	}
+	if t.FineGrained || t.actions() {
+		return true
+	}
+	return len(ghpackages.MissingScopes(t.Scopes, []ghpackages.Scope{ghpackages.ScopeWritePackages})) == 0
+}
+
+// servePush stores a pushed manifest and records it as GitHub does: the
+// package is created if new (private, owned by the path's first segment),
+// the digest becomes a version, and a tag moves to it from any other
+// version.
+func (s *Server) servePush(w http.ResponseWriter, r *http.Request, repo, ref string) {
+	rec := httptest.NewRecorder()
+	s.oci.ServeHTTP(rec, r)
+	digest := rec.Header().Get("Docker-Content-Digest")
+	if rec.Code == http.StatusCreated && digest != "" {
+		s.mu.Lock()
+		s.recordPush(repo, ref, digest)
+		s.mu.Unlock()
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+}
+
+// recordPush adds a pushed manifest to the REST state; s.mu is held.
+func (s *Server) recordPush(repo, ref, digest string) {
+	var p *pkg
+	for _, c := range s.packages {
+		if c.typ == ghpackages.Container && c.deletedAt == nil && repository(c.owner.login, c.name) == repo {
+			p = c
+		}
+	}
+	if p == nil {
+		ownerLogin, name, ok := strings.Cut(repo, "/")
+		if !ok {
+			return
+		}
+		now := s.now()
+		s.nextID++
+		p = &pkg{id: s.nextID, owner: s.ensureOwner(ownerLogin, true), typ: ghpackages.Container, name: name,
+			visibility: ghpackages.VisibilityPrivate, created: now, updated: now}
+		s.packages = append(s.packages, p)
+	}
+	var v *version
+	for _, a := range p.versions {
+		if a.deletedAt == nil && a.name == digest {
+			v = a
+		}
+	}
+	if v == nil {
+		s.addVersion(p, VersionSpec{Name: digest})
+		v = p.versions[len(p.versions)-1]
+	}
+	if ref == digest || strings.HasPrefix(ref, "sha256:") {
+		return
+	}
+	for _, a := range p.versions {
+		if a != v && a.deletedAt == nil {
+			a.tags = slices.DeleteFunc(a.tags, func(t string) bool { return t == ref })
+		}
+	}
+	if !slices.Contains(v.tags, ref) {
+		v.tags = append(v.tags, ref)
+		v.updated = s.now()
+	}
+}
+
+// serveTags lists a repository's tags, without those only deleted
+// versions carried.
+func (s *Server) serveTags(w http.ResponseWriter, r *http.Request, repo string) {
+	rec := httptest.NewRecorder()
+	s.oci.ServeHTTP(rec, r)
+	var list struct {
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &list) != nil {
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+		return
+	}
+	s.mu.Lock()
+	list.Tags = slices.DeleteFunc(list.Tags, func(tag string) bool {
+		_, hidden := s.resolveManifest(repo, tag)
+		return hidden
+	})
+	s.mu.Unlock()
+	if list.Tags == nil {
+		list.Tags = []string{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(list)
 }
 
 // registryMayRead reports whether the API token api ("" anonymous) may

@@ -9,6 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -230,4 +235,50 @@ func TestRegistryAuth(t *testing.T) {
 	assert.Equal(t, 403, status, "a workflow token reads only what its repository reaches")
 	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/team/app/manifests/v1.0.0", "Bearer ghs_app")
 	assert.Equal(t, 200, status)
+}
+
+// TestRegistryPushCreatesVersions checks that a push through the registry
+// shows in the REST API as GitHub's does: a new private package, a version
+// per manifest digest, tags that move, and write:packages required.
+func TestRegistryPushCreatesVersions(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer(ghpackagestest.WithOCIRegistry(),
+		ghpackagestest.WithToken("ghp_reader", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
+	t.Cleanup(srv.Close)
+	srv.AddOrg("octo-org")
+	hc := testClient(t)
+	host := strings.TrimPrefix(srv.URL(), "http://")
+	push := func(token, tag string, img v1.Image) error {
+		ref, err := name.ParseReference(host + "/octo-org/pushed:" + tag)
+		require.NoError(t, err)
+		return remote.Write(ref, img, remote.WithTransport(hc.Transport), remote.WithAuth(&authn.Basic{Username: "x", Password: token}))
+	}
+	first, err := random.Image(64, 1)
+	require.NoError(t, err)
+	second, err := random.Image(64, 1)
+	require.NoError(t, err)
+
+	require.Error(t, push("ghp_reader", "v1", first), "pushing needs write:packages")
+	require.NoError(t, push(ghpackagestest.DefaultToken, "v1", first))
+	require.NoError(t, push(ghpackagestest.DefaultToken, "v1", second))
+
+	p, ok := srv.Package("octo-org", ghpackages.Container, "pushed")
+	require.True(t, ok, "the push created the package")
+	assert.Equal(t, ghpackages.VisibilityPrivate, p.Visibility)
+	vs := srv.Versions("octo-org", ghpackages.Container, "pushed")
+	require.Len(t, vs, 2)
+	d1, _ := first.Digest()
+	d2, _ := second.Digest()
+	assert.Equal(t, d1.String(), vs[0].Name)
+	assert.Empty(t, vs[0].Tags, "the tag moved to the second image")
+	assert.Equal(t, d2.String(), vs[1].Name)
+	assert.Equal(t, []string{"v1"}, vs[1].Tags)
+
+	status, _, body := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/pushed/tags/list", bearer)
+	require.Equal(t, 200, status)
+	assert.JSONEq(t, `{"name": "octo-org/pushed", "tags": ["v1"]}`, string(body))
+	srv.AddVersion("octo-org", ghpackages.Container, "pushed", ghpackagestest.VersionSpec{Tags: []string{"gone"}, DeletedAt: srv.Now(), Image: &ghpackagestest.ImageSpec{}})
+	status, _, body = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/pushed/tags/list", bearer)
+	require.Equal(t, 200, status)
+	assert.JSONEq(t, `{"name": "octo-org/pushed", "tags": ["v1"]}`, string(body), "a deleted version's tag is not listed")
 }
