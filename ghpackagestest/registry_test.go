@@ -1,8 +1,11 @@
 package ghpackagestest_test
 
 import (
+	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -281,4 +284,49 @@ func TestRegistryPushCreatesVersions(t *testing.T) {
 	status, _, body = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/pushed/tags/list", bearer)
 	require.Equal(t, 200, status)
 	assert.JSONEq(t, `{"name": "octo-org/pushed", "tags": ["v1"]}`, string(body), "a deleted version's tag is not listed")
+}
+
+// TestGHESShapeOverTLS runs the demo prune plan in GitHub Enterprise
+// Server's shape: the API at https://ghes.example/api/v3/ and the registry
+// at containers.ghes.example, both names dialed to the fake.
+func TestGHESShapeOverTLS(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(fixedNow)
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghpackagestest.WithOCIRegistry(),
+		ghpackagestest.WithAPIPrefix("/api/v3"), ghpackagestest.WithTLS("ghes.example"))
+	t.Cleanup(srv.Close)
+	require.True(t, strings.HasPrefix(srv.URL(), "https://"))
+	addr := strings.TrimPrefix(srv.URL(), "https://")
+	dialer := &net.Dialer{}
+	tr := &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: srv.CertPool()},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr) // every name is the fake
+		},
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr}
+
+	client, err := ghpackages.NewClient(ghpackages.WithBaseURL("https://ghes.example/api/v3/"), ghpackages.WithHTTPClient(hc),
+		ghpackages.WithToken(ghpackagestest.DefaultToken), ghpackages.WithPacing(ghpackages.NoPacing), ghpackages.WithClock(clock))
+	require.NoError(t, err)
+	p, _, err := client.Orgs.Get(t.Context(), ghpackagestest.DemoOrg, ghpackages.Container, ghpackagestest.DemoContainer)
+	require.NoError(t, err)
+	assert.Equal(t, "https://ghes.example/api/v3/orgs/octo-org/packages/container/team%2Fapp", p.URL)
+	assert.Equal(t, "https://ghes.example/orgs/octo-org/packages/container/package/team%2Fapp", p.HTMLURL)
+
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: "containers.ghes.example", Token: ghpackagestest.DefaultToken, Transport: tr})
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 24 * time.Hour, Packages: []retention.Pattern{retention.MustPattern(ghpackagestest.DemoContainer)}}
+	plan, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner(ghpackagestest.DemoOrg), policy,
+		retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	kept := 0
+	for _, v := range plan.Packages[0].Versions {
+		assert.NotContains(t, v.Reason, "kept to be safe")
+		if strings.Contains(v.Reason, "referenced by kept image index") {
+			kept++
+		}
+	}
+	assert.Equal(t, 2, kept)
+	assert.Equal(t, 16, plan.Deletes())
 }

@@ -25,6 +25,7 @@
 package ghpackagestest
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -141,7 +142,12 @@ type Server struct {
 	builtinRegistry bool
 	oci             http.Handler      // the built-in registry, nil without one
 	regTokens       map[string]string // registry token → API token ("" anonymous)
-	regSerial       int
+
+	tls       bool
+	tlsHosts  []string
+	cert      tls.Certificate
+	certPEM   []byte
+	regSerial int
 
 	npmLastVersionDeletes bool
 
@@ -177,7 +183,17 @@ func NewServer(opts ...Option) *Server {
 		s.ensureOwner(login, false)
 	}
 	s.startRegistry()
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	if s.tls {
+		var err error
+		if s.cert, s.certPEM, err = newCertificate(s.tlsHosts); err != nil {
+			panic("ghpackagestest: WithTLS: " + err.Error())
+		}
+		s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+		s.srv.TLS = s.TLSConfig()
+		s.srv.StartTLS()
+	} else {
+		s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	}
 	if s.seedDemo {
 		Seed(s)
 	}
@@ -197,7 +213,8 @@ func (s *Server) BaseURL() string { return s.URL() + s.prefix + "/" }
 // Now is the server's time: its Clock's, in whole seconds, UTC.
 func (s *Server) Now() time.Time { return s.now() }
 
-// URL is the server's base URL, e.g. "http://127.0.0.1:PORT".
+// URL is the server's base URL, e.g. "http://127.0.0.1:PORT" (https with
+// WithTLS).
 func (s *Server) URL() string { return s.srv.URL }
 
 // Close shuts the server down and waits for its requests to finish.
@@ -219,6 +236,10 @@ func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 	}
 	if fc, ok := s.clock.(*FakeClock); ok {
 		base = append(base, ghpackages.WithClock(fc))
+	}
+	if s.tls {
+		// httptest's client trusts the server's certificate.
+		base = append(base, ghpackages.WithHTTPClient(s.srv.Client()))
 	}
 	c, err := ghpackages.NewClient(append(base, opts...)...)
 	if err != nil {

@@ -32,6 +32,11 @@
 //	-now TIME              a frozen clock at this RFC 3339 time
 //	-clock-offset D        a clock that runs, moved by D (e.g. -720h)
 //	-request-log FILE      append one JSON line per request ("-": stderr)
+//	-tls                   serve HTTPS with a self-signed certificate for
+//	                       127.0.0.1, ::1 and localhost
+//	-tls-host HOST         also make it valid for HOST and containers.HOST
+//	                       (implies -tls); repeatable
+//	-tls-cert-file FILE    write the certificate (PEM) for clients to trust
 //	-url-file FILE         write the base URL to FILE once serving
 //
 // It prints its base URL, the registry host, and the tokens it accepts, and
@@ -41,6 +46,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -141,6 +147,10 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	offset := fs.Duration("clock-offset", 0, "run the clock this far from the wall clock (e.g. -720h)")
 	logPath := fs.String("request-log", "", `append one JSON line per request to this file ("-": stderr)`)
 	urlFile := fs.String("url-file", "", "write the base URL to this file once serving")
+	useTLS := fs.Bool("tls", false, "serve HTTPS with a self-signed certificate for 127.0.0.1, ::1 and localhost")
+	var tlsHosts listFlag
+	fs.Var(&tlsHosts, "tls-host", "also make the certificate valid for HOST and containers.HOST (implies -tls); repeatable")
+	certFile := fs.String("tls-cert-file", "", "write the certificate (PEM) to this file, for clients to trust")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -167,6 +177,11 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	}
 	if *prefix != "" {
 		opts = append(opts, ghpackagestest.WithAPIPrefix(*prefix))
+	}
+	if *useTLS || len(tlsHosts) > 0 {
+		opts = append(opts, ghpackagestest.WithTLS(tlsHosts...))
+	} else if *certFile != "" {
+		return errors.New("-tls-cert-file needs -tls or -tls-host")
 	}
 	switch {
 	case *now != "" && *offset != 0:
@@ -227,7 +242,17 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	}
 	srv := &http.Server{Handler: fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	host := ln.Addr().String()
-	base := "http://" + host + "/"
+	scheme := "http"
+	if cfg := fake.TLSConfig(); cfg != nil {
+		ln, scheme = tls.NewListener(ln, cfg), "https"
+		if *certFile != "" {
+			if err := os.WriteFile(*certFile, fake.CertificatePEM(), 0o644); err != nil {
+				ln.Close()
+				return err
+			}
+		}
+	}
+	base := scheme + "://" + host + "/"
 	if p := strings.Trim(*prefix, "/"); p != "" {
 		base += p + "/"
 	}
@@ -235,6 +260,9 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	if *withRegistry {
 		fmt.Fprintf(out, "  container registry at %s (same host and port: ghpkg finds it for a loopback --base-url; otherwise pass --registry %s)\n", host, host)
 		fmt.Fprintf(out, "  requests with a Host header starting \"containers.\" go to the registry too (GitHub Enterprise Server's containers.HOST)\n")
+	}
+	for _, h := range tlsHosts {
+		fmt.Fprintf(out, "  TLS certificate also valid for %s and containers.%s\n", h, h)
 	}
 	fmt.Fprintf(out, "  token %s (scopes: all) for user %s\n", ghpackagestest.DefaultToken, ghpackagestest.DefaultLogin)
 	for _, t := range tokens {

@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -103,4 +108,50 @@ func TestBadFlags(t *testing.T) {
 		require.Error(t, err, tc.args)
 		assert.Contains(t, err.Error()+out.String(), tc.want, tc.args)
 	}
+}
+
+func TestServesTLSForGHES(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	certFile := filepath.Join(t.TempDir(), "cert.pem")
+	ready := make(chan string, 1)
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-seed", "demo", "-api-prefix", "/api/v3", "-tls-host", "ghes.example", "-tls-cert-file", certFile}, &out, ready)
+	}()
+	var base string
+	select {
+	case base = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	require.True(t, strings.HasPrefix(base, "https://127.0.0.1:"), base)
+	require.True(t, strings.HasSuffix(base, "/api/v3/"), base)
+	pem, err := os.ReadFile(certFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	addr := strings.TrimSuffix(strings.TrimPrefix(base, "https://"), "/api/v3/")
+	dialer := &net.Dialer{}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		}}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	for url, want := range map[string]int{
+		"https://ghes.example/api/v3/orgs/octo-org/packages/container/team%2Fapp": 200,
+		"https://containers.ghes.example/v2/":                                     401, // the registry's challenge
+		"https://ghes.example/orgs/octo-org/packages/container/team%2Fapp":        404, // outside the prefix
+	} {
+		resp, err := hc.Get(url)
+		require.NoError(t, err, url)
+		resp.Body.Close()
+		assert.Equal(t, want, resp.StatusCode, url)
+	}
+	assert.Contains(t, out.String(), "TLS certificate also valid for ghes.example and containers.ghes.example")
+	cancel()
+	<-done
 }
