@@ -38,6 +38,10 @@
 //	                       (implies -tls); repeatable
 //	-tls-cert-file FILE    write the certificate (PEM) for clients to trust
 //	-url-file FILE         write the base URL to FILE once serving
+//	-first-id N            number owners, packages and versions from N
+//	-npm-last-version-deletes-package
+//	                       deleting an npm package's last version deletes
+//	                       the package (instead of answering 400)
 //
 // It prints its base URL, the registry host, and the tokens it accepts, and
 // stops cleanly on SIGINT or SIGTERM. A malformed seed file or flag stops
@@ -147,6 +151,8 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	offset := fs.Duration("clock-offset", 0, "run the clock this far from the wall clock (e.g. -720h)")
 	logPath := fs.String("request-log", "", `append one JSON line per request to this file ("-": stderr)`)
 	urlFile := fs.String("url-file", "", "write the base URL to this file once serving")
+	firstID := fs.Int64("first-id", 0, "number owners, packages and versions from this ID (default 1260000001)")
+	npmLastDeletes := fs.Bool("npm-last-version-deletes-package", false, "deleting an npm package's last version deletes the package instead of answering 400")
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a self-signed certificate for 127.0.0.1, ::1 and localhost")
 	var tlsHosts listFlag
 	fs.Var(&tlsHosts, "tls-host", "also make the certificate valid for HOST and containers.HOST (implies -tls); repeatable")
@@ -177,6 +183,12 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	}
 	if *prefix != "" {
 		opts = append(opts, ghpackagestest.WithAPIPrefix(*prefix))
+	}
+	if *firstID > 0 {
+		opts = append(opts, ghpackagestest.WithFirstID(*firstID))
+	}
+	if *npmLastDeletes {
+		opts = append(opts, ghpackagestest.WithNPMLastVersionDeletesPackage())
 	}
 	if *useTLS || len(tlsHosts) > 0 {
 		opts = append(opts, ghpackagestest.WithTLS(tlsHosts...))

@@ -43,7 +43,7 @@ func TestServesAndShutsDown(t *testing.T) {
 	var out syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-seed", "demo", "-token", "ghp_ci=read:packages,repo", "-token", "github_pat_x=fine-grained"}, &out, ready)
+		done <- run(ctx, []string{"-seed", "demo", "-first-id", "5000000000", "-token", "ghp_ci=read:packages,repo", "-token", "github_pat_x=fine-grained"}, &out, ready)
 	}()
 	var base string
 	select {
@@ -66,6 +66,7 @@ func TestServesAndShutsDown(t *testing.T) {
 	assert.Equal(t, "read:packages, repo", resp.Header.Get("X-OAuth-Scopes"))
 	require.Len(t, pkgs, 1)
 	assert.Equal(t, "hello-world-npm", pkgs[0]["name"])
+	assert.Greater(t, pkgs[0]["id"], float64(5_000_000_000), "-first-id numbers above 32 bits")
 
 	req.Header.Set("Authorization", "Bearer github_pat_x")
 	resp, err = hc.Do(req)
@@ -102,6 +103,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-now", "yesterday"}, "-now"},
 		{[]string{"-now", "2026-01-01T00:00:00Z", "-clock-offset", "1h"}, "exclude each other"},
 		{[]string{"-primary-status", "500"}, "want 403 or 429"},
+		{[]string{"-tls-cert-file", "x.pem"}, "-tls-cert-file needs -tls"},
+		{[]string{"stray"}, `unexpected argument "stray"`},
 	} {
 		var out bytes.Buffer
 		err := run(t.Context(), tc.args, &out, nil)
