@@ -240,7 +240,7 @@ func shellCommands(t *testing.T) []command {
 			if text == "" || strings.HasPrefix(text, "#") {
 				continue
 			}
-			cmds = append(cmds, command{line: b.line + 1 + i, text: text, comment: strings.TrimSpace(comment)})
+			cmds = append(cmds, command{line: b.line + 1 + i, text: text, comment: strings.TrimSpace(comment), block: b})
 		}
 	}
 	return cmds
@@ -251,6 +251,34 @@ type command struct {
 	line    int
 	text    string
 	comment string
+	block   block // the block it is in
+}
+
+// isScript reports whether a shell block is one script rather than a list of
+// commands: it starts a background job (a line ending in "&"), so its lines
+// only make sense together. Such a block is run whole.
+func isScript(b block) bool {
+	for _, line := range strings.Split(b.text, "\n") {
+		if strings.HasSuffix(strings.TrimSpace(line), "&") {
+			return true
+		}
+	}
+	return false
+}
+
+// runScript runs a README shell block as one bash script (-e, -u, pipefail)
+// in the module root with GITHUB_TOKEN unset, and fails on a non-zero exit.
+func runScript(t *testing.T, b block) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", b.text)
+	cmd.Dir = repoRoot(t)
+	cmd.Env = withoutToken(os.Environ())
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README.md:%d: the script failed: %v\n%s", b.line, err, out)
+	}
 }
 
 // ciTestCommand is the test command .ci/run runs: the last line that runs
@@ -283,10 +311,17 @@ func TestShellCommands(t *testing.T) {
 	}
 	ci := ciTestCommand(t)
 	seenCI := false
+	scripts := map[int]bool{}
 	for _, c := range cmds {
 		name := fmt.Sprintf("README.md:%d", c.line)
 		fields := strings.Fields(c.text)
 		switch {
+		case isScript(c.block):
+			if !scripts[c.block.line] {
+				scripts[c.block.line] = true
+				b := c.block
+				t.Run(fmt.Sprintf("README.md:%d", b.line), func(t *testing.T) { t.Parallel(); runScript(t, b) })
+			}
 		case c.text == ci:
 			// The README's test command is the one CI runs; running it here
 			// would run this test again.
