@@ -303,7 +303,7 @@ func patternStrings(ps []retention.Pattern) []string {
 
 var (
 	reCreated = regexp.MustCompile(`created \S+ ago, `)
-	reDigest  = regexp.MustCompile(`sha256:[0-9a-f]+`)
+	reDigest  = regexp.MustCompile(`sha256:[0-9a-f]+…?`)
 	reWhich   = regexp.MustCompile(`^(tag|name|ID) \S+ `)
 	rePattern = regexp.MustCompile(`pattern \S+`)
 )
@@ -311,6 +311,9 @@ var (
 // reasonKind groups reasons that differ only in the version they name:
 // "created 3d ago, not older than 30d" → "not older than 30d".
 func reasonKind(r string) string {
+	if strings.HasPrefix(r, "needed by kept ") || strings.HasPrefix(r, "referenced by kept ") {
+		return "needed by a kept image"
+	}
 	r = reCreated.ReplaceAllString(r, "")
 	r = reDigest.ReplaceAllString(r, "…")
 	r = reWhich.ReplaceAllString(r, "$1 ")

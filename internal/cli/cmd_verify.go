@@ -140,12 +140,26 @@ func (a *app) verifyLines(results []verifyJSON, toStdout bool) bool {
 		default:
 			ok = false
 			fmt.Fprintf(w, "%s: BROKEN: %d of %d tags have manifests missing\n", v.Package, len(v.Broken), v.Tags)
+			// Tags of the same image break together: one line per image.
+			var order []string
+			tags := map[string][]string{}
 			for _, b := range v.Broken {
 				missing := make([]string, len(b.Missing))
 				for i, m := range b.Missing {
 					missing[i] = short(m.Digest)
 				}
-				fmt.Fprintf(w, "  tag %s (%s): missing %s\n", b.Tag, short(b.Digest), strings.Join(missing, ", "))
+				key := short(b.Digest) + "): missing " + strings.Join(missing, ", ")
+				if tags[key] == nil {
+					order = append(order, key)
+				}
+				tags[key] = append(tags[key], b.Tag)
+			}
+			for _, key := range order {
+				word := "tag"
+				if len(tags[key]) > 1 {
+					word = "tags"
+				}
+				fmt.Fprintf(w, "  %s %s (%s\n", word, strings.Join(tags[key], ", "), key)
 			}
 		}
 	}

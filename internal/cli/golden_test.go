@@ -38,26 +38,30 @@ func TestJSONGolden(t *testing.T) {
 		args  []string
 		code  int
 		fault *ghpackagestest.Fault
+		opts  []ghpackagestest.Option
 	}{
-		{"packages", secret, nil, []string{"packages", "--org", "octo-org"}, 0, nil},
-		{"versions", secret, nil, []string{"versions", ghpackagestest.DemoNPM, "--org", "octo-org", "--type", "npm"}, 0, nil},
-		{"versions-deleted", secret, nil, []string{"versions", teamApp, "--org", "octo-org", "--state", "deleted"}, 0, nil},
-		{"get", secret, nil, []string{"get", ghpackagestest.DemoNPM, "--org", "octo-org", "--type", "npm"}, 0, nil},
-		{"get-version", secret, nil, []string{"get", teamApp, "--org", "octo-org", "--id", id}, 0, nil},
-		{"delete", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}, 0, nil},
-		{"delete-failed", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}, 1, &ghpackagestest.Fault{Method: "DELETE", Count: 1, Status: 502}},
+		{"packages", secret, nil, []string{"packages", "--org", "octo-org"}, 0, nil, nil},
+		{"versions", secret, nil, []string{"versions", ghpackagestest.DemoNPM, "--org", "octo-org", "--type", "npm"}, 0, nil, nil},
+		{"versions-deleted", secret, nil, []string{"versions", teamApp, "--org", "octo-org", "--state", "deleted"}, 0, nil, nil},
+		{"get", secret, nil, []string{"get", ghpackagestest.DemoNPM, "--org", "octo-org", "--type", "npm"}, 0, nil, nil},
+		{"get-version", secret, nil, []string{"get", teamApp, "--org", "octo-org", "--id", id}, 0, nil, nil},
+		{"delete", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}, 0, nil, nil},
+		{"delete-failed", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}, 1, &ghpackagestest.Fault{Method: "DELETE", Count: 1, Status: 502}, nil},
 		{"restore", secret, [][]string{{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}},
-			[]string{"restore", teamApp, "--org", "octo-org", "--id", id}, 0, nil},
-		{"prune-dry-run", secret, nil, prune, 0, nil},
-		{"prune", secret, nil, append(append([]string{}, prune...), "--yes", "--max-delete", "3"), 0, nil},
-		{"scopes", readOnly, nil, []string{"scopes", "--for", "all"}, 2, nil},
-		{"scopes-unknown", fineGrain, nil, []string{"scopes"}, 0, nil},
-		{"error", "", nil, []string{"packages", "--org", "octo-org"}, 2, nil},
+			[]string{"restore", teamApp, "--org", "octo-org", "--id", id}, 0, nil, nil},
+		{"prune-dry-run", secret, nil, prune, 0, nil, nil},
+		{"prune", secret, nil, append(append([]string{}, prune...), "--yes", "--max-delete", "3"), 0, nil, nil},
+		{"scopes", readOnly, nil, []string{"scopes", "--for", "all"}, 2, nil, nil},
+		{"scopes-unknown", fineGrain, nil, []string{"scopes"}, 0, nil, nil},
+		{"error", "", nil, []string{"packages", "--org", "octo-org"}, 2, nil, nil},
+		{"prune-registry", secret, nil, []string{"prune", teamApp, "--org", "octo-org", "--older-than", "1d", "--verify"}, 0, nil,
+			[]ghpackagestest.Option{ghpackagestest.WithOCIRegistry()}},
+		{"verify", secret, nil, []string{"verify", teamApp, "--org", "octo-org"}, 0, nil, []ghpackagestest.Option{ghpackagestest.WithOCIRegistry()}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t)
+			h := newHarness(t, c.opts...)
 			h.env = map[string]string{}
 			if c.token != "" {
 				h.env["GITHUB_TOKEN"] = c.token
