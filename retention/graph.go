@@ -224,3 +224,24 @@ func (g *repoGraph) reach(roots []string) map[string]string {
 	}
 	return seen
 }
+
+// missingBelowLocked reports whether some manifest under d (children, at
+// any depth) is missing. g.mu must be held.
+func (g *repoGraph) missingBelowLocked(d string) bool {
+	seen := map[string]bool{d: true}
+	queue := []string{d}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		if g.missing[x] {
+			return true
+		}
+		for _, c := range g.manifests[x].Children {
+			if !seen[c] {
+				seen[c] = true
+				queue = append(queue, c)
+			}
+		}
+	}
+	return false
+}

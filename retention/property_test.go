@@ -299,6 +299,9 @@ func (sc *scenario) policy() retention.Policy {
 		p.MaxDelete = 1 + rng.IntN(5)
 	}
 	p.DeletePackageWhenEmpty = rng.IntN(8) == 0
+	p.DeleteGhostImages = rng.IntN(4) == 0
+	p.DeletePartialImages = rng.IntN(4) == 0
+	p.DeleteOrphanedReferrers = rng.IntN(4) == 0
 	return p
 }
 
@@ -408,6 +411,11 @@ func (sc *scenario) run() bool {
 	policy := sc.policy()
 	raw, _ := policy.MarshalJSON()
 	sc.logf("policy %s", raw)
+
+	// Other jobs have been at work before this run.
+	if rng.IntN(3) == 0 {
+		sc.writer("before the run")
+	}
 
 	// Plan, with a writer between the listing and the registry reads,
 	// and maybe a registry fault.

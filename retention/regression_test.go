@@ -63,6 +63,18 @@ func (f *fixture) version(role string, age time.Duration, tags ...string) {
 	f.ids[role] = f.g.fake.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: f.digests[role], Tags: tags, CreatedAt: start.Add(-age)})
 }
 
+// regTags returns the registry's tags on role.
+func (f *fixture) regTags(role string) []string {
+	var out []string
+	for t, d := range f.g.tags(propRepo) {
+		if d == f.digests[role] {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (f *fixture) plan(policy retention.Policy, opts ...retention.PlanOption) *retention.Plan {
 	f.t.Helper()
 	if policy.Type == "" {
@@ -456,4 +468,73 @@ func TestPolicyJSONWritesReadableAges(t *testing.T) {
 	raw, err := json.Marshal(retention.Policy{Type: ghpackages.NPM, DeleteAllMatching: true})
 	require.NoError(t, err)
 	assert.NotContains(t, string(raw), "older_than", "zero is left out")
+}
+
+// Broken things go only when the policy opts in: ghost images (none of
+// their manifests left), partial images (some missing) and signatures or
+// referrers whose subject is gone — tags and age notwithstanding, but
+// never what a kept image needs.
+func TestBrokenImagePolicies(t *testing.T) {
+	t.Parallel()
+	build := func(t *testing.T) *fixture {
+		f := newFixture(t, true)
+		for _, r := range []string{"a1", "a2", "b1", "b2", "c1", "gone", "subject"} {
+			f.image(r)
+		}
+		f.index("ghost", false, "a1", "a2")
+		f.index("partial", false, "b1", "b2")
+		f.index("whole", false, "c1")
+		f.index("needs-partial", false, "partial")
+		f.referrer("orphan-sbom", "gone")
+		f.image("orphan-sig")
+		f.tag(sigTag(f.digests["gone"], ".sig"), "orphan-sig")
+		f.tag("ghost", "ghost")
+		f.tag("partial", "partial")
+		f.tag("whole", "whole")
+		f.tag("kept", "needs-partial")
+		for _, r := range []string{"ghost", "partial", "whole", "c1", "b1", "orphan-sbom"} {
+			f.version(r, 5*day, f.regTags(r)...)
+		}
+		f.version("needs-partial", day, "kept")
+		f.version("orphan-sig", 5*day, sigTag(f.digests["gone"], ".sig"))
+		// Another job deleted these behind the API's back.
+		for _, r := range []string{"a1", "a2", "b2", "gone"} {
+			f.g.do(http.MethodDelete, "/v2/"+propRepo+"/manifests/"+f.digests[r], "", nil)
+		}
+		return f
+	}
+	base := retention.Policy{OlderThan: 30 * day, Tags: retention.AnyTags, ExcludeTags: []retention.Pattern{retention.MustPattern("kept")}}
+	f := build(t)
+	p := f.plan(base, retention.WithResolver(f.g.resolver()))
+	assert.Empty(t, f.planned(p), "nothing is old enough")
+
+	for name, tc := range map[string]struct {
+		set  func(*retention.Policy)
+		want []string
+	}{
+		"ghost":    {func(p *retention.Policy) { p.DeleteGhostImages = true }, []string{"ghost"}},
+		"partial":  {func(p *retention.Policy) { p.DeletePartialImages = true }, nil},
+		"orphaned": {func(p *retention.Policy) { p.DeleteOrphanedReferrers = true }, []string{"orphan-sbom", "orphan-sig"}},
+	} {
+		f := build(t)
+		policy := base
+		tc.set(&policy)
+		p := f.plan(policy, retention.WithResolver(f.g.resolver()))
+		assert.Equal(t, tc.want, f.planned(p), name)
+		if name == "partial" {
+			// The partial image is needed by a kept one.
+			assert.Equal(t, "needed by kept "+f.digests["needs-partial"][:19]+"… (kept)", f.reason(p, "partial"))
+		}
+		if name == "ghost" {
+			assert.Equal(t, "ghost image: none of the manifests it lists exist (DeleteGhostImages)", f.reason(p, "ghost"))
+		}
+		f.apply(p)
+		want := []string{"ghost", "kept", "partial"}
+		if name == "ghost" {
+			want = want[1:]
+		}
+		assert.Equal(t, want, f.broken(), "%s: only what was broken before, less what was deleted", name)
+	}
+	err := (&retention.Policy{Type: ghpackages.NPM, OlderThan: day, DeleteGhostImages: true}).Validate()
+	assert.ErrorContains(t, err, "apply to container images only")
 }
