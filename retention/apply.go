@@ -279,40 +279,61 @@ func (rc *recheck) order(ctx context.Context, dels []Decision) ([]Decision, erro
 	if n, d, err := g.firstFailure(); n > 0 {
 		return dels, fmt.Errorf("retention: not deleted: %d manifest(s) could not be read from the registry to order and re-check the deletes (first: %s: %w)", n, shortDigest(d), err)
 	}
-	// Kahn's algorithm over the children edges between planned
-	// manifests, taking the newest ready one each time.
-	parents := map[string]int{}
-	for _, v := range dels {
-		for _, c := range g.children(v.Name) {
-			if rc.planned[c] != nil || rc.pending[c] {
-				parents[c]++
+	// Kahn's algorithm over the edges between planned manifests — an
+	// index before what it lists, a subject before its referrers and
+	// signatures — taking the newest ready one each time. Only tags can
+	// make a cycle (a signature tag on an index that lists its subject);
+	// then a manifest no planned index lists goes first.
+	all, hard := map[string]int{}, map[string]int{}
+	edges := func(d string) (refs, children []string) {
+		for _, c := range g.refs(d) {
+			if c != d && rc.pending[c] {
+				refs = append(refs, c)
 			}
+		}
+		for _, c := range g.children(d) {
+			if c != d && rc.pending[c] {
+				children = append(children, c)
+			}
+		}
+		return refs, children
+	}
+	for _, v := range dels {
+		refs, children := edges(v.Name)
+		for _, c := range refs {
+			all[c]++
+		}
+		for _, c := range children {
+			hard[c]++
 		}
 	}
 	done := make([]bool, len(dels))
 	out := make([]Decision, 0, len(dels))
 	for len(out) < len(dels) {
 		next := -1
-		for i, v := range dels {
-			if !done[i] && parents[v.Name] == 0 {
-				next = i
-				break
-			}
-		}
-		if next < 0 { // a cycle cannot happen with content digests; be safe anyway
-			for i := range dels {
-				if !done[i] {
+		for _, ready := range []func(string) bool{
+			func(d string) bool { return all[d] == 0 },
+			func(d string) bool { return hard[d] == 0 },
+			func(string) bool { return true },
+		} {
+			for i, v := range dels {
+				if !done[i] && ready(v.Name) {
 					next = i
 					break
 				}
 			}
+			if next >= 0 {
+				break
+			}
 		}
 		done[next] = true
 		out = append(out, dels[next])
-		for _, c := range g.children(dels[next].Name) {
-			if rc.pending[c] {
-				parents[c]--
-			}
+		refs, children := edges(dels[next].Name)
+		for _, c := range refs {
+			all[c]--
+		}
+		for _, c := range children {
+			hard[c]--
 		}
 	}
 	return out, nil
@@ -337,9 +358,11 @@ func (rc *recheck) check(ctx context.Context, it *Item) error {
 			return &skipError{fmt.Sprintf("tagged %s in the registry since the plan", t)}
 		}
 	}
+	// Roots: what the tags point at, except manifests still to be deleted
+	// with exactly their planned tags.
 	var roots []string
 	for _, d := range g.tagTargets() {
-		if !rc.pending[d] {
+		if !rc.pending[d] || d != it.Version && !subset(byDigest[d], rc.planned[d]) {
 			roots = append(roots, d)
 		}
 	}
@@ -442,4 +465,14 @@ func run(ctx context.Context, kind, name string, items []Item, o runConfig,
 	}
 	rep.FinishedAt = o.now()
 	return rep
+}
+
+// subset reports whether every element of a is in b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }

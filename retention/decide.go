@@ -88,10 +88,46 @@ type DecideInput struct {
 	// RegistryTags maps digests to tags the registry gives them; a
 	// version is decided on its listed tags and these together.
 	RegistryTags map[string][]string
+	// Broken maps container manifests that are already broken to what is
+	// wrong with them; the policy's DeleteGhostImages,
+	// DeletePartialImages and DeleteOrphanedReferrers decide whether they
+	// go. NewPlan reads it from the registry.
+	Broken map[string]Condition
 	// Limit caps the deletions: those past it (the newest) are kept with
 	// that reason. 0 means no cap. (Policy.MaxDelete caps a whole run;
 	// NewPlan shares it out over the run's packages.)
 	Limit int
+}
+
+// Condition is what is wrong with a container manifest that is already
+// broken.
+type Condition string
+
+// Conditions.
+const (
+	// GhostImage is an image index or manifest list none of whose listed
+	// manifests exist.
+	GhostImage Condition = "ghost-image"
+	// PartialImage is an image index or manifest list of which some
+	// manifest, at any depth, is missing.
+	PartialImage Condition = "partial-image"
+	// OrphanedReferrer is a signature, attestation or other referrer whose
+	// subject is gone.
+	OrphanedReferrer Condition = "orphaned-referrer"
+)
+
+// optedIn reports whether the policy deletes manifests in condition c, and
+// the reason it gives.
+func (p *Policy) optedIn(c Condition) (bool, string) {
+	switch c {
+	case GhostImage:
+		return p.DeleteGhostImages, "ghost image: none of the manifests it lists exist (DeleteGhostImages)"
+	case PartialImage:
+		return p.DeletePartialImages, "partial image: some manifest it needs is missing (DeletePartialImages)"
+	case OrphanedReferrer:
+		return p.DeleteOrphanedReferrers, "orphaned signature or attestation: its subject is gone (DeleteOrphanedReferrers)"
+	}
+	return false, ""
 }
 
 // Decide applies a policy to one package's active versions. It does no
@@ -231,6 +267,11 @@ func (dc *decider) decideOne(v *ghpackages.PackageVersion, tags []string, rank i
 	}
 	if why, ok := dc.in.Protected[v.Name]; ok {
 		return Keep, why
+	}
+	if c, ok := dc.in.Broken[v.Name]; ok {
+		if yes, why := p.optedIn(c); yes {
+			return Delete, why
+		}
 	}
 	switch sel := p.tagSelection(); {
 	case sel == UntaggedOnly && len(tags) > 0:

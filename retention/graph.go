@@ -21,8 +21,9 @@ type repoGraph struct {
 	tags      map[string]string // tag → digest
 	manifests map[string]Manifest
 	referrers map[string][]string
-	missing   map[string]bool  // digests the registry does not have
-	failed    map[string]error // digests that could not be read
+	subjects  map[string][]string // subject digest → manifests read that name it
+	missing   map[string]bool     // digests the registry does not have
+	failed    map[string]error    // digests that could not be read
 	// extraTags are tags known from elsewhere (the REST listing), digest →
 	// tags, for the signature tag schema.
 	extraTags map[string][]string
@@ -30,7 +31,7 @@ type repoGraph struct {
 
 func newRepoGraph(r ManifestResolver, repo string) *repoGraph {
 	return &repoGraph{resolver: r, repo: repo, tags: map[string]string{}, manifests: map[string]Manifest{},
-		referrers: map[string][]string{}, missing: map[string]bool{}, failed: map[string]error{}, extraTags: map[string][]string{}}
+		referrers: map[string][]string{}, subjects: map[string][]string{}, missing: map[string]bool{}, failed: map[string]error{}, extraTags: map[string][]string{}}
 }
 
 // loadTags reads the repository's tags again.
@@ -105,6 +106,9 @@ func (g *repoGraph) read(ctx context.Context, d string) {
 	}
 	g.manifests[d] = m
 	g.referrers[d] = refs
+	if m.Subject != "" {
+		g.subjects[m.Subject] = append(g.subjects[m.Subject], d)
+	}
 }
 
 // children returns the manifests d lists (an index's or manifest list's):
@@ -116,12 +120,15 @@ func (g *repoGraph) children(d string) []string {
 }
 
 // refs returns everything that must stay while d stays: its children,
-// its referrers, and the manifests tagged after it.
+// its referrers (from the referrers API, and the manifests read that name
+// it as their subject, for registries without the API), and the
+// manifests tagged after it.
 func (g *repoGraph) refs(d string) []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	out := slices.Clone(g.manifests[d].Children)
 	out = append(out, g.referrers[d]...)
+	out = append(out, g.subjects[d]...)
 	hexPart, ok := strings.CutPrefix(d, "sha256:")
 	if !ok {
 		return out
@@ -216,4 +223,25 @@ func (g *repoGraph) reach(roots []string) map[string]string {
 		}
 	}
 	return seen
+}
+
+// missingBelowLocked reports whether some manifest under d (children, at
+// any depth) is missing. g.mu must be held.
+func (g *repoGraph) missingBelowLocked(d string) bool {
+	seen := map[string]bool{d: true}
+	queue := []string{d}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		if g.missing[x] {
+			return true
+		}
+		for _, c := range g.manifests[x].Children {
+			if !seen[c] {
+				seen[c] = true
+				queue = append(queue, c)
+			}
+		}
+	}
+	return false
 }

@@ -46,6 +46,8 @@ type ghcr struct {
 	stash  map[string]stashed      // deleted manifests, by "repo@digest"
 	// registryRequests counts requests that reached the registry front.
 	registryRequests int
+	// onAPI, if set, sees every API request and its answer.
+	onAPI func(*http.Request, *http.Response)
 }
 
 type stashed struct {
@@ -124,7 +126,7 @@ func (g *ghcr) transport() http.RoundTripper {
 func (g *ghcr) client(opts ...ghpackages.Option) *ghpackages.Client {
 	base := []ghpackages.Option{ghpackages.WithHTTPClient(&http.Client{Transport: syncTransport{g, g.transport()}})}
 	if g.inproc {
-		base = append(base, ghpackages.WithBaseURL("http://api.test/"))
+		base = append(base, ghpackages.WithBaseURL("http://127.0.0.1:1/"))
 	}
 	return g.fake.Client(append(base, opts...)...)
 }
@@ -157,6 +159,12 @@ type syncTransport struct {
 
 func (s syncTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := s.base.RoundTrip(req)
+	s.g.mu.Lock()
+	hook := s.g.onAPI
+	s.g.mu.Unlock()
+	if hook != nil && err == nil {
+		hook(req, resp)
+	}
 	if err != nil || resp.StatusCode/100 != 2 || (req.Method != http.MethodDelete && req.Method != http.MethodPost) {
 		return resp, err
 	}
@@ -410,6 +418,16 @@ func (g *ghcr) tag(repo, tag, digest string) {
 	g.put(repo, tag, ct, body)
 }
 
+// tryTag points tag at the manifest digest, if the registry accepts it
+// (it refuses to store an index whose children are gone).
+func (g *ghcr) tryTag(repo, tag, digest string) bool {
+	ct, body, ok := g.get(repo, digest)
+	if !ok {
+		return false
+	}
+	return g.do(http.MethodPut, "/v2/"+repo+"/manifests/"+tag, ct, body).Code == http.StatusCreated
+}
+
 // untag removes a tag from the registry.
 func (g *ghcr) untag(repo, tag string) {
 	g.do(http.MethodDelete, "/v2/"+repo+"/manifests/"+tag, "", nil)
@@ -419,25 +437,6 @@ func (g *ghcr) untag(repo, tag string) {
 // attestation (".att") of digest, or with "" the referrers tag schema's.
 func sigTag(digest, suffix string) string {
 	return strings.Replace(digest, ":", "-", 1) + suffix
-}
-
-// children returns the manifests an index lists, read from the registry.
-func (g *ghcr) children(repo, digest string) ([]string, bool) {
-	_, body, ok := g.get(repo, digest)
-	if !ok {
-		return nil, false
-	}
-	var m struct {
-		Manifests []descriptor `json:"manifests"`
-	}
-	if err := json.Unmarshal(body, &m); err != nil {
-		g.t.Fatal(err)
-	}
-	var out []string
-	for _, c := range m.Manifests {
-		out = append(out, c.Digest)
-	}
-	return out, true
 }
 
 // subjectOf returns the subject digest of a manifest body, or "".

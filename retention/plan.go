@@ -236,6 +236,16 @@ func readRegistry(ctx context.Context, resolver ManifestResolver, repo, pkgName 
 	if n, d, err := g.firstFailure(); n > 0 {
 		return fmt.Sprintf("%s: %d manifest(s) could not be read from the registry (first: %s: %v); a kept image might need any version, so every version was kept", pkgName, n, shortDigest(d), err), nil
 	}
+	if p := in.Policy; p.DeleteGhostImages || p.DeletePartialImages || p.DeleteOrphanedReferrers {
+		broken, err := brokenManifests(ctx, g, in.Versions)
+		if err != nil {
+			return "", err
+		}
+		if n, d, err := g.firstFailure(); n > 0 {
+			return fmt.Sprintf("%s: %d manifest(s) could not be read from the registry (first: %s: %v); a kept image might need any version, so every version was kept", pkgName, n, shortDigest(d), err), nil
+		}
+		in.Broken = broken
+	}
 	in.Refs = g.refMap()
 	in.RegistryTags = g.tagsByDigest()
 	// A tag on a manifest that is no package version (the listing is
@@ -307,4 +317,71 @@ func implausible(g *repoGraph, versions []*ghpackages.PackageVersion, pkgName, r
 		return fmt.Sprintf("%s: the registry lists no tags for %s while the package has tagged versions (is it the right registry?), so every version was kept", pkgName, repo)
 	}
 	return ""
+}
+
+// brokenManifests classifies the versions that are already broken: ghost
+// and partial images, orphaned referrers. It reads the subjects the
+// versions name (whether they exist) first.
+func brokenManifests(ctx context.Context, g *repoGraph, versions []*ghpackages.PackageVersion) (map[string]Condition, error) {
+	subjectOf := map[string]string{}
+	var subjects []string
+	g.mu.Lock()
+	for _, v := range versions {
+		if m, ok := g.manifests[v.Name]; ok && m.Subject != "" {
+			subjectOf[v.Name] = m.Subject
+		} else if s, ok := tagSubject(v.Tags()); ok {
+			subjectOf[v.Name] = s
+		}
+	}
+	for _, s := range subjectOf {
+		subjects = append(subjects, s)
+	}
+	g.mu.Unlock()
+	if err := g.walk(ctx, subjects); err != nil {
+		return nil, err
+	}
+	out := map[string]Condition{}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, v := range versions {
+		if s, ok := subjectOf[v.Name]; ok && g.missing[s] {
+			out[v.Name] = OrphanedReferrer
+			continue
+		}
+		m, ok := g.manifests[v.Name]
+		if !ok || len(m.Children) == 0 {
+			continue
+		}
+		gone := 0
+		for _, c := range m.Children {
+			if g.missing[c] {
+				gone++
+			}
+		}
+		switch {
+		case gone == len(m.Children):
+			out[v.Name] = GhostImage
+		case gone > 0 || g.missingBelowLocked(v.Name):
+			out[v.Name] = PartialImage
+		}
+	}
+	return out, nil
+}
+
+// tagSubject returns the subject a version's tags name when every tag is
+// a signature-style tag of the same digest.
+func tagSubject(tags []string) (string, bool) {
+	subject := ""
+	for _, t := range tags {
+		rest, ok := strings.CutPrefix(t, "sha256-")
+		if !ok || len(rest) < 64 || !isLowerHex(rest[:64]) || len(rest) > 64 && rest[64] != '.' {
+			return "", false
+		}
+		s := "sha256:" + rest[:64]
+		if subject != "" && s != subject {
+			return "", false
+		}
+		subject = s
+	}
+	return subject, subject != ""
 }

@@ -231,6 +231,20 @@ type Policy struct {
 	// would delete all its versions (GitHub refuses to delete the last
 	// one). Without it, the newest such version is kept with a reason.
 	DeletePackageWhenEmpty bool `json:"delete_package_when_empty,omitempty"`
+	// DeleteGhostImages deletes container image indexes and manifest
+	// lists none of whose listed manifests exist any more, whatever their
+	// tags and age (KeepNewest, the keep lists, ExcludeTags and what kept
+	// images need still keep them).
+	DeleteGhostImages bool `json:"delete_ghost_images,omitempty"`
+	// DeletePartialImages deletes container image indexes and manifest
+	// lists of which some manifest, at any depth, is missing, as
+	// DeleteGhostImages does.
+	DeletePartialImages bool `json:"delete_partial_images,omitempty"`
+	// DeleteOrphanedReferrers deletes signatures, attestations and other
+	// referrers whose subject is gone (an OCI subject that no longer
+	// exists, or a "sha256-<hex>.sig"-style tag of a missing digest), as
+	// DeleteGhostImages does.
+	DeleteOrphanedReferrers bool `json:"delete_orphaned_referrers,omitempty"`
 	// SkipReferenceCheck plans container versions without reading the
 	// registry. Unsafe: a kept multi-arch image can lose its platform
 	// manifests, and signatures and attestations can be deleted. Only for
@@ -331,6 +345,12 @@ func (p *Policy) Validate() error {
 	}
 	if len(p.IncludeTags) > 0 && p.tagSelection() == UntaggedOnly {
 		errs = append(errs, errors.New("IncludeTags selects tagged versions, but the policy deletes untagged versions only: set Tags to TaggedOnly or AnyTags"))
+	}
+	if (p.DeleteGhostImages || p.DeletePartialImages || p.DeleteOrphanedReferrers) && p.Type != ghpackages.Container && p.Type.Valid() {
+		errs = append(errs, fmt.Errorf("DeleteGhostImages, DeletePartialImages and DeleteOrphanedReferrers apply to container images only, not %s", p.Type))
+	}
+	if (p.DeleteGhostImages || p.DeletePartialImages || p.DeleteOrphanedReferrers) && p.SkipReferenceCheck {
+		errs = append(errs, errors.New("DeleteGhostImages, DeletePartialImages and DeleteOrphanedReferrers need the registry, which SkipReferenceCheck skips"))
 	}
 	if p.OlderThan == 0 && !p.DeleteAllMatching {
 		errs = append(errs, errors.New("set OlderThan, or DeleteAllMatching to delete regardless of age"))

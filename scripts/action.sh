@@ -56,6 +56,9 @@ for id in ${INPUT_KEEP_IDS//,/ }; do args+=(--keep-id "$id"); done
 set +f
 if [ -n "${INPUT_MAX_DELETE:-}" ]; then args+=(--max-delete "$INPUT_MAX_DELETE"); fi
 if truthy "${INPUT_DELETE_PACKAGE_WHEN_EMPTY:-false}"; then args+=(--delete-package-when-empty); fi
+if truthy "${INPUT_DELETE_GHOST_IMAGES:-false}"; then args+=(--delete-ghost-images); fi
+if truthy "${INPUT_DELETE_PARTIAL_IMAGES:-false}"; then args+=(--delete-partial-images); fi
+if truthy "${INPUT_DELETE_ORPHANED_REFERRERS:-false}"; then args+=(--delete-orphaned-referrers); fi
 if truthy "${INPUT_SKIP_REFERENCE_CHECK:-false}"; then args+=(--skip-reference-check); fi
 if [ -n "${INPUT_REGISTRY:-}" ]; then args+=(--registry "$INPUT_REGISTRY"); fi
 if [ -n "${INPUT_PACE:-}" ]; then args+=(--pace "$INPUT_PACE"); fi

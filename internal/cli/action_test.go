@@ -53,7 +53,8 @@ func TestActionScript(t *testing.T) {
 			// action.yml's defaults, with the fake as the API.
 			"TOKEN": secret, "OWNER": "octo-org", "TYPE": "container", "PACKAGES": "", "OLDER_THAN": "", "ALL_AGES": "false",
 			"KEEP": "0", "KEEP_TAGGED": "0", "KEEP_UNTAGGED": "0", "TAGS": "untagged", "INCLUDE": "", "EXCLUDE": "", "KEEP_TAGS": "", "KEEP_NAMES": "", "KEEP_IDS": "",
-			"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false", "SKIP_REFERENCE_CHECK": "false", "REGISTRY": "",
+			"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false",
+			"DELETE_GHOST_IMAGES": "false", "DELETE_PARTIAL_IMAGES": "false", "DELETE_ORPHANED_REFERRERS": "false", "SKIP_REFERENCE_CHECK": "false", "REGISTRY": "",
 			"PACE": "guidance", "MAX_WAIT": "", "SHOW": "deletes", "DRY_RUN": "true", "BASE_URL": srv.URL(),
 		}
 		for k, v := range inputs {

@@ -26,6 +26,7 @@ type pruneFlags struct {
 	keepTags, keepNames       []string
 	keepIDs                   ids
 	deletePkg, skipRefs       bool
+	ghosts, partial, orphans  bool
 	registry                  string
 	yes, dryRun               bool
 	reportFile                string
@@ -85,6 +86,9 @@ func (a *app) pruneCommand() *cobra.Command {
 	fl.Var(&f.keepIDs, "keep-id", "keep the version with this ID; repeatable")
 	fl.Var(&f.maxDelete, "max-delete", "delete at most N versions this run, oldest first (0: no cap)")
 	fl.BoolVar(&f.deletePkg, "delete-package-when-empty", false, "delete a package whose every version the policy deletes")
+	fl.BoolVar(&f.ghosts, "delete-ghost-images", false, "containers: also delete image indexes none of whose manifests exist any more, whatever their tags and age")
+	fl.BoolVar(&f.partial, "delete-partial-images", false, "containers: also delete image indexes with a manifest missing at any depth, whatever their tags and age")
+	fl.BoolVar(&f.orphans, "delete-orphaned-referrers", false, "containers: also delete signatures and attestations whose subject is gone")
 	fl.BoolVar(&f.skipRefs, "skip-reference-check", false, "UNSAFE for multi-arch images: don't ask the registry which untagged manifests kept images use")
 	fl.StringVar(&f.registry, "registry", "", "container registry `HOST` for the multi-arch check (default: ghcr.io, or containers.HOST for --base-url)")
 	fl.BoolVar(&f.yes, "yes", false, "carry the plan out (without it, prune only shows the plan)")
@@ -104,7 +108,7 @@ func (a *app) pruneCommand() *cobra.Command {
 // itself so errors name what the user typed.
 func (f *pruneFlags) policy(typ ghpackages.PackageType, args []string) (retention.Policy, error) {
 	p := retention.Policy{Type: typ, KeepNewest: int(f.keep), KeepNewestTagged: int(f.keepTagged), KeepNewestUntagged: int(f.keepUntagged), MaxDelete: int(f.maxDelete), DeletePackageWhenEmpty: f.deletePkg,
-		SkipReferenceCheck: f.skipRefs, KeepTags: f.keepTags, KeepNames: f.keepNames, KeepIDs: f.keepIDs, DeleteAllMatching: f.allAges}
+		SkipReferenceCheck: f.skipRefs, DeleteGhostImages: f.ghosts, DeletePartialImages: f.partial, DeleteOrphanedReferrers: f.orphans, KeepTags: f.keepTags, KeepNames: f.keepNames, KeepIDs: f.keepIDs, DeleteAllMatching: f.allAges}
 	if f.olderThan != "" {
 		if strings.HasPrefix(f.olderThan, "-") {
 			return p, usagef("--older-than %s: an age cannot be negative (want e.g. 30d, 2w, 12h)", f.olderThan)
@@ -259,7 +263,8 @@ func (a *app) planOf(p *retention.Plan, f *pruneFlags) *planJSON {
 		Policy: policyJSON{Type: string(pol.Type), Packages: patternStrings(pol.Packages), KeepNewest: pol.KeepNewest, KeepTagged: pol.KeepNewestTagged, KeepUntagged: pol.KeepNewestUntagged, AllAges: pol.DeleteAllMatching,
 			Tags: string(pol.Tags), Include: patternStrings(pol.IncludeTags), Exclude: patternStrings(pol.ExcludeTags),
 			KeepTags: nonNil(pol.KeepTags), KeepNames: nonNil(pol.KeepNames), KeepIDs: nonNil(pol.KeepIDs), MaxDelete: pol.MaxDelete,
-			DeletePackageWhenEmpty: pol.DeletePackageWhenEmpty, SkipReferenceCheck: pol.SkipReferenceCheck}}
+			DeletePackageWhenEmpty: pol.DeletePackageWhenEmpty, DeleteGhostImages: pol.DeleteGhostImages, DeletePartialImages: pol.DeletePartialImages,
+			DeleteOrphanedReferrers: pol.DeleteOrphanedReferrers, SkipReferenceCheck: pol.SkipReferenceCheck}}
 	if pol.OlderThan > 0 {
 		out.Policy.OlderThan = retention.FormatAge(pol.OlderThan)
 	}

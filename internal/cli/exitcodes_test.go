@@ -81,6 +81,8 @@ func TestExitCodeContract(t *testing.T) {
 		{"prune bad policy", secret, nil, []string{"prune", "--keep", "-1", "--older-than", "1d"}, 2, `"--keep"`},
 		{"prune negative age", secret, nil, []string{"prune", "--older-than", "-5d"}, 2, "--older-than -5d: an age cannot be negative"},
 		{"prune include without tags", secret, nil, []string{"prune", "--older-than", "5d", "--include", "v*"}, 2, "--include selects tagged versions: add --tagged-only or --any-tags"},
+		{"prune ghosts need containers", secret, nil, []string{"prune", "--type", "npm", "--older-than", "5d", "--delete-ghost-images"}, 2,
+			"--delete-ghost-images, --delete-partial-images and --delete-orphaned-referrers apply to container images only, not npm"},
 		{"prune scope", readOnly, nil, []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--yes"}, 2, "lacks the scopes delete:packages"},
 		{"scopes ok", secret, nil, []string{"scopes"}, 0, "token scopes"},
 		{"scopes missing", readOnly, nil, []string{"scopes"}, 2, "delete:packages"},

@@ -68,7 +68,8 @@ delete, restore, prune:
                keep_untagged, older_than, all_ages,
                tags: "untagged"|"tagged"|"any", include, exclude, keep_tags,
                keep_names, keep_ids, max_delete, delete_package_when_empty,
-               skip_reference_check}
+               delete_ghost_images, delete_partial_images,
+               delete_orphaned_referrers, skip_reference_check}
   report       the run's report, null in a dry run. It is the format
                'ghpkg restore --report FILE' reads back (the whole object or
                just this field): {owner_kind, owner_name, started_at,
@@ -265,22 +266,25 @@ type getOutput struct {
 
 // policyJSON is a prune's policy, in the flags' terms.
 type policyJSON struct {
-	Type                   string   `json:"type"`
-	Packages               []string `json:"packages"`
-	KeepNewest             int      `json:"keep_newest"`
-	KeepTagged             int      `json:"keep_tagged"`
-	KeepUntagged           int      `json:"keep_untagged"`
-	OlderThan              string   `json:"older_than,omitempty"`
-	AllAges                bool     `json:"all_ages"`
-	Tags                   string   `json:"tags"`
-	Include                []string `json:"include"`
-	Exclude                []string `json:"exclude"`
-	KeepTags               []string `json:"keep_tags"`
-	KeepNames              []string `json:"keep_names"`
-	KeepIDs                []int64  `json:"keep_ids"`
-	MaxDelete              int      `json:"max_delete"`
-	DeletePackageWhenEmpty bool     `json:"delete_package_when_empty"`
-	SkipReferenceCheck     bool     `json:"skip_reference_check"`
+	Type                    string   `json:"type"`
+	Packages                []string `json:"packages"`
+	KeepNewest              int      `json:"keep_newest"`
+	KeepTagged              int      `json:"keep_tagged"`
+	KeepUntagged            int      `json:"keep_untagged"`
+	OlderThan               string   `json:"older_than,omitempty"`
+	AllAges                 bool     `json:"all_ages"`
+	Tags                    string   `json:"tags"`
+	Include                 []string `json:"include"`
+	Exclude                 []string `json:"exclude"`
+	KeepTags                []string `json:"keep_tags"`
+	KeepNames               []string `json:"keep_names"`
+	KeepIDs                 []int64  `json:"keep_ids"`
+	MaxDelete               int      `json:"max_delete"`
+	DeletePackageWhenEmpty  bool     `json:"delete_package_when_empty"`
+	DeleteGhostImages       bool     `json:"delete_ghost_images"`
+	DeletePartialImages     bool     `json:"delete_partial_images"`
+	DeleteOrphanedReferrers bool     `json:"delete_orphaned_referrers"`
+	SkipReferenceCheck      bool     `json:"skip_reference_check"`
 }
 
 // decisionJSON is the plan for one version.

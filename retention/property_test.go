@@ -1,0 +1,672 @@
+package retention_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+var (
+	seedFlag  = flag.String("retention.seed", "", "seed of TestInvariantHolds (a number, or \"random\"); also $RETENTION_SEED")
+	casesFlag = flag.Int("retention.cases", 0, "number of TestInvariantHolds cases (default 1000, 150 with -short); also $RETENTION_CASES")
+	onlyFlag  = flag.Int("retention.case", -1, "run only this case of TestInvariantHolds (with its seed, to replay a failure)")
+)
+
+// propertySeed is the default seed: fixed, so CI is repeatable; explore
+// with -retention.seed=random.
+const propertySeed = 20261125
+
+func invariantSettings(t *testing.T) (seed uint64, cases int) {
+	s := *seedFlag
+	if s == "" {
+		s = os.Getenv("RETENTION_SEED")
+	}
+	switch s {
+	case "":
+		seed = propertySeed
+	case "random":
+		seed = rand.Uint64()
+	default:
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("bad seed %q: %v", s, err)
+		}
+	}
+	cases = *casesFlag
+	if cases == 0 {
+		if n, err := strconv.Atoi(os.Getenv("RETENTION_CASES")); err == nil {
+			cases = n
+		}
+	}
+	if cases == 0 {
+		cases = 1000
+		if testing.Short() {
+			cases = 150
+		}
+	}
+	return seed, cases
+}
+
+// TestInvariantHolds is the property test of the package's promise: after
+// any run — finished, stopped after any delete, with registry faults,
+// with another writer pushing, retagging and deleting between listing,
+// planning and applying — every manifest reachable from a tag the policy
+// keeps is still in the registry, and no tag left in the registry is
+// broken. Each case generates real images in go-containerregistry's
+// registry beside the fake API: nested indexes, Docker manifest lists,
+// shared children, attestation manifests, OCI referrers (with the API or
+// the tag schema), cosign signature tags, manifests without a package
+// version and versions without a manifest; then a random policy.
+func TestInvariantHolds(t *testing.T) {
+	t.Parallel()
+	seed, cases := invariantSettings(t)
+	t.Logf("seed %d, %d cases (replay one: go test ./retention -run TestInvariantHolds -retention.seed=%d -retention.case=N -v)", seed, cases, seed)
+	// A few groups run in parallel, each its cases one after another: a
+	// few live registries at a time rather than thousands.
+	const groups = 4
+	for grp := range groups {
+		t.Run(fmt.Sprintf("group-%d", grp), func(t *testing.T) {
+			t.Parallel()
+			for i := grp; i < cases; i += groups {
+				if *onlyFlag >= 0 && i != *onlyFlag {
+					continue
+				}
+				t.Run(fmt.Sprintf("case-%d", i), func(t *testing.T) {
+					sc := newScenario(t, rand.New(rand.NewPCG(seed, uint64(i))))
+					if !sc.run() {
+						t.Logf("replay: go test ./retention -run 'TestInvariantHolds/group-%d/case-%d$' -retention.seed=%d -retention.case=%d -v\n%s", grp, i, seed, i, strings.Join(sc.log, "\n"))
+					}
+				})
+			}
+		})
+	}
+}
+
+const propRepo = "octo-org/app"
+
+type node struct {
+	digest string
+	desc   descriptor
+	body   []byte
+}
+
+// scenario is one generated case.
+type scenario struct {
+	t     *testing.T
+	rng   *rand.Rand
+	g     *ghcr
+	clock *ghpackagestest.FakeClock
+	nodes []node
+	log   []string
+	n     int // names things uniquely
+
+	referrersAPI bool
+}
+
+func newScenario(t *testing.T, rng *rand.Rand) *scenario {
+	clock := ghpackagestest.NewFakeClock(start)
+	sc := &scenario{t: t, rng: rng, clock: clock}
+	referrersAPI := rng.IntN(2) == 0
+	sc.referrersAPI = referrersAPI
+	sc.g = newGHCR(t, ghcrOptions{referrers: referrersAPI, inproc: true, fake: []ghpackagestest.Option{ghpackagestest.WithClock(clock)}})
+	sc.logf("registry referrers API: %v", referrersAPI)
+	sc.g.fake.AddOrg("octo-org")
+	sc.g.fake.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "app"})
+	return sc
+}
+
+func (sc *scenario) logf(format string, args ...any) {
+	sc.log = append(sc.log, fmt.Sprintf(format, args...))
+}
+
+func (sc *scenario) short(d string) string { return d[7:15] }
+
+func (sc *scenario) name() string {
+	sc.n++
+	return strconv.Itoa(sc.n)
+}
+
+func (sc *scenario) pick() node { return sc.nodes[sc.rng.IntN(len(sc.nodes))] }
+
+// existing returns the nodes the registry still has.
+func (sc *scenario) existing() []node {
+	var out []node
+	for _, n := range sc.nodes {
+		if sc.g.exists(propRepo, n.digest) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (sc *scenario) pushImage(kind string, subject *descriptor, artifactType string) node {
+	d, desc := sc.g.pushImage(propRepo, kind+sc.name(), sc.rng.IntN(3) == 0, subject, artifactType)
+	_, body, _ := sc.g.get(propRepo, d)
+	n := node{digest: d, desc: desc, body: body}
+	sc.nodes = append(sc.nodes, n)
+	return n
+}
+
+// pushIndex pushes an index of 1-3 existing manifests, sometimes with an
+// attestation manifest for its first child.
+func (sc *scenario) pushIndex(from []node) node {
+	var children []descriptor
+	for _, i := range sc.rng.Perm(len(from))[:1+sc.rng.IntN(min(3, len(from)))] {
+		c := from[i].desc
+		c.Platform = map[string]string{"os": "linux", "architecture": []string{"amd64", "arm64", "s390x"}[sc.rng.IntN(3)]}
+		children = append(children, c)
+	}
+	if sc.rng.IntN(3) == 0 {
+		att := sc.pushImage("attestation", nil, "")
+		a := att.desc
+		a.Platform = map[string]string{"os": "unknown", "architecture": "unknown"}
+		a.Annotations = map[string]string{"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": children[0].Digest}
+		children = append(children, a)
+	}
+	d, desc := sc.g.pushIndex(propRepo, sc.rng.IntN(3) == 0, children, sc.name())
+	_, body, _ := sc.g.get(propRepo, d)
+	n := node{digest: d, desc: desc, body: body}
+	sc.nodes = append(sc.nodes, n)
+	var cs []string
+	for _, c := range children {
+		cs = append(cs, sc.short(c.Digest))
+	}
+	sc.logf("index %s → %v", sc.short(d), cs)
+	return n
+}
+
+var tagPool = []string{"latest", "stable", "edge", "v1", "v2", "v3", "pr-1", "pr-2", "nightly"}
+
+// generate pushes a random repository and lists it in the fake API.
+func (sc *scenario) generate() {
+	rng, g := sc.rng, sc.g
+	for range 2 + rng.IntN(6) {
+		n := sc.pushImage("image", nil, "")
+		sc.logf("image %s", sc.short(n.digest))
+	}
+	for range rng.IntN(5) {
+		idx := sc.pushIndex(sc.nodes)
+		if rng.IntN(10) < 7 {
+			for _, i := range rng.Perm(len(tagPool))[:1+rng.IntN(2)] {
+				g.tag(propRepo, tagPool[i], idx.digest)
+				sc.logf("tag %s → %s", tagPool[i], sc.short(idx.digest))
+			}
+		}
+	}
+	for i, n := range slices.Clone(sc.nodes) {
+		if rng.IntN(4) == 0 {
+			tag := fmt.Sprintf("arch-%d", i)
+			g.tag(propRepo, tag, n.digest)
+			sc.logf("tag %s → %s", tag, sc.short(n.digest))
+		}
+	}
+	// OCI referrers: with the API, found by subject; without it, listed in
+	// the referrers tag schema's index, as the OCI spec asks clients to
+	// (and sometimes also with the API).
+	bySubject := map[string][]descriptor{}
+	for range rng.IntN(3) {
+		subject := sc.pick()
+		r := sc.pushImage("referrer", &subject.desc, "application/vnd.dev.sigstore.bundle.v0.3+json")
+		bySubject[subject.digest] = append(bySubject[subject.digest], r.desc)
+		sc.logf("referrer %s of %s", sc.short(r.digest), sc.short(subject.digest))
+	}
+	for _, subject := range sortedKeys(bySubject) {
+		if !sc.referrersAPI || rng.IntN(2) == 0 {
+			d, desc := g.pushIndex(propRepo, false, bySubject[subject], "")
+			_, body, _ := g.get(propRepo, d)
+			sc.nodes = append(sc.nodes, node{digest: d, desc: desc, body: body})
+			g.tag(propRepo, sigTag(subject, ""), d)
+			sc.logf("referrers tag %s → %s", sigTag(subject, "")[:15], sc.short(d))
+		}
+	}
+	for range rng.IntN(3) {
+		subject := sc.pick()
+		s := sc.pushImage("signature", nil, "")
+		suffix := []string{".sig", ".att", ".sbom"}[rng.IntN(3)]
+		g.tag(propRepo, sigTag(subject.digest, suffix), s.digest)
+		sc.logf("signature %s tagged %s%s", sc.short(s.digest), sigTag(subject.digest, "")[:15], suffix)
+	}
+	// Package versions: most manifests have one (created in a random
+	// order, so children may be newer than their index); some versions
+	// have no manifest.
+	tags := g.tags(propRepo)
+	byDigest := map[string][]string{}
+	for _, t := range sortedKeys(tags) {
+		byDigest[tags[t]] = append(byDigest[tags[t]], t)
+	}
+	for _, n := range sc.nodes {
+		if rng.IntN(10) == 0 {
+			sc.logf("no version for %s", sc.short(n.digest))
+			continue
+		}
+		sc.addVersion(n.digest, byDigest[n.digest], time.Duration(rng.IntN(90*24))*time.Hour)
+	}
+	for range rng.IntN(2) {
+		d := digestOf([]byte("ghost " + sc.name()))
+		var vtags []string
+		if rng.IntN(3) == 0 {
+			vtags = []string{"ghost"}
+		}
+		sc.addVersion(d, vtags, time.Duration(rng.IntN(90*24))*time.Hour)
+		sc.logf("ghost version %s %v", sc.short(d), vtags)
+	}
+}
+
+func (sc *scenario) addVersion(digest string, tags []string, age time.Duration) int64 {
+	return sc.g.fake.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: digest, Tags: tags, CreatedAt: start.Add(-age)})
+}
+
+// policy returns a random policy.
+func (sc *scenario) policy() retention.Policy {
+	rng := sc.rng
+	p := retention.Policy{Type: ghpackages.Container, Packages: []retention.Pattern{retention.MustPattern("app")},
+		Tags: []retention.TagSelection{retention.AnyTags, retention.UntaggedOnly, retention.TaggedOnly, retention.AnyTags}[rng.IntN(4)]}
+	switch rng.IntN(4) {
+	case 0:
+		p.DeleteAllMatching = true
+	default:
+		p.OlderThan = []time.Duration{day, 10 * day, 30 * day, 60 * day}[rng.IntN(4)]
+	}
+	if rng.IntN(3) == 0 {
+		p.KeepNewest = rng.IntN(3)
+	}
+	if rng.IntN(4) == 0 {
+		p.KeepNewestTagged = rng.IntN(3)
+	}
+	if rng.IntN(4) == 0 {
+		p.KeepNewestUntagged = rng.IntN(3)
+	}
+	if p.Tags != retention.UntaggedOnly && rng.IntN(3) == 0 {
+		p.IncludeTags = []retention.Pattern{retention.MustPattern([]string{"*", "v*", "re:^(pr-|arch-)", "sha256-*"}[rng.IntN(4)])}
+	}
+	if rng.IntN(4) == 0 {
+		p.ExcludeTags = []retention.Pattern{retention.MustPattern([]string{"latest", "v1", "stable"}[rng.IntN(3)])}
+	}
+	if rng.IntN(3) == 0 {
+		p.MaxDelete = 1 + rng.IntN(5)
+	}
+	p.DeletePackageWhenEmpty = rng.IntN(8) == 0
+	p.DeleteGhostImages = rng.IntN(4) == 0
+	p.DeletePartialImages = rng.IntN(4) == 0
+	p.DeleteOrphanedReferrers = rng.IntN(4) == 0
+	return p
+}
+
+// writer is another job acting on the repository: it pushes an index
+// built from existing manifests, moves or adds a tag, signs something,
+// or deletes a version through the API.
+func (sc *scenario) writer(when string) {
+	rng, g := sc.rng, sc.g
+	for range rng.IntN(3) {
+		live := sc.existing()
+		if len(live) == 0 {
+			return
+		}
+		switch rng.IntN(5) {
+		case 0:
+			var whole []node
+			for _, n := range live {
+				if len(sc.missingUnder(n.digest)) == 0 {
+					whole = append(whole, n)
+				}
+			}
+			if len(whole) == 0 {
+				continue
+			}
+			idx := sc.pushIndex(whole)
+			tag := tagPool[rng.IntN(len(tagPool))]
+			g.tag(propRepo, tag, idx.digest)
+			sc.logf("%s: writer pushed index %s tagged %s", when, sc.short(idx.digest), tag)
+			if rng.IntN(2) == 0 { // the API is sometimes behind
+				sc.addVersion(idx.digest, []string{tag}, 0)
+			}
+		case 1:
+			n := live[rng.IntN(len(live))]
+			tag := tagPool[rng.IntN(len(tagPool))]
+			if g.tryTag(propRepo, tag, n.digest) {
+				sc.logf("%s: writer moved %s → %s", when, tag, sc.short(n.digest))
+			}
+		case 2:
+			n := live[rng.IntN(len(live))]
+			tag := "hotfix-" + sc.name()
+			if g.tryTag(propRepo, tag, n.digest) {
+				sc.logf("%s: writer tagged %s %s", when, sc.short(n.digest), tag)
+			}
+		case 3:
+			subject := live[rng.IntN(len(live))]
+			s := sc.pushImage("signature", nil, "")
+			g.tag(propRepo, sigTag(subject.digest, ".sig"), s.digest)
+			sc.logf("%s: writer signed %s with %s", when, sc.short(subject.digest), sc.short(s.digest))
+		case 4:
+			var active []ghpackagestest.VersionState
+			for _, v := range g.fake.Versions("octo-org", ghpackages.Container, "app") {
+				if v.DeletedAt == nil {
+					active = append(active, v)
+				}
+			}
+			if len(active) < 2 {
+				continue
+			}
+			v := active[rng.IntN(len(active))]
+			_, err := g.client().Orgs.DeleteVersion(context.Background(), "octo-org", ghpackages.Container, "app", v.ID)
+			sc.logf("%s: writer deleted version %d (%s): %v", when, v.ID, sc.short(v.Name), err)
+		}
+	}
+}
+
+// fault returns a random registry fault, or nil.
+func (sc *scenario) fault(digests []string) (string, func(*http.Request) int) {
+	switch sc.rng.IntN(8) {
+	case 0:
+		return "every registry request 503", func(*http.Request) int { return 503 }
+	case 1:
+		return "every registry request 401", func(*http.Request) int { return 401 }
+	case 2:
+		if len(digests) == 0 {
+			return "", nil
+		}
+		d := digests[sc.rng.IntN(len(digests))]
+		return "GET of " + sc.short(d) + " 500", func(r *http.Request) int {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/manifests/"+d) {
+				return 500
+			}
+			return 0
+		}
+	case 3:
+		return "tag listing 500", func(r *http.Request) int {
+			if strings.HasSuffix(r.URL.Path, "/tags/list") {
+				return 500
+			}
+			return 0
+		}
+	case 4:
+		return "referrers 500", func(r *http.Request) int {
+			if strings.Contains(r.URL.Path, "/referrers/") {
+				return 500
+			}
+			return 0
+		}
+	}
+	return "", nil
+}
+
+// run plays the case and checks the invariant; it reports whether the
+// case passed.
+func (sc *scenario) run() bool {
+	t, rng, g := sc.t, sc.rng, sc.g
+	sc.generate()
+	policy := sc.policy()
+	raw, _ := policy.MarshalJSON()
+	sc.logf("policy %s", raw)
+
+	// Other jobs have been at work before this run.
+	if rng.IntN(3) == 0 {
+		sc.writer("before the run")
+	}
+
+	// Plan, with a writer between the listing and the registry reads,
+	// and maybe a registry fault.
+	opts := []retention.PlanOption{retention.WithNow(sc.clock.Now)}
+	resolver := g.resolver()
+	noResolver := rng.IntN(12) == 0
+	if noResolver {
+		sc.logf("plan: no resolver")
+	} else {
+		opts = append(opts, retention.WithResolver(resolver))
+	}
+	var digests []string
+	for _, n := range sc.nodes {
+		digests = append(digests, n.digest)
+	}
+	planFault, f := sc.fault(digests)
+	if f != nil {
+		sc.logf("plan fault: %s", planFault)
+		g.setFault(f)
+	}
+	if rng.IntN(3) == 0 {
+		g.setBefore(func() { sc.writer("during plan") })
+	}
+	client := g.client()
+	plan, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), policy, opts...)
+	g.setFault(nil)
+	g.setBefore(nil)
+	if err != nil {
+		t.Errorf("NewPlan: %v", err)
+		return false
+	}
+	if len(plan.Packages) != 1 {
+		t.Errorf("plan has %d packages", len(plan.Packages))
+		return false
+	}
+	pp := plan.Packages[0]
+	planned := map[string][]string{} // digest → planned tags
+	for _, v := range pp.Versions {
+		if v.Action == retention.Delete || pp.DeletePackage {
+			planned[v.Name] = v.Tags
+			sc.logf("planned: delete %s %v (%s)", sc.short(v.Name), v.Tags, v.Reason)
+		}
+	}
+	sc.logf("warnings: %q", plan.Warnings)
+	if (noResolver || planFault == "every registry request 503" || planFault == "every registry request 401") && !pp.DeletePackage {
+		if len(planned) > 0 || len(plan.Warnings) == 0 {
+			t.Errorf("an unreadable registry must keep every version and say so: %d deletes, warnings %q", len(planned), plan.Warnings)
+		}
+	}
+	if policy.MaxDelete > 0 && plan.Deletes() > policy.MaxDelete {
+		t.Errorf("%d deletes planned, MaxDelete %d", plan.Deletes(), policy.MaxDelete)
+	}
+
+	// Another writer between plan and apply.
+	if rng.IntN(2) == 0 {
+		sc.writer("after plan")
+	}
+	before := sc.snapshot()
+
+	// Apply, maybe stopped after the k-th delete, maybe with a fault.
+	ctx := t.Context()
+	aopts := []retention.ApplyOption{retention.WithResolver(resolver), retention.WithNow(sc.clock.Now)}
+	if k := plan.Deletes(); k > 0 && rng.IntN(2) == 0 {
+		stop := 1 + rng.IntN(k)
+		var progress retention.ProgressOption
+		var cancel context.CancelFunc
+		ctx, progress, cancel = cancelAfter(ctx, stop)
+		defer cancel()
+		aopts = append(aopts, progress)
+		sc.logf("apply: stop after delete %d of %d", stop, k)
+	}
+	applyFault, f := sc.fault(digests)
+	if f != nil && rng.IntN(2) == 0 {
+		sc.logf("apply fault: %s", applyFault)
+		g.setFault(f)
+	}
+	rep, err := retention.Apply(ctx, client, plan, aopts...)
+	g.setFault(nil)
+	if err != nil {
+		t.Errorf("Apply: %v", err)
+		return false
+	}
+	for _, it := range rep.Items {
+		sc.logf("apply: %s %s %s %s", it.Step, shortOr(it.Version), it.Outcome, it.Error)
+	}
+	if pp.DeletePackage {
+		return !t.Failed()
+	}
+	after := sc.snapshot()
+	sc.check(before, after, planned)
+	sc.checkVerify(after)
+	return !t.Failed()
+}
+
+func shortOr(d string) string {
+	if len(d) > 15 {
+		return d[7:15]
+	}
+	return d
+}
+
+// snap is the registry's state: tags, and which manifests exist.
+type snap struct {
+	tags   map[string]string
+	exists map[string]bool
+}
+
+func (sc *scenario) snapshot() snap {
+	s := snap{tags: sc.g.tags(propRepo), exists: map[string]bool{}}
+	for _, n := range sc.nodes {
+		s.exists[n.digest] = sc.g.exists(propRepo, n.digest)
+	}
+	for _, d := range s.tags {
+		if _, ok := s.exists[d]; !ok {
+			s.exists[d] = sc.g.exists(propRepo, d)
+		}
+	}
+	return s
+}
+
+// closure returns what a tag needs in state s: with soft, also the
+// referrers and signature-tagged manifests of everything it reaches.
+func (sc *scenario) closure(s snap, root string, soft bool) []string {
+	seen := map[string]bool{root: true}
+	queue := []string{root}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		var next []string
+		if s.exists[d] {
+			next = append(next, sc.childrenOf(d)...)
+		}
+		if soft {
+			for _, n := range sc.nodes {
+				if s.exists[n.digest] && subjectOf(n.body) == d {
+					next = append(next, n.digest)
+				}
+			}
+			prefix := sigTag(d, "")
+			for t, target := range s.tags {
+				if rest, ok := strings.CutPrefix(t, prefix); ok && (rest == "" || rest[0] == '.') {
+					next = append(next, target)
+				}
+			}
+		}
+		for _, c := range next {
+			if !seen[c] {
+				seen[c] = true
+				queue = append(queue, c)
+			}
+		}
+	}
+	return sortedKeys(seen)
+}
+
+// missingUnder returns the manifests under d (children at any depth) that
+// the registry does not have.
+func (sc *scenario) missingUnder(d string) []string {
+	var out []string
+	queue := sc.childrenOf(d)
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if !sc.g.exists(propRepo, c) {
+			out = append(out, c)
+			continue
+		}
+		queue = append(queue, sc.childrenOf(c)...)
+	}
+	return out
+}
+
+// childrenOf returns the manifests d lists, from the pushed bodies.
+func (sc *scenario) childrenOf(d string) []string {
+	for _, n := range sc.nodes {
+		if n.digest == d {
+			var m struct {
+				Manifests []descriptor `json:"manifests"`
+			}
+			if err := json.Unmarshal(n.body, &m); err != nil {
+				sc.t.Fatal(err)
+			}
+			var out []string
+			for _, c := range m.Manifests {
+				out = append(out, c.Digest)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// check asserts the invariant: every tag the plan does not delete is still
+// there, with everything it needed before the run; no tag that was whole
+// is broken.
+func (sc *scenario) check(before, after snap, planned map[string][]string) {
+	t := sc.t
+	for _, tag := range sortedKeys(before.tags) {
+		d := before.tags[tag]
+		if !before.exists[d] {
+			continue // pointed at nothing already
+		}
+		if ptags, ok := planned[d]; ok && slices.Contains(ptags, tag) {
+			// The plan deletes this tag with its version; if the run
+			// stopped first, it must still be whole.
+			if after.tags[tag] == d {
+				for _, m := range sc.closure(before, d, false) {
+					if before.exists[m] && !after.exists[m] {
+						t.Errorf("tag %s (planned for deletion, not yet deleted) is broken: %s is gone", tag, sc.short(m))
+					}
+				}
+			}
+			continue
+		}
+		if after.tags[tag] != d {
+			t.Errorf("kept tag %s no longer points at %s (now %q)", tag, sc.short(d), after.tags[tag])
+			continue
+		}
+		for _, m := range sc.closure(before, d, true) {
+			if before.exists[m] && !after.exists[m] {
+				t.Errorf("kept tag %s lost %s, which it needed", tag, sc.short(m))
+			}
+		}
+	}
+}
+
+// checkVerify compares Verify with the test's own walk: a tag is broken
+// when a manifest its image lists, at any depth, is missing.
+func (sc *scenario) checkVerify(after snap) {
+	t := sc.t
+	res, err := retention.Verify(t.Context(), sc.g.resolver(), propRepo)
+	if err != nil {
+		t.Errorf("Verify: %v", err)
+		return
+	}
+	var got, want []string
+	for _, b := range res.Broken {
+		got = append(got, b.Tag)
+	}
+	for _, tag := range sortedKeys(after.tags) {
+		for _, m := range sc.closure(after, after.tags[tag], false) {
+			if !after.exists[m] {
+				want = append(want, tag)
+				break
+			}
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Verify says broken %v, the test's walk %v", got, want)
+	}
+	if res.Tags != len(after.tags) {
+		t.Errorf("Verify checked %d tags, the registry has %d", res.Tags, len(after.tags))
+	}
+}
