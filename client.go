@@ -610,7 +610,7 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		}
 		return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), &transportError{unwrapURLError(err)})
 	}
-	defer httpResp.Body.Close()
+	defer drainClose(httpResp.Body)
 	resp := newResponse(httpResp)
 	if hasRate(httpResp.Header) {
 		c.rateMu.Lock()
@@ -634,7 +634,6 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		return resp, newAPIError(req, resp, body)
 	}
 	if v == nil || httpResp.StatusCode == http.StatusNoContent {
-		_, _ = io.Copy(io.Discard, io.LimitReader(httpResp.Body, maxErrorBody))
 		return resp, nil
 	}
 	if w, ok := v.(io.Writer); ok {
