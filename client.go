@@ -14,7 +14,6 @@ package ghpackages
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -627,7 +626,10 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 			}
 			return resp, nil
 		}
-		return resp, c.decode(req, resp, bytes.NewReader(cached), v)
+		b := getBodyBuffer()
+		defer b.release()
+		b.buf.Write(cached)
+		return resp, c.decode(req, resp, b, v)
 	}
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
@@ -642,36 +644,33 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		}
 		return resp, nil
 	}
-	if cacheKey != "" {
-		body, err := io.ReadAll(httpResp.Body)
-		if err != nil {
-			return resp, fmt.Errorf("ghpackages: %s %s: reading body: %w", req.Method, redactURL(req.URL), &transportError{err})
-		}
-		if err := c.decode(req, resp, bytes.NewReader(body), v); err != nil {
-			return resp, err
-		}
-		c.cache.put(cacheKey, httpResp.Header.Get("ETag"), body)
-		return resp, nil
+	// The body is read whole into a pooled buffer and parsed there once.
+	b := getBodyBuffer()
+	defer b.release()
+	if err := b.readFrom(httpResp.Body, httpResp.ContentLength); err != nil {
+		return resp, fmt.Errorf("ghpackages: %s %s: reading body: %w", req.Method, redactURL(req.URL), &transportError{err})
 	}
-	return resp, c.decode(req, resp, httpResp.Body, v)
+	var keep []byte
+	if cacheKey != "" {
+		keep = bytes.Clone(b.buf.Bytes()) // decoding consumes the buffer
+	}
+	if err := c.decode(req, resp, b, v); err != nil {
+		return resp, err
+	}
+	if cacheKey != "" {
+		c.cache.put(cacheKey, httpResp.Header.Get("ETag"), keep)
+	}
+	return resp, nil
 }
 
-// decode reads one JSON value from body into v. A body that ends early or
-// fails to read is a transport error (worth a retry); malformed JSON is not.
-func (c *Client) decode(req *http.Request, resp *Response, body io.Reader, v any) error {
-	err := json.NewDecoder(body).Decode(v)
+// decode parses the JSON body in b into v. A body that ends early or fails
+// to read is a transport error (worth a retry); malformed JSON is not.
+func (c *Client) decode(req *http.Request, resp *Response, b *bodyBuffer, v any) error {
+	err := b.decode(v)
 	if err == nil {
 		return nil
 	}
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	if !errors.As(err, &syntaxErr) && !errors.As(err, &typeErr) {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		err = &transportError{err}
-	}
-	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, err)
+	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, decodeErrorKind(err))
 }
 
 // unwrapURLError strips *url.Error, whose text repeats the URL, keeping its

@@ -2,10 +2,15 @@ package ghpackages
 
 import (
 	"bytes"
+	stdjson "encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -187,4 +192,187 @@ func TestUndecodedBodiesReuseTheConnection(t *testing.T) {
 		assert.ErrorIs(t, err, ErrNotFound)
 	}
 	assert.EqualValues(t, 1, conns.Load(), "connections opened for 30 requests")
+}
+
+// decodeBytes decodes data as send does, through a pooled body buffer.
+func decodeBytes(data []byte, v any) error {
+	b := getBodyBuffer()
+	defer b.release()
+	b.buf.Write(data)
+	return b.decode(v)
+}
+
+// stdDecode decodes data as encoding/json's Decoder does (the reference).
+func stdDecode(t *testing.T, data []byte, v any) {
+	t.Helper()
+	require.NoError(t, stdjson.NewDecoder(bytes.NewReader(data)).Decode(v))
+}
+
+// TestDecodingMatchesEncodingJSON decodes every official example, a
+// generated page, and bodies with the quirks encoding/json tolerates, the
+// way the client does (pages into one slice of values), and requires
+// exactly what encoding/json decodes into the shapes the API returns.
+func TestDecodingMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	bodies := map[string][]byte{}
+	files, err := filepath.Glob(filepath.Join("testdata", "examples", "*.json"))
+	require.NoError(t, err)
+	require.Len(t, files, 10)
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		bodies[strings.TrimSuffix(filepath.Base(f), ".json")] = raw
+	}
+	bodies["package-versions-generated"] = benchVersions(100, 7)
+	bodies["package-versions-quirks"] = []byte(`[{"id":1,"id":2,"name":"bad ` + "\xff" + ` \ud800 x","unknown":{"deep":[1,2,{"x":null}]},` +
+		`"description":null,"deleted_at":"2026-01-02T03:04:05.123456789+02:00","metadata":{"package_type":"docker","docker":{"tag":["1.0"]}}},` +
+		`{"id":3,"created_at":"2026-01-02T03:04:05Z","metadata":null,"license":"MIT"}] trailing bytes are ignored`)
+	bodies["package-quirks"] = []byte(`{"id":9,"name":"n","owner":{"login":"o","id":1,"name":null,"email":"e@example.com","gravatar_id":""},` +
+		`"repository":null,"version_count":0,"visibility":"internal","created_at":"2020-05-19T22:19:11Z"}`)
+
+	for name, raw := range bodies {
+		switch {
+		case strings.HasPrefix(name, "package-versions"):
+			var want []*PackageVersion
+			stdDecode(t, raw, &want)
+			var got []PackageVersion
+			require.NoError(t, decodeBytes(raw, &got), name)
+			assert.Equal(t, want, pointers(got), name)
+		case strings.HasPrefix(name, "package-version"):
+			var want, got PackageVersion
+			stdDecode(t, raw, &want)
+			require.NoError(t, decodeBytes(raw, &got), name)
+			assert.Equal(t, want, got, name)
+		case strings.HasPrefix(name, "packages"):
+			var want []*Package
+			stdDecode(t, raw, &want)
+			var got []Package
+			require.NoError(t, decodeBytes(raw, &got), name)
+			assert.Equal(t, want, pointers(got), name)
+		default:
+			var want, got Package
+			stdDecode(t, raw, &want)
+			require.NoError(t, decodeBytes(raw, &got), name)
+			assert.Equal(t, want, got, name)
+		}
+	}
+	// The quirks decode to what they say.
+	var vs []PackageVersion
+	require.NoError(t, decodeBytes(bodies["package-versions-quirks"], &vs))
+	assert.EqualValues(t, 2, vs[0].ID, "the last duplicate wins")
+	assert.Equal(t, "bad \uFFFD \uFFFD x", vs[0].Name, "invalid UTF-8 and a lone surrogate become U+FFFD")
+	assert.Equal(t, []string{"1.0"}, vs[0].Tags())
+}
+
+// TestDoDecodesCallerValuesLikeEncodingJSON: the escape hatch decodes into
+// a caller's own types with encoding/json's rules, case-insensitive names
+// included.
+func TestDoDecodesCallerValuesLikeEncodingJSON(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"ID":197,"NAME":"team/app","Package_Type":"container","html_url":"h","VERSION_COUNT":3.0,` +
+		`"owner":{"LOGIN":"octo-org"},"extra":[1,"two",null],"big":12345678901234567890}`)
+	c, _ := connCountingClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	type callerPackage struct {
+		ID           int64
+		Name         string
+		PackageType  string `json:"package_type"`
+		HTMLURL      string `json:"html_url"`
+		VersionCount float64
+		Owner        struct{ Login string }
+		Extra        []any
+		Big          any
+	}
+	for _, mk := range []func() any{
+		func() any { return new(callerPackage) },
+		func() any { return new(map[string]any) },
+		func() any { return new(any) },
+	} {
+		want, got := mk(), mk()
+		stdDecode(t, body, want)
+		req, err := c.NewRequest(t.Context(), http.MethodGet, "anything", nil)
+		require.NoError(t, err)
+		_, err = c.Do(req, got)
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+	}
+	var p callerPackage
+	require.NoError(t, decodeBytes(body, &p))
+	assert.Equal(t, "team/app", p.Name, "names match case-insensitively")
+	assert.Equal(t, "container", p.PackageType)
+	assert.Equal(t, "octo-org", p.Owner.Login)
+}
+
+// TestDecodeErrorsKeepTheirKind: a body cut short is a transport failure
+// and retried; malformed JSON and a type mismatch are not; both through the
+// SDK's types and a caller's value.
+func TestDecodeErrorsKeepTheirKind(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		body      string
+		transport bool
+	}{
+		{"empty", ``, true},
+		{"whitespace only", "  \n", true},
+		{"cut in a string", `{"id":1260000001,"name":"sha256:a`, true},
+		{"cut after a comma", `{"id":1260000001,`, true},
+		{"cut in an array", `[{"id":1},`, true},
+		{"malformed", `{"id":1260000001 "name":"x"}`, false},
+		{"not JSON", `<html>oops</html>`, false},
+		{"type mismatch", `{"id":"1260000001"}`, false},
+		{"array for object", `[1,2]`, false},
+	}
+	for _, tc := range tests {
+		for _, target := range []string{"sdk", "caller"} {
+			var calls atomic.Int32
+			c, _ := connCountingClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					w.Write([]byte(tc.body))
+					return
+				}
+				w.Write([]byte(testVersion))
+			}), WithClock(newTestClock()), WithRetry(RetryPolicy{MaxRetries: 1}))
+			var err error
+			var got *PackageVersion
+			if target == "sdk" {
+				got, _, err = c.Orgs.GetVersion(t.Context(), "octo-org", Container, "team/app", 1260000001)
+			} else {
+				var m struct{ ID int64 }
+				req, rerr := c.NewRequest(t.Context(), http.MethodGet, "anything", nil)
+				require.NoError(t, rerr)
+				if _, err = c.Do(req, &m); err == nil {
+					got = &PackageVersion{ID: m.ID}
+				}
+			}
+			what := tc.name + " into " + target
+			if tc.transport {
+				require.NoError(t, err, what)
+				assert.EqualValues(t, 1260000001, got.ID, what)
+				assert.EqualValues(t, 2, calls.Load(), "%s: retried", what)
+				// Without retries the error says what happened.
+				_, derr := decodeErrorOf(tc.body, target)
+				assert.ErrorIs(t, derr, io.ErrUnexpectedEOF, what)
+				assert.True(t, isTransportError(derr), what)
+			} else {
+				require.Error(t, err, what)
+				assert.ErrorContains(t, err, "decoding 200 response", what)
+				assert.False(t, isTransportError(err), what)
+				assert.EqualValues(t, 1, calls.Load(), "%s: not retried", what)
+			}
+		}
+	}
+}
+
+// decodeErrorOf decodes body as send would, into an SDK type or a caller's
+// value, and returns the classified error.
+func decodeErrorOf(body, target string) (any, error) {
+	var v any = new(PackageVersion)
+	if target == "caller" {
+		v = new(struct{ ID int64 })
+	}
+	err := decodeBytes([]byte(body), v)
+	if err == nil {
+		return v, errors.New("decoded")
+	}
+	return v, decodeErrorKind(err)
 }

@@ -98,10 +98,11 @@ func pageOf(link string) int {
 // first request is built by first; each following page is fetched, lazily,
 // from the response's next link exactly as the server sent it. A next link
 // off the API's scheme and host is refused, as is one that repeats the page
-// just fetched.
-func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
+// just fetched. Each page is decoded into one slice of values, and the
+// iterator yields pointers into it; it keeps no page once it has moved on.
+func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request, error)) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		var zero *T
 		req, err := first()
 		// seen holds every page URL fetched, as sent and as linked, so a next
 		// link back to any earlier page (not only the last one) ends the walk
@@ -121,8 +122,8 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 				yield(zero, err)
 				return
 			}
-			for _, item := range page {
-				if !yield(item, nil) {
+			for i := range page {
+				if !yield(&page[i], nil) {
 					return
 				}
 			}
