@@ -338,9 +338,24 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// The token source's error is its own; it must not quote a token.
 		return nil, fmt.Errorf("ghpackages: getting token: %w", err)
 	}
-	clone := req.Clone(req.Context())
-	clone.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	return t.next.RoundTrip(clone)
+	return t.next.RoundTrip(withAuthorization(req, "Bearer "+tok.AccessToken))
+}
+
+// withAuthorization returns a copy of req with an Authorization header. A
+// RoundTripper must not modify the request it is given, but req.Clone would
+// copy far more than it needs to: the copy shares everything with req but
+// its header map (whose value slices are shared too; no one in the chain
+// may modify a request's header values in place).
+func withAuthorization(req *http.Request, value string) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	h := make(http.Header, len(req.Header)+1)
+	for k, vs := range req.Header {
+		h[k] = vs
+	}
+	h["Authorization"] = []string{value}
+	r.Header = h
+	return r
 }
 
 // NewRequest builds a request for the API. path is relative to the base URL
@@ -378,7 +393,7 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, query any)
 		return nil, fmt.Errorf("ghpackages: building request: %w", err)
 	}
 	req.Header.Set("Accept", mediaTypeJSON)
-	req.Header.Set("X-GitHub-Api-Version", c.apiVersion)
+	req.Header.Set(headerAPIVersion, c.apiVersion)
 	req.Header.Set("User-Agent", c.userAgent)
 	return req, nil
 }
@@ -470,28 +485,28 @@ type Rate struct {
 }
 
 func newResponse(r *http.Response) *Response {
-	resp := &Response{Response: r, RequestID: r.Header.Get("X-GitHub-Request-Id")}
+	resp := &Response{Response: r, RequestID: r.Header.Get(headerRequestID)}
 	resp.Rate = parseRate(r.Header)
 	resp.populatePageLinks()
-	resp.TokenScopes = headerScopes(r.Header, "X-OAuth-Scopes")
-	resp.AcceptedScopes = headerScopes(r.Header, "X-Accepted-OAuth-Scopes")
+	resp.TokenScopes = headerScopes(r.Header, headerOAuthScopes)
+	resp.AcceptedScopes = headerScopes(r.Header, headerAcceptedScopes)
 	return resp
 }
 
 func parseRate(h http.Header) Rate {
 	var r Rate
-	r.Limit, _ = strconv.Atoi(h.Get("X-RateLimit-Limit"))
-	r.Remaining, _ = strconv.Atoi(h.Get("X-RateLimit-Remaining"))
-	r.Used, _ = strconv.Atoi(h.Get("X-RateLimit-Used"))
-	if s, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+	r.Limit, _ = strconv.Atoi(h.Get(headerRateLimit))
+	r.Remaining, _ = strconv.Atoi(h.Get(headerRateRemaining))
+	r.Used, _ = strconv.Atoi(h.Get(headerRateUsed))
+	if s, err := strconv.ParseInt(h.Get(headerRateReset), 10, 64); err == nil {
 		r.Reset = time.Unix(s, 0)
 	}
-	r.Resource = h.Get("X-RateLimit-Resource")
+	r.Resource = h.Get(headerRateResource)
 	return r
 }
 
 // hasRate reports whether the headers carry rate-limit information.
-func hasRate(h http.Header) bool { return h.Get("X-RateLimit-Limit") != "" }
+func hasRate(h http.Header) bool { return h.Get(headerRateLimit) != "" }
 
 // Do sends req and, for a 2xx response with a body, decodes the JSON body
 // into v (when v is not nil; an io.Writer v receives the raw body instead).
@@ -609,7 +624,14 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		}
 		return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), &transportError{unwrapURLError(err)})
 	}
-	defer drainClose(httpResp.Body)
+	atEOF := false // set once the body has been read to its end
+	defer func() {
+		if atEOF {
+			httpResp.Body.Close()
+		} else {
+			drainClose(httpResp.Body)
+		}
+	}()
 	resp := newResponse(httpResp)
 	if hasRate(httpResp.Header) {
 		c.rateMu.Lock()
@@ -650,6 +672,7 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 	if err := b.readFrom(httpResp.Body, httpResp.ContentLength); err != nil {
 		return resp, fmt.Errorf("ghpackages: %s %s: reading body: %w", req.Method, redactURL(req.URL), &transportError{err})
 	}
+	atEOF = true
 	var keep []byte
 	if cacheKey != "" {
 		keep = bytes.Clone(b.buf.Bytes()) // decoding consumes the buffer
@@ -658,7 +681,7 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		return resp, err
 	}
 	if cacheKey != "" {
-		c.cache.put(cacheKey, httpResp.Header.Get("ETag"), keep)
+		c.cache.put(cacheKey, httpResp.Header.Get(headerETag), keep)
 	}
 	return resp, nil
 }

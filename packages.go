@@ -194,7 +194,7 @@ func (s *service) listVersions(ctx context.Context, owner string, typ PackageTyp
 	if err != nil {
 		return nil, nil, err
 	}
-	var versions []PackageVersion
+	versions := make([]PackageVersion, 0, perPageOf(req.URL.RawQuery))
 	resp, err := s.client.Do(req, &versions)
 	if err != nil {
 		return nil, resp, err
@@ -264,7 +264,7 @@ func (s *service) list(ctx context.Context, owner string, typ PackageType, opts 
 	if err != nil {
 		return nil, nil, err
 	}
-	var pkgs []Package
+	pkgs := make([]Package, 0, perPageOf(req.URL.RawQuery))
 	resp, err := s.client.Do(req, &pkgs)
 	if err != nil {
 		return nil, resp, err
