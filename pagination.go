@@ -3,6 +3,7 @@ package ghpackages
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"net/http"
 	"net/url"
@@ -233,8 +234,16 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 		req, err := first()
 		// seen holds every page URL fetched, as sent and as linked, so a next
 		// link back to any earlier page (not only the last one) ends the walk
-		// instead of looping forever.
-		seen := map[string]bool{}
+		// instead of looping forever. It keeps 64-bit hashes, not the URLs, so
+		// a long walk holds 16 bytes a page rather than two URLs; two URLs of
+		// one walk share a hash with a chance of about pages²/2⁶⁵.
+		seed := maphash.MakeSeed()
+		seen := map[uint64]struct{}{}
+		saw := func(u string) bool {
+			_, ok := seen[maphash.String(seed, u)]
+			return ok
+		}
+		see := func(u string) { seen[maphash.String(seed, u)] = struct{}{} }
 		size := 0 // the last page's length: the next page's likely length
 		if req != nil {
 			size = perPageOf(req.URL.RawQuery)
@@ -263,13 +272,13 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 			if resp.NextURL == "" {
 				return
 			}
-			seen[req.URL.String()] = true
-			if seen[resp.NextURL] {
+			see(req.URL.String())
+			if saw(resp.NextURL) {
 				next, _ := url.Parse(resp.NextURL)
 				yield(zero, fmt.Errorf("ghpackages: pagination loop: next link repeats %s, a page already fetched", redactURL(next)))
 				return
 			}
-			seen[resp.NextURL] = true
+			see(resp.NextURL)
 			req, err = c.NewRequest(req.Context(), http.MethodGet, resp.NextURL, nil)
 		}
 	}
