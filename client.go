@@ -131,7 +131,10 @@ func hasControl(s string) bool {
 
 // WithTokenSource authenticates every request with a token from ts, asked
 // anew for each request (so it may refresh, e.g. GitHub App installation
-// tokens).
+// tokens). Each token is trimmed of surrounding white space and checked as
+// WithToken checks its argument. When ts fails, or gives an empty token or
+// one with a control character, the request is not sent and not retried:
+// the error matches ErrTokenSource and wraps the source's own error.
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(s *settings) error {
 		if ts == nil {
@@ -330,15 +333,14 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
 		return t.next.RoundTrip(req)
 	}
-	tok, err := t.source.Token()
+	token, err := sourceToken(t.source)
 	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		// The token source's error is its own; it must not quote a token.
-		return nil, fmt.Errorf("ghpackages: getting token: %w", err)
+		return nil, err
 	}
-	return t.next.RoundTrip(withAuthorization(req, "Bearer "+tok.AccessToken))
+	return t.next.RoundTrip(withAuthorization(req, "Bearer "+token))
 }
 
 // withAuthorization returns a copy of req with an Authorization header. A
@@ -357,6 +359,43 @@ func withAuthorization(req *http.Request, value string) *http.Request {
 	r.Header = h
 	return r
 }
+
+// sourceToken asks src for a token and checks it as WithToken checks its
+// argument. Its errors are *tokenSourceError, which the retry policy never
+// retries: the request was not sent, and a source that failed once (a
+// revoked App key, a bad refresh token) fails the same way again.
+func sourceToken(src oauth2.TokenSource) (string, error) {
+	tok, err := src.Token()
+	if err != nil {
+		// The token source's error is its own; it must not quote a token.
+		return "", &tokenSourceError{err: err}
+	}
+	if tok == nil {
+		return "", &tokenSourceError{err: errors.New("token source returned no token")}
+	}
+	token := strings.TrimSpace(tok.AccessToken)
+	switch {
+	case token == "":
+		return "", &tokenSourceError{err: errors.New("token source returned an empty token")}
+	case hasControl(token):
+		return "", &tokenSourceError{err: errors.New("token source returned a token with a control character")}
+	}
+	return token, nil
+}
+
+// tokenSourceError is a failure to get a token from the token source.
+type tokenSourceError struct{ err error }
+
+// Error says the request was not sent and why.
+func (e *tokenSourceError) Error() string {
+	return "getting a token from the token source (request not sent): " + e.err.Error()
+}
+
+// Unwrap returns the source's error.
+func (e *tokenSourceError) Unwrap() error { return e.err }
+
+// Is matches ErrTokenSource.
+func (e *tokenSourceError) Is(target error) bool { return target == ErrTokenSource }
 
 // NewRequest builds a request for the API. path is relative to the base URL
 // (e.g. "orgs/octo-org/packages") and must already be escaped; an absolute URL
@@ -467,8 +506,10 @@ type Response struct {
 	// Attempts is how many times the request was sent (more than 1 after
 	// retries).
 	Attempts int
-	// Replayed is set when a retried DELETE found the resource already gone
-	// because an earlier attempt, whose answer was lost, had deleted it.
+	// Replayed is set when a DELETE was sent again after its first
+	// attempt's answer was lost (a dropped connection, a 5xx) and the retry
+	// was answered 404, so the server may have carried out the first one.
+	// See ErrDeleteUnconfirmed for what Delete and DeleteVersion return then.
 	Replayed bool
 	// FromCache is set when GitHub answered 304 Not Modified and the body
 	// came from the ETag cache.
@@ -545,9 +586,16 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			return resp, nil
 		}
 		if ambiguous && req.Method == http.MethodDelete && errors.Is(err, ErrNotFound) {
-			// The earlier attempt deleted it; the replay found it gone.
+			// An earlier attempt may have deleted it, or the token may not
+			// see it: a 404 says both. Report that, not a plain 404 (a
+			// "failure" for what is most likely gone) and not a success.
 			resp.Replayed = true
-			return resp, nil
+			var apiErr *Error
+			if errors.As(err, &apiErr) {
+				apiErr.kind = ErrDeleteUnconfirmed
+				apiErr.Hint = "the first attempt's response was lost and the retry found nothing: it was deleted, perhaps by the first attempt, or the token cannot see it"
+			}
+			return resp, err
 		}
 		o := c.retry.classify(req, err, transient, limits, c.clock.Now(), fullJitter)
 		if o.reason == "" {
@@ -622,6 +670,10 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), ctxErr)
 		}
+		var tse *tokenSourceError
+		if errors.As(err, &tse) {
+			return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), tse)
+		}
 		return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), &transportError{unwrapURLError(err)})
 	}
 	atEOF := false // set once the body has been read to its end
@@ -655,7 +707,7 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 	}
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
-		return resp, newAPIError(req, resp, body)
+		return resp, newAPIError(req, resp, body, c.clock.Now())
 	}
 	if v == nil || httpResp.StatusCode == http.StatusNoContent {
 		return resp, nil

@@ -26,6 +26,10 @@ type testEnv struct {
 	url string
 	// hits counts every request the server received.
 	hits atomic.Int32
+	// hc is the server's own HTTP client (its own transport, closed with the
+	// server); a Client built in a test must use it, never the shared
+	// http.DefaultTransport.
+	hc *http.Client
 }
 
 // setup starts an httptest server with an empty mux, and a Client for it
@@ -45,7 +49,8 @@ func setup(t *testing.T, opts ...Option) *testEnv {
 	}))
 	t.Cleanup(srv.Close)
 	env.url = srv.URL
-	all := append([]Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry)}, opts...)
+	env.hc = srv.Client()
+	all := append([]Option{WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry)}, opts...)
 	c, err := NewClient(all...)
 	require.NoError(t, err)
 	env.client = c
@@ -183,7 +188,7 @@ func TestGHESBaseURLAndHeaders(t *testing.T) {
 			testHeader(t, r, "Accept", "application/vnd.github+json")
 			w.Write([]byte(`{"id":1}`))
 		})
-		c, err := NewClient(WithBaseURL(env.url+base), WithToken("t1"), WithUserAgent("my-tool/2.0"), WithAPIVersion("2026-03-10"), WithPacing(NoPacing))
+		c, err := NewClient(WithBaseURL(env.url+base), WithHTTPClient(env.hc), WithToken("t1"), WithUserAgent("my-tool/2.0"), WithAPIVersion("2026-03-10"), WithPacing(NoPacing))
 		require.NoError(t, err)
 		assert.Equal(t, env.url+"/api/v3/", c.BaseURL().String())
 		pkg, _, err := c.Orgs.Get(t.Context(), "octo-org", Container, "team/app")
@@ -212,7 +217,7 @@ func TestTokenSourceAskedPerRequest(t *testing.T) {
 		w.Write([]byte(`{"id":1}`))
 	})
 	src := &countingSource{}
-	c, err := NewClient(WithBaseURL(env.url), WithTokenSource(src), WithPacing(NoPacing))
+	c, err := NewClient(WithBaseURL(env.url), WithHTTPClient(env.hc), WithTokenSource(src), WithPacing(NoPacing))
 	require.NoError(t, err)
 	for range 3 {
 		_, _, err := c.Orgs.Get(t.Context(), "o", Container, "a")
@@ -222,7 +227,7 @@ func TestTokenSourceAskedPerRequest(t *testing.T) {
 	assert.Equal(t, int32(3), src.n.Load())
 
 	// No token: no Authorization header at all.
-	c, err = NewClient(WithBaseURL(env.url), WithPacing(NoPacing))
+	c, err = NewClient(WithBaseURL(env.url), WithHTTPClient(env.hc), WithPacing(NoPacing))
 	require.NoError(t, err)
 	_, _, err = c.Orgs.Get(t.Context(), "o", Container, "a")
 	require.NoError(t, err)
@@ -247,7 +252,7 @@ func TestWithHTTPClientUsedButNotMutated(t *testing.T) {
 		testAPIHeaders(t, r)
 		w.Write([]byte(`{"id":1}`))
 	})
-	rt := &recordingTransport{next: http.DefaultTransport}
+	rt := &recordingTransport{next: env.hc.Transport}
 	hc := &http.Client{Transport: rt, Timeout: 7 * time.Second}
 	c, err := NewClient(WithBaseURL(env.url), WithToken(secretToken), WithHTTPClient(hc), WithPacing(NoPacing))
 	require.NoError(t, err)

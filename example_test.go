@@ -14,7 +14,7 @@ import (
 // newClient returns a client for the example's test server. A program
 // would call ghpackages.NewClient(ghpackages.WithToken(token)) instead.
 func newClient(srv *httptest.Server) *ghpackages.Client {
-	client, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithToken("ghp_example"))
+	client, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithHTTPClient(srv.Client()), ghpackages.WithToken("ghp_example"))
 	if err != nil {
 		panic(err)
 	}

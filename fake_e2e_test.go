@@ -20,7 +20,7 @@ import (
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
-var e2eNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+var e2eNow = ghpackagestestEpoch()
 
 // e2eFake starts a fake with one container package "team/app" of n versions
 // for owner, and returns it with a client that waits on the fake's clock.
@@ -328,7 +328,9 @@ func TestDeadlineBeatsRateLimitWait(t *testing.T) {
 	c := srv.Client(ghpackages.WithRetry(p))
 	_, _, err := c.Orgs.GetVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", ids[0])
 	require.NoError(t, err)
-	ctx, cancel := context.WithDeadline(t.Context(), clock.Now().Add(10*time.Second))
+	// The deadline is real time (contexts are timed by the runtime), never
+	// built from the fake clock's "now".
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	start := clock.Now()
 	_, _, err = c.Orgs.GetVersion(ctx, "octo-org", ghpackages.Container, "team/app", ids[0])
@@ -386,7 +388,7 @@ func TestRulesOnTheFake(t *testing.T) {
 	t.Run("401 without a token on a private package", func(t *testing.T) {
 		t.Parallel()
 		srv, _, _ := e2eFake(t, "octo-org", 2)
-		anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), noRetry)
+		anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), ghpackages.WithHTTPClient(srv.HTTPClient()), noRetry)
 		require.NoError(t, err)
 		_, _, err = anon.Orgs.Get(ctx, "octo-org", ghpackages.Container, "team/app")
 		var apiErr *ghpackages.Error

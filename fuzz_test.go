@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -65,7 +66,7 @@ func FuzzErrorBody(f *testing.F) {
 			h.Set("Retry-After", strings.ToValidUTF8(strings.ReplaceAll(retryAfter, "\n", ""), ""))
 		}
 		resp := newResponse(&http.Response{StatusCode: code, Header: h})
-		err := newAPIError(req, resp, body)
+		err := newAPIError(req, resp, body, time.Unix(1800000000, 0))
 		msg := err.Error()
 		if msg == "" || strings.Contains(msg, "\n") && !strings.Contains(string(body), "\n") {
 			t.Fatalf("bad error text %q", msg)

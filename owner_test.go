@@ -40,7 +40,7 @@ func TestOwnerPackagesRoutes(t *testing.T) {
 				}
 			}))
 			t.Cleanup(srv.Close)
-			c, err := NewClient(WithBaseURL(srv.URL), WithPacing(NoPacing))
+			c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithPacing(NoPacing))
 			require.NoError(t, err)
 			assert.Equal(t, tc.str, tc.owner.String())
 			p := c.Packages(tc.owner)
@@ -110,7 +110,7 @@ func TestResolveOwner(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(WithBaseURL(srv.URL), WithPacing(NoPacing))
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithPacing(NoPacing))
 	require.NoError(t, err)
 	o, _, err := c.ResolveOwner(t.Context(), "octo-org")
 	require.NoError(t, err)

@@ -2,6 +2,7 @@ package ghpackages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -221,7 +222,41 @@ func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageTy
 	if err != nil {
 		return nil, err
 	}
-	return s.do(ctx, opInfo{op: OperationDelete, typ: typ}, http.MethodDelete, path, nil, nil)
+	resp, err := s.do(ctx, opInfo{op: OperationDelete, typ: typ}, http.MethodDelete, path, nil, nil)
+	if err != nil && errors.Is(err, ErrDeleteUnconfirmed) {
+		return resp, s.confirmVersionGone(ctx, owner, typ, name, id, err)
+	}
+	return resp, err
+}
+
+// confirmVersionGone settles a DELETE of a version whose first answer was
+// lost and whose retry got 404 (err, matching ErrDeleteUnconfirmed), with
+// two reads:
+//   - the version still reads: it was not deleted, and the 404 was GitHub's
+//     answer to a token without admin permission on the package. err becomes
+//     a plain not-found error saying so.
+//   - the version is 404 but its package reads: the version is gone (deleted
+//     by the first attempt, or by another writer). That is what the caller
+//     asked for: nil.
+//   - otherwise nothing tells "deleted" from "cannot see": err stands.
+func (s *service) confirmVersionGone(ctx context.Context, owner string, typ PackageType, name string, id int64, err error) error {
+	path, _ := s.versionPath(owner, typ, name, id) // validated by the caller
+	_, _, verr := fetch[PackageVersion](ctx, s, opInfo{op: OperationRead, typ: typ}, path)
+	if verr == nil {
+		var apiErr *Error
+		if errors.As(err, &apiErr) {
+			apiErr.kind = nil
+			apiErr.Hint = "the version still exists: GitHub answers 404 when the token lacks admin permission on the package"
+		}
+		return err
+	}
+	if !errors.Is(verr, ErrNotFound) {
+		return err
+	}
+	if _, _, perr := s.get(ctx, owner, typ, name); perr == nil {
+		return nil
+	}
+	return err
 }
 
 func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {

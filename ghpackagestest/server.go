@@ -149,6 +149,13 @@ func (s *Server) Close() {
 	s.srv.Close()
 }
 
+// HTTPClient returns an *http.Client whose transport belongs to this server
+// and is closed with it. Use it for raw requests, or pass it to
+// ghpackages.WithHTTPClient when building a Client by hand (an anonymous one,
+// say): a test that shares http.DefaultTransport can lose requests whenever
+// another test's httptest server closes.
+func (s *Server) HTTPClient() *http.Client { return s.srv.Client() }
+
 // Client returns a ghpackages.Client pointed at the server and
 // authenticated with DefaultToken. Client-side pacing is off (the fake's
 // limits are off unless configured), and when the Server runs on a
@@ -157,6 +164,9 @@ func (s *Server) Close() {
 func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 	base := []ghpackages.Option{
 		ghpackages.WithBaseURL(s.URL()),
+		// The server's own transport, closed with it: never the shared
+		// http.DefaultTransport, which every httptest.Server.Close resets.
+		ghpackages.WithHTTPClient(s.srv.Client()),
 		ghpackages.WithToken(DefaultToken),
 		ghpackages.WithPacing(ghpackages.NoPacing),
 	}

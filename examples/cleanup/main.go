@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	dryRun := fs.Bool("dry-run", true, "only print the plan")
 	baseURL := fs.String("base-url", ghpackages.DefaultBaseURL, "REST API root (GitHub Enterprise Server: https://HOST/api/v3/)")
 	reg := fs.String("registry", "ghcr.io", "container registry host")
-	if err := fs.Parse(args); err != nil {
+	if err := exampleenv.Parse(fs, args); err != nil {
 		return err
 	}
 

@@ -26,7 +26,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	var f exampleenv.Flags
 	f.Register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := exampleenv.Parse(fs, args); err != nil {
 		return err
 	}
 	env, err := exampleenv.Connect(&f, out)
