@@ -343,19 +343,27 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(withAuthorization(req, "Bearer "+token))
 }
 
-// withAuthorization returns a copy of req with an Authorization header. A
-// RoundTripper must not modify the request it is given, but req.Clone would
-// copy far more than it needs to: the copy shares everything with req but
-// its header map (whose value slices are shared too; no one in the chain
-// may modify a request's header values in place).
+// withAuthorization returns a copy of req (see copyRequest) with an
+// Authorization header.
 func withAuthorization(req *http.Request, value string) *http.Request {
+	r := copyRequest(req, 1)
+	r.Header["Authorization"] = []string{value}
+	return r
+}
+
+// copyRequest returns a copy of req that may be given headers without
+// changing req, as a RoundTripper must not change the request it is given,
+// and a retry or a conditional GET must not change the caller's. req.Clone
+// would copy far more than that needs: the copy shares everything with req
+// but its header map (whose value slices are shared too; header values are
+// replaced, never changed in place). extra is room for headers to come.
+func copyRequest(req *http.Request, extra int) *http.Request {
 	r := new(http.Request)
 	*r = *req
-	h := make(http.Header, len(req.Header)+1)
+	h := make(http.Header, len(req.Header)+extra)
 	for k, vs := range req.Header {
 		h[k] = vs
 	}
-	h["Authorization"] = []string{value}
 	r.Header = h
 	return r
 }
@@ -649,7 +657,7 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		cacheKey = req.URL.String()
 	}
 	if attempt > 1 || cacheKey != "" {
-		r = req.Clone(req.Context())
+		r = copyRequest(req, 1)
 		if attempt > 1 && req.GetBody != nil {
 			body, err := req.GetBody()
 			if err != nil {
