@@ -45,7 +45,7 @@ var (
 // decodeOptions returns the options v is decoded with.
 func decodeOptions(v any) json.Options {
 	switch v.(type) {
-	case *Package, *PackageVersion, *[]Package, *[]PackageVersion, *User:
+	case *Package, *PackageVersion, *[]Package, *[]PackageVersion, *[]*Package, *[]*PackageVersion, *User:
 		return sdkOptions
 	}
 	return v1Options
