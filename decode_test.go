@@ -238,6 +238,9 @@ func TestDecodingMatchesEncodingJSON(t *testing.T) {
 			var got []PackageVersion
 			require.NoError(t, decodeBytes(raw, &got), name)
 			assert.Equal(t, want, pointers(got), name)
+			var gotPointers []*PackageVersion
+			require.NoError(t, decodeBytes(raw, &gotPointers), name)
+			assert.Equal(t, want, gotPointers, name)
 		case strings.HasPrefix(name, "package-version"):
 			var want, got PackageVersion
 			stdDecode(t, raw, &want)
@@ -249,6 +252,9 @@ func TestDecodingMatchesEncodingJSON(t *testing.T) {
 			var got []Package
 			require.NoError(t, decodeBytes(raw, &got), name)
 			assert.Equal(t, want, pointers(got), name)
+			var gotPointers []*Package
+			require.NoError(t, decodeBytes(raw, &gotPointers), name)
+			assert.Equal(t, want, gotPointers, name)
 		default:
 			var want, got Package
 			stdDecode(t, raw, &want)
