@@ -100,7 +100,7 @@ func benchServer(b *testing.B) (*httptest.Server, *http.Transport) {
 func benchClient(b *testing.B) *Client {
 	b.Helper()
 	srv, tr := benchServer(b)
-	c, err := NewClient(WithBaseURL(srv.URL), WithToken("ghp_bench"), WithPacing(NoPacing), WithRetry(NoRetry),
+	c, err := NewClient(WithBaseURL(srv.URL), WithToken("ghp_bench"), WithPacing(NoPacing()), WithRetry(NoRetry()),
 		WithHTTPClient(&http.Client{Transport: tr}))
 	if err != nil {
 		b.Fatal(err)

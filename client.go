@@ -1,26 +1,18 @@
-// Package ghpackages is a typed client for the GitHub Packages REST API: get,
-// list, delete and restore packages and package versions owned by an
-// organization (Client.Orgs), the authenticated user (Client.User) or another
-// user (Client.Users).
-//
-// Every method takes a context first and returns typed values, a *Response
-// carrying rate-limit, pagination and scope information, and an error that
-// can be inspected with errors.Is (ErrNotFound, ErrLastVersion, …) and
-// errors.As (*Error, *RateLimitError).
-//
-// See https://docs.github.com/rest/packages/packages
 package ghpackages
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,7 +52,7 @@ type Client struct {
 	logger     *slog.Logger
 
 	rateMu sync.Mutex
-	rate   Rate
+	rates  map[string]Rate // by X-RateLimit-Resource
 
 	// Orgs calls the /orgs/{org}/... endpoints.
 	Orgs *OrgsService
@@ -146,8 +138,10 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithHTTPClient makes the Client send requests through hc, for proxies,
-// custom transports or an already-authenticated client. hc is not modified;
-// its Transport is wrapped in a copy.
+// custom CAs, or a transport that authenticates by itself: any
+// *http.Client works, for example one whose Transport is a GitHub App
+// installation transport (then give no WithToken or WithTokenSource). hc
+// is not modified; its Transport is wrapped in a copy.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
@@ -208,7 +202,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		userAgent:  DefaultUserAgent,
 		apiVersion: DefaultAPIVersion,
 		retry:      DefaultRetryPolicy(),
-		pacing:     defaultPacing,
+		pacing:     DefaultPacing(),
 		clock:      realClock{},
 	}
 	for _, opt := range opts {
@@ -311,12 +305,56 @@ func (c *Client) BaseURL() *url.URL {
 	return &u
 }
 
-// Rate returns the rate-limit state reported by the most recent response
-// that carried X-RateLimit headers; the zero Rate before any.
-func (c *Client) Rate() Rate {
+// Rate returns the rate-limit state of resource ("core", "search",
+// "graphql", … as GitHub names them in X-RateLimit-Resource) reported by the
+// most recent response about it; the zero Rate before any. A response
+// without X-RateLimit-Resource counts as "core". The Client's own waiting
+// for a spent budget (see WithPacing) reads only "core", so a raw call to
+// another resource never disturbs it.
+func (c *Client) Rate(resource string) Rate {
 	c.rateMu.Lock()
 	defer c.rateMu.Unlock()
-	return c.rate
+	return c.rates[resource]
+}
+
+// Rates returns a copy of the latest rate-limit state of every resource a
+// response has reported on, keyed by resource name.
+func (c *Client) Rates() map[string]Rate {
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	return maps.Clone(c.rates)
+}
+
+// coreResource is the REST API's primary budget, the one pacing reads.
+const coreResource = "core"
+
+// recordRate keeps the rate a response reported, under its resource.
+func (c *Client) recordRate(resp *Response) {
+	if resp == nil || !hasRate(resp.Header) {
+		return
+	}
+	r := resp.Rate
+	if r.Resource == "" {
+		r.Resource = coreResource
+	}
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	if c.rates == nil {
+		c.rates = map[string]Rate{}
+	}
+	c.rates[r.Resource] = r
+}
+
+// pausesClient reports whether a rate-limit error should hold back every
+// request of the Client: a secondary limit (which spans the API), or a
+// spent core budget; not a spent budget of another resource (search,
+// graphql, …), which only that request waits for.
+func pausesClient(err error) bool {
+	var rl *RateLimitError
+	if !errors.As(err, &rl) {
+		return true
+	}
+	return rl.Secondary || rl.Rate.Resource == "" || rl.Rate.Resource == coreResource
 }
 
 // authTransport adds the token to requests bound for the API's own scheme and
@@ -405,14 +443,58 @@ func (e *tokenSourceError) Unwrap() error { return e.err }
 // Is matches ErrTokenSource.
 func (e *tokenSourceError) Is(target error) bool { return target == ErrTokenSource }
 
-// NewRequest builds a request for the API. path is relative to the base URL
-// (e.g. "orgs/octo-org/packages") and must already be escaped; an absolute URL
-// is accepted only on the base URL's scheme and host (pagination links).
-// query, if not nil, is a url.Values or a struct encoded with
-// github.com/google/go-querystring; its parameters are added to those already
-// in path. The request carries the API's Accept, X-GitHub-Api-Version and
-// User-Agent headers; authentication is added when it is sent.
-func (c *Client) NewRequest(ctx context.Context, method, path string, query any) (*http.Request, error) {
+// NewRequest builds a request for any API endpoint, to send with Do. It has
+// the shape of go-github's NewRequest:
+//
+//   - urlStr is relative to the base URL (e.g. "orgs/octo-org/packages") and
+//     already escaped, or an absolute URL on the base URL's scheme and host
+//     (a pagination link). Query parameters go in urlStr: build it with
+//     AddQuery.
+//   - body, if not nil, is encoded as the JSON request body, with
+//     Content-Type: application/json; json.RawMessage sends bytes as they
+//     are. The body can be rewound, so the request can be sent again after a
+//     rate-limit wait (or, for a DELETE, after a transient failure).
+//
+// Misuse is refused with ErrInvalidArgument rather than sent: a body on a
+// GET or HEAD request, and a body that is a query in disguise (url.Values,
+// or a struct with `url:"…"` field tags such as ListOptions) on any method.
+//
+// The request carries the API's Accept, X-GitHub-Api-Version and
+// User-Agent headers; authentication is added when it is sent. Being a
+// plain *http.Request, it can be given more headers before Do.
+func (c *Client) NewRequest(ctx context.Context, method, urlStr string, body any) (*http.Request, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
+	}
+	var payload io.Reader
+	if !isNil(body) {
+		if method == http.MethodGet || method == http.MethodHead {
+			return nil, fmt.Errorf("%w: NewRequest: a %s request has no body; put query parameters in the URL with AddQuery", ErrInvalidArgument, method)
+		}
+		if t, ok := queryType(body); ok {
+			return nil, fmt.Errorf("%w: NewRequest: body of type %s is a query (url tags or url.Values), not a JSON body; put it in the URL with AddQuery", ErrInvalidArgument, t)
+		}
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: NewRequest: encoding body: %v", ErrInvalidArgument, err)
+		}
+		payload = bytes.NewReader(b)
+	}
+	req, err := c.newRequest(ctx, method, urlStr, nil, payload)
+	if err != nil {
+		return nil, err
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// newRequest builds a request to path (escaped, relative to the base URL, or
+// an absolute URL on the API host) with query's parameters added to those
+// already in path. body is nil, or a *bytes.Reader (which makes the request
+// rewindable).
+func (c *Client) newRequest(ctx context.Context, method, path string, query any, body io.Reader) (*http.Request, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
 	}
@@ -421,21 +503,11 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, query any)
 		return nil, err
 	}
 	if query != nil {
-		extra, err := encodeQuery(query)
-		if err != nil {
+		if err := addQuery(u, query); err != nil {
 			return nil, err
 		}
-		if len(extra) > 0 {
-			q := u.Query()
-			for k, vs := range extra {
-				for _, v := range vs {
-					q.Add(k, v)
-				}
-			}
-			u.RawQuery = q.Encode()
-		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return nil, fmt.Errorf("ghpackages: building request: %w", err)
 	}
@@ -443,6 +515,87 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, query any)
 	req.Header.Set(headerAPIVersion, c.apiVersion)
 	req.Header.Set("User-Agent", c.userAgent)
 	return req, nil
+}
+
+// AddQuery returns urlStr with query's parameters added to any it already
+// has, for NewRequest. query is a url.Values, a map[string]string, or a
+// struct (or pointer to one) encoded by github.com/google/go-querystring,
+// such as ListOptions; a nil query leaves urlStr as it is. The path keeps
+// its escaping exactly.
+func AddQuery(urlStr string, query any) (string, error) {
+	u, err := url.Parse(urlStr)
+	if err != nil {
+		return "", fmt.Errorf("%w: URL %q: %v", ErrInvalidArgument, urlStr, err)
+	}
+	if isNil(query) {
+		return urlStr, nil
+	}
+	if err := addQuery(u, query); err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+// addQuery adds query's parameters to u's.
+func addQuery(u *url.URL, query any) error {
+	extra, err := encodeQuery(query)
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		q := u.Query()
+		for k, vs := range extra {
+			for _, v := range vs {
+				q.Add(k, v)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return nil
+}
+
+// isNil reports whether v is nil or a nil pointer, map or slice.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// queryType reports whether v is a query rather than a body: url.Values, or
+// a struct with a field (perhaps in an embedded struct) tagged `url:"…"`.
+func queryType(v any) (reflect.Type, bool) {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[url.Values]() {
+		return t, true
+	}
+	return t, hasURLTags(t, 0)
+}
+
+func hasURLTags(t reflect.Type, depth int) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || depth > 8 {
+		return false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if _, ok := f.Tag.Lookup("url"); ok {
+			return true
+		}
+		if f.Anonymous && hasURLTags(f.Type, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // resolve turns an escaped relative path or a same-origin absolute URL into a
@@ -557,17 +710,29 @@ func parseRate(h http.Header) Rate {
 // hasRate reports whether the headers carry rate-limit information.
 func hasRate(h http.Header) bool { return h.Get(headerRateLimit) != "" }
 
-// Do sends req and, for a 2xx response with a body, decodes the JSON body
-// into v (when v is not nil; an io.Writer v receives the raw body instead).
-// Any other status becomes an *Error (or a *RateLimitError) matched by this
-// package's sentinel errors. Transport errors are returned wrapped, so
-// errors.Is(err, context.Canceled) works. The returned Response is non-nil
-// whenever a response was received.
+// Do sends req, made with NewRequest, and, for a 2xx response with a body,
+// decodes the JSON body into v (when v is not nil; an io.Writer v receives
+// the raw body instead). Any other status becomes an *Error (or a
+// *RateLimitError) matched by this package's sentinel errors. Transport
+// errors are returned wrapped, so errors.Is(err, context.Canceled) works.
+// The returned Response is non-nil whenever a response was received.
 //
 // Do applies the Client's pacing (WithPacing), its RetryPolicy (WithRetry)
-// and its ETag cache (WithETagCache). A request with a body is retried only
-// when its GetBody is set.
+// and its ETag cache (WithETagCache). It knows nothing of the operation
+// beyond the request, so it classifies by method alone (see "Raw requests"
+// in the package doc): a transient failure is retried for GET, HEAD and
+// DELETE only, and only when any body can be rewound; errors carry no
+// MissingScopes and never match ErrListLimit.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
+	}
+	return c.do(req, rawEndpoint(req.Method), v)
+}
+
+// do is the one path every request takes: pacing, sending, error mapping
+// and retries, with what is known of the operation in ep.
+func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
 	}
@@ -581,12 +746,13 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	var transient, limits int
 	ambiguous := false // an earlier attempt may have been carried out
 	for attempt := 1; ; attempt++ {
-		release, err := c.limiter.acquire(ctx, req.Method, c.Rate(), c.retry.MaxWait)
+		release, err := c.limiter.acquire(ctx, req.Method, c.Rate(coreResource), c.retry.MaxWait)
 		if err != nil {
 			return nil, fmt.Errorf("ghpackages: %s %s: waiting to send: %w", req.Method, redactURL(req.URL), err)
 		}
-		resp, err := c.send(req, v, attempt)
+		resp, err := c.send(req, ep, v, attempt)
 		release()
+		c.recordRate(resp)
 		if resp != nil {
 			resp.Attempts = attempt
 		}
@@ -605,13 +771,15 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			}
 			return resp, err
 		}
-		o := c.retry.classify(req, err, transient, limits, c.clock.Now(), fullJitter)
+		o := c.retry.classify(req, ep.idempotent, err, transient, limits, c.clock.Now(), fullJitter)
 		if o.reason == "" {
 			return resp, err
 		}
 		if o.rateLimit {
 			limits++
-			c.limiter.pause(c.clock.Now().Add(o.wait))
+			if pausesClient(err) {
+				c.limiter.pause(c.clock.Now().Add(o.wait))
+			}
 		} else {
 			transient++
 		}
@@ -649,7 +817,7 @@ func (c *Client) report(ctx context.Context, ev RetryEvent) {
 
 // send makes one attempt: it sends the request, records the rate, maps an
 // error status, and decodes the body into v.
-func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) {
+func (c *Client) send(req *http.Request, ep endpoint, v any, attempt int) (*Response, error) {
 	r := req
 	var cacheKey string
 	var cached []byte
@@ -693,11 +861,6 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		}
 	}()
 	resp := newResponse(httpResp)
-	if hasRate(httpResp.Header) {
-		c.rateMu.Lock()
-		c.rate = resp.Rate
-		c.rateMu.Unlock()
-	}
 
 	if httpResp.StatusCode == http.StatusNotModified && cached != nil {
 		resp.FromCache = true
@@ -715,7 +878,7 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 	}
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
-		return resp, newAPIError(req, resp, body, c.clock.Now())
+		return resp, newAPIError(req, resp, body, ep, c.clock.Now())
 	}
 	if v == nil || httpResp.StatusCode == http.StatusNoContent {
 		return resp, nil
@@ -790,13 +953,15 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
-// call is the build/send/decode cycle every endpoint shares.
-func (c *Client) call(ctx context.Context, method, path string, q any, v any) (*Response, error) {
-	req, err := c.NewRequest(ctx, method, path, q)
+// call is the build/send/decode cycle every typed method shares: path is
+// escaped and relative to the base URL, q is its query (or nil), and ep
+// says what the operation is.
+func (c *Client) call(ctx context.Context, ep endpoint, method, path string, q any, v any) (*Response, error) {
+	req, err := c.newRequest(ctx, method, path, q, nil)
 	if err != nil {
 		return nil, err
 	}
-	return c.Do(req, v)
+	return c.do(req, ep, v)
 }
 
 // TokenScopes reports the classic OAuth scopes of the client's token, read
@@ -809,7 +974,7 @@ func (c *Client) call(ctx context.Context, method, path string, q any, v any) (*
 //
 //meta:operation GET /rate_limit
 func (c *Client) TokenScopes(ctx context.Context) ([]Scope, *Response, error) {
-	resp, err := c.call(ctx, http.MethodGet, "rate_limit", nil, nil)
+	resp, err := c.call(ctx, plainGET(), http.MethodGet, "rate_limit", nil, nil)
 	if err != nil {
 		return nil, resp, err
 	}

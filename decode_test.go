@@ -37,7 +37,7 @@ func connCountingClient(t *testing.T, h http.Handler, opts ...Option) (*Client, 
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	base := []Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry),
+	base := []Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()),
 		WithHTTPClient(&http.Client{Transport: tr})}
 	c, err := NewClient(append(base, opts...)...)
 	require.NoError(t, err)

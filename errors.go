@@ -1,7 +1,6 @@
 package ghpackages
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -212,25 +211,6 @@ func (e *RateLimitError) Unwrap() error { return e.Err }
 // Is matches ErrRateLimited.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 
-// opInfo describes the operation a request performs, so error mapping can
-// name missing scopes and endpoint-specific refusals.
-type opInfo struct {
-	op           Operation
-	typ          PackageType
-	listPackages bool
-}
-
-type opKey struct{}
-
-func withOp(ctx context.Context, info opInfo) context.Context {
-	return context.WithValue(ctx, opKey{}, info)
-}
-
-func opFrom(ctx context.Context) (opInfo, bool) {
-	info, ok := ctx.Value(opKey{}).(opInfo)
-	return info, ok
-}
-
 // errorBody is GitHub's JSON error shape.
 type errorBody struct {
 	Message          string        `json:"message"`
@@ -238,9 +218,11 @@ type errorBody struct {
 	Errors           []ErrorDetail `json:"errors"`
 }
 
-// newAPIError maps a non-2xx response to *Error or *RateLimitError. now is
-// the client's Clock reading, against which an HTTP-date Retry-After is read.
-func newAPIError(req *http.Request, resp *Response, body []byte, now time.Time) error {
+// newAPIError maps a non-2xx response to *Error or *RateLimitError. ep is
+// what is known of the operation: its scopes and whether the list limit
+// applies (nothing, for a raw Do call). now is the client's Clock reading,
+// against which an HTTP-date Retry-After is read.
+func newAPIError(req *http.Request, resp *Response, body []byte, ep endpoint, now time.Time) error {
 	e := &Error{
 		StatusCode: resp.StatusCode,
 		Method:     req.Method,
@@ -261,11 +243,10 @@ func newAPIError(req *http.Request, resp *Response, body []byte, now time.Time) 
 	}
 
 	msg := strings.ToLower(e.Message)
-	info, hasInfo := opFrom(req.Context())
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
-		if hasInfo && resp.TokenScopes != nil {
-			e.MissingScopes = MissingScopes(resp.TokenScopes, RequiredScopes(info.op, info.typ))
+		if ep.op != "" && resp.TokenScopes != nil {
+			e.MissingScopes = MissingScopes(resp.TokenScopes, RequiredScopes(ep.op, ep.typ))
 		}
 	}
 	// A 403 that names a scope, or that comes while the token lacks one the
@@ -287,15 +268,15 @@ func newAPIError(req *http.Request, resp *Response, body []byte, now time.Time) 
 		e.kind = ErrLastVersion
 	case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "downloads cannot be deleted"):
 		e.kind = ErrTooManyDownloads
-	case resp.StatusCode == http.StatusBadRequest && info.listPackages && (strings.Contains(msg, "10000") || pastListLimit(req.URL)):
+	case resp.StatusCode == http.StatusBadRequest && ep.listLimit && (strings.Contains(msg, "10000") || pastListLimit(req.URL)):
 		e.kind = ErrListLimit
 	}
 
-	if resp.StatusCode == http.StatusNotFound && hasInfo {
+	if resp.StatusCode == http.StatusNotFound && ep.op != "" {
 		switch {
 		case len(e.MissingScopes) > 0:
 			e.Hint = "GitHub answers 404 rather than 403 when the token cannot see a package"
-		case info.op == OperationDelete || info.op == OperationRestore:
+		case ep.op == OperationDelete || ep.op == OperationRestore:
 			e.Hint = "GitHub also answers 404 when the token lacks admin permission on the package"
 		}
 	}

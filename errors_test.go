@@ -420,7 +420,7 @@ func TestTransportErrorsWrapContextErrors(t *testing.T) {
 
 func TestConnectionRefusedIsATransportError(t *testing.T) {
 	t.Parallel()
-	c, err := NewClient(WithBaseURL("http://127.0.0.1:1"), WithHTTPClient(ownClient(t)), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry))
+	c, err := NewClient(WithBaseURL("http://127.0.0.1:1"), WithHTTPClient(ownClient(t)), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()))
 	require.NoError(t, err)
 	_, _, err = c.Orgs.Get(t.Context(), "o", Container, "a")
 	require.Error(t, err)

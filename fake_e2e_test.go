@@ -55,7 +55,7 @@ func TestEveryOperationOnTheFake(t *testing.T) {
 	for i := range 3 {
 		srv.AddVersion(me, ghpackages.Container, "team/app", ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(fmt.Sprint(i)), Tags: []string{fmt.Sprint("t", i)}})
 	}
-	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry()))
 	ctx := t.Context()
 	typ, name := ghpackages.Container, "team/app"
 
@@ -200,7 +200,7 @@ func TestEveryOperationOnTheFake(t *testing.T) {
 func TestScopeErrorsOnTheFake(t *testing.T) {
 	t.Parallel()
 	srv, _, ids := e2eFake(t, "octo-org", 3, ghpackagestest.WithToken("ghp_readonly", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
-	c := srv.Client(ghpackages.WithToken("ghp_readonly"), ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithToken("ghp_readonly"), ghpackages.WithRetry(ghpackages.NoRetry()))
 	_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", ids[0])
 	var apiErr *ghpackages.Error
 	require.ErrorAs(t, err, &apiErr)
@@ -365,12 +365,12 @@ func TestETagCacheOnTheFake(t *testing.T) {
 	first, cached := walk()
 	assert.Len(t, first, 45)
 	assert.Equal(t, []bool{false, false, false}, cached)
-	used := c.Rate().Used
+	used := c.Rate("core").Used
 	second, cached := walk()
 	assert.Equal(t, first, second)
 	assert.Equal(t, []bool{true, true, true}, cached)
 	assert.Equal(t, 3, srv.Stats().NotModified)
-	assert.Equal(t, used, c.Rate().Used, "304s cost no quota")
+	assert.Equal(t, used, c.Rate("core").Used, "304s cost no quota")
 
 	_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", ids[0])
 	require.NoError(t, err)
@@ -383,7 +383,7 @@ func TestETagCacheOnTheFake(t *testing.T) {
 func TestRulesOnTheFake(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	noRetry := ghpackages.WithRetry(ghpackages.NoRetry)
+	noRetry := ghpackages.WithRetry(ghpackages.NoRetry())
 
 	t.Run("401 without a token on a private package", func(t *testing.T) {
 		t.Parallel()
@@ -555,7 +555,7 @@ func TestFakeWalkAndDeletesReuseOneConnection(t *testing.T) {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	c, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithToken(ghpackagestest.DefaultToken),
-		ghpackages.WithPacing(ghpackages.NoPacing), ghpackages.WithHTTPClient(&http.Client{Transport: tr}))
+		ghpackages.WithPacing(ghpackages.NoPacing()), ghpackages.WithHTTPClient(&http.Client{Transport: tr}))
 	require.NoError(t, err)
 
 	var got []int64

@@ -13,9 +13,9 @@ import (
 // simulated time (deletes/min), the limit responses the client received
 // (goal 0) and the simulated minutes taken:
 //
-//   - guidance (DefaultPacing, GitHub's advice: mutations serially, at
+//   - guidance (DefaultPacing(), GitHub's advice: mutations serially, at
 //     least a second apart): goal 60 deletes a minute;
-//   - budget (BudgetPacing, the full 900 points a minute): goal at least
+//   - budget (BudgetPacing(), the full 900 points a minute): goal at least
 //     160 deletes a minute. The budget allows 180 a minute in the long run;
 //     1,000 deletes take about 5.1 minutes (about 197 a minute), since the
 //     first minute's 180 go at once.
@@ -25,8 +25,8 @@ func BenchmarkBulkDelete(b *testing.B) {
 		name   string
 		pacing ghpackages.Pacing
 	}{
-		{"pace=guidance", ghpackages.DefaultPacing},
-		{"pace=budget", ghpackages.BudgetPacing},
+		{"pace=guidance", ghpackages.DefaultPacing()},
+		{"pace=budget", ghpackages.BudgetPacing()},
 	} {
 		b.Run(preset.name, func(b *testing.B) {
 			for b.Loop() {

@@ -228,7 +228,7 @@ func perPageOf(rawQuery string) int {
 // off the API's scheme and host is refused, as is one that repeats the page
 // just fetched. Each page is decoded into one slice of values, and the
 // iterator yields pointers into it; it keeps no page once it has moved on.
-func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request, error)) iter.Seq2[*T, error] {
+func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (*http.Request, error)) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
 		var zero *T
 		req, err := first()
@@ -259,7 +259,7 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 			// A fresh slice for each page: the caller may keep the items.
 			page := make([]T, 0, size)
 			var resp *Response
-			if resp, err = c.Do(req, &page); err != nil {
+			if resp, err = c.do(req, ep, &page); err != nil {
 				yield(zero, err)
 				return
 			}
@@ -279,7 +279,7 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 				return
 			}
 			see(resp.NextURL)
-			req, err = c.NewRequest(req.Context(), http.MethodGet, resp.NextURL, nil)
+			req, err = c.newRequest(req.Context(), http.MethodGet, resp.NextURL, nil, nil)
 		}
 	}
 }

@@ -54,7 +54,7 @@ func TestWalkMemoryStaysOnePage(t *testing.T) {
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	c, err := NewClient(WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry),
+	c, err := NewClient(WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()),
 		WithHTTPClient(&http.Client{Transport: tr}))
 	require.NoError(t, err)
 

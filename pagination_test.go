@@ -108,7 +108,7 @@ func pagedServer(t *testing.T, pages int, fail map[int]int) *pager {
 		fmt.Fprintf(w, `[{"id":%d},{"id":%d},{"id":%d}]`, page*10+1, page*10+2, page*10+3)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry))
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()))
 	require.NoError(t, err)
 	p.c = c
 	return p

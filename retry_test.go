@@ -125,7 +125,7 @@ func retryClient(t *testing.T, h http.Handler, clock *testClock, opts ...Option)
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	base := []Option{WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing)}
+	base := []Option{WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing())}
 	if clock != nil {
 		base = append(base, WithClock(clock))
 	}
@@ -242,13 +242,13 @@ func TestRetryBackoffIsBoundedAndJittered(t *testing.T) {
 	err := &Error{StatusCode: 503}
 	for n := range 3 {
 		ceiling := p.BaseDelay << n
-		o := p.classify(req, err, n, 0, time.Now(), func(c time.Duration) time.Duration { return c })
+		o := p.classify(req, true, err, n, 0, time.Now(), func(c time.Duration) time.Duration { return c })
 		assert.Equal(t, ceiling, o.wait, "attempt %d ceiling", n)
-		o = p.classify(req, err, n, 0, time.Now(), func(time.Duration) time.Duration { return 0 })
+		o = p.classify(req, true, err, n, 0, time.Now(), func(time.Duration) time.Duration { return 0 })
 		assert.Equal(t, time.Duration(0), o.wait)
 	}
 	big := RetryPolicy{MaxRetries: 40, BaseDelay: time.Second, MaxDelay: 30 * time.Second}
-	o := big.classify(req, err, 39, 0, time.Now(), func(c time.Duration) time.Duration { return c })
+	o := big.classify(req, true, err, 39, 0, time.Now(), func(c time.Duration) time.Duration { return c })
 	assert.Equal(t, 30*time.Second, o.wait)
 	for range 100 {
 		d := fullJitter(time.Second)
@@ -259,7 +259,7 @@ func TestRetryBackoffIsBoundedAndJittered(t *testing.T) {
 func TestNoRetry(t *testing.T) {
 	t.Parallel()
 	h := &scripted{steps: []func(http.ResponseWriter, *http.Request){status(500, "Server Error")}}
-	c := retryClient(t, h, newTestClock(), WithRetry(NoRetry))
+	c := retryClient(t, h, newTestClock(), WithRetry(NoRetry()))
 	_, _, err := c.Orgs.Get(t.Context(), "o", Container, "app")
 	assert.ErrorIs(t, err, ErrServer)
 	assert.Equal(t, 1, h.count())

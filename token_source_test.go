@@ -52,7 +52,7 @@ func TestTokenSourceTokensAreCheckedAndFailuresNotRetried(t *testing.T) {
 				asked.Add(1)
 				return tc.token, tc.err
 			})
-			c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithTokenSource(src), WithPacing(NoPacing), WithRetry(fastRetries(&retries)))
+			c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithTokenSource(src), WithPacing(NoPacing()), WithRetry(fastRetries(&retries)))
 			require.NoError(t, err)
 			_, _, err = c.Orgs.Get(t.Context(), "o", NPM, "a")
 			assert.Equal(t, int32(0), retries.Load(), "never retried")

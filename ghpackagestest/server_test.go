@@ -93,7 +93,7 @@ func TestAuthAndScopes(t *testing.T) {
 func TestSoftDeleteAndRestoreWindow(t *testing.T) {
 	t.Parallel()
 	srv, clock := newServer(t)
-	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry()))
 	ctx := t.Context()
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: "team/app"})
 	keep := srv.AddVersion("acme", ghpackages.Container, "team/app", ghpackagestest.VersionSpec{Name: "sha256:a", Tags: []string{"latest"}})
@@ -147,7 +147,7 @@ func TestSoftDeleteAndRestoreWindow(t *testing.T) {
 func TestDeleteRefusals(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t)
-	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry()))
 	ctx := t.Context()
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.NPM, Name: "lib", Visibility: ghpackages.VisibilityPublic})
 	v1 := srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: "1.0.0", Downloads: 5001})
@@ -337,7 +337,7 @@ func TestFaults(t *testing.T) {
 func TestConcurrentUseAndClose(t *testing.T) {
 	before := runtime.NumGoroutine()
 	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo())
-	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry()))
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Add(1)

@@ -25,8 +25,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
-	"github.com/ghpackages/ghpackages-go/examples/internal/exampleenv"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 

@@ -17,7 +17,7 @@ import (
 	"text/tabwriter"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
-	"github.com/ghpackages/ghpackages-go/examples/internal/exampleenv"
+	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 )
 
 func main() { exampleenv.Main("restore", run) }

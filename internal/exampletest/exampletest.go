@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ghpackages/ghpackages-go/examples/internal/exampleenv"
+	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 )
 
 // RunsOnFake runs an example's run function with GITHUB_TOKEN unset (so it
