@@ -507,10 +507,14 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query any,
 			return nil, err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	// The URL is parsed already: build the request on a placeholder and
+	// give it u, rather than have net/http parse u.String() again.
+	req, err := http.NewRequestWithContext(ctx, method, "/", body)
 	if err != nil {
 		return nil, fmt.Errorf("ghpackages: building request: %w", err)
 	}
+	u.Host = strings.TrimSuffix(u.Host, ":") // as net/http drops an empty port
+	req.URL, req.Host = u, u.Host
 	req.Header.Set("Accept", mediaTypeJSON)
 	req.Header.Set(headerAPIVersion, c.apiVersion)
 	req.Header.Set("User-Agent", c.userAgent)

@@ -52,3 +52,31 @@ func TestAuthorizationOnACopy(t *testing.T) {
 	assert.Equal(t, []string{mediaTypeJSON}, accept, "the caller's header values are untouched")
 	assert.Equal(t, []string{"a"}, req.Header["X-Extra"])
 }
+
+// TestNewRequestURLAsParsed: newRequest hands net/http the URL it resolved
+// instead of its string; the request must be the one parsing that string
+// gives (target, host, URL) for relative paths, queries and next links.
+func TestNewRequestURLAsParsed(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{"https://api.github.com/", "https://ghes.example.com:8443/api/v3/", "http://[::1]:8080/", "http://127.0.0.1:/x%2Fy/"} {
+		c, err := NewClient(WithBaseURL(base))
+		require.NoError(t, err)
+		b := c.BaseURL()
+		for _, path := range []string{
+			"orgs/octo-org/packages/container/team%2Fapp",
+			"users/a%20b/packages/npm/%40scope%2Fpkg/versions?per_page=100&page=2",
+			"user/packages/container/a%2Fb%2Fc/versions/12/restore",
+			"orgs/o/packages?package_type=container&visibility=private",
+			b.Scheme + "://" + b.Host + b.EscapedPath() + "orgs/o/packages/npm/a%2Fb/versions?page=3&per_page=30",
+		} {
+			req, err := c.newRequest(t.Context(), http.MethodGet, path, map[string]string{"state": "deleted"}, nil)
+			require.NoError(t, err, path)
+			want, err := http.NewRequestWithContext(t.Context(), http.MethodGet, req.URL.String(), nil)
+			require.NoError(t, err)
+			assert.Equal(t, want.URL, req.URL, path)
+			assert.Equal(t, want.URL.RequestURI(), req.URL.RequestURI(), path)
+			assert.Equal(t, want.Host, req.Host, path)
+			assert.Equal(t, http.MethodGet, req.Method)
+		}
+	}
+}
