@@ -378,9 +378,32 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	clone := req.Clone(req.Context())
-	clone.Header.Set("Authorization", "Bearer "+token)
-	return t.next.RoundTrip(clone)
+	return t.next.RoundTrip(withAuthorization(req, "Bearer "+token))
+}
+
+// withAuthorization returns a copy of req (see copyRequest) with an
+// Authorization header.
+func withAuthorization(req *http.Request, value string) *http.Request {
+	r := copyRequest(req, 1)
+	r.Header["Authorization"] = []string{value}
+	return r
+}
+
+// copyRequest returns a copy of req that may be given headers without
+// changing req, as a RoundTripper must not change the request it is given,
+// and a retry or a conditional GET must not change the caller's. req.Clone
+// would copy far more than that needs: the copy shares everything with req
+// but its header map (whose value slices are shared too; header values are
+// replaced, never changed in place). extra is room for headers to come.
+func copyRequest(req *http.Request, extra int) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	h := make(http.Header, len(req.Header)+extra)
+	for k, vs := range req.Header {
+		h[k] = vs
+	}
+	r.Header = h
+	return r
 }
 
 // sourceToken asks src for a token and checks it as WithToken checks its
@@ -484,12 +507,16 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query any,
 			return nil, err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	// The URL is parsed already: build the request on a placeholder and
+	// give it u, rather than have net/http parse u.String() again.
+	req, err := http.NewRequestWithContext(ctx, method, "/", body)
 	if err != nil {
 		return nil, fmt.Errorf("ghpackages: building request: %w", err)
 	}
+	u.Host = strings.TrimSuffix(u.Host, ":") // as net/http drops an empty port
+	req.URL, req.Host = u, u.Host
 	req.Header.Set("Accept", mediaTypeJSON)
-	req.Header.Set("X-GitHub-Api-Version", c.apiVersion)
+	req.Header.Set(headerAPIVersion, c.apiVersion)
 	req.Header.Set("User-Agent", c.userAgent)
 	return req, nil
 }
@@ -664,28 +691,28 @@ type Rate struct {
 }
 
 func newResponse(r *http.Response) *Response {
-	resp := &Response{Response: r, RequestID: r.Header.Get("X-GitHub-Request-Id")}
+	resp := &Response{Response: r, RequestID: r.Header.Get(headerRequestID)}
 	resp.Rate = parseRate(r.Header)
 	resp.populatePageLinks()
-	resp.TokenScopes = headerScopes(r.Header, "X-OAuth-Scopes")
-	resp.AcceptedScopes = headerScopes(r.Header, "X-Accepted-OAuth-Scopes")
+	resp.TokenScopes = headerScopes(r.Header, headerOAuthScopes)
+	resp.AcceptedScopes = headerScopes(r.Header, headerAcceptedScopes)
 	return resp
 }
 
 func parseRate(h http.Header) Rate {
 	var r Rate
-	r.Limit, _ = strconv.Atoi(h.Get("X-RateLimit-Limit"))
-	r.Remaining, _ = strconv.Atoi(h.Get("X-RateLimit-Remaining"))
-	r.Used, _ = strconv.Atoi(h.Get("X-RateLimit-Used"))
-	if s, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+	r.Limit, _ = strconv.Atoi(h.Get(headerRateLimit))
+	r.Remaining, _ = strconv.Atoi(h.Get(headerRateRemaining))
+	r.Used, _ = strconv.Atoi(h.Get(headerRateUsed))
+	if s, err := strconv.ParseInt(h.Get(headerRateReset), 10, 64); err == nil {
 		r.Reset = time.Unix(s, 0)
 	}
-	r.Resource = h.Get("X-RateLimit-Resource")
+	r.Resource = h.Get(headerRateResource)
 	return r
 }
 
 // hasRate reports whether the headers carry rate-limit information.
-func hasRate(h http.Header) bool { return h.Get("X-RateLimit-Limit") != "" }
+func hasRate(h http.Header) bool { return h.Get(headerRateLimit) != "" }
 
 // Do sends req, made with NewRequest, and, for a 2xx response with a body,
 // decodes the JSON body into v (when v is not nil; an io.Writer v receives
@@ -802,7 +829,7 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, attempt int) (*Resp
 		cacheKey = req.URL.String()
 	}
 	if attempt > 1 || cacheKey != "" {
-		r = req.Clone(req.Context())
+		r = copyRequest(req, 1)
 		if attempt > 1 && req.GetBody != nil {
 			body, err := req.GetBody()
 			if err != nil {
@@ -829,7 +856,14 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, attempt int) (*Resp
 		}
 		return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), &transportError{unwrapURLError(err)})
 	}
-	defer httpResp.Body.Close()
+	atEOF := false // set once the body has been read to its end
+	defer func() {
+		if atEOF {
+			httpResp.Body.Close()
+		} else {
+			drainClose(httpResp.Body)
+		}
+	}()
 	resp := newResponse(httpResp)
 
 	if httpResp.StatusCode == http.StatusNotModified && cached != nil {
@@ -841,14 +875,16 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, attempt int) (*Resp
 			}
 			return resp, nil
 		}
-		return resp, c.decode(req, resp, bytes.NewReader(cached), v)
+		b := getBodyBuffer()
+		defer b.release()
+		b.buf.Write(cached)
+		return resp, c.decode(req, resp, b, v)
 	}
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
 		return resp, newAPIError(req, resp, body, ep, c.clock.Now())
 	}
 	if v == nil || httpResp.StatusCode == http.StatusNoContent {
-		_, _ = io.Copy(io.Discard, io.LimitReader(httpResp.Body, maxErrorBody))
 		return resp, nil
 	}
 	if w, ok := v.(io.Writer); ok {
@@ -857,36 +893,34 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, attempt int) (*Resp
 		}
 		return resp, nil
 	}
-	if cacheKey != "" {
-		body, err := io.ReadAll(httpResp.Body)
-		if err != nil {
-			return resp, fmt.Errorf("ghpackages: %s %s: reading body: %w", req.Method, redactURL(req.URL), &transportError{err})
-		}
-		if err := c.decode(req, resp, bytes.NewReader(body), v); err != nil {
-			return resp, err
-		}
-		c.cache.put(cacheKey, httpResp.Header.Get("ETag"), body)
-		return resp, nil
+	// The body is read whole into a pooled buffer and parsed there once.
+	b := getBodyBuffer()
+	defer b.release()
+	if err := b.readFrom(httpResp.Body, httpResp.ContentLength); err != nil {
+		return resp, fmt.Errorf("ghpackages: %s %s: reading body: %w", req.Method, redactURL(req.URL), &transportError{err})
 	}
-	return resp, c.decode(req, resp, httpResp.Body, v)
+	atEOF = true
+	var keep []byte
+	if cacheKey != "" {
+		keep = bytes.Clone(b.buf.Bytes()) // decoding consumes the buffer
+	}
+	if err := c.decode(req, resp, b, v); err != nil {
+		return resp, err
+	}
+	if cacheKey != "" {
+		c.cache.put(cacheKey, httpResp.Header.Get(headerETag), keep)
+	}
+	return resp, nil
 }
 
-// decode reads one JSON value from body into v. A body that ends early or
-// fails to read is a transport error (worth a retry); malformed JSON is not.
-func (c *Client) decode(req *http.Request, resp *Response, body io.Reader, v any) error {
-	err := json.NewDecoder(body).Decode(v)
+// decode parses the JSON body in b into v. A body that ends early or fails
+// to read is a transport error (worth a retry); malformed JSON is not.
+func (c *Client) decode(req *http.Request, resp *Response, b *bodyBuffer, v any) error {
+	err := b.decode(v)
 	if err == nil {
 		return nil
 	}
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	if !errors.As(err, &syntaxErr) && !errors.As(err, &typeErr) {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		err = &transportError{err}
-	}
-	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, err)
+	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, decodeErrorKind(err))
 }
 
 // unwrapURLError strips *url.Error, whose text repeats the URL, keeping its

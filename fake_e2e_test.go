@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +20,7 @@ import (
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
-var e2eNow = ghpackagestestEpoch()
+var e2eNow = ghpackages.TestEpochValue
 
 // e2eFake starts a fake with one container package "team/app" of n versions
 // for owner, and returns it with a client that waits on the fake's clock.
@@ -531,4 +535,41 @@ func TestRulesOnTheFake(t *testing.T) {
 		assert.Len(t, pages, 3)
 		assert.Equal(t, 3, srv.Stats().Requests)
 	})
+}
+
+// TestFakeWalkAndDeletesReuseOneConnection serves the fake's handler on a
+// server that counts connections: a 100-page walk and the deletes that
+// follow it go over one connection.
+func TestFakeWalkAndDeletesReuseOneConnection(t *testing.T) {
+	t.Parallel()
+	fake, _, ids := e2eFake(t, "octo-org", 3000)
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(fake.Handler())
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithToken(ghpackagestest.DefaultToken),
+		ghpackages.WithPacing(ghpackages.NoPacing()), ghpackages.WithHTTPClient(&http.Client{Transport: tr}))
+	require.NoError(t, err)
+
+	var got []int64
+	opts := &ghpackages.ListVersionsOptions{PerPage: 30} // pages of about 15 KB, sent chunked
+	for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", opts) {
+		require.NoError(t, err)
+		got = append(got, v.ID)
+	}
+	assert.ElementsMatch(t, ids, got)
+	assert.Equal(t, 100, fake.Stats().Requests, "pages fetched")
+	for _, id := range ids[:10] {
+		_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", id)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 10, fake.Stats().Deletes)
+	assert.EqualValues(t, 1, conns.Load(), "connections opened for 100 pages and 10 deletes on the fake")
 }

@@ -1,35 +1,18 @@
 package ghpackages
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/ghpackages/ghpackages-go/internal/testguard"
 )
 
-// errSharedTransport is what a test gets when it sends through
-// http.DefaultTransport.
-var errSharedTransport = errors.New("test sent a request through http.DefaultTransport; give the client its own transport (srv.Client() or WithHTTPClient)")
-
-// guardTransport replaces http.DefaultTransport for the whole test binary.
-// httptest.Server.Close calls CloseIdleConnections on http.DefaultTransport,
-// so a client sharing it with parallel tests can lose a request in flight
-// ("http: CloseIdleConnections called"), and a DELETE lost that way is
-// retried and reaches the server twice. Each test owns its transport; this
-// guard makes a test that forgets fail at once instead of now and then.
-type guardTransport struct{}
-
-func (guardTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		r.Body.Close()
-	}
-	return nil, fmt.Errorf("%w (%s %s)", errSharedTransport, r.Method, r.URL.Redacted())
-}
-
+// TestMain makes every test of this package own its HTTP transport (see
+// package testguard): a client left on http.DefaultTransport fails at once.
 func TestMain(m *testing.M) {
-	http.DefaultTransport = guardTransport{}
+	testguard.Install()
 	os.Exit(m.Run())
 }
 
@@ -59,3 +42,7 @@ var testEpoch = func() time.Time {
 	}
 	panic("GHPACKAGES_TEST_EPOCH: want a duration such as +8760h or an RFC 3339 time, got " + v)
 }()
+
+// TestEpochValue is testEpoch for this package's external tests
+// (ghpackages_test), which share the test binary.
+var TestEpochValue = testEpoch

@@ -188,16 +188,16 @@ func (s *service) listVersions(ctx context.Context, owner string, typ PackageTyp
 	if err != nil {
 		return nil, nil, err
 	}
-	var versions []*PackageVersion
+	versions := make([]PackageVersion, 0, perPageOf(req.URL.RawQuery))
 	resp, err := s.client.do(req, readOp(typ), &versions)
 	if err != nil {
 		return nil, resp, err
 	}
-	return versions, resp, nil
+	return pointers(versions), resp, nil
 }
 
 func (s *service) allVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-	return paginate[*PackageVersion](ctx, s.client, readOp(typ), func() (*http.Request, error) {
+	return paginate[PackageVersion](ctx, s.client, readOp(typ), func() (*http.Request, error) {
 		return s.versionsRequest(ctx, owner, typ, name, opts)
 	})
 }
@@ -289,16 +289,16 @@ func (s *service) list(ctx context.Context, owner string, typ PackageType, opts 
 	if err != nil {
 		return nil, nil, err
 	}
-	var pkgs []*Package
+	pkgs := make([]Package, 0, perPageOf(req.URL.RawQuery))
 	resp, err := s.client.do(req, listOp(typ), &pkgs)
 	if err != nil {
 		return nil, resp, err
 	}
-	return pkgs, resp, nil
+	return pointers(pkgs), resp, nil
 }
 
 func (s *service) all(ctx context.Context, owner string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-	return paginate[*Package](ctx, s.client, listOp(typ), func() (*http.Request, error) {
+	return paginate[Package](ctx, s.client, listOp(typ), func() (*http.Request, error) {
 		return s.listRequest(ctx, owner, typ, opts)
 	})
 }
@@ -308,11 +308,11 @@ func (s *service) listDockerConflicts(ctx context.Context, owner string) ([]*Pac
 	if err != nil {
 		return nil, nil, err
 	}
-	pkgs, resp, err := fetch[[]*Package](ctx, s, readOp(Docker), prefix+"/docker/conflicts")
+	pkgs, resp, err := fetch[[]Package](ctx, s, readOp(Docker), prefix+"/docker/conflicts")
 	if err != nil {
 		return nil, resp, err
 	}
-	return *pkgs, resp, nil
+	return pointers(*pkgs), resp, nil
 }
 
 // Owner names a package owner's namespace: an organization, a user, or the

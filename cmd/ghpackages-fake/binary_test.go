@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ghpackages/ghpackages-go/internal/testguard"
 	"io"
 	"net/http"
 	"os"
@@ -37,6 +38,7 @@ var builds struct {
 
 // TestMain removes the built binaries after the run.
 func TestMain(m *testing.M) {
+	testguard.Install() // every test owns its transport
 	code := m.Run()
 	if builds.dir != "" {
 		os.RemoveAll(builds.dir)
