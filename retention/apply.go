@@ -279,24 +279,38 @@ func (rc *recheck) order(ctx context.Context, dels []Decision) ([]Decision, erro
 	if n, d, err := g.firstFailure(); n > 0 {
 		return dels, fmt.Errorf("retention: not deleted: %d manifest(s) could not be read from the registry to order and re-check the deletes (first: %s: %w)", n, shortDigest(d), err)
 	}
-	// Kahn's algorithm over the edges between planned manifests — an
-	// index before what it lists, a subject before its referrers and
-	// signatures — taking the newest ready one each time. Only tags can
+	// Kahn's algorithm over the edges between planned manifests, direct
+	// or through manifests that stay — an index before what it lists, a
+	// subject before its referrers and signatures — taking the newest
+	// ready one each time. Only tags can
 	// make a cycle (a signature tag on an index that lists its subject);
 	// then a manifest no planned index lists goes first.
 	all, hard := map[string]int{}, map[string]int{}
+	// below returns the planned manifests next reached from d, through
+	// manifests that stay (an index with no package version, say).
+	below := func(d string, next func(string) []string) []string {
+		var out []string
+		seen := map[string]bool{d: true}
+		queue := []string{d}
+		for len(queue) > 0 {
+			x := queue[0]
+			queue = queue[1:]
+			for _, c := range next(x) {
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+				if rc.pending[c] {
+					out = append(out, c)
+				} else {
+					queue = append(queue, c)
+				}
+			}
+		}
+		return out
+	}
 	edges := func(d string) (refs, children []string) {
-		for _, c := range g.refs(d) {
-			if c != d && rc.pending[c] {
-				refs = append(refs, c)
-			}
-		}
-		for _, c := range g.children(d) {
-			if c != d && rc.pending[c] {
-				children = append(children, c)
-			}
-		}
-		return refs, children
+		return below(d, g.refs), below(d, g.children)
 	}
 	for _, v := range dels {
 		refs, children := edges(v.Name)

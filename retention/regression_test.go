@@ -538,3 +538,84 @@ func TestBrokenImagePolicies(t *testing.T) {
 	err := (&retention.Policy{Type: ghpackages.NPM, OlderThan: day, DeleteGhostImages: true}).Validate()
 	assert.ErrorContains(t, err, "apply to container images only")
 }
+
+// The registry is pinged once per repository, each manifest is read once
+// per plan, the referrers API is probed once when the registry lacks it,
+// and lookups run a few at a time.
+func TestRegistryCost(t *testing.T) {
+	t.Parallel()
+	for _, api := range []bool{false, true} {
+		f := newFixture(t, api)
+		var children []string
+		for _, r := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
+			f.image(r)
+			f.version(r, 60*day)
+			children = append(children, r)
+		}
+		f.index("release", false, children...)
+		f.tag("latest", "release")
+		f.version("release", day, "latest")
+		// The first manifest read waits until another one is in flight, to
+		// show they run concurrently (or gives up after a while, and the
+		// test fails).
+		first := true
+		f.g.hold = func(r *http.Request) {
+			f.g.mu.Lock()
+			wait := first && strings.Contains(r.URL.Path, "/manifests/sha256:")
+			first = first && !wait
+			started := f.g.registryRequests
+			f.g.mu.Unlock()
+			for deadline := time.Now().Add(5 * time.Second); wait && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				f.g.mu.Lock()
+				wait = f.g.registryRequests == started // no other request began meanwhile
+				f.g.mu.Unlock()
+			}
+		}
+		resolver := f.g.resolver()
+		p := f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(resolver))
+		assert.Empty(t, f.planned(p))
+		f.g.mu.Lock()
+		assert.Equal(t, 1, f.g.pings, "one ping (api %v)", api)
+		referrers := 0
+		for path, n := range f.g.gets {
+			assert.Equal(t, 1, n, "%s read once (api %v)", path, api)
+			if strings.Contains(path, "/referrers/") {
+				referrers++
+			}
+		}
+		if api {
+			assert.Equal(t, 11, referrers, "one referrers request per manifest")
+		} else {
+			assert.Equal(t, 1, referrers, "one probe of the missing referrers API")
+		}
+		assert.GreaterOrEqual(t, f.g.maxFly, 2, "lookups run concurrently")
+		assert.LessOrEqual(t, f.g.maxFly, 8, "at most 8 at a time")
+		f.g.mu.Unlock()
+	}
+}
+
+// Item 5 again, through an index that has no package version: the tagged
+// index above it still goes first.
+func TestRegression5_ParentsFirstThroughIndexWithoutVersion(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, false)
+	f.image("amd64")
+	f.index("inner", false, "amd64") // no version
+	f.index("outer", false, "inner")
+	f.tag("v2", "outer")
+	f.tag("v2-amd64", "amd64")
+	f.version("outer", 90*day, "v2")
+	f.version("amd64", 10*day, "v2-amd64") // newer than its index
+	f.image("keep")
+	f.tag("latest", "keep")
+	f.version("keep", day, "latest")
+	p := f.plan(retention.Policy{OlderThan: 5 * day, Tags: retention.AnyTags, ExcludeTags: []retention.Pattern{retention.MustPattern("latest")}}, retention.WithResolver(f.g.resolver()))
+	require.Equal(t, []string{"amd64", "outer"}, f.planned(p))
+	ctx, progress, cancel := cancelAfter(t.Context(), 1)
+	defer cancel()
+	rep, err := retention.Apply(ctx, f.g.client(), p, retention.WithResolver(f.g.resolver()), progress)
+	require.NoError(t, err)
+	assert.Equal(t, "outer", f.role(rep.Items[0].VersionID))
+	assert.Equal(t, retention.NotAttempted, rep.Items[1].Outcome)
+	assert.Empty(t, f.broken())
+}
