@@ -93,9 +93,11 @@ type DecideInput struct {
 	// DeletePartialImages and DeleteOrphanedReferrers decide whether they
 	// go. NewPlan reads it from the registry.
 	Broken map[string]Condition
-	// Limit caps the deletions: those past it (the newest) are kept with
-	// that reason. 0 means no cap. (Policy.MaxDelete caps a whole run;
-	// NewPlan shares it out over the run's packages.)
+	// Limit caps the deletions: whole images go first (versions nothing
+	// references), then their parts, oldest first within each; the rest
+	// are kept with that reason, and so is what they need. 0 means no cap.
+	// (Policy.MaxDelete caps a whole run; NewPlan shares it out over the
+	// run's packages.)
 	Limit int
 }
 

@@ -21,6 +21,7 @@ import (
 //	  "policy": { …Policy… },
 //	  "packages": [{
 //	    "type": "container", "name": "app",
+//	    "repository": "octo-org/app",       // container packages: the registry repository
 //	    "delete_package": false, "package_reason": "",
 //	    "versions": [{                      // oldest first: created_at, then id
 //	      "id": 1260000042, "name": "sha256:…", "tags": ["v1"],

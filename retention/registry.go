@@ -53,7 +53,8 @@ type ManifestResolver interface {
 	// Referrers returns the digests of the manifests whose subject is
 	// digest, from the OCI referrers API. It returns nil and no error when
 	// the registry has no referrers API: the planner then finds referrers
-	// through the "sha256-<hex>" tag schema, from Tags.
+	// through the "sha256-<hex>" tag schema (from Tags) and the subject of
+	// every manifest it reads.
 	Referrers(ctx context.Context, repository, digest string) ([]string, error)
 }
 
