@@ -190,7 +190,7 @@ func TestRegression1_RegistryFailureKeepsChildren(t *testing.T) {
 			p := f.plan(policy, opts...)
 			assert.Empty(t, f.planned(p), "nothing may go: the children are tagged, but latest needs them")
 			require.Len(t, p.Warnings, 1, "said once, at the top of the plan")
-			assert.Contains(t, p.Warnings[0], "so every version was kept")
+			assert.Contains(t, p.Warnings[0], "every version of it was kept, withholding 2 deletion(s) the policy asked for")
 			assert.True(t, strings.HasPrefix(p.Warnings[0], "app: "), p.Warnings[0])
 			reason := f.reason(p, "amd64")
 			assert.Contains(t, reason, "see the plan's warnings")
@@ -618,4 +618,21 @@ func TestRegression5_ParentsFirstThroughIndexWithoutVersion(t *testing.T) {
 	assert.Equal(t, "outer", f.role(rep.Items[0].VersionID))
 	assert.Equal(t, retention.NotAttempted, rep.Items[1].Outcome)
 	assert.Empty(t, f.broken())
+}
+
+// The same concern in several packages is one warning naming them all.
+func TestWarningsAreSaidOnce(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer()
+	t.Cleanup(srv.Close)
+	for _, n := range []string{"api", "web"} {
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: n})
+		srv.AddVersion("acme", ghpackages.Container, n, ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(n + "1"), CreatedAt: start.Add(-90 * day)})
+		srv.AddVersion("acme", ghpackages.Container, n, ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(n + "2"), Tags: []string{"latest"}, CreatedAt: start.Add(-day)})
+	}
+	p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+		retention.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"api, web: no registry to read (no resolver), so which manifests kept images need is unknown; every version of them was kept, withholding 2 deletion(s) the policy asked for"}, p.Warnings)
+	assert.Zero(t, p.Deletes())
 }
