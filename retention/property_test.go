@@ -86,8 +86,19 @@ func TestInvariantHolds(t *testing.T) {
 				}
 				t.Run(fmt.Sprintf("case-%d", i), func(t *testing.T) {
 					sc := newScenario(t, rand.New(rand.NewPCG(seed, uint64(i))))
-					if !sc.run() {
+					ok, deletes := sc.run(0)
+					if !ok {
 						t.Logf("replay: go test ./retention -run 'TestInvariantHolds/group-%d/case-%d$' -retention.seed=%d -retention.case=%d -v\n%s", grp, i, seed, i, strings.Join(sc.log, "\n"))
+					}
+					// Every eighth case is played again, stopped after
+					// each of its deletes in turn.
+					for k := 1; ok && i%8 == 0 && k <= deletes; k++ {
+						t.Run(fmt.Sprintf("stop-%d", k), func(t *testing.T) {
+							sc := newScenario(t, rand.New(rand.NewPCG(seed, uint64(i))))
+							if ok, _ := sc.run(k); !ok {
+								t.Logf("replay: go test ./retention -run 'TestInvariantHolds/group-%d/case-%d/stop-%d$' -retention.seed=%d -retention.case=%d -v\n%s", grp, i, k, seed, i, strings.Join(sc.log, "\n"))
+							}
+						})
 					}
 				})
 			}
@@ -404,8 +415,9 @@ func (sc *scenario) fault(digests []string) (string, func(*http.Request) int) {
 }
 
 // run plays the case and checks the invariant; it reports whether the
-// case passed.
-func (sc *scenario) run() bool {
+// case passed, and how many deletes the plan had. With stopAt > 0, Apply
+// is stopped after that many deletes; otherwise the case decides.
+func (sc *scenario) run(stopAt int) (bool, int) {
 	t, rng, g := sc.t, sc.rng, sc.g
 	sc.generate()
 	policy := sc.policy()
@@ -445,11 +457,11 @@ func (sc *scenario) run() bool {
 	g.setBefore(nil)
 	if err != nil {
 		t.Errorf("NewPlan: %v", err)
-		return false
+		return false, 0
 	}
 	if len(plan.Packages) != 1 {
 		t.Errorf("plan has %d packages", len(plan.Packages))
-		return false
+		return false, 0
 	}
 	pp := plan.Packages[0]
 	planned := map[string][]string{} // digest → planned tags
@@ -478,8 +490,16 @@ func (sc *scenario) run() bool {
 	// Apply, maybe stopped after the k-th delete, maybe with a fault.
 	ctx := t.Context()
 	aopts := []retention.ApplyOption{retention.WithResolver(resolver), retention.WithNow(sc.clock.Now)}
-	if k := plan.Deletes(); k > 0 && rng.IntN(2) == 0 {
-		stop := 1 + rng.IntN(k)
+	// The same draws whatever stopAt is, so that replays stay the same.
+	k := plan.Deletes()
+	stop := 0
+	if coin, pick := rng.IntN(2), 1+rng.IntN(max(k, 1)); k > 0 && coin == 0 {
+		stop = pick
+	}
+	if stopAt > 0 {
+		stop = stopAt
+	}
+	if stop > 0 {
 		var progress retention.ProgressOption
 		var cancel context.CancelFunc
 		ctx, progress, cancel = cancelAfter(ctx, stop)
@@ -496,18 +516,18 @@ func (sc *scenario) run() bool {
 	g.setFault(nil)
 	if err != nil {
 		t.Errorf("Apply: %v", err)
-		return false
+		return false, 0
 	}
 	for _, it := range rep.Items {
 		sc.logf("apply: %s %s %s %s", it.Step, shortOr(it.Version), it.Outcome, it.Error)
 	}
 	if pp.DeletePackage {
-		return !t.Failed()
+		return !t.Failed(), k
 	}
 	after := sc.snapshot()
 	sc.check(before, after, planned)
 	sc.checkVerify(after)
-	return !t.Failed()
+	return !t.Failed(), k
 }
 
 func shortOr(d string) string {
