@@ -636,3 +636,16 @@ func TestWarningsAreSaidOnce(t *testing.T) {
 	assert.Equal(t, []string{"api, web: no registry to read (no resolver), so which manifests kept images need is unknown; every version of them was kept, withholding 2 deletion(s) the policy asked for"}, p.Warnings)
 	assert.Zero(t, p.Deletes())
 }
+
+// Apply refuses a registry-checked container plan it cannot re-check.
+func TestApplyNeedsAResolverForCheckedContainerPlans(t *testing.T) {
+	t.Parallel()
+	f := multiArch(t)
+	f.image("orphan")
+	f.version("orphan", 60*day)
+	p := f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(f.g.resolver()))
+	require.Equal(t, []string{"orphan"}, f.planned(p))
+	_, err := retention.Apply(t.Context(), f.g.client(), p)
+	assert.ErrorIs(t, err, retention.ErrNoResolver)
+	assert.Zero(t, f.g.fake.Stats().Deletes)
+}
