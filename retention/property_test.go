@@ -378,6 +378,47 @@ func (sc *scenario) writer(when string) {
 	}
 }
 
+// adder is another job that only adds: an index built from existing
+// whole manifests under a new tag, a new tag on an existing manifest, or
+// a signature.
+func (sc *scenario) adder() {
+	rng, g := sc.rng, sc.g
+	live := sc.existing()
+	if len(live) == 0 {
+		return
+	}
+	switch rng.IntN(3) {
+	case 0:
+		var whole []node
+		for _, n := range live {
+			if len(sc.missingUnder(n.digest)) == 0 {
+				whole = append(whole, n)
+			}
+		}
+		if len(whole) == 0 {
+			return
+		}
+		idx := sc.pushIndex(whole)
+		tag := "rebuilt-" + sc.name()
+		g.tag(propRepo, tag, idx.digest)
+		sc.logf("during apply: another job pushed index %s tagged %s", sc.short(idx.digest), tag)
+	case 1:
+		n := live[rng.IntN(len(live))]
+		tag := "hotfix-" + sc.name()
+		if g.tryTag(propRepo, tag, n.digest) {
+			sc.logf("during apply: another job tagged %s %s", sc.short(n.digest), tag)
+		}
+	case 2:
+		subject := live[rng.IntN(len(live))]
+		if _, taken := g.tags(propRepo)[sigTag(subject.digest, ".sig")]; taken {
+			return // a new signature would move a tag
+		}
+		sig := sc.pushImage("signature", nil, "")
+		g.tag(propRepo, sigTag(subject.digest, ".sig"), sig.digest)
+		sc.logf("during apply: another job signed %s with %s", sc.short(subject.digest), sc.short(sig.digest))
+	}
+}
+
 // fault returns a random registry fault, or nil.
 func (sc *scenario) fault(digests []string) (string, func(*http.Request) int) {
 	switch sc.rng.IntN(8) {
@@ -499,12 +540,34 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 	if stopAt > 0 {
 		stop = stopAt
 	}
+	// Sometimes another job adds to the repository while Apply runs
+	// (after one of its deletes): a new index from existing manifests, a
+	// new tag, a signature. Apply's re-check before each delete must see
+	// it; the invariant is then checked from that point too.
+	writerAt := 0
+	if coin, pick := rng.IntN(4), 1+rng.IntN(max(k, 1)); k > 0 && coin == 0 {
+		writerAt = pick
+		sc.logf("apply: another job adds after delete %d", writerAt)
+	}
+	var mid *snap
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	deleted := 0
+	aopts = append(aopts, retention.WithProgress(func(it retention.Item) {
+		if it.Outcome != retention.Deleted {
+			return
+		}
+		deleted++
+		if deleted == writerAt {
+			sc.adder()
+			s := sc.snapshot()
+			mid = &s
+		}
+		if deleted == stop {
+			cancel()
+		}
+	}))
 	if stop > 0 {
-		var progress retention.ProgressOption
-		var cancel context.CancelFunc
-		ctx, progress, cancel = cancelAfter(ctx, stop)
-		defer cancel()
-		aopts = append(aopts, progress)
 		sc.logf("apply: stop after delete %d of %d", stop, k)
 	}
 	applyFault, f := sc.fault(digests)
@@ -525,7 +588,12 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 		return !t.Failed(), k
 	}
 	after := sc.snapshot()
-	sc.check(before, after, planned)
+	if mid != nil {
+		sc.check(before, *mid, planned)
+		sc.check(*mid, after, planned)
+	} else {
+		sc.check(before, after, planned)
+	}
 	sc.checkVerify(after)
 	return !t.Failed(), k
 }
