@@ -419,7 +419,8 @@ func TestVerifyListsBrokenTags(t *testing.T) {
 	f := multiArch(t)
 	f.index("outer", false, "release")
 	f.tag("wrapped", "outer")
-	res, err := retention.Verify(t.Context(), f.g.resolver(), propRepo)
+	resolver := f.g.resolver() // one resolver throughout: nothing it read may hide a later delete
+	res, err := retention.Verify(t.Context(), resolver, propRepo)
 	require.NoError(t, err)
 	assert.True(t, res.OK())
 	assert.Equal(t, 4, res.Tags)
@@ -428,7 +429,7 @@ func TestVerifyListsBrokenTags(t *testing.T) {
 	// Someone deletes a platform image behind the API's back.
 	f.g.do(http.MethodDelete, "/v2/"+propRepo+"/manifests/"+f.digests["arm64"], "", nil)
 	f.g.untag(propRepo, "latest-arm64")
-	res, err = retention.Verify(t.Context(), f.g.resolver(), propRepo)
+	res, err = retention.Verify(t.Context(), resolver, propRepo)
 	require.NoError(t, err)
 	assert.False(t, res.OK())
 	assert.Equal(t, []retention.BrokenTag{
