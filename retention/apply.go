@@ -207,15 +207,14 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 		order, err := rc.order(ctx, dels)
 		for _, v := range order {
 			it := Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason}
-			if err != nil {
+			switch {
+			case err != nil && ctx.Err() == nil:
 				it.Outcome, it.Err, it.Error, it.At = Failed, err, err.Error(), o.now()
-			} else {
+			case err == nil:
 				checks[len(items)] = rc
 			}
+			// With ctx ended, run reports the item NotAttempted.
 			items = append(items, it)
-		}
-		if err != nil && ctx.Err() != nil {
-			return nil, ctx.Err()
 		}
 	}
 	api := client.Packages(owner)

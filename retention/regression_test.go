@@ -650,3 +650,38 @@ func TestApplyNeedsAResolverForCheckedContainerPlans(t *testing.T) {
 	assert.ErrorIs(t, err, retention.ErrNoResolver)
 	assert.Zero(t, f.g.fake.Stats().Deletes)
 }
+
+// A registry that fails at apply time fails the deletes it would have
+// re-checked; nothing is deleted unchecked.
+func TestApplyWithUnreadableRegistryDeletesNothing(t *testing.T) {
+	t.Parallel()
+	f := multiArch(t)
+	f.image("orphan")
+	f.version("orphan", 60*day)
+	p := f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(f.g.resolver()))
+	require.Equal(t, []string{"orphan"}, f.planned(p))
+	f.g.setFault(func(*http.Request) int { return 503 })
+	rep := f.apply(p)
+	require.Len(t, rep.Items, 1)
+	assert.Equal(t, retention.Failed, rep.Items[0].Outcome)
+	assert.Contains(t, rep.Items[0].Error, "the registry could not be read to order and re-check the deletes")
+	assert.True(t, rep.Failed())
+	assert.Zero(t, f.g.fake.Stats().Deletes)
+
+	// Readable at the start, failing before the delete: the re-check fails.
+	f.g.setFault(nil)
+	resolver := f.g.resolver()
+	calls := 0
+	f.g.hold = func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/tags/list") {
+			if calls++; calls == 2 {
+				f.g.setFault(func(*http.Request) int { return 503 })
+			}
+		}
+	}
+	rep, err := retention.Apply(t.Context(), f.g.client(), p, retention.WithResolver(resolver))
+	require.NoError(t, err)
+	assert.Equal(t, retention.Failed, rep.Items[0].Outcome)
+	assert.Contains(t, rep.Items[0].Error, "the registry's tags could not be read again")
+	assert.Zero(t, f.g.fake.Stats().Deletes)
+}
