@@ -268,7 +268,7 @@ func (rc *recheck) order(ctx context.Context, dels []Decision) ([]Decision, erro
 	if err := g.loadTags(ctx); err != nil {
 		return dels, fmt.Errorf("retention: not deleted: the registry could not be read to order and re-check the deletes: %w", err)
 	}
-	start := g.tagTargets()
+	start := g.roots()
 	for _, v := range dels {
 		start = append(start, v.Name)
 	}
@@ -359,7 +359,7 @@ func (rc *recheck) check(ctx context.Context, it *Item) error {
 	if err := g.loadTags(ctx); err != nil {
 		return fmt.Errorf("retention: not deleted: the registry's tags could not be read again: %w", err)
 	}
-	if err := g.walk(ctx, g.tagTargets()); err != nil {
+	if err := g.walk(ctx, g.roots()); err != nil {
 		return err
 	}
 	if n, d, err := g.firstFailure(); n > 0 {

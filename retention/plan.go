@@ -271,8 +271,8 @@ func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, i
 		}
 		return &concern{kind: "the registry's tags could not be read", detail: err.Error()}, nil
 	}
-	start := g.tagTargets()
 	names := map[string]bool{}
+	var start []string
 	for _, v := range in.Versions {
 		names[v.Name] = true
 		start = append(start, v.Name)
@@ -280,6 +280,7 @@ func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, i
 			g.extraTags[v.Name] = append(g.extraTags[v.Name], tags...)
 		}
 	}
+	start = append(start, g.roots()...)
 	if err := g.walk(ctx, start); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,6 +75,21 @@ func TestInvariantHolds(t *testing.T) {
 	t.Parallel()
 	seed, cases := invariantSettings(t)
 	t.Logf("seed %d, %d cases (replay one: go test ./retention -run TestInvariantHolds -retention.seed=%d -retention.case=N -v)", seed, cases, seed)
+	// The test must not pass by testing nothing: count what happened.
+	var tally tally
+	t.Cleanup(func() {
+		t.Logf("across the cases: %+v", tally.snapshot())
+		if cases < 100 || *onlyFlag >= 0 {
+			return
+		}
+		got := tally.snapshot()
+		for what, n := range map[string]int{"deleted": got.Deleted, "skipped": got.Skipped, "failed": got.Failed, "stopped runs": got.Stopped,
+			"plans with warnings": got.Warned, "deletes under team/app": got.SlashDeletes, "kept versions needed by others": got.Needed} {
+			if n == 0 {
+				t.Errorf("no case had any %s: the generator no longer exercises it", what)
+			}
+		}
+	})
 	// A few groups run in parallel, each its cases one after another: a
 	// few live registries at a time rather than thousands.
 	const groups = 4
@@ -86,6 +102,7 @@ func TestInvariantHolds(t *testing.T) {
 				}
 				t.Run(fmt.Sprintf("case-%d", i), func(t *testing.T) {
 					sc := newScenario(t, rand.New(rand.NewPCG(seed, uint64(i))))
+					sc.tally = &tally
 					ok, deletes := sc.run(0)
 					if !ok {
 						t.Logf("replay: go test ./retention -run 'TestInvariantHolds/group-%d/case-%d$' -retention.seed=%d -retention.case=%d -v\n%s", grp, i, seed, i, strings.Join(sc.log, "\n"))
@@ -125,17 +142,48 @@ type scenario struct {
 	n     int // names things uniquely
 
 	referrersAPI bool
+	pkg, repo    string // the package, and its registry repository
+	tally        *tally // counts what happened, if set
+}
+
+// tally counts what the cases did.
+type tally struct {
+	mu sync.Mutex
+	counts
+}
+
+type counts struct {
+	Deleted, Skipped, Failed, Stopped, Warned, SlashDeletes, Needed int
+}
+
+func (t *tally) add(f func(*counts)) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f(&t.counts)
+}
+
+func (t *tally) snapshot() counts {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.counts
 }
 
 func newScenario(t *testing.T, rng *rand.Rand) *scenario {
 	clock := ghpackagestest.NewFakeClock(start)
-	sc := &scenario{t: t, rng: rng, clock: clock}
+	sc := &scenario{t: t, rng: rng, clock: clock, pkg: "app"}
+	if rng.IntN(3) == 0 {
+		sc.pkg = "team/app" // a name with a slash
+	}
+	sc.repo = "octo-org/" + sc.pkg
 	referrersAPI := rng.IntN(2) == 0
 	sc.referrersAPI = referrersAPI
 	sc.g = newGHCR(t, ghcrOptions{referrers: referrersAPI, inproc: true, fake: []ghpackagestest.Option{ghpackagestest.WithClock(clock)}})
 	sc.logf("registry referrers API: %v", referrersAPI)
 	sc.g.fake.AddOrg("octo-org")
-	sc.g.fake.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "app"})
+	sc.g.fake.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: sc.pkg})
 	return sc
 }
 
@@ -156,7 +204,7 @@ func (sc *scenario) pick() node { return sc.nodes[sc.rng.IntN(len(sc.nodes))] }
 func (sc *scenario) existing() []node {
 	var out []node
 	for _, n := range sc.nodes {
-		if sc.g.exists(propRepo, n.digest) {
+		if sc.g.exists(sc.repo, n.digest) {
 			out = append(out, n)
 		}
 	}
@@ -164,8 +212,8 @@ func (sc *scenario) existing() []node {
 }
 
 func (sc *scenario) pushImage(kind string, subject *descriptor, artifactType string) node {
-	d, desc := sc.g.pushImage(propRepo, kind+sc.name(), sc.rng.IntN(3) == 0, subject, artifactType)
-	_, body, _ := sc.g.get(propRepo, d)
+	d, desc := sc.g.pushImage(sc.repo, kind+sc.name(), sc.rng.IntN(3) == 0, subject, artifactType)
+	_, body, _ := sc.g.get(sc.repo, d)
 	n := node{digest: d, desc: desc, body: body}
 	sc.nodes = append(sc.nodes, n)
 	return n
@@ -187,8 +235,8 @@ func (sc *scenario) pushIndex(from []node) node {
 		a.Annotations = map[string]string{"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": children[0].Digest}
 		children = append(children, a)
 	}
-	d, desc := sc.g.pushIndex(propRepo, sc.rng.IntN(3) == 0, children, sc.name())
-	_, body, _ := sc.g.get(propRepo, d)
+	d, desc := sc.g.pushIndex(sc.repo, sc.rng.IntN(3) == 0, children, sc.name())
+	_, body, _ := sc.g.get(sc.repo, d)
 	n := node{digest: d, desc: desc, body: body}
 	sc.nodes = append(sc.nodes, n)
 	var cs []string
@@ -212,7 +260,7 @@ func (sc *scenario) generate() {
 		idx := sc.pushIndex(sc.nodes)
 		if rng.IntN(10) < 7 {
 			for _, i := range rng.Perm(len(tagPool))[:1+rng.IntN(2)] {
-				g.tag(propRepo, tagPool[i], idx.digest)
+				g.tag(sc.repo, tagPool[i], idx.digest)
 				sc.logf("tag %s → %s", tagPool[i], sc.short(idx.digest))
 			}
 		}
@@ -220,7 +268,7 @@ func (sc *scenario) generate() {
 	for i, n := range slices.Clone(sc.nodes) {
 		if rng.IntN(4) == 0 {
 			tag := fmt.Sprintf("arch-%d", i)
-			g.tag(propRepo, tag, n.digest)
+			g.tag(sc.repo, tag, n.digest)
 			sc.logf("tag %s → %s", tag, sc.short(n.digest))
 		}
 	}
@@ -236,10 +284,10 @@ func (sc *scenario) generate() {
 	}
 	for _, subject := range sortedKeys(bySubject) {
 		if !sc.referrersAPI || rng.IntN(2) == 0 {
-			d, desc := g.pushIndex(propRepo, false, bySubject[subject], "")
-			_, body, _ := g.get(propRepo, d)
+			d, desc := g.pushIndex(sc.repo, false, bySubject[subject], "")
+			_, body, _ := g.get(sc.repo, d)
 			sc.nodes = append(sc.nodes, node{digest: d, desc: desc, body: body})
-			g.tag(propRepo, sigTag(subject, ""), d)
+			g.tag(sc.repo, sigTag(subject, ""), d)
 			sc.logf("referrers tag %s → %s", sigTag(subject, "")[:15], sc.short(d))
 		}
 	}
@@ -247,13 +295,13 @@ func (sc *scenario) generate() {
 		subject := sc.pick()
 		s := sc.pushImage("signature", nil, "")
 		suffix := []string{".sig", ".att", ".sbom"}[rng.IntN(3)]
-		g.tag(propRepo, sigTag(subject.digest, suffix), s.digest)
+		g.tag(sc.repo, sigTag(subject.digest, suffix), s.digest)
 		sc.logf("signature %s tagged %s%s", sc.short(s.digest), sigTag(subject.digest, "")[:15], suffix)
 	}
 	// Package versions: most manifests have one (created in a random
 	// order, so children may be newer than their index); some versions
 	// have no manifest.
-	tags := g.tags(propRepo)
+	tags := g.tags(sc.repo)
 	byDigest := map[string][]string{}
 	for _, t := range sortedKeys(tags) {
 		byDigest[tags[t]] = append(byDigest[tags[t]], t)
@@ -277,13 +325,13 @@ func (sc *scenario) generate() {
 }
 
 func (sc *scenario) addVersion(digest string, tags []string, age time.Duration) int64 {
-	return sc.g.fake.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: digest, Tags: tags, CreatedAt: start.Add(-age)})
+	return sc.g.fake.AddVersion("octo-org", ghpackages.Container, sc.pkg, ghpackagestest.VersionSpec{Name: digest, Tags: tags, CreatedAt: start.Add(-age)})
 }
 
 // policy returns a random policy.
 func (sc *scenario) policy() retention.Policy {
 	rng := sc.rng
-	p := retention.Policy{Type: ghpackages.Container, Packages: []retention.Pattern{retention.MustPattern("app")},
+	p := retention.Policy{Type: ghpackages.Container, Packages: []retention.Pattern{retention.MustPattern(sc.pkg)},
 		Tags: []retention.TagSelection{retention.AnyTags, retention.UntaggedOnly, retention.TaggedOnly, retention.AnyTags}[rng.IntN(4)]}
 	switch rng.IntN(4) {
 	case 0:
@@ -339,7 +387,7 @@ func (sc *scenario) writer(when string) {
 			}
 			idx := sc.pushIndex(whole)
 			tag := tagPool[rng.IntN(len(tagPool))]
-			g.tag(propRepo, tag, idx.digest)
+			g.tag(sc.repo, tag, idx.digest)
 			sc.logf("%s: writer pushed index %s tagged %s", when, sc.short(idx.digest), tag)
 			if rng.IntN(2) == 0 { // the API is sometimes behind
 				sc.addVersion(idx.digest, []string{tag}, 0)
@@ -347,23 +395,23 @@ func (sc *scenario) writer(when string) {
 		case 1:
 			n := live[rng.IntN(len(live))]
 			tag := tagPool[rng.IntN(len(tagPool))]
-			if g.tryTag(propRepo, tag, n.digest) {
+			if g.tryTag(sc.repo, tag, n.digest) {
 				sc.logf("%s: writer moved %s → %s", when, tag, sc.short(n.digest))
 			}
 		case 2:
 			n := live[rng.IntN(len(live))]
 			tag := "hotfix-" + sc.name()
-			if g.tryTag(propRepo, tag, n.digest) {
+			if g.tryTag(sc.repo, tag, n.digest) {
 				sc.logf("%s: writer tagged %s %s", when, sc.short(n.digest), tag)
 			}
 		case 3:
 			subject := live[rng.IntN(len(live))]
 			s := sc.pushImage("signature", nil, "")
-			g.tag(propRepo, sigTag(subject.digest, ".sig"), s.digest)
+			g.tag(sc.repo, sigTag(subject.digest, ".sig"), s.digest)
 			sc.logf("%s: writer signed %s with %s", when, sc.short(subject.digest), sc.short(s.digest))
 		case 4:
 			var active []ghpackagestest.VersionState
-			for _, v := range g.fake.Versions("octo-org", ghpackages.Container, "app") {
+			for _, v := range g.fake.Versions("octo-org", ghpackages.Container, sc.pkg) {
 				if v.DeletedAt == nil {
 					active = append(active, v)
 				}
@@ -372,7 +420,7 @@ func (sc *scenario) writer(when string) {
 				continue
 			}
 			v := active[rng.IntN(len(active))]
-			_, err := g.client().Orgs.DeleteVersion(context.Background(), "octo-org", ghpackages.Container, "app", v.ID)
+			_, err := g.client().Orgs.DeleteVersion(context.Background(), "octo-org", ghpackages.Container, sc.pkg, v.ID)
 			sc.logf("%s: writer deleted version %d (%s): %v", when, v.ID, sc.short(v.Name), err)
 		}
 	}
@@ -400,28 +448,31 @@ func (sc *scenario) adder() {
 		}
 		idx := sc.pushIndex(whole)
 		tag := "rebuilt-" + sc.name()
-		g.tag(propRepo, tag, idx.digest)
+		g.tag(sc.repo, tag, idx.digest)
 		sc.logf("during apply: another job pushed index %s tagged %s", sc.short(idx.digest), tag)
 	case 1:
 		n := live[rng.IntN(len(live))]
 		tag := "hotfix-" + sc.name()
-		if g.tryTag(propRepo, tag, n.digest) {
+		if g.tryTag(sc.repo, tag, n.digest) {
 			sc.logf("during apply: another job tagged %s %s", sc.short(n.digest), tag)
 		}
 	case 2:
 		subject := live[rng.IntN(len(live))]
-		if _, taken := g.tags(propRepo)[sigTag(subject.digest, ".sig")]; taken {
+		if _, taken := g.tags(sc.repo)[sigTag(subject.digest, ".sig")]; taken {
 			return // a new signature would move a tag
 		}
 		sig := sc.pushImage("signature", nil, "")
-		g.tag(propRepo, sigTag(subject.digest, ".sig"), sig.digest)
+		g.tag(sc.repo, sigTag(subject.digest, ".sig"), sig.digest)
 		sc.logf("during apply: another job signed %s with %s", sc.short(subject.digest), sc.short(sig.digest))
 	}
 }
 
 // fault returns a random registry fault, or nil.
 func (sc *scenario) fault(digests []string) (string, func(*http.Request) int) {
-	switch sc.rng.IntN(8) {
+	if sc.rng.IntN(4) != 0 {
+		return "", nil
+	}
+	switch sc.rng.IntN(5) {
 	case 0:
 		return "every registry request 503", func(*http.Request) int { return 503 }
 	case 1:
@@ -584,6 +635,25 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 	for _, it := range rep.Items {
 		sc.logf("apply: %s %s %s %s", it.Step, shortOr(it.Version), it.Outcome, it.Error)
 	}
+	sc.tally.add(func(c *counts) {
+		c.Deleted += rep.Count(retention.Deleted)
+		c.Skipped += rep.Count(retention.Skipped)
+		c.Failed += rep.Count(retention.Failed)
+		if rep.Stopped != "" {
+			c.Stopped++
+		}
+		if len(plan.Warnings) > 0 {
+			c.Warned++
+		}
+		if sc.pkg != "app" {
+			c.SlashDeletes += rep.Count(retention.Deleted)
+		}
+		for _, v := range pp.Versions {
+			if strings.HasPrefix(v.Reason, "needed by kept") {
+				c.Needed++
+			}
+		}
+	})
 	if pp.DeletePackage {
 		return !t.Failed(), k
 	}
@@ -612,13 +682,13 @@ type snap struct {
 }
 
 func (sc *scenario) snapshot() snap {
-	s := snap{tags: sc.g.tags(propRepo), exists: map[string]bool{}}
+	s := snap{tags: sc.g.tags(sc.repo), exists: map[string]bool{}}
 	for _, n := range sc.nodes {
-		s.exists[n.digest] = sc.g.exists(propRepo, n.digest)
+		s.exists[n.digest] = sc.g.exists(sc.repo, n.digest)
 	}
 	for _, d := range s.tags {
 		if _, ok := s.exists[d]; !ok {
-			s.exists[d] = sc.g.exists(propRepo, d)
+			s.exists[d] = sc.g.exists(sc.repo, d)
 		}
 	}
 	return s
@@ -667,7 +737,7 @@ func (sc *scenario) missingUnder(d string) []string {
 	for len(queue) > 0 {
 		c := queue[0]
 		queue = queue[1:]
-		if !sc.g.exists(propRepo, c) {
+		if !sc.g.exists(sc.repo, c) {
 			out = append(out, c)
 			continue
 		}
@@ -734,7 +804,7 @@ func (sc *scenario) check(before, after snap, planned map[string][]string) {
 // when a manifest its image lists, at any depth, is missing.
 func (sc *scenario) checkVerify(after snap) {
 	t := sc.t
-	res, err := retention.Verify(t.Context(), sc.g.resolver(), propRepo)
+	res, err := retention.Verify(t.Context(), sc.g.resolver(), sc.repo)
 	if err != nil {
 		t.Errorf("Verify: %v", err)
 		return

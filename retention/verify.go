@@ -61,7 +61,7 @@ func Verify(ctx context.Context, resolver ManifestResolver, repository string) (
 	if err := g.loadTags(ctx); err != nil {
 		return nil, fmt.Errorf("retention: verifying %s: %w", repository, err)
 	}
-	if err := g.walk(ctx, g.tagTargets()); err != nil {
+	if err := g.walk(ctx, g.roots()); err != nil {
 		return nil, err
 	}
 	if n, d, err := g.firstFailure(); n > 0 {
