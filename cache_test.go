@@ -38,7 +38,7 @@ func TestETagCacheServesRawBodyToAWriter(t *testing.T) {
 		w.Write([]byte(body))
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(WithBaseURL(srv.URL), WithToken("t"), WithPacing(NoPacing), WithRetry(NoRetry), WithETagCache(8, 1<<20))
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("t"), WithPacing(NoPacing()), WithRetry(NoRetry()), WithETagCache(8, 1<<20))
 	require.NoError(t, err)
 
 	get := func(v any) (*Response, error) {

@@ -1,14 +1,3 @@
-// Package ghpackages is a typed client for the GitHub Packages REST API: get,
-// list, delete and restore packages and package versions owned by an
-// organization (Client.Orgs), the authenticated user (Client.User) or another
-// user (Client.Users).
-//
-// Every method takes a context first and returns typed values, a *Response
-// carrying rate-limit, pagination and scope information, and an error that
-// can be inspected with errors.Is (ErrNotFound, ErrLastVersion, …) and
-// errors.As (*Error, *RateLimitError).
-//
-// See https://docs.github.com/rest/packages/packages
 package ghpackages
 
 import (
@@ -19,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,7 +52,7 @@ type Client struct {
 	logger     *slog.Logger
 
 	rateMu sync.Mutex
-	rate   Rate
+	rates  map[string]Rate // by X-RateLimit-Resource
 
 	// Orgs calls the /orgs/{org}/... endpoints.
 	Orgs *OrgsService
@@ -132,7 +123,10 @@ func hasControl(s string) bool {
 
 // WithTokenSource authenticates every request with a token from ts, asked
 // anew for each request (so it may refresh, e.g. GitHub App installation
-// tokens).
+// tokens). Each token is trimmed of surrounding white space and checked as
+// WithToken checks its argument. When ts fails, or gives an empty token or
+// one with a control character, the request is not sent and not retried:
+// the error matches ErrTokenSource and wraps the source's own error.
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(s *settings) error {
 		if ts == nil {
@@ -144,8 +138,10 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithHTTPClient makes the Client send requests through hc, for proxies,
-// custom transports or an already-authenticated client. hc is not modified;
-// its Transport is wrapped in a copy.
+// custom CAs, or a transport that authenticates by itself: any
+// *http.Client works, for example one whose Transport is a GitHub App
+// installation transport (then give no WithToken or WithTokenSource). hc
+// is not modified; its Transport is wrapped in a copy.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
@@ -206,7 +202,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		userAgent:  DefaultUserAgent,
 		apiVersion: DefaultAPIVersion,
 		retry:      DefaultRetryPolicy(),
-		pacing:     defaultPacing,
+		pacing:     DefaultPacing(),
 		clock:      realClock{},
 	}
 	for _, opt := range opts {
@@ -309,12 +305,56 @@ func (c *Client) BaseURL() *url.URL {
 	return &u
 }
 
-// Rate returns the rate-limit state reported by the most recent response
-// that carried X-RateLimit headers; the zero Rate before any.
-func (c *Client) Rate() Rate {
+// Rate returns the rate-limit state of resource ("core", "search",
+// "graphql", … as GitHub names them in X-RateLimit-Resource) reported by the
+// most recent response about it; the zero Rate before any. A response
+// without X-RateLimit-Resource counts as "core". The Client's own waiting
+// for a spent budget (see WithPacing) reads only "core", so a raw call to
+// another resource never disturbs it.
+func (c *Client) Rate(resource string) Rate {
 	c.rateMu.Lock()
 	defer c.rateMu.Unlock()
-	return c.rate
+	return c.rates[resource]
+}
+
+// Rates returns a copy of the latest rate-limit state of every resource a
+// response has reported on, keyed by resource name.
+func (c *Client) Rates() map[string]Rate {
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	return maps.Clone(c.rates)
+}
+
+// coreResource is the REST API's primary budget, the one pacing reads.
+const coreResource = "core"
+
+// recordRate keeps the rate a response reported, under its resource.
+func (c *Client) recordRate(resp *Response) {
+	if resp == nil || !hasRate(resp.Header) {
+		return
+	}
+	r := resp.Rate
+	if r.Resource == "" {
+		r.Resource = coreResource
+	}
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	if c.rates == nil {
+		c.rates = map[string]Rate{}
+	}
+	c.rates[r.Resource] = r
+}
+
+// pausesClient reports whether a rate-limit error should hold back every
+// request of the Client: a secondary limit (which spans the API), or a
+// spent core budget; not a spent budget of another resource (search,
+// graphql, …), which only that request waits for.
+func pausesClient(err error) bool {
+	var rl *RateLimitError
+	if !errors.As(err, &rl) {
+		return true
+	}
+	return rl.Secondary || rl.Rate.Resource == "" || rl.Rate.Resource == coreResource
 }
 
 // authTransport adds the token to requests bound for the API's own scheme and
@@ -331,27 +371,130 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
 		return t.next.RoundTrip(req)
 	}
-	tok, err := t.source.Token()
+	token, err := sourceToken(t.source)
 	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		// The token source's error is its own; it must not quote a token.
-		return nil, fmt.Errorf("ghpackages: getting token: %w", err)
+		return nil, err
 	}
-	clone := req.Clone(req.Context())
-	clone.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	return t.next.RoundTrip(clone)
+	return t.next.RoundTrip(withAuthorization(req, "Bearer "+token))
 }
 
-// NewRequest builds a request for the API. path is relative to the base URL
-// (e.g. "orgs/octo-org/packages") and must already be escaped; an absolute URL
-// is accepted only on the base URL's scheme and host (pagination links).
-// query, if not nil, is a url.Values or a struct encoded with
-// github.com/google/go-querystring; its parameters are added to those already
-// in path. The request carries the API's Accept, X-GitHub-Api-Version and
-// User-Agent headers; authentication is added when it is sent.
-func (c *Client) NewRequest(ctx context.Context, method, path string, query any) (*http.Request, error) {
+// withAuthorization returns a copy of req (see copyRequest) with an
+// Authorization header.
+func withAuthorization(req *http.Request, value string) *http.Request {
+	r := copyRequest(req, 1)
+	r.Header["Authorization"] = []string{value}
+	return r
+}
+
+// copyRequest returns a copy of req that may be given headers without
+// changing req, as a RoundTripper must not change the request it is given,
+// and a retry or a conditional GET must not change the caller's. req.Clone
+// would copy far more than that needs: the copy shares everything with req
+// but its header map (whose value slices are shared too; header values are
+// replaced, never changed in place). extra is room for headers to come.
+func copyRequest(req *http.Request, extra int) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	h := make(http.Header, len(req.Header)+extra)
+	for k, vs := range req.Header {
+		h[k] = vs
+	}
+	r.Header = h
+	return r
+}
+
+// sourceToken asks src for a token and checks it as WithToken checks its
+// argument. Its errors are *tokenSourceError, which the retry policy never
+// retries: the request was not sent, and a source that failed once (a
+// revoked App key, a bad refresh token) fails the same way again.
+func sourceToken(src oauth2.TokenSource) (string, error) {
+	tok, err := src.Token()
+	if err != nil {
+		// The token source's error is its own; it must not quote a token.
+		return "", &tokenSourceError{err: err}
+	}
+	if tok == nil {
+		return "", &tokenSourceError{err: errors.New("token source returned no token")}
+	}
+	token := strings.TrimSpace(tok.AccessToken)
+	switch {
+	case token == "":
+		return "", &tokenSourceError{err: errors.New("token source returned an empty token")}
+	case hasControl(token):
+		return "", &tokenSourceError{err: errors.New("token source returned a token with a control character")}
+	}
+	return token, nil
+}
+
+// tokenSourceError is a failure to get a token from the token source.
+type tokenSourceError struct{ err error }
+
+// Error says the request was not sent and why.
+func (e *tokenSourceError) Error() string {
+	return "getting a token from the token source (request not sent): " + e.err.Error()
+}
+
+// Unwrap returns the source's error.
+func (e *tokenSourceError) Unwrap() error { return e.err }
+
+// Is matches ErrTokenSource.
+func (e *tokenSourceError) Is(target error) bool { return target == ErrTokenSource }
+
+// NewRequest builds a request for any API endpoint, to send with Do. It has
+// the shape of go-github's NewRequest:
+//
+//   - urlStr is relative to the base URL (e.g. "orgs/octo-org/packages") and
+//     already escaped, or an absolute URL on the base URL's scheme and host
+//     (a pagination link). Query parameters go in urlStr: build it with
+//     AddQuery.
+//   - body, if not nil, is encoded as the JSON request body, with
+//     Content-Type: application/json; json.RawMessage sends bytes as they
+//     are. The body can be rewound, so the request can be sent again after a
+//     rate-limit wait (or, for a DELETE, after a transient failure).
+//
+// Misuse is refused with ErrInvalidArgument rather than sent: a body on a
+// GET or HEAD request, and a body that is a query in disguise (url.Values,
+// or a struct with `url:"…"` field tags such as ListOptions) on any method.
+//
+// The request carries the API's Accept, X-GitHub-Api-Version and
+// User-Agent headers; authentication is added when it is sent. Being a
+// plain *http.Request, it can be given more headers before Do.
+func (c *Client) NewRequest(ctx context.Context, method, urlStr string, body any) (*http.Request, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
+	}
+	var payload io.Reader
+	if !isNil(body) {
+		if method == http.MethodGet || method == http.MethodHead {
+			return nil, fmt.Errorf("%w: NewRequest: a %s request has no body; put query parameters in the URL with AddQuery", ErrInvalidArgument, method)
+		}
+		if t, ok := queryType(body); ok {
+			return nil, fmt.Errorf("%w: NewRequest: body of type %s is a query (url tags or url.Values), not a JSON body; put it in the URL with AddQuery", ErrInvalidArgument, t)
+		}
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: NewRequest: encoding body: %v", ErrInvalidArgument, err)
+		}
+		payload = bytes.NewReader(b)
+	}
+	req, err := c.newRequest(ctx, method, urlStr, nil, payload)
+	if err != nil {
+		return nil, err
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// newRequest builds a request to path (escaped, relative to the base URL, or
+// an absolute URL on the API host) with query's parameters added to those
+// already in path. body is nil, or a *bytes.Reader (which makes the request
+// rewindable).
+func (c *Client) newRequest(ctx context.Context, method, path string, query any, body io.Reader) (*http.Request, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
 	}
@@ -360,28 +503,103 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, query any)
 		return nil, err
 	}
 	if query != nil {
-		extra, err := encodeQuery(query)
-		if err != nil {
+		if err := addQuery(u, query); err != nil {
 			return nil, err
 		}
-		if len(extra) > 0 {
-			q := u.Query()
-			for k, vs := range extra {
-				for _, v := range vs {
-					q.Add(k, v)
-				}
-			}
-			u.RawQuery = q.Encode()
-		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	// The URL is parsed already: build the request on a placeholder and
+	// give it u, rather than have net/http parse u.String() again.
+	req, err := http.NewRequestWithContext(ctx, method, "/", body)
 	if err != nil {
 		return nil, fmt.Errorf("ghpackages: building request: %w", err)
 	}
+	u.Host = strings.TrimSuffix(u.Host, ":") // as net/http drops an empty port
+	req.URL, req.Host = u, u.Host
 	req.Header.Set("Accept", mediaTypeJSON)
-	req.Header.Set("X-GitHub-Api-Version", c.apiVersion)
+	req.Header.Set(headerAPIVersion, c.apiVersion)
 	req.Header.Set("User-Agent", c.userAgent)
 	return req, nil
+}
+
+// AddQuery returns urlStr with query's parameters added to any it already
+// has, for NewRequest. query is a url.Values, a map[string]string, or a
+// struct (or pointer to one) encoded by github.com/google/go-querystring,
+// such as ListOptions; a nil query leaves urlStr as it is. The path keeps
+// its escaping exactly.
+func AddQuery(urlStr string, query any) (string, error) {
+	u, err := url.Parse(urlStr)
+	if err != nil {
+		return "", fmt.Errorf("%w: URL %q: %v", ErrInvalidArgument, urlStr, err)
+	}
+	if isNil(query) {
+		return urlStr, nil
+	}
+	if err := addQuery(u, query); err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+// addQuery adds query's parameters to u's.
+func addQuery(u *url.URL, query any) error {
+	extra, err := encodeQuery(query)
+	if err != nil {
+		return err
+	}
+	if len(extra) > 0 {
+		q := u.Query()
+		for k, vs := range extra {
+			for _, v := range vs {
+				q.Add(k, v)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return nil
+}
+
+// isNil reports whether v is nil or a nil pointer, map or slice.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// queryType reports whether v is a query rather than a body: url.Values, or
+// a struct with a field (perhaps in an embedded struct) tagged `url:"…"`.
+func queryType(v any) (reflect.Type, bool) {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[url.Values]() {
+		return t, true
+	}
+	return t, hasURLTags(t, 0)
+}
+
+func hasURLTags(t reflect.Type, depth int) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || depth > 8 {
+		return false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if _, ok := f.Tag.Lookup("url"); ok {
+			return true
+		}
+		if f.Anonymous && hasURLTags(f.Type, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // resolve turns an escaped relative path or a same-origin absolute URL into a
@@ -453,8 +671,10 @@ type Response struct {
 	// Attempts is how many times the request was sent (more than 1 after
 	// retries).
 	Attempts int
-	// Replayed is set when a retried DELETE found the resource already gone
-	// because an earlier attempt, whose answer was lost, had deleted it.
+	// Replayed is set when a DELETE was sent again after its first
+	// attempt's answer was lost (a dropped connection, a 5xx) and the retry
+	// was answered 404, so the server may have carried out the first one.
+	// See ErrDeleteUnconfirmed for what Delete and DeleteVersion return then.
 	Replayed bool
 	// FromCache is set when GitHub answered 304 Not Modified and the body
 	// came from the ETag cache.
@@ -471,40 +691,52 @@ type Rate struct {
 }
 
 func newResponse(r *http.Response) *Response {
-	resp := &Response{Response: r, RequestID: r.Header.Get("X-GitHub-Request-Id")}
+	resp := &Response{Response: r, RequestID: r.Header.Get(headerRequestID)}
 	resp.Rate = parseRate(r.Header)
 	resp.populatePageLinks()
-	resp.TokenScopes = headerScopes(r.Header, "X-OAuth-Scopes")
-	resp.AcceptedScopes = headerScopes(r.Header, "X-Accepted-OAuth-Scopes")
+	resp.TokenScopes = headerScopes(r.Header, headerOAuthScopes)
+	resp.AcceptedScopes = headerScopes(r.Header, headerAcceptedScopes)
 	return resp
 }
 
 func parseRate(h http.Header) Rate {
 	var r Rate
-	r.Limit, _ = strconv.Atoi(h.Get("X-RateLimit-Limit"))
-	r.Remaining, _ = strconv.Atoi(h.Get("X-RateLimit-Remaining"))
-	r.Used, _ = strconv.Atoi(h.Get("X-RateLimit-Used"))
-	if s, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+	r.Limit, _ = strconv.Atoi(h.Get(headerRateLimit))
+	r.Remaining, _ = strconv.Atoi(h.Get(headerRateRemaining))
+	r.Used, _ = strconv.Atoi(h.Get(headerRateUsed))
+	if s, err := strconv.ParseInt(h.Get(headerRateReset), 10, 64); err == nil {
 		r.Reset = time.Unix(s, 0)
 	}
-	r.Resource = h.Get("X-RateLimit-Resource")
+	r.Resource = h.Get(headerRateResource)
 	return r
 }
 
 // hasRate reports whether the headers carry rate-limit information.
-func hasRate(h http.Header) bool { return h.Get("X-RateLimit-Limit") != "" }
+func hasRate(h http.Header) bool { return h.Get(headerRateLimit) != "" }
 
-// Do sends req and, for a 2xx response with a body, decodes the JSON body
-// into v (when v is not nil; an io.Writer v receives the raw body instead).
-// Any other status becomes an *Error (or a *RateLimitError) matched by this
-// package's sentinel errors. Transport errors are returned wrapped, so
-// errors.Is(err, context.Canceled) works. The returned Response is non-nil
-// whenever a response was received.
+// Do sends req, made with NewRequest, and, for a 2xx response with a body,
+// decodes the JSON body into v (when v is not nil; an io.Writer v receives
+// the raw body instead). Any other status becomes an *Error (or a
+// *RateLimitError) matched by this package's sentinel errors. Transport
+// errors are returned wrapped, so errors.Is(err, context.Canceled) works.
+// The returned Response is non-nil whenever a response was received.
 //
 // Do applies the Client's pacing (WithPacing), its RetryPolicy (WithRetry)
-// and its ETag cache (WithETagCache). A request with a body is retried only
-// when its GetBody is set.
+// and its ETag cache (WithETagCache). It knows nothing of the operation
+// beyond the request, so it classifies by method alone (see "Raw requests"
+// in the package doc): a transient failure is retried for GET, HEAD and
+// DELETE only, and only when any body can be rewound; errors carry no
+// MissingScopes and never match ErrListLimit.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
+	}
+	return c.do(req, rawEndpoint(req.Method), v)
+}
+
+// do is the one path every request takes: pacing, sending, error mapping
+// and retries, with what is known of the operation in ep.
+func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
 	}
@@ -518,12 +750,13 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	var transient, limits int
 	ambiguous := false // an earlier attempt may have been carried out
 	for attempt := 1; ; attempt++ {
-		release, err := c.limiter.acquire(ctx, req.Method, c.Rate(), c.retry.MaxWait)
+		release, err := c.limiter.acquire(ctx, req.Method, c.Rate(coreResource), c.retry.MaxWait)
 		if err != nil {
 			return nil, fmt.Errorf("ghpackages: %s %s: waiting to send: %w", req.Method, redactURL(req.URL), err)
 		}
-		resp, err := c.send(req, v, attempt)
+		resp, err := c.send(req, ep, v, attempt)
 		release()
+		c.recordRate(resp)
 		if resp != nil {
 			resp.Attempts = attempt
 		}
@@ -531,17 +764,26 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			return resp, nil
 		}
 		if ambiguous && req.Method == http.MethodDelete && errors.Is(err, ErrNotFound) {
-			// The earlier attempt deleted it; the replay found it gone.
+			// An earlier attempt may have deleted it, or the token may not
+			// see it: a 404 says both. Report that, not a plain 404 (a
+			// "failure" for what is most likely gone) and not a success.
 			resp.Replayed = true
-			return resp, nil
+			var apiErr *Error
+			if errors.As(err, &apiErr) {
+				apiErr.kind = ErrDeleteUnconfirmed
+				apiErr.Hint = "the first attempt's response was lost and the retry found nothing: it was deleted, perhaps by the first attempt, or the token cannot see it"
+			}
+			return resp, err
 		}
-		o := c.retry.classify(req, err, transient, limits, c.clock.Now(), fullJitter)
+		o := c.retry.classify(req, ep.idempotent, err, transient, limits, c.clock.Now(), fullJitter)
 		if o.reason == "" {
 			return resp, err
 		}
 		if o.rateLimit {
 			limits++
-			c.limiter.pause(c.clock.Now().Add(o.wait))
+			if pausesClient(err) {
+				c.limiter.pause(c.clock.Now().Add(o.wait))
+			}
 		} else {
 			transient++
 		}
@@ -579,7 +821,7 @@ func (c *Client) report(ctx context.Context, ev RetryEvent) {
 
 // send makes one attempt: it sends the request, records the rate, maps an
 // error status, and decodes the body into v.
-func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) {
+func (c *Client) send(req *http.Request, ep endpoint, v any, attempt int) (*Response, error) {
 	r := req
 	var cacheKey string
 	var cached []byte
@@ -587,7 +829,7 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		cacheKey = req.URL.String()
 	}
 	if attempt > 1 || cacheKey != "" {
-		r = req.Clone(req.Context())
+		r = copyRequest(req, 1)
 		if attempt > 1 && req.GetBody != nil {
 			body, err := req.GetBody()
 			if err != nil {
@@ -608,15 +850,21 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), ctxErr)
 		}
+		var tse *tokenSourceError
+		if errors.As(err, &tse) {
+			return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), tse)
+		}
 		return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), &transportError{unwrapURLError(err)})
 	}
-	defer httpResp.Body.Close()
+	atEOF := false // set once the body has been read to its end
+	defer func() {
+		if atEOF {
+			httpResp.Body.Close()
+		} else {
+			drainClose(httpResp.Body)
+		}
+	}()
 	resp := newResponse(httpResp)
-	if hasRate(httpResp.Header) {
-		c.rateMu.Lock()
-		c.rate = resp.Rate
-		c.rateMu.Unlock()
-	}
 
 	if httpResp.StatusCode == http.StatusNotModified && cached != nil {
 		resp.FromCache = true
@@ -627,14 +875,16 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 			}
 			return resp, nil
 		}
-		return resp, c.decode(req, resp, bytes.NewReader(cached), v)
+		b := getBodyBuffer()
+		defer b.release()
+		b.buf.Write(cached)
+		return resp, c.decode(req, resp, b, v)
 	}
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(httpResp.Body, maxErrorBody))
-		return resp, newAPIError(req, resp, body)
+		return resp, newAPIError(req, resp, body, ep, c.clock.Now())
 	}
 	if v == nil || httpResp.StatusCode == http.StatusNoContent {
-		_, _ = io.Copy(io.Discard, io.LimitReader(httpResp.Body, maxErrorBody))
 		return resp, nil
 	}
 	if w, ok := v.(io.Writer); ok {
@@ -643,36 +893,34 @@ func (c *Client) send(req *http.Request, v any, attempt int) (*Response, error) 
 		}
 		return resp, nil
 	}
-	if cacheKey != "" {
-		body, err := io.ReadAll(httpResp.Body)
-		if err != nil {
-			return resp, fmt.Errorf("ghpackages: %s %s: reading body: %w", req.Method, redactURL(req.URL), &transportError{err})
-		}
-		if err := c.decode(req, resp, bytes.NewReader(body), v); err != nil {
-			return resp, err
-		}
-		c.cache.put(cacheKey, httpResp.Header.Get("ETag"), body)
-		return resp, nil
+	// The body is read whole into a pooled buffer and parsed there once.
+	b := getBodyBuffer()
+	defer b.release()
+	if err := b.readFrom(httpResp.Body, httpResp.ContentLength); err != nil {
+		return resp, fmt.Errorf("ghpackages: %s %s: reading body: %w", req.Method, redactURL(req.URL), &transportError{err})
 	}
-	return resp, c.decode(req, resp, httpResp.Body, v)
+	atEOF = true
+	var keep []byte
+	if cacheKey != "" {
+		keep = bytes.Clone(b.buf.Bytes()) // decoding consumes the buffer
+	}
+	if err := c.decode(req, resp, b, v); err != nil {
+		return resp, err
+	}
+	if cacheKey != "" {
+		c.cache.put(cacheKey, httpResp.Header.Get(headerETag), keep)
+	}
+	return resp, nil
 }
 
-// decode reads one JSON value from body into v. A body that ends early or
-// fails to read is a transport error (worth a retry); malformed JSON is not.
-func (c *Client) decode(req *http.Request, resp *Response, body io.Reader, v any) error {
-	err := json.NewDecoder(body).Decode(v)
+// decode parses the JSON body in b into v. A body that ends early or fails
+// to read is a transport error (worth a retry); malformed JSON is not.
+func (c *Client) decode(req *http.Request, resp *Response, b *bodyBuffer, v any) error {
+	err := b.decode(v)
 	if err == nil {
 		return nil
 	}
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	if !errors.As(err, &syntaxErr) && !errors.As(err, &typeErr) {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		err = &transportError{err}
-	}
-	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, err)
+	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, decodeErrorKind(err))
 }
 
 // unwrapURLError strips *url.Error, whose text repeats the URL, keeping its
@@ -709,13 +957,15 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
-// call is the build/send/decode cycle every endpoint shares.
-func (c *Client) call(ctx context.Context, method, path string, q any, v any) (*Response, error) {
-	req, err := c.NewRequest(ctx, method, path, q)
+// call is the build/send/decode cycle every typed method shares: path is
+// escaped and relative to the base URL, q is its query (or nil), and ep
+// says what the operation is.
+func (c *Client) call(ctx context.Context, ep endpoint, method, path string, q any, v any) (*Response, error) {
+	req, err := c.newRequest(ctx, method, path, q, nil)
 	if err != nil {
 		return nil, err
 	}
-	return c.Do(req, v)
+	return c.do(req, ep, v)
 }
 
 // TokenScopes reports the classic OAuth scopes of the client's token, read
@@ -728,7 +978,7 @@ func (c *Client) call(ctx context.Context, method, path string, q any, v any) (*
 //
 //meta:operation GET /rate_limit
 func (c *Client) TokenScopes(ctx context.Context) ([]Scope, *Response, error) {
-	resp, err := c.call(ctx, http.MethodGet, "rate_limit", nil, nil)
+	resp, err := c.call(ctx, plainGET(), http.MethodGet, "rate_limit", nil, nil)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -26,7 +26,7 @@ func TestWithTokenTrimsSurroundingWhitespace(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	for _, tok := range []string{"ghp_abc\n", "\tghp_abc \r\n", " ghp_abc ", "ghp_abc"} {
-		c, err := NewClient(WithBaseURL(srv.URL), WithToken(tok), WithPacing(NoPacing), WithRetry(NoRetry))
+		c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(tok), WithPacing(NoPacing()), WithRetry(NoRetry()))
 		require.NoError(t, err, "%q", tok)
 		pkg, resp, err := c.Orgs.Get(t.Context(), "o", NPM, "a")
 		require.NoError(t, err, "%q", tok)

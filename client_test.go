@@ -2,6 +2,7 @@ package ghpackages
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +27,10 @@ type testEnv struct {
 	url string
 	// hits counts every request the server received.
 	hits atomic.Int32
+	// hc is the server's own HTTP client (its own transport, closed with the
+	// server); a Client built in a test must use it, never the shared
+	// http.DefaultTransport.
+	hc *http.Client
 }
 
 // setup starts an httptest server with an empty mux, and a Client for it
@@ -45,7 +50,8 @@ func setup(t *testing.T, opts ...Option) *testEnv {
 	}))
 	t.Cleanup(srv.Close)
 	env.url = srv.URL
-	all := append([]Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry)}, opts...)
+	env.hc = srv.Client()
+	all := append([]Option{WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry())}, opts...)
 	c, err := NewClient(all...)
 	require.NoError(t, err)
 	env.client = c
@@ -113,7 +119,7 @@ func TestNewClientDefaults(t *testing.T) {
 	assert.NotNil(t, c.Orgs)
 	assert.NotNil(t, c.User)
 	assert.NotNil(t, c.Users)
-	assert.Equal(t, Rate{}, c.Rate())
+	assert.Equal(t, Rate{}, c.Rate("core"))
 
 	c, err = NewClient(nil)
 	require.NoError(t, err, "a nil option is ignored")
@@ -183,7 +189,7 @@ func TestGHESBaseURLAndHeaders(t *testing.T) {
 			testHeader(t, r, "Accept", "application/vnd.github+json")
 			w.Write([]byte(`{"id":1}`))
 		})
-		c, err := NewClient(WithBaseURL(env.url+base), WithToken("t1"), WithUserAgent("my-tool/2.0"), WithAPIVersion("2026-03-10"), WithPacing(NoPacing))
+		c, err := NewClient(WithBaseURL(env.url+base), WithHTTPClient(env.hc), WithToken("t1"), WithUserAgent("my-tool/2.0"), WithAPIVersion("2026-03-10"), WithPacing(NoPacing()))
 		require.NoError(t, err)
 		assert.Equal(t, env.url+"/api/v3/", c.BaseURL().String())
 		pkg, _, err := c.Orgs.Get(t.Context(), "octo-org", Container, "team/app")
@@ -212,7 +218,7 @@ func TestTokenSourceAskedPerRequest(t *testing.T) {
 		w.Write([]byte(`{"id":1}`))
 	})
 	src := &countingSource{}
-	c, err := NewClient(WithBaseURL(env.url), WithTokenSource(src), WithPacing(NoPacing))
+	c, err := NewClient(WithBaseURL(env.url), WithHTTPClient(env.hc), WithTokenSource(src), WithPacing(NoPacing()))
 	require.NoError(t, err)
 	for range 3 {
 		_, _, err := c.Orgs.Get(t.Context(), "o", Container, "a")
@@ -222,7 +228,7 @@ func TestTokenSourceAskedPerRequest(t *testing.T) {
 	assert.Equal(t, int32(3), src.n.Load())
 
 	// No token: no Authorization header at all.
-	c, err = NewClient(WithBaseURL(env.url), WithPacing(NoPacing))
+	c, err = NewClient(WithBaseURL(env.url), WithHTTPClient(env.hc), WithPacing(NoPacing()))
 	require.NoError(t, err)
 	_, _, err = c.Orgs.Get(t.Context(), "o", Container, "a")
 	require.NoError(t, err)
@@ -247,9 +253,9 @@ func TestWithHTTPClientUsedButNotMutated(t *testing.T) {
 		testAPIHeaders(t, r)
 		w.Write([]byte(`{"id":1}`))
 	})
-	rt := &recordingTransport{next: http.DefaultTransport}
+	rt := &recordingTransport{next: env.hc.Transport}
 	hc := &http.Client{Transport: rt, Timeout: 7 * time.Second}
-	c, err := NewClient(WithBaseURL(env.url), WithToken(secretToken), WithHTTPClient(hc), WithPacing(NoPacing))
+	c, err := NewClient(WithBaseURL(env.url), WithToken(secretToken), WithHTTPClient(hc), WithPacing(NoPacing()))
 	require.NoError(t, err)
 	_, _, err = c.User.Get(t.Context(), NPM, "a")
 	require.NoError(t, err)
@@ -307,6 +313,96 @@ func TestNewRequest(t *testing.T) {
 	t.Parallel()
 	c, err := NewClient(WithBaseURL("https://ghes.example.com/api/v3"), WithUserAgent("ua/1"))
 	require.NoError(t, err)
+	for _, tc := range []struct{ path, want string }{
+		{"orgs/o/packages", "https://ghes.example.com/api/v3/orgs/o/packages"},
+		{"orgs/o/packages/container/team%2Fapp", "https://ghes.example.com/api/v3/orgs/o/packages/container/team%2Fapp"},
+		{"repos/o/r/stuff?keep=1", "https://ghes.example.com/api/v3/repos/o/r/stuff?keep=1"},
+		{"https://ghes.example.com/organizations/1/x?page=2&after=c%3D1", "https://ghes.example.com/organizations/1/x?page=2&after=c%3D1"},
+	} {
+		req, err := c.NewRequest(t.Context(), http.MethodGet, tc.path, nil)
+		require.NoError(t, err, tc.path)
+		assert.Equal(t, tc.want, req.URL.String(), tc.path)
+		assert.Equal(t, "application/vnd.github+json", req.Header.Get("Accept"))
+		assert.Equal(t, "2022-11-28", req.Header.Get("X-GitHub-Api-Version"))
+		assert.Equal(t, "ua/1", req.Header.Get("User-Agent"))
+		assert.Empty(t, req.Header.Get("Authorization"), "the token is added when sent, not stored in the request")
+		assert.Empty(t, req.Header.Get("Content-Type"))
+		assert.Nil(t, req.Body)
+	}
+	for _, bad := range []string{"/absolute-path", "https://example.com/x", "http://ghes.example.com/api/v3/x", "%zz"} {
+		_, err := c.NewRequest(t.Context(), http.MethodGet, bad, nil)
+		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
+	}
+	_, err = c.NewRequest(nilContext(), http.MethodGet, "x", nil)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+
+	// A body is JSON, rewindable (so it can be retried), on POST, PUT, PATCH
+	// and DELETE (GitHub has DELETE endpoints that take one).
+	type label struct {
+		Name  string `json:"name"`
+		Color string `json:"color,omitempty"`
+	}
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		req, err := c.NewRequest(t.Context(), method, "repos/o/r/labels", &label{Name: "bug/ui"})
+		require.NoError(t, err, method)
+		assert.Equal(t, "application/json", req.Header.Get("Content-Type"), method)
+		require.NotNil(t, req.GetBody, method)
+		for range 2 {
+			body, err := req.GetBody()
+			require.NoError(t, err)
+			b, err := io.ReadAll(body)
+			require.NoError(t, err)
+			assert.JSONEq(t, `{"name":"bug/ui"}`, string(b), method)
+		}
+		assert.Equal(t, int64(len(`{"name":"bug/ui"}`)), req.ContentLength, method)
+	}
+	req, err := c.NewRequest(t.Context(), http.MethodPost, "markdown/raw", json.RawMessage(`{"text":"# hi"}`))
+	require.NoError(t, err)
+	b, err := io.ReadAll(req.Body)
+	require.NoError(t, err)
+	assert.Equal(t, `{"text":"# hi"}`, string(b), "a json.RawMessage is sent as it is")
+	// A nil pointer is no body.
+	req, err = c.NewRequest(t.Context(), http.MethodPost, "x", (*label)(nil))
+	require.NoError(t, err)
+	assert.Nil(t, req.Body)
+	assert.Empty(t, req.Header.Get("Content-Type"))
+}
+
+// TestNewRequestRefusesMisuse: NewRequest's fourth argument is a body, as
+// in go-github. Passing it a query, or a body where HTTP has none, is
+// refused with a message that says what to do, never sent silently wrong.
+func TestNewRequestRefusesMisuse(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(WithBaseURL("https://api.github.com/"))
+	require.NoError(t, err)
+	type embedsQuery struct {
+		ListOptions
+		Extra string `json:"extra"`
+	}
+	for _, tc := range []struct {
+		name   string
+		method string
+		body   any
+		says   string
+	}{
+		{"GET with a body", http.MethodGet, map[string]string{"a": "b"}, "a GET request has no body"},
+		{"HEAD with a body", http.MethodHead, struct{ A int }{1}, "a HEAD request has no body"},
+		{"GET with query options", http.MethodGet, &ListOptions{PerPage: 100}, "AddQuery"},
+		{"POST with query options", http.MethodPost, &RestoreOptions{Token: "t"}, "RestoreOptions is a query"},
+		{"DELETE with query options by value", http.MethodDelete, ListVersionsOptions{State: StateDeleted}, "ListVersionsOptions is a query"},
+		{"POST with url.Values", http.MethodPost, url.Values{"token": {"t"}}, "url.Values is a query"},
+		{"POST with embedded query options", http.MethodPost, embedsQuery{Extra: "x"}, "embedsQuery is a query"},
+		{"POST with an unencodable body", http.MethodPost, map[string]any{"ch": make(chan int)}, "encoding body"},
+	} {
+		req, err := c.NewRequest(t.Context(), tc.method, "orgs/o/packages/container/app/restore", tc.body)
+		assert.Nil(t, req, tc.name)
+		assert.ErrorIs(t, err, ErrInvalidArgument, tc.name)
+		assert.ErrorContains(t, err, tc.says, tc.name)
+	}
+}
+
+func TestAddQuery(t *testing.T) {
+	t.Parallel()
 	type q struct {
 		Since string `url:"since,omitempty"`
 		N     int    `url:"n"`
@@ -316,31 +412,23 @@ func TestNewRequest(t *testing.T) {
 		query any
 		want  string
 	}{
-		{"orgs/o/packages", nil, "https://ghes.example.com/api/v3/orgs/o/packages"},
-		{"orgs/o/packages/container/team%2Fapp", nil, "https://ghes.example.com/api/v3/orgs/o/packages/container/team%2Fapp"},
-		{"repos/o/r/stuff?keep=1", q{N: 3}, "https://ghes.example.com/api/v3/repos/o/r/stuff?keep=1&n=3"},
-		{"x", q{Since: "a b", N: 0}, "https://ghes.example.com/api/v3/x?n=0&since=a+b"},
-		{"x", url.Values{"a": {"1", "2"}}, "https://ghes.example.com/api/v3/x?a=1&a=2"},
-		{"x", map[string]string{"k": "v/w"}, "https://ghes.example.com/api/v3/x?k=v%2Fw"},
-		{"x", &ListOptions{PerPage: 100}, "https://ghes.example.com/api/v3/x?per_page=100"},
-		{"https://ghes.example.com/organizations/1/x?page=2&after=c%3D1", nil, "https://ghes.example.com/organizations/1/x?page=2&after=c%3D1"},
+		{"orgs/o/packages", nil, "orgs/o/packages"},
+		{"orgs/o/packages", (*ListOptions)(nil), "orgs/o/packages"},
+		{"orgs/o/packages/container/team%2Fapp/versions", &ListVersionsOptions{State: StateDeleted}, "orgs/o/packages/container/team%2Fapp/versions?state=deleted"},
+		{"repos/o/r/stuff?keep=1", q{N: 3}, "repos/o/r/stuff?keep=1&n=3"},
+		{"x", q{Since: "a b", N: 0}, "x?n=0&since=a+b"},
+		{"x", url.Values{"a": {"1", "2"}}, "x?a=1&a=2"},
+		{"x", map[string]string{"k": "v/w"}, "x?k=v%2Fw"},
+		{"x", &ListOptions{PerPage: 100}, "x?per_page=100"},
+		{"https://api.github.com/orgs/o/packages?package_type=npm", ListOptions{Page: 2}, "https://api.github.com/orgs/o/packages?package_type=npm&page=2"},
 	} {
-		req, err := c.NewRequest(t.Context(), http.MethodGet, tc.path, tc.query)
+		got, err := AddQuery(tc.path, tc.query)
 		require.NoError(t, err, tc.path)
-		assert.Equal(t, tc.want, req.URL.String(), tc.path)
-		assert.Equal(t, "application/vnd.github+json", req.Header.Get("Accept"))
-		assert.Equal(t, "2022-11-28", req.Header.Get("X-GitHub-Api-Version"))
-		assert.Equal(t, "ua/1", req.Header.Get("User-Agent"))
-		assert.Empty(t, req.Header.Get("Authorization"), "the token is added when sent, not stored in the request")
-		assert.Nil(t, req.Body)
+		assert.Equal(t, tc.want, got, tc.path)
 	}
-	for _, bad := range []string{"/absolute-path", "https://example.com/x", "http://ghes.example.com/api/v3/x", "%zz"} {
-		_, err := c.NewRequest(t.Context(), http.MethodGet, bad, nil)
-		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
-	}
-	_, err = c.NewRequest(t.Context(), http.MethodGet, "x", 42)
+	_, err := AddQuery("x", 42)
 	assert.ErrorIs(t, err, ErrInvalidArgument, "a query that is neither url.Values nor a struct")
-	_, err = c.NewRequest(nilContext(), http.MethodGet, "x", nil)
+	_, err = AddQuery("%zz", nil)
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 }
 
@@ -369,9 +457,11 @@ func TestDoEscapeHatch(t *testing.T) {
 	})
 	c := env.client
 
-	req, err := c.NewRequest(t.Context(), http.MethodGet, "repos/o/r/stuff?keep=1", struct {
+	path, err := AddQuery("repos/o/r/stuff?keep=1", struct {
 		N int `url:"n"`
 	}{3})
+	require.NoError(t, err)
+	req, err := c.NewRequest(t.Context(), http.MethodGet, path, nil)
 	require.NoError(t, err)
 	var out struct{ Echo string }
 	resp, err := c.Do(req, &out)
@@ -379,7 +469,7 @@ func TestDoEscapeHatch(t *testing.T) {
 	assert.Equal(t, "/repos/o/r/stuff?keep=1&n=3", out.Echo)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, Rate{Limit: 5000, Remaining: 4990, Used: 10, Reset: time.Unix(1795525200, 0), Resource: "core"}, resp.Rate)
-	assert.Equal(t, resp.Rate, c.Rate(), "the client remembers the last rate")
+	assert.Equal(t, resp.Rate, c.Rate("core"), "the client remembers the last rate")
 	assert.Equal(t, "CAFE:BEEF", resp.RequestID)
 	assert.Equal(t, env.url+"/repos/o/r/stuff?page=3", resp.NextURL)
 	assert.Equal(t, env.url+"/repos/o/r/stuff?page=1", resp.PrevURL)
@@ -392,7 +482,7 @@ func TestDoEscapeHatch(t *testing.T) {
 	assert.Equal(t, 1, resp.Attempts)
 
 	// An io.Writer receives the raw body.
-	req, err = c.NewRequest(t.Context(), http.MethodGet, "repos/o/r/stuff", url.Values{"keep": {"1"}, "n": {"3"}})
+	req, err = c.NewRequest(t.Context(), http.MethodGet, "repos/o/r/stuff?keep=1&n=3", nil)
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	_, err = c.Do(req, &buf)
@@ -478,10 +568,91 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 			assert.Len(t, vs, 2)
 			_, err = c.Orgs.DeleteVersion(t.Context(), "o", Container, name, int64(i+1))
 			assert.NoError(t, err)
-			_ = c.Rate()
+			_ = c.Rate("core")
 		})
 	}
 	wg.Wait()
-	assert.Equal(t, 4000, c.Rate().Remaining)
+	assert.Equal(t, 4000, c.Rate("core").Remaining)
 	assert.Equal(t, int32(96), env.hits.Load())
+}
+
+// TestRatePerResource: the Client keeps one Rate per X-RateLimit-Resource.
+// A raw call to another resource (search, graphql) whose budget is spent
+// neither overwrites the core budget nor makes core requests wait, and a
+// limit on it holds back only that request.
+func TestRatePerResource(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	now := clock.Now()
+	coreReset := strconv.FormatInt(now.Add(time.Hour).Unix(), 10)
+	searchReset := strconv.FormatInt(now.Add(30*time.Second).Unix(), 10)
+	var searchHits atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orgs/o/packages/container/app", func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range map[string]string{"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4999", "X-RateLimit-Used": "1",
+			"X-RateLimit-Reset": coreReset, "X-RateLimit-Resource": "core"} {
+			w.Header().Set(k, v)
+		}
+		okJSON(`{"id":1}`)(w, r)
+	})
+	mux.HandleFunc("GET /search/code", func(w http.ResponseWriter, r *http.Request) {
+		h := []string{"X-RateLimit-Limit", "30", "X-RateLimit-Remaining", "0", "X-RateLimit-Used", "30",
+			"X-RateLimit-Reset", searchReset, "X-RateLimit-Resource", "search"}
+		if searchHits.Add(1) == 1 {
+			status(http.StatusForbidden, "API rate limit exceeded for user ID 1.", h...)(w, r)
+			return
+		}
+		status(http.StatusOK, "", h...)(w, r)
+	})
+	mux.HandleFunc("GET /no-resource", func(w http.ResponseWriter, r *http.Request) {
+		status(http.StatusOK, "", "X-RateLimit-Limit", "60", "X-RateLimit-Remaining", "59")(w, r)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("t"), WithClock(clock), WithPacing(NoPacing()))
+	require.NoError(t, err)
+	ctx := t.Context()
+
+	_, _, err = c.Orgs.Get(ctx, "o", Container, "app")
+	require.NoError(t, err)
+	core := Rate{Limit: 5000, Remaining: 4999, Used: 1, Reset: time.Unix(now.Add(time.Hour).Unix(), 0), Resource: "core"}
+	assert.Equal(t, core, c.Rate("core"))
+
+	// The search budget is spent: that request waits for its reset (once),
+	// and then succeeds.
+	req, err := c.NewRequest(ctx, http.MethodGet, "search/code", nil)
+	require.NoError(t, err)
+	resp, err := c.Do(req, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, resp.Attempts)
+	assert.Equal(t, int32(2), searchHits.Load())
+	assert.Equal(t, []time.Duration{31 * time.Second}, clock.sleeps(), "only the search request waited, for its own reset")
+	search := Rate{Limit: 30, Remaining: 0, Used: 30, Reset: time.Unix(now.Add(30*time.Second).Unix(), 0), Resource: "search"}
+	assert.Equal(t, search, c.Rate("search"))
+	assert.Equal(t, core, c.Rate("core"), "the core budget is untouched by a search call")
+
+	// A spent search budget does not hold back core requests: no pause, no
+	// wait before the reset.
+	c.limiter.mu.Lock()
+	assert.True(t, c.limiter.pauseUntil.IsZero(), "a non-core primary limit does not pause the client")
+	c.limiter.mu.Unlock()
+	_, _, err = c.Orgs.Get(ctx, "o", Container, "app")
+	require.NoError(t, err)
+	assert.Len(t, clock.sleeps(), 1, "the core request went at once")
+
+	// Rates is a copy of every record.
+	all := c.Rates()
+	assert.Equal(t, map[string]Rate{"core": core, "search": search}, all)
+	delete(all, "core")
+	assert.Equal(t, core, c.Rate("core"))
+	assert.Equal(t, Rate{}, c.Rate("graphql"))
+
+	// A response that names no resource is about the core budget (as GitHub
+	// Enterprise Server and older proxies answer).
+	req, err = c.NewRequest(ctx, http.MethodGet, "no-resource", nil)
+	require.NoError(t, err)
+	resp, err = c.Do(req, nil)
+	require.NoError(t, err)
+	assert.Empty(t, resp.Rate.Resource, "the Response reports the headers as sent")
+	assert.Equal(t, Rate{Limit: 60, Remaining: 59, Resource: "core"}, c.Rate("core"))
 }

@@ -1,7 +1,6 @@
 package ghpackages
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +51,21 @@ var (
 
 	// ErrServer matches 5xx responses.
 	ErrServer = errors.New("ghpackages: server error")
+
+	// ErrTokenSource matches a failure of the token source given to
+	// WithTokenSource (an error, or an empty or malformed token). The
+	// request was not sent, and it is not retried.
+	ErrTokenSource = errors.New("ghpackages: token source failed")
+
+	// ErrDeleteUnconfirmed matches a DELETE whose outcome is unknown: the
+	// first attempt's response was lost (a dropped connection, a 5xx) and
+	// the retry was answered 404 Not Found. Either the first attempt
+	// deleted it, or the token cannot see it (GitHub answers 404 for both),
+	// and nothing this client can read tells the two apart. Such errors are
+	// *Error with StatusCode 404, so they match ErrNotFound as well.
+	// DeleteVersion checks the package first and returns nil (with
+	// Response.Replayed set) when the version is provably gone.
+	ErrDeleteUnconfirmed = errors.New("ghpackages: delete not confirmed")
 )
 
 // Error is a non-2xx response from the API. Use errors.As to get one, and
@@ -197,25 +211,6 @@ func (e *RateLimitError) Unwrap() error { return e.Err }
 // Is matches ErrRateLimited.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 
-// opInfo describes the operation a request performs, so error mapping can
-// name missing scopes and endpoint-specific refusals.
-type opInfo struct {
-	op           Operation
-	typ          PackageType
-	listPackages bool
-}
-
-type opKey struct{}
-
-func withOp(ctx context.Context, info opInfo) context.Context {
-	return context.WithValue(ctx, opKey{}, info)
-}
-
-func opFrom(ctx context.Context) (opInfo, bool) {
-	info, ok := ctx.Value(opKey{}).(opInfo)
-	return info, ok
-}
-
 // errorBody is GitHub's JSON error shape.
 type errorBody struct {
 	Message          string        `json:"message"`
@@ -223,8 +218,11 @@ type errorBody struct {
 	Errors           []ErrorDetail `json:"errors"`
 }
 
-// newAPIError maps a non-2xx response to *Error or *RateLimitError.
-func newAPIError(req *http.Request, resp *Response, body []byte) error {
+// newAPIError maps a non-2xx response to *Error or *RateLimitError. ep is
+// what is known of the operation: its scopes and whether the list limit
+// applies (nothing, for a raw Do call). now is the client's Clock reading,
+// against which an HTTP-date Retry-After is read.
+func newAPIError(req *http.Request, resp *Response, body []byte, ep endpoint, now time.Time) error {
 	e := &Error{
 		StatusCode: resp.StatusCode,
 		Method:     req.Method,
@@ -244,34 +242,41 @@ func newAPIError(req *http.Request, resp *Response, body []byte) error {
 		e.Message = http.StatusText(resp.StatusCode)
 	}
 
-	if rl := rateLimitOf(resp, e.Message); rl != nil {
+	msg := strings.ToLower(e.Message)
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		if ep.op != "" && resp.TokenScopes != nil {
+			e.MissingScopes = MissingScopes(resp.TokenScopes, RequiredScopes(ep.op, ep.typ))
+		}
+	}
+	// A 403 that names a scope, or that comes while the token lacks one the
+	// operation needs, is a scope refusal even when the budget happens to be
+	// spent (X-RateLimit-Remaining: 0): waiting for the reset cannot fix it.
+	// GitHub's own rate-limit messages say "rate limit".
+	scopeRefusal := resp.StatusCode == http.StatusForbidden && !strings.Contains(msg, "rate limit") &&
+		(strings.Contains(msg, "scope") || len(e.MissingScopes) > 0)
+
+	if rl := rateLimitOf(resp, e.Message, scopeRefusal, now); rl != nil {
 		e.kind = ErrRateLimited
+		e.MissingScopes = nil
 		rl.Err = e
 		return rl
 	}
 
-	msg := strings.ToLower(e.Message)
-	info, hasInfo := opFrom(req.Context())
 	switch {
 	case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "cannot delete the last"):
 		e.kind = ErrLastVersion
 	case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "downloads cannot be deleted"):
 		e.kind = ErrTooManyDownloads
-	case resp.StatusCode == http.StatusBadRequest && info.listPackages && (strings.Contains(msg, "10000") || pastListLimit(req.URL)):
+	case resp.StatusCode == http.StatusBadRequest && ep.listLimit && (strings.Contains(msg, "10000") || pastListLimit(req.URL)):
 		e.kind = ErrListLimit
 	}
 
-	switch resp.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
-		if hasInfo && resp.TokenScopes != nil {
-			e.MissingScopes = MissingScopes(resp.TokenScopes, RequiredScopes(info.op, info.typ))
-		}
-	}
-	if resp.StatusCode == http.StatusNotFound && hasInfo {
+	if resp.StatusCode == http.StatusNotFound && ep.op != "" {
 		switch {
 		case len(e.MissingScopes) > 0:
 			e.Hint = "GitHub answers 404 rather than 403 when the token cannot see a package"
-		case info.op == OperationDelete || info.op == OperationRestore:
+		case ep.op == OperationDelete || ep.op == OperationRestore:
 			e.Hint = "GitHub also answers 404 when the token lacks admin permission on the package"
 		}
 	}
@@ -290,19 +295,23 @@ func pastListLimit(u *url.URL) bool {
 	return page*min(perPage, maxPerPage) > 10000
 }
 
-// rateLimitOf recognises primary and secondary rate-limit responses.
-func rateLimitOf(resp *Response, message string) *RateLimitError {
+// rateLimitOf recognises primary and secondary rate-limit responses. A
+// scope refusal (see newAPIError) is not a primary limit for carrying
+// X-RateLimit-Remaining: 0. An HTTP-date Retry-After is read against now,
+// the client's Clock.
+func rateLimitOf(resp *Response, message string, scopeRefusal bool, now time.Time) *RateLimitError {
 	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
 		return nil
 	}
 	h := resp.Header
-	retryAfter, hasRetryAfter := parseRetryAfter(h.Get("Retry-After"), time.Now())
+	retryAfter, hasRetryAfter := parseRetryAfter(h.Get("Retry-After"), now)
 	msg := strings.ToLower(message)
 	secondary := strings.Contains(msg, "secondary rate limit") || strings.Contains(msg, "abuse")
 	exhausted := h.Get("X-RateLimit-Remaining") == "0"
 	switch {
-	case secondary, hasRetryAfter, exhausted, resp.StatusCode == http.StatusTooManyRequests,
+	case secondary, hasRetryAfter, resp.StatusCode == http.StatusTooManyRequests,
 		strings.Contains(msg, "rate limit"):
+	case exhausted && !scopeRefusal:
 	default:
 		return nil
 	}

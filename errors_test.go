@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -419,7 +420,7 @@ func TestTransportErrorsWrapContextErrors(t *testing.T) {
 
 func TestConnectionRefusedIsATransportError(t *testing.T) {
 	t.Parallel()
-	c, err := NewClient(WithBaseURL("http://127.0.0.1:1"), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry))
+	c, err := NewClient(WithBaseURL("http://127.0.0.1:1"), WithHTTPClient(ownClient(t)), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()))
 	require.NoError(t, err)
 	_, _, err = c.Orgs.Get(t.Context(), "o", Container, "a")
 	require.Error(t, err)
@@ -440,4 +441,52 @@ func TestSummarize(t *testing.T) {
 	assert.Equal(t, "a b", summarize([]byte(" a\n\tb ")))
 	assert.Equal(t, "?x", summarize([]byte{0xff, 'x'}))
 	assert.Equal(t, "", summarize(nil))
+}
+
+// A 403 that is about a scope stays a scope error even when it also says the
+// budget is spent: waiting for the reset cannot fix a missing scope. GitHub's
+// own primary-limit message ("rate limit") still makes it a rate limit.
+func TestScopeRefusalWithBudgetSpentIsNotARateLimit(t *testing.T) {
+	t.Parallel()
+	reset := strconv.FormatInt(newTestClock().Now().Add(90*time.Second).Unix(), 10)
+	spent := []string{"X-RateLimit-Limit", "5000", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", reset}
+	tests := []struct {
+		name        string
+		message     string
+		headers     []string
+		wantLimit   bool
+		wantMissing []Scope
+	}{
+		{name: "message names a scope", message: "This operation requires the delete:packages scope.", headers: spent},
+		{name: "token lacks a scope the operation needs", message: "Resource not accessible by personal access token",
+			headers: append([]string{"X-OAuth-Scopes", "read:packages"}, spent...), wantMissing: []Scope{ScopeDeletePackages}},
+		{name: "GitHub's primary-limit message stays a rate limit", message: "API rate limit exceeded for user ID 1.",
+			headers: append([]string{"X-OAuth-Scopes", "read:packages"}, spent...), wantLimit: true},
+		{name: "budget spent and nothing else said is a primary limit", message: "Forbidden", headers: spent, wantLimit: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := &scripted{steps: []func(http.ResponseWriter, *http.Request){status(403, tc.message, tc.headers...), status(204, "")}}
+			clock := newTestClock()
+			c := retryClient(t, h, clock)
+			_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", Container, "app", 1260000001)
+			if tc.wantLimit {
+				// Waited for the reset (91 s on the test clock), then succeeded.
+				require.NoError(t, err)
+				assert.Equal(t, 2, h.count())
+				assert.Equal(t, []time.Duration{91 * time.Second}, clock.sleeps())
+				return
+			}
+			require.ErrorIs(t, err, ErrForbidden)
+			assert.NotErrorIs(t, err, ErrRateLimited)
+			var rl *RateLimitError
+			assert.False(t, errors.As(err, &rl))
+			var apiErr *Error
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tc.wantMissing, apiErr.MissingScopes)
+			assert.Equal(t, 1, h.count(), "never retried")
+			assert.Empty(t, clock.sleeps(), "no wait for a reset")
+		})
+	}
 }

@@ -14,7 +14,7 @@ import (
 // newClient returns a client for the example's test server. A program
 // would call ghpackages.NewClient(ghpackages.WithToken(token)) instead.
 func newClient(srv *httptest.Server) *ghpackages.Client {
-	client, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithToken("ghp_example"))
+	client, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithHTTPClient(srv.Client()), ghpackages.WithToken("ghp_example"))
 	if err != nil {
 		panic(err)
 	}
@@ -94,4 +94,100 @@ func ExampleOrgsService_DeleteVersion() {
 		fmt.Println("deleted")
 	}
 	// Output: kept: the last version (delete the package instead)
+}
+
+// installationTransport stands for a GitHub App installation transport,
+// such as the one github.com/bradleyfalzon/ghinstallation builds from an App
+// ID, an installation ID and a private key: an http.RoundTripper that adds
+// a fresh installation token to each request.
+type installationTransport struct {
+	base  http.RoundTripper
+	token func() (string, error) // mints or refreshes the installation token
+}
+
+func (t *installationTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	tok, err := t.token()
+	if err != nil {
+		return nil, err
+	}
+	r = r.Clone(r.Context()) // a RoundTripper must not modify the request it is given
+	r.Header.Set("Authorization", "token "+tok)
+	return t.base.RoundTrip(r)
+}
+
+// Any *http.Client works: here one whose transport authenticates as a GitHub
+// App installation. No token option is given; the transport authenticates
+// every request, and the Client adds its headers, retries and pacing.
+func ExampleWithHTTPClient() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		fmt.Println(r.Method, r.RequestURI, "authorized with:", scheme)
+		fmt.Fprint(w, `[{"id":197,"name":"team/app","package_type":"container"}]`)
+	}))
+	defer srv.Close()
+
+	hc := &http.Client{Transport: &installationTransport{
+		base:  srv.Client().Transport,
+		token: func() (string, error) { return "ghs_installation", nil },
+	}}
+	client, err := ghpackages.NewClient(
+		ghpackages.WithBaseURL(srv.URL), // omit for api.github.com
+		ghpackages.WithHTTPClient(hc),
+	)
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	pkgs, _, err := client.Orgs.List(context.Background(), "octo-org", ghpackages.Container, nil)
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println(len(pkgs), "package:", pkgs[0].Name)
+	// Output:
+	// GET /orgs/octo-org/packages?package_type=container authorized with: token
+	// 1 package: team/app
+}
+
+// NewRequest and Do reach any endpoint with the Client's headers, retries
+// and error mapping. As in go-github, NewRequest's last argument is a JSON
+// body; query parameters go in the URL, through AddQuery.
+func ExampleClient_NewRequest() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println(r.Method, r.RequestURI)
+		fmt.Fprint(w, `{"total_count":1}`)
+	}))
+	defer srv.Close()
+	client := newClient(srv)
+	ctx := context.Background()
+
+	path, err := ghpackages.AddQuery("orgs/octo-org/packages", struct {
+		PackageType string `url:"package_type"`
+		PerPage     int    `url:"per_page,omitempty"`
+	}{"container", 100})
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	req, err := client.NewRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	var out struct {
+		TotalCount int `json:"total_count"`
+	}
+	if _, err := client.Do(req, &out); err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println(out.TotalCount)
+
+	// Options passed as a body are refused, not sent as something else.
+	_, err = client.NewRequest(ctx, http.MethodGet, "orgs/octo-org/packages", &ghpackages.ListOptions{PerPage: 100})
+	fmt.Println(errors.Is(err, ghpackages.ErrInvalidArgument))
+	// Output:
+	// GET /orgs/octo-org/packages?package_type=container&per_page=100
+	// 1
+	// true
 }

@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +20,7 @@ import (
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
-var e2eNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+var e2eNow = ghpackagestestEpoch()
 
 // e2eFake starts a fake with one container package "team/app" of n versions
 // for owner, and returns it with a client that waits on the fake's clock.
@@ -51,7 +55,7 @@ func TestEveryOperationOnTheFake(t *testing.T) {
 	for i := range 3 {
 		srv.AddVersion(me, ghpackages.Container, "team/app", ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(fmt.Sprint(i)), Tags: []string{fmt.Sprint("t", i)}})
 	}
-	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry()))
 	ctx := t.Context()
 	typ, name := ghpackages.Container, "team/app"
 
@@ -196,7 +200,7 @@ func TestEveryOperationOnTheFake(t *testing.T) {
 func TestScopeErrorsOnTheFake(t *testing.T) {
 	t.Parallel()
 	srv, _, ids := e2eFake(t, "octo-org", 3, ghpackagestest.WithToken("ghp_readonly", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
-	c := srv.Client(ghpackages.WithToken("ghp_readonly"), ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithToken("ghp_readonly"), ghpackages.WithRetry(ghpackages.NoRetry()))
 	_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", ids[0])
 	var apiErr *ghpackages.Error
 	require.ErrorAs(t, err, &apiErr)
@@ -324,7 +328,9 @@ func TestDeadlineBeatsRateLimitWait(t *testing.T) {
 	c := srv.Client(ghpackages.WithRetry(p))
 	_, _, err := c.Orgs.GetVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", ids[0])
 	require.NoError(t, err)
-	ctx, cancel := context.WithDeadline(t.Context(), clock.Now().Add(10*time.Second))
+	// The deadline is real time (contexts are timed by the runtime), never
+	// built from the fake clock's "now".
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	start := clock.Now()
 	_, _, err = c.Orgs.GetVersion(ctx, "octo-org", ghpackages.Container, "team/app", ids[0])
@@ -359,12 +365,12 @@ func TestETagCacheOnTheFake(t *testing.T) {
 	first, cached := walk()
 	assert.Len(t, first, 45)
 	assert.Equal(t, []bool{false, false, false}, cached)
-	used := c.Rate().Used
+	used := c.Rate("core").Used
 	second, cached := walk()
 	assert.Equal(t, first, second)
 	assert.Equal(t, []bool{true, true, true}, cached)
 	assert.Equal(t, 3, srv.Stats().NotModified)
-	assert.Equal(t, used, c.Rate().Used, "304s cost no quota")
+	assert.Equal(t, used, c.Rate("core").Used, "304s cost no quota")
 
 	_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", ids[0])
 	require.NoError(t, err)
@@ -377,12 +383,12 @@ func TestETagCacheOnTheFake(t *testing.T) {
 func TestRulesOnTheFake(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	noRetry := ghpackages.WithRetry(ghpackages.NoRetry)
+	noRetry := ghpackages.WithRetry(ghpackages.NoRetry())
 
 	t.Run("401 without a token on a private package", func(t *testing.T) {
 		t.Parallel()
 		srv, _, _ := e2eFake(t, "octo-org", 2)
-		anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), noRetry)
+		anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), ghpackages.WithHTTPClient(srv.HTTPClient()), noRetry)
 		require.NoError(t, err)
 		_, _, err = anon.Orgs.Get(ctx, "octo-org", ghpackages.Container, "team/app")
 		var apiErr *ghpackages.Error
@@ -529,4 +535,41 @@ func TestRulesOnTheFake(t *testing.T) {
 		assert.Len(t, pages, 3)
 		assert.Equal(t, 3, srv.Stats().Requests)
 	})
+}
+
+// TestFakeWalkAndDeletesReuseOneConnection serves the fake's handler on a
+// server that counts connections: a 100-page walk and the deletes that
+// follow it go over one connection.
+func TestFakeWalkAndDeletesReuseOneConnection(t *testing.T) {
+	t.Parallel()
+	fake, _, ids := e2eFake(t, "octo-org", 3000)
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(fake.Handler())
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithToken(ghpackagestest.DefaultToken),
+		ghpackages.WithPacing(ghpackages.NoPacing()), ghpackages.WithHTTPClient(&http.Client{Transport: tr}))
+	require.NoError(t, err)
+
+	var got []int64
+	opts := &ghpackages.ListVersionsOptions{PerPage: 30} // pages of about 15 KB, sent chunked
+	for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", opts) {
+		require.NoError(t, err)
+		got = append(got, v.ID)
+	}
+	assert.ElementsMatch(t, ids, got)
+	assert.Equal(t, 100, fake.Stats().Requests, "pages fetched")
+	for _, id := range ids[:10] {
+		_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", id)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 10, fake.Stats().Deletes)
+	assert.EqualValues(t, 1, conns.Load(), "connections opened for 100 pages and 10 deletes on the fake")
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -57,15 +58,14 @@ func FuzzErrorBody(f *testing.F) {
 		if code < 400 || code > 599 {
 			code = 400 + (abs(code) % 200)
 		}
-		req := httptest.NewRequestWithContext(withOp(context.Background(), opInfo{op: OperationDelete, typ: Container}),
-			"DELETE", "https://api.github.com/orgs/o/packages/container/a%2Fb?token=s3cret", nil)
+		req := httptest.NewRequestWithContext(context.Background(), "DELETE", "https://api.github.com/orgs/o/packages/container/a%2Fb?token=s3cret", nil)
 		h := http.Header{}
 		h.Set("X-OAuth-Scopes", "read:packages")
 		if retryAfter != "" {
 			h.Set("Retry-After", strings.ToValidUTF8(strings.ReplaceAll(retryAfter, "\n", ""), ""))
 		}
 		resp := newResponse(&http.Response{StatusCode: code, Header: h})
-		err := newAPIError(req, resp, body)
+		err := newAPIError(req, resp, body, deleteOp(Container), time.Unix(1800000000, 0))
 		msg := err.Error()
 		if msg == "" || strings.Contains(msg, "\n") && !strings.Contains(string(body), "\n") {
 			t.Fatalf("bad error text %q", msg)

@@ -3,7 +3,9 @@ package ghpackages
 import (
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,7 +42,7 @@ func TestOwnerPackagesRoutes(t *testing.T) {
 				}
 			}))
 			t.Cleanup(srv.Close)
-			c, err := NewClient(WithBaseURL(srv.URL), WithPacing(NoPacing))
+			c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithPacing(NoPacing()))
 			require.NoError(t, err)
 			assert.Equal(t, tc.str, tc.owner.String())
 			p := c.Packages(tc.owner)
@@ -110,7 +112,7 @@ func TestResolveOwner(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(WithBaseURL(srv.URL), WithPacing(NoPacing))
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithPacing(NoPacing()))
 	require.NoError(t, err)
 	o, _, err := c.ResolveOwner(t.Context(), "octo-org")
 	require.NoError(t, err)
@@ -122,4 +124,49 @@ func TestResolveOwner(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotFound)
 	_, _, err = c.ResolveOwner(t.Context(), "")
 	assert.ErrorIs(t, err, ErrInvalidArgument)
+}
+
+// TestZeroOwnerIsRefused: Owner{} means "no owner", never an organization
+// with an empty name; every method refuses it before sending anything.
+func TestZeroOwnerIsRefused(t *testing.T) {
+	t.Parallel()
+	var zero Owner
+	assert.Equal(t, "", zero.Kind())
+	assert.Equal(t, "", zero.Name())
+	assert.Equal(t, "no owner", zero.String())
+	_, err := ParseOwner(zero.Kind(), zero.Name())
+	assert.ErrorIs(t, err, ErrInvalidArgument, "the zero Owner does not round-trip into a real one")
+	assert.NotEqual(t, zero, AuthenticatedOwner())
+	assert.NotEqual(t, zero, OrgOwner(""))
+
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte(`[]`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithPacing(NoPacing()), WithRetry(NoRetry()))
+	require.NoError(t, err)
+	p := c.Packages(Owner{})
+	ctx := t.Context()
+	calls := map[string]func() error{
+		"Get":                 func() error { _, _, err := p.Get(ctx, Container, "app"); return err },
+		"Delete":              func() error { _, err := p.Delete(ctx, Container, "app"); return err },
+		"Restore":             func() error { _, err := p.Restore(ctx, Container, "app", nil); return err },
+		"ListVersions":        func() error { _, _, err := p.ListVersions(ctx, Container, "app", nil); return err },
+		"AllVersions":         func() error { _, err := Collect(p.AllVersions(ctx, Container, "app", nil)); return err },
+		"GetVersion":          func() error { _, _, err := p.GetVersion(ctx, Container, "app", 1); return err },
+		"DeleteVersion":       func() error { _, err := p.DeleteVersion(ctx, Container, "app", 1); return err },
+		"RestoreVersion":      func() error { _, err := p.RestoreVersion(ctx, Container, "app", 1); return err },
+		"List":                func() error { _, _, err := p.List(ctx, Container, nil); return err },
+		"All":                 func() error { _, err := Collect(p.All(ctx, Container, nil)); return err },
+		"ListDockerConflicts": func() error { _, _, err := p.ListDockerConflicts(ctx); return err },
+	}
+	require.Len(t, calls, reflect.TypeFor[*OwnerPackages]().NumMethod(), "every OwnerPackages method is tried")
+	for name, call := range calls {
+		err := call()
+		assert.ErrorIs(t, err, ErrInvalidArgument, name)
+		assert.ErrorContains(t, err, "no owner", name)
+	}
+	assert.Zero(t, hits.Load(), "nothing was sent")
 }

@@ -16,7 +16,7 @@ import (
 // points per minute per REST endpoint, where a GET costs 1 point and a
 // DELETE or POST 5 (so at most 180 deletes a minute). GitHub's guidance for
 // mutations is to send them serially, at least a second apart: that is
-// DefaultPacing. BudgetPacing opts in to the full documented budget.
+// DefaultPacing(). BudgetPacing() opts in to the full documented budget.
 //
 // See https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api
 type Pacing struct {
@@ -41,23 +41,25 @@ type Pacing struct {
 	Margin time.Duration
 }
 
-// DefaultPacing is what a Client uses unless WithPacing says otherwise:
-// at most 100 requests in flight, and mutations sent serially at least one
-// second apart (60 a minute), as GitHub's best practices ask.
-// Assigning to it does not change that default.
-var DefaultPacing = defaultPacing
+// DefaultPacing returns the pacing a Client uses unless WithPacing says
+// otherwise: at most 100 requests in flight, and mutations sent serially at
+// least one second apart (60 a minute), as GitHub's best practices ask. Each
+// call returns a new value, so changing it changes nothing else.
+func DefaultPacing() Pacing {
+	return Pacing{MaxConcurrent: 100, SerialMutations: true, MutationInterval: time.Second}
+}
 
-var defaultPacing = Pacing{MaxConcurrent: 100, SerialMutations: true, MutationInterval: time.Second}
+// BudgetPacing returns pacing at GitHub's documented secondary budget: 900
+// points per minute (GET 1, mutation 5, so 180 deletes a minute) and 100
+// requests in flight. Use it for large cleanups that must finish quickly.
+func BudgetPacing() Pacing {
+	return Pacing{MaxConcurrent: 100, PointsPerMinute: 900, ReadPoints: 1, MutationPoints: 5, Margin: time.Second}
+}
 
-// BudgetPacing runs at GitHub's documented secondary budget: 900 points per
-// minute (GET 1, mutation 5, so 180 deletes a minute) and 100 requests in
-// flight. Use it for large cleanups that must finish quickly.
-var BudgetPacing = Pacing{MaxConcurrent: 100, PointsPerMinute: 900, ReadPoints: 1, MutationPoints: 5, Margin: time.Second}
+// NoPacing returns the zero Pacing, which switches client-side pacing off.
+func NoPacing() Pacing { return Pacing{} }
 
-// NoPacing switches client-side pacing off.
-var NoPacing = Pacing{}
-
-// WithPacing sets the Client's pacing (default DefaultPacing).
+// WithPacing sets the Client's pacing (default DefaultPacing()).
 func WithPacing(p Pacing) Option {
 	return func(s *settings) error {
 		if p.MaxConcurrent < 0 || p.MutationInterval < 0 || p.PointsPerMinute < 0 || p.ReadPoints < 0 || p.MutationPoints < 0 || p.Margin < 0 {

@@ -3,6 +3,7 @@ package ghpackages
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -34,7 +35,7 @@ func TestDefaultPacingSpacesMutations(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
 	srv := &stampServer{clock: clock}
-	c := retryClient(t, srv, clock, WithPacing(DefaultPacing))
+	c := retryClient(t, srv, clock, WithPacing(DefaultPacing()))
 	for id := int64(1); id <= 5; id++ {
 		_, err := c.Orgs.DeleteVersion(t.Context(), "o", Container, "a", id)
 		require.NoError(t, err)
@@ -55,7 +56,7 @@ func TestBudgetPacingStaysUnderSecondaryLimit(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
 	srv := &stampServer{clock: clock}
-	c := retryClient(t, srv, clock, WithPacing(BudgetPacing))
+	c := retryClient(t, srv, clock, WithPacing(BudgetPacing()))
 	const n = 500
 	for id := int64(1); id <= n; id++ {
 		_, err := c.Orgs.DeleteVersion(t.Context(), "o", Container, "a", id)
@@ -168,4 +169,47 @@ func TestETagCacheByteBound(t *testing.T) {
 	c.put("9", "", nil) // no ETag: dropped
 	_, _, ok = c.get("9")
 	assert.False(t, ok)
+}
+
+// TestPresetsCannotBeChangedProcessWide: the pacing and retry presets are
+// functions returning fresh values, so a caller who edits one changes only
+// its own copy, never another caller's preset or a Client's default.
+func TestPresetsCannotBeChangedProcessWide(t *testing.T) {
+	t.Parallel()
+	wantDefault := Pacing{MaxConcurrent: 100, SerialMutations: true, MutationInterval: time.Second}
+	wantBudget := Pacing{MaxConcurrent: 100, PointsPerMinute: 900, ReadPoints: 1, MutationPoints: 5, Margin: time.Second}
+
+	d := DefaultPacing()
+	d.SerialMutations, d.MutationInterval, d.MaxConcurrent = false, 0, 0
+	b := BudgetPacing()
+	b.PointsPerMinute = 1 << 20
+	n := NoPacing()
+	n.MaxConcurrent = 1
+	r := NoRetry()
+	r.MaxRetries, r.MaxRateLimitRetries = 5, 5
+	r.OnRetry = func(RetryEvent) { t.Error("a mutated preset's hook ran") }
+
+	assert.Equal(t, wantDefault, DefaultPacing())
+	assert.Equal(t, wantBudget, BudgetPacing())
+	assert.Equal(t, Pacing{}, NoPacing())
+	fresh := NoRetry()
+	assert.Zero(t, fresh.MaxRetries)
+	assert.Zero(t, fresh.MaxRateLimitRetries)
+	assert.Nil(t, fresh.OnRetry)
+
+	// A Client built without WithPacing still spaces mutations a second
+	// apart, whatever was done to the values above.
+	clock := newTestClock()
+	srv := &stampServer{clock: clock}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	c, err := NewClient(WithBaseURL(hs.URL), WithHTTPClient(hs.Client()), WithClock(clock), WithRetry(NoRetry()))
+	require.NoError(t, err)
+	for id := int64(1); id <= 3; id++ {
+		_, err := c.Orgs.DeleteVersion(t.Context(), "o", Container, "a", id)
+		require.NoError(t, err)
+	}
+	require.Len(t, srv.times, 3)
+	assert.Equal(t, time.Second, srv.times[1].Sub(srv.times[0]))
+	assert.Equal(t, time.Second, srv.times[2].Sub(srv.times[1]))
 }

@@ -2,6 +2,7 @@ package ghpackages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -9,11 +10,14 @@ import (
 	"strconv"
 )
 
-// ownerKind says whose namespace a service addresses.
+// ownerKind says whose namespace a service addresses. Its zero value is no
+// namespace at all, so the zero Owner is refused rather than taken for an
+// organization.
 type ownerKind int
 
 const (
-	ownerOrg           ownerKind = iota // /orgs/{org}/...
+	ownerNone          ownerKind = iota // the zero Owner: refused
+	ownerOrg                            // /orgs/{org}/...
 	ownerAuthenticated                  // /user/...
 	ownerUser                           // /users/{username}/...
 )
@@ -38,11 +42,13 @@ func (s *service) ownerPath(owner string) (string, error) {
 			return "", err
 		}
 		return "orgs/" + url.PathEscape(owner), nil
-	default:
+	case ownerUser:
 		if err := checkSegment("username", owner); err != nil {
 			return "", err
 		}
 		return "users/" + url.PathEscape(owner), nil
+	default:
+		return "", fmt.Errorf("%w: no owner (the zero Owner); use OrgOwner, UserOwner or AuthenticatedOwner", ErrInvalidArgument)
 	}
 }
 
@@ -124,19 +130,10 @@ func (o *ListVersionsOptions) validate() error {
 	return checkPaging(o.Page, o.PerPage)
 }
 
-// do runs one operation: it tags the context with the operation (for scope
-// diagnosis in errors) and sends the request.
-func (s *service) do(ctx context.Context, info opInfo, method, path string, q any, v any) (*Response, error) {
-	if ctx == nil {
-		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
-	}
-	return s.client.call(withOp(ctx, info), method, path, q, v)
-}
-
 // fetch GETs path and decodes the answer into a new T.
-func fetch[T any](ctx context.Context, s *service, info opInfo, path string) (*T, *Response, error) {
+func fetch[T any](ctx context.Context, s *service, ep endpoint, path string) (*T, *Response, error) {
 	v := new(T)
-	resp, err := s.do(ctx, info, http.MethodGet, path, nil, v)
+	resp, err := s.client.call(ctx, ep, http.MethodGet, path, nil, v)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -148,7 +145,7 @@ func (s *service) get(ctx context.Context, owner string, typ PackageType, name s
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch[Package](ctx, s, opInfo{op: OperationRead, typ: typ}, path)
+	return fetch[Package](ctx, s, readOp(typ), path)
 }
 
 func (s *service) delete(ctx context.Context, owner string, typ PackageType, name string) (*Response, error) {
@@ -156,7 +153,7 @@ func (s *service) delete(ctx context.Context, owner string, typ PackageType, nam
 	if err != nil {
 		return nil, err
 	}
-	return s.do(ctx, opInfo{op: OperationDelete, typ: typ}, http.MethodDelete, path, nil, nil)
+	return s.client.call(ctx, deleteOp(typ), http.MethodDelete, path, nil, nil)
 }
 
 func (s *service) restore(ctx context.Context, owner string, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
@@ -168,7 +165,7 @@ func (s *service) restore(ctx context.Context, owner string, typ PackageType, na
 	if opts != nil {
 		q = opts
 	}
-	return s.do(ctx, opInfo{op: OperationRestore, typ: typ}, http.MethodPost, path+"/restore", q, nil)
+	return s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", q, nil)
 }
 
 func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) (*http.Request, error) {
@@ -179,14 +176,11 @@ func (s *service) versionsRequest(ctx context.Context, owner string, typ Package
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if ctx == nil {
-		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
-	}
 	var q any
 	if opts != nil {
 		q = opts
 	}
-	return s.client.NewRequest(withOp(ctx, opInfo{op: OperationRead, typ: typ}), http.MethodGet, path+"/versions", q)
+	return s.client.newRequest(ctx, http.MethodGet, path+"/versions", q, nil)
 }
 
 func (s *service) listVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
@@ -194,16 +188,16 @@ func (s *service) listVersions(ctx context.Context, owner string, typ PackageTyp
 	if err != nil {
 		return nil, nil, err
 	}
-	var versions []*PackageVersion
-	resp, err := s.client.Do(req, &versions)
+	versions := make([]PackageVersion, 0, perPageOf(req.URL.RawQuery))
+	resp, err := s.client.do(req, readOp(typ), &versions)
 	if err != nil {
 		return nil, resp, err
 	}
-	return versions, resp, nil
+	return pointers(versions), resp, nil
 }
 
 func (s *service) allVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-	return paginate[*PackageVersion](ctx, s.client, func() (*http.Request, error) {
+	return paginate[PackageVersion](ctx, s.client, readOp(typ), func() (*http.Request, error) {
 		return s.versionsRequest(ctx, owner, typ, name, opts)
 	})
 }
@@ -213,7 +207,7 @@ func (s *service) getVersion(ctx context.Context, owner string, typ PackageType,
 	if err != nil {
 		return nil, nil, err
 	}
-	return fetch[PackageVersion](ctx, s, opInfo{op: OperationRead, typ: typ}, path)
+	return fetch[PackageVersion](ctx, s, readOp(typ), path)
 }
 
 func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
@@ -221,7 +215,41 @@ func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageTy
 	if err != nil {
 		return nil, err
 	}
-	return s.do(ctx, opInfo{op: OperationDelete, typ: typ}, http.MethodDelete, path, nil, nil)
+	resp, err := s.client.call(ctx, deleteOp(typ), http.MethodDelete, path, nil, nil)
+	if err != nil && errors.Is(err, ErrDeleteUnconfirmed) {
+		return resp, s.confirmVersionGone(ctx, owner, typ, name, id, err)
+	}
+	return resp, err
+}
+
+// confirmVersionGone settles a DELETE of a version whose first answer was
+// lost and whose retry got 404 (err, matching ErrDeleteUnconfirmed), with
+// two reads:
+//   - the version still reads: it was not deleted, and the 404 was GitHub's
+//     answer to a token without admin permission on the package. err becomes
+//     a plain not-found error saying so.
+//   - the version is 404 but its package reads: the version is gone (deleted
+//     by the first attempt, or by another writer). That is what the caller
+//     asked for: nil.
+//   - otherwise nothing tells "deleted" from "cannot see": err stands.
+func (s *service) confirmVersionGone(ctx context.Context, owner string, typ PackageType, name string, id int64, err error) error {
+	path, _ := s.versionPath(owner, typ, name, id) // validated by the caller
+	_, _, verr := fetch[PackageVersion](ctx, s, readOp(typ), path)
+	if verr == nil {
+		var apiErr *Error
+		if errors.As(err, &apiErr) {
+			apiErr.kind = nil
+			apiErr.Hint = "the version still exists: GitHub answers 404 when the token lacks admin permission on the package"
+		}
+		return err
+	}
+	if !errors.Is(verr, ErrNotFound) {
+		return err
+	}
+	if _, _, perr := s.get(ctx, owner, typ, name); perr == nil {
+		return nil
+	}
+	return err
 }
 
 func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
@@ -229,7 +257,7 @@ func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageT
 	if err != nil {
 		return nil, err
 	}
-	return s.do(ctx, opInfo{op: OperationRestore, typ: typ}, http.MethodPost, path+"/restore", nil, nil)
+	return s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", nil, nil)
 }
 
 // listQuery is the query of the list-packages endpoints.
@@ -249,14 +277,11 @@ func (s *service) listRequest(ctx context.Context, owner string, typ PackageType
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if ctx == nil {
-		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
-	}
 	q := listQuery{PackageType: typ}
 	if opts != nil {
 		q.ListOptions = *opts
 	}
-	return s.client.NewRequest(withOp(ctx, opInfo{op: OperationRead, typ: typ, listPackages: true}), http.MethodGet, prefix+"/packages", q)
+	return s.client.newRequest(ctx, http.MethodGet, prefix+"/packages", q, nil)
 }
 
 func (s *service) list(ctx context.Context, owner string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
@@ -264,16 +289,16 @@ func (s *service) list(ctx context.Context, owner string, typ PackageType, opts 
 	if err != nil {
 		return nil, nil, err
 	}
-	var pkgs []*Package
-	resp, err := s.client.Do(req, &pkgs)
+	pkgs := make([]Package, 0, perPageOf(req.URL.RawQuery))
+	resp, err := s.client.do(req, listOp(typ), &pkgs)
 	if err != nil {
 		return nil, resp, err
 	}
-	return pkgs, resp, nil
+	return pointers(pkgs), resp, nil
 }
 
 func (s *service) all(ctx context.Context, owner string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-	return paginate[*Package](ctx, s.client, func() (*http.Request, error) {
+	return paginate[Package](ctx, s.client, listOp(typ), func() (*http.Request, error) {
 		return s.listRequest(ctx, owner, typ, opts)
 	})
 }
@@ -283,17 +308,20 @@ func (s *service) listDockerConflicts(ctx context.Context, owner string) ([]*Pac
 	if err != nil {
 		return nil, nil, err
 	}
-	pkgs, resp, err := fetch[[]*Package](ctx, s, opInfo{op: OperationRead, typ: Docker}, prefix+"/docker/conflicts")
+	pkgs, resp, err := fetch[[]Package](ctx, s, readOp(Docker), prefix+"/docker/conflicts")
 	if err != nil {
 		return nil, resp, err
 	}
-	return *pkgs, resp, nil
+	return pointers(*pkgs), resp, nil
 }
 
 // Owner names a package owner's namespace: an organization, a user, or the
 // authenticated user. Tools that work on any owner (a cleanup job, a CLI)
 // take an Owner and call Client.Packages with it, instead of switching over
 // the three services.
+//
+// The zero Owner means "no owner": its Kind is "", and every method of
+// Client.Packages(Owner{}) fails with ErrInvalidArgument before any request.
 type Owner struct {
 	kind ownerKind
 	name string
@@ -308,15 +336,17 @@ func UserOwner(username string) Owner { return Owner{kind: ownerUser, name: user
 // AuthenticatedOwner is the namespace of the token's own account (/user/...).
 func AuthenticatedOwner() Owner { return Owner{kind: ownerAuthenticated} }
 
-// Kind is "org", "user" or "authenticated".
+// Kind is "org", "user" or "authenticated"; "" for the zero Owner.
 func (o Owner) Kind() string {
 	switch o.kind {
 	case ownerOrg:
 		return "org"
 	case ownerUser:
 		return "user"
+	case ownerAuthenticated:
+		return "authenticated"
 	}
-	return "authenticated"
+	return ""
 }
 
 // ParseOwner is the inverse of Kind and Name: it returns the Owner of kind
@@ -336,15 +366,18 @@ func ParseOwner(kind, name string) (Owner, error) {
 // Name is the owner's login; empty for AuthenticatedOwner.
 func (o Owner) Name() string { return o.name }
 
-// String renders the owner as "org NAME", "user NAME" or "the authenticated user".
+// String renders the owner as "org NAME", "user NAME", "the authenticated
+// user", or "no owner" for the zero Owner.
 func (o Owner) String() string {
 	switch o.kind {
 	case ownerOrg:
 		return "org " + o.name
 	case ownerUser:
 		return "user " + o.name
+	case ownerAuthenticated:
+		return "the authenticated user"
 	}
-	return "the authenticated user"
+	return "no owner"
 }
 
 // Packages returns the operations on owner's packages: the same methods as
@@ -361,63 +394,114 @@ type OwnerPackages struct {
 	owner string
 }
 
-// Get returns a package. See OrgsService.Get.
+// Get returns one of the owner's packages. It calls the same endpoint as
+// OrgsService.Get, UserService.Get or UsersService.Get; which one depends on
+// the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Get(ctx context.Context, typ PackageType, name string) (*Package, *Response, error) {
 	return p.s.get(ctx, p.owner, typ, name)
 }
 
-// Delete deletes a package. See OrgsService.Delete.
+// Delete deletes one of the owner's packages, with all its versions. It
+// calls the same endpoint as OrgsService.Delete, UserService.Delete or
+// UsersService.Delete; which one depends on the owner's kind. See those for
+// the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Delete(ctx context.Context, typ PackageType, name string) (*Response, error) {
 	return p.s.delete(ctx, p.owner, typ, name)
 }
 
-// Restore restores a deleted package. See OrgsService.Restore.
+// Restore restores one of the owner's deleted packages. opts may be nil. It
+// calls the same endpoint as OrgsService.Restore, UserService.Restore or
+// UsersService.Restore; which one depends on the owner's kind. See those for
+// the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Restore(ctx context.Context, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
 	return p.s.restore(ctx, p.owner, typ, name, opts)
 }
 
-// ListVersions returns one page of a package's versions. See
-// OrgsService.ListVersions.
+// ListVersions returns one page of the versions of one of the owner's
+// packages, newest first. opts may be nil. It calls the same endpoint as
+// OrgsService.ListVersions, UserService.ListVersions or
+// UsersService.ListVersions; which one depends on the owner's kind. See
+// those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
 	return p.s.listVersions(ctx, p.owner, typ, name, opts)
 }
 
-// AllVersions iterates over all of a package's versions. See
-// OrgsService.AllVersions for the iterator's contract.
+// AllVersions iterates over every version of one of the owner's packages,
+// newest first (see "Pages and iterators" in the package doc). opts may be
+// nil. It calls the same endpoint as OrgsService.AllVersions,
+// UserService.AllVersions or UsersService.AllVersions; which one depends on
+// the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
 	return p.s.allVersions(ctx, p.owner, typ, name, opts)
 }
 
-// GetVersion returns one version. See OrgsService.GetVersion.
+// GetVersion returns one version of one of the owner's packages. It calls
+// the same endpoint as OrgsService.GetVersion, UserService.GetVersion or
+// UsersService.GetVersion; which one depends on the owner's kind. See those
+// for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) GetVersion(ctx context.Context, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
 	return p.s.getVersion(ctx, p.owner, typ, name, id)
 }
 
-// DeleteVersion deletes one version. See OrgsService.DeleteVersion.
+// DeleteVersion deletes one version of one of the owner's packages. It calls
+// the same endpoint as OrgsService.DeleteVersion, UserService.DeleteVersion
+// or UsersService.DeleteVersion; which one depends on the owner's kind. See
+// those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) DeleteVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
 	return p.s.deleteVersion(ctx, p.owner, typ, name, id)
 }
 
-// RestoreVersion restores one deleted version. See
-// OrgsService.RestoreVersion.
+// RestoreVersion restores one deleted version of one of the owner's
+// packages. It calls the same endpoint as OrgsService.RestoreVersion,
+// UserService.RestoreVersion or UsersService.RestoreVersion; which one
+// depends on the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) RestoreVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
 	return p.s.restoreVersion(ctx, p.owner, typ, name, id)
 }
 
-// List returns one page of the owner's packages of type typ. See
-// OrgsService.List.
+// List returns one page of the owner's packages of type typ. opts may be
+// nil. It calls the same endpoint as OrgsService.List, UserService.List or
+// UsersService.List; which one depends on the owner's kind. See those for
+// the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
 	return p.s.list(ctx, p.owner, typ, opts)
 }
 
-// All iterates over all of the owner's packages of type typ. See
-// OrgsService.All.
+// All iterates over every one of the owner's packages of type typ (see
+// "Pages and iterators" in the package doc). opts may be nil. It calls the
+// same endpoint as OrgsService.All, UserService.All or UsersService.All;
+// which one depends on the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
 	return p.s.all(ctx, p.owner, typ, opts)
 }
 
 // ListDockerConflicts lists the owner's packages that conflicted during the
-// Docker registry migration. See OrgsService.ListDockerConflicts.
+// migration from the Docker registry to the Container registry. It calls the
+// same endpoint as OrgsService.ListDockerConflicts,
+// UserService.ListDockerConflicts or UsersService.ListDockerConflicts; which
+// one depends on the owner's kind. See those for the details.
+//
+// GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) ListDockerConflicts(ctx context.Context) ([]*Package, *Response, error) {
 	return p.s.listDockerConflicts(ctx, p.owner)
 }
@@ -434,7 +518,7 @@ func (c *Client) ResolveOwner(ctx context.Context, login string) (Owner, *Respon
 		return Owner{}, nil, err
 	}
 	var u User
-	resp, err := c.call(ctx, http.MethodGet, "users/"+url.PathEscape(login), nil, &u)
+	resp, err := c.call(ctx, plainGET(), http.MethodGet, "users/"+url.PathEscape(login), nil, &u)
 	if err != nil {
 		return Owner{}, resp, err
 	}

@@ -243,7 +243,7 @@ func TestEveryOperationSendsExactRequest(t *testing.T) {
 				}
 
 				env := setup(t)
-				c, err := NewClient(WithBaseURL(env.url+base), WithToken(secretToken), WithPacing(NoPacing), WithRetry(NoRetry))
+				c, err := NewClient(WithBaseURL(env.url+base), WithHTTPClient(env.hc), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()))
 				require.NoError(t, err)
 				var mu sync.Mutex
 				var current want

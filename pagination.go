@@ -3,6 +3,7 @@ package ghpackages
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"net/http"
 	"net/url"
@@ -12,11 +13,29 @@ import (
 
 // populatePageLinks fills the pagination fields from the Link header.
 func (r *Response) populatePageLinks() {
-	links := parseLinks(r.Header.Values("Link"))
-	r.NextURL, r.NextPage = links["next"], pageOf(links["next"])
-	r.PrevURL, r.PrevPage = links["prev"], pageOf(links["prev"])
-	r.FirstURL, r.FirstPage = links["first"], pageOf(links["first"])
-	r.LastURL, r.LastPage = links["last"], pageOf(links["last"])
+	headers := r.Header[headerLink]
+	if len(headers) == 0 {
+		return
+	}
+	eachLink(headers, func(rel, target string) {
+		var u *string
+		var page *int
+		switch rel {
+		case "next":
+			u, page = &r.NextURL, &r.NextPage
+		case "prev":
+			u, page = &r.PrevURL, &r.PrevPage
+		case "first":
+			u, page = &r.FirstURL, &r.FirstPage
+		case "last":
+			u, page = &r.LastURL, &r.LastPage
+		default:
+			return
+		}
+		if *u == "" { // the first link for a rel wins
+			*u, *page = target, pageOf(target)
+		}
+	})
 }
 
 // parseLinks parses RFC 8288 Link header values into a map from rel to URL.
@@ -25,6 +44,18 @@ func (r *Response) populatePageLinks() {
 // The first link for a rel wins.
 func parseLinks(headers []string) map[string]string {
 	links := map[string]string{}
+	eachLink(headers, func(rel, target string) {
+		if _, seen := links[rel]; !seen {
+			links[rel] = target
+		}
+	})
+	return links
+}
+
+// eachLink calls f with the lower-cased rel and the target of every link
+// with a non-empty target in the Link header values, in order (a link with
+// several rels once for each).
+func eachLink(headers []string, f func(rel, target string)) {
 	for _, h := range headers {
 		for len(h) > 0 {
 			start := strings.IndexByte(h, '<')
@@ -36,32 +67,44 @@ func parseLinks(headers []string) map[string]string {
 				break
 			}
 			target := strings.TrimSpace(h[start+1 : start+end])
-			var params []string
-			params, h = splitLinkParams(h[start+end+1:])
-			for _, p := range params {
-				key, value, ok := strings.Cut(strings.TrimSpace(p), "=")
-				if !ok || !strings.EqualFold(strings.TrimSpace(key), "rel") {
-					continue
-				}
-				value = strings.Trim(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(value), ",")), `"`)
-				for _, rel := range strings.Fields(value) {
-					rel = strings.ToLower(rel)
-					if _, seen := links[rel]; !seen && target != "" {
-						links[rel] = target
+			rest := h[start+end+1:]
+			h = ""
+			for {
+				p, more, next := nextLinkParam(rest)
+				if key, value, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(key), "rel") && target != "" {
+					value = strings.Trim(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(value), ",")), `"`)
+					for rel := range strings.FieldsSeq(value) {
+						f(lowerASCII(rel), target)
 					}
 				}
+				if !more {
+					h = next
+					break
+				}
+				rest = next
 			}
 		}
 	}
-	return links
 }
 
-// splitLinkParams splits the parameters that follow a link target on ";",
-// up to the next link, which starts at the next "<" outside a quoted string
-// (a title="<b>" parameter does not start one). It returns the parameters
-// and the rest of the header.
-func splitLinkParams(s string) (params []string, rest string) {
-	inQuote, from := false, 0
+// lowerASCII is strings.ToLower without an allocation for the usual
+// already lower-case rel.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// nextLinkParam returns the first ";"-separated parameter of s, which
+// follows a link target, up to the next link. more reports whether another
+// parameter of the same link follows, in rest; otherwise rest is the rest of
+// the header from the next link on (which starts at the next "<" outside a
+// quoted string: a title="<b>" parameter does not start one).
+func nextLinkParam(s string) (param string, more bool, rest string) {
+	inQuote := false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '"':
@@ -69,13 +112,12 @@ func splitLinkParams(s string) (params []string, rest string) {
 		case c == '\\' && inQuote:
 			i++ // a quoted-pair: the next byte is literal
 		case c == ';' && !inQuote:
-			params = append(params, s[from:i])
-			from = i + 1
+			return s[:i], true, s[i+1:]
 		case c == '<' && !inQuote:
-			return append(params, s[from:i]), s[i:]
+			return s[:i], false, s[i:]
 		}
 	}
-	return append(params, s[from:]), ""
+	return s, false, ""
 }
 
 // pageOf returns the page query parameter of a link; 0 when absent.
@@ -83,30 +125,129 @@ func pageOf(link string) int {
 	if link == "" {
 		return 0
 	}
-	u, err := url.Parse(link)
-	if err != nil {
-		return 0
+	value, ok := plainPageParam(link)
+	if !ok {
+		// Escapes, a fragment or a semicolon: let net/url read it.
+		u, err := url.Parse(link)
+		if err != nil {
+			return 0
+		}
+		value = u.Query().Get("page")
 	}
-	n, err := strconv.Atoi(u.Query().Get("page"))
+	n, err := strconv.Atoi(value)
 	if err != nil || n < 0 {
 		return 0
 	}
 	return n
 }
 
+// plainPageParam returns the value of the first page parameter of link,
+// without parsing the URL, when link is a plain http(s) URL whose query
+// needs no unescaping, as GitHub's links are; ok is false for anything else
+// (escapes or "+" in the query, a fragment, an IP literal or odd bytes),
+// which net/url then reads.
+func plainPageParam(link string) (value string, ok bool) {
+	rest, found := strings.CutPrefix(link, "https://")
+	if !found {
+		if rest, found = strings.CutPrefix(link, "http://"); !found {
+			return "", false
+		}
+	}
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	host, port, hasPort := strings.Cut(rest[:end], ":")
+	if host == "" || !plainBytes(host, false, false) || (hasPort && !digits(port)) {
+		return "", false
+	}
+	path, query, _ := strings.Cut(rest[end:], "?")
+	if !plainBytes(path, true, false) || !plainBytes(query, false, true) {
+		return "", false
+	}
+	for query != "" {
+		var pair string
+		pair, query, _ = strings.Cut(query, "&")
+		if k, v, _ := strings.Cut(pair, "="); k == "page" {
+			return v, true
+		}
+	}
+	return "", true
+}
+
+// plainBytes reports whether s holds only letters, digits and "-._~", plus
+// "/:@!$'()*,=+;" in a path (with well-formed %XX escapes) or "=&" in a
+// query.
+func plainBytes(s string, path, query bool) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
+		case path && strings.IndexByte("/:@!$'()*,=+;", c) >= 0:
+		case path && c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			i += 2
+		case query && (c == '=' || c == '&'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// perPageOf returns the page size a list request asks for: its per_page
+// parameter when plain, else GitHub's default of 30.
+func perPageOf(rawQuery string) int {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if k, v, _ := strings.Cut(pair, "="); k == "per_page" {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 && n <= maxPerPage {
+				return n
+			}
+			break
+		}
+	}
+	return 30
+}
+
 // paginate returns an iterator over every item of a paged list endpoint. The
 // first request is built by first; each following page is fetched, lazily,
 // from the response's next link exactly as the server sent it. A next link
 // off the API's scheme and host is refused, as is one that repeats the page
-// just fetched.
-func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
+// just fetched. Each page is decoded into one slice of values, and the
+// iterator yields pointers into it; it keeps no page once it has moved on.
+func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (*http.Request, error)) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		var zero *T
 		req, err := first()
 		// seen holds every page URL fetched, as sent and as linked, so a next
 		// link back to any earlier page (not only the last one) ends the walk
-		// instead of looping forever.
-		seen := map[string]bool{}
+		// instead of looping forever. It keeps 64-bit hashes, not the URLs, so
+		// a long walk holds 16 bytes a page rather than two URLs; two URLs of
+		// one walk share a hash with a chance of about pages²/2⁶⁵.
+		seed := maphash.MakeSeed()
+		seen := map[uint64]struct{}{}
+		saw := func(u string) bool {
+			_, ok := seen[maphash.String(seed, u)]
+			return ok
+		}
+		see := func(u string) { seen[maphash.String(seed, u)] = struct{}{} }
+		size := 0 // the last page's length: the next page's likely length
+		if req != nil {
+			size = perPageOf(req.URL.RawQuery)
+		}
 		for {
 			if err == nil {
 				err = ctx.Err()
@@ -115,28 +256,30 @@ func paginate[T any](ctx context.Context, c *Client, first func() (*http.Request
 				yield(zero, err)
 				return
 			}
-			var page []T
+			// A fresh slice for each page: the caller may keep the items.
+			page := make([]T, 0, size)
 			var resp *Response
-			if resp, err = c.Do(req, &page); err != nil {
+			if resp, err = c.do(req, ep, &page); err != nil {
 				yield(zero, err)
 				return
 			}
-			for _, item := range page {
-				if !yield(item, nil) {
+			size = len(page)
+			for i := range page {
+				if !yield(&page[i], nil) {
 					return
 				}
 			}
 			if resp.NextURL == "" {
 				return
 			}
-			seen[req.URL.String()] = true
-			if seen[resp.NextURL] {
+			see(req.URL.String())
+			if saw(resp.NextURL) {
 				next, _ := url.Parse(resp.NextURL)
 				yield(zero, fmt.Errorf("ghpackages: pagination loop: next link repeats %s, a page already fetched", redactURL(next)))
 				return
 			}
-			seen[resp.NextURL] = true
-			req, err = c.NewRequest(req.Context(), http.MethodGet, resp.NextURL, nil)
+			see(resp.NextURL)
+			req, err = c.newRequest(req.Context(), http.MethodGet, resp.NextURL, nil, nil)
 		}
 	}
 }

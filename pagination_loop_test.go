@@ -43,7 +43,7 @@ func cyclingServer(t *testing.T, order []string, links map[string]string) (*Clie
 	}))
 	t.Cleanup(srv.Close)
 	base = srv.URL
-	c, err := NewClient(WithBaseURL(srv.URL), WithToken("t"), WithPacing(NoPacing), WithRetry(NoRetry))
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("t"), WithPacing(NoPacing()), WithRetry(NoRetry()))
 	require.NoError(t, err)
 	return c, &hits
 }
@@ -113,7 +113,7 @@ func TestIteratorLinkBackToTheFirstRequest(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	base = srv.URL
-	c, err := NewClient(WithBaseURL(srv.URL), WithToken("t"), WithPacing(NoPacing), WithRetry(NoRetry))
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("t"), WithPacing(NoPacing()), WithRetry(NoRetry()))
 	require.NoError(t, err)
 	pkgs, err := Collect(c.Orgs.All(t.Context(), "o", NPM, &ListOptions{Page: 1, PerPage: 1}))
 	require.ErrorContains(t, err, "pagination loop")

@@ -64,8 +64,10 @@ func WithClock(c Clock) Option {
 //     connection or a timeout, a truncated body, or a 500, 502, 503 or 504)
 //     of GET, DELETE and restore requests, after BaseDelay doubling up to
 //     MaxDelay, with full jitter, at most MaxRetries times. A DELETE whose
-//     first attempt may have gone through and whose replay gets 404 is
-//     reported as a success, with Response.Replayed set.
+//     first attempt may have gone through and whose replay gets 404 sets
+//     Response.Replayed and returns an error matching ErrDeleteUnconfirmed,
+//     unless DeleteVersion can prove the version gone (see
+//     ErrDeleteUnconfirmed).
 //   - secondary rate limits (403 or 429 with Retry-After, or GitHub's
 //     secondary-limit message): wait Retry-After when sent, else until the
 //     reset when the budget is spent, else SecondaryWait (60 s) doubling on
@@ -112,8 +114,8 @@ func DefaultRetryPolicy() RetryPolicy {
 	}
 }
 
-// NoRetry is a RetryPolicy that never retries: WithRetry(NoRetry).
-var NoRetry = RetryPolicy{}
+// NoRetry returns a RetryPolicy that never retries: WithRetry(NoRetry()).
+func NoRetry() RetryPolicy { return RetryPolicy{} }
 
 // WithRetry sets the Client's RetryPolicy (default DefaultRetryPolicy()).
 func WithRetry(p RetryPolicy) Option {
@@ -185,24 +187,17 @@ type outcome struct {
 	rateLimit bool
 }
 
-// retryable reports whether a method may be sent again after a transient
-// failure: reads, DELETE, and the restore POSTs, all idempotent in effect.
-func retryable(req *http.Request) bool {
-	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodDelete:
-	case http.MethodPost:
-		if !strings.HasSuffix(req.URL.Path, "/restore") {
-			return false
-		}
-	default:
-		return false
-	}
-	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+// retryable reports whether a request may be sent again after a transient
+// failure: its operation is idempotent (see endpoint) and its body, if any,
+// can be rewound.
+func retryable(req *http.Request, idempotent bool) bool {
+	return idempotent && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
 }
 
-// classify decides whether and how long to wait after an attempt.
-// transientCount and limitCount are the retries of each kind so far.
-func (p RetryPolicy) classify(req *http.Request, err error, transientCount, limitCount int, now time.Time, rng func(time.Duration) time.Duration) outcome {
+// classify decides whether and how long to wait after an attempt of req,
+// whose operation is idempotent or not. transientCount and limitCount are
+// the retries of each kind so far.
+func (p RetryPolicy) classify(req *http.Request, idempotent bool, err error, transientCount, limitCount int, now time.Time, rng func(time.Duration) time.Duration) outcome {
 	if err == nil {
 		return outcome{}
 	}
@@ -220,7 +215,7 @@ func (p RetryPolicy) classify(req *http.Request, err error, transientCount, limi
 		}
 		return outcome{reason: reason, wait: wait, rateLimit: true}
 	}
-	if !retryable(req) || transientCount >= p.MaxRetries {
+	if !retryable(req, idempotent) || transientCount >= p.MaxRetries {
 		return outcome{}
 	}
 	backoff := func() time.Duration {

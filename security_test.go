@@ -77,7 +77,7 @@ func TestTokenNotSentToOtherHostViaLink(t *testing.T) {
 	})}
 	apiSrv := httptest.NewServer(api)
 	t.Cleanup(apiSrv.Close)
-	c, err := NewClient(WithBaseURL(apiSrv.URL), WithToken(secretToken), WithPacing(NoPacing))
+	c, err := NewClient(WithBaseURL(apiSrv.URL), WithHTTPClient(apiSrv.Client()), WithToken(secretToken), WithPacing(NoPacing()))
 	require.NoError(t, err)
 	var got []string
 	var iterErr error
@@ -104,7 +104,7 @@ func TestTokenNotSentOnRedirectToOtherHost(t *testing.T) {
 	}))
 	t.Cleanup(apiSrv.Close)
 	// Same IP, other port: a different host as far as credentials go.
-	c, err := NewClient(WithBaseURL(apiSrv.URL), WithToken(secretToken), WithPacing(NoPacing))
+	c, err := NewClient(WithBaseURL(apiSrv.URL), WithHTTPClient(apiSrv.Client()), WithToken(secretToken), WithPacing(NoPacing()))
 	require.NoError(t, err)
 	_, _, err = c.Orgs.Get(t.Context(), "o", Container, "a")
 	require.NoError(t, err)

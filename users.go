@@ -58,13 +58,9 @@ func (s *UsersService) ListVersions(ctx context.Context, username string, typ Pa
 }
 
 // AllVersions iterates over every version of a package owned by a user,
-// across all pages, newest first. opts.Page, if set, is the first page
-// fetched. Pages are fetched lazily, one at a time, by following the
-// response's Link rel="next" URL exactly as sent; only one page is held in
-// memory. Breaking out of the loop stops fetching at once. A failed page, or
-// a canceled ctx, is yielded as an error with a nil version, and iteration
-// then stops. To delete while iterating would shift later pages and skip
-// versions: collect first (see Collect), then delete.
+// newest first, fetching the pages of ListVersions as the loop needs them
+// (see "Pages and iterators" in the package doc: lazy, Link-exact, stops on
+// break, yields a failed page's error once). opts may be nil.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-a-user
 //
@@ -117,10 +113,9 @@ func (s *UsersService) List(ctx context.Context, username string, typ PackageTyp
 	return s.s.list(ctx, username, typ, opts)
 }
 
-// All iterates over every package of type typ owned by a user, across all
-// pages, with the same contract as AllVersions: lazy, one page in memory,
-// following Link rel="next" exactly, stopping at once on break, and
-// yielding a failed page or a canceled ctx as an error before stopping.
+// All iterates over every package of type typ owned by a user, fetching the
+// pages of List as the loop needs them (see "Pages and iterators" in the
+// package doc). opts may be nil.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-a-user
 //

@@ -49,3 +49,13 @@ type realClock struct{}
 
 // Now returns time.Now().
 func (realClock) Now() time.Time { return time.Now() }
+
+// OffsetClock returns a Clock reading the wall clock moved by d (negative
+// for the past), for a server that lives at another time but still moves.
+// For a clock that stands still, use NewFakeClock.
+func OffsetClock(d time.Duration) Clock { return offsetClock{d} }
+
+type offsetClock struct{ d time.Duration }
+
+// Now returns the wall clock plus the offset.
+func (c offsetClock) Now() time.Time { return time.Now().Add(c.d) }

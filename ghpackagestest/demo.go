@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
@@ -38,17 +40,42 @@ func Digest(seed string) string {
 //   - DemoOrg's npm package DemoNPM, linked to repository "hello-world-npm",
 //     with 5 versions, one deleted;
 //   - DefaultLogin's rubygems package DemoUserGem with 2 versions.
+//
+// With WithOCIRegistry, the container versions are real images in the
+// registry and their names are the images' digests: the newest release
+// (v1.9.0, latest, stable) is a multi-arch image index whose linux/amd64
+// and linux/arm64 images are the two untagged builds before it (kept while
+// the index is), the other versions are plain images, and the remaining
+// untagged builds are orphans that nothing references. Without it, names
+// are Digest("team/app build N") and Digest("base N"). IDs are the same
+// either way.
 func Seed(s *Server) {
 	now := s.now()
 	day := 24 * time.Hour
 	deleted := now.Add(-2 * day) // recent enough for the restore example
 	s.AddOrg(DemoOrg)
+	images := s.oci != nil
+
+	// digest names version i, pushing its image when the server has a
+	// registry. Build 39 is the index of builds 37 and 38.
+	built := map[string]v1.Image{}
+	digest := func(repo, seed string, platform string, tags []string) string {
+		if !images {
+			return Digest(seed)
+		}
+		img, err := platformImage(seed, platform)
+		must(err)
+		must(s.push(repo, img, tags))
+		built[seed] = img
+		return digestOf(img)
+	}
 
 	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.Container, Name: DemoContainer,
 		Visibility: ghpackages.VisibilityPublic, Repository: "app", CreatedAt: now.Add(-90 * day)})
+	appRepo := repository(DemoOrg, DemoContainer)
 	for i := range 40 {
 		created := now.Add(-time.Duration(80-2*i) * day).Add(time.Duration(i) * time.Minute)
-		spec := VersionSpec{Name: Digest(fmt.Sprintf("team/app build %d", i)), CreatedAt: created, Downloads: 10 * i}
+		spec := VersionSpec{CreatedAt: created, Downloads: 10 * i}
 		switch {
 		case i == 39:
 			spec.Tags = []string{"v1.9.0", "latest", "stable"}
@@ -60,13 +87,26 @@ func Seed(s *Server) {
 		if i == 2 || i == 4 || i == 7 {
 			spec.DeletedAt = deleted
 		}
+		seed := fmt.Sprintf("team/app build %d", i)
+		switch {
+		case i == 39 && images:
+			idx, err := imageIndex([]v1.Image{built["team/app build 37"], built["team/app build 38"]}, []string{"linux/amd64", "linux/arm64"})
+			must(err)
+			must(s.push(appRepo, idx, spec.Tags))
+			spec.Name = digestOf(idx)
+		case i == 38:
+			spec.Name = digest(appRepo, seed, "linux/arm64", spec.Tags)
+		default:
+			spec.Name = digest(appRepo, seed, "linux/amd64", spec.Tags)
+		}
 		s.AddVersion(DemoOrg, ghpackages.Container, DemoContainer, spec)
 	}
 
 	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.Container, Name: DemoBaseImage, CreatedAt: now.Add(-30 * day)})
+	baseRepo := repository(DemoOrg, DemoBaseImage)
 	for i, tags := range [][]string{{"bookworm"}, nil, {"trixie", "latest"}} {
 		s.AddVersion(DemoOrg, ghpackages.Container, DemoBaseImage, VersionSpec{
-			Name: Digest(fmt.Sprintf("base %d", i)), Tags: tags, CreatedAt: now.Add(-time.Duration(30-10*i) * day)})
+			Name: digest(baseRepo, fmt.Sprintf("base %d", i), "linux/amd64", tags), Tags: tags, CreatedAt: now.Add(-time.Duration(30-10*i) * day)})
 	}
 
 	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.NPM, Name: DemoNPM, Repository: "hello-world-npm", CreatedAt: now.Add(-400 * day)})
@@ -84,4 +124,17 @@ func Seed(s *Server) {
 		s.AddVersion(DefaultLogin, ghpackages.RubyGems, DemoUserGem, VersionSpec{
 			Name: fmt.Sprintf("0.%d.0", i+1), CreatedAt: now.Add(-time.Duration(200-100*i) * day), License: "MIT"})
 	}
+}
+
+// must panics on err: the demo's images are built from constants.
+func must(err error) {
+	if err != nil {
+		panic("ghpackagestest: demo: " + err.Error())
+	}
+}
+
+func digestOf(obj interface{ Digest() (v1.Hash, error) }) string {
+	d, err := obj.Digest()
+	must(err)
+	return d.String()
 }

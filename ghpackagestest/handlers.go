@@ -25,6 +25,7 @@ type request struct {
 	now      time.Time
 	header   http.Header
 	id       string // X-GitHub-Request-Id
+	base     baseURLs
 }
 
 func pathEscape(name string) string { return url.PathEscape(name) }
@@ -48,8 +49,14 @@ func splitPath(raw string) ([]string, error) {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.registry != nil && (r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")) {
-		s.registry.ServeHTTP(w, r)
+	if s.isRegistryRequest(r) {
+		if s.reqLog == nil {
+			s.registry.ServeHTTP(w, r)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		s.registry.ServeHTTP(sw, r)
+		s.logRequest(r, sw.status, "")
 		return
 	}
 	s.mu.Lock()
@@ -79,21 +86,29 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 					conn.Close()
 				}
 			}
+			s.logRequest(r, 0, "dropped connection")
 			return
 		case f.Status != 0:
 			writeError(w, &apiError{status: f.Status, message: http.StatusText(f.Status), doc: docURL})
+			s.logRequest(r, f.Status, fmt.Sprintf("status %d", f.Status))
 			return
 		}
 	}
 	rec := &recorder{header: http.Header{"X-Github-Request-Id": {reqID}}, status: http.StatusOK}
 	if !s.handle(rec, r, slow) {
+		s.logRequest(r, 0, "client went away")
 		return
 	}
 	for k, vs := range rec.header {
 		w.Header()[k] = vs
 	}
 	body := rec.body
+	fault := ""
+	if f != nil && f.Delay > 0 {
+		fault = "delay " + f.Delay.String()
+	}
 	if f != nil && f.Truncate && len(body) > 1 {
+		s.logRequest(r, rec.status, "truncated body")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(rec.status)
 		w.Write(body[:len(body)/2])
@@ -107,6 +122,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(rec.status)
 	w.Write(body)
+	s.logRequest(r, rec.status, fault)
 }
 
 // recorder buffers a response so faults can cut it.
@@ -135,12 +151,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // the request is admitted. It reports false when the client went away
 // during that wait.
 func (s *Server) handle(w *recorder, r *http.Request, slow time.Duration) bool {
-	segs, err := splitPath(r.URL.EscapedPath())
-	if err != nil {
+	escaped, inPrefix := strings.CutPrefix(r.URL.EscapedPath(), s.prefix)
+	segs, err := splitPath(escaped)
+	if err != nil || !inPrefix || (escaped != "" && escaped[0] != '/') {
 		writeErrorRec(w, errNotFound())
 		return true
 	}
-	req := &request{r: r, method: r.Method, segments: segs, header: w.header, id: w.header.Get("X-GitHub-Request-Id")}
+	req := &request{r: r, method: r.Method, segments: segs, header: w.header, id: w.header.Get("X-GitHub-Request-Id"),
+		base: s.baseURLs(r)}
 
 	s.mu.Lock()
 	req.now = s.now()
@@ -230,7 +248,7 @@ func (s *Server) authenticate(req *request) *apiError {
 		return errorf(http.StatusUnauthorized, "Bad credentials")
 	}
 	req.token = &t
-	if !t.FineGrained {
+	if !t.FineGrained && !t.actions() {
 		// A classic token gets both headers on every answer; operations
 		// needing a scope overwrite the accepted list in authorize.
 		req.header.Set("X-OAuth-Scopes", joinScopes(t.Scopes))
@@ -263,6 +281,10 @@ func (s *Server) authorize(req *request, op ghpackages.Operation, typ ghpackages
 		}
 		return nil
 	}
+	if req.token.actions() {
+		// Checked against the package: see reaches.
+		return nil
+	}
 	req.header.Set("X-Accepted-OAuth-Scopes", joinScopes(need))
 	if missing := ghpackages.MissingScopes(req.token.Scopes, need); len(missing) > 0 {
 		return errorf(http.StatusForbidden, "You need at least %s scope to %s packages.", joinScopes(missing), verb(op))
@@ -288,7 +310,7 @@ func (s *Server) route(req *request) (int, any, *apiError) {
 	}
 	if len(segs) == 2 && segs[0] == "users" && req.method == http.MethodGet {
 		if o := s.owners[lower(segs[1])]; o != nil {
-			return http.StatusOK, userJSON(o), nil
+			return http.StatusOK, userJSON(req.base, o), nil
 		}
 		return 0, nil, errNotFound()
 	}
@@ -316,18 +338,7 @@ func (s *Server) route(req *request) (int, any, *apiError) {
 	}
 	switch {
 	case len(rest) == 2 && rest[0] == "docker" && rest[1] == "conflicts" && req.method == http.MethodGet:
-		if err := s.authorize(req, ghpackages.OperationRead, ghpackages.Docker, false); err != nil {
-			return 0, nil, err
-		}
-		out := []any{}
-		if o != nil {
-			for _, p := range s.packages {
-				if p.owner == o && p.conflict && p.deletedAt == nil {
-					out = append(out, packageJSON(p))
-				}
-			}
-		}
-		return http.StatusOK, out, nil
+		return s.listConflicts(req, o)
 	case len(rest) == 1 && rest[0] == "packages" && req.method == http.MethodGet:
 		return s.listPackages(req, o)
 	case len(rest) < 3 || rest[0] != "packages":
@@ -345,7 +356,7 @@ func (s *Server) route(req *request) (int, any, *apiError) {
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, packageJSON(p), nil
+		return http.StatusOK, packageJSON(req.base, p), nil
 	case len(tail) == 0 && req.method == http.MethodDelete:
 		return s.deletePackage(req, o, typ, name)
 	case len(tail) == 1 && tail[0] == "restore" && req.method == http.MethodPost:
@@ -363,7 +374,7 @@ func (s *Server) route(req *request) (int, any, *apiError) {
 			if aerr != nil {
 				return 0, nil, aerr
 			}
-			return http.StatusOK, versionJSON(p, v), nil
+			return http.StatusOK, versionJSON(req.base, p, v), nil
 		case len(tail) == 2 && req.method == http.MethodDelete:
 			return s.deleteVersion(req, o, typ, name, id)
 		case len(tail) == 3 && tail[2] == "restore" && req.method == http.MethodPost:
@@ -383,10 +394,54 @@ func (s *Server) readablePackage(req *request, o *owner, typ ghpackages.PackageT
 	if err := s.authorize(req, ghpackages.OperationRead, typ, public); err != nil {
 		return nil, err
 	}
-	if p == nil {
+	if p == nil || (!public && !reaches(req.token, p)) {
 		return nil, errPackageNotFound()
 	}
 	return p, nil
+}
+
+// reaches reports whether an Actions token's repository reaches p (the
+// package is linked to it); other tokens reach every package.
+func reaches(t *Token, p *pkg) bool {
+	if !t.actions() {
+		return true
+	}
+	return strings.EqualFold(t.Repository, p.owner.login+"/"+p.repo)
+}
+
+// errIntegration is GitHub's answer to an Actions token calling an
+// endpoint it may not use.
+func errIntegration() *apiError {
+	return errorf(http.StatusForbidden, "Resource not accessible by integration")
+}
+
+// listConflicts answers the docker-migration conflicts endpoints. Their
+// descriptions ask only read:packages of a classic token (not the per-type
+// rule of the package endpoints, so no repo), and list the packages
+// "readable by the requesting user": an anonymous caller sees the public
+// ones, except under /user, which needs a token.
+func (s *Server) listConflicts(req *request, o *owner) (int, any, *apiError) {
+	switch {
+	case req.token == nil && req.segments[0] == "user":
+		return 0, nil, errorf(http.StatusUnauthorized, "Requires authentication")
+	case req.token.actions():
+		return 0, nil, errIntegration()
+	case req.token != nil && !req.token.FineGrained:
+		need := []ghpackages.Scope{ghpackages.ScopeReadPackages}
+		req.header.Set("X-Accepted-OAuth-Scopes", joinScopes(need))
+		if missing := ghpackages.MissingScopes(req.token.Scopes, need); len(missing) > 0 {
+			return 0, nil, errorf(http.StatusForbidden, "You need at least %s scope to read packages.", joinScopes(missing))
+		}
+	}
+	out := []any{}
+	if o != nil {
+		for _, p := range s.packages {
+			if p.owner == o && p.conflict && p.deletedAt == nil && (req.token != nil || p.visibility == ghpackages.VisibilityPublic) {
+				out = append(out, packageJSON(req.base, p))
+			}
+		}
+	}
+	return http.StatusOK, paginate(req, out), nil
 }
 
 func (s *Server) readableVersion(req *request, o *owner, typ ghpackages.PackageType, name string, id int64) (*pkg, *version, *apiError) {
@@ -486,6 +541,9 @@ func (s *Server) listPackages(req *request, o *owner) (int, any, *apiError) {
 	if page, perPage := paging(q); page*perPage > 10000 {
 		return 0, nil, errorf(http.StatusBadRequest, msgListLimit)
 	}
+	if req.token.actions() {
+		return 0, nil, errIntegration()
+	}
 	if req.token != nil {
 		if err := s.authorize(req, ghpackages.OperationRead, typ, true); err != nil {
 			return 0, nil, err
@@ -505,7 +563,7 @@ func (s *Server) listPackages(req *request, o *owner) (int, any, *apiError) {
 			if vis != "" && p.visibility != vis && !(vis == ghpackages.VisibilityPrivate && p.visibility == ghpackages.VisibilityInternal) {
 				continue
 			}
-			out = append(out, packageJSON(p))
+			out = append(out, packageJSON(req.base, p))
 		}
 	} else if req.segments[0] != "user" {
 		return 0, nil, errNotFound()
@@ -544,7 +602,7 @@ func (s *Server) listVersions(req *request, o *owner, typ ghpackages.PackageType
 	sortNewestFirst(vs)
 	out := make([]any, 0, len(vs))
 	for _, v := range paginate(req, vs) {
-		out = append(out, versionJSON(p, v))
+		out = append(out, versionJSON(req.base, p, v))
 	}
 	return http.StatusOK, out, nil
 }
@@ -562,7 +620,16 @@ func (s *Server) mutable(req *request, op ghpackages.Operation, o *owner, typ gh
 	if err := s.authorize(req, op, typ, false); err != nil {
 		return nil, err
 	}
-	if p == nil || (!p.owner.org && lower(p.owner.login) != lower(req.token.Login)) {
+	switch {
+	case p == nil:
+		return nil, errPackageNotFound()
+	case req.token.actions():
+		// A workflow token administers only what its repository reaches,
+		// and only with admin; GitHub answers 404 otherwise.
+		if !req.token.Admin || !reaches(req.token, p) {
+			return nil, errPackageNotFound()
+		}
+	case !p.owner.org && lower(p.owner.login) != lower(req.token.Login):
 		return nil, errPackageNotFound()
 	}
 	return p, nil

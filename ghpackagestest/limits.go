@@ -14,6 +14,7 @@ import (
 type limits struct {
 	primaryLimit  int
 	primaryStatus int
+	window        time.Duration // the primary budget's window, an hour by default
 	windowStart   time.Time
 	used          map[string]int
 
@@ -38,6 +39,13 @@ func WithPrimaryLimit(limit, status int) Option {
 		s.limits.primaryLimit = limit
 		s.limits.primaryStatus = status
 	}
+}
+
+// WithPrimaryWindow sets how long a primary budget lasts before it resets
+// (an hour, as GitHub's, by default): the window starts with the first
+// request, and X-RateLimit-Reset is its end.
+func WithPrimaryWindow(d time.Duration) Option {
+	return func(s *Server) { s.limits.window = d }
 }
 
 // WithSecondaryLimit enables GitHub's points budget: at most pointsPerMinute
@@ -67,7 +75,10 @@ func WithMaxConcurrent(n int) Option {
 func (s *Server) admit(req *request) (func(), *apiError) {
 	l := &s.limits
 	now := req.now
-	if l.windowStart.IsZero() || !now.Before(l.windowStart.Add(time.Hour)) {
+	if l.window <= 0 {
+		l.window = time.Hour
+	}
+	if l.windowStart.IsZero() || !now.Before(l.windowStart.Add(l.window)) {
 		l.windowStart = now
 		l.used = map[string]int{}
 	}
@@ -80,7 +91,7 @@ func (s *Server) admit(req *request) (func(), *apiError) {
 		req.header.Set("X-RateLimit-Limit", strconv.Itoa(l.primaryLimit))
 		req.header.Set("X-RateLimit-Remaining", strconv.Itoa(max(0, l.primaryLimit-l.used[key])))
 		req.header.Set("X-RateLimit-Used", strconv.Itoa(l.used[key]))
-		req.header.Set("X-RateLimit-Reset", strconv.FormatInt(l.windowStart.Add(time.Hour).Unix(), 10))
+		req.header.Set("X-RateLimit-Reset", strconv.FormatInt(l.windowStart.Add(l.window).Unix(), 10))
 		req.header.Set("X-RateLimit-Resource", "core")
 	}
 	if free {
@@ -204,7 +215,7 @@ func (s *Server) rateLimitBody(req *request) any {
 		"limit":     l.primaryLimit,
 		"remaining": max(0, l.primaryLimit-l.used[key]),
 		"used":      l.used[key],
-		"reset":     l.windowStart.Add(time.Hour).Unix(),
+		"reset":     l.windowStart.Add(l.window).Unix(),
 		"resource":  "core",
 	}
 	return map[string]any{"resources": map[string]any{"core": core}, "rate": core}
@@ -300,4 +311,70 @@ func (f Fault) String() string {
 		what = "delay"
 	}
 	return fmt.Sprintf("%s %s%s%s ×%d", what, f.Method, f.PathPrefix, f.Path, f.Count)
+}
+
+// ParseFaultSpec reads a Fault as cmd/ghpackages-fake's -fault flag takes
+// it: comma-separated KEY=VALUE items and flags,
+//
+//	status=502,count=3,method=GET,path=/orgs/*/packages/*/*/versions
+//	truncate,path=/orgs/octo-org/packages/npm/big/versions
+//	drop,prefix=/user/packages
+//	delay=2s,count=5
+//
+// with status, drop, truncate and delay as in Fault, count (default 1),
+// method, path (a path.Match pattern on the escaped path) and prefix (a
+// path prefix).
+func ParseFaultSpec(spec string) (Fault, error) {
+	var f Fault
+	for item := range strings.SplitSeq(spec, ",") {
+		key, val, hasVal := strings.Cut(strings.TrimSpace(item), "=")
+		var err error
+		switch {
+		case key == "drop" && !hasVal:
+			f.Drop = true
+		case key == "truncate" && !hasVal:
+			f.Truncate = true
+		case key == "status" && hasVal:
+			f.Status, err = strconv.Atoi(val)
+			if err == nil && (f.Status < 100 || f.Status > 599) {
+				err = fmt.Errorf("not an HTTP status")
+			}
+		case key == "count" && hasVal:
+			f.Count, err = strconv.Atoi(val)
+			if err == nil && f.Count < 1 {
+				err = fmt.Errorf("want at least 1")
+			}
+		case key == "delay" && hasVal:
+			f.Delay, err = time.ParseDuration(val)
+		case key == "method" && hasVal:
+			f.Method = strings.ToUpper(val)
+		case key == "path" && hasVal:
+			f.Path = val
+			_, err = path.Match(val, "")
+		case key == "prefix" && hasVal:
+			f.PathPrefix = val
+		default:
+			return Fault{}, fmt.Errorf("fault %q: unknown item %q (want status=N, drop, truncate, delay=D, count=N, method=M, path=PATTERN, prefix=P)", spec, item)
+		}
+		if err != nil {
+			return Fault{}, fmt.Errorf("fault %q: %s: %v", spec, key, err)
+		}
+	}
+	if f.Status == 0 && !f.Drop && !f.Truncate && f.Delay == 0 {
+		return Fault{}, fmt.Errorf("fault %q: says neither status, drop, truncate nor delay", spec)
+	}
+	return f, nil
+}
+
+// WithFault injects f when the server starts, as InjectFault does.
+func WithFault(f Fault) Option {
+	return func(s *Server) {
+		if f.Count < 1 {
+			f.Count = 1
+		}
+		if _, err := path.Match(f.Path, ""); err != nil {
+			panic(fmt.Sprintf("ghpackagestest: WithFault: bad Path pattern %q: %v", f.Path, err))
+		}
+		s.faults = append(s.faults, &f)
+	}
 }

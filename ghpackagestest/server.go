@@ -5,10 +5,19 @@
 // The Server serves all 27 Packages operations, GET /rate_limit and
 // GET /users/{username} (to tell organizations from users) with
 // GitHub's paths, status codes, headers and JSON shapes, and follows
-// GitHub's rules: classic-token scopes (with X-OAuth-Scopes headers), soft
-// deletes restorable for 30 days, the last-version and 5,000-download
-// refusals, page/per_page pagination with Link headers, primary and
-// secondary rate limits, and injectable faults.
+// GitHub's rules: each endpoint's documented classic-token scopes (with
+// X-OAuth-Scopes headers), fine-grained and Actions workflow tokens, soft
+// deletes restorable for 30 days on the server's Clock, the last-version
+// and 5,000-download refusals, page/per_page pagination with Link headers,
+// primary and secondary rate limits, and injectable faults. url and
+// html_url fields point at the server itself.
+//
+// WithOCIRegistry adds a container registry on the same host whose images
+// match the container versions; WithDemo and WithSeed (a JSON SeedFile)
+// fill it with data; WithAPIPrefix gives it GitHub Enterprise Server's
+// "/api/v3" shape; WithRequestLog records every request as a JSON line.
+// Command cmd/ghpackages-fake serves all of it over HTTP, with a flag for
+// each option, for tests in any language.
 //
 //	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo())
 //	defer srv.Close()
@@ -16,7 +25,9 @@
 package ghpackagestest
 
 import (
+	"crypto/tls"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,7 +55,24 @@ type Token struct {
 	// allowed, deletes and restores refused (fine-grained tokens have no
 	// delete:packages).
 	FineGrained bool
+	// Repository, as "owner/repo", makes the token a GitHub Actions
+	// workflow token (GITHUB_TOKEN) of that repository: no scope headers;
+	// it reads public packages and the packages linked to that repository
+	// (others answer 404 "Package not found."), cannot list an owner's
+	// packages or docker conflicts (403 "Resource not accessible by
+	// integration"), and deletes or restores only with Admin.
+	Repository string
+	// Admin gives an Actions token admin permission on the packages its
+	// repository reaches, which deleting and restoring need; without it
+	// they answer 404, as GitHub does.
+	Admin bool
+	// Name labels the token in the request log (WithRequestLog); the token
+	// string itself is never logged.
+	Name string
 }
+
+// actions reports whether t is an Actions workflow token.
+func (t *Token) actions() bool { return t != nil && t.Repository != "" }
 
 // AllScopes are the classic scopes that allow every Packages operation.
 var AllScopes = []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeWritePackages, ghpackages.ScopeDeletePackages, ghpackages.ScopeRepo}
@@ -92,6 +120,14 @@ func WithFirstID(id int64) Option { return func(s *Server) { s.nextID = id - 1 }
 // WithDemo seeds the Server with the demo data set (see Seed).
 func WithDemo() Option { return func(s *Server) { s.seedDemo = true } }
 
+// WithAPIPrefix serves the REST API under prefix, as GitHub Enterprise
+// Server does under "/api/v3": the base URL becomes URL()+prefix, and
+// paths outside it answer 404 (the registry stays at /v2/ and on
+// "containers." hosts).
+func WithAPIPrefix(prefix string) Option {
+	return func(s *Server) { s.prefix = "/" + strings.Trim(prefix, "/") }
+}
+
 // Server is an in-memory GitHub Packages API. Its methods are safe for
 // concurrent use.
 type Server struct {
@@ -99,6 +135,19 @@ type Server struct {
 	clock    Clock
 	registry http.Handler
 	seedDemo bool
+	seeds    []*SeedFile
+	prefix   string // "" or "/api/v3"
+	reqLog   io.Writer
+
+	builtinRegistry bool
+	oci             http.Handler      // the built-in registry, nil without one
+	regTokens       map[string]string // registry token → API token ("" anonymous)
+
+	tls       bool
+	tlsHosts  []string
+	cert      tls.Certificate
+	certPEM   []byte
+	regSerial int
 
 	npmLastVersionDeletes bool
 
@@ -124,7 +173,7 @@ func NewServer(opts ...Option) *Server {
 		tokens: map[string]Token{},
 	}
 	s.limits.primaryLimit = 5000
-	s.addToken(DefaultToken, Token{Login: DefaultLogin, Scopes: AllScopes})
+	s.addToken(DefaultToken, Token{Login: DefaultLogin, Scopes: AllScopes, Name: "default"})
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -133,14 +182,39 @@ func NewServer(opts ...Option) *Server {
 	for _, login := range s.tokenLogins {
 		s.ensureOwner(login, false)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.startRegistry()
+	if s.tls {
+		var err error
+		if s.cert, s.certPEM, err = newCertificate(s.tlsHosts); err != nil {
+			panic("ghpackagestest: WithTLS: " + err.Error())
+		}
+		s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+		s.srv.TLS = s.TLSConfig()
+		s.srv.StartTLS()
+	} else {
+		s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	}
 	if s.seedDemo {
 		Seed(s)
+	}
+	for _, f := range s.seeds {
+		if err := f.apply(s); err != nil {
+			s.Close()
+			panic("ghpackagestest: seed: " + err.Error())
+		}
 	}
 	return s
 }
 
-// URL is the server's base URL, e.g. "http://127.0.0.1:PORT".
+// BaseURL is the REST API's base URL: URL() plus the WithAPIPrefix prefix
+// and a trailing slash.
+func (s *Server) BaseURL() string { return s.URL() + s.prefix + "/" }
+
+// Now is the server's time: its Clock's, in whole seconds, UTC.
+func (s *Server) Now() time.Time { return s.now() }
+
+// URL is the server's base URL, e.g. "http://127.0.0.1:PORT" (https with
+// WithTLS).
 func (s *Server) URL() string { return s.srv.URL }
 
 // Close shuts the server down and waits for its requests to finish.
@@ -149,6 +223,13 @@ func (s *Server) Close() {
 	s.srv.Close()
 }
 
+// HTTPClient returns an *http.Client whose transport belongs to this server
+// and is closed with it. Use it for raw requests, or pass it to
+// ghpackages.WithHTTPClient when building a Client by hand (an anonymous one,
+// say): a test that shares http.DefaultTransport can lose requests whenever
+// another test's httptest server closes.
+func (s *Server) HTTPClient() *http.Client { return s.srv.Client() }
+
 // Client returns a ghpackages.Client pointed at the server and
 // authenticated with DefaultToken. Client-side pacing is off (the fake's
 // limits are off unless configured), and when the Server runs on a
@@ -156,12 +237,19 @@ func (s *Server) Close() {
 // override these.
 func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 	base := []ghpackages.Option{
-		ghpackages.WithBaseURL(s.URL()),
+		ghpackages.WithBaseURL(s.BaseURL()),
+		// The server's own transport, closed with it: never the shared
+		// http.DefaultTransport, which every httptest.Server.Close resets.
+		ghpackages.WithHTTPClient(s.HTTPClient()),
 		ghpackages.WithToken(DefaultToken),
-		ghpackages.WithPacing(ghpackages.NoPacing),
+		ghpackages.WithPacing(ghpackages.NoPacing()),
 	}
 	if fc, ok := s.clock.(*FakeClock); ok {
 		base = append(base, ghpackages.WithClock(fc))
+	}
+	if s.tls {
+		// httptest's client trusts the server's certificate.
+		base = append(base, ghpackages.WithHTTPClient(s.srv.Client()))
 	}
 	c, err := ghpackages.NewClient(append(base, opts...)...)
 	if err != nil {

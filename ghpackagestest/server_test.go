@@ -27,7 +27,7 @@ func do(t *testing.T, srv *ghpackagestest.Server, method, path, token string) (i
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.HTTPClient().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -93,7 +93,7 @@ func TestAuthAndScopes(t *testing.T) {
 func TestSoftDeleteAndRestoreWindow(t *testing.T) {
 	t.Parallel()
 	srv, clock := newServer(t)
-	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry()))
 	ctx := t.Context()
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: "team/app"})
 	keep := srv.AddVersion("acme", ghpackages.Container, "team/app", ghpackagestest.VersionSpec{Name: "sha256:a", Tags: []string{"latest"}})
@@ -147,7 +147,7 @@ func TestSoftDeleteAndRestoreWindow(t *testing.T) {
 func TestDeleteRefusals(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t)
-	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry()))
 	ctx := t.Context()
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.NPM, Name: "lib", Visibility: ghpackages.VisibilityPublic})
 	v1 := srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: "1.0.0", Downloads: 5001})
@@ -307,14 +307,14 @@ func TestFaults(t *testing.T) {
 
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL()+"/orgs/octo-org/packages/npm/hello-world-npm", nil)
 	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.HTTPClient().Do(req)
 	require.NoError(t, err)
 	_, err = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "truncated body")
 
 	srv.InjectFault(ghpackagestest.Fault{Drop: true})
-	_, err = http.DefaultClient.Do(req.Clone(t.Context()))
+	_, err = srv.HTTPClient().Do(req.Clone(t.Context()))
 	assert.Error(t, err, "dropped connection")
 	assert.Equal(t, 0, srv.PendingFaults())
 
@@ -337,7 +337,7 @@ func TestFaults(t *testing.T) {
 func TestConcurrentUseAndClose(t *testing.T) {
 	before := runtime.NumGoroutine()
 	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo())
-	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry))
+	c := srv.Client(ghpackages.WithRetry(ghpackages.NoRetry()))
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Add(1)
@@ -352,8 +352,7 @@ func TestConcurrentUseAndClose(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	srv.Close()
-	http.DefaultClient.CloseIdleConnections()
+	srv.Close() // also closes the idle connections of srv's own transport
 	deadline := time.Now().Add(2 * time.Second)
 	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

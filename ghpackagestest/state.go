@@ -3,9 +3,12 @@ package ghpackagestest
 import (
 	"cmp"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
@@ -91,6 +94,9 @@ type VersionSpec struct {
 	// DeletedAt, if set, adds the version as deleted at that time
 	// (listed with state=deleted and restorable for 30 days from it).
 	DeletedAt time.Time
+	// Image, for a container or docker package, generates a real image
+	// (see ImageSpec): Name, if set, must then be its digest.
+	Image *ImageSpec
 }
 
 // PackageState is a package as the server holds it, deleted or not.
@@ -182,8 +188,10 @@ func (s *Server) AddPackage(spec PackageSpec) int64 {
 }
 
 // AddVersion adds a version to the package owner/typ/name (the active one,
-// else the one added last) and returns its ID. It panics when there is no
-// such package.
+// else the one added last) and returns its ID. With spec.Image, the
+// version is a generated image (and an index's platform images are added
+// before it as untagged versions). It panics when there is no such
+// package, or on an invalid image spec.
 func (s *Server) AddVersion(ownerLogin string, typ ghpackages.PackageType, name string, spec VersionSpec) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -198,6 +206,79 @@ func (s *Server) AddVersion(ownerLogin string, typ ghpackages.PackageType, name 
 	if p == nil {
 		panic(fmt.Sprintf("ghpackagestest: AddVersion: no package %s %s/%s", typ, ownerLogin, name))
 	}
+	if spec.Image != nil {
+		id, err := s.addImageVersion(p, spec)
+		if err != nil {
+			panic(fmt.Sprintf("ghpackagestest: AddVersion: %s %s/%s: %v", typ, ownerLogin, name, err))
+		}
+		return id
+	}
+	return s.addVersion(p, spec)
+}
+
+// addImageVersion generates, pushes and adds the image of spec.
+func (s *Server) addImageVersion(p *pkg, spec VersionSpec) (int64, error) {
+	if p.typ != ghpackages.Container && p.typ != ghpackages.Docker {
+		return 0, fmt.Errorf("an image needs a container or docker package")
+	}
+	seed := spec.Image.Seed
+	if seed == "" {
+		seed = fmt.Sprintf("%s/%s#%d", p.owner.login, p.name, len(p.versions))
+	}
+	repo := repository(p.owner.login, p.name)
+	var obj interface {
+		Digest() (v1.Hash, error)
+	}
+	if len(spec.Image.Platforms) == 0 {
+		platform := spec.Image.Platform
+		if platform == "" {
+			platform = "linux/amd64"
+		}
+		img, err := platformImage(seed, platform)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.push(repo, img, spec.Tags); err != nil {
+			return 0, err
+		}
+		obj = img
+	} else {
+		imgs := make([]v1.Image, len(spec.Image.Platforms))
+		for i, pl := range spec.Image.Platforms {
+			img, err := platformImage(seed, pl)
+			if err != nil {
+				return 0, fmt.Errorf("platform %q: %w", pl, err)
+			}
+			imgs[i] = img
+			d, err := img.Digest()
+			if err != nil {
+				return 0, err
+			}
+			s.addVersion(p, VersionSpec{Name: d.String(), CreatedAt: spec.CreatedAt, UpdatedAt: spec.UpdatedAt,
+				DeletedAt: spec.DeletedAt, Downloads: spec.Downloads})
+		}
+		idx, err := imageIndex(imgs, spec.Image.Platforms)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.push(repo, idx, spec.Tags); err != nil {
+			return 0, err
+		}
+		obj = idx
+	}
+	d, err := obj.Digest()
+	if err != nil {
+		return 0, err
+	}
+	if spec.Name != "" && spec.Name != d.String() {
+		return 0, fmt.Errorf("name %s is not the image's digest %s", spec.Name, d)
+	}
+	spec.Name = d.String()
+	return s.addVersion(p, spec), nil
+}
+
+// addVersion adds a version to p; s.mu is held.
+func (s *Server) addVersion(p *pkg, spec VersionSpec) int64 {
 	created := spec.CreatedAt
 	if created.IsZero() {
 		created = s.now()
@@ -353,8 +434,8 @@ func ownerPath(o *owner) string {
 func timeString(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // userJSON renders a simple-user with every field the schema requires.
-func userJSON(o *owner) map[string]any {
-	api := "https://api.github.com/users/" + o.login
+func userJSON(b baseURLs, o *owner) map[string]any {
+	api := b.api + "/users/" + o.login
 	typ := "User"
 	if o.org {
 		typ = "Organization"
@@ -366,7 +447,7 @@ func userJSON(o *owner) map[string]any {
 		"avatar_url":          fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", o.id),
 		"gravatar_id":         "",
 		"url":                 api,
-		"html_url":            "https://github.com/" + o.login,
+		"html_url":            b.web + "/" + o.login,
 		"followers_url":       api + "/followers",
 		"following_url":       api + "/following{/other_user}",
 		"gists_url":           api + "/gists{/gist_id}",
@@ -382,17 +463,17 @@ func userJSON(o *owner) map[string]any {
 }
 
 // repoJSON renders a minimal-repository with every field the schema requires.
-func repoJSON(p *pkg) map[string]any {
+func repoJSON(b baseURLs, p *pkg) map[string]any {
 	full := p.owner.login + "/" + p.repo
-	api := "https://api.github.com/repos/" + full
+	api := b.api + "/repos/" + full
 	m := map[string]any{
 		"id":          p.repoID,
 		"node_id":     fmt.Sprintf("MDEwOlJlcG9zaXRvcnk%d", p.repoID),
 		"name":        p.repo,
 		"full_name":   full,
-		"owner":       userJSON(p.owner),
+		"owner":       userJSON(b, p.owner),
 		"private":     p.visibility != ghpackages.VisibilityPublic,
-		"html_url":    "https://github.com/" + full,
+		"html_url":    b.web + "/" + full,
 		"description": nil,
 		"fork":        false,
 		"url":         api,
@@ -428,29 +509,51 @@ func visibilityJSON(v ghpackages.Visibility) string {
 	return string(ghpackages.VisibilityPrivate)
 }
 
-func packageJSON(p *pkg) map[string]any {
+// htmlURLs are a package's and a version's web pages, in the shapes of
+// GitHub's examples: a package linked to a repository (other than a
+// container) lives at OWNER/REPO/packages/ID with ?version=NAME for a
+// version; others at {orgs|users}/OWNER/packages/TYPE/package/NAME, with
+// versions at {orgs|users}/OWNER/packages/TYPE/NAME/ID.
+func htmlURLs(b baseURLs, p *pkg, v *version) (pkgURL, versionURL string) {
+	if p.repo != "" && p.typ != ghpackages.Container {
+		pkgURL = fmt.Sprintf("%s/%s/%s/packages/%d", b.web, p.owner.login, p.repo, p.id)
+		if v != nil {
+			versionURL = pkgURL + "?version=" + url.QueryEscape(v.name)
+		}
+		return pkgURL, versionURL
+	}
+	prefix := b.web + "/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/"
+	pkgURL = prefix + "package/" + pathEscape(p.name)
+	if v != nil {
+		versionURL = fmt.Sprintf("%s%s/%d", prefix, pathEscape(p.name), v.id)
+	}
+	return pkgURL, versionURL
+}
+
+func packageJSON(b baseURLs, p *pkg) map[string]any {
 	escaped := pathEscape(p.name)
+	html, _ := htmlURLs(b, p, nil)
 	m := map[string]any{
 		"id":            p.id,
 		"name":          p.name,
 		"package_type":  string(p.typ),
-		"owner":         userJSON(p.owner),
+		"owner":         userJSON(b, p.owner),
 		"version_count": len(p.activeVersions()),
 		"visibility":    visibilityJSON(p.visibility),
-		"url":           "https://api.github.com/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/" + escaped,
-		"html_url":      "https://github.com/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/package/" + escaped,
+		"url":           b.api + "/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/" + escaped,
+		"html_url":      html,
 		"created_at":    timeString(p.created),
 		"updated_at":    timeString(p.updated),
 	}
 	if p.repo != "" {
-		m["repository"] = repoJSON(p)
+		m["repository"] = repoJSON(b, p)
 	}
 	return m
 }
 
-func versionJSON(p *pkg, v *version) map[string]any {
-	base := "https://api.github.com/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/" + pathEscape(p.name)
-	html := "https://github.com/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/package/" + pathEscape(p.name)
+func versionJSON(b baseURLs, p *pkg, v *version) map[string]any {
+	base := b.api + "/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/" + pathEscape(p.name)
+	pkgHTML, html := htmlURLs(b, p, v)
 	meta := map[string]any{"package_type": string(p.typ)}
 	tags := v.tags
 	if tags == nil {
@@ -466,8 +569,8 @@ func versionJSON(p *pkg, v *version) map[string]any {
 		"id":               v.id,
 		"name":             v.name,
 		"url":              fmt.Sprintf("%s/versions/%d", base, v.id),
-		"package_html_url": html,
-		"html_url":         fmt.Sprintf("%s/%d", html, v.id),
+		"package_html_url": pkgHTML,
+		"html_url":         html,
 		"created_at":       timeString(v.created),
 		"updated_at":       timeString(v.updated),
 		"metadata":         meta,

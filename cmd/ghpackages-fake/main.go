@@ -1,30 +1,69 @@
 // Command ghpackages-fake serves the in-memory fake GitHub Packages API of
-// package ghpackagestest over HTTP, so tools in any language can be tested
-// against it.
+// package ghpackagestest over HTTP, with an OCI container registry beside
+// it on the same host and port, so tools in any language can be tested
+// against it:
 //
-//	ghpackages-fake -addr 127.0.0.1:8080 -seed demo -token ghp_ci=read:packages,delete:packages -token github_pat_ro=fine-grained
+//	ghpackages-fake -addr 127.0.0.1:8080 -seed demo \
+//	    -token ghp_ci=read:packages,delete:packages \
+//	    -token github_pat_ro=fine-grained \
+//	    -token ghs_workflow=actions:octo-org/app:admin \
+//	    -request-log requests.jsonl
 //
-// It prints its base URL and the tokens it accepts, and stops cleanly on
-// SIGINT or SIGTERM.
+// Flags:
+//
+//	-addr HOST:PORT        where to listen (default 127.0.0.1:0, a free port)
+//	-seed demo|FILE        data to start with: the demo set, or a JSON seed
+//	                       file (see ghpackagestest.SeedFile); repeatable
+//	-token NAME=SPEC       accept the token NAME: classic scopes
+//	                       (read:packages,repo), fine-grained, or
+//	                       actions:OWNER/REPO[:admin]; "@LOGIN" at the end
+//	                       names its user; repeatable
+//	-registry=false        serve no container registry
+//	-api-prefix /api/v3    serve the REST API under a prefix (GitHub
+//	                       Enterprise Server's shape)
+//	-primary-limit N       requests per token per window (default 5000)
+//	-primary-window D      the primary budget's window (default 1h)
+//	-primary-status 403|429
+//	-secondary-points N    secondary limit: points per minute (GET 1, others 5)
+//	-secondary-status 403|429
+//	-max-concurrent N      requests in flight at once before refusals
+//	-fault SPEC            inject a fault (see ghpackagestest.ParseFaultSpec);
+//	                       repeatable
+//	-now TIME              a frozen clock at this RFC 3339 time
+//	-clock-offset D        a clock that runs, moved by D (e.g. -720h)
+//	-request-log FILE      append one JSON line per request ("-": stderr)
+//	-tls                   serve HTTPS with a self-signed certificate for
+//	                       127.0.0.1, ::1 and localhost
+//	-tls-host HOST         also make it valid for HOST and containers.HOST
+//	                       (implies -tls); repeatable
+//	-tls-cert-file FILE    write the certificate (PEM) for clients to trust
+//	-url-file FILE         write the base URL to FILE once serving
+//	-first-id N            number owners, packages and versions from N
+//	-npm-last-version-deletes-package
+//	                       deleting an npm package's last version deletes
+//	                       the package (instead of answering 400)
+//
+// It prints its base URL, the registry host, and the tokens it accepts, and
+// stops cleanly on SIGINT or SIGTERM. A malformed seed file or flag stops
+// it at start with exit status 2.
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
-	ghpackages "github.com/ghpackages/ghpackages-go"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
@@ -37,56 +76,174 @@ func main() {
 	}
 }
 
-// tokenFlags collects repeated -token NAME=scope,scope flags.
-type tokenFlags map[string][]ghpackages.Scope
+// tokenFlag is one -token NAME=SPEC.
+type tokenFlag struct {
+	name  string
+	spec  string
+	token ghpackagestest.Token
+}
+
+// tokenFlags collects repeated -token flags, in order.
+type tokenFlags []tokenFlag
 
 // String renders the tokens for flag defaults.
-func (t tokenFlags) String() string { return fmt.Sprint(map[string][]ghpackages.Scope(t)) }
+func (t *tokenFlags) String() string { return fmt.Sprint(len(*t), " tokens") }
 
-// Set adds one NAME=scope,scope token.
-func (t tokenFlags) Set(v string) error {
-	name, scopes, ok := strings.Cut(v, "=")
+// Set adds one NAME=SPEC token.
+func (t *tokenFlags) Set(v string) error {
+	name, spec, ok := strings.Cut(v, "=")
 	if !ok || name == "" {
-		return errors.New("want NAME=scope,scope")
+		return errors.New("want NAME=SPEC (NAME=read:packages,repo, NAME=fine-grained or NAME=actions:OWNER/REPO[:admin])")
 	}
-	t[name] = ghpackages.ParseScopes(scopes)
+	tok, err := ghpackagestest.ParseTokenSpec(spec)
+	if err != nil {
+		return err
+	}
+	tok.Name = name
+	*t = append(*t, tokenFlag{name: name, spec: spec, token: tok})
 	return nil
 }
 
-// names returns the token names in order, so the banner is stable.
-func (t tokenFlags) names() []string { return slices.Sorted(maps.Keys(t)) }
+// listFlag collects a repeatable string flag.
+type listFlag []string
 
-// token is the fake's configuration of a -token flag: its classic scopes,
-// or a fine-grained token for the single pseudo-scope "fine-grained".
-func (t tokenFlags) token(name string) ghpackagestest.Token {
-	if sc := t[name]; len(sc) == 1 && sc[0] == "fine-grained" {
-		return ghpackagestest.Token{FineGrained: true}
-	}
-	return ghpackagestest.Token{Scopes: t[name]}
+// String renders the values.
+func (l *listFlag) String() string { return strings.Join(*l, " ") }
+
+// Set adds a value.
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// lockedWriter serializes writes to the request log.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// Write writes p at once.
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // run serves until ctx ends. ready, if not nil, receives the base URL.
 func run(ctx context.Context, args []string, out io.Writer, ready chan<- string) error {
 	fs := flag.NewFlagSet("ghpackages-fake", flag.ContinueOnError)
+	fs.SetOutput(out)
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
-	seed := fs.String("seed", "", `data to start with: "demo", or empty for none`)
-	tokens := tokenFlags{}
-	fs.Var(tokens, "token", `accept token NAME with the given classic scopes (NAME=scope,scope), or a fine-grained token (NAME=fine-grained); repeatable`)
+	var seeds, faults listFlag
+	fs.Var(&seeds, "seed", `data to start with: "demo", or a JSON seed file; repeatable`)
+	var tokens tokenFlags
+	fs.Var(&tokens, "token", "accept token NAME: NAME=scope,scope (classic), NAME=fine-grained, or NAME=actions:OWNER/REPO[:admin]; end with @LOGIN to name its user; repeatable")
+	withRegistry := fs.Bool("registry", true, "serve an OCI container registry at /v2/ on the same host and port")
+	prefix := fs.String("api-prefix", "", `serve the REST API under this prefix, e.g. "/api/v3" as GitHub Enterprise Server`)
+	primary := fs.Int("primary-limit", 5000, "primary rate limit: requests per token per window")
+	window := fs.Duration("primary-window", time.Hour, "primary rate limit window")
+	primaryStatus := fs.Int("primary-status", 403, "status of primary-limit refusals (403 or 429)")
+	points := fs.Int("secondary-points", 0, "secondary rate limit: points per minute, GET 1, others 5 (0: off)")
+	secondaryStatus := fs.Int("secondary-status", 403, "status of secondary-limit refusals (403 or 429)")
+	maxConc := fs.Int("max-concurrent", 0, "requests in flight at once before secondary-limit refusals (0: no limit)")
+	fs.Var(&faults, "fault", "inject a fault: status=N|drop|truncate|delay=D with count=N, method=M, path=PATTERN, prefix=P; repeatable")
+	now := fs.String("now", "", "freeze the clock at this RFC 3339 time")
+	offset := fs.Duration("clock-offset", 0, "run the clock this far from the wall clock (e.g. -720h)")
+	logPath := fs.String("request-log", "", `append one JSON line per request to this file ("-": stderr)`)
+	urlFile := fs.String("url-file", "", "write the base URL to this file once serving")
+	firstID := fs.Int64("first-id", 0, "number owners, packages and versions from this ID (default 1260000001)")
+	npmLastDeletes := fs.Bool("npm-last-version-deletes-package", false, "deleting an npm package's last version deletes the package instead of answering 400")
+	useTLS := fs.Bool("tls", false, "serve HTTPS with a self-signed certificate for 127.0.0.1, ::1 and localhost")
+	var tlsHosts listFlag
+	fs.Var(&tlsHosts, "tls-host", "also make the certificate valid for HOST and containers.HOST (implies -tls); repeatable")
+	certFile := fs.String("tls-cert-file", "", "write the certificate (PEM) to this file, for clients to trust")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var opts []ghpackagestest.Option
-	switch *seed {
-	case "":
-	case "demo":
-		opts = append(opts, ghpackagestest.WithDemo())
-	default:
-		return fmt.Errorf("unknown -seed %q (want demo)", *seed)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	for _, name := range tokens.names() {
-		opts = append(opts, ghpackagestest.WithToken(name, tokens.token(name)))
+	for _, st := range []int{*primaryStatus, *secondaryStatus} {
+		if st != 403 && st != 429 {
+			return fmt.Errorf("limit status %d: want 403 or 429", st)
+		}
 	}
-	fake := ghpackagestest.NewServer(opts...)
+	opts := []ghpackagestest.Option{
+		ghpackagestest.WithPrimaryLimit(*primary, *primaryStatus), ghpackagestest.WithPrimaryWindow(*window),
+		ghpackagestest.WithSecondaryStatus(*secondaryStatus),
+	}
+	if *points > 0 {
+		opts = append(opts, ghpackagestest.WithSecondaryLimit(*points))
+	}
+	if *maxConc > 0 {
+		opts = append(opts, ghpackagestest.WithMaxConcurrent(*maxConc))
+	}
+	if *withRegistry {
+		opts = append(opts, ghpackagestest.WithOCIRegistry())
+	}
+	if *prefix != "" {
+		opts = append(opts, ghpackagestest.WithAPIPrefix(*prefix))
+	}
+	if *firstID > 0 {
+		opts = append(opts, ghpackagestest.WithFirstID(*firstID))
+	}
+	if *npmLastDeletes {
+		opts = append(opts, ghpackagestest.WithNPMLastVersionDeletesPackage())
+	}
+	if *useTLS || len(tlsHosts) > 0 {
+		opts = append(opts, ghpackagestest.WithTLS(tlsHosts...))
+	} else if *certFile != "" {
+		return errors.New("-tls-cert-file needs -tls or -tls-host")
+	}
+	switch {
+	case *now != "" && *offset != 0:
+		return errors.New("-now and -clock-offset exclude each other")
+	case *now != "":
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return fmt.Errorf("-now: %v", err)
+		}
+		opts = append(opts, ghpackagestest.WithClock(ghpackagestest.NewFakeClock(t)))
+	case *offset != 0:
+		opts = append(opts, ghpackagestest.WithClock(ghpackagestest.OffsetClock(*offset)))
+	}
+	for _, spec := range faults {
+		f, err := ghpackagestest.ParseFaultSpec(spec)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, ghpackagestest.WithFault(f))
+	}
+	for _, seed := range seeds {
+		if seed == "demo" {
+			opts = append(opts, ghpackagestest.WithDemo())
+			continue
+		}
+		f, err := ghpackagestest.ReadSeedFile(seed)
+		if err != nil {
+			return fmt.Errorf("-seed: %w", err)
+		}
+		opts = append(opts, ghpackagestest.WithSeed(f))
+	}
+	for _, t := range tokens {
+		opts = append(opts, ghpackagestest.WithToken(t.name, t.token))
+	}
+	if *logPath != "" {
+		var w io.Writer = os.Stderr
+		if *logPath != "-" {
+			f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			w = f
+		}
+		opts = append(opts, ghpackagestest.WithRequestLog(&lockedWriter{w: w}))
+	}
+	fake, err := newServer(opts)
+	if err != nil {
+		return err
+	}
 	defer fake.Close()
 
 	// The fake's own listener is loopback on a random port; put a server on
@@ -96,18 +253,41 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		return err
 	}
 	srv := &http.Server{Handler: fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(out, "ghpackages-fake serving the GitHub Packages API at %s/\n", url)
-	fmt.Fprintf(out, "  token %s (scopes: all) for user %s\n", ghpackagestest.DefaultToken, ghpackagestest.DefaultLogin)
-	for _, name := range tokens.names() {
-		if tokens.token(name).FineGrained {
-			fmt.Fprintf(out, "  token %s (fine-grained)\n", name)
-			continue
+	host := ln.Addr().String()
+	scheme := "http"
+	if cfg := fake.TLSConfig(); cfg != nil {
+		ln, scheme = tls.NewListener(ln, cfg), "https"
+		if *certFile != "" {
+			if err := os.WriteFile(*certFile, fake.CertificatePEM(), 0o644); err != nil {
+				ln.Close()
+				return err
+			}
 		}
-		fmt.Fprintf(out, "  token %s (scopes: %v)\n", name, tokens[name])
+	}
+	base := scheme + "://" + host + "/"
+	if p := strings.Trim(*prefix, "/"); p != "" {
+		base += p + "/"
+	}
+	fmt.Fprintf(out, "ghpackages-fake serving the GitHub Packages API at %s\n", base)
+	if *withRegistry {
+		fmt.Fprintf(out, "  container registry at %s (same host and port: ghpkg finds it for a loopback --base-url; otherwise pass --registry %s)\n", host, host)
+		fmt.Fprintf(out, "  requests with a Host header starting \"containers.\" go to the registry too (GitHub Enterprise Server's containers.HOST)\n")
+	}
+	for _, h := range tlsHosts {
+		fmt.Fprintf(out, "  TLS certificate also valid for %s and containers.%s\n", h, h)
+	}
+	fmt.Fprintf(out, "  token %s (scopes: all) for user %s\n", ghpackagestest.DefaultToken, ghpackagestest.DefaultLogin)
+	for _, t := range tokens {
+		fmt.Fprintf(out, "  token %s (%s)\n", t.name, describe(t))
+	}
+	if *urlFile != "" {
+		if err := os.WriteFile(*urlFile, []byte(base+"\n"), 0o644); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	if ready != nil {
-		ready <- url
+		ready <- base
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -120,4 +300,29 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	defer cancel()
 	fmt.Fprintln(out, "ghpackages-fake: shutting down")
 	return srv.Shutdown(shutdown)
+}
+
+// newServer starts the fake, turning a seed conflict's panic into an error.
+func newServer(opts []ghpackagestest.Option) (s *ghpackagestest.Server, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return ghpackagestest.NewServer(opts...), nil
+}
+
+// describe says what kind of token t is, for the banner.
+func describe(t tokenFlag) string {
+	switch {
+	case t.token.FineGrained:
+		return "fine-grained"
+	case t.token.Repository != "":
+		admin := ""
+		if t.token.Admin {
+			admin = ", admin"
+		}
+		return "Actions workflow token of " + t.token.Repository + admin
+	}
+	return fmt.Sprintf("scopes: %v", t.token.Scopes)
 }

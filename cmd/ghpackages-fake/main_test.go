@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,17 +43,21 @@ func TestServesAndShutsDown(t *testing.T) {
 	var out syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-seed", "demo", "-token", "ghp_ci=read:packages,repo", "-token", "github_pat_x=fine-grained"}, &out, ready)
+		done <- run(ctx, []string{"-seed", "demo", "-first-id", "5000000000", "-token", "ghp_ci=read:packages,repo", "-token", "github_pat_x=fine-grained"}, &out, ready)
 	}()
-	var url string
+	var base string
 	select {
-	case url = <-ready:
+	case base = <-ready:
 	case err := <-done:
 		t.Fatal(err)
 	}
+	url := strings.TrimSuffix(base, "/")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
 	req, _ := http.NewRequest("GET", url+"/orgs/octo-org/packages?package_type=npm", nil)
 	req.Header.Set("Authorization", "Bearer ghp_ci")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	require.NoError(t, err)
 	var pkgs []map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&pkgs))
@@ -56,9 +66,10 @@ func TestServesAndShutsDown(t *testing.T) {
 	assert.Equal(t, "read:packages, repo", resp.Header.Get("X-OAuth-Scopes"))
 	require.Len(t, pkgs, 1)
 	assert.Equal(t, "hello-world-npm", pkgs[0]["name"])
+	assert.Greater(t, pkgs[0]["id"], float64(5_000_000_000), "-first-id numbers above 32 bits")
 
 	req.Header.Set("Authorization", "Bearer github_pat_x")
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = hc.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
@@ -78,7 +89,72 @@ func TestServesAndShutsDown(t *testing.T) {
 
 func TestBadFlags(t *testing.T) {
 	t.Parallel()
-	var out bytes.Buffer
-	assert.Error(t, run(t.Context(), []string{"-seed", "nope"}, &out, nil))
-	assert.Error(t, run(t.Context(), []string{"-token", "noscopes"}, &out, nil))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-seed", "nope.json"}, "nope.json: no such file"},
+		{[]string{"-token", "noscopes"}, "want NAME=SPEC"},
+		{[]string{"-token", "ghp_x=read:packages,rpeo"}, `unknown scope "rpeo"`},
+		{[]string{"-token", "ghs_x=actions:octo-org"}, "want actions:OWNER/REPO"},
+		{[]string{"-fault", "status=99"}, "not an HTTP status"},
+		{[]string{"-fault", "path=/x"}, "neither status, drop, truncate nor delay"},
+		{[]string{"-fault", "explode"}, `unknown item "explode"`},
+		{[]string{"-now", "yesterday"}, "-now"},
+		{[]string{"-now", "2026-01-01T00:00:00Z", "-clock-offset", "1h"}, "exclude each other"},
+		{[]string{"-primary-status", "500"}, "want 403 or 429"},
+		{[]string{"-tls-cert-file", "x.pem"}, "-tls-cert-file needs -tls"},
+		{[]string{"stray"}, `unexpected argument "stray"`},
+	} {
+		var out bytes.Buffer
+		err := run(t.Context(), tc.args, &out, nil)
+		require.Error(t, err, tc.args)
+		assert.Contains(t, err.Error()+out.String(), tc.want, tc.args)
+	}
+}
+
+func TestServesTLSForGHES(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	certFile := filepath.Join(t.TempDir(), "cert.pem")
+	ready := make(chan string, 1)
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-seed", "demo", "-api-prefix", "/api/v3", "-tls-host", "ghes.example", "-tls-cert-file", certFile}, &out, ready)
+	}()
+	var base string
+	select {
+	case base = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	require.True(t, strings.HasPrefix(base, "https://127.0.0.1:"), base)
+	require.True(t, strings.HasSuffix(base, "/api/v3/"), base)
+	pem, err := os.ReadFile(certFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	addr := strings.TrimSuffix(strings.TrimPrefix(base, "https://"), "/api/v3/")
+	dialer := &net.Dialer{}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		}}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	for url, want := range map[string]int{
+		"https://ghes.example/api/v3/orgs/octo-org/packages/container/team%2Fapp": 200,
+		"https://containers.ghes.example/v2/":                                     401, // the registry's challenge
+		"https://ghes.example/orgs/octo-org/packages/container/team%2Fapp":        404, // outside the prefix
+	} {
+		resp, err := hc.Get(url)
+		require.NoError(t, err, url)
+		resp.Body.Close()
+		assert.Equal(t, want, resp.StatusCode, url)
+	}
+	assert.Contains(t, out.String(), "TLS certificate also valid for ghes.example and containers.ghes.example")
+	cancel()
+	<-done
 }

@@ -25,8 +25,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
-	"github.com/ghpackages/ghpackages-go/examples/internal/exampleenv"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 
@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	dryRun := fs.Bool("dry-run", true, "only print the plan")
 	baseURL := fs.String("base-url", ghpackages.DefaultBaseURL, "REST API root (GitHub Enterprise Server: https://HOST/api/v3/)")
 	reg := fs.String("registry", "ghcr.io", "container registry host")
-	if err := fs.Parse(args); err != nil {
+	if err := exampleenv.Parse(fs, args); err != nil {
 		return err
 	}
 

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
-	"github.com/ghpackages/ghpackages-go/examples/internal/exampleenv"
+	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 )
 
 func main() { exampleenv.Main("quickstart", run) }
@@ -26,7 +26,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	var f exampleenv.Flags
 	f.Register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := exampleenv.Parse(fs, args); err != nil {
 		return err
 	}
 	env, err := exampleenv.Connect(&f, out)

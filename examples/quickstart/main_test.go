@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/ghpackages/ghpackages-go/examples/internal/exampletest"
+	"github.com/ghpackages/ghpackages-go/internal/exampletest"
 )
 
 func TestRunsOnTheFake(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 	"text/tabwriter"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
-	"github.com/ghpackages/ghpackages-go/examples/internal/exampleenv"
+	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 )
 
 func main() { exampleenv.Main("restore", run) }
@@ -28,7 +28,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	f.Register(fs)
 	id := fs.Int64("id", 0, "ID of the deleted version to restore")
 	latest := fs.Bool("latest", false, "restore the most recently deleted version")
-	if err := fs.Parse(args); err != nil {
+	if err := exampleenv.Parse(fs, args); err != nil {
 		return err
 	}
 	env, err := exampleenv.Connect(&f, out)

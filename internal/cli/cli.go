@@ -50,7 +50,7 @@ type Env struct {
 	Now func() time.Time
 	// ClientOptions are appended to the API client's options, after the
 	// CLI's own: tests use them to switch pacing off
-	// (ghpackages.WithPacing(ghpackages.NoPacing)) or set a fake clock.
+	// (ghpackages.WithPacing(ghpackages.NoPacing())) or set a fake clock.
 	ClientOptions []ghpackages.Option
 	// Retry, if set, is the retry policy the client starts from instead of
 	// ghpackages.DefaultRetryPolicy() (tests shorten its delays). The CLI

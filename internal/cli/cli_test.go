@@ -87,7 +87,7 @@ func (h *harness) runIn(t *testing.T, stdin string, args ...string) (int, string
 	code := cli.Run(t.Context(), full, cli.Env{
 		Getenv: func(k string) string { return h.env[k] },
 		Stdout: &out, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
-		ClientOptions: []ghpackages.Option{ghpackages.WithClock(h.clock), ghpackages.WithPacing(ghpackages.NoPacing)},
+		ClientOptions: []ghpackages.Option{ghpackages.WithClock(h.clock), ghpackages.WithPacing(ghpackages.NoPacing())},
 		Retry:         h.retry,
 	})
 	outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String()}

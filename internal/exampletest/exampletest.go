@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 )
 
 // RunsOnFake runs an example's run function with GITHUB_TOKEN unset (so it
@@ -21,8 +23,9 @@ func RunsOnFake(t *testing.T, run func(context.Context, []string, io.Writer) err
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	first, _, _ := strings.Cut(out.String(), "\n")
-	if !strings.HasPrefix(first, "GITHUB_TOKEN is not set: using the built-in fake GitHub Packages server at http://127.0.0.1:") {
-		t.Errorf("first line %q does not say it runs on the fake", first)
+	prefix, _, _ := strings.Cut(exampleenv.FakeBanner, "%s")
+	if !strings.HasPrefix(first, prefix+"http://127.0.0.1:") {
+		t.Errorf("first line %q does not say it runs on the fake (%q)", first, exampleenv.FakeBanner)
 	}
 	for _, want := range wants {
 		if !strings.Contains(out.String(), want) {

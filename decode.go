@@ -1,0 +1,142 @@
+package ghpackages
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+)
+
+// maxDrain bounds how much of a response body that was not read to its end
+// is read and thrown away before closing it. Reading a body to its end lets
+// the transport reuse the connection (a JSON decoder stops at the value's
+// last byte, before the chunked terminator); past this many bytes it is
+// cheaper to drop the connection than to keep reading.
+const maxDrain = 256 << 10
+
+// drainClose reads what is left of body, up to maxDrain bytes, and closes
+// it, so the connection goes back to the transport's pool.
+func drainClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrain))
+	body.Close()
+}
+
+// Bodies are decoded with the JSON v2 implementation
+// (github.com/go-json-experiment/json, which is encoding/json/v2 from Go
+// 1.27): it parses each value once and needs no intermediate buffer.
+//
+// The package's own types (sdkTypes) are decoded with v2's semantics, which
+// match the names GitHub sends exactly; duplicate names and invalid UTF-8
+// are tolerated as encoding/json tolerates them (the last duplicate wins,
+// invalid bytes become U+FFFD). Any other value, such as a caller's struct
+// passed to Client.Do, is decoded with encoding/json's semantics
+// (case-insensitive names and all), so the escape hatch behaves as it would
+// with the standard library.
+var (
+	sdkOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	v1Options  = jsonv1.DefaultOptionsV1()
+)
+
+// decodeOptions returns the options v is decoded with.
+func decodeOptions(v any) json.Options {
+	switch v.(type) {
+	case *Package, *PackageVersion, *[]Package, *[]PackageVersion, *[]*Package, *[]*PackageVersion, *User:
+		return sdkOptions
+	}
+	return v1Options
+}
+
+// bodyBuffer holds one response body and the decoder that parses it in
+// place. They are pooled: a walk reads every page into the same memory.
+type bodyBuffer struct {
+	buf bytes.Buffer
+	dec *jsontext.Decoder
+}
+
+// maxPooledBody is the largest buffer kept for reuse; a rare huge body is
+// left to the garbage collector rather than pinned in the pool.
+const maxPooledBody = 4 << 20
+
+var bodyPool = sync.Pool{New: func() any { return &bodyBuffer{dec: jsontext.NewDecoder(bytes.NewReader(nil))} }}
+
+func getBodyBuffer() *bodyBuffer { return bodyPool.Get().(*bodyBuffer) }
+
+// release returns b to the pool; b must not be used afterwards.
+func (b *bodyBuffer) release() {
+	if b.buf.Cap() > maxPooledBody {
+		return
+	}
+	b.buf.Reset()
+	bodyPool.Put(b)
+}
+
+// readFrom reads r to its end into b. size is the expected length (the
+// Content-Length), or -1 when unknown.
+func (b *bodyBuffer) readFrom(r io.Reader, size int64) error {
+	if size > 0 && size <= maxPooledBody {
+		b.buf.Grow(int(size) + 1) // +1: room to see EOF without growing
+	}
+	_, err := b.buf.ReadFrom(r)
+	return err
+}
+
+// decode parses the first JSON value in b into v. Anything after that value
+// is ignored, as encoding/json's Decoder ignores it. It consumes b's data.
+// When the body ends before its first value does (an empty or cut body),
+// the error is io.ErrUnexpectedEOF, whatever the decoder called it.
+func (b *bodyBuffer) decode(v any) error {
+	data := b.buf.Bytes() // still valid after the decoder consumes b.buf
+	b.dec.Reset(&b.buf, decodeOptions(v))
+	err := json.UnmarshalDecode(b.dec, v)
+	if err != nil && endsEarly(data) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// endsEarly reports whether data ends before its first JSON value is
+// complete (or holds none).
+func endsEarly(data []byte) bool {
+	d := jsontext.NewDecoder(bytes.NewReader(data), sdkOptions)
+	_, err := d.ReadValue()
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// decodeErrorKind classifies a decode error as encoding/json's were: a
+// body that ended early is a transport failure (io.ErrUnexpectedEOF, worth
+// a retry); malformed JSON and a type mismatch are not (the same bytes
+// would fail again); any other error is treated as a failure to read.
+func decodeErrorKind(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &transportError{io.ErrUnexpectedEOF}
+	}
+	var syntaxErr *jsontext.SyntacticError
+	var semanticErr *json.SemanticError
+	var v1Syntax *jsonv1.SyntaxError
+	var v1Type *jsonv1.UnmarshalTypeError
+	var stdSyntax *stdjson.SyntaxError
+	var stdType *stdjson.UnmarshalTypeError
+	if errors.As(err, &syntaxErr) || errors.As(err, &semanticErr) || errors.As(err, &v1Syntax) || errors.As(err, &v1Type) ||
+		errors.As(err, &stdSyntax) || errors.As(err, &stdType) {
+		return err
+	}
+	return &transportError{err}
+}
+
+// pointers returns pointers to the elements of vs, which share vs's array:
+// a page is decoded into one slice of values, not one allocation per item.
+func pointers[T any](vs []T) []*T {
+	if vs == nil {
+		return nil
+	}
+	out := make([]*T, len(vs))
+	for i := range vs {
+		out[i] = &vs[i]
+	}
+	return out
+}

@@ -1,0 +1,384 @@
+package ghpackages
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// connCountingClient serves h on a server of the test's own that counts the
+// connections opened to it, and returns a Client on a transport of the
+// test's own, so no other test's connections are counted or closed.
+func connCountingClient(t *testing.T, h http.Handler, opts ...Option) (*Client, *atomic.Int32) {
+	t.Helper()
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	base := []Option{WithBaseURL(srv.URL), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()),
+		WithHTTPClient(&http.Client{Transport: tr})}
+	c, err := NewClient(append(base, opts...)...)
+	require.NoError(t, err)
+	return c, &conns
+}
+
+// pagedVersions answers GET .../versions?page=N with page N of pages pages
+// of perPage versions, chunked (each body is larger than the server's
+// buffer), with a next link and an ETag; a matching If-None-Match gets 304.
+type pagedVersions struct {
+	pages, perPage int
+	bodies         [][]byte
+	notModified    atomic.Int32
+	// before, if set, may answer a request itself (returning true) instead.
+	before func(w http.ResponseWriter, r *http.Request, page int) bool
+}
+
+func newPagedVersions(pages, perPage int) *pagedVersions {
+	h := &pagedVersions{pages: pages, perPage: perPage, bodies: make([][]byte, pages+1)}
+	for p := 1; p <= pages; p++ {
+		h.bodies[p] = benchVersions(perPage, p)
+	}
+	return h
+}
+
+func (h *pagedVersions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	if p < 1 || p > h.pages {
+		p = 1
+	}
+	if h.before != nil && h.before(w, r, p) {
+		return
+	}
+	etag := `"page` + strconv.Itoa(p) + `"`
+	w.Header().Set("ETag", etag)
+	if p < h.pages {
+		w.Header().Set("Link", fmt.Sprintf(`<http://%s%s?per_page=%d&page=%d>; rel="next"`, r.Host, r.URL.Path, h.perPage, p+1))
+	}
+	if r.Header.Get("If-None-Match") == etag {
+		h.notModified.Add(1)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(h.bodies[p])
+}
+
+// walk reads every version with the iterator and returns the IDs.
+func walk(t *testing.T, c *Client) []int64 {
+	t.Helper()
+	var ids []int64
+	for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", Container, "team/app", &ListVersionsOptions{PerPage: 30}) {
+		require.NoError(t, err)
+		ids = append(ids, v.ID)
+	}
+	return ids
+}
+
+// wantIDs are the IDs of the versions newPagedVersions serves, in order.
+func wantIDs(pages, perPage int) []int64 {
+	var ids []int64
+	for p := 1; p <= pages; p++ {
+		for i := range perPage {
+			ids = append(ids, int64(1260000000+p*1000+i))
+		}
+	}
+	return ids
+}
+
+func TestWalkReusesOneConnection(t *testing.T) {
+	t.Parallel()
+	h := newPagedVersions(100, 30)
+	require.Greater(t, len(h.bodies[1]), 4096, "pages must be sent chunked")
+	c, conns := connCountingClient(t, h)
+	assert.Equal(t, wantIDs(100, 30), walk(t, c))
+	assert.EqualValues(t, 1, conns.Load(), "connections opened for a 100-page walk")
+}
+
+func TestWalkThroughETagCacheReusesOneConnection(t *testing.T) {
+	t.Parallel()
+	h := newPagedVersions(100, 30)
+	c, conns := connCountingClient(t, h, WithETagCache(200, 64<<20))
+	assert.Equal(t, wantIDs(100, 30), walk(t, c))
+	assert.EqualValues(t, 0, h.notModified.Load())
+	// The second walk is answered 304 page by page and decoded from the cache.
+	assert.Equal(t, wantIDs(100, 30), walk(t, c))
+	assert.EqualValues(t, 100, h.notModified.Load())
+	assert.EqualValues(t, 1, conns.Load(), "connections opened for two 100-page walks, the second from the cache")
+}
+
+func TestRetriedErrorsReuseTheConnection(t *testing.T) {
+	t.Parallel()
+	h := newPagedVersions(100, 30)
+	// The first request for each page gets a 503 with an HTML page larger
+	// than the part of an error body that is kept (maxErrorBody), as a
+	// proxy in front of the API sends; the retry gets the page.
+	errPage := []byte("<html><body>" + strings.Repeat("Service Unavailable. ", (maxErrorBody+32<<10)/21) + "</body></html>")
+	require.Greater(t, len(errPage), maxErrorBody)
+	var mu sync.Mutex
+	failed := map[int]bool{}
+	h.before = func(w http.ResponseWriter, r *http.Request, page int) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if failed[page] {
+			return false
+		}
+		failed[page] = true
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write(errPage)
+		return true
+	}
+	clock := newTestClock()
+	var retries atomic.Int32
+	c, conns := connCountingClient(t, h, WithClock(clock),
+		WithRetry(RetryPolicy{MaxRetries: 1, OnRetry: func(RetryEvent) { retries.Add(1) }}))
+	assert.Equal(t, wantIDs(100, 30), walk(t, c))
+	assert.EqualValues(t, 100, retries.Load())
+	assert.EqualValues(t, 1, conns.Load(), "connections opened for 100 pages, each retried after a 503")
+}
+
+func TestUndecodedBodiesReuseTheConnection(t *testing.T) {
+	t.Parallel()
+	// GET /rate_limit is read only for its headers; io.Writer targets get the
+	// body as it is; 404s carry a JSON message.
+	rateBody := []byte(`{"resources":{"core":{"limit":5000,"used":1,"remaining":4999,"reset":1795000000}},"pad":"` + strings.Repeat("x", 16<<10) + `"}`)
+	c, conns := connCountingClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/rate_limit":
+			w.Header().Set("X-OAuth-Scopes", "read:packages")
+			w.Write(rateBody)
+		case strings.HasSuffix(r.URL.Path, "/missing"):
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintf(w, `{"message":"Package not found.","documentation_url":"https://docs.github.com/rest","pad":%q}`, strings.Repeat("y", 8<<10))
+		default:
+			w.Write(rateBody)
+		}
+	}))
+	for range 10 {
+		scopes, _, err := c.TokenScopes(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, []Scope{"read:packages"}, scopes)
+
+		req, err := c.NewRequest(t.Context(), http.MethodGet, "raw", nil)
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		_, err = c.Do(req, &buf)
+		require.NoError(t, err)
+		assert.Equal(t, rateBody, buf.Bytes())
+
+		_, _, err = c.Orgs.Get(t.Context(), "octo-org", Container, "missing")
+		assert.ErrorIs(t, err, ErrNotFound)
+	}
+	assert.EqualValues(t, 1, conns.Load(), "connections opened for 30 requests")
+}
+
+// decodeBytes decodes data as send does, through a pooled body buffer.
+func decodeBytes(data []byte, v any) error {
+	b := getBodyBuffer()
+	defer b.release()
+	b.buf.Write(data)
+	return b.decode(v)
+}
+
+// stdDecode decodes data as encoding/json's Decoder does (the reference).
+func stdDecode(t *testing.T, data []byte, v any) {
+	t.Helper()
+	require.NoError(t, stdjson.NewDecoder(bytes.NewReader(data)).Decode(v))
+}
+
+// TestDecodingMatchesEncodingJSON decodes every official example, a
+// generated page, and bodies with the quirks encoding/json tolerates, the
+// way the client does (pages into one slice of values), and requires
+// exactly what encoding/json decodes into the shapes the API returns.
+func TestDecodingMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	bodies := map[string][]byte{}
+	files, err := filepath.Glob(filepath.Join("testdata", "examples", "*.json"))
+	require.NoError(t, err)
+	require.Len(t, files, 10)
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		bodies[strings.TrimSuffix(filepath.Base(f), ".json")] = raw
+	}
+	bodies["package-versions-generated"] = benchVersions(100, 7)
+	bodies["package-versions-quirks"] = []byte(`[{"id":1,"id":2,"name":"bad ` + "\xff" + ` \ud800 x","unknown":{"deep":[1,2,{"x":null}]},` +
+		`"description":null,"deleted_at":"2026-01-02T03:04:05.123456789+02:00","metadata":{"package_type":"docker","docker":{"tag":["1.0"]}}},` +
+		`{"id":3,"created_at":"2026-01-02T03:04:05Z","metadata":null,"license":"MIT"}] trailing bytes are ignored`)
+	bodies["package-quirks"] = []byte(`{"id":9,"name":"n","owner":{"login":"o","id":1,"name":null,"email":"e@example.com","gravatar_id":""},` +
+		`"repository":null,"version_count":0,"visibility":"internal","created_at":"2020-05-19T22:19:11Z"}`)
+
+	for name, raw := range bodies {
+		switch {
+		case strings.HasPrefix(name, "package-versions"):
+			var want []*PackageVersion
+			stdDecode(t, raw, &want)
+			var got []PackageVersion
+			require.NoError(t, decodeBytes(raw, &got), name)
+			assert.Equal(t, want, pointers(got), name)
+			var gotPointers []*PackageVersion
+			require.NoError(t, decodeBytes(raw, &gotPointers), name)
+			assert.Equal(t, want, gotPointers, name)
+		case strings.HasPrefix(name, "package-version"):
+			var want, got PackageVersion
+			stdDecode(t, raw, &want)
+			require.NoError(t, decodeBytes(raw, &got), name)
+			assert.Equal(t, want, got, name)
+		case strings.HasPrefix(name, "packages"):
+			var want []*Package
+			stdDecode(t, raw, &want)
+			var got []Package
+			require.NoError(t, decodeBytes(raw, &got), name)
+			assert.Equal(t, want, pointers(got), name)
+			var gotPointers []*Package
+			require.NoError(t, decodeBytes(raw, &gotPointers), name)
+			assert.Equal(t, want, gotPointers, name)
+		default:
+			var want, got Package
+			stdDecode(t, raw, &want)
+			require.NoError(t, decodeBytes(raw, &got), name)
+			assert.Equal(t, want, got, name)
+		}
+	}
+	// The quirks decode to what they say.
+	var vs []PackageVersion
+	require.NoError(t, decodeBytes(bodies["package-versions-quirks"], &vs))
+	assert.EqualValues(t, 2, vs[0].ID, "the last duplicate wins")
+	assert.Equal(t, "bad \uFFFD \uFFFD x", vs[0].Name, "invalid UTF-8 and a lone surrogate become U+FFFD")
+	assert.Equal(t, []string{"1.0"}, vs[0].Tags())
+}
+
+// TestDoDecodesCallerValuesLikeEncodingJSON: the escape hatch decodes into
+// a caller's own types with encoding/json's rules, case-insensitive names
+// included.
+func TestDoDecodesCallerValuesLikeEncodingJSON(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"ID":197,"NAME":"team/app","Package_Type":"container","html_url":"h","VERSION_COUNT":3.0,` +
+		`"owner":{"LOGIN":"octo-org"},"extra":[1,"two",null],"big":12345678901234567890}`)
+	c, _ := connCountingClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+	type callerPackage struct {
+		ID           int64
+		Name         string
+		PackageType  string `json:"package_type"`
+		HTMLURL      string `json:"html_url"`
+		VersionCount float64
+		Owner        struct{ Login string }
+		Extra        []any
+		Big          any
+	}
+	for _, mk := range []func() any{
+		func() any { return new(callerPackage) },
+		func() any { return new(map[string]any) },
+		func() any { return new(any) },
+	} {
+		want, got := mk(), mk()
+		stdDecode(t, body, want)
+		req, err := c.NewRequest(t.Context(), http.MethodGet, "anything", nil)
+		require.NoError(t, err)
+		_, err = c.Do(req, got)
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+	}
+	var p callerPackage
+	require.NoError(t, decodeBytes(body, &p))
+	assert.Equal(t, "team/app", p.Name, "names match case-insensitively")
+	assert.Equal(t, "container", p.PackageType)
+	assert.Equal(t, "octo-org", p.Owner.Login)
+}
+
+// TestDecodeErrorsKeepTheirKind: a body cut short is a transport failure
+// and retried; malformed JSON and a type mismatch are not; both through the
+// SDK's types and a caller's value.
+func TestDecodeErrorsKeepTheirKind(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		body      string
+		transport bool
+	}{
+		{"empty", ``, true},
+		{"whitespace only", "  \n", true},
+		{"cut in a string", `{"id":1260000001,"name":"sha256:a`, true},
+		{"cut after a comma", `{"id":1260000001,`, true},
+		{"cut in an array", `[{"id":1},`, true},
+		{"malformed", `{"id":1260000001 "name":"x"}`, false},
+		{"not JSON", `<html>oops</html>`, false},
+		{"type mismatch", `{"id":"1260000001"}`, false},
+		{"array for object", `[1,2]`, false},
+	}
+	for _, tc := range tests {
+		for _, target := range []string{"sdk", "caller"} {
+			var calls atomic.Int32
+			c, _ := connCountingClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					w.Write([]byte(tc.body))
+					return
+				}
+				w.Write([]byte(testVersion))
+			}), WithClock(newTestClock()), WithRetry(RetryPolicy{MaxRetries: 1}))
+			var err error
+			var got *PackageVersion
+			if target == "sdk" {
+				got, _, err = c.Orgs.GetVersion(t.Context(), "octo-org", Container, "team/app", 1260000001)
+			} else {
+				var m struct{ ID int64 }
+				req, rerr := c.NewRequest(t.Context(), http.MethodGet, "anything", nil)
+				require.NoError(t, rerr)
+				if _, err = c.Do(req, &m); err == nil {
+					got = &PackageVersion{ID: m.ID}
+				}
+			}
+			what := tc.name + " into " + target
+			if tc.transport {
+				require.NoError(t, err, what)
+				assert.EqualValues(t, 1260000001, got.ID, what)
+				assert.EqualValues(t, 2, calls.Load(), "%s: retried", what)
+				// Without retries the error says what happened.
+				_, derr := decodeErrorOf(tc.body, target)
+				assert.ErrorIs(t, derr, io.ErrUnexpectedEOF, what)
+				assert.True(t, isTransportError(derr), what)
+			} else {
+				require.Error(t, err, what)
+				assert.ErrorContains(t, err, "decoding 200 response", what)
+				assert.False(t, isTransportError(err), what)
+				assert.EqualValues(t, 1, calls.Load(), "%s: not retried", what)
+			}
+		}
+	}
+}
+
+// decodeErrorOf decodes body as send would, into an SDK type or a caller's
+// value, and returns the classified error.
+func decodeErrorOf(body, target string) (any, error) {
+	var v any = new(PackageVersion)
+	if target == "caller" {
+		v = new(struct{ ID int64 })
+	}
+	err := decodeBytes([]byte(body), v)
+	if err == nil {
+		return v, errors.New("decoded")
+	}
+	return v, decodeErrorKind(err)
+}

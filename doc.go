@@ -1,0 +1,135 @@
+// Package ghpackages is a typed client for the GitHub Packages REST API: get,
+// list, delete and restore packages and package versions owned by an
+// organization, the authenticated user, or another user.
+//
+// See https://docs.github.com/rest/packages/packages
+//
+// # Services
+//
+// A Client, made by NewClient, has three services with one method set:
+// Client.Orgs (/orgs/{org}/...), Client.Users (/users/{username}/...) and
+// Client.User (/user/..., the token's own account). Orgs and Users take the
+// owner after ctx; User takes none. Client.Packages(owner) returns the same
+// methods for an Owner chosen at run time (OrgOwner, UserOwner,
+// AuthenticatedOwner), for tools that take the owner as data. The contracts
+// below hold for every method of all four; each method's own comment says
+// only what its endpoint adds, and links GitHub's page for it.
+//
+// # Arguments and validation
+//
+// Every method takes a non-nil context first. Required path parts are
+// positional and typed; optional query parameters come last as an options
+// pointer, which may be nil. Arguments are checked before any request is
+// sent, and bad ones fail with an error matching ErrInvalidArgument: an
+// empty owner or name, the zero Owner, "." or "..", an unknown PackageType,
+// Visibility or VersionState, a version ID ≤ 0, PerPage outside 0…100 or
+// a negative Page. An empty username never means "me": use Client.User.
+//
+// # Escaping
+//
+// Each path part is escaped as exactly one segment, once: the container
+// "team/app" is sent as team%2Fapp, "@octo/pkg" as @octo%2Fpkg. Callers pass
+// names as GitHub shows them, never pre-escaped.
+//
+// # Results and errors
+//
+// Methods return the decoded value (nil on error), a *Response, and an
+// error. The Response is non-nil whenever GitHub answered, also with an
+// error; it carries the rate-limit state, the pagination links, the
+// token's scopes and the request ID.
+//
+// Every non-2xx answer is an *Error, found with errors.As, and matched by
+// kind with errors.Is against the sentinels: ErrUnauthorized,
+// ErrForbidden, ErrNotFound, ErrServer by status, and GitHub's named
+// refusals ErrLastVersion, ErrTooManyDownloads and ErrListLimit. A DELETE
+// resent after a lost answer and then answered 404 matches
+// ErrDeleteUnconfirmed unless DeleteVersion could prove the version gone; a
+// failing token source matches ErrTokenSource (nothing was sent). Rate
+// limits are a *RateLimitError matching ErrRateLimited. When a 401, 403 or
+// 404 reports the token's classic scopes, Error.MissingScopes names those
+// the operation needs and lacks (see RequiredScopes). Transport failures
+// are wrapped with %w, so errors.Is(err, context.Canceled) works. Errors
+// and logs never carry the token or URL credentials. The texts of errors
+// and of Error.Hint are for people and may change; match with errors.Is.
+//
+// # Pages and iterators
+//
+// List and ListVersions return one page; Response.NextPage, LastPage,
+// NextURL… drive paging by hand. All and AllVersions return an
+// iter.Seq2[*T, error] over every item, with this contract:
+//
+//   - Lazy: nothing is sent until the loop starts; pages are fetched one at
+//     a time as the loop reaches them, and only one page is held in memory.
+//     opts.Page, if set, is the first page fetched.
+//   - Exact: each next page is the response's Link rel="next" URL exactly
+//     as GitHub sent it. A link to another scheme or host is refused (the
+//     token is never sent there), as is a link back to a page already
+//     fetched (a loop).
+//   - Break: leaving the loop stops fetching at once.
+//   - Errors: a failed page, or a canceled ctx, is yielded once as an error
+//     with a nil item, and iteration then stops.
+//   - Deleting while iterating shifts later pages and skips items: gather
+//     first (Collect), then delete.
+//
+// # Rate limits, retries and pacing
+//
+// The Client retries transient failures of idempotent operations and waits
+// out rate limits (RetryPolicy, WithRetry), paces itself under GitHub's
+// secondary limits (Pacing, WithPacing), and pauses all its requests while
+// a secondary limit, or a spent core budget, is in force. No wait outlives the request's
+// context. Client.Rate(resource) and Client.Rates() report the latest
+// X-RateLimit-* state per resource ("core", "search", …); pacing reads only
+// "core".
+//
+// # Raw requests
+//
+// NewRequest, AddQuery and Do call any endpoint with the Client's
+// authentication, headers, pacing, retries, error mapping and rate
+// accounting. NewRequest(ctx, method, urlStr, body) has go-github's shape:
+// body is JSON, query parameters go in urlStr (AddQuery). A body on GET or
+// HEAD, or a query passed as a body, is refused with ErrInvalidArgument.
+//
+// The typed methods tell the request path what they know of their
+// operation; a raw request carries only itself, so Do classifies it by
+// method alone: a transient failure is retried for GET, HEAD and DELETE
+// (never for POST, PUT or PATCH, whatever the URL), a DELETE replay
+// answered 404 is an error matching ErrDeleteUnconfirmed (with
+// Response.Replayed set: only DeleteVersion can settle it by reading), rate
+// limits are waited out for any method, status sentinels and GitHub's named
+// refusals match as for typed calls, and errors carry no MissingScopes and
+// never match ErrListLimit.
+//
+// # Authentication and HTTP clients
+//
+// WithToken sends a fixed token; WithTokenSource asks an
+// oauth2.TokenSource for one per request. Any other scheme works through
+// WithHTTPClient: pass an *http.Client whose Transport authenticates (for
+// example a GitHub App installation transport) and give no token option.
+// The client is copied, never modified. NewClient reads no environment
+// variables. A Client is safe for concurrent use by multiple goroutines.
+//
+// # API stability
+//
+// This package follows semantic versioning. Until v1.0.0 its surface may
+// still change, but each change is deliberate: the exported API is listed
+// in testdata/api and a test fails on any difference, so every change is a
+// reviewed diff. From v1.0.0, stable means: no exported name is removed or
+// changes type or signature, and documented behaviour (validation,
+// escaping, error matching, the iterator contract, raw-request
+// classification) holds. Additions (new methods, options, struct fields,
+// sentinels, constants) may come in minor releases; do not rely on
+// unkeyed struct literals of exported types, or on implementing the
+// services' method sets yourself.
+//
+// Not covered by that promise, and free to change in any release:
+//
+//   - the texts of errors, Error.Hint, RetryEvent.String and log lines;
+//   - the values of RetryReason (compare with the constants);
+//   - the default retry and pacing numbers (DefaultRetryPolicy,
+//     DefaultPacing, BudgetPacing follow GitHub's published limits);
+//   - Pacing's fields beyond the presets, and WithETagCache's sizing, which
+//     are experimental;
+//   - the packages ghpackagestest (the fake server follows GitHub's
+//     behaviour as it is learnt), retention and the ghpkg command, which
+//     make their own promises.
+package ghpackages

@@ -1,0 +1,15 @@
+package ghpackagestest_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ghpackages/ghpackages-go/internal/testguard"
+)
+
+// TestMain makes every test of this package own its HTTP transport (see
+// package testguard).
+func TestMain(m *testing.M) {
+	testguard.Install()
+	os.Exit(m.Run())
+}

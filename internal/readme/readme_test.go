@@ -1,0 +1,505 @@
+package readme
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
+)
+
+// block is one fenced code block of the README.
+type block struct {
+	lang string
+	line int // 1-based line of the opening fence
+	text string
+}
+
+// repoRoot is the module root, two directories up from this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// readmeBlocks returns README.md's fenced code blocks.
+func readmeBlocks(t *testing.T) []block {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []block
+	var cur *block
+	var body strings.Builder
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case cur == nil && strings.HasPrefix(trimmed, "```"):
+			cur = &block{lang: strings.TrimSpace(strings.TrimPrefix(trimmed, "```")), line: n}
+			body.Reset()
+		case cur != nil && trimmed == "```":
+			cur.text = body.String()
+			blocks = append(blocks, *cur)
+			cur = nil
+		case cur != nil:
+			body.WriteString(line)
+			body.WriteByte('\n')
+		}
+	}
+	if cur != nil {
+		t.Fatalf("README.md:%d: code block never closed", cur.line)
+	}
+	return blocks
+}
+
+// snippetImports are the packages a README snippet may use without saying
+// so; each is referenced once so an unused one is no error.
+var snippetImports = map[string]string{
+	`"context"`:             "context.Background",
+	`"errors"`:              "errors.New",
+	`"fmt"`:                 "fmt.Sprint",
+	`"log"`:                 "log.Println",
+	`"net/http"`:            "http.StatusOK",
+	`"os"`:                  "os.Getenv",
+	`"testing"`:             "testing.Short",
+	`"time"`:                "time.Now",
+	`"golang.org/x/oauth2"`: "oauth2.NoContext",
+	`ghpackages "github.com/ghpackages/ghpackages-go"`:     "ghpackages.NewClient",
+	`"github.com/ghpackages/ghpackages-go/ghpackagestest"`: "ghpackagestest.NewServer",
+	`"github.com/ghpackages/ghpackages-go/retention"`:      "retention.NewPlan",
+}
+
+// standIns declare what README snippets refer to without defining: values a
+// reader supplies. A stand-in is declared only when the snippet does not
+// declare the name itself.
+var standIns = map[string]string{
+	"ts":              "var ts oauth2.TokenSource",
+	"corporateClient": "var corporateClient *http.Client",
+	"runMyCleanup":    "func runMyCleanup(context.Context, *ghpackages.Client) {}",
+	"appTransport":    "var appTransport http.RoundTripper",
+}
+
+// snippetFile turns a README Go block into a compilable file of package pkg:
+// a whole file stays as it is (renamed to pkg), top-level declarations get
+// the usual imports, and statements become the body of a function that
+// returns an error (as the README's "return err" lines expect).
+func snippetFile(pkg string, b block) string {
+	src := b.text
+	if strings.HasPrefix(strings.TrimSpace(src), "package ") {
+		return regexp.MustCompile(`(?m)^package \w+`).ReplaceAllString(src, "package "+pkg)
+	}
+	var f strings.Builder
+	fmt.Fprintf(&f, "package %s\n\nimport (\n", pkg)
+	for imp := range snippetImports {
+		fmt.Fprintf(&f, "\t%s\n", imp)
+	}
+	f.WriteString(")\n\n")
+	for _, ref := range snippetImports {
+		fmt.Fprintf(&f, "var _ = %s\n", ref)
+	}
+	for name, decl := range standIns {
+		declared := regexp.MustCompile(`(?m)(\bfunc ` + name + `\(|\b` + name + `\s*:?=|\bvar ` + name + `\b)`)
+		if regexp.MustCompile(`\b`+name+`\b`).MatchString(src) && !declared.MatchString(src) {
+			f.WriteString(decl + "\n")
+		}
+	}
+	fmt.Fprintf(&f, "\n//line README.md:%d\n", b.line+1)
+	if regexp.MustCompile(`(?m)^func `).MatchString(src) {
+		f.WriteString(src)
+		return f.String()
+	}
+	f.WriteString("func snippet() error {\n" + src + "\treturn nil\n}\n")
+	return f.String()
+}
+
+// TestGoSnippetsCompile compiles every ```go block of the README against
+// the module as it is, each as its own package (through go build -overlay,
+// so nothing is written into the tree). "declared and not used" is allowed:
+// a snippet may show a value without using it.
+func TestGoSnippetsCompile(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	tmp := t.TempDir()
+	overlay := map[string]map[string]string{"Replace": {}}
+	var dirs []string
+	n := 0
+	for _, b := range readmeBlocks(t) {
+		if b.lang != "go" {
+			continue
+		}
+		pkg := fmt.Sprintf("snippet%d", b.line)
+		src := filepath.Join(tmp, pkg+".go")
+		if err := os.WriteFile(src, []byte(snippetFile(pkg, b)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(root, "internal", "readme", "snippets", pkg)
+		overlay["Replace"][filepath.Join(dir, "snippet.go")] = src
+		dirs = append(dirs, "./internal/readme/snippets/"+pkg)
+		n++
+	}
+	if n == 0 {
+		t.Fatal("README.md has no ```go blocks: the extraction is broken")
+	}
+	ov := filepath.Join(tmp, "overlay.json")
+	data, _ := json.Marshal(overlay)
+	if err := os.WriteFile(ov, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), "go", append([]string{"build", "-overlay=" + ov, "-gcflags=-e", "-o", os.DevNull}, dirs...)...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	var real []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") || strings.Contains(line, "declared and not used") {
+			continue
+		}
+		real = append(real, line)
+	}
+	if len(real) > 0 {
+		t.Errorf("README Go snippets do not compile:\n%s", strings.Join(real, "\n"))
+	} else if err != nil && !strings.Contains(string(out), "declared and not used") {
+		t.Errorf("go build: %v\n%s", err, out)
+	}
+	t.Logf("compiled %d README Go snippets", n)
+}
+
+// builds caches binaries built from this module for the shell-command tests.
+var builds struct {
+	sync.Mutex
+	dir  string
+	done map[string]string
+}
+
+// build compiles the module's package pkg (e.g. "./examples/quickstart")
+// once per test binary and returns the executable's path.
+func build(t *testing.T, pkg string) string {
+	t.Helper()
+	builds.Lock()
+	defer builds.Unlock()
+	if builds.done == nil {
+		dir, err := os.MkdirTemp("", "readme-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		builds.dir, builds.done = dir, map[string]string{}
+	}
+	if exe, ok := builds.done[pkg]; ok {
+		return exe
+	}
+	exe := filepath.Join(builds.dir, strings.NewReplacer("/", "_", ".", "_").Replace(pkg))
+	if runtime.GOOS == "windows" {
+		exe += ".exe"
+	}
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", exe, pkg)
+	cmd.Dir = repoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	builds.done[pkg] = exe
+	return exe
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builds.dir != "" {
+		os.RemoveAll(builds.dir)
+	}
+	os.Exit(code)
+}
+
+// shellCommands returns the commands of the README's shell blocks, one per
+// line, without comments, with the README line each came from.
+func shellCommands(t *testing.T) []command {
+	var cmds []command
+	for _, b := range readmeBlocks(t) {
+		switch b.lang {
+		case "sh", "bash", "shell", "console":
+		default:
+			continue
+		}
+		for i, line := range strings.Split(b.text, "\n") {
+			text, comment, _ := strings.Cut(line, " #")
+			text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "$ "))
+			if text == "" || strings.HasPrefix(text, "#") {
+				continue
+			}
+			cmds = append(cmds, command{line: b.line + 1 + i, text: text, comment: strings.TrimSpace(comment), block: b})
+		}
+	}
+	return cmds
+}
+
+// command is one README shell command.
+type command struct {
+	line    int
+	text    string
+	comment string
+	block   block // the block it is in
+}
+
+// isScript reports whether a shell block is one script rather than a list of
+// commands: it starts a background job (a line ending in "&"), so its lines
+// only make sense together. Such a block is run whole.
+func isScript(b block) bool {
+	for _, line := range strings.Split(b.text, "\n") {
+		if strings.HasSuffix(strings.TrimSpace(line), "&") {
+			return true
+		}
+	}
+	return false
+}
+
+// runScript runs a README shell block as one bash script (-e, -u, pipefail)
+// in the module root with GITHUB_TOKEN unset, and fails on a non-zero exit.
+func runScript(t *testing.T, b block) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", b.text)
+	cmd.Dir = repoRoot(t)
+	cmd.Env = withoutToken(os.Environ())
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README.md:%d: the script failed: %v\n%s", b.line, err, out)
+	}
+}
+
+// ciTestCommand is the test command .ci/run runs: the last line that runs
+// go test.
+func ciTestCommand(t *testing.T) string {
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "go vet") || strings.HasPrefix(strings.TrimSpace(line), "go test") {
+			last = strings.TrimSpace(line)
+		}
+	}
+	if last == "" {
+		t.Fatal(".ci/run runs no go test command")
+	}
+	return last
+}
+
+// TestShellCommands runs, or checks, every command in the README's shell
+// blocks. A command this test does not know how to exercise fails it, so a
+// new README command cannot go untested.
+func TestShellCommands(t *testing.T) {
+	t.Parallel()
+	cmds := shellCommands(t)
+	if len(cmds) == 0 {
+		t.Fatal("README.md has no shell commands: the extraction is broken")
+	}
+	ci := ciTestCommand(t)
+	seenCI := false
+	scripts := map[int]bool{}
+	for _, c := range cmds {
+		name := fmt.Sprintf("README.md:%d", c.line)
+		fields := strings.Fields(c.text)
+		switch {
+		case isScript(c.block):
+			if !scripts[c.block.line] {
+				scripts[c.block.line] = true
+				b := c.block
+				t.Run(fmt.Sprintf("README.md:%d", b.line), func(t *testing.T) { t.Parallel(); runScript(t, b) })
+			}
+		case c.text == ci:
+			// The README's test command is the one CI runs; running it here
+			// would run this test again.
+			seenCI = true
+		case strings.HasPrefix(c.text, "go run ./examples/"):
+			t.Run(name, func(t *testing.T) { t.Parallel(); runExample(t, fields[2], fields[3:]) })
+		case strings.HasPrefix(c.text, "go run ./cmd/ghpackages-fake"):
+			t.Run(name, func(t *testing.T) { t.Parallel(); runFake(t, fields[3:]) })
+		case strings.HasPrefix(c.text, "go test ") && strings.Contains(c.text, "-bench"):
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				runGo(t, append(fields[1:], "-benchtime=1x"), "")
+			})
+		case strings.HasPrefix(c.text, "go test ") && strings.Contains(c.text, "-fuzz"):
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				runGo(t, append(fields[1:], "-fuzztime=20x"), "")
+			})
+		case strings.HasPrefix(c.text, "go test ") && strings.Contains(c.text, "-update"):
+			// Rewrites checked-in files; its test runs (without -update) in
+			// the suite. Check that the named test exists.
+			requireTestNamed(t, c)
+		case len(fields) == 3 && fields[0] == "go" && fields[1] == "get":
+			// Needs the module published; check it names this module.
+			if fields[2] != modulePath(t) {
+				t.Errorf("%s: go get %s, but the module is %s", name, fields[2], modulePath(t))
+			}
+		case len(fields) == 3 && fields[0] == "go" && fields[1] == "install" && strings.HasSuffix(fields[2], "@latest"):
+			// Needs the module published; check the package builds here.
+			pkg := strings.TrimSuffix(fields[2], "@latest")
+			if !strings.HasPrefix(pkg, modulePath(t)+"/") {
+				t.Errorf("%s: go install %s is not a package of %s", name, pkg, modulePath(t))
+				continue
+			}
+			build(t, "."+strings.TrimPrefix(pkg, modulePath(t)))
+		default:
+			if handled := ghpkgCommand(t, c); !handled {
+				t.Errorf("%s: no test exercises README command %q; teach internal/readme how to run or check it", name, c.text)
+			}
+		}
+	}
+	if !seenCI {
+		t.Errorf("the README's shell blocks lack .ci/run's test command %q", ci)
+	}
+}
+
+// ghpkgCommand handles README commands that run ghpkg; it reports whether c
+// was one. (The CI workflow's commands are run by TestWorkflowCommands.)
+func ghpkgCommand(t *testing.T, c command) bool {
+	return false
+}
+
+func requireTestNamed(t *testing.T, c command) {
+	m := regexp.MustCompile(`-run\s+'?\^?(\w+)`).FindStringSubmatch(c.text)
+	if m == nil {
+		t.Errorf("README.md:%d: %q names no test", c.line, c.text)
+		return
+	}
+	cmd := exec.CommandContext(t.Context(), "go", "test", "-list", "^"+m[1]+"$", ".")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), m[1]) {
+		t.Errorf("README.md:%d: test %s not found: %v\n%s", c.line, m[1], err, out)
+	}
+}
+
+func modulePath(t *testing.T) string {
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^module\s+(\S+)`).FindSubmatch(data)
+	if m == nil {
+		t.Fatal("go.mod names no module")
+	}
+	return string(m[1])
+}
+
+// runGo runs the go command with args in the module root and fails on a
+// non-zero exit.
+func runGo(t *testing.T, args []string, want string) {
+	t.Helper()
+	for i, a := range args {
+		args[i] = strings.Trim(a, `'"`)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	if want != "" && !strings.Contains(string(out), want) {
+		t.Errorf("go %s: output lacks %q:\n%s", strings.Join(args, " "), want, out)
+	}
+}
+
+// runExample runs an example with GITHUB_TOKEN unset, as a newcomer would on
+// a fresh machine: it must exit 0 on the built-in fake, say so on its first
+// line, and (for the quickstart) print the banner the README quotes.
+func runExample(t *testing.T, pkg string, args []string) {
+	exe := build(t, pkg)
+	for i, a := range args {
+		args[i] = strings.Trim(a, `'"`)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = withoutToken(os.Environ())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", pkg, strings.Join(args, " "), err, out)
+	}
+	first, _, _ := strings.Cut(string(out), "\n")
+	prefix, suffix, _ := strings.Cut(exampleenv.FakeBanner, "%s")
+	if !strings.HasPrefix(first, prefix) {
+		t.Errorf("%s: first line %q does not say it uses the fake", pkg, first)
+	}
+	if pkg == "./examples/quickstart" && !strings.HasSuffix(first, suffix) {
+		t.Errorf("%s: first line %q is not the banner %q", pkg, first, exampleenv.FakeBanner)
+	}
+}
+
+// withoutToken returns env without GITHUB_TOKEN, so nothing can reach GitHub.
+func withoutToken(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "GITHUB_TOKEN=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// runFake starts the standalone fake with the README's flags on a free
+// loopback port and checks it serves the API until stopped.
+func runFake(t *testing.T, args []string) {
+	exe := build(t, "./cmd/ghpackages-fake")
+	for i, a := range args {
+		args[i] = strings.Trim(a, `'"`)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, append(args, "-addr", "127.0.0.1:0")...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	sc := bufio.NewScanner(stdout)
+	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+\S*`)
+	for sc.Scan() {
+		if u := url.FindString(sc.Text()); u != "" {
+			return
+		}
+	}
+	t.Fatalf("ghpackages-fake %s printed no URL; stderr:\n%s", strings.Join(args, " "), stderr.String())
+}
+
+// TestReadmeQuotesTheQuickstartBanner: the README says what the quickstart
+// prints first when no token is set; that must be what it prints.
+func TestReadmeQuotesTheQuickstartBanner(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix, suffix, _ := strings.Cut(exampleenv.FakeBanner, "%s")
+	quoted := "`" + prefix + "http://127.0.0.1:PORT" + suffix + "`"
+	if !strings.Contains(strings.Join(strings.Fields(string(data)), " "), quoted) {
+		t.Errorf("README.md does not quote the quickstart's first line %s", quoted)
+	}
+}
