@@ -3,6 +3,7 @@ package retention
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -318,7 +319,7 @@ func (dc *decider) close() {
 			}
 		}
 	}
-	for _, d := range slices.Sorted(mapKeys(dc.in.Protected)) {
+	for _, d := range slices.Sorted(maps.Keys(dc.in.Protected)) {
 		if _, ok := label[d]; !ok {
 			label[d] = describeImage(d, dc.in.RegistryTags[d])
 			queue = append(queue, d)
@@ -339,16 +340,6 @@ func (dc *decider) close() {
 			if root, ok := label[v.Name]; ok {
 				dc.out.Versions[i].Action = Keep
 				dc.out.Versions[i].Reason = "needed by kept " + root
-			}
-		}
-	}
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
 			}
 		}
 	}

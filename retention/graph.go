@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -209,7 +210,7 @@ func (g *repoGraph) firstFailure() (int, string, error) {
 	if len(g.failed) == 0 {
 		return 0, "", nil
 	}
-	ds := slices.Sorted(mapKeys(g.failed))
+	ds := slices.Sorted(maps.Keys(g.failed))
 	return len(ds), ds[0], g.failed[ds[0]]
 }
 

@@ -564,6 +564,15 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 		}
 	}
 	sc.logf("warnings: %q", plan.Warnings)
+	for _, v := range pp.Versions {
+		if named, ok := strings.CutPrefix(v.Reason, "needed by kept "); ok {
+			for d := range planned {
+				if strings.HasPrefix(named, d[:19]) {
+					t.Errorf("%s is %q, but %s is planned for deletion", sc.short(v.Name), v.Reason, sc.short(d))
+				}
+			}
+		}
+	}
 	if (noResolver || planFault == "every registry request 503" || planFault == "every registry request 401") && !pp.DeletePackage {
 		if len(planned) > 0 || len(plan.Warnings) == 0 {
 			t.Errorf("an unreadable registry must keep every version and say so: %d deletes, warnings %q", len(planned), plan.Warnings)
