@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -540,8 +541,8 @@ func TestBrokenImagePolicies(t *testing.T) {
 	assert.ErrorContains(t, err, "apply to container images only")
 }
 
-// The registry is pinged once per repository, each manifest is read once
-// per plan, the referrers API is probed once when the registry lacks it,
+// The registry is pinged once, each manifest is read once per plan, the
+// referrers API is probed once per repository when the registry lacks it,
 // and lookups run a few at a time.
 func TestRegistryCost(t *testing.T) {
 	t.Parallel()
@@ -556,6 +557,11 @@ func TestRegistryCost(t *testing.T) {
 		f.index("release", false, children...)
 		f.tag("latest", "release")
 		f.version("release", day, "latest")
+		// A second package: a second repository on the same registry.
+		f.g.fake.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "web"})
+		web, _ := f.g.pushImage("octo-org/web", "web", false, nil, "")
+		f.g.tag("octo-org/web", "latest", web)
+		f.g.fake.AddVersion("octo-org", ghpackages.Container, "web", ghpackagestest.VersionSpec{Name: web, Tags: []string{"latest"}, CreatedAt: start})
 		// The first manifest read waits until another one is in flight, to
 		// show they run concurrently (or gives up after a while, and the
 		// test fails).
@@ -576,18 +582,22 @@ func TestRegistryCost(t *testing.T) {
 		p := f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(resolver))
 		assert.Empty(t, f.planned(p))
 		f.g.mu.Lock()
-		assert.Equal(t, 1, f.g.pings, "one ping (api %v)", api)
+		assert.Equal(t, 1, f.g.pings, "one ping for both repositories (api %v)", api)
 		referrers := 0
 		for path, n := range f.g.gets {
+			if path == "/v2/" {
+				continue
+			}
 			assert.Equal(t, 1, n, "%s read once (api %v)", path, api)
 			if strings.Contains(path, "/referrers/") {
 				referrers++
 			}
 		}
+		assert.Equal(t, 1, f.g.gets["/v2/octo-org/web/tags/list"], "the second repository was read")
 		if api {
-			assert.Equal(t, 11, referrers, "one referrers request per manifest")
+			assert.Equal(t, 12, referrers, "one referrers request per manifest")
 		} else {
-			assert.Equal(t, 1, referrers, "one probe of the missing referrers API")
+			assert.Equal(t, 2, referrers, "one probe of the missing referrers API per repository")
 		}
 		assert.GreaterOrEqual(t, f.g.maxFly, 2, "lookups run concurrently")
 		assert.LessOrEqual(t, f.g.maxFly, 8, "at most 8 at a time")
@@ -685,3 +695,42 @@ func TestApplyWithUnreadableRegistryDeletesNothing(t *testing.T) {
 	assert.Contains(t, rep.Items[0].Error, "the registry's tags could not be read again")
 	assert.Zero(t, f.g.fake.Stats().Deletes)
 }
+
+// Against the fake's GHCR-like registry (a Bearer challenge, a token per
+// repository), one resolver reads two repositories after one ping.
+func TestOnePingBearerRegistryTwoRepositories(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(start)
+	var pings int
+	var mu sync.Mutex
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry())
+	t.Cleanup(srv.Close)
+	for _, n := range []string{"api", "web"} {
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: n})
+		srv.AddVersion("acme", ghpackages.Container, n, ghpackagestest.VersionSpec{Tags: []string{"v1"}, CreatedAt: start.Add(-90 * day),
+			Image: &ghpackagestest.ImageSpec{Platforms: []string{"linux/amd64", "linux/arm64"}}})
+		srv.AddVersion("acme", ghpackages.Container, n, ghpackagestest.VersionSpec{CreatedAt: start.Add(-60 * day), Image: &ghpackagestest.ImageSpec{}})
+	}
+	base := srv.HTTPClient().Transport
+	counting := roundTrip(func(req *http.Request) (*http.Response, error) {
+		resp, err := base.RoundTrip(req)
+		if req.URL.Path == "/v2/" && err == nil { // answered (not the HTTPS attempt a loopback host also gets)
+			mu.Lock()
+			pings++
+			mu.Unlock()
+		}
+		return resp, err
+	})
+	resolver := retention.WithResolver(retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken, Transport: counting}))
+	p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day}, resolver, retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	assert.Empty(t, p.Warnings)
+	assert.Equal(t, 2, p.Deletes(), "the old untagged build of each; the platform images stay")
+	mu.Lock()
+	assert.Equal(t, 1, pings)
+	mu.Unlock()
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
