@@ -5,26 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 )
-
-// ghpackagestestEpoch is where the fake's clock starts in this file's tests:
-// a fixed date unless GHPACKAGES_TEST_EPOCH moves it (see the internal
-// package's testEpoch, which reads the same variable the same way).
-func ghpackagestestEpoch() time.Time {
-	fixed := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	v := os.Getenv("GHPACKAGES_TEST_EPOCH")
-	if v == "" {
-		return fixed
-	}
-	if d, err := time.ParseDuration(v); err == nil {
-		return time.Now().Add(d).UTC().Truncate(time.Second)
-	}
-	if at, err := time.Parse(time.RFC3339, v); err == nil {
-		return at
-	}
-	panic("GHPACKAGES_TEST_EPOCH: want a duration such as +8760h or an RFC 3339 time, got " + v)
-}
 
 // TestSuiteIsCalendarIndependent runs the tests that use a fake clock (the
 // retry, rate-limit, pacing, deadline and fake-server tests) again with their

@@ -20,7 +20,7 @@ import (
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
-var e2eNow = ghpackagestestEpoch()
+var e2eNow = ghpackages.TestEpochValue
 
 // e2eFake starts a fake with one container package "team/app" of n versions
 // for owner, and returns it with a client that waits on the fake's clock.

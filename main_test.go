@@ -42,3 +42,7 @@ var testEpoch = func() time.Time {
 	}
 	panic("GHPACKAGES_TEST_EPOCH: want a duration such as +8760h or an RFC 3339 time, got " + v)
 }()
+
+// TestEpochValue is testEpoch for this package's external tests
+// (ghpackages_test), which share the test binary.
+var TestEpochValue = testEpoch
