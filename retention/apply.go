@@ -155,6 +155,9 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // that stays now needs it (an index built from old platform images, for
 // example). A registry it cannot read fails the affected deletes.
 //
+// Before deleting a whole package Apply lists its versions again and skips
+// the package when a version, or a tag, was added since the plan.
+//
 // Outcomes: Deleted; AlreadyGone for a 404 (deleted meanwhile, or not
 // visible to the token); Retained when GitHub refuses to delete the last
 // (tagged) version or a version with more than 5,000 downloads; Skipped;
@@ -170,10 +173,17 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 	}
 	o := applyOptions(opts)
 	checked := plan.Policy.Type == ghpackages.Container && !plan.Policy.SkipReferenceCheck
+	api := client.Packages(owner)
 	var items []Item
-	checks := map[int]*recheck{} // item index → its package's re-check
+	checks := map[int]*recheck{}           // item index → its package's re-check
+	wholes := map[int]map[int64][]string{} // item index → the planned versions (and tags) of a package deleted whole
 	for _, pp := range plan.Packages {
 		if pp.DeletePackage {
+			ids := map[int64][]string{}
+			for _, v := range pp.Versions {
+				ids[v.ID] = v.Tags
+			}
+			wholes[len(items)] = ids
 			items = append(items, Item{Type: pp.Type, Package: pp.Name, Step: StepDeletePackage, Reason: pp.PackageReason})
 			continue
 		}
@@ -217,8 +227,12 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 			items = append(items, it)
 		}
 	}
-	api := client.Packages(owner)
 	return run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(i int, it *Item) (*ghpackages.Response, error) {
+		if ids := wholes[i]; ids != nil {
+			if err := noNewVersions(ctx, api, it, ids); err != nil {
+				return nil, err
+			}
+		}
 		if rc := checks[i]; rc != nil {
 			defer delete(rc.pending, it.Version)
 			if err := rc.check(ctx, it); err != nil {
@@ -245,6 +259,32 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 			it.Outcome = Failed
 		}
 	}), nil
+}
+
+// noNewVersions lists a package's versions before it is deleted whole and
+// returns a *skipError when some version is not in the plan (pushed since)
+// or carries a tag the plan did not see: deleting the package would
+// delete them too.
+func noNewVersions(ctx context.Context, api *ghpackages.OwnerPackages, it *Item, planned map[int64][]string) error {
+	var added []string
+	for v, err := range api.AllVersions(ctx, it.Type, it.Package, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+		if err != nil {
+			if errors.Is(err, ghpackages.ErrNotFound) {
+				return nil // gone already: the delete will say so
+			}
+			return fmt.Errorf("retention: not deleted: listing the package's versions again: %w", err)
+		}
+		if tags, ok := planned[v.ID]; !ok || !subset(v.Tags(), tags) {
+			added = append(added, describeImage(v.Name, v.Tags()))
+		}
+	}
+	if len(added) > 0 {
+		if len(added) > 3 {
+			added = append(added[:3], fmt.Sprintf("and %d more", len(added)-3))
+		}
+		return &skipError{"versions or tags were added since the plan (" + strings.Join(added, "; ") + "); deleting the package would delete them too"}
+	}
+	return nil
 }
 
 // skipError is a re-check's refusal to delete.

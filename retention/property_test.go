@@ -588,6 +588,16 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 		sc.writer("after plan")
 	}
 	before := sc.snapshot()
+	newSincePlan := map[int64]bool{}
+	if pp.DeletePackage {
+		known := map[int64]bool{}
+		for _, v := range pp.Versions {
+			known[v.ID] = true
+		}
+		for _, v := range g.fake.Versions("octo-org", ghpackages.Container, sc.pkg) {
+			newSincePlan[v.ID] = !known[v.ID] && v.DeletedAt == nil
+		}
+	}
 
 	// Apply, maybe stopped after the k-th delete, maybe with a fault.
 	ctx := t.Context()
@@ -678,6 +688,12 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 		}
 	})
 	if pp.DeletePackage {
+		// Whatever was pushed since the plan must not go with the package.
+		for _, v := range g.fake.Versions("octo-org", ghpackages.Container, sc.pkg) {
+			if newSincePlan[v.ID] && v.DeletedAt != nil {
+				t.Errorf("version %d, pushed after the plan, was deleted with the package", v.ID)
+			}
+		}
 		return !t.Failed(), k
 	}
 	after := sc.snapshot()

@@ -2,6 +2,7 @@ package retention_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -734,3 +735,59 @@ func TestOnePingBearerRegistryTwoRepositories(t *testing.T) {
 type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A package planned for deletion whole is not deleted when a version was
+// pushed, or a tag added, since the plan: it would go too.
+func TestApplyKeepsAPackageThatGrewSinceThePlan(t *testing.T) {
+	t.Parallel()
+	for _, change := range []string{"none", "version"} {
+		srv := ghpackagestest.NewServer()
+		t.Cleanup(srv.Close)
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.NPM, Name: "lib"})
+		for i := range 2 {
+			srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: fmt.Sprintf("1.0.%d", i), CreatedAt: start.Add(-90 * day)})
+		}
+		c := srv.Client()
+		policy := retention.Policy{Type: ghpackages.NPM, OlderThan: 30 * day, Tags: retention.AnyTags, DeletePackageWhenEmpty: true}
+		p, err := retention.NewPlan(t.Context(), c, ghpackages.OrgOwner("acme"), policy, retention.WithNow(func() time.Time { return start }))
+		require.NoError(t, err)
+		require.True(t, p.Packages[0].DeletePackage)
+		if change == "version" {
+			srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: "1.1.0", CreatedAt: start})
+		}
+		rep, err := retention.Apply(t.Context(), c, p)
+		require.NoError(t, err)
+		require.Len(t, rep.Items, 1)
+		pkg, _ := srv.Package("acme", ghpackages.NPM, "lib")
+		if change == "version" {
+			assert.Equal(t, retention.Skipped, rep.Items[0].Outcome)
+			assert.Contains(t, rep.Items[0].Error, "versions or tags were added since the plan (1.1.0)")
+			assert.Nil(t, pkg.DeletedAt)
+			continue
+		}
+		assert.Equal(t, retention.Deleted, rep.Items[0].Outcome, change)
+		assert.NotNil(t, pkg.DeletedAt)
+	}
+}
+
+func TestApplyKeepsAPackageWhoseTagsChangedSinceThePlan(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: "app"})
+	srv.AddVersion("acme", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: ghpackagestest.Digest("a"), Tags: []string{"v1"}, CreatedAt: start.Add(-90 * day)})
+	srv.AddVersion("acme", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: ghpackagestest.Digest("b"), CreatedAt: start.Add(-80 * day)})
+	c := srv.Client()
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags, DeletePackageWhenEmpty: true, SkipReferenceCheck: true}
+	p, err := retention.NewPlan(t.Context(), c, ghpackages.OrgOwner("acme"), policy, retention.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	require.True(t, p.Packages[0].DeletePackage)
+	// As if v1 had been added after the plan was made.
+	p.Packages[0].Versions[0].Tags = []string{}
+	rep, err := retention.Apply(t.Context(), c, p)
+	require.NoError(t, err)
+	assert.Equal(t, retention.Skipped, rep.Items[0].Outcome)
+	assert.Contains(t, rep.Items[0].Error, "(sha256:")
+	assert.Contains(t, rep.Items[0].Error, "(v1))")
+	assert.Zero(t, srv.Stats().Deletes)
+}
