@@ -117,13 +117,13 @@ func TestDemoPruneThroughRegistry(t *testing.T) {
 	require.Len(t, plan.Packages, 1)
 	var planned []int64
 	for _, v := range plan.Packages[0].Versions {
-		assert.NotContains(t, v.Reason, "kept to be safe", "no registry failure")
+		assert.NotContains(t, v.Reason, "see the plan's warnings", "no registry failure")
 		if v.Action == retention.Delete {
 			planned = append(planned, v.ID)
 		}
 		if slices.Contains(childIDs, v.ID) {
 			assert.Equal(t, retention.Keep, v.Action)
-			assert.Contains(t, v.Reason, "referenced by kept image index")
+			assert.Contains(t, v.Reason, "needed by kept sha256:")
 		}
 	}
 	slices.Sort(planned)
@@ -322,8 +322,8 @@ func TestGHESShapeOverTLS(t *testing.T) {
 	require.NoError(t, err)
 	kept := 0
 	for _, v := range plan.Packages[0].Versions {
-		assert.NotContains(t, v.Reason, "kept to be safe")
-		if strings.Contains(v.Reason, "referenced by kept image index") {
+		assert.NotContains(t, v.Reason, "see the plan's warnings")
+		if strings.Contains(v.Reason, "needed by kept sha256:") {
 			kept++
 		}
 	}

@@ -155,6 +155,9 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // that stays now needs it (an index built from old platform images, for
 // example). A registry it cannot read fails the affected deletes.
 //
+// Before deleting a whole package Apply lists its versions again and skips
+// the package when a version, or a tag, was added since the plan.
+//
 // Outcomes: Deleted; AlreadyGone for a 404 (deleted meanwhile, or not
 // visible to the token); Retained when GitHub refuses to delete the last
 // (tagged) version or a version with more than 5,000 downloads; Skipped;
@@ -170,10 +173,17 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 	}
 	o := applyOptions(opts)
 	checked := plan.Policy.Type == ghpackages.Container && !plan.Policy.SkipReferenceCheck
+	api := client.Packages(owner)
 	var items []Item
-	checks := map[int]*recheck{} // item index → its package's re-check
+	checks := map[int]*recheck{}           // item index → its package's re-check
+	wholes := map[int]map[int64][]string{} // item index → the planned versions (and tags) of a package deleted whole
 	for _, pp := range plan.Packages {
 		if pp.DeletePackage {
+			ids := map[int64][]string{}
+			for _, v := range pp.Versions {
+				ids[v.ID] = v.Tags
+			}
+			wholes[len(items)] = ids
 			items = append(items, Item{Type: pp.Type, Package: pp.Name, Step: StepDeletePackage, Reason: pp.PackageReason})
 			continue
 		}
@@ -207,19 +217,22 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 		order, err := rc.order(ctx, dels)
 		for _, v := range order {
 			it := Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason}
-			if err != nil {
+			switch {
+			case err != nil && ctx.Err() == nil:
 				it.Outcome, it.Err, it.Error, it.At = Failed, err, err.Error(), o.now()
-			} else {
+			case err == nil:
 				checks[len(items)] = rc
 			}
+			// With ctx ended, run reports the item NotAttempted.
 			items = append(items, it)
 		}
-		if err != nil && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 	}
-	api := client.Packages(owner)
 	return run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(i int, it *Item) (*ghpackages.Response, error) {
+		if ids := wholes[i]; ids != nil {
+			if err := noNewVersions(ctx, api, it, ids); err != nil {
+				return nil, err
+			}
+		}
 		if rc := checks[i]; rc != nil {
 			defer delete(rc.pending, it.Version)
 			if err := rc.check(ctx, it); err != nil {
@@ -248,6 +261,32 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 	}), nil
 }
 
+// noNewVersions lists a package's versions before it is deleted whole and
+// returns a *skipError when some version is not in the plan (pushed since)
+// or carries a tag the plan did not see: deleting the package would
+// delete them too.
+func noNewVersions(ctx context.Context, api *ghpackages.OwnerPackages, it *Item, planned map[int64][]string) error {
+	var added []string
+	for v, err := range api.AllVersions(ctx, it.Type, it.Package, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+		if err != nil {
+			if errors.Is(err, ghpackages.ErrNotFound) {
+				return nil // gone already: the delete will say so
+			}
+			return fmt.Errorf("retention: not deleted: listing the package's versions again: %w", err)
+		}
+		if tags, ok := planned[v.ID]; !ok || !subset(v.Tags(), tags) {
+			added = append(added, describeImage(v.Name, v.Tags()))
+		}
+	}
+	if len(added) > 0 {
+		if len(added) > 3 {
+			added = append(added[:3], fmt.Sprintf("and %d more", len(added)-3))
+		}
+		return &skipError{"versions or tags were added since the plan (" + strings.Join(added, "; ") + "); deleting the package would delete them too"}
+	}
+	return nil
+}
+
 // skipError is a re-check's refusal to delete.
 type skipError struct{ why string }
 
@@ -269,7 +308,7 @@ func (rc *recheck) order(ctx context.Context, dels []Decision) ([]Decision, erro
 	if err := g.loadTags(ctx); err != nil {
 		return dels, fmt.Errorf("retention: not deleted: the registry could not be read to order and re-check the deletes: %w", err)
 	}
-	start := g.tagTargets()
+	start := g.roots()
 	for _, v := range dels {
 		start = append(start, v.Name)
 	}
@@ -279,24 +318,38 @@ func (rc *recheck) order(ctx context.Context, dels []Decision) ([]Decision, erro
 	if n, d, err := g.firstFailure(); n > 0 {
 		return dels, fmt.Errorf("retention: not deleted: %d manifest(s) could not be read from the registry to order and re-check the deletes (first: %s: %w)", n, shortDigest(d), err)
 	}
-	// Kahn's algorithm over the edges between planned manifests — an
-	// index before what it lists, a subject before its referrers and
-	// signatures — taking the newest ready one each time. Only tags can
+	// Kahn's algorithm over the edges between planned manifests, direct
+	// or through manifests that stay — an index before what it lists, a
+	// subject before its referrers and signatures — taking the newest
+	// ready one each time. Only tags can
 	// make a cycle (a signature tag on an index that lists its subject);
 	// then a manifest no planned index lists goes first.
 	all, hard := map[string]int{}, map[string]int{}
+	// below returns the planned manifests next reached from d, through
+	// manifests that stay (an index with no package version, say).
+	below := func(d string, next func(string) []string) []string {
+		var out []string
+		seen := map[string]bool{d: true}
+		queue := []string{d}
+		for len(queue) > 0 {
+			x := queue[0]
+			queue = queue[1:]
+			for _, c := range next(x) {
+				if seen[c] {
+					continue
+				}
+				seen[c] = true
+				if rc.pending[c] {
+					out = append(out, c)
+				} else {
+					queue = append(queue, c)
+				}
+			}
+		}
+		return out
+	}
 	edges := func(d string) (refs, children []string) {
-		for _, c := range g.refs(d) {
-			if c != d && rc.pending[c] {
-				refs = append(refs, c)
-			}
-		}
-		for _, c := range g.children(d) {
-			if c != d && rc.pending[c] {
-				children = append(children, c)
-			}
-		}
-		return refs, children
+		return below(d, g.refs), below(d, g.children)
 	}
 	for _, v := range dels {
 		refs, children := edges(v.Name)
@@ -346,7 +399,7 @@ func (rc *recheck) check(ctx context.Context, it *Item) error {
 	if err := g.loadTags(ctx); err != nil {
 		return fmt.Errorf("retention: not deleted: the registry's tags could not be read again: %w", err)
 	}
-	if err := g.walk(ctx, g.tagTargets()); err != nil {
+	if err := g.walk(ctx, g.roots()); err != nil {
 		return err
 	}
 	if n, d, err := g.firstFailure(); n > 0 {

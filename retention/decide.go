@@ -3,6 +3,7 @@ package retention
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -93,9 +94,11 @@ type DecideInput struct {
 	// DeletePartialImages and DeleteOrphanedReferrers decide whether they
 	// go. NewPlan reads it from the registry.
 	Broken map[string]Condition
-	// Limit caps the deletions: those past it (the newest) are kept with
-	// that reason. 0 means no cap. (Policy.MaxDelete caps a whole run;
-	// NewPlan shares it out over the run's packages.)
+	// Limit caps the deletions: whole images go first (versions nothing
+	// references), then their parts, oldest first within each; the rest
+	// are kept with that reason, and so is what they need. 0 means no cap.
+	// (Policy.MaxDelete caps a whole run; NewPlan shares it out over the
+	// run's packages.)
 	Limit int
 }
 
@@ -316,7 +319,7 @@ func (dc *decider) close() {
 			}
 		}
 	}
-	for _, d := range slices.Sorted(mapKeys(dc.in.Protected)) {
+	for _, d := range slices.Sorted(maps.Keys(dc.in.Protected)) {
 		if _, ok := label[d]; !ok {
 			label[d] = describeImage(d, dc.in.RegistryTags[d])
 			queue = append(queue, d)
@@ -337,16 +340,6 @@ func (dc *decider) close() {
 			if root, ok := label[v.Name]; ok {
 				dc.out.Versions[i].Action = Keep
 				dc.out.Versions[i].Reason = "needed by kept " + root
-			}
-		}
-	}
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
 			}
 		}
 	}

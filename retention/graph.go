@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -46,8 +47,9 @@ func (g *repoGraph) loadTags(ctx context.Context) error {
 	return nil
 }
 
-// walk reads every manifest reachable from start (through refs) that
-// has not been read yet. It returns only ctx's error.
+// walk reads every manifest reachable from start (through refs, and up to
+// each manifest's subject) that has not been read yet. It returns only
+// ctx's error.
 func (g *repoGraph) walk(ctx context.Context, start []string) error {
 	frontier := slices.Clone(start)
 	for len(frontier) > 0 {
@@ -71,6 +73,13 @@ func (g *repoGraph) walk(ctx context.Context, start []string) error {
 		frontier = frontier[:0]
 		for _, d := range todo {
 			frontier = append(frontier, g.refs(d)...)
+			// Up to the subject too: a referrer nobody lists (no
+			// referrers API, no tag) is only known from what names it.
+			g.mu.Lock()
+			if s := g.manifests[d].Subject; s != "" {
+				frontier = append(frontier, s)
+			}
+			g.mu.Unlock()
 		}
 	}
 	return nil
@@ -201,7 +210,7 @@ func (g *repoGraph) firstFailure() (int, string, error) {
 	if len(g.failed) == 0 {
 		return 0, "", nil
 	}
-	ds := slices.Sorted(mapKeys(g.failed))
+	ds := slices.Sorted(maps.Keys(g.failed))
 	return len(ds), ds[0], g.failed[ds[0]]
 }
 
@@ -244,4 +253,34 @@ func (g *repoGraph) missingBelowLocked(d string) bool {
 		}
 	}
 	return false
+}
+
+// tagSubjects returns the digests that signature-style tags
+// ("sha256-<hex>.sig", the referrers tag schema) name, registry's and
+// extra tags alike, sorted.
+func (g *repoGraph) tagSubjects() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	add := func(t string) {
+		if s, ok := tagSubject([]string{t}); ok {
+			out = append(out, s)
+		}
+	}
+	for t := range g.tags {
+		add(t)
+	}
+	for _, tags := range g.extraTags {
+		for _, t := range tags {
+			add(t)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// roots returns what a walk starts from: the tags' targets and the
+// digests signature-style tags name.
+func (g *repoGraph) roots() []string {
+	return append(g.tagTargets(), g.tagSubjects()...)
 }

@@ -48,6 +48,13 @@ type ghcr struct {
 	registryRequests int
 	// onAPI, if set, sees every API request and its answer.
 	onAPI func(*http.Request, *http.Response)
+	// hold, if set, runs inside each registry request (to make it slow).
+	hold func(*http.Request)
+	// Registry request counts: pings of /v2/, GETs by path, requests in
+	// flight now and at most.
+	pings            int
+	gets             map[string]int
+	inflight, maxFly int
 }
 
 type stashed struct {
@@ -80,6 +87,28 @@ func newGHCR(t testing.TB, o ghcrOptions) *ghcr {
 func (g *ghcr) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	g.registryRequests++
+	if r.URL.Path == "/v2/" || r.URL.Path == "/v2" {
+		g.pings++
+	}
+	if r.Method == http.MethodGet {
+		if g.gets == nil {
+			g.gets = map[string]int{}
+		}
+		g.gets[r.URL.Path]++
+	}
+	g.inflight++
+	g.maxFly = max(g.maxFly, g.inflight)
+	hold := g.hold
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.inflight--
+		g.mu.Unlock()
+	}()
+	if hold != nil {
+		hold(r)
+	}
+	g.mu.Lock()
 	before := g.before
 	g.before = nil
 	fault := g.fault

@@ -43,10 +43,9 @@ func WithResolver(r ManifestResolver) ResolverOption { return ResolverOption{r} 
 // and Restore.
 type NowOption struct{ now func() time.Time }
 
-func (o NowOption) applyPlan(c *planConfig)      { c.now = o.now }
-func (o NowOption) applyApply(c *runConfig)      { c.now = o.now }
-func (o NowOption) applyRestore(c *runConfig)    { c.now = o.now }
-func (o ProgressOption) applyApply(c *runConfig) { c.progress = o.f }
+func (o NowOption) applyPlan(c *planConfig)   { c.now = o.now }
+func (o NowOption) applyApply(c *runConfig)   { c.now = o.now }
+func (o NowOption) applyRestore(c *runConfig) { c.now = o.now }
 
 // WithNow sets the clock NewPlan ages versions by, Restore checks GitHub's
 // 30-day window with, and reports are stamped with (time.Now by default).
@@ -56,6 +55,7 @@ func WithNow(now func() time.Time) NowOption { return NowOption{now} }
 // and Restore.
 type ProgressOption struct{ f func(Item) }
 
+func (o ProgressOption) applyApply(c *runConfig)   { c.progress = o.f }
 func (o ProgressOption) applyRestore(c *runConfig) { c.progress = o.f }
 
 // WithProgress calls f after each item Apply or Restore finishes, from the

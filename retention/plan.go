@@ -21,6 +21,7 @@ import (
 //	  "policy": { …Policy… },
 //	  "packages": [{
 //	    "type": "container", "name": "app",
+//	    "repository": "octo-org/app",       // container packages: the registry repository
 //	    "delete_package": false, "package_reason": "",
 //	    "versions": [{                      // oldest first: created_at, then id
 //	      "id": 1260000042, "name": "sha256:…", "tags": ["v1"],
@@ -118,40 +119,100 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 	if policy.MaxDelete > 0 {
 		budget = policy.MaxDelete
 	}
+	var concerns concerns
 	for _, pkg := range pkgs {
 		versions, stable, err := listStable(ctx, api, policy.Type, pkg.Name)
 		if err != nil {
 			return nil, fmt.Errorf("retention: listing versions of %s: %w", pkg.Name, err)
 		}
 		in := DecideInput{Versions: versions, Policy: &policy, Type: policy.Type, Now: now}
-		var unsafe string // why nothing of this package may be deleted
-		registryUnsafe := false
+		var unsafe *concern // why nothing of this package may be deleted
 		if !stable {
-			unsafe = fmt.Sprintf("%s: the version listing changed on every reading (another job is deleting or pushing); every version was kept", pkg.Name)
+			unsafe = &concern{kind: "the version listing changed on every reading (another job is deleting or pushing)"}
 		}
 		var repo string
 		if policy.Type == ghpackages.Container {
 			repo = repository(owner, pkg)
 		}
-		if unsafe == "" && policy.Type == ghpackages.Container && !policy.SkipReferenceCheck {
-			unsafe, err = readRegistry(ctx, o.resolver, repo, pkg.Name, &in)
+		if unsafe == nil && policy.Type == ghpackages.Container && !policy.SkipReferenceCheck {
+			unsafe, err = readRegistry(ctx, o.resolver, repo, &in)
 			if err != nil {
 				return nil, err
 			}
-			registryUnsafe = unsafe != ""
 		}
 		d := decide(in, budget)
 		// Deleting a whole package cannot break what stays: nothing does.
-		if unsafe != "" && !(registryUnsafe && d.DeletePackage) {
-			keepAll(&d, "kept: "+unsafeReason(unsafe))
-			plan.Warnings = append(plan.Warnings, unsafe)
+		if unsafe != nil && !(stable && d.DeletePackage) {
+			withheld := d.deletions()
+			keepAll(&d, "kept: "+unsafe.short())
+			concerns.add(*unsafe, pkg.Name, withheld)
 		}
 		if budget >= 0 {
 			budget -= d.deletions()
 		}
 		plan.Packages = append(plan.Packages, PackagePlan{Type: policy.Type, Name: pkg.Name, Repository: repo, PackageDecision: d})
 	}
+	plan.Warnings = concerns.warnings()
 	return plan, nil
+}
+
+// concern is why the planner could not prove a package safe to clean up.
+type concern struct {
+	kind   string // what went wrong, the same words for every package
+	detail string // the first error, if any
+}
+
+// short is the reason of the versions kept for c.
+func (c concern) short() string {
+	if strings.Contains(c.kind, "listing") {
+		return "the version listing kept changing (see the plan's warnings)"
+	}
+	return "the registry could not be read (see the plan's warnings)"
+}
+
+// concerns gathers the run's concerns, one warning per kind.
+type concerns struct {
+	order []string
+	by    map[string]*concernGroup
+}
+
+type concernGroup struct {
+	detail   string
+	packages []string
+	withheld int
+}
+
+func (cs *concerns) add(c concern, pkg string, withheld int) {
+	if cs.by == nil {
+		cs.by = map[string]*concernGroup{}
+	}
+	g, ok := cs.by[c.kind]
+	if !ok {
+		g = &concernGroup{detail: c.detail}
+		cs.by[c.kind] = g
+		cs.order = append(cs.order, c.kind)
+	}
+	g.packages = append(g.packages, pkg)
+	g.withheld += withheld
+}
+
+// warnings writes one warning per kind of concern: which packages, why,
+// and the consequence.
+func (cs *concerns) warnings() []string {
+	var out []string
+	for _, kind := range cs.order {
+		g := cs.by[kind]
+		what := "every version of it was kept"
+		if len(g.packages) > 1 {
+			what = "every version of them was kept"
+		}
+		detail := ""
+		if g.detail != "" {
+			detail = " (" + g.detail + ")"
+		}
+		out = append(out, fmt.Sprintf("%s: %s%s; %s, withholding %d deletion(s) the policy asked for", strings.Join(g.packages, ", "), kind, detail, what, g.withheld))
+	}
+	return out
 }
 
 // repository is the registry repository of a container package:
@@ -162,14 +223,6 @@ func repository(owner ghpackages.Owner, pkg *ghpackages.Package) string {
 		login = pkg.Owner.Login
 	}
 	return strings.ToLower(login + "/" + pkg.Name)
-}
-
-// unsafeReason is the short reason of versions kept for a warning.
-func unsafeReason(warning string) string {
-	if strings.Contains(warning, "listing changed") {
-		return "the version listing kept changing (see the plan's warnings)"
-	}
-	return "the registry could not be read (see the plan's warnings)"
 }
 
 // keepAll keeps every version with reason.
@@ -205,21 +258,21 @@ func listStable(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackag
 }
 
 // readRegistry reads repo's tags and manifests into in (Refs, Protected,
-// RegistryTags). It returns a warning when the registry could not be read
-// well enough to delete anything, and an error only for ctx's.
-func readRegistry(ctx context.Context, resolver ManifestResolver, repo, pkgName string, in *DecideInput) (string, error) {
+// RegistryTags, Broken). It returns a concern when the registry could not
+// be read well enough to delete anything, and an error only for ctx's.
+func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, in *DecideInput) (*concern, error) {
 	if resolver == nil {
-		return fmt.Sprintf("%s: no registry to read (no resolver): which manifests kept images need is unknown, so every version was kept", pkgName), nil
+		return &concern{kind: "no registry to read (no resolver), so which manifests kept images need is unknown"}, nil
 	}
 	g := newRepoGraph(resolver, repo)
 	if err := g.loadTags(ctx); err != nil {
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return nil, ctx.Err()
 		}
-		return fmt.Sprintf("%s: the registry's tags could not be read (%v), so every version was kept", pkgName, err), nil
+		return &concern{kind: "the registry's tags could not be read", detail: err.Error()}, nil
 	}
-	start := g.tagTargets()
 	names := map[string]bool{}
+	var start []string
 	for _, v := range in.Versions {
 		names[v.Name] = true
 		start = append(start, v.Name)
@@ -227,22 +280,23 @@ func readRegistry(ctx context.Context, resolver ManifestResolver, repo, pkgName 
 			g.extraTags[v.Name] = append(g.extraTags[v.Name], tags...)
 		}
 	}
+	start = append(start, g.roots()...)
 	if err := g.walk(ctx, start); err != nil {
-		return "", err
+		return nil, err
 	}
-	if w := implausible(g, in.Versions, pkgName, repo); w != "" {
-		return w, nil
+	if c := implausible(g, in.Versions, repo); c != nil {
+		return c, nil
 	}
-	if n, d, err := g.firstFailure(); n > 0 {
-		return fmt.Sprintf("%s: %d manifest(s) could not be read from the registry (first: %s: %v); a kept image might need any version, so every version was kept", pkgName, n, shortDigest(d), err), nil
+	if c := unreadable(g); c != nil {
+		return c, nil
 	}
 	if p := in.Policy; p.DeleteGhostImages || p.DeletePartialImages || p.DeleteOrphanedReferrers {
 		broken, err := brokenManifests(ctx, g, in.Versions)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		if n, d, err := g.firstFailure(); n > 0 {
-			return fmt.Sprintf("%s: %d manifest(s) could not be read from the registry (first: %s: %v); a kept image might need any version, so every version was kept", pkgName, n, shortDigest(d), err), nil
+		if c := unreadable(g); c != nil {
+			return c, nil
 		}
 		in.Broken = broken
 	}
@@ -259,7 +313,17 @@ func readRegistry(ctx context.Context, resolver ManifestResolver, repo, pkgName 
 			in.Protected[d] = "tagged " + strings.Join(tags, ", ") + " in the registry"
 		}
 	}
-	return "", nil
+	return nil, nil
+}
+
+// unreadable returns a concern when some manifest could not be read.
+func unreadable(g *repoGraph) *concern {
+	n, d, err := g.firstFailure()
+	if n == 0 {
+		return nil
+	}
+	return &concern{kind: "some manifests could not be read from the registry, and a kept image might need any version",
+		detail: fmt.Sprintf("%d, the first %s: %v", n, shortDigest(d), err)}
 }
 
 // selectPackages returns the packages the policy names, in name order.
@@ -292,13 +356,13 @@ func selectPackages(ctx context.Context, api *ghpackages.OwnerPackages, p *Polic
 	return slices.CompactFunc(out, func(a, b *ghpackages.Package) bool { return a.Name == b.Name }), nil
 }
 
-// implausible returns a warning when the registry's answers do not fit
+// implausible returns a concern when the registry's answers do not fit
 // the listing — no tags while versions are tagged, or none of the
 // versions' manifests — as from a wrong registry host: then "missing"
 // cannot be trusted to mean "gone".
-func implausible(g *repoGraph, versions []*ghpackages.PackageVersion, pkgName, repo string) string {
+func implausible(g *repoGraph, versions []*ghpackages.PackageVersion, repo string) *concern {
 	if len(versions) == 0 {
-		return ""
+		return nil
 	}
 	tagged, present := false, false
 	g.mu.Lock()
@@ -312,11 +376,11 @@ func implausible(g *repoGraph, versions []*ghpackages.PackageVersion, pkgName, r
 	g.mu.Unlock()
 	switch {
 	case !present:
-		return fmt.Sprintf("%s: the registry has none of the package's %d manifests in %s (is it the right registry?), so every version was kept", pkgName, len(versions), repo)
+		return &concern{kind: "the registry has none of the package's manifests (is it the right registry?)", detail: "repository " + repo}
 	case tagged && noTags:
-		return fmt.Sprintf("%s: the registry lists no tags for %s while the package has tagged versions (is it the right registry?), so every version was kept", pkgName, repo)
+		return &concern{kind: "the registry lists no tags while the package has tagged versions (is it the right registry?)", detail: "repository " + repo}
 	}
-	return ""
+	return nil
 }
 
 // brokenManifests classifies the versions that are already broken: ghost

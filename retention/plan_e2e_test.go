@@ -192,7 +192,7 @@ func TestFailSafeWithoutRegistry(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.Empty(t, planned(p, w.ids), "%s: every version is kept", name)
 		require.Len(t, p.Warnings, 1, name)
-		assert.Contains(t, p.Warnings[0], "every version was kept", name)
+		assert.Contains(t, p.Warnings[0], "every version of it was kept", name)
 	}
 	policy.SkipReferenceCheck = true
 	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), policy, retention.WithNow(w.clock.Now))

@@ -53,7 +53,8 @@ type ManifestResolver interface {
 	// Referrers returns the digests of the manifests whose subject is
 	// digest, from the OCI referrers API. It returns nil and no error when
 	// the registry has no referrers API: the planner then finds referrers
-	// through the "sha256-<hex>" tag schema, from Tags.
+	// through the "sha256-<hex>" tag schema (from Tags) and the subject of
+	// every manifest it reads.
 	Referrers(ctx context.Context, repository, digest string) ([]string, error)
 }
 
@@ -95,8 +96,9 @@ type repoClient struct {
 }
 
 // NewRegistryResolver returns a ManifestResolver for the registry cfg
-// names. It pings the registry once per repository, on first use, and
-// sends requests for one repository over one authenticated client.
+// names. It pings the registry once (on first use), authenticates once per
+// repository, and sends requests for one repository over one
+// authenticated client.
 func NewRegistryResolver(cfg RegistryConfig) ManifestResolver {
 	host := cfg.Host
 	if host == "" {
@@ -128,7 +130,58 @@ func NewRegistryResolver(cfg RegistryConfig) ManifestResolver {
 	if !cfg.Insecure {
 		r.base = httpsOnly{r.base}
 	}
+	r.base = &pingOnce{base: r.base, answers: map[string]pingAnswer{}}
 	return r
+}
+
+// pingOnce answers the registry's /v2/ ping from the first answer per
+// host: go-containerregistry pings before authenticating for each
+// repository, and one ping per registry is enough. (For a loopback or
+// insecure host it pings HTTPS and HTTP at once; once one of them has
+// answered, the other fails at once.)
+type pingOnce struct {
+	base    http.RoundTripper
+	mu      sync.Mutex
+	answers map[string]pingAnswer // by host
+}
+
+type pingAnswer struct {
+	scheme string
+	status int
+	header http.Header
+}
+
+// RoundTrip implements http.RoundTripper.
+func (p *pingOnce) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method != http.MethodGet || req.URL.Path != "/v2/" {
+		return p.base.RoundTrip(req)
+	}
+	key := req.URL.Host
+	p.mu.Lock()
+	a, ok := p.answers[key]
+	p.mu.Unlock()
+	if ok {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		if a.scheme != req.URL.Scheme {
+			return nil, fmt.Errorf("retention: registry %s answered over %s", key, a.scheme)
+		}
+		return &http.Response{Status: fmt.Sprintf("%d %s", a.status, http.StatusText(a.status)), StatusCode: a.status,
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: a.header.Clone(), Body: http.NoBody, Request: req}, nil
+	}
+	resp, err := p.base.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	// Only the answers that say how to authenticate are kept; errors are
+	// asked again next time.
+	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
+		p.mu.Lock()
+		p.answers[key] = pingAnswer{scheme: req.URL.Scheme, status: resp.StatusCode, header: resp.Header.Clone()}
+		p.mu.Unlock()
+	}
+	return resp, nil
 }
 
 type failingTransport struct{ err error }

@@ -2,9 +2,11 @@ package retention_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,7 +192,7 @@ func TestRegression1_RegistryFailureKeepsChildren(t *testing.T) {
 			p := f.plan(policy, opts...)
 			assert.Empty(t, f.planned(p), "nothing may go: the children are tagged, but latest needs them")
 			require.Len(t, p.Warnings, 1, "said once, at the top of the plan")
-			assert.Contains(t, p.Warnings[0], "so every version was kept")
+			assert.Contains(t, p.Warnings[0], "every version of it was kept, withholding 2 deletion(s) the policy asked for")
 			assert.True(t, strings.HasPrefix(p.Warnings[0], "app: "), p.Warnings[0])
 			reason := f.reason(p, "amd64")
 			assert.Contains(t, reason, "see the plan's warnings")
@@ -419,7 +421,8 @@ func TestVerifyListsBrokenTags(t *testing.T) {
 	f := multiArch(t)
 	f.index("outer", false, "release")
 	f.tag("wrapped", "outer")
-	res, err := retention.Verify(t.Context(), f.g.resolver(), propRepo)
+	resolver := f.g.resolver() // one resolver throughout: nothing it read may hide a later delete
+	res, err := retention.Verify(t.Context(), resolver, propRepo)
 	require.NoError(t, err)
 	assert.True(t, res.OK())
 	assert.Equal(t, 4, res.Tags)
@@ -428,7 +431,7 @@ func TestVerifyListsBrokenTags(t *testing.T) {
 	// Someone deletes a platform image behind the API's back.
 	f.g.do(http.MethodDelete, "/v2/"+propRepo+"/manifests/"+f.digests["arm64"], "", nil)
 	f.g.untag(propRepo, "latest-arm64")
-	res, err = retention.Verify(t.Context(), f.g.resolver(), propRepo)
+	res, err = retention.Verify(t.Context(), resolver, propRepo)
 	require.NoError(t, err)
 	assert.False(t, res.OK())
 	assert.Equal(t, []retention.BrokenTag{
@@ -537,4 +540,254 @@ func TestBrokenImagePolicies(t *testing.T) {
 	}
 	err := (&retention.Policy{Type: ghpackages.NPM, OlderThan: day, DeleteGhostImages: true}).Validate()
 	assert.ErrorContains(t, err, "apply to container images only")
+}
+
+// The registry is pinged once, each manifest is read once per plan, the
+// referrers API is probed once per repository when the registry lacks it,
+// and lookups run a few at a time.
+func TestRegistryCost(t *testing.T) {
+	t.Parallel()
+	for _, api := range []bool{false, true} {
+		f := newFixture(t, api)
+		var children []string
+		for _, r := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
+			f.image(r)
+			f.version(r, 60*day)
+			children = append(children, r)
+		}
+		f.index("release", false, children...)
+		f.tag("latest", "release")
+		f.version("release", day, "latest")
+		// A second package: a second repository on the same registry.
+		f.g.fake.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "web"})
+		web, _ := f.g.pushImage("octo-org/web", "web", false, nil, "")
+		f.g.tag("octo-org/web", "latest", web)
+		f.g.fake.AddVersion("octo-org", ghpackages.Container, "web", ghpackagestest.VersionSpec{Name: web, Tags: []string{"latest"}, CreatedAt: start})
+		// The first manifest read waits until another one is in flight, to
+		// show they run concurrently (or gives up after a while, and the
+		// test fails).
+		first := true
+		f.g.hold = func(r *http.Request) {
+			f.g.mu.Lock()
+			wait := first && strings.Contains(r.URL.Path, "/manifests/sha256:")
+			first = first && !wait
+			started := f.g.registryRequests
+			f.g.mu.Unlock()
+			for deadline := time.Now().Add(5 * time.Second); wait && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				f.g.mu.Lock()
+				wait = f.g.registryRequests == started // no other request began meanwhile
+				f.g.mu.Unlock()
+			}
+		}
+		resolver := f.g.resolver()
+		p := f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(resolver))
+		assert.Empty(t, f.planned(p))
+		f.g.mu.Lock()
+		assert.Equal(t, 1, f.g.pings, "one ping for both repositories (api %v)", api)
+		referrers := 0
+		for path, n := range f.g.gets {
+			if path == "/v2/" {
+				continue
+			}
+			assert.Equal(t, 1, n, "%s read once (api %v)", path, api)
+			if strings.Contains(path, "/referrers/") {
+				referrers++
+			}
+		}
+		assert.Equal(t, 1, f.g.gets["/v2/octo-org/web/tags/list"], "the second repository was read")
+		if api {
+			assert.Equal(t, 12, referrers, "one referrers request per manifest")
+		} else {
+			assert.Equal(t, 2, referrers, "one probe of the missing referrers API per repository")
+		}
+		assert.GreaterOrEqual(t, f.g.maxFly, 2, "lookups run concurrently")
+		assert.LessOrEqual(t, f.g.maxFly, 8, "at most 8 at a time")
+		f.g.mu.Unlock()
+	}
+}
+
+// Item 5 again, through an index that has no package version: the tagged
+// index above it still goes first.
+func TestRegression5_ParentsFirstThroughIndexWithoutVersion(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, false)
+	f.image("amd64")
+	f.index("inner", false, "amd64") // no version
+	f.index("outer", false, "inner")
+	f.tag("v2", "outer")
+	f.tag("v2-amd64", "amd64")
+	f.version("outer", 90*day, "v2")
+	f.version("amd64", 10*day, "v2-amd64") // newer than its index
+	f.image("keep")
+	f.tag("latest", "keep")
+	f.version("keep", day, "latest")
+	p := f.plan(retention.Policy{OlderThan: 5 * day, Tags: retention.AnyTags, ExcludeTags: []retention.Pattern{retention.MustPattern("latest")}}, retention.WithResolver(f.g.resolver()))
+	require.Equal(t, []string{"amd64", "outer"}, f.planned(p))
+	ctx, progress, cancel := cancelAfter(t.Context(), 1)
+	defer cancel()
+	rep, err := retention.Apply(ctx, f.g.client(), p, retention.WithResolver(f.g.resolver()), progress)
+	require.NoError(t, err)
+	assert.Equal(t, "outer", f.role(rep.Items[0].VersionID))
+	assert.Equal(t, retention.NotAttempted, rep.Items[1].Outcome)
+	assert.Empty(t, f.broken())
+}
+
+// The same concern in several packages is one warning naming them all.
+func TestWarningsAreSaidOnce(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer()
+	t.Cleanup(srv.Close)
+	for _, n := range []string{"api", "web"} {
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: n})
+		srv.AddVersion("acme", ghpackages.Container, n, ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(n + "1"), CreatedAt: start.Add(-90 * day)})
+		srv.AddVersion("acme", ghpackages.Container, n, ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(n + "2"), Tags: []string{"latest"}, CreatedAt: start.Add(-day)})
+	}
+	p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+		retention.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"api, web: no registry to read (no resolver), so which manifests kept images need is unknown; every version of them was kept, withholding 2 deletion(s) the policy asked for"}, p.Warnings)
+	assert.Zero(t, p.Deletes())
+}
+
+// Apply refuses a registry-checked container plan it cannot re-check.
+func TestApplyNeedsAResolverForCheckedContainerPlans(t *testing.T) {
+	t.Parallel()
+	f := multiArch(t)
+	f.image("orphan")
+	f.version("orphan", 60*day)
+	p := f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(f.g.resolver()))
+	require.Equal(t, []string{"orphan"}, f.planned(p))
+	_, err := retention.Apply(t.Context(), f.g.client(), p)
+	assert.ErrorIs(t, err, retention.ErrNoResolver)
+	assert.Zero(t, f.g.fake.Stats().Deletes)
+}
+
+// A registry that fails at apply time fails the deletes it would have
+// re-checked; nothing is deleted unchecked.
+func TestApplyWithUnreadableRegistryDeletesNothing(t *testing.T) {
+	t.Parallel()
+	f := multiArch(t)
+	f.image("orphan")
+	f.version("orphan", 60*day)
+	p := f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(f.g.resolver()))
+	require.Equal(t, []string{"orphan"}, f.planned(p))
+	f.g.setFault(func(*http.Request) int { return 503 })
+	rep := f.apply(p)
+	require.Len(t, rep.Items, 1)
+	assert.Equal(t, retention.Failed, rep.Items[0].Outcome)
+	assert.Contains(t, rep.Items[0].Error, "the registry could not be read to order and re-check the deletes")
+	assert.True(t, rep.Failed())
+	assert.Zero(t, f.g.fake.Stats().Deletes)
+
+	// Readable at the start, failing before the delete: the re-check fails.
+	f.g.setFault(nil)
+	resolver := f.g.resolver()
+	calls := 0
+	f.g.hold = func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/tags/list") {
+			if calls++; calls == 2 {
+				f.g.setFault(func(*http.Request) int { return 503 })
+			}
+		}
+	}
+	rep, err := retention.Apply(t.Context(), f.g.client(), p, retention.WithResolver(resolver))
+	require.NoError(t, err)
+	assert.Equal(t, retention.Failed, rep.Items[0].Outcome)
+	assert.Contains(t, rep.Items[0].Error, "the registry's tags could not be read again")
+	assert.Zero(t, f.g.fake.Stats().Deletes)
+}
+
+// Against the fake's GHCR-like registry (a Bearer challenge, a token per
+// repository), one resolver reads two repositories after one ping.
+func TestOnePingBearerRegistryTwoRepositories(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(start)
+	var pings int
+	var mu sync.Mutex
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry())
+	t.Cleanup(srv.Close)
+	for _, n := range []string{"api", "web"} {
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: n})
+		srv.AddVersion("acme", ghpackages.Container, n, ghpackagestest.VersionSpec{Tags: []string{"v1"}, CreatedAt: start.Add(-90 * day),
+			Image: &ghpackagestest.ImageSpec{Platforms: []string{"linux/amd64", "linux/arm64"}}})
+		srv.AddVersion("acme", ghpackages.Container, n, ghpackagestest.VersionSpec{CreatedAt: start.Add(-60 * day), Image: &ghpackagestest.ImageSpec{}})
+	}
+	base := srv.HTTPClient().Transport
+	counting := roundTrip(func(req *http.Request) (*http.Response, error) {
+		resp, err := base.RoundTrip(req)
+		if req.URL.Path == "/v2/" && err == nil { // answered (not the HTTPS attempt a loopback host also gets)
+			mu.Lock()
+			pings++
+			mu.Unlock()
+		}
+		return resp, err
+	})
+	resolver := retention.WithResolver(retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken, Transport: counting}))
+	p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day}, resolver, retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	assert.Empty(t, p.Warnings)
+	assert.Equal(t, 2, p.Deletes(), "the old untagged build of each; the platform images stay")
+	mu.Lock()
+	assert.Equal(t, 1, pings)
+	mu.Unlock()
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A package planned for deletion whole is not deleted when a version was
+// pushed, or a tag added, since the plan: it would go too.
+func TestApplyKeepsAPackageThatGrewSinceThePlan(t *testing.T) {
+	t.Parallel()
+	for _, change := range []string{"none", "version"} {
+		srv := ghpackagestest.NewServer()
+		t.Cleanup(srv.Close)
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.NPM, Name: "lib"})
+		for i := range 2 {
+			srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: fmt.Sprintf("1.0.%d", i), CreatedAt: start.Add(-90 * day)})
+		}
+		c := srv.Client()
+		policy := retention.Policy{Type: ghpackages.NPM, OlderThan: 30 * day, Tags: retention.AnyTags, DeletePackageWhenEmpty: true}
+		p, err := retention.NewPlan(t.Context(), c, ghpackages.OrgOwner("acme"), policy, retention.WithNow(func() time.Time { return start }))
+		require.NoError(t, err)
+		require.True(t, p.Packages[0].DeletePackage)
+		if change == "version" {
+			srv.AddVersion("acme", ghpackages.NPM, "lib", ghpackagestest.VersionSpec{Name: "1.1.0", CreatedAt: start})
+		}
+		rep, err := retention.Apply(t.Context(), c, p)
+		require.NoError(t, err)
+		require.Len(t, rep.Items, 1)
+		pkg, _ := srv.Package("acme", ghpackages.NPM, "lib")
+		if change == "version" {
+			assert.Equal(t, retention.Skipped, rep.Items[0].Outcome)
+			assert.Contains(t, rep.Items[0].Error, "versions or tags were added since the plan (1.1.0)")
+			assert.Nil(t, pkg.DeletedAt)
+			continue
+		}
+		assert.Equal(t, retention.Deleted, rep.Items[0].Outcome, change)
+		assert.NotNil(t, pkg.DeletedAt)
+	}
+}
+
+func TestApplyKeepsAPackageWhoseTagsChangedSinceThePlan(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: "app"})
+	srv.AddVersion("acme", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: ghpackagestest.Digest("a"), Tags: []string{"v1"}, CreatedAt: start.Add(-90 * day)})
+	srv.AddVersion("acme", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: ghpackagestest.Digest("b"), CreatedAt: start.Add(-80 * day)})
+	c := srv.Client()
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags, DeletePackageWhenEmpty: true, SkipReferenceCheck: true}
+	p, err := retention.NewPlan(t.Context(), c, ghpackages.OrgOwner("acme"), policy, retention.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	require.True(t, p.Packages[0].DeletePackage)
+	// As if v1 had been added after the plan was made.
+	p.Packages[0].Versions[0].Tags = []string{}
+	rep, err := retention.Apply(t.Context(), c, p)
+	require.NoError(t, err)
+	assert.Equal(t, retention.Skipped, rep.Items[0].Outcome)
+	assert.Contains(t, rep.Items[0].Error, "(sha256:")
+	assert.Contains(t, rep.Items[0].Error, "(v1))")
+	assert.Zero(t, srv.Stats().Deletes)
 }

@@ -3,6 +3,7 @@ package retention
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -61,7 +62,7 @@ func Verify(ctx context.Context, resolver ManifestResolver, repository string) (
 	if err := g.loadTags(ctx); err != nil {
 		return nil, fmt.Errorf("retention: verifying %s: %w", repository, err)
 	}
-	if err := g.walk(ctx, g.tagTargets()); err != nil {
+	if err := g.walk(ctx, g.roots()); err != nil {
 		return nil, err
 	}
 	if n, d, err := g.firstFailure(); n > 0 {
@@ -76,7 +77,7 @@ func Verify(ctx context.Context, resolver ManifestResolver, repository string) (
 	res.Manifests = len(g.manifests) + len(g.missing)
 	g.mu.Unlock()
 	res.Tags = len(tags)
-	for _, t := range slices.Sorted(mapKeys(tags)) {
+	for _, t := range slices.Sorted(maps.Keys(tags)) {
 		if missing := g.missingFrom(tags[t]); len(missing) > 0 {
 			res.Broken = append(res.Broken, BrokenTag{Tag: t, Digest: tags[t], Missing: missing})
 		}
