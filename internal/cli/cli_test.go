@@ -849,12 +849,23 @@ func TestJSONKeysDocumented(t *testing.T) {
 		{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(untagged1), "--yes"},
 		{"scopes"},
 		{"packages", "--token-file", "/nonexistent"},
+		{"versions", ghpackagestest.DemoNPM, "--org", "octo-org", "--type", "npm"},
+		{"versions", teamApp, "--org", "octo-org", "--state", "deleted"},
+		{"get", ghpackagestest.DemoNPM, "--org", "octo-org", "--type", "npm"},
+		{"version"},
 	} {
 		_, out, _ := h.run(t, append(args, "--json")...)
 		docs = append(docs, out)
 	}
-	// Objects whose keys the CLI defines (the API's own objects are
-	// documented by GitHub).
+	withRegistry := newHarness(t, ghpackagestest.WithOCIRegistry())
+	for _, args := range [][]string{
+		{"verify", teamApp, "--org", "octo-org"},
+		{"prune", teamApp, "--org", "octo-org", "--older-than", "1d", "--verify"},
+	} {
+		_, out, _ := withRegistry.run(t, append(args, "--json")...)
+		docs = append(docs, out)
+	}
+	// Every object is ghpkg's own, down to the packages and versions.
 	var check func(path string, v any)
 	check = func(path string, v any) {
 		obj, ok := v.(map[string]any)
@@ -863,13 +874,13 @@ func TestJSONKeysDocumented(t *testing.T) {
 		}
 		for k, sub := range obj {
 			assert.Contains(t, help.String(), k, "key %s%s is documented", path, k)
-			switch k {
-			case "owner", "summary", "stopped", "error", "commands":
-				if arr, ok := sub.([]any); ok && len(arr) > 0 {
-					sub = arr[0]
-				}
-				check(path+k+".", sub)
+			if k == "kept_by_reason" {
+				continue // its keys are reasons
 			}
+			if arr, ok := sub.([]any); ok && len(arr) > 0 {
+				sub = arr[0]
+			}
+			check(path+k+".", sub)
 		}
 	}
 	for _, d := range docs {
