@@ -26,6 +26,8 @@ var updateAPI = flag.Bool("update", false, "rewrite the exported-API listings in
 // testdata/api. To cover another package, add one line.
 var apiListings = []struct{ dir, listing string }{
 	{".", "ghpackages.txt"},
+	{"ghpackagestest", "ghpackagestest.txt"},
+	{"retention", "retention.txt"},
 }
 
 const modulePath = "github.com/ghpackages/ghpackages-go"

@@ -74,8 +74,11 @@ type Token struct {
 // actions reports whether t is an Actions workflow token.
 func (t *Token) actions() bool { return t != nil && t.Repository != "" }
 
-// AllScopes are the classic scopes that allow every Packages operation.
-var AllScopes = []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeWritePackages, ghpackages.ScopeDeletePackages, ghpackages.ScopeRepo}
+// AllScopes returns the classic scopes that allow every Packages operation
+// (a new slice each call, so no caller can change another's).
+func AllScopes() []ghpackages.Scope {
+	return []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeWritePackages, ghpackages.ScopeDeletePackages, ghpackages.ScopeRepo}
+}
 
 // Clock is the time source of a Server; *FakeClock is one.
 type Clock interface {
@@ -173,7 +176,7 @@ func NewServer(opts ...Option) *Server {
 		tokens: map[string]Token{},
 	}
 	s.limits.primaryLimit = 5000
-	s.addToken(DefaultToken, Token{Login: DefaultLogin, Scopes: AllScopes, Name: "default"})
+	s.addToken(DefaultToken, Token{Login: DefaultLogin, Scopes: AllScopes(), Name: "default"})
 	for _, opt := range opts {
 		opt(s)
 	}

@@ -61,7 +61,7 @@ func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
 	base := []ghpackagestest.Option{
 		ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(),
 		ghpackagestest.WithRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))),
-		ghpackagestest.WithToken(secret, ghpackagestest.Token{Scopes: ghpackagestest.AllScopes}),
+		ghpackagestest.WithToken(secret, ghpackagestest.Token{Scopes: ghpackagestest.AllScopes()}),
 		ghpackagestest.WithToken(readOnly, ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
 		ghpackagestest.WithToken(fineGrain, ghpackagestest.Token{FineGrained: true}),
 	}
