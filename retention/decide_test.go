@@ -2,6 +2,7 @@ package retention
 
 import (
 	"fmt"
+	"github.com/ghpackages/ghpackages-go/internal/testguard"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -14,7 +15,7 @@ import (
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
-var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+var now = testguard.Epoch() // fixed, unless GHPACKAGES_TEST_EPOCH moves it
 
 const day = 24 * time.Hour
 

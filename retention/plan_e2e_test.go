@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ghpackages/ghpackages-go/internal/testguard"
 	"io"
 	"log"
 	"maps"
@@ -25,7 +26,7 @@ import (
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 
-var start = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+var start = testguard.Epoch() // fixed, unless GHPACKAGES_TEST_EPOCH moves it
 
 const day = 24 * time.Hour
 
@@ -375,7 +376,9 @@ func TestApplyReportsTypedFailuresAndGoesOn(t *testing.T) {
 
 func TestRestoreSkipsExpiredDeletions(t *testing.T) {
 	t.Parallel()
-	srv := ghpackagestest.NewServer()
+	// The fake's 30-day restore window runs on its clock: the same fake time
+	// the deletions are dated in, never the real clock.
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(ghpackagestest.NewFakeClock(start)))
 	t.Cleanup(srv.Close)
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "someone", Type: ghpackages.Maven, Name: "com.example.lib"})
 	old := srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.0", CreatedAt: start.Add(-90 * day), DeletedAt: start.Add(-40 * day)})

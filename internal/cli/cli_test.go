@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/ghpackages/ghpackages-go/internal/testguard"
 	"io"
 	"log"
 	"net/http"
@@ -38,7 +39,7 @@ const (
 	appVersion = 37         // active team/app versions
 )
 
-var start = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+var start = testguard.Epoch() // fixed, unless GHPACKAGES_TEST_EPOCH moves it
 
 type harness struct {
 	srv   *ghpackagestest.Server

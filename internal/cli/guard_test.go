@@ -14,3 +14,10 @@ func TestMain(m *testing.M) {
 	testguard.Install()
 	os.Exit(m.Run())
 }
+
+// TestCalendarIndependent reruns this package's tests with their clocks a
+// year behind and a year ahead of real time (see testguard.Epoch).
+func TestCalendarIndependent(t *testing.T) {
+	t.Parallel()
+	testguard.RerunAtOtherEpochs(t, "Test", "TestCalendarIndependent|TestJSONGolden")
+}

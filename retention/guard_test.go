@@ -1,0 +1,22 @@
+package retention_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ghpackages/ghpackages-go/internal/testguard"
+)
+
+// TestMain makes every test of this package own its HTTP transport (see
+// package testguard).
+func TestMain(m *testing.M) {
+	testguard.Install()
+	os.Exit(m.Run())
+}
+
+// TestCalendarIndependent reruns this package's tests with their clocks a
+// year behind and a year ahead of real time (see testguard.Epoch).
+func TestCalendarIndependent(t *testing.T) {
+	t.Parallel()
+	testguard.RerunAtOtherEpochs(t, "Test", "TestCalendarIndependent")
+}
