@@ -53,7 +53,9 @@ manifests that a kept multi-arch image or signature references are kept
 
 Without --yes it is a dry run: it lists the versions it would delete and a
 line per package with what it keeps and why (--show all lists every
-version). Progress goes to stderr. Versions are deleted newest first.`
+version). Progress goes to stderr. Images are deleted before the manifests
+they reference (an index before its platform manifests, a subject before
+its signatures), other versions newest first.`
 
 func (a *app) pruneCommand() *cobra.Command {
 	var f pruneFlags
