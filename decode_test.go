@@ -203,6 +203,29 @@ func decodeBytes(data []byte, v any) error {
 }
 
 // stdDecode decodes data as encoding/json's Decoder does (the reference).
+// sameAsStdOne checks raw decodes into a T as encoding/json decodes it.
+func sameAsStdOne[T any](t *testing.T, name string, raw []byte) {
+	t.Helper()
+	var want, got T
+	stdDecode(t, raw, &want)
+	require.NoError(t, decodeBytes(raw, &got), name)
+	assert.Equal(t, want, got, name)
+}
+
+// sameAsStdList checks raw decodes as encoding/json decodes it into []*T,
+// both into a page of values ([]T, as the iterators do) and into []*T.
+func sameAsStdList[T any](t *testing.T, name string, raw []byte) {
+	t.Helper()
+	var want []*T
+	stdDecode(t, raw, &want)
+	var got []T
+	require.NoError(t, decodeBytes(raw, &got), name)
+	assert.Equal(t, want, pointers(got), name)
+	var gotPointers []*T
+	require.NoError(t, decodeBytes(raw, &gotPointers), name)
+	assert.Equal(t, want, gotPointers, name)
+}
+
 func stdDecode(t *testing.T, data []byte, v any) {
 	t.Helper()
 	require.NoError(t, stdjson.NewDecoder(bytes.NewReader(data)).Decode(v))
@@ -233,33 +256,13 @@ func TestDecodingMatchesEncodingJSON(t *testing.T) {
 	for name, raw := range bodies {
 		switch {
 		case strings.HasPrefix(name, "package-versions"):
-			var want []*PackageVersion
-			stdDecode(t, raw, &want)
-			var got []PackageVersion
-			require.NoError(t, decodeBytes(raw, &got), name)
-			assert.Equal(t, want, pointers(got), name)
-			var gotPointers []*PackageVersion
-			require.NoError(t, decodeBytes(raw, &gotPointers), name)
-			assert.Equal(t, want, gotPointers, name)
+			sameAsStdList[PackageVersion](t, name, raw)
 		case strings.HasPrefix(name, "package-version"):
-			var want, got PackageVersion
-			stdDecode(t, raw, &want)
-			require.NoError(t, decodeBytes(raw, &got), name)
-			assert.Equal(t, want, got, name)
+			sameAsStdOne[PackageVersion](t, name, raw)
 		case strings.HasPrefix(name, "packages"):
-			var want []*Package
-			stdDecode(t, raw, &want)
-			var got []Package
-			require.NoError(t, decodeBytes(raw, &got), name)
-			assert.Equal(t, want, pointers(got), name)
-			var gotPointers []*Package
-			require.NoError(t, decodeBytes(raw, &gotPointers), name)
-			assert.Equal(t, want, gotPointers, name)
+			sameAsStdList[Package](t, name, raw)
 		default:
-			var want, got Package
-			stdDecode(t, raw, &want)
-			require.NoError(t, decodeBytes(raw, &got), name)
-			assert.Equal(t, want, got, name)
+			sameAsStdOne[Package](t, name, raw)
 		}
 	}
 	// The quirks decode to what they say.

@@ -377,12 +377,7 @@ func (sc *scenario) writer(when string) {
 		}
 		switch rng.IntN(5) {
 		case 0:
-			var whole []node
-			for _, n := range live {
-				if len(sc.missingUnder(n.digest)) == 0 {
-					whole = append(whole, n)
-				}
-			}
+			whole := sc.whole(live)
 			if len(whole) == 0 {
 				continue
 			}
@@ -427,6 +422,18 @@ func (sc *scenario) writer(when string) {
 	}
 }
 
+// whole returns the nodes of live with nothing missing beneath them: what
+// another job could build a new index from.
+func (sc *scenario) whole(live []node) []node {
+	var out []node
+	for _, n := range live {
+		if len(sc.missingUnder(n.digest)) == 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // adder is another job that only adds: an index built from existing
 // whole manifests under a new tag, a new tag on an existing manifest, or
 // a signature.
@@ -438,12 +445,7 @@ func (sc *scenario) adder() {
 	}
 	switch rng.IntN(3) {
 	case 0:
-		var whole []node
-		for _, n := range live {
-			if len(sc.missingUnder(n.digest)) == 0 {
-				whole = append(whole, n)
-			}
-		}
+		whole := sc.whole(live)
 		if len(whole) == 0 {
 			return
 		}

@@ -16,10 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -616,29 +613,7 @@ func TestPruneWithoutRegistryKeepsUntagged(t *testing.T) {
 func TestPruneKeepsMultiArchChildren(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	host := strings.TrimPrefix(h.srv.URL(), "http://")
-	idx, err := random.Index(64, 1, 2)
-	require.NoError(t, err)
-	ref, err := name.ParseReference(host + "/octo-org/multi:latest")
-	require.NoError(t, err)
-	require.NoError(t, remote.WriteIndex(ref, idx))
-	idxDigest, err := idx.Digest()
-	require.NoError(t, err)
-	m, err := idx.IndexManifest()
-	require.NoError(t, err)
-	orphan, err := random.Image(64, 1)
-	require.NoError(t, err)
-	orphanDigest, err := orphan.Digest()
-	require.NoError(t, err)
-
-	h.srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "multi"})
-	old := start.Add(-60 * 24 * time.Hour)
-	var children []int64
-	for _, c := range m.Manifests {
-		children = append(children, h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: c.Digest.String(), CreatedAt: old}))
-	}
-	orphanID := h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: orphanDigest.String(), CreatedAt: old})
-	h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: idxDigest.String(), Tags: []string{"latest"}, CreatedAt: old})
+	img := pushMulti(t, h)
 
 	code, out, errOut := h.run(t, "prune", "multi", "--org", "octo-org", "--older-than", "30d", "--yes", "--json")
 	require.Equal(t, 0, code, errOut)
@@ -646,9 +621,9 @@ func TestPruneKeepsMultiArchChildren(t *testing.T) {
 	decodeStrict(t, out, &doc)
 	require.NotNil(t, doc.Report)
 	require.Len(t, doc.Report.Items, 1, "only the orphan is deleted")
-	assert.Equal(t, orphanID, doc.Report.Items[0].VersionID)
+	assert.Equal(t, img.orphanID, doc.Report.Items[0].VersionID)
 	assert.Equal(t, "deleted", doc.Report.Items[0].Outcome)
-	for _, id := range children {
+	for _, id := range img.childIDs {
 		v, ok := findVersion(h, "octo-org", ghpackages.Container, "multi", id)
 		require.True(t, ok)
 		assert.Nil(t, v.DeletedAt, "a platform manifest of the kept index stays")

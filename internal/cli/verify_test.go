@@ -17,10 +17,18 @@ import (
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
+// multiImage is what pushMulti put in the fake.
+type multiImage struct {
+	children []string // the index's child digests
+	childIDs []int64  // their version IDs
+	orphanID int64    // the unreferenced old version
+}
+
 // pushMulti pushes a two-platform image index tagged latest to the fake's
-// registry as octo-org/multi, registers its manifests (and an unreferenced
-// old one) as versions, and returns the index's child digests.
-func pushMulti(t *testing.T, h *harness) []string {
+// registry as octo-org/multi (through a transport of the test's own),
+// registers its manifests (and an unreferenced old one) as versions 60 days
+// old, and says what it made.
+func pushMulti(t *testing.T, h *harness) multiImage {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
@@ -41,20 +49,20 @@ func pushMulti(t *testing.T, h *harness) []string {
 
 	h.srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "multi"})
 	old := start.Add(-60 * 24 * time.Hour)
-	var children []string
+	var img multiImage
 	for _, c := range m.Manifests {
-		children = append(children, c.Digest.String())
-		h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: c.Digest.String(), CreatedAt: old})
+		img.children = append(img.children, c.Digest.String())
+		img.childIDs = append(img.childIDs, h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: c.Digest.String(), CreatedAt: old}))
 	}
-	h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: orphanDigest.String(), CreatedAt: old})
+	img.orphanID = h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: orphanDigest.String(), CreatedAt: old})
 	h.srv.AddVersion("octo-org", ghpackages.Container, "multi", ghpackagestest.VersionSpec{Name: idxDigest.String(), Tags: []string{"latest"}, CreatedAt: old})
-	return children
+	return img
 }
 
 func TestVerify(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	children := pushMulti(t, h)
+	children := pushMulti(t, h).children
 
 	code, out, errOut := h.run(t, "verify", "multi", "--org", "octo-org")
 	require.Equal(t, 0, code, errOut)

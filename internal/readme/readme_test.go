@@ -93,7 +93,6 @@ var standIns = map[string]string{
 	"ts":              "var ts oauth2.TokenSource",
 	"corporateClient": "var corporateClient *http.Client",
 	"runMyCleanup":    "func runMyCleanup(context.Context, *ghpackages.Client) {}",
-	"appTransport":    "var appTransport http.RoundTripper",
 }
 
 // snippetFile turns a README Go block into a compilable file of package pkg:
@@ -358,20 +357,13 @@ func TestShellCommands(t *testing.T) {
 			}
 			build(t, "."+strings.TrimPrefix(pkg, modulePath(t)))
 		default:
-			if handled := ghpkgCommand(t, c); !handled {
-				t.Errorf("%s: no test exercises README command %q; teach internal/readme how to run or check it", name, c.text)
-			}
+			// ghpkg steps live in the workflows (TestWorkflowCommands).
+			t.Errorf("%s: no test exercises README command %q; teach internal/readme how to run or check it", name, c.text)
 		}
 	}
 	if !seenCI {
 		t.Errorf("the README's shell blocks lack .ci/run's test command %q", ci)
 	}
-}
-
-// ghpkgCommand handles README commands that run ghpkg; it reports whether c
-// was one. (The CI workflow's commands are run by TestWorkflowCommands.)
-func ghpkgCommand(t *testing.T, c command) bool {
-	return false
 }
 
 func requireTestNamed(t *testing.T, c command) {
