@@ -36,6 +36,10 @@ type Manifest struct {
 	// Subject is the digest of the manifest's OCI subject (a signature,
 	// SBOM or attestation names what it is about), or "".
 	Subject string
+	// Placeholder marks the placeholder manifest untag steps push
+	// (PlaceholderArtifactType and PlaceholderAnnotation): the tags on it
+	// are being removed.
+	Placeholder bool
 }
 
 // ManifestResolver reads a container registry for the planner, Apply and
@@ -93,6 +97,8 @@ type repoClient struct {
 	// referrers is 0 until probed, 1 when the registry answers the
 	// referrers API, -1 when it does not.
 	referrers int
+	// push, once made, is the client authorized to push (TagMover).
+	push *http.Client
 }
 
 // NewRegistryResolver returns a ManifestResolver for the registry cfg
@@ -419,11 +425,13 @@ func parseManifest(body []byte) (Manifest, error) {
 		Subject *struct {
 			Digest string `json:"digest"`
 		} `json:"subject"`
+		ArtifactType string            `json:"artifactType"`
+		Annotations  map[string]string `json:"annotations"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return Manifest{}, err
 	}
-	m := Manifest{MediaType: raw.MediaType}
+	m := Manifest{MediaType: raw.MediaType, Placeholder: isPlaceholder(raw.ArtifactType, raw.Annotations)}
 	for _, c := range raw.Manifests {
 		m.Children = append(m.Children, c.Digest)
 	}
