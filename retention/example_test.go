@@ -48,7 +48,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("deleted:", rep.Count(retention.Deleted))
+	fmt.Println("deleted:", rep.Count(retention.OutcomeDeleted))
 
 	res, err := retention.Verify(ctx, resolver, "acme/app")
 	if err != nil {

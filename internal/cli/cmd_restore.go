@@ -131,7 +131,7 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path string) (int
 		}
 	}
 	in2 := deleted.retentionReport()
-	rep, err := retention.Restore(ctx, c, in2, retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", in2.Count(retention.Deleted))))
+	rep, err := retention.Restore(ctx, c, in2, retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", in2.Count(retention.OutcomeDeleted))))
 	a.endProgress()
 	if err != nil {
 		return 0, err

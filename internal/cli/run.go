@@ -538,6 +538,6 @@ func detailOf(it itemJSON) string {
 func (a *app) retentionProgress(verb string, total int) func(retention.Item) {
 	p := a.startProgress(verb, total)
 	return func(it retention.Item) {
-		p.step(it.Outcome == retention.Failed && it.Step != retention.StepRestoreVersion && it.Step != retention.StepRestorePackage)
+		p.step(it.Outcome == retention.OutcomeFailed && it.Step != retention.StepRestoreVersion && it.Step != retention.StepRestorePackage)
 	}
 }
