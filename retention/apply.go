@@ -22,6 +22,12 @@ const (
 	// OutcomeAlreadyGone: the version or package was not found (deleted by
 	// someone else, or invisible to the token).
 	OutcomeAlreadyGone Outcome = "already-gone"
+	// OutcomeGoneUnconfirmed: the delete's first answer was lost (a dropped
+	// connection, a 5xx), it was sent again, and the resend was answered
+	// 404; no read could tell "deleted, most likely by the first attempt"
+	// from "not visible to the token" (ghpackages.ErrDeleteUnconfirmed).
+	// It is not a failure, and Restore restores it like OutcomeDeleted.
+	OutcomeGoneUnconfirmed Outcome = "gone-unconfirmed"
 	// OutcomeRetained: GitHub refused to delete it for a reason that is
 	// not a failure: the last (tagged) version, or a public version with
 	// more than 5,000 downloads.
@@ -33,6 +39,10 @@ const (
 	OutcomeNotAttempted Outcome = "not-attempted"
 	// OutcomeRestored: Restore brought it back.
 	OutcomeRestored Outcome = "restored"
+	// OutcomeAlreadyActive: Restore was answered 404 and a read found the
+	// version (or package) active: there was nothing to restore. It is
+	// not a failure, so restoring from the same report twice succeeds.
+	OutcomeAlreadyActive Outcome = "already-active"
 	// OutcomeExpired: deleted more than 30 days ago; GitHub no longer
 	// restores it.
 	OutcomeExpired Outcome = "expired"
@@ -74,15 +84,18 @@ type Item struct {
 	// Outcome is what happened.
 	Outcome Outcome `json:"outcome"`
 	// Error is the error text, for OutcomeFailed, OutcomeRetained,
-	// OutcomeAlreadyGone and an interrupted OutcomeNotAttempted item.
+	// OutcomeAlreadyGone, OutcomeGoneUnconfirmed, OutcomeSkipped and an
+	// interrupted OutcomeNotAttempted item.
 	Error string `json:"error,omitempty"`
 	// Status is the HTTP status of the API's error answer, if any.
 	Status int `json:"status,omitempty"`
 	// Err is the error itself, for errors.Is and errors.As (for example
 	// ghpackages.ErrForbidden or *ghpackages.Error); it is not serialised.
 	Err error `json:"-"`
-	// Replayed is set when a retried delete found the earlier attempt had
-	// gone through (see ghpackages.Response.Replayed).
+	// Replayed is set when an operation was sent again after its first
+	// answer was lost and the client confirmed the first attempt had gone
+	// through (see ghpackages.Response.Replayed): outcome OutcomeDeleted
+	// (or OutcomeRestored) all the same.
 	Replayed bool `json:"replayed,omitempty"`
 	// At is when the operation finished; zero for OutcomeNotAttempted
 	// items that were never sent.
@@ -103,8 +116,9 @@ type Item struct {
 //	    "version_id": 1260000042,             // absent for a whole package
 //	    "version": "sha256:…", "tags": ["pr-12"],
 //	    "action": "delete-version" | "delete-package" | "restore-version" | "restore-package",
-//	    "reason": "…", "outcome": "deleted" | "already-gone" | "retained" | "failed" |
-//	                              "not-attempted" | "restored" | "expired" | "skipped",
+//	    "reason": "…", "outcome": "deleted" | "already-gone" | "gone-unconfirmed" |
+//	                              "retained" | "failed" | "not-attempted" | "restored" |
+//	                              "already-active" | "expired" | "skipped",
 //	    "error": "…", "status": 404,          // on errors only
 //	    "replayed": true,                     // only when set
 //	    "at": "2026-11-24T03:17:01Z"
@@ -136,7 +150,11 @@ func (r *Report) Count(o Outcome) int {
 	return n
 }
 
-// Failed reports whether any item failed.
+// Failed reports whether any item's outcome is OutcomeFailed. The other
+// outcomes are not failures: OutcomeGoneUnconfirmed and
+// OutcomeAlreadyActive leave things as asked, OutcomeRetained and
+// OutcomeSkipped are refusals on purpose, and OutcomeNotAttempted comes
+// with Report.Stopped.
 func (r *Report) Failed() bool { return r.Count(OutcomeFailed) > 0 }
 
 // ErrNoResolver is returned by Apply for a plan that deletes container
@@ -162,7 +180,10 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // the package when a version, or a tag, was added since the plan.
 //
 // Outcomes: OutcomeDeleted; OutcomeAlreadyGone for a 404 (deleted
-// meanwhile, or not visible to the token); OutcomeRetained when GitHub
+// meanwhile, or not visible to the token); OutcomeGoneUnconfirmed when the
+// client resent a DELETE whose answer was lost and got 404 that no read
+// could settle (see ghpackages.ErrDeleteUnconfirmed; a version the client
+// read back as still there is OutcomeFailed); OutcomeRetained when GitHub
 // refuses to delete the last (tagged) version or a version with more than
 // 5,000 downloads; OutcomeSkipped; OutcomeFailed otherwise, with the typed
 // error in Item.Err. A rate limit the client could not wait out, or ctx
@@ -256,6 +277,13 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 			it.Replayed = resp != nil && resp.Replayed
 		case errors.Is(err, ghpackages.ErrLastVersion), errors.Is(err, ghpackages.ErrTooManyDownloads):
 			it.Outcome = OutcomeRetained
+		case errors.Is(err, ghpackages.ErrDeleteUnconfirmed):
+			it.Outcome = OutcomeGoneUnconfirmed
+		case errors.Is(err, ghpackages.ErrNotFound) && resp != nil && resp.Replayed:
+			// DeleteVersion read the version back after the resend's 404
+			// and found it still there: the token may read it but not
+			// delete it.
+			it.Outcome = OutcomeFailed
 		case errors.Is(err, ghpackages.ErrNotFound):
 			it.Outcome = OutcomeAlreadyGone
 		default:
@@ -432,8 +460,15 @@ func (rc *recheck) check(ctx context.Context, it *Item) error {
 const restoreWindow = 30 * 24 * time.Hour
 
 // Restore restores what an earlier run deleted, from its report: every item
-// with outcome OutcomeDeleted, newest deletion first, unless deleted more
-// than 30 days ago (reported OutcomeExpired). It stops like Apply does.
+// with outcome OutcomeDeleted or OutcomeGoneUnconfirmed (which the run most
+// likely deleted), newest deletion first, unless deleted more than 30 days
+// ago (reported OutcomeExpired). It stops like Apply does.
+//
+// Outcomes: OutcomeRestored; OutcomeAlreadyActive when GitHub answers 404
+// and a read finds the version (or package) active, so restoring from the
+// same report twice succeeds; OutcomeFailed otherwise (a 404 for something
+// that cannot be read either, or a package name now in use by another
+// package), with the typed error in Item.Err.
 func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, opts ...RestoreOption) (*Report, error) {
 	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
 	if err != nil {
@@ -444,7 +479,7 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 	var items []Item
 	for i := len(deleted.Items) - 1; i >= 0; i-- {
 		it := deleted.Items[i]
-		if it.Outcome != OutcomeDeleted {
+		if it.Outcome != OutcomeDeleted && it.Outcome != OutcomeGoneUnconfirmed {
 			continue
 		}
 		r := Item{Type: it.Type, Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
@@ -463,13 +498,30 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 			return api.Restore(ctx, it.Type, it.Package, nil)
 		}
 		return api.RestoreVersion(ctx, it.Type, it.Package, it.VersionID)
-	}, func(it *Item, _ *ghpackages.Response, err error) {
-		if err == nil {
+	}, func(it *Item, resp *ghpackages.Response, err error) {
+		switch {
+		case err == nil:
 			it.Outcome = OutcomeRestored
-			return
+			it.Replayed = resp != nil && resp.Replayed
+		case errors.Is(err, ghpackages.ErrNotFound) && active(ctx, api, it):
+			// GitHub answers 404 to restoring what is not deleted.
+			it.Outcome = OutcomeAlreadyActive
+			it.Err, it.Error, it.Status = nil, "", 0
+		default:
+			it.Outcome = OutcomeFailed
 		}
-		it.Outcome = OutcomeFailed
 	}), nil
+}
+
+// active reports whether it's version (or, for VersionID 0, package) can
+// be read as active. A read that fails says no.
+func active(ctx context.Context, api *ghpackages.OwnerPackages, it *Item) bool {
+	if it.VersionID != 0 {
+		v, _, err := api.GetVersion(ctx, it.Type, it.Package, it.VersionID)
+		return err == nil && v.DeletedAt == nil
+	}
+	_, _, err := api.Get(ctx, it.Type, it.Package)
+	return err == nil
 }
 
 // run executes items in order, serially, and stops on a rate limit the
