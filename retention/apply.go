@@ -50,6 +50,15 @@ const (
 	// registry now needs the version (a tag moved to it, or an image that
 	// stays references it), so it was not deleted; Error says why.
 	OutcomeSkipped Outcome = "skipped"
+	// OutcomeUntagged: an untag step removed the item's Tags from its
+	// version (the placeholder they were moved to was deleted).
+	OutcomeUntagged Outcome = "untagged"
+	// OutcomeUntagPending: an untag step moved the item's Tags to the
+	// placeholder, but the placeholder's version was not deleted (the run
+	// stopped first, or the tags could not be put back after its delete
+	// failed): the tags point at the placeholder until a later NewPlan or
+	// NewUntagPlan run deletes it; Verify reports them.
+	OutcomeUntagPending Outcome = "untag-pending"
 )
 
 // Step is the kind of operation a report item is: what was attempted, as
@@ -62,13 +71,23 @@ const (
 	StepDeletePackage  Step = "delete-package"
 	StepRestoreVersion Step = "restore-version"
 	StepRestorePackage Step = "restore-package"
+	// StepUntag removes the item's Tags from its version (Version is the
+	// digest they pointed at) by moving them to the package's placeholder.
+	StepUntag Step = "untag"
+	// StepDeletePlaceholder deletes the placeholder's version, which
+	// removes the tags on it; Restore never restores it.
+	StepDeletePlaceholder Step = "delete-placeholder"
+	// StepRestoreTags puts an untag step's tags back on their image.
+	StepRestoreTags Step = "restore-tags"
 )
 
 // Item is one operation of a run, as reported.
 type Item struct {
-	// Type and Package name the package.
-	Type    ghpackages.PackageType `json:"type"`
-	Package string                 `json:"package"`
+	// Type and Package name the package; Repository, for untag steps,
+	// is its registry repository ("owner/package", lower-case).
+	Type       ghpackages.PackageType `json:"type"`
+	Package    string                 `json:"package"`
+	Repository string                 `json:"repository,omitempty"`
 	// VersionID, Version and Tags describe the version; VersionID is 0
 	// for a whole-package operation.
 	VersionID int64    `json:"version_id,omitempty"`
@@ -200,6 +219,7 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 	api := client.Packages(owner)
 	var items []Item
 	checks := map[int]*recheck{}           // item index → its package's re-check
+	untags := map[int]*untagRun{}          // item index → its package's untag steps
 	wholes := map[int]map[int64][]string{} // item index → the planned versions (and tags) of a package deleted whole
 	for _, pp := range plan.Packages {
 		if pp.DeletePackage {
@@ -213,11 +233,12 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 		}
 		var dels []Decision
 		for _, v := range slices.Backward(pp.Versions) {
-			if v.Action == ActionDelete {
+			if v.Action == ActionDelete && !v.Placeholder {
 				dels = append(dels, v)
 			}
 		}
-		if len(dels) == 0 {
+		hasUntag := slices.ContainsFunc(pp.Versions, isUntagStep)
+		if len(dels) == 0 && !hasUntag {
 			continue
 		}
 		if !checked || pp.Type != ghpackages.Container {
@@ -238,6 +259,16 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 			rc.planned[v.Name] = v.Tags
 			rc.pending[v.Name] = true
 		}
+		if hasUntag {
+			// The tags go first: the package's untag steps, then its
+			// placeholder's delete (untag.go).
+			if items, err = untagItems(&pp, repo, api, rc, o, items, untags, &items); err != nil {
+				return nil, err
+			}
+		}
+		if len(dels) == 0 {
+			continue
+		}
 		order, err := rc.order(ctx, dels)
 		for _, v := range order {
 			it := Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason}
@@ -252,6 +283,9 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 		}
 	}
 	return run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(i int, it *Item) (*ghpackages.Response, error) {
+		if u := untags[i]; u != nil {
+			return u.do(ctx, it)
+		}
 		if ids := wholes[i]; ids != nil {
 			if err := noNewVersions(ctx, api, it, ids); err != nil {
 				return nil, err
@@ -270,6 +304,8 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 	}, func(it *Item, resp *ghpackages.Response, err error) {
 		var skip *skipError
 		switch {
+		case it.Outcome != "":
+			// An untag step reports its own outcome.
 		case errors.As(err, &skip):
 			it.Outcome = OutcomeSkipped
 		case err == nil:
@@ -477,9 +513,18 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 	o := restoreOptions(opts)
 	now := o.now()
 	var items []Item
+	tags := &tagRestore{o: o, owner: deleted.OwnerName}
 	for i := len(deleted.Items) - 1; i >= 0; i-- {
 		it := deleted.Items[i]
-		if it.Outcome != OutcomeDeleted && it.Outcome != OutcomeGoneUnconfirmed {
+		switch {
+		case it.Step == StepUntag:
+			if r, ok := tags.item(it); ok {
+				items = append(items, r)
+			}
+			continue
+		case it.Step == StepDeletePlaceholder:
+			continue // restoring it would put removed tags back on the placeholder
+		case it.Outcome != OutcomeDeleted && it.Outcome != OutcomeGoneUnconfirmed:
 			continue
 		}
 		r := Item{Type: it.Type, Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
@@ -492,14 +537,22 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 		}
 		items = append(items, r)
 	}
+	if err := tags.ready(); err != nil {
+		return nil, err
+	}
 	api := client.Packages(owner)
 	return run(ctx, deleted.OwnerKind, deleted.OwnerName, items, o, func(_ int, it *Item) (*ghpackages.Response, error) {
+		if it.Step == StepRestoreTags {
+			return nil, tags.restore(ctx, it)
+		}
 		if it.VersionID == 0 {
 			return api.Restore(ctx, it.Type, it.Package, nil)
 		}
 		return api.RestoreVersion(ctx, it.Type, it.Package, it.VersionID)
 	}, func(it *Item, resp *ghpackages.Response, err error) {
 		switch {
+		case it.Step == StepRestoreTags:
+			tags.record(it, err)
 		case err == nil:
 			it.Outcome = OutcomeRestored
 			it.Replayed = resp != nil && resp.Replayed

@@ -11,8 +11,8 @@ import (
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
-// Action is what a plan decides for a version: ActionKeep or ActionDelete.
-// (What a run did is an Item's Step and Outcome.)
+// Action is what a plan decides for a version: ActionKeep, ActionDelete or
+// ActionUntag. (What a run did is an Item's Step and Outcome.)
 type Action string
 
 // Actions.
@@ -22,6 +22,10 @@ const (
 	// ActionDelete deletes the version (or, with
 	// PackageDecision.DeletePackage, the whole package).
 	ActionDelete Action = "delete"
+	// ActionUntag keeps the version and removes the tags listed in
+	// Decision.Untag from it (Policy.Untag, NewUntagPlan); its other tags
+	// stay.
+	ActionUntag Action = "untag"
 )
 
 // Decision is the plan for one version, with the rule that decided it.
@@ -33,10 +37,29 @@ type Decision struct {
 	Name      string    `json:"name"`
 	Tags      []string  `json:"tags"`
 	CreatedAt time.Time `json:"created_at"`
-	// Action is ActionKeep or ActionDelete.
+	// Action is ActionKeep, ActionDelete or ActionUntag.
 	Action Action `json:"action"`
 	// Reason names the rule that decided Action, for people to read.
 	Reason string `json:"reason"`
+	// Untag, for ActionUntag, lists the tags to remove.
+	Untag []string `json:"untag,omitempty"`
+	// Placeholder marks the placeholder of an untag that did not finish
+	// (see TagMover): deleting it removes the tags it carries.
+	Placeholder bool `json:"placeholder,omitempty"`
+	// Groups are the Policy.GroupBy groups the version counts in, for an
+	// image when GroupBy is set.
+	Groups []string `json:"groups,omitempty"`
+}
+
+// keeps reports whether the version stays: kept, or only losing tags.
+func (d *Decision) keeps() bool { return d.Action != ActionDelete }
+
+// remainingTags returns the tags the version keeps.
+func (d *Decision) remainingTags() []string {
+	if d.Action == ActionDelete {
+		return nil
+	}
+	return slices.DeleteFunc(slices.Clone(d.Tags), func(t string) bool { return slices.Contains(d.Untag, t) })
 }
 
 // PackageDecision is the plan for one package's versions.
@@ -49,6 +72,30 @@ type PackageDecision struct {
 	// one call, and PackageReason says why.
 	DeletePackage bool   `json:"delete_package,omitempty"`
 	PackageReason string `json:"package_reason,omitempty"`
+	// Groups count the images of each Policy.GroupBy group, and how many
+	// of them stay, when GroupBy is set; in group name order.
+	Groups []GroupCount `json:"groups,omitempty"`
+}
+
+// GroupCount is what the plan keeps of one GroupBy group.
+type GroupCount struct {
+	// Group is the text the GroupBy pattern captured, or GroupOther or
+	// GroupUntagged.
+	Group string `json:"group"`
+	// Images counts the group's images; Kept how many of them stay.
+	Images int `json:"images"`
+	Kept   int `json:"kept"`
+}
+
+// Untags counts the tags planned for removal.
+func (d *PackageDecision) Untags() int {
+	n := 0
+	for _, v := range d.Versions {
+		if v.Action == ActionUntag {
+			n += len(v.Untag)
+		}
+	}
+	return n
 }
 
 // Deletes counts the versions planned for deletion.
@@ -94,6 +141,10 @@ type DecideInput struct {
 	// DeletePartialImages and DeleteOrphanedReferrers decide whether they
 	// go. NewPlan reads it from the registry.
 	Broken map[string]Condition
+	// Placeholders are the digests of untag placeholders (see TagMover):
+	// their versions are deleted, whatever the policy says, to finish the
+	// untag that pushed them. NewPlan reads it from the registry.
+	Placeholders map[string]bool
 	// Limit caps the deletions: whole images go first (versions nothing
 	// references), then their parts, oldest first within each; the rest
 	// are kept with that reason, and so is what they need. 0 means no cap.
@@ -159,7 +210,10 @@ type decider struct {
 	p      *Policy
 	typ    ghpackages.PackageType
 	sorted []*ghpackages.PackageVersion
-	out    PackageDecision
+	// tags are the sorted versions' tags: the listing's and the
+	// registry's together.
+	tags [][]string
+	out  PackageDecision
 	// member marks digests that another manifest references.
 	member map[string]bool
 }
@@ -181,11 +235,15 @@ func decide(in DecideInput, budget int) PackageDecision {
 			}
 		}
 	}
+	dc.tags = make([][]string, len(dc.sorted))
+	for i, v := range dc.sorted {
+		dc.tags[i] = unionTags(v.Tags(), in.RegistryTags[v.Name])
+	}
 	dc.out = PackageDecision{Versions: make([]Decision, len(dc.sorted))}
 	ranks := dc.imageRanks()
 	for i, v := range dc.sorted {
-		d := Decision{ID: v.ID, Name: v.Name, Tags: unionTags(v.Tags(), in.RegistryTags[v.Name]), CreatedAt: v.CreatedAt}
-		d.Action, d.Reason = dc.decideOne(v, d.Tags, ranks[i])
+		d := Decision{ID: v.ID, Name: v.Name, Tags: dc.tags[i], CreatedAt: v.CreatedAt, Placeholder: in.Placeholders[v.Name], Groups: ranks[i].groups}
+		d.Action, d.Reason, d.Untag = dc.decideOne(v, d.Tags, ranks[i])
 		dc.out.Versions[i] = d
 	}
 	dc.close()
@@ -194,6 +252,7 @@ func decide(in DecideInput, budget int) PackageDecision {
 		capDeletes(&dc.out, budget, dc.p.MaxDelete, dc.member)
 		dc.close()
 	}
+	dc.countGroups()
 	return dc.out
 }
 
@@ -217,90 +276,141 @@ func compareVersions(a, b *ghpackages.PackageVersion) int {
 }
 
 // imageRank is a version's rank among the package's images, newest = 1;
-// 0 for a version that is part of another image.
-type imageRank struct{ all, tagged, untagged int }
+// 0 for a version that is part of another image (or an untag
+// placeholder). With GroupBy, group is its best rank in any of its
+// groups, groupName that group, and groups all of them.
+type imageRank struct {
+	all, tagged, untagged int
+	group                 int
+	groupName             string
+	groups                []string
+}
 
 func (dc *decider) imageRanks() []imageRank {
 	ranks := make([]imageRank, len(dc.sorted))
 	var all, tagged, untagged int
+	inGroup := map[string]int{}
 	for i := len(dc.sorted) - 1; i >= 0; i-- {
 		v := dc.sorted[i]
-		if dc.member[v.Name] {
+		if dc.member[v.Name] || dc.in.Placeholders[v.Name] {
 			continue
 		}
 		all++
 		ranks[i].all = all
-		if len(v.Tags()) > 0 || len(dc.in.RegistryTags[v.Name]) > 0 {
+		if len(dc.tags[i]) > 0 {
 			tagged++
 			ranks[i].tagged = tagged
 		} else {
 			untagged++
 			ranks[i].untagged = untagged
 		}
+		if dc.p.GroupBy.valid() {
+			r := &ranks[i]
+			r.groups = groupsOf(dc.p.GroupBy, dc.tags[i])
+			for _, g := range r.groups {
+				inGroup[g]++
+				if r.group == 0 || inGroup[g] < r.group {
+					r.group, r.groupName = inGroup[g], g
+				}
+			}
+		}
 	}
 	return ranks
 }
 
-// decideOne applies the rules to one version.
-func (dc *decider) decideOne(v *ghpackages.PackageVersion, tags []string, rank imageRank) (Action, string) {
+// decideOne applies the rules to one version: the action, its reason and,
+// for ActionUntag, the tags to remove.
+func (dc *decider) decideOne(v *ghpackages.PackageVersion, tags []string, rank imageRank) (Action, string, []string) {
 	p, now := dc.p, dc.in.Now
+	if dc.in.Placeholders[v.Name] {
+		if len(tags) == 0 {
+			return ActionDelete, "an untag placeholder (no tags left on it)", nil
+		}
+		return ActionDelete, fmt.Sprintf("the placeholder of an untag that did not finish: deleting it removes %s", tagList(tags)), nil
+	}
+	grouped := p.GroupBy.valid()
 	switch {
-	case rank.all > 0 && rank.all <= p.KeepNewest:
-		return ActionKeep, fmt.Sprintf("one of the %d newest images", p.KeepNewest)
-	case rank.tagged > 0 && rank.tagged <= p.KeepNewestTagged:
-		return ActionKeep, fmt.Sprintf("one of the %d newest tagged images", p.KeepNewestTagged)
+	case grouped && rank.group > 0 && rank.group <= p.KeepNewest:
+		return ActionKeep, fmt.Sprintf("one of the %d newest images of group %s (GroupBy)", p.KeepNewest, groupLabel(rank.groupName)), nil
+	case grouped && rank.tagged > 0 && rank.group > 0 && rank.group <= p.KeepNewestTagged:
+		return ActionKeep, fmt.Sprintf("one of the %d newest tagged images of group %s (GroupBy)", p.KeepNewestTagged, groupLabel(rank.groupName)), nil
+	case !grouped && rank.all > 0 && rank.all <= p.KeepNewest:
+		return ActionKeep, fmt.Sprintf("one of the %d newest images", p.KeepNewest), nil
+	case !grouped && rank.tagged > 0 && rank.tagged <= p.KeepNewestTagged:
+		return ActionKeep, fmt.Sprintf("one of the %d newest tagged images", p.KeepNewestTagged), nil
 	case rank.untagged > 0 && rank.untagged <= p.KeepNewestUntagged:
-		return ActionKeep, fmt.Sprintf("one of the %d newest untagged images", p.KeepNewestUntagged)
+		return ActionKeep, fmt.Sprintf("one of the %d newest untagged images", p.KeepNewestUntagged), nil
 	}
 	if slices.Contains(p.KeepIDs, v.ID) {
-		return ActionKeep, fmt.Sprintf("ID %d is on the keep list", v.ID)
+		return ActionKeep, fmt.Sprintf("ID %d is on the keep list", v.ID), nil
 	}
 	if slices.Contains(p.KeepNames, v.Name) {
-		return ActionKeep, fmt.Sprintf("name %s is on the keep list", v.Name)
+		return ActionKeep, fmt.Sprintf("name %s is on the keep list", v.Name), nil
 	}
+	// With Untag, an excluded tag keeps the version but not its other
+	// tags: remember the first, and go on.
+	excluded := ""
 	for _, t := range tags {
 		if slices.Contains(p.KeepTags, t) {
-			return ActionKeep, fmt.Sprintf("tag %s is on the keep list", t)
+			return ActionKeep, fmt.Sprintf("tag %s is on the keep list", t), nil
 		}
 		for _, pat := range p.ExcludeTags {
 			if pat.Match(t) {
-				return ActionKeep, fmt.Sprintf("tag %s matches exclude pattern %s", t, pat)
+				why := fmt.Sprintf("tag %s matches exclude pattern %s", t, pat)
+				if !p.Untag {
+					return ActionKeep, why, nil
+				}
+				if excluded == "" {
+					excluded = why
+				}
 			}
 		}
 	}
 	if why, ok := dc.in.Protected[v.Name]; ok {
-		return ActionKeep, why
+		return ActionKeep, why, nil
 	}
-	if c, ok := dc.in.Broken[v.Name]; ok {
+	age := now.Sub(v.CreatedAt)
+	if g := p.grace(); g > 0 && len(tags) == 0 && age < g && (dc.typ == ghpackages.Container || dc.typ == ghpackages.Docker) {
+		return ActionKeep, fmt.Sprintf("untagged, created %s ago: within the %s grace for pushes in progress (Grace)", roundAge(age), graceString(g)), nil
+	}
+	if c, ok := dc.in.Broken[v.Name]; ok && excluded == "" {
 		if yes, why := p.optedIn(c); yes {
-			return ActionDelete, why
+			return ActionDelete, why, nil
 		}
 	}
 	switch sel := p.tagSelection(); {
 	case sel == UntaggedOnly && len(tags) > 0:
-		return ActionKeep, "tagged; the policy deletes untagged versions only"
+		return ActionKeep, "tagged; the policy deletes untagged versions only", nil
 	case sel == TaggedOnly && len(tags) == 0:
-		return ActionKeep, "untagged; the policy deletes tagged versions only"
+		return ActionKeep, "untagged; the policy deletes tagged versions only", nil
 	}
+	notIncluded := ""
 	if len(p.IncludeTags) > 0 && len(tags) > 0 {
 		for _, t := range tags {
-			if !slices.ContainsFunc(p.IncludeTags, func(pat Pattern) bool { return pat.Match(t) }) {
-				return ActionKeep, fmt.Sprintf("tag %s matches no include pattern (deleting the version would delete all its tags)", t)
+			if !p.included(t) {
+				notIncluded = fmt.Sprintf("tag %s matches no include pattern (deleting the version would delete all its tags)", t)
+				break
 			}
 		}
 	}
-	age := now.Sub(v.CreatedAt)
+	if excluded != "" || notIncluded != "" {
+		why := cmp.Or(excluded, notIncluded)
+		if !p.Untag {
+			return ActionKeep, why, nil
+		}
+		return dc.untagOne(tags, age, why)
+	}
 	if p.OlderThan > 0 && age <= p.OlderThan {
-		return ActionKeep, fmt.Sprintf("created %s ago, not older than %s", roundAge(age), roundAge(p.OlderThan))
+		return ActionKeep, fmt.Sprintf("created %s ago, not older than %s", roundAge(age), roundAge(p.OlderThan)), nil
 	}
 	what := "untagged"
 	if len(tags) > 0 {
 		what = "tagged " + strings.Join(tags, ", ")
 	}
 	if p.OlderThan > 0 {
-		return ActionDelete, fmt.Sprintf("%s, created %s ago, older than %s", what, roundAge(age), roundAge(p.OlderThan))
+		return ActionDelete, fmt.Sprintf("%s, created %s ago, older than %s", what, roundAge(age), roundAge(p.OlderThan)), nil
 	}
-	return ActionDelete, what + ", matched by the policy"
+	return ActionDelete, what + ", matched by the policy", nil
 }
 
 // close keeps every version that Refs reaches from a kept version or a
@@ -312,7 +422,7 @@ func (dc *decider) close() {
 	label := map[string]string{} // reached digest → the root it was reached from
 	var queue []string
 	for _, v := range dc.out.Versions {
-		if v.Action == ActionKeep {
+		if v.keeps() {
 			if _, ok := label[v.Name]; !ok {
 				label[v.Name] = describeImage(v.Name, v.Tags)
 				queue = append(queue, v.Name)
@@ -373,22 +483,34 @@ func (dc *decider) applyLastVersionRules() {
 	}
 	out.DeletePackage, out.PackageReason = false, ""
 	// newest returns the index of the newest version planned for deletion
-	// that ok accepts, preferring whole images to their parts.
+	// that ok accepts, preferring images to untag placeholders, and whole
+	// images to their parts.
+	score := func(v Decision) int {
+		n := 0
+		if !v.Placeholder {
+			n += 2
+		}
+		if !dc.member[v.Name] {
+			n++
+		}
+		return n
+	}
 	newest := func(ok func(Decision) bool) int {
 		best := -1
 		for i, v := range vs {
 			if v.Action != ActionDelete || !ok(v) {
 				continue
 			}
-			if best < 0 || !dc.member[v.Name] || dc.member[vs[best].Name] {
+			if best < 0 || score(v) >= score(vs[best]) {
 				best = i
 			}
 		}
 		return best
 	}
 	// A container package must keep a tagged version if it has one; that
-	// also keeps it from losing its last version.
-	if dc.typ == ghpackages.Container && !slices.ContainsFunc(vs, func(v Decision) bool { return v.Action == ActionKeep && len(v.Tags) > 0 }) {
+	// also keeps it from losing its last version. A version that only
+	// loses some tags keeps the rest.
+	if dc.typ == ghpackages.Container && !slices.ContainsFunc(vs, func(v Decision) bool { return len(v.remainingTags()) > 0 }) {
 		if i := newest(func(v Decision) bool { return len(v.Tags) > 0 }); i >= 0 {
 			vs[i].Action = ActionKeep
 			vs[i].Reason = "the last tagged version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package when every version goes)"

@@ -284,3 +284,20 @@ func (g *repoGraph) tagSubjects() []string {
 func (g *repoGraph) roots() []string {
 	return append(g.tagTargets(), g.tagSubjects()...)
 }
+
+// placeholders returns the digests among names whose manifests are untag
+// placeholders.
+func (g *repoGraph) placeholders(names map[string]bool) map[string]bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out map[string]bool
+	for d, m := range g.manifests {
+		if m.Placeholder && names[d] {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[d] = true
+		}
+	}
+	return out
+}

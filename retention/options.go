@@ -10,8 +10,8 @@ type PlanOption interface{ applyPlan(*planConfig) }
 // ApplyOptions.
 type ApplyOption interface{ applyApply(*runConfig) }
 
-// RestoreOption configures Restore. WithNow and WithProgress are
-// RestoreOptions.
+// RestoreOption configures Restore. WithResolver, WithNow and WithProgress
+// are RestoreOptions.
 type RestoreOption interface{ applyRestore(*runConfig) }
 
 type planConfig struct {
@@ -26,17 +26,20 @@ type runConfig struct {
 }
 
 // ResolverOption is the option WithResolver returns: it configures
-// NewPlan and Apply.
+// NewPlan, Apply and Restore.
 type ResolverOption struct{ r ManifestResolver }
 
-func (o ResolverOption) applyPlan(c *planConfig) { c.resolver = o.r }
-func (o ResolverOption) applyApply(c *runConfig) { c.resolver = o.r }
+func (o ResolverOption) applyPlan(c *planConfig)   { c.resolver = o.r }
+func (o ResolverOption) applyApply(c *runConfig)   { c.resolver = o.r }
+func (o ResolverOption) applyRestore(c *runConfig) { c.resolver = o.r }
 
 // WithResolver sets the registry NewPlan reads container manifests and
 // tags from, and Apply re-checks each container delete against (see
 // NewRegistryResolver). Without one, NewPlan keeps every container version
 // (unless the policy sets SkipReferenceCheck) and Apply refuses a
-// container plan that was checked against a registry.
+// container plan that was checked against a registry. Apply's untag steps
+// and Restore's putting tags back push through it too: the resolver must
+// then also be a TagMover.
 func WithResolver(r ManifestResolver) ResolverOption { return ResolverOption{r} }
 
 // NowOption is the option WithNow returns: it configures NewPlan, Apply

@@ -114,7 +114,7 @@ var tagName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 func ValidTag(s string) bool { return tagName.MatchString(s) }
 
 // pushClient returns the client for repository authorized to push.
-func (r *registryResolver) pushClient(ctx context.Context, repository string) (*http.Client, error) {
+func (r *RegistryResolver) pushClient(ctx context.Context, repository string) (*http.Client, error) {
 	rc, err := r.client(ctx, repository)
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ func (r *registryResolver) pushClient(ctx context.Context, repository string) (*
 }
 
 // PushPlaceholder implements TagMover.
-func (r *registryResolver) PushPlaceholder(ctx context.Context, repository, tag string) error {
+func (r *RegistryResolver) PushPlaceholder(ctx context.Context, repository, tag string) error {
 	if !ValidTag(tag) {
 		return fmt.Errorf("retention: %q is not a valid tag", tag)
 	}
@@ -154,7 +154,7 @@ func (r *registryResolver) PushPlaceholder(ctx context.Context, repository, tag 
 }
 
 // Retag implements TagMover.
-func (r *registryResolver) Retag(ctx context.Context, repository, tag, digest string) error {
+func (r *RegistryResolver) Retag(ctx context.Context, repository, tag, digest string) error {
 	if !ValidTag(tag) {
 		return fmt.Errorf("retention: %q is not a valid tag", tag)
 	}
@@ -185,7 +185,7 @@ func (r *registryResolver) Retag(ctx context.Context, repository, tag, digest st
 
 // send sends one request and returns the answer's status and headers, or
 // a *RegistryError for one outside want.
-func (r *registryResolver) send(c *http.Client, req *http.Request, want ...int) (*http.Response, error) {
+func (r *RegistryResolver) send(c *http.Client, req *http.Request, want ...int) (*http.Response, error) {
 	resp, err := c.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("retention: registry %s %s: %w", req.Method, redact(req.URL), err)
@@ -213,7 +213,7 @@ func redact(u *url.URL) string {
 
 // uploadBlob uploads b to repository unless it is there: a HEAD, then the
 // monolithic POST-then-PUT upload every OCI registry supports.
-func (r *registryResolver) uploadBlob(ctx context.Context, c *http.Client, repository string, b []byte) error {
+func (r *RegistryResolver) uploadBlob(ctx context.Context, c *http.Client, repository string, b []byte) error {
 	d := digestOf(b)
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, r.url(repository, "blobs", d), nil)
 	if err != nil {
@@ -249,7 +249,7 @@ func (r *registryResolver) uploadBlob(ctx context.Context, c *http.Client, repos
 }
 
 // putManifest pushes body under ref.
-func (r *registryResolver) putManifest(ctx context.Context, c *http.Client, repository, ref, mediaType string, body []byte) error {
+func (r *RegistryResolver) putManifest(ctx context.Context, c *http.Client, repository, ref, mediaType string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, r.url(repository, "manifests", url.PathEscape(ref)), bytes.NewReader(body))
 	if err != nil {
 		return err

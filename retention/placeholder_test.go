@@ -17,7 +17,7 @@ import (
 
 // demoFront starts the demo with the fake's ghcr.io front and returns it
 // with a resolver for token.
-func demoFront(t *testing.T, token string, extra ...ghpackagestest.Option) (*ghpackagestest.Server, *ghpackagestest.FakeClock, retention.ManifestResolver) {
+func demoFront(t *testing.T, token string, extra ...ghpackagestest.Option) (*ghpackagestest.Server, *ghpackagestest.FakeClock, *retention.RegistryResolver) {
 	t.Helper()
 	clock := ghpackagestest.NewFakeClock(start)
 	srv := ghpackagestest.New(t, append([]ghpackagestest.Option{ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghcrtest.WithRegistry()}, extra...)...)
@@ -46,8 +46,7 @@ func versionWith(t *testing.T, srv *ghpackagestest.Server, pkg, tag string) (ghp
 func TestPlaceholderPushMovesTag(t *testing.T) {
 	t.Parallel()
 	srv, _, resolver := demoFront(t, ghpackagestest.DefaultToken)
-	mover, ok := resolver.(retention.TagMover)
-	require.True(t, ok, "the registry resolver can push")
+	var mover retention.TagMover = resolver // the registry resolver can push
 	repo := "octo-org/team/app"
 	orig, ok := versionWith(t, srv, ghpackagestest.DemoContainer, "stable")
 	require.True(t, ok)
@@ -101,8 +100,7 @@ func TestPlaceholderPushNeedsWrite(t *testing.T) {
 	t.Parallel()
 	const ro = "ghp_read_delete"
 	srv, _, resolver := demoFront(t, ro, ghpackagestest.WithTokenSpec(ro, ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeDeletePackages}}))
-	mover := resolver.(retention.TagMover)
-	err := mover.PushPlaceholder(t.Context(), "octo-org/team/app", "stable")
+	err := resolver.PushPlaceholder(t.Context(), "octo-org/team/app", "stable")
 	var re *retention.RegistryError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, http.StatusForbidden, re.StatusCode)

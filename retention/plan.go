@@ -40,8 +40,12 @@ type Plan struct {
 	// what it kept because of it. Versions kept for a warning have a
 	// short reason pointing here.
 	Warnings []string `json:"warnings,omitempty"`
-	// Policy is the validated policy the plan follows.
+	// Policy is the validated policy the plan follows (for a plan
+	// NewUntagPlan made: the package type and name only).
 	Policy Policy `json:"policy"`
+	// Untag, for a plan NewUntagPlan made, lists the tags asked to be
+	// removed.
+	Untag []string `json:"untag,omitempty"`
 	// Packages are the selected packages, in name order.
 	Packages []PackagePlan `json:"packages"`
 }
@@ -68,6 +72,15 @@ func (p *Plan) Deletes() int {
 	n := 0
 	for _, pp := range p.Packages {
 		n += pp.deletions()
+	}
+	return n
+}
+
+// Untags counts the tags planned for removal.
+func (p *Plan) Untags() int {
+	n := 0
+	for _, pp := range p.Packages {
+		n += pp.Untags()
 	}
 	return n
 }
@@ -302,6 +315,7 @@ func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, i
 	}
 	in.Refs = g.refMap()
 	in.RegistryTags = g.tagsByDigest()
+	in.Placeholders = g.placeholders(names)
 	// A tag on a manifest that is no package version (the listing is
 	// behind, or the registry holds more than the API shows) still needs
 	// everything under it.

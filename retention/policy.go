@@ -148,6 +148,20 @@ func (p Pattern) IsLiteral() bool {
 // Literal returns the name a literal pattern (see IsLiteral) matches.
 func (p Pattern) Literal() string { return p.glob }
 
+// Group returns the text the first capture group of a "re:" pattern
+// matches in s (the leftmost match); ok is false when the pattern has no
+// capture group, does not match, or the group matches nothing.
+func (p Pattern) Group(s string) (group string, ok bool) {
+	if p.re == nil || p.re.NumSubexp() < 1 {
+		return "", false
+	}
+	m := p.re.FindStringSubmatch(s)
+	if m == nil || m[1] == "" {
+		return "", false
+	}
+	return m[1], true
+}
+
 func (p Pattern) valid() bool { return p.re != nil || p.glob != "" }
 
 // MarshalText writes the pattern as written.
@@ -174,16 +188,20 @@ func (p *Pattern) UnmarshalText(b []byte) error {
 //     manifest references, with everything it references: a multi-arch
 //     index with its platform manifests, attestations and signatures
 //     counts once.
+//     With GroupBy, KeepNewest and KeepNewestTagged count per group.
 //  2. KeepIDs, KeepNames, KeepTags: listed versions stay.
-//  3. ExcludeTags: a version with any tag matching an exclude pattern stays.
+//  3. ExcludeTags: a version with any tag matching an exclude pattern stays
+//     (with Untag, its other tags may go: see Untag).
 //  4. Protected digests: manifests the registry still needs stay (see
 //     NewPlan).
-//  5. Tags: UntaggedOnly (the default) keeps tagged versions; TaggedOnly
+//  5. Grace: untagged container versions younger than Grace stay.
+//  6. Tags: UntaggedOnly (the default) keeps tagged versions; TaggedOnly
 //     keeps untagged ones.
-//  6. IncludeTags: a tagged version is deleted only when every one of its
+//  7. IncludeTags: a tagged version is deleted only when every one of its
 //     tags matches an include pattern, because deleting a version removes
-//     all its tags.
-//  7. OlderThan: versions created more recently stay.
+//     all its tags (with Untag, the matching tags go and the version
+//     stays).
+//  8. OlderThan: versions created more recently stay.
 //
 // Then everything a kept container image needs stays (its platform
 // manifests, attestations, signatures and referrers, at any depth), and
@@ -192,9 +210,10 @@ func (p *Pattern) UnmarshalText(b []byte) error {
 // DeletePackageWhenEmpty plans deleting the whole package), and MaxDelete
 // caps the run.
 //
-// In JSON, OlderThan is written as days ("30d") when it is a whole number
-// of days and as a Go duration ("36h0m0s") otherwise; both, and the
-// nanosecond count older plans used, are read back.
+// In JSON, OlderThan and Grace are written as days ("30d") when they are a
+// whole number of days and as a Go duration ("36h0m0s") otherwise; both,
+// and the nanosecond count older plans used, are read back. A Grace turned
+// off is written "off".
 type Policy struct {
 	// Type is the package type to clean up.
 	Type ghpackages.PackageType `json:"type"`
@@ -267,61 +286,142 @@ type Policy struct {
 	// manifests, and signatures and attestations can be deleted. Only for
 	// registries known to hold single-platform images without attachments.
 	SkipReferenceCheck bool `json:"skip_reference_check,omitempty"`
+
+	// Untag removes tags instead of keeping a version whole, for container
+	// packages: a tagged version that the other rules would delete if all
+	// its tags matched (IncludeTags, and no ExcludeTags), but of whose
+	// tags only some match, loses the matching tags and keeps the rest. A
+	// version whose every tag matches is deleted as without Untag.
+	// Signature and attestation tags ("sha256-<hex>.sig") are never
+	// removed on their own: they go with their subject. A tag is removed
+	// by pushing a placeholder manifest under it and deleting the
+	// placeholder's version (see TagMover), so Apply needs a resolver that
+	// can push and a token that may write the package. It needs
+	// IncludeTags or ExcludeTags to say which tags go.
+	Untag bool `json:"untag,omitempty"`
+	// GroupBy, a "re:" pattern with one capture group, makes KeepNewest
+	// and KeepNewestTagged count per group: a tagged image belongs to the
+	// group of the text the capture group matches in each of its tags
+	// ("re:^v([0-9]+)\." groups v1.2.3 and v1.4.0 as "1"), so it may be
+	// in several groups and counts in each; its tags that the pattern does
+	// not match (or whose capture is empty) put it in the group
+	// GroupOther, and untagged images are the group GroupUntagged (for
+	// KeepNewest). An image is kept when it is one of the N newest of any
+	// of its groups.
+	GroupBy Pattern `json:"group_by,omitzero"`
+	// Grace keeps untagged container and docker versions created less
+	// than Grace ago, whatever the other rules say: a multi-arch push
+	// uploads its platform manifests, untagged, before the index that tags
+	// them, and a cleanup running in between must not delete them. Zero
+	// means DefaultGrace; a negative Grace turns the window off.
+	Grace time.Duration `json:"grace,omitempty"`
 }
 
-// policyJSON is Policy's JSON form, with OlderThan as text.
+// DefaultGrace is the grace window for untagged versions when
+// Policy.Grace is zero.
+const DefaultGrace = time.Hour
+
+// Group names of GroupBy that no capture can produce (a tag never holds
+// parentheses).
+const (
+	// GroupOther holds the images with a tag GroupBy does not match.
+	GroupOther = "(other tags)"
+	// GroupUntagged holds the untagged images.
+	GroupUntagged = "(untagged)"
+)
+
+// grace returns the grace window in force: 0 when it is off.
+func (p *Policy) grace() time.Duration {
+	switch {
+	case p.Grace == 0:
+		return DefaultGrace
+	case p.Grace < 0:
+		return 0
+	}
+	return p.Grace
+}
+
+// policyJSON is Policy's JSON form, with OlderThan and Grace as text.
 type policyJSON struct {
 	policyFields
 	OlderThan any `json:"older_than,omitempty"`
+	Grace     any `json:"grace,omitempty"`
 }
 
 // policyFields is Policy without its methods.
 type policyFields Policy
 
-// MarshalJSON writes the policy with OlderThan as days ("30d") or a Go
-// duration ("36h0m0s").
+// MarshalJSON writes the policy with OlderThan and Grace as days ("30d")
+// or a Go duration ("36h0m0s"), and a Grace turned off as "off".
 func (p Policy) MarshalJSON() ([]byte, error) {
 	out := policyJSON{policyFields: policyFields(p)}
-	out.policyFields.OlderThan = 0
+	out.policyFields.OlderThan, out.policyFields.Grace = 0, 0
 	if p.OlderThan != 0 {
 		out.OlderThan = FormatAge(p.OlderThan)
+	}
+	switch {
+	case p.Grace < 0:
+		out.Grace = "off"
+	case p.Grace > 0:
+		out.Grace = FormatAge(p.Grace)
 	}
 	return json.Marshal(out)
 }
 
-// UnmarshalJSON reads a policy; older_than may be an age ("30d", "720h",
-// see ParseAge) or a number of nanoseconds.
+// UnmarshalJSON reads a policy; older_than and grace may be an age ("30d",
+// "720h", see ParseAge) or a number of nanoseconds, and grace "off" (or an
+// age of 0) turns the grace window off.
 func (p *Policy) UnmarshalJSON(b []byte) error {
 	var in struct {
 		policyFields
 		OlderThan json.RawMessage `json:"older_than"`
+		Grace     json.RawMessage `json:"grace"`
 	}
 	if err := json.Unmarshal(b, &in); err != nil {
 		return err
 	}
 	*p = Policy(in.policyFields)
-	p.OlderThan = 0
-	raw := strings.TrimSpace(string(in.OlderThan))
-	switch {
-	case raw == "" || raw == "null":
-	case raw[0] == '"':
-		var s string
-		if err := json.Unmarshal(in.OlderThan, &s); err != nil {
-			return err
-		}
-		d, err := ParseAge(s)
-		if err != nil {
-			return fmt.Errorf("older_than: %w", err)
-		}
-		p.OlderThan = d
-	default:
-		var n int64
-		if err := json.Unmarshal(in.OlderThan, &n); err != nil {
-			return fmt.Errorf("%w: older_than %s: want an age such as \"30d\" or a number of nanoseconds", ErrInvalidPolicy, raw)
-		}
-		p.OlderThan = time.Duration(n)
+	var err error
+	if p.OlderThan, _, err = ageJSON("older_than", in.OlderThan); err != nil {
+		return err
+	}
+	grace, set, err := ageJSON("grace", in.Grace)
+	if err != nil {
+		return err
+	}
+	p.Grace = grace
+	if set && grace == 0 {
+		p.Grace = -1
 	}
 	return nil
+}
+
+// ageJSON reads an age field: absent or null (set is false), an age
+// string, "off" for grace (0), or a number of nanoseconds.
+func ageJSON(field string, raw json.RawMessage) (d time.Duration, set bool, err error) {
+	s := strings.TrimSpace(string(raw))
+	switch {
+	case s == "" || s == "null":
+		return 0, false, nil
+	case s[0] == '"':
+		var text string
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return 0, false, err
+		}
+		if field == "grace" && text == "off" {
+			return 0, true, nil
+		}
+		d, err := ParseAge(text)
+		if err != nil {
+			return 0, false, fmt.Errorf("%s: %w", field, err)
+		}
+		return d, true, nil
+	}
+	var n int64
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, false, fmt.Errorf("%w: %s %s: want an age such as \"30d\" or a number of nanoseconds", ErrInvalidPolicy, field, s)
+	}
+	return time.Duration(n), true, nil
 }
 
 // FormatAge writes an age the way ParseAge reads it: whole days as "30d",
@@ -368,6 +468,30 @@ func (p *Policy) Validate() error {
 	}
 	if (p.DeleteGhostImages || p.DeletePartialImages || p.DeleteOrphanedReferrers) && p.SkipReferenceCheck {
 		errs = append(errs, errors.New("DeleteGhostImages, DeletePartialImages and DeleteOrphanedReferrers need the registry, which SkipReferenceCheck skips"))
+	}
+	if p.Untag {
+		switch {
+		case p.Type != ghpackages.Container && p.Type.Valid():
+			errs = append(errs, fmt.Errorf("Untag removes tags through the container registry: container packages only, not %s", p.Type))
+		case p.tagSelection() == UntaggedOnly:
+			errs = append(errs, errors.New("Untag removes tags of tagged versions, but the policy deletes untagged versions only: set Tags to TaggedOnly or AnyTags"))
+		case len(p.IncludeTags) == 0 && len(p.ExcludeTags) == 0:
+			errs = append(errs, errors.New("Untag needs IncludeTags or ExcludeTags to say which tags go"))
+		case p.SkipReferenceCheck:
+			errs = append(errs, errors.New("Untag needs the registry, which SkipReferenceCheck skips"))
+		}
+	}
+	if p.GroupBy.valid() || p.GroupBy.src != "" {
+		switch {
+		case p.GroupBy.re == nil:
+			errs = append(errs, fmt.Errorf("GroupBy %q must be a re: pattern with one capture group, such as re:^v([0-9]+)\\.", p.GroupBy.src))
+		case p.GroupBy.re.NumSubexp() != 1:
+			errs = append(errs, fmt.Errorf("GroupBy %q has %d capture groups; it needs exactly one, whose text names the group", p.GroupBy.src, p.GroupBy.re.NumSubexp()))
+		case p.KeepNewest == 0 && p.KeepNewestTagged == 0:
+			errs = append(errs, errors.New("GroupBy counts KeepNewest and KeepNewestTagged per group: set one of them"))
+		case p.Type != ghpackages.Container && p.Type != ghpackages.Docker && p.Type.Valid():
+			errs = append(errs, fmt.Errorf("GroupBy groups by tags: container and docker packages only, not %s", p.Type))
+		}
 	}
 	if p.OlderThan == 0 && !p.DeleteAllMatching {
 		errs = append(errs, errors.New("set OlderThan, or DeleteAllMatching to delete regardless of age"))

@@ -18,10 +18,16 @@ type VerifyResult struct {
 	// Broken lists the tags whose image is not whole, by tag name; empty
 	// (never nil) when every tag is whole.
 	Broken []BrokenTag `json:"broken"`
+	// Placeholders lists, sorted, the tags that point at an untag
+	// placeholder (see TagMover): an untag stopped between moving them
+	// and deleting the placeholder, and the next NewPlan (or
+	// NewUntagPlan) of the package finishes it. Empty, never nil.
+	Placeholders []string `json:"placeholders"`
 }
 
-// OK reports whether every tag is whole.
-func (r *VerifyResult) OK() bool { return len(r.Broken) == 0 }
+// OK reports whether every tag is whole: none broken, none left on an
+// untag placeholder.
+func (r *VerifyResult) OK() bool { return len(r.Broken) == 0 && len(r.Placeholders) == 0 }
 
 // BrokenTag is a tag that points at an image with manifests missing.
 type BrokenTag struct {
@@ -46,7 +52,8 @@ type MissingManifest struct {
 // lower-case, as for ManifestResolver) points at a whole image: it reads
 // every tag, then every manifest reachable from it — image index and
 // manifest list children at any depth, OCI referrers and their children —
-// and lists the tags for which some manifest is missing. Manifests are read
+// and lists the tags for which some manifest is missing, and the tags left
+// on an untag placeholder by an interrupted untag. Manifests are read
 // once each, a few at a time. An error means the registry could not be
 // read well enough to prove anything (a manifest that could not be read is
 // an error, not a missing manifest); the result is then nil.
@@ -68,12 +75,16 @@ func Verify(ctx context.Context, resolver ManifestResolver, repository string) (
 	if n, d, err := g.firstFailure(); n > 0 {
 		return nil, fmt.Errorf("retention: verifying %s: %d manifest(s) could not be read (first: %s): %w", repository, n, d, err)
 	}
-	res := &VerifyResult{Repository: repository, Broken: []BrokenTag{}}
+	res := &VerifyResult{Repository: repository, Broken: []BrokenTag{}, Placeholders: []string{}}
 	g.mu.Lock()
 	tags := make(map[string]string, len(g.tags))
 	for t, d := range g.tags {
 		tags[t] = d
+		if g.manifests[d].Placeholder {
+			res.Placeholders = append(res.Placeholders, t)
+		}
 	}
+	slices.Sort(res.Placeholders)
 	res.Manifests = len(g.manifests) + len(g.missing)
 	g.mu.Unlock()
 	res.Tags = len(tags)

@@ -1,0 +1,79 @@
+package retention
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// groupsOf returns the GroupBy groups of an image with tags, sorted: the
+// captured text of each tag the pattern matches, GroupOther when some tag
+// does not match, GroupUntagged without tags.
+func groupsOf(by Pattern, tags []string) []string {
+	if len(tags) == 0 {
+		return []string{GroupUntagged}
+	}
+	var out []string
+	for _, t := range tags {
+		g, ok := by.Group(t)
+		if !ok {
+			g = GroupOther
+		}
+		if !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// groupLabel names a group in a reason: the captured text quoted, the
+// special groups as they are.
+func groupLabel(g string) string {
+	if strings.HasPrefix(g, "(") {
+		return g
+	}
+	return fmt.Sprintf("%q", g)
+}
+
+// countGroups fills the plan's per-group counts of images and of those
+// that stay, when GroupBy is set.
+func (dc *decider) countGroups() {
+	if !dc.p.GroupBy.valid() {
+		return
+	}
+	by := map[string]*GroupCount{}
+	for _, v := range dc.out.Versions {
+		for _, g := range v.Groups {
+			c := by[g]
+			if c == nil {
+				c = &GroupCount{Group: g}
+				by[g] = c
+			}
+			c.Images++
+			if v.keeps() {
+				c.Kept++
+			}
+		}
+	}
+	dc.out.Groups = make([]GroupCount, 0, len(by))
+	for _, g := range slices.Sorted(maps.Keys(by)) {
+		dc.out.Groups = append(dc.out.Groups, *by[g])
+	}
+}
+
+// graceString writes a grace window in its largest whole unit: "1h",
+// "30m", "2d".
+func graceString(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}

@@ -1,0 +1,416 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+)
+
+// Untag in Apply. For each package with ActionUntag versions (or a
+// placeholder left by an earlier run), Apply reports one StepUntag item
+// per version and one StepDeletePlaceholder item per placeholder, before
+// the package's deletes:
+//
+//  1. Each StepUntag item reads the registry's tags again and moves every
+//     tag that still points at its version to the placeholder (a push per
+//     tag); a tag that moved elsewhere since the plan stays where it is.
+//     The item is OutcomeUntagPending until the placeholder goes.
+//  2. The StepDeletePlaceholder item finds the placeholder's version,
+//     passes Apply's re-check (recheck.check) and deletes it, which
+//     removes every tag on it: the untag items become OutcomeUntagged.
+//     When the delete fails (a token that may push but not delete, say),
+//     the tags are pushed back onto their images and the untag items
+//     fail; when the run stops first, they stay OutcomeUntagPending and
+//     the next NewPlan finds the placeholder and deletes it.
+//
+// A version only ever loses tags here, never its manifest, so nothing an
+// image needs goes; and a version left with no tag is not deleted in the
+// same run (the plan decided it while it was tagged).
+
+// isUntagStep reports whether a decision makes untag steps: tags to
+// remove, or a placeholder to delete.
+func isUntagStep(d Decision) bool {
+	return d.Action == ActionUntag || d.Action == ActionDelete && d.Placeholder
+}
+
+// untagRun is one package's untag steps in Apply.
+type untagRun struct {
+	api   *ghpackages.OwnerPackages
+	rc    *recheck
+	mover TagMover
+	typ   ghpackages.PackageType
+	pkg   string
+	repo  string
+	// all is Apply's item list; untag and placeholder are this package's
+	// items in it, by index.
+	all         *[]Item
+	untag       []int
+	placeholder []int
+	// pushed is set once this run pushed the placeholder.
+	pushed bool
+}
+
+// untagItems appends pp's untag and placeholder items to items and
+// records them in at. all points at Apply's final item list.
+func untagItems(pp *PackagePlan, repo string, api *ghpackages.OwnerPackages, rc *recheck, o runConfig, items []Item, at map[int]*untagRun, all *[]Item) ([]Item, error) {
+	u := &untagRun{api: api, rc: rc, typ: pp.Type, pkg: pp.Name, repo: repo, all: all}
+	placeholders := map[string]*Decision{}
+	for i := range pp.Versions {
+		v := &pp.Versions[i]
+		if v.Action == ActionUntag {
+			if u.mover == nil {
+				m, ok := o.resolver.(TagMover)
+				if !ok {
+					return nil, ErrNoTagMover
+				}
+				u.mover = m
+			}
+			at[len(items)] = u
+			u.untag = append(u.untag, len(items))
+			items = append(items, Item{Type: pp.Type, Package: pp.Name, Repository: repo, VersionID: v.ID, Version: v.Name, Tags: slices.Clone(v.Untag), Step: StepUntag, Reason: v.Reason})
+		}
+		if v.Action == ActionDelete && v.Placeholder {
+			placeholders[v.Name] = v
+		}
+	}
+	// The placeholder this run pushes, then any other left behind.
+	digests := slices.Sorted(func(yield func(string) bool) {
+		for d := range placeholders {
+			if d != PlaceholderDigest() && !yield(d) {
+				return
+			}
+		}
+	})
+	if len(u.untag) > 0 || placeholders[PlaceholderDigest()] != nil {
+		digests = append([]string{PlaceholderDigest()}, digests...)
+	}
+	for _, d := range digests {
+		it := Item{Type: pp.Type, Package: pp.Name, Repository: repo, Version: d, Step: StepDeletePlaceholder, Reason: "the placeholder the tags were moved to: deleting it removes them"}
+		if v := placeholders[d]; v != nil {
+			it.VersionID, it.Tags, it.Reason = v.ID, v.Tags, v.Reason
+		}
+		at[len(items)] = u
+		u.placeholder = append(u.placeholder, len(items))
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// do carries out one of the package's items.
+func (u *untagRun) do(ctx context.Context, it *Item) (*ghpackages.Response, error) {
+	if it.Step == StepUntag {
+		return nil, u.moveTags(ctx, it)
+	}
+	return u.deletePlaceholder(ctx, it)
+}
+
+// tagsNow reads the registry's tags again, as Apply's re-check does, and
+// returns tag → digest.
+func (rc *recheck) tagsNow(ctx context.Context) (map[string]string, error) {
+	if err := rc.g.loadTags(ctx); err != nil {
+		return nil, err
+	}
+	rc.g.mu.Lock()
+	defer rc.g.mu.Unlock()
+	out := make(map[string]string, len(rc.g.tags))
+	for t, d := range rc.g.tags {
+		out[t] = d
+	}
+	return out, nil
+}
+
+// moveTags moves it.Tags from it.Version to the placeholder. It sets the
+// outcome itself, except for a refusal or error before any tag moved,
+// which it returns.
+func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
+	now, err := u.rc.tagsNow(ctx)
+	if err != nil {
+		return fmt.Errorf("retention: not untagged: the registry's tags could not be read again: %w", err)
+	}
+	var move, already, notes []string
+	for _, t := range it.Tags {
+		switch d := now[t]; d {
+		case it.Version:
+			move = append(move, t)
+		case PlaceholderDigest():
+			already = append(already, t)
+		case "":
+			notes = append(notes, fmt.Sprintf("tag %s was already gone", t))
+		default:
+			notes = append(notes, fmt.Sprintf("tag %s points at %s since the plan: not removed", t, shortDigest(d)))
+		}
+	}
+	if len(move) == 0 && len(already) == 0 {
+		return &skipError{strings.Join(notes, "; ")}
+	}
+	var moved []string
+	for _, t := range move {
+		if err := u.mover.PushPlaceholder(ctx, u.repo, t); err != nil {
+			err = fmt.Errorf("retention: not untagged: pushing the placeholder under %s: %w", t, err)
+			stuck := u.putBack(ctx, it.Version, moved)
+			if len(stuck) == 0 && len(already) == 0 {
+				return err
+			}
+			it.Tags = append(already, stuck...)
+			it.Outcome = OutcomeUntagPending
+			setErr(it, fmt.Errorf("%w; %s point(s) at the placeholder until a run deletes it", err, strings.Join(it.Tags, ", ")))
+			return nil
+		}
+		u.pushed = true
+		moved = append(moved, t)
+	}
+	it.Tags = append(already, moved...)
+	it.Outcome = OutcomeUntagPending
+	it.Error = strings.Join(notes, "; ")
+	return nil
+}
+
+// putBack points tags at digest again and returns those it could not.
+func (u *untagRun) putBack(ctx context.Context, digest string, tags []string) (stuck []string) {
+	for _, t := range tags {
+		if err := u.mover.Retag(ctx, u.repo, t, digest); err != nil {
+			stuck = append(stuck, t)
+		}
+	}
+	return stuck
+}
+
+// deletePlaceholder deletes the placeholder it names, after the re-check,
+// and settles the package's untag items.
+func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages.Response, error) {
+	ours := it.Version == PlaceholderDigest()
+	pending := u.pending()
+	if ours && it.VersionID == 0 && !u.pushed && len(pending) == 0 {
+		return nil, &skipError{"no tag was moved to the placeholder (see the untag items)"}
+	}
+	if ours && u.pushed || it.VersionID == 0 {
+		id, err := u.findVersion(ctx, it.Version)
+		switch {
+		case err != nil:
+			return u.failed(ctx, it, nil, fmt.Errorf("retention: not deleted: listing the package's versions to find the placeholder: %w", err))
+		case id == 0:
+			return u.failed(ctx, it, nil, errors.New("retention: not deleted: the placeholder has no package version (yet?)"))
+		}
+		it.VersionID = id
+	}
+	now, err := u.rc.tagsNow(ctx)
+	if err != nil {
+		return u.failed(ctx, it, nil, fmt.Errorf("retention: not deleted: the registry's tags could not be read again: %w", err))
+	}
+	it.Tags = nil
+	for t, d := range now {
+		if d == it.Version {
+			it.Tags = append(it.Tags, t)
+		}
+	}
+	slices.Sort(it.Tags)
+	// Every tag on a placeholder is one someone chose to remove.
+	u.rc.planned[it.Version], u.rc.pending[it.Version] = it.Tags, true
+	defer delete(u.rc.pending, it.Version)
+	if err := u.rc.check(ctx, it); err != nil {
+		return u.failed(ctx, it, nil, err)
+	}
+	resp, err := u.api.DeleteVersion(ctx, it.Type, it.Package, it.VersionID)
+	switch {
+	case err == nil:
+		it.Outcome, it.Replayed = OutcomeDeleted, resp != nil && resp.Replayed
+	case errors.Is(err, ghpackages.ErrRateLimited), ctx.Err() != nil:
+		return resp, err // the run stops; the tags stay on the placeholder
+	case errors.Is(err, ghpackages.ErrDeleteUnconfirmed):
+		it.Outcome = OutcomeGoneUnconfirmed
+		setErr(it, err)
+	case errors.Is(err, ghpackages.ErrNotFound) && !(resp != nil && resp.Replayed) && !u.active(ctx, it):
+		it.Outcome = OutcomeAlreadyGone
+		setErr(it, err)
+	default:
+		return u.failed(ctx, it, resp, err)
+	}
+	for _, j := range pending {
+		(*u.all)[j].Outcome = OutcomeUntagged
+	}
+	return resp, nil
+}
+
+// active reports whether the placeholder's version can still be read.
+func (u *untagRun) active(ctx context.Context, it *Item) bool {
+	v, _, err := u.api.GetVersion(ctx, it.Type, it.Package, it.VersionID)
+	return err == nil && v.DeletedAt == nil
+}
+
+// failed settles a placeholder that could not be deleted: the tags this
+// run moved go back to their images (their untag items fail), and those
+// that cannot stay pending.
+func (u *untagRun) failed(ctx context.Context, it *Item, resp *ghpackages.Response, err error) (*ghpackages.Response, error) {
+	var skip *skipError
+	switch {
+	case errors.As(err, &skip):
+		it.Outcome = OutcomeSkipped
+	case errors.Is(err, ghpackages.ErrLastVersion):
+		it.Outcome = OutcomeRetained
+	default:
+		it.Outcome = OutcomeFailed
+	}
+	setErr(it, err)
+	if it.Version != PlaceholderDigest() {
+		return resp, nil // left by an earlier run: nothing of ours to put back
+	}
+	for _, j := range u.pending() {
+		ut := &(*u.all)[j]
+		stuck := u.putBack(ctx, ut.Version, ut.Tags)
+		if len(stuck) == 0 {
+			ut.Outcome = OutcomeFailed
+			setErr(ut, fmt.Errorf("retention: not untagged: the placeholder could not be deleted (%w); the tags were put back on the image", err))
+			continue
+		}
+		ut.Tags = stuck
+		setErr(ut, fmt.Errorf("retention: the placeholder could not be deleted (%w), and %s could not be put back: they point at the placeholder until a run deletes it", err, strings.Join(stuck, ", ")))
+	}
+	return resp, nil
+}
+
+// pending returns the indexes of the package's untag items whose tags are
+// on the placeholder.
+func (u *untagRun) pending() []int {
+	var out []int
+	for _, j := range u.untag {
+		if (*u.all)[j].Outcome == OutcomeUntagPending {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// findVersion returns the ID of the active version named digest, or 0.
+func (u *untagRun) findVersion(ctx context.Context, digest string) (int64, error) {
+	for v, err := range u.api.AllVersions(ctx, u.typ, u.pkg, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+		if err != nil {
+			return 0, err
+		}
+		if v.Name == digest && v.DeletedAt == nil {
+			return v.ID, nil
+		}
+	}
+	return 0, nil
+}
+
+// setErr records err on it as run does.
+func setErr(it *Item, err error) {
+	it.Err, it.Error = err, err.Error()
+	var apiErr *ghpackages.Error
+	if errors.As(err, &apiErr) {
+		it.Status = apiErr.StatusCode
+	}
+}
+
+// tagRestore is Restore's putting tags back: a StepUntag item becomes a
+// StepRestoreTags item that pushes the image again under each tag.
+type tagRestore struct {
+	o     runConfig
+	owner string // the report's owner name, for items without Repository
+	wants bool
+	// graphs are the repositories' tags, read once per package.
+	graphs map[string]*repoGraph
+}
+
+// item returns the restore item for an untag item that removed tags.
+func (r *tagRestore) item(it Item) (Item, bool) {
+	if it.Outcome != OutcomeUntagged && it.Outcome != OutcomeUntagPending || len(it.Tags) == 0 {
+		return Item{}, false
+	}
+	r.wants = true
+	return Item{Type: it.Type, Package: it.Package, Repository: it.Repository, VersionID: it.VersionID, Version: it.Version, Tags: slices.Clone(it.Tags),
+		Step: StepRestoreTags, Reason: "untagged at " + it.At.UTC().Format("2006-01-02T15:04:05Z07:00")}, true
+}
+
+// ready reports whether the tags can be put back: it needs a TagMover.
+func (r *tagRestore) ready() error {
+	if !r.wants {
+		return nil
+	}
+	if _, ok := r.o.resolver.(TagMover); !ok {
+		return ErrNoTagMover
+	}
+	return nil
+}
+
+// restore puts it.Tags back on it.Version, except a tag that now points
+// at another image (pushed since): that one stays where it is.
+func (r *tagRestore) restore(ctx context.Context, it *Item) error {
+	repo := it.Repository
+	if repo == "" {
+		repo = strings.ToLower(r.owner + "/" + it.Package)
+	}
+	if r.graphs == nil {
+		r.graphs = map[string]*repoGraph{}
+	}
+	g := r.graphs[repo]
+	if g == nil {
+		g = newRepoGraph(r.o.resolver, repo)
+		r.graphs[repo] = g
+	}
+	if err := g.loadTags(ctx); err != nil {
+		return fmt.Errorf("retention: not restored: the registry's tags could not be read: %w", err)
+	}
+	g.mu.Lock()
+	now := make(map[string]string, len(g.tags))
+	for t, d := range g.tags {
+		now[t] = d
+	}
+	g.mu.Unlock()
+	var put, notes []string
+	for _, t := range it.Tags {
+		d, ok := now[t]
+		switch {
+		case !ok || d == it.Version || d == PlaceholderDigest():
+			put = append(put, t)
+		default:
+			if m, err := r.o.resolver.Manifest(ctx, repo, d); err == nil && m.Placeholder {
+				put = append(put, t)
+				continue
+			}
+			notes = append(notes, fmt.Sprintf("tag %s now points at %s: left there", t, shortDigest(d)))
+		}
+	}
+	if len(put) == 0 {
+		return &skipError{strings.Join(notes, "; ")}
+	}
+	mover := r.o.resolver.(TagMover)
+	var done []string
+	for _, t := range put {
+		if err := mover.Retag(ctx, repo, t, it.Version); err != nil {
+			if errors.Is(err, ErrManifestUnknown) {
+				err = fmt.Errorf("%w (its version was deleted: restore it first)", err)
+			}
+			it.Tags = done
+			if len(done) == 0 {
+				return fmt.Errorf("retention: not restored: pushing %s again under %s: %w", shortDigest(it.Version), t, err)
+			}
+			it.Outcome = OutcomeRestored
+			setErr(it, fmt.Errorf("retention: pushing %s again under %s: %w", shortDigest(it.Version), t, err))
+			return nil
+		}
+		done = append(done, t)
+	}
+	it.Tags = done
+	it.Outcome = OutcomeRestored
+	it.Error = strings.Join(notes, "; ")
+	return nil
+}
+
+// record sets a StepRestoreTags item's outcome from restore's error.
+func (r *tagRestore) record(it *Item, err error) {
+	var skip *skipError
+	switch {
+	case it.Outcome != "":
+	case errors.As(err, &skip):
+		it.Outcome = OutcomeSkipped
+	case err == nil:
+		it.Outcome = OutcomeRestored
+	default:
+		it.Outcome = OutcomeFailed
+	}
+}
