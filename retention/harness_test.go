@@ -124,7 +124,44 @@ func (g *ghcr) serveRegistry(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
+		rec := httptest.NewRecorder()
+		g.reg.ServeHTTP(rec, r)
+		if d := rec.Header().Get("Docker-Content-Digest"); rec.Code == http.StatusCreated && d != "" {
+			g.recordPush(r.URL.Path, d)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+		return
+	}
 	g.reg.ServeHTTP(w, r)
+}
+
+// recordPush gives a manifest a client pushed (an untag's placeholder) a
+// package version, as GHCR does, tagged with the tag it was pushed under.
+// (The fake API has no call to move a tag, so the version it came from
+// keeps the tag in the REST listing; the registry is what counts.)
+func (g *ghcr) recordPush(path, digest string) {
+	rest := strings.TrimPrefix(path, "/v2/")
+	i := strings.LastIndex(rest, "/manifests/")
+	repo, ref := rest[:i], rest[i+len("/manifests/"):]
+	owner, pkg, ok := strings.Cut(repo, "/")
+	if !ok {
+		return
+	}
+	for _, v := range g.fake.Versions(owner, ghpackages.Container, pkg) {
+		if v.Name == digest && v.DeletedAt == nil {
+			return
+		}
+	}
+	var tags []string
+	if !strings.HasPrefix(ref, "sha256:") {
+		tags = []string{ref}
+	}
+	g.fake.AddVersion(owner, ghpackages.Container, pkg, ghpackagestest.VersionSpec{Name: digest, Tags: tags, CreatedAt: g.fake.Now()})
 }
 
 func (g *ghcr) setFault(f func(*http.Request) int) {

@@ -85,7 +85,8 @@ func TestInvariantHolds(t *testing.T) {
 		}
 		got := tally.snapshot()
 		for what, n := range map[string]int{"deleted": got.Deleted, "skipped": got.Skipped, "failed": got.Failed, "stopped runs": got.Stopped,
-			"plans with warnings": got.Warned, "deletes under team/app": got.SlashDeletes, "kept versions needed by others": got.Needed} {
+			"plans with warnings": got.Warned, "deletes under team/app": got.SlashDeletes, "kept versions needed by others": got.Needed,
+			"untagged": got.Untagged, "untags left pending": got.Pending, "pending untags finished": got.Finished} {
 			if n == 0 {
 				t.Errorf("no case had any %s: the generator no longer exercises it", what)
 			}
@@ -155,6 +156,7 @@ type tally struct {
 
 type counts struct {
 	Deleted, Skipped, Failed, Stopped, Warned, SlashDeletes, Needed int
+	Untagged, Pending, Finished                                     int
 }
 
 func (t *tally) add(f func(*counts)) {
@@ -264,6 +266,11 @@ func (sc *scenario) generate() {
 				g.tag(sc.repo, tagPool[i], idx.digest)
 				sc.logf("tag %s → %s", tagPool[i], sc.short(idx.digest))
 			}
+			if rng.IntN(2) == 0 { // a build tag beside the release tags
+				tag := "sha-" + sc.name()
+				g.tag(sc.repo, tag, idx.digest)
+				sc.logf("tag %s → %s", tag, sc.short(idx.digest))
+			}
 		}
 	}
 	for i, n := range slices.Clone(sc.nodes) {
@@ -350,7 +357,7 @@ func (sc *scenario) policy() retention.Policy {
 		p.KeepNewestUntagged = rng.IntN(3)
 	}
 	if p.Tags != retention.UntaggedOnly && rng.IntN(3) == 0 {
-		p.IncludeTags = []retention.Pattern{retention.MustPattern([]string{"*", "v*", "re:^(pr-|arch-)", "sha256-*"}[rng.IntN(4)])}
+		p.IncludeTags = []retention.Pattern{retention.MustPattern([]string{"*", "v*", "re:^(pr-|arch-)", "sha256-*", "sha-*"}[rng.IntN(5)])}
 	}
 	if rng.IntN(4) == 0 {
 		p.ExcludeTags = []retention.Pattern{retention.MustPattern([]string{"latest", "v1", "stable"}[rng.IntN(3)])}
@@ -362,6 +369,10 @@ func (sc *scenario) policy() retention.Policy {
 	p.DeleteGhostImages = rng.IntN(4) == 0
 	p.DeletePartialImages = rng.IntN(4) == 0
 	p.DeleteOrphanedReferrers = rng.IntN(4) == 0
+	// Untag: versions whose tags only partly match lose the matching ones.
+	if coin := rng.IntN(4); coin != 0 && p.Tags != retention.UntaggedOnly && len(p.IncludeTags)+len(p.ExcludeTags) > 0 {
+		p.Untag = true
+	}
 	return p
 }
 
@@ -560,10 +571,18 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 	}
 	pp := plan.Packages[0]
 	planned := map[string][]string{} // digest → planned tags
+	untag := map[string][]string{}   // digest → tags planned for removal
 	for _, v := range pp.Versions {
 		if v.Action == retention.ActionDelete || pp.DeletePackage {
 			planned[v.Name] = v.Tags
 			sc.logf("planned: delete %s %v (%s)", sc.short(v.Name), v.Tags, v.Reason)
+		}
+		if v.Action == retention.ActionUntag && !pp.DeletePackage {
+			untag[v.Name] = v.Untag
+			sc.logf("planned: untag %s %v of %v (%s)", sc.short(v.Name), v.Untag, v.Tags, v.Reason)
+			if len(v.Untag) == 0 || len(v.Untag) >= len(v.Tags) {
+				t.Errorf("untag of %s removes %v of %v: a prune never removes a version's last tag", sc.short(v.Name), v.Untag, v.Tags)
+			}
 		}
 	}
 	sc.logf("warnings: %q", plan.Warnings)
@@ -622,11 +641,20 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 		writerAt = pick
 		sc.logf("apply: another job adds after delete %d", writerAt)
 	}
+	// Sometimes the run stops right after an untag step moved tags to the
+	// placeholder, before the placeholder's delete.
+	stopAtUntag := rng.IntN(2) == 0 && len(untag) > 0 && stopAt == 0
+	if stopAtUntag {
+		sc.logf("apply: stop after the first untag step")
+	}
 	var mid *snap
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	deleted := 0
 	aopts = append(aopts, retention.WithProgress(func(it retention.Item) {
+		if stopAtUntag && it.Step == retention.StepUntag {
+			cancel()
+		}
 		if it.Outcome != retention.OutcomeDeleted {
 			return
 		}
@@ -688,6 +716,8 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 				c.Needed++
 			}
 		}
+		c.Untagged += rep.Count(retention.OutcomeUntagged)
+		c.Pending += rep.Count(retention.OutcomeUntagPending)
 	})
 	if pp.DeletePackage {
 		// Whatever was pushed since the plan must not go with the package.
@@ -700,13 +730,65 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 	}
 	after := sc.snapshot()
 	if mid != nil {
-		sc.check(before, *mid, planned)
-		sc.check(*mid, after, planned)
+		sc.check(before, *mid, planned, untag)
+		sc.check(*mid, after, planned, untag)
 	} else {
-		sc.check(before, after, planned)
+		sc.check(before, after, planned, untag)
 	}
 	sc.checkVerify(after)
+	sc.checkPlaceholders(after, rep, policy)
 	return !t.Failed(), k
+}
+
+// checkPlaceholders checks what an untag left on its placeholder: only
+// tags its report says are pending, which Verify reports; and the next
+// run, with the same policy and nothing in the way, finishes the untag.
+func (sc *scenario) checkPlaceholders(after snap, rep *retention.Report, policy retention.Policy) {
+	t := sc.t
+	var on []string
+	for _, tag := range sortedKeys(after.tags) {
+		if after.tags[tag] == retention.PlaceholderDigest() {
+			on = append(on, tag)
+		}
+	}
+	res, err := retention.Verify(t.Context(), sc.g.resolver(), sc.repo)
+	if err != nil {
+		t.Errorf("Verify: %v", err)
+		return
+	}
+	if !slices.Equal(res.Placeholders, on) && !(len(on) == 0 && len(res.Placeholders) == 0) {
+		t.Errorf("Verify says %v are on the placeholder, the registry %v", res.Placeholders, on)
+	}
+	for _, tag := range on {
+		if !slices.ContainsFunc(rep.Items, func(it retention.Item) bool {
+			return it.Step == retention.StepUntag && it.Outcome == retention.OutcomeUntagPending && slices.Contains(it.Tags, tag)
+		}) {
+			t.Errorf("tag %s points at the placeholder, but no untag item reports it pending", tag)
+		}
+	}
+	if len(on) == 0 {
+		return
+	}
+	g := sc.g
+	plan, err := retention.NewPlan(t.Context(), g.client(), ghpackages.OrgOwner("octo-org"), policy, retention.WithResolver(g.resolver()), retention.WithNow(sc.clock.Now))
+	if err != nil {
+		t.Errorf("NewPlan after the stopped untag: %v", err)
+		return
+	}
+	finish, err := retention.Apply(t.Context(), g.client(), plan, retention.WithResolver(g.resolver()), retention.WithNow(sc.clock.Now))
+	if err != nil {
+		t.Errorf("Apply after the stopped untag: %v", err)
+		return
+	}
+	for _, it := range finish.Items {
+		sc.logf("next run: %s %s %s %v %s", it.Step, shortOr(it.Version), it.Outcome, it.Tags, it.Error)
+	}
+	for tag, d := range g.tags(sc.repo) {
+		if d == retention.PlaceholderDigest() {
+			t.Errorf("the next run left tag %s on the placeholder", tag)
+		}
+	}
+	sc.tally.add(func(c *counts) { c.Finished++ })
 }
 
 func shortOr(d string) string {
@@ -807,10 +889,11 @@ func (sc *scenario) childrenOf(d string) []string {
 	return nil
 }
 
-// check asserts the invariant: every tag the plan does not delete is still
-// there, with everything it needed before the run; no tag that was whole
-// is broken.
-func (sc *scenario) check(before, after snap, planned map[string][]string) {
+// check asserts the invariant: every tag the plan does not delete or
+// remove is still there, with everything it needed before the run; no tag
+// that was whole is broken; a tag the plan removes is gone, still where
+// it was (whole), or on the untag placeholder.
+func (sc *scenario) check(before, after snap, planned, untag map[string][]string) {
 	t := sc.t
 	for _, tag := range sortedKeys(before.tags) {
 		d := before.tags[tag]
@@ -826,6 +909,23 @@ func (sc *scenario) check(before, after snap, planned map[string][]string) {
 						t.Errorf("tag %s (planned for deletion, not yet deleted) is broken: %s is gone", tag, sc.short(m))
 					}
 				}
+			}
+			continue
+		}
+		if slices.Contains(untag[d], tag) {
+			switch after.tags[tag] {
+			case "", retention.PlaceholderDigest():
+			case d:
+				for _, m := range sc.closure(before, d, false) {
+					if before.exists[m] && !after.exists[m] {
+						t.Errorf("tag %s (planned for removal, not yet removed) is broken: %s is gone", tag, sc.short(m))
+					}
+				}
+			default:
+				t.Errorf("tag %s, planned for removal from %s, now points at %s", tag, sc.short(d), sc.short(after.tags[tag]))
+			}
+			if !after.exists[d] {
+				t.Errorf("%s, which only loses tags, is gone", sc.short(d))
 			}
 			continue
 		}
