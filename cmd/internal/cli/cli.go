@@ -216,24 +216,26 @@ func (a *app) action(body func(ctx context.Context, cmd *cobra.Command, args []s
 	}
 }
 
-const rootLong = `ghpkg lists, inspects, deletes, restores and prunes GitHub Packages, from a
-terminal or a CI job.
+const rootLong = `ghpkg lists, inspects, deletes, restores and prunes GitHub Packages, and
+removes tags from container images, from a terminal or a CI job.
 
 Owner: --org NAME, --user NAME, --owner NAME (looked up), or by default the
 token's own account.
 Token: GITHUB_TOKEN or GH_TOKEN, or --token-file FILE ("-" reads stdin). It is
-never printed. Deleting needs a classic token with delete:packages (see
-'ghpkg scopes'); the Actions GITHUB_TOKEN deletes only packages whose
-"Manage Actions access" gives the repository admin.
-In GitHub Actions (GITHUB_STEP_SUMMARY set), delete, restore and prune append
-a Markdown table to the step summary. --json output: 'ghpkg help json'.
+never printed. Deleting needs a classic token with delete:packages, removing
+a tag (untag, prune --untag) also write:packages (see 'ghpkg scopes'); the
+Actions GITHUB_TOKEN deletes only packages whose "Manage Actions access"
+gives the repository admin.
+In GitHub Actions (GITHUB_STEP_SUMMARY set), delete, restore, prune and
+untag append a Markdown table to the step summary. --json output: 'ghpkg
+help json'.
 
 ` + exitCodesHelp
 
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "ghpkg",
-		Short:         "Manage GitHub Packages: list, inspect, delete, restore and prune",
+		Short:         "Manage GitHub Packages: list, inspect, delete, restore, prune and untag",
 		Long:          rootLong,
 		Version:       versionLine(),
 		SilenceErrors: true,
@@ -263,7 +265,7 @@ func (a *app) rootCommand() *cobra.Command {
 
 	root.AddCommand(
 		a.packagesCommand(), a.versionsCommand(), a.getCommand(), a.deleteCommand(),
-		a.restoreCommand(), a.pruneCommand(), a.verifyCommand(), a.scopesCommand(), a.versionCommand(),
+		a.restoreCommand(), a.pruneCommand(), a.untagCommand(), a.verifyCommand(), a.scopesCommand(), a.versionCommand(),
 		jsonTopic(),
 	)
 	// The completion command (cobra's) refuses an unknown shell.

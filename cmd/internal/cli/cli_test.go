@@ -159,6 +159,9 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	PlannedUntags   int `json:"planned_untags"`
+	Untagged        int `json:"untagged"`
+	UntagPending    int `json:"untag_pending"`
 }
 
 // itemDoc, reportDoc and planDoc are the documented report and plan.

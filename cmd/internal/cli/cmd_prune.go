@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,9 @@ type pruneFlags struct {
 	keepIDs                   ids
 	deletePkg, skipRefs       bool
 	ghosts, partial, orphans  bool
+	untag                     bool
+	groupBy                   string
+	grace                     string
 	registry                  string
 	yes, dryRun               bool
 	reportFile                string
@@ -51,6 +55,22 @@ tagged version): the newest such version is kept, or with
 manifests that a kept multi-arch image or signature references are kept
 (the registry is asked; --registry sets its host).
 
+Tags: deleting a version removes all its tags, so --include deletes a tagged
+version only when every tag matches. With --untag, a version whose tags only
+partly match (--include, and no --exclude) loses the matching tags instead
+and keeps the rest; the version itself stays. A tag is removed by pushing a
+small placeholder manifest under it and deleting the placeholder's version,
+so --untag --yes needs write:packages besides delete:packages.
+--group-by re:REGEXP makes --keep and --keep-tagged count per group: the
+text its one capture group matches in a tag names the image's group (an
+image in several groups counts in each; tags it does not match form one
+group, untagged images another).
+
+Grace: untagged container versions younger than --grace (default 1h) are
+never deleted, whatever the age flags say: a multi-arch push uploads its
+platform manifests, untagged, before the index that tags them. --grace 0
+turns it off.
+
 Without --yes it is a dry run: it lists the versions it would delete and a
 line per package with what it keeps and why (--show all lists every
 version). Progress goes to stderr. Images are deleted before the manifests
@@ -70,7 +90,13 @@ func (a *app) pruneCommand() *cobra.Command {
   ghpkg prune my-app --org my-org --older-than 30d --keep 10 --yes --report run.json
 
   # release candidates older than two weeks, except anything tagged latest
-  ghpkg prune 'team/*' --org my-org --any-tags --include 'v*-rc*' --exclude latest --older-than 2w`,
+  ghpkg prune 'team/*' --org my-org --any-tags --include 'v*-rc*' --exclude latest --older-than 2w
+
+  # keep the 2 newest images of each major version (v1.x, v2.x, ...), delete older tagged images
+  ghpkg prune my-app --org my-org --tagged-only --all-ages --group-by 're:^v([0-9]+)\.' --keep-tagged 2
+
+  # build tags (sha-*) go after a week; a release tag on the same image keeps it
+  ghpkg prune my-app --org my-org --tagged-only --include 'sha-*' --untag --older-than 7d`,
 	}
 	fl := cmd.Flags()
 	fl.Var(&f.keep, "keep", "always keep the N newest images of each package (a multi-arch image with its platform manifests and signatures counts once)")
@@ -98,6 +124,9 @@ func (a *app) pruneCommand() *cobra.Command {
 	fl.StringVar(&f.reportFile, "report", "", "also write the run's report to `FILE` (for 'ghpkg restore --report FILE')")
 	fl.Var(newEnum(&f.show, "deletes", "deletes", "all"), "show", "dry run: list the versions to delete, or all versions with their reasons")
 	_ = cmd.RegisterFlagCompletionFunc("show", fixedCompletion("deletes", "all"))
+	fl.BoolVar(&f.untag, "untag", false, "containers, with --include/--exclude: a version whose tags only partly match loses the matching tags and stays (needs write:packages)")
+	fl.StringVar(&f.groupBy, "group-by", "", "count --keep and --keep-tagged per group: re:`REGEXP` with one capture group, whose text in a tag names the group")
+	fl.StringVar(&f.grace, "grace", "1h", "never delete untagged container versions younger than `AGE` (a push in progress); 0 turns it off")
 	fl.BoolVar(&f.verify, "verify", false, "container packages: afterwards, prove every tag still points at a whole image (as 'ghpkg verify'); exit 1 if not")
 	a.addRunFlags(cmd, &f.run)
 	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
@@ -139,6 +168,47 @@ func (f *pruneFlags) policy(typ ghpackages.PackageType, args []string) (retentio
 	}
 	if len(f.include) > 0 && p.Tags == retention.UntaggedOnly {
 		return p, usagef("--include selects tagged versions: add --tagged-only or --any-tags")
+	}
+	p.Untag = f.untag
+	if f.untag {
+		switch {
+		case p.Tags == retention.UntaggedOnly:
+			return p, usagef("--untag removes tags of tagged versions: add --tagged-only or --any-tags, and --include or --exclude to say which tags go")
+		case len(f.include) == 0 && len(f.exclude) == 0:
+			return p, usagef("--untag needs --include or --exclude to say which tags go (e.g. --include 'sha-*')")
+		case typ != ghpackages.Container:
+			return p, usagef("--untag removes tags through the container registry: --type container only (--type is %s)", typ)
+		case f.skipRefs:
+			return p, usagef("--untag needs the registry, which --skip-reference-check skips")
+		}
+	}
+	if f.groupBy != "" {
+		if !strings.HasPrefix(f.groupBy, "re:") {
+			return p, usagef("--group-by %q: want re:REGEXP with one capture group, e.g. --group-by 're:^v([0-9]+)\\.' (groups v1.2.3 as 1)", f.groupBy)
+		}
+		pat, err := retention.ParsePattern(f.groupBy)
+		if err != nil {
+			return p, usagef("--group-by %q: %s", f.groupBy, strings.TrimPrefix(err.Error(), retention.ErrInvalidPolicy.Error()+": "))
+		}
+		p.GroupBy = pat
+		if f.keep == 0 && f.keepTagged == 0 {
+			return p, usagef("--group-by counts --keep and --keep-tagged per group: give one of them (e.g. --keep-tagged 2)")
+		}
+	}
+	switch g := strings.TrimSpace(f.grace); {
+	case g == "0" || g == "off":
+		p.Grace = -1
+	case strings.HasPrefix(g, "-"):
+		return p, usagef("--grace %s: a grace window cannot be negative (0 turns it off)", f.grace)
+	default:
+		d, err := retention.ParseAge(g)
+		if err != nil {
+			return p, usagef("--grace %q: want an age such as 1h, 30m or 2d (0 turns it off)", f.grace)
+		}
+		if d == 0 {
+			d = -1
+		}
+		p.Grace = d
 	}
 	if p.Tags == retention.TaggedOnly && typ != ghpackages.Container && typ != ghpackages.Docker {
 		return p, usagef("--tagged-only: only container and docker versions have tags (--type is %s)", typ)
@@ -192,7 +262,11 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	if err != nil {
 		return 0, err
 	}
-	if err := a.preflight(ctx, c, ghpackages.OperationDelete, typ, "delete "+string(typ)+" package versions", apply); err != nil {
+	what, extra := "delete "+string(typ)+" package versions", []ghpackages.Scope(nil)
+	if policy.Untag {
+		what, extra = "delete "+string(typ)+" package versions and remove tags (pushing a placeholder)", untagScopes
+	}
+	if err := a.preflight(ctx, c, ghpackages.OperationDelete, typ, what, apply, extra...); err != nil {
 		return 0, err
 	}
 	now := retention.WithNow(a.env.Now)
@@ -218,13 +292,13 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		}
 		return 0, a.checkOwner(ctx, c, owner, err)
 	}
-	out.Plan = a.planOf(plan, f)
+	out.Plan = a.planOf(plan, f.registry)
 	a.warnUnmatched(args, out.Plan)
 	if !apply {
 		a.verifyAfter(ctx, f, plan, &out)
 		return a.emitRun(ctx, out, false), nil
 	}
-	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.retentionProgress("deleting", plan.Deletes())))...)
+	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.retentionProgress("deleting", steps(plan))))...)
 	a.endProgress()
 	if err != nil {
 		return 0, err
@@ -259,14 +333,15 @@ func (a *app) verifyAfter(ctx context.Context, f *pruneFlags, plan *retention.Pl
 // names in reasons, each package gets its kept counts by reason, and the
 // plan's warnings (a registry that could not be read, a listing that kept
 // changing) go to stderr once each, with the fix.
-func (a *app) planOf(p *retention.Plan, f *pruneFlags) *planJSON {
+func (a *app) planOf(p *retention.Plan, registry string) *planJSON {
 	pol := p.Policy
 	out := &planJSON{OwnerKind: p.OwnerKind, OwnerName: p.OwnerName, CreatedAt: p.CreatedAt.UTC(), Warnings: nonNil(p.Warnings), Packages: []packagePlanJSON{},
 		Policy: policyJSON{Type: string(pol.Type), Packages: patternStrings(pol.Packages), KeepNewest: pol.KeepNewest, KeepTagged: pol.KeepNewestTagged, KeepUntagged: pol.KeepNewestUntagged, AllAges: pol.DeleteAllMatching,
 			Tags: string(pol.Tags), Include: patternStrings(pol.IncludeTags), Exclude: patternStrings(pol.ExcludeTags),
 			KeepTags: nonNil(pol.KeepTags), KeepNames: nonNil(pol.KeepNames), KeepIDs: nonNil(pol.KeepIDs), MaxDelete: pol.MaxDelete,
 			DeletePackageWhenEmpty: pol.DeletePackageWhenEmpty, DeleteGhostImages: pol.DeleteGhostImages, DeletePartialImages: pol.DeletePartialImages,
-			DeleteOrphanedReferrers: pol.DeleteOrphanedReferrers, SkipReferenceCheck: pol.SkipReferenceCheck}}
+			DeleteOrphanedReferrers: pol.DeleteOrphanedReferrers, SkipReferenceCheck: pol.SkipReferenceCheck,
+			Untag: pol.Untag, GroupBy: pol.GroupBy.String(), Grace: graceFlag(pol.Grace)}, Untag: p.Untag}
 	if pol.OlderThan > 0 {
 		out.Policy.OlderThan = retention.FormatAge(pol.OlderThan)
 	}
@@ -275,10 +350,18 @@ func (a *app) planOf(p *retention.Plan, f *pruneFlags) *planJSON {
 			KeptByReason: map[string]int{}, Versions: make([]decisionJSON, 0, len(pp.Versions))}
 		for _, v := range pp.Versions {
 			reason := strings.ReplaceAll(flagWords(v.Reason), "(see the plan's warnings)", "(see the warning on stderr)")
-			pj.Versions = append(pj.Versions, decisionJSON{ID: v.ID, Name: v.Name, Tags: nonNil(v.Tags), CreatedAt: v.CreatedAt.UTC(), Action: string(v.Action), Reason: reason})
-			if string(v.Action) != "delete" && !pp.DeletePackage {
+			pj.Versions = append(pj.Versions, decisionJSON{ID: v.ID, Name: v.Name, Tags: nonNil(v.Tags), CreatedAt: v.CreatedAt.UTC(), Action: string(v.Action), Reason: reason,
+				Untag: v.Untag, Placeholder: v.Placeholder, Groups: v.Groups})
+			switch {
+			case pp.DeletePackage || v.Action == retention.ActionDelete:
+			case v.Action == retention.ActionUntag:
+				pj.KeptByReason["kept, losing some tags (--untag)"]++
+			default:
 				pj.KeptByReason[reasonKind(reason)]++
 			}
+		}
+		for _, g := range pp.Groups {
+			pj.Groups = append(pj.Groups, groupJSON{Group: g.Group, Images: g.Images, Kept: g.Kept})
 		}
 		out.Packages = append(out.Packages, pj)
 	}
@@ -286,11 +369,35 @@ func (a *app) planOf(p *retention.Plan, f *pruneFlags) *planJSON {
 		fix := ""
 		if strings.Contains(w, "registry") {
 			fix = fmt.Sprintf(". Check --registry (default %s) and that the token can read the registry; --skip-reference-check skips the check but can break multi-arch images",
-				registryOr(f.registry, a.baseURL))
+				registryOr(registry, a.baseURL))
 		}
 		a.warnf("%s%s", flagWords(w), fix)
 	}
 	return out
+}
+
+// untagScopes are the scopes removing a tag needs besides deleting: the
+// placeholder is pushed.
+var untagScopes = []ghpackages.Scope{ghpackages.ScopeWritePackages}
+
+// graceFlag writes a policy's grace window as --grace takes it: "1h",
+// "30m", "2d", or "off".
+func graceFlag(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "off"
+	case d == 0:
+		d = retention.DefaultGrace
+	}
+	switch {
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }
 
 func registryOr(flag, baseURL string) string {
@@ -320,6 +427,15 @@ var (
 func reasonKind(r string) string {
 	if strings.HasPrefix(r, "needed by kept ") || strings.HasPrefix(r, "referenced by kept ") {
 		return "needed by a kept image"
+	}
+	if i := strings.Index(r, " newest tagged images of group "); i > 0 {
+		return r[:i] + " newest tagged images of their group"
+	}
+	if i := strings.Index(r, " newest images of group "); i > 0 {
+		return r[:i] + " newest images of their group"
+	}
+	if strings.Contains(r, "grace for pushes in progress") {
+		r = r[strings.Index(r, "within the "):]
 	}
 	r = reCreated.ReplaceAllString(r, "")
 	r = reDigest.ReplaceAllString(r, "…")

@@ -17,15 +17,17 @@ import (
 
 func (a *app) restoreCommand() *cobra.Command {
 	var id versionID
-	var report string
+	var report, registry string
 	var rf runFlags
 	cmd := &cobra.Command{
 		Use:   "restore {PACKAGE [--id ID] | --report FILE}",
 		Short: "Restore a deleted package or version, or everything a run deleted",
 		Long: `Restore PACKAGE, or with --id one deleted version of it, or with --report FILE
-everything a delete or prune run deleted (its --report file or --json output;
-- reads stdin): the items it reported deleted or gone-unconfirmed. GitHub
-restores what was deleted within the last 30 days.
+everything a delete, prune or untag run deleted (its --report file or --json
+output; - reads stdin): the items it reported deleted or gone-unconfirmed.
+GitHub restores what was deleted within the last 30 days. Tags a run removed
+(untag, prune --untag) are put back by pushing their image again under each
+tag, unless the tag now points at another image.
 
 The token's scopes are checked first (write:packages; plus repo for types
 other than container): a token that lacks them exits 2 before any change.
@@ -46,10 +48,11 @@ restoring the same report twice exits 0.`,
 	}
 	cmd.Flags().Var(&id, "id", "restore only this version (default: the whole package)")
 	cmd.Flags().StringVar(&report, "report", "", "restore everything a run deleted, from its report or --json output in `FILE` (- for stdin)")
+	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` to put removed tags back in (default: ghcr.io, or containers.HOST for --base-url)")
 	a.addRunFlags(cmd, &rf)
 	cmd.RunE = a.action(func(ctx context.Context, _ *cobra.Command, args []string) (int, error) {
 		if report != "" {
-			return a.restoreReport(ctx, &rf, report)
+			return a.restoreReport(ctx, &rf, report, registry)
 		}
 		name := args[0]
 		ctx, c, owner, typ, err := a.target(ctx, &rf)
@@ -100,7 +103,7 @@ func readReport(r io.Reader) (*reportJSON, error) {
 	return &rep, nil
 }
 
-func (a *app) restoreReport(ctx context.Context, rf *runFlags, path string) (int, error) {
+func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry string) (int, error) {
 	var in io.Reader = a.env.Stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -132,8 +135,24 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path string) (int
 		}
 	}
 	in2 := deleted.retentionReport()
-	restorable := in2.Count(retention.OutcomeDeleted) + in2.Count(retention.OutcomeGoneUnconfirmed)
-	rep, err := retention.Restore(ctx, c, in2, retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", restorable)))
+	restorable := 0
+	for _, it := range in2.Items {
+		switch {
+		case it.Step == retention.StepUntag:
+			if it.Outcome == retention.OutcomeUntagged || it.Outcome == retention.OutcomeUntagPending {
+				restorable++
+			}
+		case it.Step == retention.StepDeletePlaceholder:
+		case it.Outcome == retention.OutcomeDeleted, it.Outcome == retention.OutcomeGoneUnconfirmed:
+			restorable++
+		}
+	}
+	opts := []retention.RestoreOption{retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", restorable))}
+	if typ == ghpackages.Container {
+		// Tags an untag removed are pushed back through the registry.
+		opts = append(opts, retention.WithResolver(a.resolver(registry)))
+	}
+	rep, err := retention.Restore(ctx, c, in2, opts...)
 	a.endProgress()
 	if err != nil {
 		return 0, err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -9,17 +10,22 @@ import (
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
-// commandOps says which operation each command performs, for scopes.
+// commandOps says which operation each command performs, for scopes;
+// extra are scopes it needs besides the operation's.
 var commandOps = []struct {
 	command string
 	op      ghpackages.Operation
+	extra   []ghpackages.Scope
+	// label names the operation in the output when it is not op's.
+	label string
 }{
-	{"packages", ghpackages.OperationRead},
-	{"versions", ghpackages.OperationRead},
-	{"get", ghpackages.OperationRead},
-	{"delete", ghpackages.OperationDelete},
-	{"prune", ghpackages.OperationDelete},
-	{"restore", ghpackages.OperationRestore},
+	{"packages", ghpackages.OperationRead, nil, ""},
+	{"versions", ghpackages.OperationRead, nil, ""},
+	{"get", ghpackages.OperationRead, nil, ""},
+	{"delete", ghpackages.OperationDelete, nil, ""},
+	{"prune", ghpackages.OperationDelete, nil, ""},
+	{"restore", ghpackages.OperationRestore, nil, ""},
+	{"untag", ghpackages.OperationDelete, untagScopes, "untag"}, // container packages only
 }
 
 func commandNames() []string {
@@ -39,12 +45,14 @@ func (a *app) scopesCommand() *cobra.Command {
 exit 2 if the token lacks what --for COMMAND needs (default prune, what a
 cleanup job runs; --for all checks every command). Run it as a CI job's first
 step: a token with exactly read:packages and delete:packages passes for
-prune, delete and the read commands.
+prune, delete and the read commands. Removing tags (untag, prune --untag)
+pushes a placeholder manifest, so it also needs write:packages.
 
 Fine-grained, GitHub App and Actions tokens carry no classic scopes: their
 needs are "unknown" (exit 0), and GitHub's answers decide. Fine-grained and
 App tokens cannot delete package versions; the Actions GITHUB_TOKEN can only
-where the package's Manage Actions access gives the repository Admin.`,
+where the package's Manage Actions access gives the repository Admin (and,
+to untag, the workflow has 'permissions: packages: write').`,
 		Example: `  ghpkg scopes
   ghpkg scopes --for restore --type npm
   ghpkg scopes --for all --json`,
@@ -68,9 +76,15 @@ where the package's Manage Actions access gives the repository Admin.`,
 		}
 		var missing []ghpackages.Scope
 		seen := map[ghpackages.Scope]bool{}
+		if forCmd == "untag" && typ != ghpackages.Container {
+			return 0, usagef("untag removes tags of container images: --for untag needs --type container")
+		}
 		for _, co := range commandOps {
-			needs := ghpackages.RequiredScopes(co.op, typ)
-			n := scopeNeed{Command: co.command, Operation: string(co.op), Needs: scopeStrings(needs), Missing: []string{}, Status: "ok"}
+			if co.label == "untag" && typ != ghpackages.Container {
+				continue
+			}
+			needs := append(ghpackages.RequiredScopes(co.op, typ), co.extra...)
+			n := scopeNeed{Command: co.command, Operation: cmp.Or(co.label, string(co.op)), Needs: scopeStrings(needs), Missing: []string{}, Status: "ok"}
 			switch m := ghpackages.MissingScopes(have, needs); {
 			case have == nil:
 				n.Status = "unknown"

@@ -19,7 +19,9 @@ type verifyJSON struct {
 	Manifests  int          `json:"manifests"`
 	Whole      bool         `json:"whole"`
 	Broken     []brokenJSON `json:"broken"`
-	Error      string       `json:"error,omitempty"`
+	// Placeholders are tags left on an untag placeholder.
+	Placeholders []string `json:"placeholders"`
+	Error        string   `json:"error,omitempty"`
 }
 
 // brokenJSON is a tag whose image has manifests missing.
@@ -47,8 +49,9 @@ func (a *app) verifyCommand() *cobra.Command {
 		Short: "Prove that every tag of container packages points at a whole image",
 		Long: `Read every tag of each container PACKAGE from the registry, and every manifest
 reachable from it (image index and manifest list children at any depth, OCI
-referrers), and list the tags whose image has manifests missing. Nothing is
-changed. Exit 1 when a tag is broken or the registry cannot be read well
+referrers), and list the tags whose image has manifests missing, and the tags
+an interrupted untag left on its placeholder. Nothing is changed. Exit 1 when
+a tag is broken or on a placeholder, or the registry cannot be read well
 enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
 		Example: `  ghpkg verify my-app --org my-org
   ghpkg verify team/app team/web --org my-org --json`,
@@ -102,14 +105,14 @@ func (a *app) verify(ctx context.Context, registry string, targets []verifyTarge
 	resolver := a.resolver(registry)
 	out := make([]verifyJSON, 0, len(targets))
 	for _, t := range targets {
-		v := verifyJSON{Package: t.name, Repository: t.repo, Broken: []brokenJSON{}}
+		v := verifyJSON{Package: t.name, Repository: t.repo, Broken: []brokenJSON{}, Placeholders: []string{}}
 		res, err := retention.Verify(ctx, resolver, t.repo)
 		if err != nil {
 			v.Error = err.Error()
 			out = append(out, v)
 			continue
 		}
-		v.Tags, v.Manifests, v.Whole = res.Tags, res.Manifests, res.OK()
+		v.Tags, v.Manifests, v.Whole, v.Placeholders = res.Tags, res.Manifests, res.OK(), nonNil(res.Placeholders)
 		for _, b := range res.Broken {
 			bj := brokenJSON{Tag: b.Tag, Digest: b.Digest, Missing: []missingJSON{}}
 			for _, m := range b.Missing {
@@ -137,6 +140,10 @@ func (a *app) verifyLines(results []verifyJSON, toStdout bool) bool {
 			fmt.Fprintf(w, "%s: could not verify: %s\n", v.Package, firstLine(v.Error))
 		case v.Whole:
 			fmt.Fprintf(w, "%s: whole: %d tags, %d manifests\n", v.Package, v.Tags, v.Manifests)
+		case len(v.Broken) == 0:
+			ok = false
+			fmt.Fprintf(w, "%s: UNTAG NOT FINISHED: %s point at the placeholder of an untag that stopped before deleting it; "+
+				"'ghpkg untag %s %s --yes' (or the next prune of the package) finishes it\n", v.Package, strings.Join(v.Placeholders, ", "), v.Package, strings.Join(v.Placeholders, " "))
 		default:
 			ok = false
 			fmt.Fprintf(w, "%s: BROKEN: %d of %d tags have manifests missing\n", v.Package, len(v.Broken), v.Tags)
@@ -160,6 +167,9 @@ func (a *app) verifyLines(results []verifyJSON, toStdout bool) bool {
 					word = "tags"
 				}
 				fmt.Fprintf(w, "  %s %s (%s\n", word, strings.Join(tags[key], ", "), key)
+			}
+			if len(v.Placeholders) > 0 {
+				fmt.Fprintf(w, "  and %s point at an unfinished untag's placeholder\n", strings.Join(v.Placeholders, ", "))
 			}
 		}
 	}

@@ -35,7 +35,7 @@ changes meaning.
 Every object:
   schema       "ghpkg/v1"
   command      the command: packages, versions, get, delete, restore, prune,
-               verify, scopes, version
+               untag, verify, scopes, version
   owner        {"kind": "org"|"user"|"authenticated", "name": LOGIN (absent
                for authenticated)} (not in scopes and version)
   type         the package type: npm, maven, rubygems, docker, nuget, container
@@ -57,28 +57,42 @@ get:
   info         PACKAGE (without --id)
   version      VERSION (with --id)
 
-delete, restore, prune:
-  dry_run      true when nothing was changed (prune without --yes)
-  plan         (prune only) {owner_kind, owner_name, created_at, warnings
-               (what could not be checked, and what was kept for it), policy,
-               packages: [{type, name, delete_package, package_reason,
-               kept_by_reason: {REASON: COUNT}, versions: [{id, name, tags,
-               created_at, action: "keep"|"delete", reason}]}]}
+delete, restore, prune, untag:
+  dry_run      true when nothing was changed (prune or untag without --yes)
+  plan         (prune and untag) {owner_kind, owner_name, created_at,
+               warnings (what could not be checked, and what was kept for
+               it), untag (untag: the tags asked for), policy, packages:
+               [{type, name, delete_package, package_reason, kept_by_reason:
+               {REASON: COUNT}, groups (with --group-by: [{group, images,
+               kept}]; group "(other tags)" holds images with a tag the
+               pattern does not match, "(untagged)" untagged images),
+               versions: [{id, name, tags, created_at, action: "keep"|
+               "delete"|"untag", reason, untag (action untag: the tags it
+               removes; the rest stay), placeholder (true: the placeholder of
+               an untag that did not finish, deleted to finish it), groups
+               (with --group-by: the image's groups)}]}]}
                policy: {type, packages, keep_newest, keep_tagged,
                keep_untagged, older_than, all_ages,
                tags: "untagged"|"tagged"|"any", include, exclude, keep_tags,
                keep_names, keep_ids, max_delete, delete_package_when_empty,
                delete_ghost_images, delete_partial_images,
-               delete_orphaned_referrers, skip_reference_check}
+               delete_orphaned_referrers, skip_reference_check, untag,
+               group_by ("" or re:REGEXP), grace ("1h", or "off")}
   report       the run's report, null in a dry run. It is the format
                'ghpkg restore --report FILE' reads back (the whole object or
                just this field): {owner_kind, owner_name, started_at,
                finished_at, stopped, items: [ITEM]}
-               ITEM: {type, package, version_id (absent for a whole
-               package), version, tags, action ("delete-version"|
-               "delete-package"|"restore-version"|"restore-package"), reason,
-               outcome, error, status (HTTP status of an error answer),
-               replayed (a retried delete whose first answer was lost), at}
+               ITEM: {type, package, repository (untag steps: the registry
+               repository), version_id (absent for a whole package),
+               version, tags, action ("delete-version"|"delete-package"|
+               "restore-version"|"restore-package"|"untag"|
+               "delete-placeholder"|"restore-tags"), reason, outcome, error,
+               status (HTTP status of an error answer), replayed (a retried
+               delete whose first answer was lost), at}
+               An "untag" item's tags were removed from the image whose
+               digest is its version; "delete-placeholder" deletes the
+               placeholder they were moved to (restore never restores it);
+               "restore-tags" pushes the image again under the tags.
                outcome:
                  deleted          the delete succeeded (with replayed: a
                                   retry found it gone and a re-read confirmed)
@@ -95,29 +109,42 @@ delete, restore, prune:
                  already-active   restore found it active: nothing to do
                  expired          deleted over 30 days ago: not restorable
                  skipped          not deleted: a re-check just before found
-                                  the registry now needs it (a tag moved)
+                                  the registry now needs it (a tag moved);
+                                  untag: every tag moved since the plan;
+                                  restore-tags: every tag points elsewhere
+                 untagged         untag: the tags were removed
+                 untag-pending    untag: the tags point at the placeholder,
+                                  which was not deleted (the run stopped):
+                                  the next untag or prune of the package
+                                  finishes it; verify lists them
   summary      counts, always all present: planned (deletions planned, or
                operations requested), kept (prune: versions kept), deleted,
                already_gone, gone_unconfirmed, retained, failed,
-               not_attempted, restored, already_active, expired, skipped
+               not_attempted, restored, already_active, expired, skipped;
+               and in tags: planned_untags (tags to remove), untagged
+               (removed), untag_pending (left on the placeholder)
   verify       (prune --verify) [{package, repository, tags, manifests,
                whole, broken: [{tag, digest, missing: [{digest, via}]}],
-               error}] as in verify's packages (exit 1 unless all whole)
+               placeholders, error}] as in verify's packages (exit 1
+               unless all whole)
   stopped      present when the run ended early: {"reason": "rate_limit"|
                "max_wait"|"canceled", "message", "done", "left"} (exit 1)
 
 verify:
   packages     [{package, repository, tags (checked), manifests (read),
                whole, broken: [{tag, digest, missing: [{digest, via:
-               [DIGEST]}]}], error (the registry could not be read)}]
+               [DIGEST]}]}], placeholders (tags left on the placeholder of
+               an untag that did not finish), error (the registry could not
+               be read)}]
 
 scopes:
   for          the command whose needs set the exit code ("all" for every one)
   token_kind   "classic", or "unknown" when GitHub reports no classic scopes
                (fine-grained PAT, GitHub App or Actions token)
   token_scopes the classic scopes the token has ([] when unknown)
-  commands     [{command, operation ("read"|"delete"|"restore"), needs: [SCOPE],
-               missing: [SCOPE], status: "ok"|"missing"|"unknown"}]
+  commands     [{command, operation ("read"|"delete"|"restore"|"untag"),
+               needs: [SCOPE], missing: [SCOPE], status: "ok"|"missing"|
+               "unknown"}] (untag: container packages only)
 
 version:
   version, revision, go, sdk_version
@@ -286,16 +313,29 @@ type policyJSON struct {
 	DeletePartialImages     bool     `json:"delete_partial_images"`
 	DeleteOrphanedReferrers bool     `json:"delete_orphaned_referrers"`
 	SkipReferenceCheck      bool     `json:"skip_reference_check"`
+	Untag                   bool     `json:"untag"`
+	GroupBy                 string   `json:"group_by"`
+	Grace                   string   `json:"grace"`
 }
 
 // decisionJSON is the plan for one version.
 type decisionJSON struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Tags      []string  `json:"tags"`
-	CreatedAt time.Time `json:"created_at"`
-	Action    string    `json:"action"`
-	Reason    string    `json:"reason"`
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Tags        []string  `json:"tags"`
+	CreatedAt   time.Time `json:"created_at"`
+	Action      string    `json:"action"`
+	Reason      string    `json:"reason"`
+	Untag       []string  `json:"untag,omitempty"`
+	Placeholder bool      `json:"placeholder,omitempty"`
+	Groups      []string  `json:"groups,omitempty"`
+}
+
+// groupJSON counts a --group-by group's images and those kept.
+type groupJSON struct {
+	Group  string `json:"group"`
+	Images int    `json:"images"`
+	Kept   int    `json:"kept"`
 }
 
 // packagePlanJSON is the plan for one package.
@@ -305,20 +345,35 @@ type packagePlanJSON struct {
 	DeletePackage bool           `json:"delete_package"`
 	PackageReason string         `json:"package_reason,omitempty"`
 	KeptByReason  map[string]int `json:"kept_by_reason"`
+	Groups        []groupJSON    `json:"groups,omitempty"`
 	Versions      []decisionJSON `json:"versions"`
 }
 
-// planJSON is a prune's plan.
+// planJSON is a prune's (or untag's) plan.
 type planJSON struct {
 	OwnerKind string            `json:"owner_kind"`
 	OwnerName string            `json:"owner_name,omitempty"`
 	CreatedAt time.Time         `json:"created_at"`
 	Warnings  []string          `json:"warnings"`
+	Untag     []string          `json:"untag,omitempty"`
 	Policy    policyJSON        `json:"policy"`
 	Packages  []packagePlanJSON `json:"packages"`
 }
 
-// deletes counts the deletions planned (a whole package counts once).
+// untags counts the tags the plan removes.
+func (p *planJSON) untags() int {
+	n := 0
+	for _, pp := range p.Packages {
+		for _, v := range pp.Versions {
+			n += len(v.Untag)
+		}
+	}
+	return n
+}
+
+// deletes counts the deletions planned (a whole package counts once; a
+// placeholder left by an interrupted untag counts with the tags it
+// removes, not here).
 func (p *planJSON) deletes() int {
 	n := 0
 	for _, pp := range p.Packages {
@@ -327,7 +382,7 @@ func (p *planJSON) deletes() int {
 			continue
 		}
 		for _, v := range pp.Versions {
-			if v.Action == "delete" {
+			if v.Action == "delete" && !v.Placeholder {
 				n++
 			}
 		}
@@ -337,8 +392,9 @@ func (p *planJSON) deletes() int {
 
 // itemJSON is one operation of a run.
 type itemJSON struct {
-	Type      string            `json:"type"`
-	Package   string            `json:"package"`
+	Type       string            `json:"type"`
+	Package    string            `json:"package"`
+	Repository string            `json:"repository,omitempty"`
 	VersionID int64             `json:"version_id,omitempty"`
 	Version   string            `json:"version,omitempty"`
 	Tags      []string          `json:"tags,omitempty"`
@@ -368,7 +424,7 @@ func reportOf(r *retention.Report) *reportJSON {
 	out := &reportJSON{OwnerKind: r.OwnerKind, OwnerName: r.OwnerName, StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(),
 		Stopped: r.Stopped, Items: make([]itemJSON, 0, len(r.Items))}
 	for _, it := range r.Items {
-		ij := itemJSON{Type: string(it.Type), Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
+		ij := itemJSON{Type: string(it.Type), Package: it.Package, Repository: it.Repository, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
 			Action: string(it.Step), Reason: flagWords(it.Reason), Outcome: it.Outcome, Error: it.Error, Status: it.Status,
 			Replayed: it.Replayed, err: it.Err}
 		if !it.At.IsZero() {
@@ -407,11 +463,15 @@ func (r *reportJSON) retentionReport() *retention.Report {
 		if outcome == retention.OutcomeAlreadyGone && it.Replayed {
 			outcome = retention.OutcomeDeleted
 		}
-		ri := retention.Item{Type: ghpackages.PackageType(it.Type), Package: it.Package, VersionID: it.VersionID, Version: it.Version,
+		ri := retention.Item{Type: ghpackages.PackageType(it.Type), Package: it.Package, Repository: it.Repository, VersionID: it.VersionID, Version: it.Version,
 			Tags: it.Tags, Reason: it.Reason, Outcome: outcome, Error: it.Error, Status: it.Status, Replayed: it.Replayed, At: it.At}
-		ri.Step = retention.StepDeleteVersion
-		if it.VersionID == 0 {
+		switch step := retention.Step(it.Action); {
+		case step == retention.StepUntag, step == retention.StepDeletePlaceholder, step == retention.StepRestoreTags, step == retention.StepRestoreVersion, step == retention.StepRestorePackage:
+			ri.Step = step
+		case it.VersionID == 0:
 			ri.Step = retention.StepDeletePackage
+		default:
+			ri.Step = retention.StepDeleteVersion
 		}
 		out.Items = append(out.Items, ri)
 	}
@@ -443,6 +503,11 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	// Tags, not versions: planned for removal, removed, and left on an
+	// untag placeholder.
+	PlannedUntags int `json:"planned_untags"`
+	Untagged      int `json:"untagged"`
+	UntagPending  int `json:"untag_pending"`
 }
 
 // stopped says why a run ended before its last item.

@@ -18,8 +18,9 @@ import (
 // (fine-grained, GitHub App, the Actions GITHUB_TOKEN) is "unknown": the
 // run goes ahead and GitHub's answers decide. A server without /rate_limit
 // (GHES with rate limiting off) is no reason to stop either. enforce=false
-// only notes what is missing (a dry run).
-func (a *app) preflight(ctx context.Context, c *ghpackages.Client, op ghpackages.Operation, typ ghpackages.PackageType, what string, enforce bool) error {
+// only notes what is missing (a dry run). extra are scopes needed besides
+// op's (write:packages to push an untag's placeholder).
+func (a *app) preflight(ctx context.Context, c *ghpackages.Client, op ghpackages.Operation, typ ghpackages.PackageType, what string, enforce bool, extra ...ghpackages.Scope) error {
 	have, _, err := c.TokenScopes(ctx)
 	switch {
 	case errors.Is(err, ghpackages.ErrUnauthorized):
@@ -36,7 +37,7 @@ func (a *app) preflight(ctx context.Context, c *ghpackages.Client, op ghpackages
 	if m := ghpackages.MissingScopes(have, ghpackages.RequiredScopes(ghpackages.OperationRead, typ)); len(m) > 0 {
 		return scopeError{what: "read " + string(typ) + " packages", missing: m}
 	}
-	m := ghpackages.MissingScopes(have, ghpackages.RequiredScopes(op, typ))
+	m := ghpackages.MissingScopes(have, append(ghpackages.RequiredScopes(op, typ), extra...))
 	switch {
 	case len(m) == 0:
 	case enforce:
@@ -212,6 +213,7 @@ func tally(ctx context.Context, out *runOutput) {
 	s := &out.Summary
 	if out.Plan != nil {
 		s.Planned = out.Plan.deletes()
+		s.PlannedUntags = out.Plan.untags()
 		for _, pp := range out.Plan.Packages {
 			if pp.DeletePackage {
 				continue
@@ -219,6 +221,9 @@ func tally(ctx context.Context, out *runOutput) {
 			for _, v := range pp.Versions {
 				if v.Action != "delete" {
 					s.Kept++
+				}
+				if v.Placeholder && v.Action == "delete" {
+					s.PlannedUntags += len(v.Tags)
 				}
 			}
 		}
@@ -230,7 +235,45 @@ func tally(ctx context.Context, out *runOutput) {
 	if out.Plan == nil {
 		s.Planned = len(rep.Items)
 	}
+	// Tags count once each: an untag step's, or one a deleted placeholder
+	// carried. A placeholder's delete counts only when it went wrong: the
+	// untag items say the rest.
+	removed := map[string]bool{}
 	for _, it := range rep.Items {
+		switch retention.Step(it.Action) {
+		case retention.StepUntag:
+			switch it.Outcome {
+			case retention.OutcomeUntagged:
+				for _, t := range it.Tags {
+					removed[it.Package+":"+t] = true
+				}
+			case retention.OutcomeUntagPending:
+				s.UntagPending += len(it.Tags)
+			case retention.OutcomeFailed:
+				s.Failed++
+			case retention.OutcomeSkipped:
+				s.Skipped++
+			case retention.OutcomeNotAttempted:
+				s.NotAttempted++
+			}
+			continue
+		case retention.StepDeletePlaceholder:
+			switch it.Outcome {
+			case retention.OutcomeDeleted, retention.OutcomeAlreadyGone:
+				for _, t := range it.Tags {
+					removed[it.Package+":"+t] = true
+				}
+			case retention.OutcomeGoneUnconfirmed:
+				s.GoneUnconfirmed++
+			case retention.OutcomeFailed:
+				s.Failed++
+			case retention.OutcomeRetained:
+				s.Retained++
+			case retention.OutcomeNotAttempted:
+				s.NotAttempted++
+			}
+			continue
+		}
 		switch it.Outcome {
 		case retention.OutcomeDeleted:
 			s.Deleted++
@@ -254,6 +297,7 @@ func tally(ctx context.Context, out *runOutput) {
 			s.Skipped++
 		}
 	}
+	s.Untagged = len(removed)
 	if rep.Stopped != "" && out.Stopped == nil {
 		out.Stopped = &stopped{Reason: stopReason(ctx, rep.Stopped), Message: rep.Stopped, Done: len(rep.Items) - s.NotAttempted, Left: s.NotAttempted}
 		if out.Stopped.Reason == "max_wait" {
@@ -389,7 +433,7 @@ func (a *app) textPlan(p *planJSON) {
 			continue
 		}
 		for _, v := range pp.Versions {
-			if v.Action == "delete" || a.showAll {
+			if v.Action == "delete" || v.Action == "untag" || a.showAll {
 				rows = append(rows, []string{pp.Name, strconv.FormatInt(v.ID, 10), short(v.Name), tagsOf(v.Tags), age(now, v.CreatedAt), v.Action, v.Reason})
 			}
 		}
@@ -410,7 +454,22 @@ func (a *app) textPlan(p *planJSON) {
 			continue
 		}
 		fmt.Fprintf(a.env.Stdout, "%s: delete %d, keep %d%s\n", pp.Name, del, len(pp.Versions)-del, keptBreakdown(pp.KeptByReason))
+		if len(pp.Groups) > 0 {
+			parts := make([]string, len(pp.Groups))
+			for i, g := range pp.Groups {
+				parts[i] = fmt.Sprintf("%s keep %d of %d", groupName(g.Group), g.Kept, g.Images)
+			}
+			fmt.Fprintf(a.env.Stdout, "  images per --group-by group: %s\n", strings.Join(parts, "; "))
+		}
 	}
+}
+
+// groupName writes a group for the summary: captured text quoted.
+func groupName(g string) string {
+	if strings.HasPrefix(g, "(") {
+		return g
+	}
+	return strconv.Quote(g)
 }
 
 // keptBreakdown renders kept counts by reason, largest first:
@@ -473,8 +532,11 @@ func (a *app) markdownRun(out runOutput, line string) string {
 				continue
 			}
 			for _, v := range pp.Versions {
-				if v.Action == "delete" {
+				switch v.Action {
+				case "delete":
 					rows = append(rows, []string{pp.Type, pp.Name, strconv.FormatInt(v.ID, 10), "`" + short(v.Name) + "`", tagsOf(v.Tags), age(now, v.CreatedAt), "would delete", v.Reason})
+				case "untag":
+					rows = append(rows, []string{pp.Type, pp.Name, strconv.FormatInt(v.ID, 10), "`" + short(v.Name) + "`", tagsOf(v.Tags), age(now, v.CreatedAt), "would remove " + tagsOf(v.Untag), v.Reason})
 				}
 			}
 		}
@@ -491,6 +553,13 @@ func summaryLine(out runOutput) string {
 		if out.Plan == nil {
 			return "stopped while planning; nothing deleted; rerun to resume"
 		}
+		if len(out.Plan.Untag) > 0 {
+			return fmt.Sprintf("would remove %d tag(s) and delete no image; dry run, nothing changed: pass --yes to remove them", s.PlannedUntags)
+		}
+		if s.PlannedUntags > 0 {
+			return fmt.Sprintf("would delete %d and keep %d versions in %d package(s), removing %d tag(s) from kept versions; dry run, nothing changed: pass --yes to carry it out",
+				s.Planned, s.Kept, len(out.Plan.Packages), s.PlannedUntags)
+		}
 		return fmt.Sprintf("would delete %d and keep %d versions in %d package(s); dry run, nothing changed: pass --yes to delete",
 			s.Planned, s.Kept, len(out.Plan.Packages))
 	}
@@ -498,7 +567,7 @@ func summaryLine(out runOutput) string {
 	for _, c := range []struct {
 		n    int
 		name string
-	}{{s.Deleted, "deleted"}, {s.Restored, "restored"}, {s.AlreadyGone, "already gone"}, {s.GoneUnconfirmed, "gone (not confirmed)"},
+	}{{s.Deleted, "deleted"}, {s.Untagged, "tag(s) removed"}, {s.UntagPending, "tag(s) left on the untag placeholder"}, {s.Restored, "restored"}, {s.AlreadyGone, "already gone"}, {s.GoneUnconfirmed, "gone (not confirmed)"},
 		{s.AlreadyActive, "already active"}, {s.Retained, "retained"}, {s.Skipped, "skipped"}, {s.Expired, "expired"}, {s.Failed, "failed"}, {s.NotAttempted, "not attempted"}} {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.name))
