@@ -40,7 +40,8 @@ const (
 	// OutcomeRestored: Restore brought it back.
 	OutcomeRestored Outcome = "restored"
 	// OutcomeAlreadyActive: Restore was answered 404 and a read found the
-	// version (or package) active: there was nothing to restore. It is
+	// version (or package) active, or found the tags of a StepRestoreTags
+	// item on their image already: there was nothing to restore. It is
 	// not a failure, so restoring from the same report twice succeeds.
 	OutcomeAlreadyActive Outcome = "already-active"
 	// OutcomeExpired: deleted more than 30 days ago; GitHub no longer

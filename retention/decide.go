@@ -306,7 +306,7 @@ func (dc *decider) imageRanks() []imageRank {
 		}
 		if dc.p.GroupBy.valid() {
 			r := &ranks[i]
-			r.groups = groupsOf(dc.p.GroupBy, dc.tags[i])
+			r.groups = groupsOf(dc.p.GroupBy, dc.tags[i], dc.p.KeepNewest > 0)
 			for _, g := range r.groups {
 				inGroup[g]++
 				if r.group == 0 || inGroup[g] < r.group {

@@ -36,13 +36,15 @@ func TestDecideGroupBy(t *testing.T) {
 	assert.Equal(t, `one of the 2 newest tagged images of group "2" (GroupBy)`, reasons[3])
 	assert.Equal(t, "one of the 2 newest tagged images of group (other tags) (GroupBy)", reasons[6], "latest and the nightlies form one group")
 	assert.Equal(t, []string{"(other tags)", "2"}, groups[5], "v2.1.0 and latest: in two groups")
-	assert.Equal(t, []string{"(untagged)"}, groups[9])
-	assert.Equal(t, []GroupCount{{"(other tags)", 3, 3}, {"(untagged)", 1, 0}, {"1", 3, 2}, {"2", 2, 2}, {"3", 1, 1}}, d.Groups)
+	assert.Empty(t, groups[9], "untagged images count in no group for KeepNewestTagged")
+	assert.Equal(t, []GroupCount{{"(other tags)", 3, 3}, {"1", 3, 2}, {"2", 2, 2}, {"3", 1, 1}}, d.Groups)
 
 	// KeepNewest counts untagged images as a group of their own.
 	p = Policy{Type: ghpackages.Container, Tags: AnyTags, DeleteAllMatching: true, GroupBy: major, KeepNewest: 1}
 	d = Decide(DecideInput{Versions: versions, Policy: &p, Now: now})
 	assert.Equal(t, "1:delete 2:delete 3:delete 4:keep 5:keep 6:delete 7:keep 9:keep 8:keep", plan(d))
+	assert.Equal(t, []string{"(untagged)"}, d.Versions[7].Groups)
+	assert.Contains(t, d.Groups, GroupCount{"(untagged)", 1, 1})
 
 	// Without GroupBy, the same KeepNewestTagged keeps two in all.
 	p = Policy{Type: ghpackages.Container, Tags: AnyTags, DeleteAllMatching: true, KeepNewestTagged: 2}

@@ -10,9 +10,13 @@ import (
 
 // groupsOf returns the GroupBy groups of an image with tags, sorted: the
 // captured text of each tag the pattern matches, GroupOther when some tag
-// does not match, GroupUntagged without tags.
-func groupsOf(by Pattern, tags []string) []string {
+// does not match; without tags, GroupUntagged when untagged images count
+// (KeepNewest), else none.
+func groupsOf(by Pattern, tags []string, untagged bool) []string {
 	if len(tags) == 0 {
+		if !untagged {
+			return nil
+		}
 		return []string{GroupUntagged}
 	}
 	var out []string

@@ -149,8 +149,8 @@ func (g *ghcr) recordPush(path, digest string) {
 	i := strings.LastIndex(rest, "/manifests/")
 	repo, ref := rest[:i], rest[i+len("/manifests/"):]
 	owner, pkg, ok := strings.Cut(repo, "/")
-	if !ok {
-		return
+	if p, known := g.fake.Package(owner, ghpackages.Container, pkg); !ok || !known || p.DeletedAt != nil {
+		return // a repository of no package: only the registry keeps it
 	}
 	for _, v := range g.fake.Versions(owner, ghpackages.Container, pkg) {
 		if v.Name == digest && v.DeletedAt == nil {

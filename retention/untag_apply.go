@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
@@ -323,7 +324,7 @@ func (r *tagRestore) item(it Item) (Item, bool) {
 	}
 	r.wants = true
 	return Item{Type: it.Type, Package: it.Package, Repository: it.Repository, VersionID: it.VersionID, Version: it.Version, Tags: slices.Clone(it.Tags),
-		Step: StepRestoreTags, Reason: "untagged at " + it.At.UTC().Format("2006-01-02T15:04:05Z07:00")}, true
+		Step: StepRestoreTags, Reason: "untagged at " + it.At.UTC().Format(time.RFC3339)}, true
 }
 
 // ready reports whether the tags can be put back: it needs a TagMover.
@@ -361,11 +362,13 @@ func (r *tagRestore) restore(ctx context.Context, it *Item) error {
 		now[t] = d
 	}
 	g.mu.Unlock()
-	var put, notes []string
+	var put, there, notes []string
 	for _, t := range it.Tags {
 		d, ok := now[t]
 		switch {
-		case !ok || d == it.Version || d == PlaceholderDigest():
+		case d == it.Version:
+			there = append(there, t)
+		case !ok || d == PlaceholderDigest():
 			put = append(put, t)
 		default:
 			if m, err := r.o.resolver.Manifest(ctx, repo, d); err == nil && m.Placeholder {
@@ -376,10 +379,14 @@ func (r *tagRestore) restore(ctx context.Context, it *Item) error {
 		}
 	}
 	if len(put) == 0 {
+		if len(there) > 0 {
+			it.Tags, it.Outcome, it.Error = there, OutcomeAlreadyActive, strings.Join(notes, "; ")
+			return nil
+		}
 		return &skipError{strings.Join(notes, "; ")}
 	}
 	mover := r.o.resolver.(TagMover)
-	var done []string
+	done := there
 	for _, t := range put {
 		if err := mover.Retag(ctx, repo, t, it.Version); err != nil {
 			if errors.Is(err, ErrManifestUnknown) {

@@ -109,6 +109,10 @@ func TestUntagMultiArchImage(t *testing.T) {
 	assert.ElementsMatch(t, []string{"v1.9.0", "latest", "stable"}, v.Tags())
 	assert.True(t, wholeDemo(t, resolver).OK())
 
+	again, err := retention.Restore(t.Context(), srv.Client(), &back, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"restore-tags already-active stable"}, steps(again), "restoring twice changes nothing")
+
 	_, err = retention.Restore(t.Context(), srv.Client(), &back)
 	assert.ErrorIs(t, err, retention.ErrNoTagMover, "putting tags back needs a resolver that pushes")
 }

@@ -166,18 +166,19 @@ type summary struct {
 
 // itemDoc, reportDoc and planDoc are the documented report and plan.
 type itemDoc struct {
-	Type      string    `json:"type"`
-	Package   string    `json:"package"`
-	VersionID int64     `json:"version_id"`
-	Version   string    `json:"version"`
-	Tags      []string  `json:"tags"`
-	Action    string    `json:"action"`
-	Reason    string    `json:"reason"`
-	Outcome   string    `json:"outcome"`
-	Error     string    `json:"error"`
-	Status    int       `json:"status"`
-	Replayed  bool      `json:"replayed"`
-	At        time.Time `json:"at"`
+	Type       string    `json:"type"`
+	Package    string    `json:"package"`
+	Repository string    `json:"repository"`
+	VersionID  int64     `json:"version_id"`
+	Version    string    `json:"version"`
+	Tags       []string  `json:"tags"`
+	Action     string    `json:"action"`
+	Reason     string    `json:"reason"`
+	Outcome    string    `json:"outcome"`
+	Error      string    `json:"error"`
+	Status     int       `json:"status"`
+	Replayed   bool      `json:"replayed"`
+	At         time.Time `json:"at"`
 }
 
 type reportDoc struct {
@@ -194,6 +195,7 @@ type planDoc struct {
 	OwnerName string         `json:"owner_name"`
 	CreatedAt time.Time      `json:"created_at"`
 	Warnings  []string       `json:"warnings"`
+	Untag     []string       `json:"untag"`
 	Policy    map[string]any `json:"policy"`
 	Packages  []struct {
 		Type          string         `json:"type"`
@@ -201,13 +203,21 @@ type planDoc struct {
 		DeletePackage bool           `json:"delete_package"`
 		PackageReason string         `json:"package_reason"`
 		KeptByReason  map[string]int `json:"kept_by_reason"`
-		Versions      []struct {
-			ID        int64     `json:"id"`
-			Name      string    `json:"name"`
-			Tags      []string  `json:"tags"`
-			CreatedAt time.Time `json:"created_at"`
-			Action    string    `json:"action"`
-			Reason    string    `json:"reason"`
+		Groups        []struct {
+			Group  string `json:"group"`
+			Images int    `json:"images"`
+			Kept   int    `json:"kept"`
+		} `json:"groups"`
+		Versions []struct {
+			ID          int64     `json:"id"`
+			Name        string    `json:"name"`
+			Tags        []string  `json:"tags"`
+			CreatedAt   time.Time `json:"created_at"`
+			Action      string    `json:"action"`
+			Reason      string    `json:"reason"`
+			Untag       []string  `json:"untag"`
+			Placeholder bool      `json:"placeholder"`
+			Groups      []string  `json:"groups"`
 		} `json:"versions"`
 	} `json:"packages"`
 }

@@ -355,7 +355,7 @@ func (a *app) planOf(p *retention.Plan, registry string) *planJSON {
 			switch {
 			case pp.DeletePackage || v.Action == retention.ActionDelete:
 			case v.Action == retention.ActionUntag:
-				pj.KeptByReason["kept, losing some tags (--untag)"]++
+				pj.KeptByReason["kept, losing some tags"]++
 			default:
 				pj.KeptByReason[reasonKind(reason)]++
 			}
@@ -437,13 +437,13 @@ func reasonKind(r string) string {
 	if strings.Contains(r, "grace for pushes in progress") {
 		r = r[strings.Index(r, "within the "):]
 	}
+	if i := strings.Index(r, " (deleting the version"); i > 0 {
+		r = r[:i]
+	}
 	r = reCreated.ReplaceAllString(r, "")
 	r = reDigest.ReplaceAllString(r, "…")
 	r = reWhich.ReplaceAllString(r, "$1 ")
 	r = rePattern.ReplaceAllString(r, "pattern")
-	if i := strings.Index(r, " (deleting the version"); i > 0 {
-		r = r[:i]
-	}
 	return r
 }
 

@@ -454,6 +454,20 @@ func (a *app) textPlan(p *planJSON) {
 			continue
 		}
 		fmt.Fprintf(a.env.Stdout, "%s: delete %d, keep %d%s\n", pp.Name, del, len(pp.Versions)-del, keptBreakdown(pp.KeptByReason))
+		var untags []string
+		for _, v := range pp.Versions {
+			for _, t := range v.Untag {
+				untags = append(untags, t+" ("+short(v.Name)+")")
+			}
+			if v.Placeholder && v.Action == "delete" {
+				for _, t := range v.Tags {
+					untags = append(untags, t+" (on an unfinished untag's placeholder)")
+				}
+			}
+		}
+		if len(untags) > 0 {
+			fmt.Fprintf(a.env.Stdout, "  tags to remove: %s\n", strings.Join(untags, ", "))
+		}
 		if len(pp.Groups) > 0 {
 			parts := make([]string, len(pp.Groups))
 			for i, g := range pp.Groups {
