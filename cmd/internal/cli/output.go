@@ -395,16 +395,16 @@ type itemJSON struct {
 	Type       string            `json:"type"`
 	Package    string            `json:"package"`
 	Repository string            `json:"repository,omitempty"`
-	VersionID int64             `json:"version_id,omitempty"`
-	Version   string            `json:"version,omitempty"`
-	Tags      []string          `json:"tags,omitempty"`
-	Action    string            `json:"action"`
-	Reason    string            `json:"reason,omitempty"`
-	Outcome   retention.Outcome `json:"outcome"`
-	Error     string            `json:"error,omitempty"`
-	Status    int               `json:"status,omitempty"`
-	Replayed  bool              `json:"replayed,omitempty"`
-	At        time.Time         `json:"at"`
+	VersionID  int64             `json:"version_id,omitempty"`
+	Version    string            `json:"version,omitempty"`
+	Tags       []string          `json:"tags,omitempty"`
+	Action     string            `json:"action"`
+	Reason     string            `json:"reason,omitempty"`
+	Outcome    retention.Outcome `json:"outcome"`
+	Error      string            `json:"error,omitempty"`
+	Status     int               `json:"status,omitempty"`
+	Replayed   bool              `json:"replayed,omitempty"`
+	At         time.Time         `json:"at"`
 
 	// err is the error behind Error, for classification; not written.
 	err error
