@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
 // repoFile is the path of a file at the repository's root.
@@ -215,4 +217,15 @@ func goreleaser(t *testing.T) string {
 	m := regexp.MustCompile(`github\.com/goreleaser/goreleaser/v2@v[0-9.]+`).Find(data)
 	require.NotNil(t, m, ".ci/run runs no goreleaser")
 	return string(m)
+}
+
+// TestVersionMatchesReleaseTag: in the release workflow (a tag push), the
+// tag is the SDK's own version, which its User-Agent sends.
+func TestVersionMatchesReleaseTag(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("GITHUB_REF_TYPE") != "tag" {
+		t.Skip("not a tag build: GitHub Actions sets GITHUB_REF_TYPE=tag and GITHUB_REF_NAME for a tag push")
+	}
+	tag := os.Getenv("GITHUB_REF_NAME")
+	assert.Equal(t, "v"+ghpackages.Version, tag, "ghpackages.Version is %s, the tag %s: set Version before tagging", ghpackages.Version, tag)
 }
