@@ -7,6 +7,7 @@ import (
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 	"github.com/ghpackages/ghpackages-go/retention"
 )
@@ -17,7 +18,7 @@ import (
 func Example() {
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	clock := ghpackagestest.NewFakeClock(now)
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry())
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
 	defer srv.Close()
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: "app"})
 	srv.AddVersion("acme", ghpackages.Container, "app", ghpackagestest.VersionSpec{Tags: []string{"v1"}, CreatedAt: now.AddDate(0, 0, -90),

@@ -73,7 +73,7 @@ func newGHCR(t testing.TB, o ghcrOptions) *ghcr {
 	t.Helper()
 	g := &ghcr{t: t, stash: map[string]stashed{}, inproc: o.inproc}
 	g.reg = registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(o.referrers))
-	g.fake = ghpackagestest.NewServer(append([]ghpackagestest.Option{ghpackagestest.WithRegistry(http.HandlerFunc(g.serveRegistry))}, o.fake...)...)
+	g.fake = ghpackagestest.NewServer(append([]ghpackagestest.Option{ghpackagestest.WithRegistryHandler(http.HandlerFunc(g.serveRegistry))}, o.fake...)...)
 	t.Cleanup(g.fake.Close)
 	if o.inproc {
 		g.host = "127.0.0.1:5000"

@@ -344,7 +344,7 @@ func TestApplyDeletesIndexesBeforeTheirChildren(t *testing.T) {
 
 func TestApplyReportsTypedFailuresAndGoesOn(t *testing.T) {
 	t.Parallel()
-	srv := ghpackagestest.NewServer(ghpackagestest.WithToken("ghp_readonly", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeRepo}}))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithTokenSpec("ghp_readonly", ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeRepo}}))
 	t.Cleanup(srv.Close)
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.NuGet, Name: "lib"})
 	for i := range 3 {
@@ -403,7 +403,7 @@ func TestRestoreSkipsExpiredDeletions(t *testing.T) {
 
 func TestPlanForTheAuthenticatedUserReadsTheirRegistryRepository(t *testing.T) {
 	t.Parallel()
-	srv := ghpackagestest.NewServer(ghpackagestest.WithRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithRegistryHandler(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL(), "http://")
 	idx, err := random.Index(64, 1, 2)

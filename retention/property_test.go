@@ -406,7 +406,7 @@ func (sc *scenario) writer(when string) {
 			g.tag(sc.repo, sigTag(subject.digest, ".sig"), s.digest)
 			sc.logf("%s: writer signed %s with %s", when, sc.short(subject.digest), sc.short(s.digest))
 		case 4:
-			var active []ghpackagestest.VersionState
+			var active []ghpackagestest.VersionRecord
 			for _, v := range g.fake.Versions("octo-org", ghpackages.Container, sc.pkg) {
 				if v.DeletedAt == nil {
 					active = append(active, v)

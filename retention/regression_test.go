@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 	"github.com/ghpackages/ghpackages-go/retention"
 )
@@ -704,7 +705,7 @@ func TestOnePingBearerRegistryTwoRepositories(t *testing.T) {
 	clock := ghpackagestest.NewFakeClock(start)
 	var pings int
 	var mu sync.Mutex
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry())
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
 	t.Cleanup(srv.Close)
 	for _, n := range []string{"api", "web"} {
 		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: n})

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ghpackages/ghpackages-go/internal/buildinfo"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 )
 
 type syncBuffer struct {
@@ -162,7 +162,7 @@ func TestServesTLSForGHES(t *testing.T) {
 }
 
 // TestVersionFlag: -version prints the version line and returns at once,
-// serving nothing. (internal/buildinfo's tests check a stamped build.)
+// serving nothing. (cmd/internal/buildinfo's tests check a stamped build.)
 func TestVersionFlag(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer

@@ -38,8 +38,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/ghpackages/ghpackages-go/internal/buildinfo"
-	"github.com/ghpackages/ghpackages-go/internal/cli"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
 )
 
 // A release build stamps these with -ldflags "-X main.version=v1.2.3

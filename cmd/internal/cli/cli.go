@@ -19,7 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
-	"github.com/ghpackages/ghpackages-go/internal/buildinfo"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 )
 
 // Exit codes of Run: the contract 'ghpkg help' and the README state.

@@ -21,7 +21,7 @@ import (
 // repoFile is the path of a file at the repository's root.
 func repoFile(t *testing.T, name string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", name))
+	p, err := filepath.Abs(filepath.Join("..", "..", "..", name))
 	require.NoError(t, err)
 	return p
 }

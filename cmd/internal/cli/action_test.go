@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
@@ -48,7 +49,7 @@ func ghpkgBinary(t *testing.T) string {
 // repoRoot is the repository's root directory.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs("../..")
+	root, err := filepath.Abs("../../..")
 	require.NoError(t, err)
 	return root
 }
@@ -125,11 +126,11 @@ func TestActionScript(t *testing.T) {
 	}
 	bin := ghpkgBinary(t)
 
-	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghpackagestest.WithOCIRegistry(),
-		ghpackagestest.WithToken(secret, ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeDeletePackages}}),
+	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghcrtest.WithRegistry(),
+		ghpackagestest.WithTokenSpec(secret, ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeDeletePackages}}),
 		// Like the workflow's GITHUB_TOKEN: no X-OAuth-Scopes, and the fake
 		// refuses its deletes.
-		ghpackagestest.WithToken(fineGrain, ghpackagestest.Token{FineGrained: true}))
+		ghpackagestest.WithTokenSpec(fineGrain, ghpackagestest.TokenSpec{FineGrained: true}))
 	t.Cleanup(srv.Close)
 
 	run := func(t *testing.T, inputs map[string]string) (code int, outputs map[string]string, log, summary string) {

@@ -24,6 +24,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
@@ -289,8 +290,8 @@ func TestActionRelease(t *testing.T) {
 
 		// The run step, as action.yml gives it the install step's output,
 		// with no Go to build with.
-		api := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghpackagestest.WithOCIRegistry(),
-			ghpackagestest.WithToken(secret, ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeDeletePackages}}))
+		api := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghcrtest.WithRegistry(),
+			ghpackagestest.WithTokenSpec(secret, ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeDeletePackages}}))
 		t.Cleanup(api.Close)
 		env := actionInputs(api.URL(), map[string]string{"PACKAGES": "team/*", "OLDER_THAN": "30d"})
 		env["GHPKG_BIN"] = outputs["bin"]

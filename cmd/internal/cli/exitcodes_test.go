@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
-	"github.com/ghpackages/ghpackages-go/internal/cli"
 )
 
 // TestExitCodeContract runs every command into each exit code it can give:
@@ -136,7 +136,7 @@ func TestExitCodesDocumented(t *testing.T) {
 	require.GreaterOrEqual(t, i, 0, help)
 	block := help[i:]
 	block = block[:strings.Index(block, "\n\n")]
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../../README.md")
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), block, "the README repeats 'ghpkg help's exit codes word for word")
 }
