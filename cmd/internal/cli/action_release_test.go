@@ -445,3 +445,36 @@ func TestActionRelease(t *testing.T) {
 		assert.Contains(t, log, "::error::usage: action.sh [install|run]")
 	})
 }
+
+// TestActionSteps checks action.yml wires the steps as the tests above run
+// them: the install step gets the action's ref and repository, Go is set
+// up only when it found no release binary, and the run step gets its path.
+func TestActionSteps(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
+	require.NoError(t, err)
+	var action struct {
+		Runs struct {
+			Using string `yaml:"using"`
+			Steps []struct {
+				ID   string            `yaml:"id"`
+				If   string            `yaml:"if"`
+				Uses string            `yaml:"uses"`
+				Run  string            `yaml:"run"`
+				Env  map[string]string `yaml:"env"`
+			} `yaml:"steps"`
+		} `yaml:"runs"`
+	}
+	require.NoError(t, yaml.Unmarshal(data, &action))
+	steps := action.Runs.Steps
+	require.Len(t, steps, 3)
+	install, setupGo, run := steps[0], steps[1], steps[2]
+	assert.Equal(t, "install", install.ID)
+	assert.Equal(t, `bash "$GITHUB_ACTION_PATH/scripts/action.sh" install`, install.Run)
+	assert.Equal(t, map[string]string{"GHPKG_ACTION_REF": "${{ github.action_ref }}", "GHPKG_ACTION_REPOSITORY": "${{ github.action_repository }}"}, install.Env)
+	assert.True(t, strings.HasPrefix(setupGo.Uses, "actions/setup-go@"), setupGo.Uses)
+	assert.Equal(t, "steps.install.outputs.bin == ''", setupGo.If)
+	assert.Equal(t, "prune", run.ID)
+	assert.Equal(t, `bash "$GITHUB_ACTION_PATH/scripts/action.sh" run`, run.Run)
+	assert.Equal(t, "${{ steps.install.outputs.bin }}", run.Env["GHPKG_BIN"])
+}
