@@ -39,6 +39,8 @@ type ghcr struct {
 	// requests never touch the network.
 	host   string
 	inproc bool
+	// recordPushes gives manifests clients push a package version.
+	recordPushes bool
 
 	mu     sync.Mutex
 	fault  func(*http.Request) int // registry fault: a status, or 0
@@ -66,12 +68,15 @@ type stashed struct {
 type ghcrOptions struct {
 	referrers bool // the registry answers the OCI referrers API
 	inproc    bool // no sockets: requests go straight to the handlers
+	// recordPushes gives a manifest a client pushes a package version, as
+	// GHCR does (untag's placeholder).
+	recordPushes bool
 	fake      []ghpackagestest.Option
 }
 
 func newGHCR(t testing.TB, o ghcrOptions) *ghcr {
 	t.Helper()
-	g := &ghcr{t: t, stash: map[string]stashed{}, inproc: o.inproc}
+	g := &ghcr{t: t, stash: map[string]stashed{}, inproc: o.inproc, recordPushes: o.recordPushes}
 	g.reg = registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(o.referrers))
 	g.fake = ghpackagestest.NewServer(append([]ghpackagestest.Option{ghpackagestest.WithRegistryHandler(http.HandlerFunc(g.serveRegistry))}, o.fake...)...)
 	t.Cleanup(g.fake.Close)
@@ -124,7 +129,7 @@ func (g *ghcr) serveRegistry(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
+	if g.recordPushes && r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
 		rec := httptest.NewRecorder()
 		g.reg.ServeHTTP(rec, r)
 		if d := rec.Header().Get("Docker-Content-Digest"); rec.Code == http.StatusCreated && d != "" {

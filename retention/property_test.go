@@ -183,7 +183,7 @@ func newScenario(t *testing.T, rng *rand.Rand) *scenario {
 	sc.repo = "octo-org/" + sc.pkg
 	referrersAPI := rng.IntN(2) == 0
 	sc.referrersAPI = referrersAPI
-	sc.g = newGHCR(t, ghcrOptions{referrers: referrersAPI, inproc: true, fake: []ghpackagestest.Option{ghpackagestest.WithClock(clock)}})
+	sc.g = newGHCR(t, ghcrOptions{referrers: referrersAPI, inproc: true, recordPushes: true, fake: []ghpackagestest.Option{ghpackagestest.WithClock(clock)}})
 	sc.logf("registry referrers API: %v", referrersAPI)
 	sc.g.fake.AddOrg("octo-org")
 	sc.g.fake.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: sc.pkg})

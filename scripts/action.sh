@@ -186,6 +186,9 @@ add_lines() {
 }
 add_lines --include "${INPUT_INCLUDE:-}"
 add_lines --exclude "${INPUT_EXCLUDE:-}"
+if truthy "${INPUT_UNTAG:-false}"; then args+=(--untag); fi
+if [ -n "${INPUT_GROUP_BY:-}" ]; then args+=(--group-by "$INPUT_GROUP_BY"); fi
+if [ -n "${INPUT_GRACE:-}" ]; then args+=(--grace "$INPUT_GRACE"); fi
 add_lines --keep-tag "${INPUT_KEEP_TAGS:-}"
 add_lines --keep-name "${INPUT_KEEP_NAMES:-}"
 set -f # split lists on whitespace, but never expand patterns as file globs

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
 	"github.com/ghpackages/ghpackages-go/ghcrtest"
@@ -99,7 +100,7 @@ func actionInputs(baseURL string, inputs map[string]string) map[string]string {
 	defaults := map[string]string{
 		"TOKEN": secret, "OWNER": "octo-org", "TYPE": "container", "PACKAGES": "", "OLDER_THAN": "", "ALL_AGES": "false",
 		"KEEP": "0", "KEEP_TAGGED": "0", "KEEP_UNTAGGED": "0", "TAGS": "untagged", "INCLUDE": "", "EXCLUDE": "", "KEEP_TAGS": "", "KEEP_NAMES": "", "KEEP_IDS": "",
-		"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false",
+		"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false", "UNTAG": "false", "GROUP_BY": "", "GRACE": "",
 		"DELETE_GHOST_IMAGES": "false", "DELETE_PARTIAL_IMAGES": "false", "DELETE_ORPHANED_REFERRERS": "false", "SKIP_REFERENCE_CHECK": "false", "REGISTRY": "",
 		"PACE": "guidance", "MAX_WAIT": "", "SHOW": "deletes", "DRY_RUN": "true", "BASE_URL": baseURL,
 	}
@@ -202,4 +203,56 @@ func TestActionScript(t *testing.T) {
 		assert.Contains(t, log, "give --older-than AGE")
 		assert.Equal(t, "0", outputs["deleted"])
 	})
+
+	t.Run("untag, group-by and grace reach ghpkg", func(t *testing.T) {
+		deletes := srv.Stats().Deletes
+		code, outputs, log, md := run(t, map[string]string{"PACKAGES": teamApp, "TAGS": "tagged", "INCLUDE": "stable", "UNTAG": "true", "OLDER_THAN": "1d"})
+		require.Equal(t, 0, code, log)
+		assert.Equal(t, "0", outputs["planned"])
+		assert.Contains(t, md, "| would remove stable |")
+		code, outputs, log, _ = run(t, map[string]string{"PACKAGES": teamApp, "TAGS": "tagged", "ALL_AGES": "true", "GROUP_BY": `re:^v([0-9]+)\.`, "KEEP_TAGGED": "2"})
+		require.Equal(t, 0, code, log)
+		assert.Equal(t, "16", outputs["planned"], "7 old v1 releases and 9 old nightlies")
+		code, _, log, _ = run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "GRACE": "soon"})
+		assert.Equal(t, 2, code)
+		assert.Contains(t, log, `--grace "soon"`)
+		assert.Equal(t, deletes, srv.Stats().Deletes, "dry runs")
+	})
+}
+
+// TestActionInputsReachTheScript: every input of action.yml is passed to
+// the run step as INPUT_NAME, and the tests above set each of them.
+func TestActionInputsReachTheScript(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
+	require.NoError(t, err)
+	var action struct {
+		Inputs map[string]any `yaml:"inputs"`
+		Runs   struct {
+			Steps []struct {
+				ID  string            `yaml:"id"`
+				Env map[string]string `yaml:"env"`
+			} `yaml:"steps"`
+		} `yaml:"runs"`
+	}
+	require.NoError(t, yaml.Unmarshal(data, &action))
+	var env map[string]string
+	for _, st := range action.Runs.Steps {
+		if st.ID == "prune" {
+			env = st.Env
+		}
+	}
+	defaults := actionInputs("", nil)
+	for name := range action.Inputs {
+		v := "INPUT_" + strings.ReplaceAll(strings.ToUpper(name), "-", "_")
+		assert.Equal(t, "${{ inputs."+name+" }}", env[v], "input %s", name)
+		assert.Contains(t, defaults, v, "actionInputs sets %s", name)
+	}
+	script, err := os.ReadFile(filepath.Join(repoRoot(t), "scripts", "action.sh"))
+	require.NoError(t, err)
+	for v := range env {
+		if strings.HasPrefix(v, "INPUT_") {
+			assert.Contains(t, string(script), v, "action.sh reads %s", v)
+		}
+	}
 }
