@@ -102,6 +102,9 @@ type repoClient struct {
 	referrers int
 	// push, once made, is the client authorized to push (TagMover).
 	push *http.Client
+	// probe is held by the one Referrers call that probes the referrers
+	// API; the calls that find it unprobed wait for its answer.
+	probe sync.Mutex
 }
 
 // *RegistryResolver implements ManifestResolver.
@@ -469,6 +472,14 @@ func (r *RegistryResolver) Referrers(ctx context.Context, repository, digest str
 	r.mu.Lock()
 	state := rc.referrers
 	r.mu.Unlock()
+	if state == 0 {
+		// Probe once per repository, not once per lookup in flight.
+		rc.probe.Lock()
+		defer rc.probe.Unlock()
+		r.mu.Lock()
+		state = rc.referrers
+		r.mu.Unlock()
+	}
 	if state < 0 {
 		return nil, nil
 	}
