@@ -63,7 +63,8 @@ const (
 )
 
 // Step is the kind of operation a report item is: what was attempted, as
-// opposed to a plan's Action (keep or delete) and the item's Outcome.
+// opposed to a plan's Action (keep, delete or untag) and the item's
+// Outcome.
 type Step string
 
 // Steps.
@@ -133,12 +134,15 @@ type Item struct {
 //	  "stopped": "",                          // why the run ended early, if it did
 //	  "items": [{
 //	    "type": "container", "package": "app",
+//	    "repository": "octo-org/app",         // untag steps
 //	    "version_id": 1260000042,             // absent for a whole package
 //	    "version": "sha256:…", "tags": ["pr-12"],
-//	    "action": "delete-version" | "delete-package" | "restore-version" | "restore-package",
+//	    "action": "delete-version" | "delete-package" | "restore-version" | "restore-package" |
+//	              "untag" | "delete-placeholder" | "restore-tags",
 //	    "reason": "…", "outcome": "deleted" | "already-gone" | "gone-unconfirmed" |
 //	                              "retained" | "failed" | "not-attempted" | "restored" |
-//	                              "already-active" | "expired" | "skipped",
+//	                              "already-active" | "expired" | "skipped" |
+//	                              "untagged" | "untag-pending",
 //	    "error": "…", "status": 404,          // on errors only
 //	    "replayed": true,                     // only when set
 //	    "at": "2026-11-24T03:17:01Z"
@@ -198,6 +202,15 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 //
 // Before deleting a whole package Apply lists its versions again and skips
 // the package when a version, or a tag, was added since the plan.
+//
+// A package's tag removals (ActionUntag, and placeholders left by an
+// untag that did not finish) come before its deletes: a StepUntag item
+// per version, which moves the tags that still point at it to the
+// placeholder (pushed through the resolver, which must be a TagMover), then
+// a StepDeletePlaceholder item, which deletes the placeholder's version
+// and so the tags; the untag items are then OutcomeUntagged. If that
+// delete fails, the tags are pushed back onto their images and the untag
+// items fail; if the run stops first, they are OutcomeUntagPending.
 //
 // Outcomes: OutcomeDeleted; OutcomeAlreadyGone for a 404 (deleted
 // meanwhile, or not visible to the token); OutcomeGoneUnconfirmed when the

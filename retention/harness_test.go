@@ -71,7 +71,7 @@ type ghcrOptions struct {
 	// recordPushes gives a manifest a client pushes a package version, as
 	// GHCR does (untag's placeholder).
 	recordPushes bool
-	fake      []ghpackagestest.Option
+	fake         []ghpackagestest.Option
 }
 
 func newGHCR(t testing.TB, o ghcrOptions) *ghcr {

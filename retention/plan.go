@@ -23,11 +23,16 @@ import (
 //	    "type": "container", "name": "app",
 //	    "repository": "octo-org/app",       // container packages: the registry repository
 //	    "delete_package": false, "package_reason": "",
+//	    "groups": [{"group": "1", "images": 4, "kept": 2}], // with GroupBy
 //	    "versions": [{                      // oldest first: created_at, then id
-//	      "id": 1260000042, "name": "sha256:…", "tags": ["v1"],
-//	      "created_at": "…", "action": "keep" | "delete", "reason": "…"
+//	      "id": 1260000042, "name": "sha256:…", "tags": ["v1", "sha-1a2b"],
+//	      "created_at": "…", "action": "keep" | "delete" | "untag", "reason": "…",
+//	      "untag": ["sha-1a2b"],            // action untag: the tags it removes
+//	      "placeholder": true,              // an unfinished untag's placeholder
+//	      "groups": ["1"]                   // with GroupBy
 //	    }]
-//	  }]
+//	  }],
+//	  "untag": ["sha-1a2b"]                 // NewUntagPlan: the tags asked for
 //	}
 type Plan struct {
 	// OwnerKind and OwnerName are ghpackages.Owner's Kind and Name.

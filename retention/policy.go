@@ -472,19 +472,19 @@ func (p *Policy) Validate() error {
 	if p.Untag {
 		switch {
 		case p.Type != ghpackages.Container && p.Type.Valid():
-			errs = append(errs, fmt.Errorf("Untag removes tags through the container registry: container packages only, not %s", p.Type))
+			errs = append(errs, fmt.Errorf("with Untag, tags are removed through the container registry: container packages only, not %s", p.Type))
 		case p.tagSelection() == UntaggedOnly:
-			errs = append(errs, errors.New("Untag removes tags of tagged versions, but the policy deletes untagged versions only: set Tags to TaggedOnly or AnyTags"))
+			errs = append(errs, errors.New("with Untag, tags of tagged versions go, but the policy deletes untagged versions only: set Tags to TaggedOnly or AnyTags"))
 		case len(p.IncludeTags) == 0 && len(p.ExcludeTags) == 0:
-			errs = append(errs, errors.New("Untag needs IncludeTags or ExcludeTags to say which tags go"))
+			errs = append(errs, errors.New("with Untag, set IncludeTags or ExcludeTags to say which tags go"))
 		case p.SkipReferenceCheck:
-			errs = append(errs, errors.New("Untag needs the registry, which SkipReferenceCheck skips"))
+			errs = append(errs, errors.New("with Untag, the registry is needed, which SkipReferenceCheck skips"))
 		}
 	}
 	if p.GroupBy.valid() || p.GroupBy.src != "" {
 		switch {
 		case p.GroupBy.re == nil:
-			errs = append(errs, fmt.Errorf("GroupBy %q must be a re: pattern with one capture group, such as re:^v([0-9]+)\\.", p.GroupBy.src))
+			errs = append(errs, fmt.Errorf("GroupBy %q must be a re: pattern with one capture group (such as re:^v([0-9]+)\\.)", p.GroupBy.src))
 		case p.GroupBy.re.NumSubexp() != 1:
 			errs = append(errs, fmt.Errorf("GroupBy %q has %d capture groups; it needs exactly one, whose text names the group", p.GroupBy.src, p.GroupBy.re.NumSubexp()))
 		case p.KeepNewest == 0 && p.KeepNewestTagged == 0:

@@ -315,10 +315,10 @@ func TestUntagPolicyValidation(t *testing.T) {
 		mod  func(*retention.Policy)
 		want string
 	}{
-		{func(p *retention.Policy) { p.IncludeTags = nil }, "Untag needs IncludeTags or ExcludeTags"},
-		{func(p *retention.Policy) { p.Tags = retention.UntaggedOnly }, "Untag removes tags of tagged versions"},
+		{func(p *retention.Policy) { p.IncludeTags = nil }, "with Untag, set IncludeTags or ExcludeTags"},
+		{func(p *retention.Policy) { p.Tags = retention.UntaggedOnly }, "with Untag, tags of tagged versions go"},
 		{func(p *retention.Policy) { p.Type = ghpackages.NPM; p.IncludeTags = nil; p.Tags = retention.AnyTags }, "container packages only"},
-		{func(p *retention.Policy) { p.SkipReferenceCheck = true }, "Untag needs the registry"},
+		{func(p *retention.Policy) { p.SkipReferenceCheck = true }, "with Untag, the registry is needed"},
 	} {
 		p := base
 		c.mod(&p)

@@ -124,8 +124,6 @@ var fieldFlags = strings.NewReplacer(
 	"(GroupBy)", "(--group-by)",
 	"GroupBy", "--group-by",
 	"(Grace)", "(--grace)",
-	"Untag needs", "--untag needs",
-	"Untag removes", "--untag removes",
 	"KeepNewestTagged", "--keep-tagged",
 	"KeepNewestUntagged", "--keep-untagged",
 	"KeepNewest", "--keep",
@@ -139,6 +137,7 @@ var fieldFlags = strings.NewReplacer(
 	"UntaggedOnly", "--untagged-only",
 	"TaggedOnly", "--tagged-only",
 	"AnyTags", "--any-tags",
+	"Untag", "--untag",
 	"use ParsePattern", "give a non-empty pattern",
 )
 
