@@ -101,11 +101,11 @@ func TestDemoPruneThroughRegistry(t *testing.T) {
 	var planned []int64
 	for _, v := range plan.Packages[0].Versions {
 		assert.NotContains(t, v.Reason, "see the plan's warnings", "no registry failure")
-		if v.Action == retention.Delete {
+		if v.Action == retention.ActionDelete {
 			planned = append(planned, v.ID)
 		}
 		if slices.Contains(childIDs, v.ID) {
-			assert.Equal(t, retention.Keep, v.Action)
+			assert.Equal(t, retention.ActionKeep, v.Action)
 			assert.Contains(t, v.Reason, "needed by kept sha256:")
 		}
 	}

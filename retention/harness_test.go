@@ -491,12 +491,12 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // cancelAfter returns a context canceled after the n-th item Apply
-// finishes with outcome Deleted, and the progress option that counts.
+// finishes with outcome OutcomeDeleted, and the progress option that counts.
 func cancelAfter(ctx context.Context, n int) (context.Context, retention.ProgressOption, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := 0
 	return ctx, retention.WithProgress(func(it retention.Item) {
-		if it.Outcome == retention.Deleted {
+		if it.Outcome == retention.OutcomeDeleted {
 			if done++; done == n {
 				cancel()
 			}

@@ -97,7 +97,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if rep.Stopped != "" {
 		fmt.Fprintln(out, rep.Stopped)
 	}
-	fmt.Fprintf(out, "\ndeleted %d versions; they can be restored for 30 days (see examples/restore)\n", rep.Count(retention.Deleted))
+	fmt.Fprintf(out, "\ndeleted %d versions; they can be restored for 30 days (see examples/restore)\n", rep.Count(retention.OutcomeDeleted))
 	return nil
 }
 
