@@ -238,9 +238,16 @@ func (a *app) rootCommand() *cobra.Command {
 		Version:       versionLine(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Example: `  ghpkg packages --org my-org
-  ghpkg prune --org my-org --older-than 30d --keep 10 my-app
-  ghpkg prune --org my-org --older-than 30d --keep 10 my-app --yes --report run.json
+		Example: `  # octo-org's container packages
+  ghpkg packages --org octo-org
+
+  # plan: untagged team/app versions older than 30 days, keeping the 10 newest images
+  ghpkg prune team/app --org octo-org --older-than 30d --keep 10
+
+  # delete them, recording the run in run.json
+  ghpkg prune team/app --org octo-org --older-than 30d --keep 10 --yes --report run.json
+
+  # undo that run
   ghpkg restore --report run.json`,
 	}
 	// Set before InitDefaultCompletionCmd, which captures the writer.

@@ -25,8 +25,14 @@ tagged version) and public versions downloaded over 5,000 times: such a
 version is reported "retained". A 404 is re-read before it is reported: a
 version that still exists is "failed" (the token may not delete it), one
 confirmed gone is "already-gone".`,
-		Example: `  ghpkg delete my-app --org my-org --id 1260000042 --yes
-  ghpkg delete old-lib --user octocat --type npm --yes`,
+		Example: `  # one version: an untagged build no image needs
+  ghpkg delete team/app --org octo-org --id 1260000006 --yes
+
+  # refused (exit 2): a platform image of the multi-arch image tagged latest
+  ghpkg delete team/app --org octo-org --id 1260000043 --yes
+
+  # a whole package, versions and all
+  ghpkg delete hello-world-npm --org octo-org --type npm --yes`,
 		Args: onePackage,
 	}
 	cmd.Flags().Var(&id, "id", "delete only this version (default: the whole package)")

@@ -50,8 +50,11 @@ reachable from it (image index and manifest list children at any depth, OCI
 referrers), and list the tags whose image has manifests missing. Nothing is
 changed. Exit 1 when a tag is broken or the registry cannot be read well
 enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
-		Example: `  ghpkg verify my-app --org my-org
-  ghpkg verify team/app team/web --org my-org --json`,
+		Example: `  # every tag of team/app points at a whole image
+  ghpkg verify team/app --org octo-org
+
+  # two packages, as JSON
+  ghpkg verify team/app base-image --org octo-org --json`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("want one or more PACKAGE arguments")

@@ -52,7 +52,10 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print ghpkg's version, VCS revision and Go version",
 		Long: `Print the module version ghpkg was built as ("(devel)" from a checkout), the
 VCS revision, the ghpackages-go SDK version and the Go version.`,
-		Example: `  ghpkg version
+		Example: `  # ghpkg's version, and the SDK's
+  ghpkg version
+
+  # the same as JSON
   ghpkg version --json`,
 		Args: noArgs,
 	}
