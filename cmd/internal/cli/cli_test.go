@@ -584,9 +584,10 @@ func TestPruneDryRunChangesNothing(t *testing.T) {
 	assert.Equal(t, summary{Planned: prunedApp, Kept: appVersion - prunedApp}, doc.Summary)
 	assert.Contains(t, out, `"report": null`)
 
-	// --yes with an explicit --dry-run stays a dry run.
-	code, _, _ = h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--dry-run")
-	require.Equal(t, 0, code)
+	// --yes with an explicit --dry-run contradict each other: refused.
+	code, _, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--dry-run")
+	require.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--yes and --dry-run contradict each other")
 
 	assert.Zero(t, h.srv.Stats().Deletes)
 	assert.Equal(t, before, h.srv.Versions("octo-org", ghpackages.Container, teamApp), "nothing changed")

@@ -501,11 +501,16 @@ func errorOutputOf(a *app, err error, code int) errorOutput {
 	return errorOutput{head: a.head(nil, a.packageType()), Error: errorOutputBody{Message: err.Error(), ExitCode: code, MissingScopes: scopeStrings(missingScopes(err))}}
 }
 
+// printJSON writes v to stdout as one indented JSON document, in one
+// write, so that a failed write is reported rather than half-done.
 func (a *app) printJSON(v any) error {
 	a.printed = true
-	enc := json.NewEncoder(a.env.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = a.env.Stdout.Write(append(raw, '\n'))
+	return err
 }
 
 func (a *app) table(header string, rows [][]string) {

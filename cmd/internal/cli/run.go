@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -289,7 +290,10 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 	}
 	if a.asJSON {
 		if err := a.printJSON(out); err != nil {
-			fmt.Fprintf(a.env.Stderr, "ghpkg %s: %v\n", a.name, err)
+			// The document holds the report restore needs: it must reach
+			// the user some other way.
+			raw, _ := json.MarshalIndent(out, "", "  ")
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: writing the --json output failed: %v; %s\n", a.name, err, a.rescue("output", append(raw, '\n')))
 			return ExitFailed
 		}
 	} else {
