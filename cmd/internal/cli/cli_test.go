@@ -159,6 +159,7 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	Withheld        int `json:"withheld"`
 }
 
 // itemDoc, reportDoc and planDoc are the documented report and plan.
@@ -193,11 +194,13 @@ type planDoc struct {
 	Warnings  []string       `json:"warnings"`
 	Policy    map[string]any `json:"policy"`
 	Packages  []struct {
-		Type          string         `json:"type"`
-		Name          string         `json:"name"`
-		DeletePackage bool           `json:"delete_package"`
-		PackageReason string         `json:"package_reason"`
-		KeptByReason  map[string]int `json:"kept_by_reason"`
+		Type           string         `json:"type"`
+		Name           string         `json:"name"`
+		Withheld       int            `json:"withheld"`
+		WithheldReason string         `json:"withheld_reason"`
+		DeletePackage  bool           `json:"delete_package"`
+		PackageReason  string         `json:"package_reason"`
+		KeptByReason   map[string]int `json:"kept_by_reason"`
 		Versions      []struct {
 			ID        int64     `json:"id"`
 			Name      string    `json:"name"`
@@ -600,13 +603,24 @@ func TestPruneWithoutRegistryKeepsUntagged(t *testing.T) {
 	// the demo's manifests: lookups fail, so the planner keeps every
 	// untagged version rather than guess.
 	code, out, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--show", "all")
-	require.Equal(t, 0, code)
+	require.Equal(t, 1, code, "deletions were withheld: the plan is incomplete")
 	assert.Contains(t, out, "would delete 0 and keep 37 versions")
 	assert.Contains(t, out, "kept: the registry could not be read (see the warning on stderr)")
-	assert.NotContains(t, out, "is it the right registry", "the registry's error is not repeated in every row")
+	assert.Contains(t, out, "\nwithheld 10 deletions in 1 package: team/app (10): the registry has none of the package's manifests (is it the right registry?)")
+	assert.Equal(t, 1, strings.Count(out, "is it the right registry"), "the registry's error is not repeated in every row, only in the withheld line")
 	assert.Equal(t, 1, strings.Count(errOut, "is it the right registry"), "it is reported once, on stderr: %s", errOut)
 	assert.Contains(t, errOut, "warning: team/app: the registry")
 	assert.Contains(t, errOut, "Check --registry")
+
+	code, out, errOut = h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--json")
+	require.Equal(t, 1, code)
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	assert.Equal(t, 10, doc.Summary.Withheld)
+	require.Len(t, doc.Plan.Packages, 1)
+	assert.Equal(t, 10, doc.Plan.Packages[0].Withheld)
+	assert.Contains(t, doc.Plan.Packages[0].WithheldReason, "the registry has none of the package's manifests")
+	assert.Contains(t, errOut, "ghpkg prune: exit 1: withheld 10 deletions in 1 package: team/app (10)")
 }
 
 // TestPruneKeepsMultiArchChildren pushes a real multi-arch image to the

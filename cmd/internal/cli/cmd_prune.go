@@ -301,7 +301,8 @@ func (a *app) planOf(p *retention.Plan, f *pruneFlags) *planJSON {
 		out.Policy.OlderThan = retention.FormatAge(pol.OlderThan)
 	}
 	for _, pp := range p.Packages {
-		pj := packagePlanJSON{Type: string(pp.Type), Name: pp.Name, DeletePackage: pp.DeletePackage, PackageReason: flagWords(pp.PackageReason),
+		pj := packagePlanJSON{Type: string(pp.Type), Name: pp.Name, Withheld: pp.Withheld, WithheldReason: pp.WithheldReason,
+			DeletePackage: pp.DeletePackage, PackageReason: flagWords(pp.PackageReason),
 			KeptByReason: map[string]int{}, Versions: make([]decisionJSON, 0, len(pp.Versions))}
 		for _, v := range pp.Versions {
 			reason := strings.ReplaceAll(flagWords(v.Reason), "(see the plan's warnings)", "(see the warning on stderr)")
@@ -351,13 +352,15 @@ func reasonKind(r string) string {
 	if strings.HasPrefix(r, "needed by kept ") || strings.HasPrefix(r, "referenced by kept ") {
 		return "needed by a kept image"
 	}
+	// The explanation goes first, before the pattern's own text could
+	// run into it.
+	if i := strings.Index(r, " (deleting the version"); i > 0 {
+		r = r[:i]
+	}
 	r = reCreated.ReplaceAllString(r, "")
 	r = reDigest.ReplaceAllString(r, "…")
 	r = reWhich.ReplaceAllString(r, "$1 ")
 	r = rePattern.ReplaceAllString(r, "pattern")
-	if i := strings.Index(r, " (deleting the version"); i > 0 {
-		r = r[:i]
-	}
 	return r
 }
 

@@ -61,9 +61,12 @@ delete, restore, prune:
   dry_run      true when nothing was changed (prune without --yes)
   plan         (prune only) {owner_kind, owner_name, created_at, warnings
                (what could not be checked, and what was kept for it), policy,
-               packages: [{type, name, delete_package, package_reason,
-               kept_by_reason: {REASON: COUNT}, versions: [{id, name, tags,
-               created_at, action: "keep"|"delete", reason}]}]}
+               packages: [{type, name, withheld (deletions the policy
+               selected but withheld: their safety could not be proven),
+               withheld_reason (why; absent when withheld is 0),
+               delete_package, package_reason, kept_by_reason: {REASON:
+               COUNT}, versions: [{id, name, tags, created_at, action:
+               "keep"|"delete", reason}]}]}
                policy: {type, packages, keep_newest, keep_tagged,
                keep_untagged, older_than, all_ages,
                tags: "untagged"|"tagged"|"any", include, exclude, keep_tags,
@@ -99,7 +102,10 @@ delete, restore, prune:
   summary      counts, always all present: planned (deletions planned, or
                operations requested), kept (prune: versions kept), deleted,
                already_gone, gone_unconfirmed, retained, failed,
-               not_attempted, restored, already_active, expired, skipped
+               not_attempted, restored, already_active, expired, skipped,
+               withheld (prune: deletions the policy selected but the plan
+               withheld because their safety could not be proven, e.g. the
+               registry could not be read; exit 1 when not 0)
   verify       (prune --verify) [{package, repository, tags, manifests,
                whole, broken: [{tag, digest, missing: [{digest, via}]}],
                error}] as in verify's packages (exit 1 unless all whole)
@@ -300,12 +306,14 @@ type decisionJSON struct {
 
 // packagePlanJSON is the plan for one package.
 type packagePlanJSON struct {
-	Type          string         `json:"type"`
-	Name          string         `json:"name"`
-	DeletePackage bool           `json:"delete_package"`
-	PackageReason string         `json:"package_reason,omitempty"`
-	KeptByReason  map[string]int `json:"kept_by_reason"`
-	Versions      []decisionJSON `json:"versions"`
+	Type           string         `json:"type"`
+	Name           string         `json:"name"`
+	Withheld       int            `json:"withheld"`
+	WithheldReason string         `json:"withheld_reason,omitempty"`
+	DeletePackage  bool           `json:"delete_package"`
+	PackageReason  string         `json:"package_reason,omitempty"`
+	KeptByReason   map[string]int `json:"kept_by_reason"`
+	Versions       []decisionJSON `json:"versions"`
 }
 
 // planJSON is a prune's plan.
@@ -443,6 +451,7 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	Withheld        int `json:"withheld"`
 }
 
 // stopped says why a run ended before its last item.

@@ -214,6 +214,7 @@ func tally(ctx context.Context, out *runOutput) {
 	if out.Plan != nil {
 		s.Planned = out.Plan.deletes()
 		for _, pp := range out.Plan.Packages {
+			s.Withheld += pp.Withheld
 			if pp.DeletePackage {
 				continue
 			}
@@ -288,6 +289,7 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 	if brief && out.Report != nil && len(out.Report.Items) == 1 && out.Report.Items[0].Error != "" {
 		fmt.Fprintf(a.env.Stderr, "ghpkg %s: %s\n", a.name, out.Report.Items[0].Error)
 	}
+	withheld := withheldLine(out)
 	if a.asJSON {
 		if err := a.printJSON(out); err != nil {
 			// The document holds the report restore needs: it must reach
@@ -298,14 +300,28 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 		}
 	} else {
 		a.textRun(out, brief, line)
+		if withheld != "" {
+			fmt.Fprintln(a.env.Stdout, withheld)
+		}
 	}
 	if out.Report != nil && !brief {
 		a.reportErrorsOnce(out.Report.Items)
+	}
+	if withheld != "" {
+		line += "\n\n" + withheld
 	}
 	a.appendSummary(a.markdownRun(out, line))
 	code := ExitOK
 	if out.Summary.Failed > 0 {
 		code = ExitFailed
+	}
+	if withheld != "" {
+		// Incomplete: the cleanup asked for did not happen, and the next
+		// run will not do it either until the cause is fixed.
+		code = ExitFailed
+		if a.asJSON {
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: exit 1: %s\n", a.name, withheld)
+		}
 	}
 	if out.Verify != nil {
 		if a.asJSON {
@@ -488,6 +504,42 @@ func (a *app) markdownRun(out runOutput, line string) string {
 	return b.String()
 }
 
+// withheldLine says which deletions the plan withheld, and why, grouping
+// packages by reason: "withheld 10 deletions in 1 package: team/app (the
+// registry's tags could not be read (…))"; "" when none were.
+func withheldLine(out runOutput) string {
+	if out.Plan == nil || out.Summary.Withheld == 0 {
+		return ""
+	}
+	var order []string
+	byReason := map[string][]string{}
+	pkgs := 0
+	for _, pp := range out.Plan.Packages {
+		if pp.Withheld == 0 {
+			continue
+		}
+		pkgs++
+		if _, ok := byReason[pp.WithheldReason]; !ok {
+			order = append(order, pp.WithheldReason)
+		}
+		byReason[pp.WithheldReason] = append(byReason[pp.WithheldReason], fmt.Sprintf("%s (%d)", pp.Name, pp.Withheld))
+	}
+	parts := make([]string, len(order))
+	for i, r := range order {
+		parts[i] = strings.Join(byReason[r], ", ") + ": " + r
+	}
+	return fmt.Sprintf("withheld %s in %s: %s; the policy's deletions there wait until their safety can be proven: fix that and rerun",
+		plural(out.Summary.Withheld, "deletion"), plural(pkgs, "package"), strings.Join(parts, "; "))
+}
+
+// plural renders "1 package" or "2 packages".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // summaryLine says in one line what a run did or would do.
 func summaryLine(out runOutput) string {
 	s := out.Summary
@@ -495,8 +547,23 @@ func summaryLine(out runOutput) string {
 		if out.Plan == nil {
 			return "stopped while planning; nothing deleted; rerun to resume"
 		}
-		return fmt.Sprintf("would delete %d and keep %d versions in %d package(s); dry run, nothing changed: pass --yes to delete",
-			s.Planned, s.Kept, len(out.Plan.Packages))
+		wholes, inWholes := 0, 0
+		for _, pp := range out.Plan.Packages {
+			if pp.DeletePackage {
+				wholes++
+				inWholes += len(pp.Versions)
+			}
+		}
+		what := fmt.Sprintf("%d", s.Planned)
+		if wholes > 0 {
+			// A whole package is one deletion of all its versions.
+			what = fmt.Sprintf("%s (%s)", plural(wholes, "whole package"), plural(inWholes, "version"))
+			if n := s.Planned - wholes; n > 0 {
+				what = fmt.Sprintf("%s and %s,", plural(n, "version"), what)
+			}
+		}
+		return fmt.Sprintf("would delete %s and keep %d versions in %d package(s); dry run, nothing changed: pass --yes to delete",
+			what, s.Kept, len(out.Plan.Packages))
 	}
 	var parts []string
 	for _, c := range []struct {
