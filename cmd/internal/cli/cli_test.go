@@ -201,7 +201,7 @@ type planDoc struct {
 		DeletePackage  bool           `json:"delete_package"`
 		PackageReason  string         `json:"package_reason"`
 		KeptByReason   map[string]int `json:"kept_by_reason"`
-		Versions      []struct {
+		Versions       []struct {
 			ID        int64     `json:"id"`
 			Name      string    `json:"name"`
 			Tags      []string  `json:"tags"`
