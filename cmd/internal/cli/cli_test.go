@@ -358,7 +358,7 @@ func TestUsageAndAuthErrors(t *testing.T) {
 		{"delete needs --yes before a token", map[string]string{}, []string{"delete", teamApp, "--org", "octo-org"}, 2, "refusing to delete without --yes"},
 		{"missing scope names it", map[string]string{"GITHUB_TOKEN": readOnly}, []string{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--yes"}, 2, "the token lacks the scopes delete:packages"},
 		{"missing version is already gone", nil, []string{"delete", ghpackagestest.DemoUserGem, "--type", "rubygems", "--id", "1260000099", "--yes"}, 0, ""},
-		{"missing package explains 404", nil, []string{"get", "nope", "--org", "octo-org"}, 1, "GitHub answers 404, not 403"},
+		{"missing package explains 404", nil, []string{"get", "nope", "--org", "octo-org"}, 2, "GitHub answers 404, not 403"},
 		{"policy needs an age", nil, []string{"prune", "--org", "octo-org"}, 2, "give --older-than AGE (e.g. 30d), or --all-ages"},
 		{"two selections", nil, []string{"prune", "--org", "octo-org", "--older-than", "1d", "--any-tags", "--tagged-only"}, 2, "give one of"},
 		{"bad age", nil, []string{"prune", "--org", "octo-org", "--older-than", "soon"}, 2, "--older-than"},

@@ -396,7 +396,7 @@ func itemAdvice(err error, pkg string) string {
 	case err == nil:
 		return ""
 	case len(missingScopes(err)) > 0:
-		return fmt.Sprintf("the token lacks the scopes %s: create a classic token with them (see 'ghpkg scopes')", scopeList(missingScopes(err)))
+		return scopeAdvice(missingScopes(err))
 	case errors.Is(err, ghpackages.ErrForbidden):
 		return fmt.Sprintf("the token may not change %s: with the Actions GITHUB_TOKEN, give this repository access to the package "+
 			"(Package settings → Manage Actions access → Add repository, role Admin); fine-grained and App tokens cannot delete package versions", pkg)
