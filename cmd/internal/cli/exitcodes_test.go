@@ -145,6 +145,23 @@ func TestExitCodesDocumented(t *testing.T) {
 	assert.Contains(t, string(readme), block, "the README repeats 'ghpkg help's exit codes word for word")
 }
 
+// TestValuesRuleDocumented: 'ghpkg help prune' and the README state the
+// same rule for exact values and patterns, word for word.
+func TestValuesRuleDocumented(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.Equal(t, 0, cli.Run(t.Context(), []string{"help", "prune"}, cli.Env{Stdout: &out}))
+	help := out.String()
+	i := strings.Index(help, "Exact values and patterns:")
+	require.GreaterOrEqual(t, i, 0, help)
+	block := help[i:]
+	block = block[:strings.Index(block, "\n\n")]
+	require.Contains(t, block, "--keep-tag")
+	readme, err := os.ReadFile("../../../README.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "```text\n"+block+"\n```", "the README repeats 'ghpkg help prune's rule word for word")
+}
+
 // losingTransport forwards the first DELETE of each path but loses its answer, as a
 // connection reset after GitHub carried it out would.
 type losingTransport struct {
