@@ -62,6 +62,10 @@ func TestActionScript(t *testing.T) {
 			defaults[k] = v
 		}
 		for k, v := range defaults {
+			if name, ok := strings.CutPrefix(k, "$"); ok {
+				env = append(env, name+"="+v) // the runner's own variables, overridden
+				continue
+			}
 			env = append(env, "INPUT_"+k+"="+v)
 		}
 		// A file the pattern team/* would match as a glob: patterns must
@@ -140,6 +144,27 @@ func TestActionScript(t *testing.T) {
 		out, err := restore.CombinedOutput()
 		assert.Error(t, err, "the token lacks write:packages: %s", out)
 		assert.Contains(t, string(out), "write:packages")
+	})
+
+	t.Run("registry unreachable: withheld fails the step", func(t *testing.T) {
+		deletes := srv.Stats().Deletes
+		code, outputs, log, md := run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "REGISTRY": "127.0.0.1:1", "DRY_RUN": "false"})
+		assert.Equal(t, 1, code, log)
+		n := outputs["withheld"]
+		assert.Regexp(t, `^[1-9][0-9]*$`, n, "the untagged versions older than 30 days")
+		assert.Equal(t, "0", outputs["deleted"])
+		assert.Equal(t, "0", outputs["failed"])
+		assert.Contains(t, log, "::error::ghpkg withheld "+n+" deletions")
+		assert.Contains(t, log, "ghpkg prune: exit 1: withheld "+n+" deletions in 1 package: team/app ("+n+"): the registry's tags could not be read")
+		assert.Contains(t, md, "withheld "+n+" deletions in 1 package")
+		assert.Equal(t, deletes, srv.Stats().Deletes)
+	})
+
+	t.Run("outputs that cannot be written fail the step and name the report", func(t *testing.T) {
+		code, outputs, log, _ := run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "$GITHUB_OUTPUT": "/nonexistent/dir/output"})
+		assert.Equal(t, 1, code, log)
+		assert.Empty(t, outputs)
+		assert.Regexp(t, `::error::could not write the step outputs to GITHUB_OUTPUT \(/nonexistent/dir/output\); the run's JSON report is \S+ghpkg-prune-\d+\.json`, log)
 	})
 
 	t.Run("usage error", func(t *testing.T) {
