@@ -251,13 +251,13 @@ func (a *app) rootCommand() *cobra.Command {
 		Example: `  # octo-org's container packages
   ghpkg packages --org octo-org
 
-  # plan: untagged team/app versions older than 30 days, keeping the 10 newest images
+  # what would go: untagged versions older than 30 days, keeping the 10 newest images
   ghpkg prune team/app --org octo-org --older-than 30d --keep 10
 
-  # delete them, recording the run in run.json
+  # do it, with a report to undo it from ('ghpkg restore --report run.json')
   ghpkg prune team/app --org octo-org --older-than 30d --keep 10 --yes --report run.json
 
-  # undo that run
+  # everything a prune run deleted, from its --report file
   ghpkg restore --report run.json`,
 	}
 	// Set before InitDefaultCompletionCmd, which captures the writer.
