@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"github.com/ghpackages/ghpackages-go/internal/testguard"
@@ -52,6 +53,11 @@ type harness struct {
 	// paced keeps the CLI's own pacing (--pace) instead of switching it
 	// off; the fake clock takes the waits.
 	paced bool
+	// ctx, if set, is the context runs get instead of the test's.
+	ctx context.Context
+	// stdout, if set, receives stdout as well as the returned string
+	// (a writer that fails, say).
+	stdout io.Writer
 }
 
 func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
@@ -89,23 +95,37 @@ func (h *harness) run(t testing.TB, args ...string) (int, string, string) {
 func (h *harness) runIn(t testing.TB, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	full := append(append([]string{}, args...), "--base-url", h.srv.URL())
+	full := append([]string{}, args...)
+	if !slices.ContainsFunc(args, func(a string) bool { return a == "--base-url" || strings.HasPrefix(a, "--base-url=") }) {
+		full = append(full, "--base-url", h.srv.URL())
+	}
+	ctx := t.Context()
+	if h.ctx != nil {
+		ctx = h.ctx
+	}
+	var stdout io.Writer = &out
+	if h.stdout != nil {
+		stdout = io.MultiWriter(h.stdout, &out)
+	}
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	var rt http.RoundTripper = tr
 	if h.wrap != nil {
 		rt = h.wrap(tr)
 	}
-	code := cli.Run(t.Context(), full, cli.Env{
+	code := cli.Run(ctx, full, cli.Env{
 		Transport: rt,
 		Getenv:    func(k string) string { return h.env[k] },
-		Stdout:    &out, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
+		Stdout:    stdout, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
 		ClientOptions: h.clientOptions(),
 		Retry:         h.retry,
 	})
 	outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String()}
 	files, _ := filepath.Glob(filepath.Join(h.dir, "*"))
 	for _, f := range files {
+		if info, err := os.Stat(f); err == nil && info.IsDir() {
+			continue
+		}
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
 		outputs[f] = string(b)

@@ -91,12 +91,22 @@ func (a *app) checkOwner(ctx context.Context, c *ghpackages.Client, owner ghpack
 	case lerr == nil && owner.Kind() == "org" && found.Kind() == "user":
 		return usagef("--org %s: %s is a user, not an organization: use --user %s (or --owner %s)", owner.Name(), owner.Name(), owner.Name(), owner.Name())
 	}
-	list := fmt.Sprintf("ghpkg packages --%s %s", owner.Kind(), owner.Name())
-	if t := a.packageType(); t != ghpackages.Container {
-		list += " --type " + string(t)
-	}
+	list := "ghpkg packages" + ownerFlags(owner, a.packageType())
 	return advised{fmt.Errorf("%w\nnot found in %s %s, or not visible to the token (GitHub answers 404, not 403, for private packages it cannot see): "+
 		"'%s' lists the ones it can see", err, ownerWord(owner), owner.Name(), list)}
+}
+
+// ownerFlags renders the flags that select owner and typ, for commands
+// suggested in messages: " --org octo-org --type npm".
+func ownerFlags(o ghpackages.Owner, typ ghpackages.PackageType) string {
+	s := ""
+	if o.Name() != "" {
+		s = fmt.Sprintf(" --%s %s", o.Kind(), o.Name())
+	}
+	if typ != ghpackages.Container {
+		s += " --type " + string(typ)
+	}
+	return s
 }
 
 // ownerWord is "organization" or "user".

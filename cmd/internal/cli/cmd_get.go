@@ -41,7 +41,8 @@ func (a *app) getCommand() *cobra.Command {
 			if err != nil {
 				if errors.Is(err, ghpackages.ErrNotFound) {
 					if _, _, perr := api.Get(ctx, typ, name); perr == nil {
-						return 0, fmt.Errorf("%s %s has no version %d: %w", typ, name, id, err)
+						return 0, advised{fmt.Errorf("%s %s has no version %d: %w\n'ghpkg versions %s%s' lists its versions (--state deleted: the deleted ones)",
+							typ, name, id, err, name, ownerFlags(owner, typ))}
 					}
 				}
 				return 0, a.checkOwner(ctx, c, owner, err)

@@ -378,13 +378,26 @@ func unmatchedPackages(args []string, p *planJSON) []string {
 			matched = matched || pat.Match(pp.Name)
 		}
 		if !matched {
-			out = append(out, fmt.Sprintf("%s matches no %s package of %s", s, p.Policy.Type, describeOwnerJSON(p.OwnerKind, p.OwnerName)))
+			out = append(out, fmt.Sprintf("%s matches no %s package of %s (%s lists them)", s, p.Policy.Type, describeOwnerJSON(p.OwnerKind, p.OwnerName), packagesCommand(p)))
 		}
 	}
 	if len(p.Packages) == 0 && len(args) == 0 {
 		out = append(out, fmt.Sprintf("no %s packages found for %s", p.Policy.Type, describeOwnerJSON(p.OwnerKind, p.OwnerName)))
 	}
 	return out
+}
+
+// packagesCommand is the 'ghpkg packages' command listing the plan's
+// owner's packages of its type.
+func packagesCommand(p *planJSON) string {
+	cmd := "'ghpkg packages"
+	if p.OwnerName != "" {
+		cmd += fmt.Sprintf(" --%s %s", p.OwnerKind, p.OwnerName)
+	}
+	if p.Policy.Type != string(ghpackages.Container) {
+		cmd += " --type " + p.Policy.Type
+	}
+	return cmd + "'"
 }
 
 func describeOwnerJSON(kind, name string) string {

@@ -39,6 +39,16 @@ func exitCode(err error) int {
 	return ExitFailed
 }
 
+// dialFailure returns the address a connection could not be opened to, if
+// that is what err is.
+func dialFailure(err error) string {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Addr != nil {
+		return opErr.Addr.String()
+	}
+	return ""
+}
+
 // unknownHost returns the host a DNS lookup found not to exist, if that is
 // what err is.
 func unknownHost(err error) string {
@@ -119,6 +129,8 @@ func explain(err error) error {
 		advice = "rate limited: run again later to continue"
 	case unknownHost(err) != "":
 		advice = fmt.Sprintf("the host %s does not exist (DNS): check --base-url (GitHub Enterprise Server: https://HOST/api/v3/)", unknownHost(err))
+	case dialFailure(err) != "":
+		advice = fmt.Sprintf("could not connect to %s: check --base-url, the network and any proxy (HTTPS_PROXY)", dialFailure(err))
 	case errors.Is(err, ghpackages.ErrForbidden):
 		advice = "forbidden: with the Actions GITHUB_TOKEN, give this repository access to the package (Package settings → Manage Actions access, role Admin to delete); a fine-grained token needs the Packages permission"
 	case errors.Is(err, ghpackages.ErrNotFound) && !hasHint(err):

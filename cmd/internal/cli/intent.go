@@ -132,24 +132,25 @@ func keepUnmatched(p *planJSON) []string {
 			ids[v.ID] = true
 		}
 	}
-	scope := "the selected packages"
+	scope, list := "the selected packages", "'ghpkg versions PACKAGE' lists them"
 	if len(p.Packages) == 1 {
 		scope = p.Packages[0].Name
+		list = fmt.Sprintf("'ghpkg versions %s' lists them", scope)
 	}
 	var out []string
 	for _, t := range p.Policy.KeepTags {
 		if !tags[t] {
-			out = append(out, fmt.Sprintf("--keep-tag %s matches no version of %s: it keeps nothing", t, scope))
+			out = append(out, fmt.Sprintf("--keep-tag %s matches no version of %s: it keeps nothing (%s with their tags)", t, scope, list))
 		}
 	}
 	for _, n := range p.Policy.KeepNames {
 		if !names[n] {
-			out = append(out, fmt.Sprintf("--keep-name %s matches no version of %s: it keeps nothing", n, scope))
+			out = append(out, fmt.Sprintf("--keep-name %s matches no version of %s: it keeps nothing (%s with --json, for full names)", n, scope, list))
 		}
 	}
 	for _, id := range p.Policy.KeepIDs {
 		if !ids[id] {
-			out = append(out, fmt.Sprintf("--keep-id %d matches no version of %s: it keeps nothing", id, scope))
+			out = append(out, fmt.Sprintf("--keep-id %d matches no version of %s: it keeps nothing (%s with their IDs)", id, scope, list))
 		}
 	}
 	for _, c := range []struct {
@@ -169,7 +170,7 @@ func keepUnmatched(p *planJSON) []string {
 				}
 			}
 			if !matched {
-				out = append(out, fmt.Sprintf("%s %s matches no tag of %s: %s", c.flag, s, scope, c.effect))
+				out = append(out, fmt.Sprintf("%s %s matches no tag of %s: %s (%s with their tags)", c.flag, s, scope, c.effect, list))
 			}
 		}
 	}

@@ -341,7 +341,7 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 		case "max_wait":
 			fmt.Fprintf(a.env.Stderr, "ghpkg %s: stopped: rate-limit waits would exceed --max-wait; %d done, %d left; rerun to resume\n", a.name, st.Done, st.Left)
 		default:
-			fmt.Fprintf(a.env.Stderr, "ghpkg %s: %s; %d done, %d left\n", a.name, st.Message, st.Done, st.Left)
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: %s; %d done, %d left; rerun to resume\n", a.name, st.Message, st.Done, st.Left)
 		}
 	}
 	return code
