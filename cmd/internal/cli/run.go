@@ -354,6 +354,11 @@ func (a *app) textRun(out runOutput, brief bool, line string) {
 		return
 	}
 	switch {
+	case out.Report != nil && len(out.Report.Items) == 0:
+		// Nothing was attempted: the summary says so, without an empty
+		// table.
+		fmt.Fprintf(a.env.Stdout, "%s\n", line)
+		return
 	case out.Report != nil:
 		rows := make([][]string, 0, len(out.Report.Items))
 		for _, it := range out.Report.Items {
@@ -433,8 +438,9 @@ func (a *app) textPlan(p *planJSON) {
 	}
 }
 
-// keptBreakdown renders kept counts by reason, largest first:
-// " (30 newer than 30d, 5 tagged)".
+// keptBreakdown renders kept counts by reason, largest first, apart by
+// " | " (reasons hold ";" and ","): ": 30 not older than 30d | 5 tag is on
+// the keep list".
 func keptBreakdown(m map[string]int) string {
 	if len(m) == 0 {
 		return ""
@@ -457,7 +463,7 @@ func keptBreakdown(m map[string]int) string {
 	for i, e := range all {
 		parts[i] = fmt.Sprintf("%d %s", e.n, e.k)
 	}
-	return ": " + strings.Join(parts, "; ")
+	return ": " + strings.Join(parts, " | ")
 }
 
 // markdownRun renders the step summary of a run: the operations carried
@@ -576,6 +582,9 @@ func summaryLine(out runOutput) string {
 		}
 	}
 	if len(parts) == 0 {
+		if s.Withheld > 0 {
+			return "nothing deleted"
+		}
 		return "nothing to do"
 	}
 	line := strings.Join(parts, ", ")
