@@ -327,10 +327,10 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// onePackage wants exactly one PACKAGE argument.
-func onePackage(_ *cobra.Command, args []string) error {
+// onePackage wants exactly one PACKAGE argument, an exact name.
+func onePackage(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return usagef("want exactly one PACKAGE argument, got %d", len(args))
 	}
-	return nil
+	return checkPackageName(cmd.Name(), args[0])
 }

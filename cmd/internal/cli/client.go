@@ -46,6 +46,11 @@ func (a *app) owner(ctx context.Context, c *ghpackages.Client) (ghpackages.Owner
 			given++
 		}
 	}
+	for _, f := range []struct{ flag, login string }{{"--org", a.org}, {"--user", a.user}, {"--owner", a.ownerLogin}} {
+		if err := checkLogin(f.flag, f.login); err != nil {
+			return ghpackages.Owner{}, err
+		}
+	}
 	switch {
 	case given > 1:
 		return ghpackages.Owner{}, usagef("give one of --org, --user and --owner")

@@ -59,11 +59,19 @@ enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
 			if len(args) == 0 {
 				return usagef("want one or more PACKAGE arguments")
 			}
+			for _, name := range args {
+				if err := checkPackageName("verify", name); err != nil {
+					return err
+				}
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` (default: ghcr.io, or containers.HOST for --base-url)")
 	cmd.RunE = a.action(func(ctx context.Context, _ *cobra.Command, args []string) (int, error) {
+		if err := checkRegistry(registry); err != nil {
+			return 0, err
+		}
 		typ := a.packageType()
 		if typ != ghpackages.Container {
 			return 0, usagef("verify reads container images: --type %s has no registry manifests", typ)

@@ -17,17 +17,19 @@ import (
 // takes a pattern says PATTERN in its help, and a value that matches
 // nothing is a warning.
 const valuesRule = `Exact values and patterns:
-  --keep-tag, --keep-name and --keep-id take exact values: a tag, a whole
-  version name (for containers the full sha256 digest) or a version ID.
-  They refuse pattern syntax (* ? [ re: glob:), a shortened digest and a
-  list in one value, naming the flag to use instead: --exclude PATTERN
-  keeps by tag pattern, --keep-id ID keeps a version the tables show.
-  --include, --exclude and PACKAGE take patterns: a glob that matches the
-  whole tag or name (* and ? stop at /), re:REGEXP (unanchored unless
-  anchored), or glob:GLOB. One value per flag: repeat the flag.
-  An entry of a keep list, --include or --exclude that matches no version,
-  and a PACKAGE pattern that matches no package, are warnings (in the
-  text, and in the --json plan's warnings).`
+  Only --include, --exclude and prune's PACKAGE arguments take patterns:
+  a glob that matches the whole tag or name (* and ? stop at /),
+  re:REGEXP (unanchored unless anchored), or glob:GLOB.
+  Every other value is exact and refuses pattern syntax (* ? [ re: glob:),
+  naming the flag to use instead: --keep-tag (a tag; --exclude takes tag
+  patterns), --keep-name (a whole version name: for containers the full
+  sha256 digest, never shortened as the tables print it), --keep-id (the
+  tables' ID column), --org/--user/--owner (one login), --registry (a
+  host) and the PACKAGE of every other command (one name).
+  One value per flag: repeat the flag; a list in one value is refused.
+  A keep-list, --include or --exclude entry that matches no version, and a
+  PACKAGE pattern that matches no package, are warnings (in the text, and
+  in the --json plan's warnings).`
 
 // patternChars are the characters that make a value a glob.
 const patternChars = "*?["
@@ -176,6 +178,51 @@ func keepUnmatched(p *planJSON) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// checkPackageName refuses a PACKAGE argument of a command that takes an
+// exact name (all but prune) when it is written as a pattern, a list or an
+// image reference, which would only ever be "not found".
+func checkPackageName(cmd, v string) error {
+	switch {
+	case isPatternSyntax(v):
+		return usagef("PACKAGE %q is a pattern, but %s takes exact package names: 'ghpkg prune' takes patterns, and 'ghpkg packages' lists the names", v, cmd)
+	case strings.TrimSpace(v) == "":
+		return usagef("PACKAGE: empty name")
+	}
+	return checkPatternValue("PACKAGE", v, true)
+}
+
+// checkLogin refuses an owner flag's value that cannot be one login: a
+// pattern, a list, a path or a URL.
+func checkLogin(flag, v string) error {
+	switch {
+	case v == "":
+		return nil
+	case isPatternSyntax(v):
+		return usagef("%s %q is a pattern, but %s takes one login: patterns select packages (ghpkg prune 'team/*')", flag, v, flag)
+	case strings.Contains(v, "://"):
+		return usagef("%s %q is a URL: give just the login (and --base-url for GitHub Enterprise Server)", flag, v)
+	case strings.Contains(v, "/"):
+		owner, pkg, _ := strings.Cut(v, "/")
+		return usagef("%s %q holds a package: give the login (%s %s) and the package apart (%s)", flag, v, flag, owner, pkg)
+	case strings.ContainsAny(v, ", "):
+		return usagef("%s %q: one login per run", flag, v)
+	}
+	return nil
+}
+
+// checkRegistry refuses a --registry value that is not a host[:port].
+func checkRegistry(v string) error {
+	switch {
+	case v == "":
+		return nil
+	case strings.Contains(v, "://"):
+		return usagef("--registry %q is a URL: give the host, e.g. --registry %s", v, strings.SplitN(strings.SplitN(v, "://", 2)[1], "/", 2)[0])
+	case strings.Contains(v, "/"):
+		return usagef("--registry %q holds a path: give the host only, e.g. --registry %s (the repository comes from --org and PACKAGE)", v, strings.SplitN(v, "/", 2)[0])
+	}
+	return nil
 }
 
 // olderThanValue parses --older-than, refusing what cannot be meant: a

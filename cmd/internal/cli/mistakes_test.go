@@ -181,6 +181,14 @@ func mistakes() []mistake {
 		{name: "glob in keep-name", args: prune("--older-than", "30d", "--keep-name", "sha256:*"), code: 2,
 			want: []string{`--keep-name "sha256:*" is a pattern, but --keep-name takes exact version names`, "--keep-id ID"}},
 
+		{name: "pattern as an exact package name", args: []string{"versions", "team/*", "--org", "octo-org"}, code: 2,
+			want: []string{`PACKAGE "team/*" is a pattern, but versions takes exact package names`, "'ghpkg prune' takes patterns"}},
+		{name: "package in --org", args: []string{"versions", "app", "--org", "octo-org/team"}, code: 2,
+			want: []string{`--org "octo-org/team" holds a package`, "--org octo-org"}},
+		{name: "pattern as an owner", args: []string{"packages", "--org", "octo-*"}, code: 2, want: []string{`--org "octo-*" is a pattern, but --org takes one login`}},
+		{name: "registry as a URL", args: prune("--older-than", "30d", "--registry", "https://ghcr.io/v2/"), code: 2,
+			want: []string{`--registry "https://ghcr.io/v2/" is a URL`, "--registry ghcr.io"}},
+
 		// Contradictory flags.
 		{name: "yes and dry-run", args: prune("--older-than", "30d", "--yes", "--dry-run"), code: 2,
 			want: []string{"--yes and --dry-run contradict each other", "drop --dry-run to delete"}},
