@@ -209,6 +209,8 @@ func mistakes() []mistake {
 		// Unwritable paths.
 		{name: "report in a missing directory", args: prune("--older-than", "30d", "--yes", "--report", "/nonexistent/dir/run.json"), code: 2,
 			want: []string{"--report /nonexistent/dir/run.json: the directory /nonexistent/dir does not exist", "create it first"}},
+		{name: "report in a missing directory, dry run", args: prune("--older-than", "30d", "--report", "/nonexistent/dir/run.json"), code: 2,
+			want: []string{"the directory /nonexistent/dir does not exist"}},
 		{name: "report is a directory", args: prune("--older-than", "30d", "--yes", "--report", "{DIR}"), code: 2,
 			want: []string{"is a directory: give a file name, e.g. --report", "run.json"}},
 		{name: "token file missing", args: []string{"packages", "--org", "octo-org", "--token-file", "/nonexistent/token"}, code: 2,
@@ -366,3 +368,40 @@ func TestMistakes(t *testing.T) {
 		})
 	}
 }
+
+// TestReportWrittenBeforeFirstDelete: when the first DELETE goes out, the
+// --report file already exists and is a valid report (of nothing yet) that
+// says the run did not finish; at the end it is the run's report.
+func TestReportWrittenBeforeFirstDelete(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	path := filepath.Join(h.dir, "run.json")
+	var atFirst string
+	h.wrap = func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if req.Method == http.MethodDelete && atFirst == "" {
+				b, err := os.ReadFile(path)
+				atFirst = string(b) + fmt.Sprint(err)
+			}
+			return next.RoundTrip(req)
+		})
+	}
+	code, _, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--max-delete", "2", "--report", path)
+	require.Equal(t, 0, code, errOut)
+	var placeholder reportDoc
+	decodeStrict(t, strings.TrimSuffix(atFirst, "<nil>"), &placeholder)
+	assert.Empty(t, placeholder.Items)
+	assert.Contains(t, placeholder.Stopped, "the run did not finish")
+	assert.Equal(t, "octo-org", placeholder.OwnerName)
+	var final reportDoc
+	decodeStrict(t, readFile(t, path), &final)
+	assert.Len(t, final.Items, 2)
+	assert.Empty(t, final.Stopped)
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "a report is the owner's")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

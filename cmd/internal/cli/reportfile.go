@@ -59,15 +59,16 @@ func (a *app) writeReport(path string, rep *reportJSON) bool {
 		return true
 	}
 	raw, _ := json.MarshalIndent(rep, "", "  ")
-	where := a.rescue("report", append(raw, '\n'))
+	where := a.rescue("report", append(raw, '\n'), true)
 	fmt.Fprintf(a.env.Stderr, "ghpkg %s: writing --report %s failed: %v; %s\n", a.name, path, errText(err), where)
 	return false
 }
 
 // rescue saves a document that could not be written where it was asked
 // for: in a new file in the temporary directory, or failing that on
-// stderr. It returns what to tell the user.
-func (a *app) rescue(what string, raw []byte) string {
+// stderr. It returns what to tell the user; restorable adds how to undo the
+// run from it.
+func (a *app) rescue(what string, raw []byte, restorable bool) string {
 	f, err := os.CreateTemp("", "ghpkg-"+a.name+"-"+what+"-*.json")
 	if err == nil {
 		_, err = f.Write(raw)
@@ -76,7 +77,7 @@ func (a *app) rescue(what string, raw []byte) string {
 		}
 		if err == nil {
 			msg := fmt.Sprintf("the %s is in %s instead", what, f.Name())
-			if what == "report" || what == "output" {
+			if restorable {
 				msg += fmt.Sprintf(" ('ghpkg restore --report %s' undoes the run)", f.Name())
 			}
 			return msg
