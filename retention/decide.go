@@ -385,7 +385,10 @@ func (dc *decider) decideOne(v *ghpackages.PackageVersion, tags []string, rank i
 		return ActionKeep, "untagged; the policy deletes tagged versions only", nil
 	}
 	notIncluded := ""
-	if len(p.IncludeTags) > 0 && len(tags) > 0 {
+	if len(p.IncludeTags) > 0 {
+		if len(tags) == 0 {
+			return ActionKeep, "untagged; IncludeTags selects tagged versions only", nil
+		}
 		for _, t := range tags {
 			if !p.included(t) {
 				notIncluded = fmt.Sprintf("tag %s matches no include pattern (deleting the version would delete all its tags)", t)

@@ -51,21 +51,22 @@ func (a *app) untagCommand() *cobra.Command {
 		Use:   "untag PACKAGE TAG... [--yes]",
 		Short: "Remove tags from a container image, keeping the image",
 		Long:  untagLong,
-		Example: `  # what would happen: stable leaves the image it tags; the image keeps its other tags
-  ghpkg untag my-app stable --org my-org
+		Example: `  # what would happen: stable leaves the multi-arch image it tags, which keeps
+  # its other tags (v1.9.0, latest) and its platform images
+  ghpkg untag team/app stable --org octo-org
 
   # do it, with a report to undo it from ('ghpkg restore --report untag.json')
-  ghpkg untag my-app stable pr-42 --org my-org --yes --report untag.json`,
+  ghpkg untag team/app stable --org octo-org --yes --report untag.json`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return usagef("want a PACKAGE and one or more TAGs, got %d argument(s)", len(args))
 			}
+			if err := checkPackageName("untag", args[0]); err != nil {
+				return err
+			}
 			for _, t := range args[1:] {
-				switch {
-				case strings.ContainsAny(t, "*?[]\\") || strings.HasPrefix(t, "re:") || strings.HasPrefix(t, "glob:"):
-					return usagef("TAG %q: untag takes exact tags; to remove tags by pattern use 'ghpkg prune --untag --include PATTERN'", t)
-				case !retention.ValidTag(t):
-					return usagef("TAG %q is not a tag (up to 128 letters, digits, _, . and -, not starting with . or -)", t)
+				if err := checkUntagTag(t); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -94,6 +95,9 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 	}
 	apply := f.yes && !(dryRunSet && f.dryRun)
 	name, tags := args[0], args[1:]
+	if err := checkRegistry(f.registry); err != nil {
+		return 0, err
+	}
 	ctx, c, owner, _, err := a.target(ctx, &f.run)
 	if err != nil {
 		return 0, err
@@ -156,4 +160,23 @@ func steps(plan *retention.Plan) int {
 		}
 	}
 	return n
+}
+
+// checkUntagTag refuses a TAG of untag that cannot be one exact tag as the
+// user meant it: a pattern, a list, an image reference.
+func checkUntagTag(t string) error {
+	switch {
+	case isPatternSyntax(t):
+		return usagef("TAG %q: untag takes exact tags; to remove tags by pattern use 'ghpkg prune --untag --include PATTERN'", t)
+	case strings.Contains(t, ","):
+		return usagef("TAG %q holds several tags: give one per argument (ghpkg untag PACKAGE %s)", t, strings.Join(strings.Split(t, ","), " "))
+	case strings.HasPrefix(t, "sha256:"):
+		return usagef("TAG %q is a digest, not a tag: 'ghpkg versions PACKAGE' lists the tags of each version", t)
+	case strings.ContainsAny(t, ":@"):
+		i := strings.LastIndexAny(t, ":@")
+		return usagef("TAG %q is an image reference: give just the tag (%s), and the package as PACKAGE", t, t[i+1:])
+	case !retention.ValidTag(t):
+		return usagef("TAG %q is not a tag (up to 128 letters, digits, _, . and -, not starting with . or -)", t)
+	}
+	return nil
 }

@@ -62,15 +62,18 @@ delete, restore, prune, untag:
   plan         (prune and untag) {owner_kind, owner_name, created_at,
                warnings (what could not be checked, and what was kept for
                it), untag (untag: the tags asked for), policy, packages:
-               [{type, name, delete_package, package_reason, kept_by_reason:
-               {REASON: COUNT}, groups (with --group-by: [{group, images,
-               kept}]; group "(other tags)" holds images with a tag the
-               pattern does not match, "(untagged)" untagged images),
-               versions: [{id, name, tags, created_at, action: "keep"|
-               "delete"|"untag", reason, untag (action untag: the tags it
-               removes; the rest stay), placeholder (true: the placeholder of
-               an untag that did not finish, deleted to finish it), groups
-               (with --group-by: the image's groups)}]}]}
+               [{type, name, withheld (deletions the policy selected but
+               withheld: their safety could not be proven), withheld_reason
+               (why; absent when withheld is 0), delete_package,
+               package_reason, kept_by_reason: {REASON: COUNT}, groups (with
+               --group-by: [{group, images, kept}]; group "(other tags)"
+               holds images with a tag the pattern does not match,
+               "(untagged)" untagged images), versions: [{id, name, tags,
+               created_at, action: "keep"|"delete"|"untag", reason, untag
+               (action untag: the tags it removes; the rest stay),
+               placeholder (true: the placeholder of an untag that did not
+               finish, deleted to finish it), groups (with --group-by: the
+               image's groups)}]}]}
                policy: {type, packages, keep_newest, keep_tagged,
                keep_untagged, older_than, all_ages,
                tags: "untagged"|"tagged"|"any", include, exclude, keep_tags,
@@ -120,9 +123,12 @@ delete, restore, prune, untag:
   summary      counts, always all present: planned (deletions planned, or
                operations requested), kept (prune: versions kept), deleted,
                already_gone, gone_unconfirmed, retained, failed,
-               not_attempted, restored, already_active, expired, skipped;
-               and in tags: planned_untags (tags to remove), untagged
-               (removed), untag_pending (left on the placeholder)
+               not_attempted, restored, already_active, expired, skipped,
+               withheld (prune: deletions the policy selected but the plan
+               withheld because their safety could not be proven, e.g. the
+               registry could not be read; exit 1 when not 0); and in tags:
+               planned_untags (tags to remove), untagged (removed),
+               untag_pending (left on the placeholder)
   verify       (prune --verify) [{package, repository, tags, manifests,
                whole, broken: [{tag, digest, missing: [{digest, via}]}],
                placeholders, error}] as in verify's packages (exit 1
@@ -340,13 +346,15 @@ type groupJSON struct {
 
 // packagePlanJSON is the plan for one package.
 type packagePlanJSON struct {
-	Type          string         `json:"type"`
-	Name          string         `json:"name"`
-	DeletePackage bool           `json:"delete_package"`
-	PackageReason string         `json:"package_reason,omitempty"`
-	KeptByReason  map[string]int `json:"kept_by_reason"`
-	Groups        []groupJSON    `json:"groups,omitempty"`
-	Versions      []decisionJSON `json:"versions"`
+	Type           string         `json:"type"`
+	Name           string         `json:"name"`
+	Withheld       int            `json:"withheld"`
+	WithheldReason string         `json:"withheld_reason,omitempty"`
+	DeletePackage  bool           `json:"delete_package"`
+	PackageReason  string         `json:"package_reason,omitempty"`
+	KeptByReason   map[string]int `json:"kept_by_reason"`
+	Groups         []groupJSON    `json:"groups,omitempty"`
+	Versions       []decisionJSON `json:"versions"`
 }
 
 // planJSON is a prune's (or untag's) plan.
@@ -444,7 +452,7 @@ func itemAdvice(err error, pkg string) string {
 	case err == nil:
 		return ""
 	case len(missingScopes(err)) > 0:
-		return fmt.Sprintf("the token lacks the scopes %s: create a classic token with them (see 'ghpkg scopes')", scopeList(missingScopes(err)))
+		return scopeAdvice(missingScopes(err))
 	case errors.Is(err, ghpackages.ErrForbidden):
 		return fmt.Sprintf("the token may not change %s: with the Actions GITHUB_TOKEN, give this repository access to the package "+
 			"(Package settings → Manage Actions access → Add repository, role Admin); fine-grained and App tokens cannot delete package versions", pkg)
@@ -503,6 +511,7 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	Withheld        int `json:"withheld"`
 	// Tags, not versions: planned for removal, removed, and left on an
 	// untag placeholder.
 	PlannedUntags int `json:"planned_untags"`
@@ -567,11 +576,16 @@ func errorOutputOf(a *app, err error, code int) errorOutput {
 	return errorOutput{head: a.head(nil, a.packageType()), Error: errorOutputBody{Message: err.Error(), ExitCode: code, MissingScopes: scopeStrings(missingScopes(err))}}
 }
 
+// printJSON writes v to stdout as one indented JSON document, in one
+// write, so that a failed write is reported rather than half-done.
 func (a *app) printJSON(v any) error {
 	a.printed = true
-	enc := json.NewEncoder(a.env.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = a.env.Stdout.Write(append(raw, '\n'))
+	return err
 }
 
 func (a *app) table(header string, rows [][]string) {

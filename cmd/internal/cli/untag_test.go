@@ -240,7 +240,7 @@ func TestPruneGroupBy(t *testing.T) {
 	args := []string{"prune", teamApp, "--org", "octo-org", "--tagged-only", "--all-ages", "--group-by", `re:^v([0-9]+)\.`, "--keep-tagged", "2"}
 	code, out, errOut := h.run(t, args...)
 	require.Equal(t, 0, code, errOut)
-	assert.Contains(t, out, `  images per --group-by group: (other tags) keep 2 of 11; "1" keep 2 of 9`+"\n")
+	assert.Contains(t, out, `  images per --group-by group: (other tags) keep 2 of 11 | "1" keep 2 of 9`+"\n")
 	assert.Contains(t, out, "one of the 2 newest tagged images of their group")
 	code, out, errOut = h.run(t, append(args, "--json")...)
 	require.Equal(t, 0, code, errOut)
