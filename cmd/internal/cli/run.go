@@ -468,9 +468,12 @@ func (a *app) textPlan(p *planJSON) {
 		fmt.Fprintln(a.env.Stdout)
 	}
 	for _, pp := range p.Packages {
-		del := 0
+		del, placeholders := 0, 0
 		for _, v := range pp.Versions {
-			if v.Action == "delete" {
+			switch {
+			case v.Action == "delete" && v.Placeholder:
+				placeholders++
+			case v.Action == "delete":
 				del++
 			}
 		}
@@ -478,7 +481,7 @@ func (a *app) textPlan(p *planJSON) {
 			fmt.Fprintf(a.env.Stdout, "%s: delete the package (%d versions)\n", pp.Name, len(pp.Versions))
 			continue
 		}
-		fmt.Fprintf(a.env.Stdout, "%s: delete %d, keep %d%s\n", pp.Name, del, len(pp.Versions)-del, keptBreakdown(pp.KeptByReason))
+		fmt.Fprintf(a.env.Stdout, "%s: delete %d, keep %d%s\n", pp.Name, del, len(pp.Versions)-del-placeholders, keptBreakdown(pp.KeptByReason))
 		var untags []string
 		for _, v := range pp.Versions {
 			for _, t := range v.Untag {
@@ -492,6 +495,9 @@ func (a *app) textPlan(p *planJSON) {
 		}
 		if len(untags) > 0 {
 			fmt.Fprintf(a.env.Stdout, "  tags to remove: %s\n", strings.Join(untags, ", "))
+		}
+		if placeholders > 0 {
+			fmt.Fprintf(a.env.Stdout, "  and %s left by an untag that did not finish, to delete\n", plural(placeholders, "placeholder"))
 		}
 		if len(pp.Groups) > 0 {
 			parts := make([]string, len(pp.Groups))
@@ -647,9 +653,21 @@ func summaryLine(out runOutput) string {
 				what = fmt.Sprintf("%s and %s,", plural(n, "version"), what)
 			}
 		}
-		if s.PlannedUntags > 0 {
-			return fmt.Sprintf("would delete %s and keep %d versions in %d package(s), removing %d tag(s) from kept versions; dry run, nothing changed: pass --yes to carry it out",
-				what, s.Kept, len(out.Plan.Packages), s.PlannedUntags)
+		placeholders := 0
+		for _, pp := range out.Plan.Packages {
+			for _, v := range pp.Versions {
+				if v.Placeholder && v.Action == "delete" && !pp.DeletePackage {
+					placeholders++
+				}
+			}
+		}
+		if s.PlannedUntags > 0 || placeholders > 0 {
+			untags := fmt.Sprintf("removing %d tag(s) from kept versions", s.PlannedUntags)
+			if placeholders > 0 {
+				untags = fmt.Sprintf("removing %d tag(s) (deleting %s of an untag that did not finish)", s.PlannedUntags, plural(placeholders, "placeholder"))
+			}
+			return fmt.Sprintf("would delete %s and keep %d versions in %d package(s), %s; dry run, nothing changed: pass --yes to carry it out",
+				what, s.Kept, len(out.Plan.Packages), untags)
 		}
 		return fmt.Sprintf("would delete %s and keep %d versions in %d package(s); dry run, nothing changed: pass --yes to delete",
 			what, s.Kept, len(out.Plan.Packages))
