@@ -48,9 +48,9 @@ type Plan struct {
 	// what it kept because of it. Versions kept for a warning have a
 	// short reason pointing here.
 	Warnings []string `json:"warnings,omitempty"`
-	// Withheld counts the deletions the policy selected that the plan
-	// withholds because it could not prove them safe, over all packages
-	// (the sum of PackagePlan.Withheld). A plan that withholds deletions
+	// Withheld counts the deletions (and tag removals, with Untag) the
+	// policy selected that the plan withholds because it could not prove
+	// them safe, over all packages (the sum of PackagePlan.Withheld). A plan that withholds deletions
 	// is incomplete: the cleanup it describes did not happen, so callers
 	// should report it as a failure, not as "nothing to do" (ghpkg exits
 	// 1). Zero when every selected deletion was proven safe.
@@ -73,8 +73,9 @@ type PackagePlan struct {
 	// Repository is a container package's registry repository
 	// ("owner/name", lower-case), which Apply re-checks deletes against.
 	Repository string `json:"repository,omitempty"`
-	// Withheld counts the deletions the policy selected in this package
-	// that the plan withholds because their safety could not be proven:
+	// Withheld counts the deletions (and tag removals) the policy selected
+	// in this package that the plan withholds because their safety could
+	// not be proven:
 	// the registry could not be read (unreachable, refusing the token,
 	// answering errors, or not holding the package's manifests), or the
 	// version listing kept changing. Every version of the package is
@@ -183,7 +184,7 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 		pp := PackagePlan{Type: policy.Type, Name: pkg.Name, Repository: repo}
 		// Deleting a whole package cannot break what stays: nothing does.
 		if unsafe != nil && !(stable && d.DeletePackage) {
-			withheld := d.deletions()
+			withheld := d.deletions() + d.Untags()
 			keepAll(&d, "kept: "+unsafe.short())
 			concerns.add(*unsafe, pkg.Name, withheld)
 			if withheld > 0 {
@@ -278,12 +279,12 @@ func repository(owner ghpackages.Owner, pkg *ghpackages.Package) string {
 	return strings.ToLower(login + "/" + pkg.Name)
 }
 
-// keepAll keeps every version with reason.
+// keepAll keeps every version, with all its tags, with reason.
 func keepAll(d *PackageDecision, reason string) {
 	d.DeletePackage, d.PackageReason = false, ""
 	for i := range d.Versions {
-		if d.Versions[i].Action == ActionDelete {
-			d.Versions[i].Action, d.Versions[i].Reason = ActionKeep, reason
+		if v := &d.Versions[i]; v.Action == ActionDelete || v.Action == ActionUntag {
+			v.Action, v.Reason, v.Untag = ActionKeep, reason, nil
 		}
 	}
 }

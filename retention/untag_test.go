@@ -327,3 +327,21 @@ func TestUntagPolicyValidation(t *testing.T) {
 		assert.Contains(t, err.Error(), c.want)
 	}
 }
+
+// TestUntagWithheldWithoutRegistry: a plan that cannot read the registry
+// removes no tag either (nothing is pushed to a registry it cannot vouch
+// for), and says so.
+func TestUntagWithheldWithoutRegistry(t *testing.T) {
+	t.Parallel()
+	srv, clock, _ := demoFront(t, ghpackagestest.DefaultToken)
+	policy := retention.Policy{Type: ghpackages.Container, Packages: []retention.Pattern{retention.MustPattern(ghpackagestest.DemoContainer)},
+		Tags: retention.TaggedOnly, IncludeTags: []retention.Pattern{retention.MustPattern("stable")}, Untag: true, OlderThan: day}
+	plan, err := retention.NewPlan(t.Context(), srv.Client(), demoOwner, policy, retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	assert.NotEmpty(t, plan.Warnings)
+	assert.Zero(t, plan.Untags(), "no tag is removed without the registry")
+	assert.Equal(t, 1, plan.Withheld, "the tag removal is withheld: the run is incomplete")
+	for _, v := range plan.Packages[0].Versions {
+		assert.NotEqual(t, retention.ActionUntag, v.Action, v.Name)
+	}
+}
