@@ -51,11 +51,11 @@ func splitPath(raw string) ([]string, error) {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.isRegistryRequest(r) {
 		if s.reqLog == nil {
-			s.registry.ServeHTTP(w, r)
+			s.serveRegistryRequest(w, r)
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		s.registry.ServeHTTP(sw, r)
+		s.serveRegistryRequest(sw, r)
 		s.logRequest(r, sw.status, "")
 		return
 	}
@@ -307,6 +307,9 @@ func (s *Server) route(req *request) (int, any, *apiError) {
 	segs := req.segments
 	if len(segs) == 1 && segs[0] == "rate_limit" && req.method == http.MethodGet {
 		return http.StatusOK, s.rateLimitBody(req), nil
+	}
+	if len(segs) == 1 && segs[0] == "user" && req.method == http.MethodGet {
+		return s.authenticatedUser(req)
 	}
 	if len(segs) == 2 && segs[0] == "users" && req.method == http.MethodGet {
 		if o := s.owners[lower(segs[1])]; o != nil {

@@ -19,6 +19,11 @@
 //	                       actions:OWNER/REPO[:admin]; "@LOGIN" at the end
 //	                       names its user; repeatable
 //	-registry=false        serve no container registry
+//	-registry-latency D    answer every registry request after D (e.g.
+//	                       20ms, ghcr.io's distance from a hosted runner)
+//	-registry-limit N/min  answer 429 TOOMANYREQUESTS with Retry-After past
+//	                       N manifest requests a minute, as ghcr.io does
+//	                       past about 44000/min
 //	-api-prefix /api/v3    serve the REST API under a prefix (GitHub
 //	                       Enterprise Server's shape)
 //	-primary-limit N       requests per token per window (default 5000)
@@ -140,6 +145,8 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	var tokens tokenFlags
 	fs.Var(&tokens, "token", "accept token NAME: NAME=scope,scope (classic), NAME=fine-grained, or NAME=actions:OWNER/REPO[:admin]; end with @LOGIN to name its user; repeatable")
 	withRegistry := fs.Bool("registry", true, "serve an OCI container registry at /v2/ on the same host and port")
+	regLatency := fs.Duration("registry-latency", 0, "answer every registry request after this long (e.g. 20ms)")
+	regLimit := fs.String("registry-limit", "", "answer 429 TOOMANYREQUESTS past N manifest requests a minute, written N/min (e.g. 44000/min)")
 	prefix := fs.String("api-prefix", "", `serve the REST API under this prefix, e.g. "/api/v3" as GitHub Enterprise Server`)
 	primary := fs.Int("primary-limit", 5000, "primary rate limit: requests per token per window")
 	window := fs.Duration("primary-window", time.Hour, "primary rate limit window")
@@ -178,6 +185,22 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	}
 	if *maxConc > 0 {
 		opts = append(opts, ghpackagestest.WithMaxConcurrent(*maxConc))
+	}
+	if *regLatency < 0 {
+		return fmt.Errorf("-registry-latency %s: want a duration of 0 or more, e.g. 20ms", *regLatency)
+	}
+	if (*regLatency > 0 || *regLimit != "") && !*withRegistry {
+		return errors.New("-registry-latency and -registry-limit need the registry: drop -registry=false")
+	}
+	if *regLatency > 0 {
+		opts = append(opts, ghpackagestest.WithRegistryLatency(*regLatency))
+	}
+	if *regLimit != "" {
+		n, err := ghpackagestest.ParseRegistryLimit(*regLimit)
+		if err != nil {
+			return fmt.Errorf("-registry-limit: %w", err)
+		}
+		opts = append(opts, ghpackagestest.WithRegistryLimit(n))
 	}
 	if *withRegistry {
 		opts = append(opts, ghcrtest.WithRegistry())
