@@ -28,11 +28,35 @@ type repoGraph struct {
 	// extraTags are tags known from elsewhere (the REST listing), digest →
 	// tags, for the signature tag schema.
 	extraTags map[string][]string
+	// vouched marks digests known to exist without asking the registry:
+	// the package's active versions (GitHub's listing) and what the tags
+	// point at. A cached manifest is used for them as it is; for any other
+	// digest the registry is asked whether it still has it.
+	vouched map[string]bool
 }
 
 func newRepoGraph(r ManifestResolver, repo string) *repoGraph {
 	return &repoGraph{resolver: r, repo: repo, tags: map[string]string{}, manifests: map[string]Manifest{},
-		referrers: map[string][]string{}, subjects: map[string][]string{}, missing: map[string]bool{}, failed: map[string]error{}, extraTags: map[string][]string{}}
+		referrers: map[string][]string{}, subjects: map[string][]string{}, missing: map[string]bool{}, failed: map[string]error{},
+		extraTags: map[string][]string{}, vouched: map[string]bool{}}
+}
+
+// clone returns a copy of g that can be read and changed on its own.
+func (g *repoGraph) clone() *repoGraph {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return &repoGraph{resolver: g.resolver, repo: g.repo, tags: maps.Clone(g.tags), manifests: maps.Clone(g.manifests),
+		referrers: maps.Clone(g.referrers), subjects: maps.Clone(g.subjects), missing: maps.Clone(g.missing), failed: maps.Clone(g.failed),
+		extraTags: maps.Clone(g.extraTags), vouched: maps.Clone(g.vouched)}
+}
+
+// vouch marks digests as known to exist (see repoGraph.vouched).
+func (g *repoGraph) vouch(digests ...string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, d := range digests {
+		g.vouched[d] = true
+	}
 }
 
 // loadTags reads the repository's tags again.
@@ -43,8 +67,45 @@ func (g *repoGraph) loadTags(ctx context.Context) error {
 	}
 	g.mu.Lock()
 	g.tags = tags
+	for _, d := range tags {
+		g.vouched[d] = true
+	}
 	g.mu.Unlock()
 	return nil
+}
+
+// setTag points tag at digest (a tag seen since the tags were read), or
+// removes it for "".
+func (g *repoGraph) setTag(tag, digest string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if digest == "" {
+		delete(g.tags, tag)
+		return
+	}
+	g.tags[tag] = digest
+	g.vouched[digest] = true
+}
+
+// gone records that digest was deleted, with every tag on it (as GitHub
+// deletes them with its version).
+func (g *repoGraph) gone(digest string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for t, d := range g.tags {
+		if d == digest {
+			delete(g.tags, t)
+		}
+	}
+	delete(g.vouched, digest)
+	g.missing[digest] = true
+}
+
+// tagNames returns the tag names read so far.
+func (g *repoGraph) tagNames() map[string]string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return maps.Clone(g.tags)
 }
 
 // walk reads every manifest reachable from start (through refs, and up to
@@ -85,7 +146,17 @@ func (g *repoGraph) walk(ctx context.Context, start []string) error {
 	return nil
 }
 
-// read reads one manifest and its referrers into the cache.
+// cachingResolver is a resolver with a manifest cache (a
+// *RegistryResolver with RegistryConfig.Cache).
+type cachingResolver interface {
+	cached(digest string) (Manifest, bool)
+	exists(ctx context.Context, repository, digest string) (bool, error)
+}
+
+// read reads one manifest and its referrers into the graph: from the
+// manifest cache when the resolver has one that holds it (asking the
+// registry with a HEAD whether it still has a digest nothing vouches
+// for), else from the registry.
 func (g *repoGraph) read(ctx context.Context, d string) {
 	if !validDigest(d) {
 		g.mu.Lock()
@@ -93,7 +164,26 @@ func (g *repoGraph) read(ctx context.Context, d string) {
 		g.mu.Unlock()
 		return
 	}
-	m, err := g.resolver.Manifest(ctx, g.repo, d)
+	var m Manifest
+	var err error
+	cached := false
+	if c, ok := g.resolver.(cachingResolver); ok {
+		if m, cached = c.cached(d); cached {
+			g.mu.Lock()
+			vouched := g.vouched[d]
+			g.mu.Unlock()
+			if !vouched {
+				var present bool
+				present, err = c.exists(ctx, g.repo, d)
+				if err == nil && !present {
+					err = &RegistryError{Method: "HEAD", URL: g.repo + "@" + d, StatusCode: 404}
+				}
+			}
+		}
+	}
+	if !cached {
+		m, err = g.resolver.Manifest(ctx, g.repo, d)
+	}
 	if errors.Is(err, ErrManifestUnknown) {
 		g.mu.Lock()
 		g.missing[d] = true
