@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -28,6 +27,11 @@ type repoGraph struct {
 	// extraTags are tags known from elsewhere (the REST listing), digest →
 	// tags, for the signature tag schema.
 	extraTags map[string][]string
+	// memo caches refs by digest, and sigs the targets of signature-style
+	// tags by the digest they name; both are dropped when the graph
+	// changes.
+	memo map[string][]string
+	sigs map[string][]string
 	// vouched marks digests known to exist without asking the registry:
 	// the package's active versions (GitHub's listing) and what the tags
 	// point at. A cached manifest is used for them as it is; for any other
@@ -70,8 +74,27 @@ func (g *repoGraph) loadTags(ctx context.Context) error {
 	for _, d := range tags {
 		g.vouched[d] = true
 	}
+	g.changedLocked()
 	g.mu.Unlock()
 	return nil
+}
+
+// changedLocked drops what is derived from the graph; g.mu is held.
+func (g *repoGraph) changedLocked() { g.memo, g.sigs = nil, nil }
+
+// addExtraTags records tags known from the REST listing for digest.
+func (g *repoGraph) addExtraTags(digest string, tags []string) {
+	if len(tags) == 0 {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, t := range tags {
+		if !slices.Contains(g.extraTags[digest], t) {
+			g.extraTags[digest] = append(g.extraTags[digest], t)
+		}
+	}
+	g.changedLocked()
 }
 
 // setTag points tag at digest (a tag seen since the tags were read), or
@@ -79,6 +102,7 @@ func (g *repoGraph) loadTags(ctx context.Context) error {
 func (g *repoGraph) setTag(tag, digest string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.changedLocked()
 	if digest == "" {
 		delete(g.tags, tag)
 		return
@@ -99,6 +123,7 @@ func (g *repoGraph) gone(digest string) {
 	}
 	delete(g.vouched, digest)
 	g.missing[digest] = true
+	g.changedLocked()
 }
 
 // tagNames returns the tag names read so far.
@@ -204,10 +229,13 @@ func (g *repoGraph) read(ctx context.Context, d string) {
 		return
 	}
 	g.manifests[d] = m
-	g.referrers[d] = refs
+	if len(refs) > 0 {
+		g.referrers[d] = refs
+	}
 	if m.Subject != "" {
 		g.subjects[m.Subject] = append(g.subjects[m.Subject], d)
 	}
+	g.changedLocked()
 }
 
 // children returns the manifests d lists (an index's or manifest list's):
@@ -221,32 +249,37 @@ func (g *repoGraph) children(d string) []string {
 // refs returns everything that must stay while d stays: its children,
 // its referrers (from the referrers API, and the manifests read that name
 // it as their subject, for registries without the API), and the
-// manifests tagged after it.
+// manifests tagged after it. The slice must not be modified.
 func (g *repoGraph) refs(d string) []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := slices.Clone(g.manifests[d].Children)
-	out = append(out, g.referrers[d]...)
-	out = append(out, g.subjects[d]...)
-	hexPart, ok := strings.CutPrefix(d, "sha256:")
-	if !ok {
+	if out, ok := g.memo[d]; ok {
 		return out
 	}
-	prefix := "sha256-" + hexPart
-	for t, target := range g.tags {
-		if s, ok := strings.CutPrefix(t, prefix); ok && (s == "" || s[0] == '.') && target != d {
-			out = append(out, target)
+	if g.sigs == nil {
+		g.sigs = map[string][]string{}
+		add := func(t, target string) {
+			if s, ok := tagSubject([]string{t}); ok && s != target {
+				g.sigs[s] = append(g.sigs[s], target)
+			}
 		}
-	}
-	for target, tags := range g.extraTags {
-		for _, t := range tags {
-			if s, ok := strings.CutPrefix(t, prefix); ok && (s == "" || s[0] == '.') && target != d {
-				out = append(out, target)
+		for t, target := range g.tags {
+			add(t, target)
+		}
+		for target, tags := range g.extraTags {
+			for _, t := range tags {
+				add(t, target)
 			}
 		}
 	}
+	if g.memo == nil {
+		g.memo = map[string][]string{}
+	}
+	out := slices.Concat(g.manifests[d].Children, g.referrers[d], g.subjects[d], g.sigs[d])
 	slices.Sort(out)
-	return slices.Compact(out)
+	out = slices.Compact(out)
+	g.memo[d] = out
+	return out
 }
 
 // refMap returns refs for every digest read.

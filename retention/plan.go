@@ -44,6 +44,10 @@ type Plan struct {
 	Policy Policy `json:"policy"`
 	// Packages are the selected packages, in name order.
 	Packages []PackagePlan `json:"packages"`
+
+	// readings are the registry readings NewPlan made, by package name,
+	// for Apply with WithFreshPlan; a decoded plan has none.
+	readings map[string]*repoGraph
 }
 
 // PackagePlan is the plan for one package.
@@ -135,9 +139,16 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 			repo = repository(owner, pkg)
 		}
 		if unsafe == nil && policy.Type == ghpackages.Container && !policy.SkipReferenceCheck {
-			unsafe, err = readRegistry(ctx, o.resolver, repo, &in)
+			var g *repoGraph
+			unsafe, g, err = readRegistry(ctx, o.resolver, repo, &in)
 			if err != nil {
 				return nil, err
+			}
+			if unsafe == nil && g != nil {
+				if plan.readings == nil {
+					plan.readings = map[string]*repoGraph{}
+				}
+				plan.readings[pkg.Name] = g
 			}
 		}
 		d := decide(in, budget)
@@ -260,43 +271,44 @@ func listStable(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackag
 // readRegistry reads repo's tags and manifests into in (Refs, Protected,
 // RegistryTags, Broken). It returns a concern when the registry could not
 // be read well enough to delete anything, and an error only for ctx's.
-func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, in *DecideInput) (*concern, error) {
+func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, in *DecideInput) (*concern, *repoGraph, error) {
 	if resolver == nil {
-		return &concern{kind: "no registry to read (no resolver), so which manifests kept images need is unknown"}, nil
+		return &concern{kind: "no registry to read (no resolver), so which manifests kept images need is unknown"}, nil, nil
 	}
 	g := newRepoGraph(resolver, repo)
 	if err := g.loadTags(ctx); err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
-		return &concern{kind: "the registry's tags could not be read", detail: err.Error()}, nil
+		return &concern{kind: "the registry's tags could not be read", detail: err.Error()}, nil, nil
 	}
 	names := map[string]bool{}
 	var start []string
 	for _, v := range in.Versions {
 		names[v.Name] = true
 		start = append(start, v.Name)
-		if tags := v.Tags(); len(tags) > 0 {
-			g.extraTags[v.Name] = append(g.extraTags[v.Name], tags...)
-		}
+		g.addExtraTags(v.Name, v.Tags())
 	}
+	// The listing vouches for its versions: a cached manifest of one is
+	// used without asking the registry whether it still has it.
+	g.vouch(start...)
 	start = append(start, g.roots()...)
 	if err := g.walk(ctx, start); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c := implausible(g, in.Versions, repo); c != nil {
-		return c, nil
+		return c, nil, nil
 	}
 	if c := unreadable(g); c != nil {
-		return c, nil
+		return c, nil, nil
 	}
 	if p := in.Policy; p.DeleteGhostImages || p.DeletePartialImages || p.DeleteOrphanedReferrers {
 		broken, err := brokenManifests(ctx, g, in.Versions)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if c := unreadable(g); c != nil {
-			return c, nil
+			return c, nil, nil
 		}
 		in.Broken = broken
 	}
@@ -313,7 +325,7 @@ func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, i
 			in.Protected[d] = "tagged " + strings.Join(tags, ", ") + " in the registry"
 		}
 	}
-	return nil, nil
+	return nil, g, nil
 }
 
 // unreadable returns a concern when some manifest could not be read.
