@@ -47,6 +47,8 @@
 //	-npm-last-version-deletes-package
 //	                       deleting an npm package's last version deletes
 //	                       the package (instead of answering 400)
+//	-version               print the version, VCS revision and commit date,
+//	                       and exit
 //
 // It prints its base URL, the registry host, and the tokens it accepts, and
 // stops cleanly on SIGINT or SIGTERM. A malformed seed file or flag stops
@@ -69,8 +71,19 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+)
+
+// A release build stamps these with -ldflags "-X main.version=v1.2.3
+// -X main.commit=SHA -X main.date=RFC3339" (.goreleaser.yaml); a go build
+// or go install leaves them empty, and -version reports what the Go
+// toolchain recorded instead.
+var (
+	version string
+	commit  string
+	date    string
 )
 
 func main() {
@@ -165,7 +178,12 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	var tlsHosts listFlag
 	fs.Var(&tlsHosts, "tls-host", "also make the certificate valid for HOST and containers.HOST (implies -tls); repeatable")
 	certFile := fs.String("tls-cert-file", "", "write the certificate (PEM) to this file, for clients to trust")
+	showVersion := fs.Bool("version", false, "print the version, VCS revision and commit date, and exit")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *showVersion {
+		_, err := fmt.Fprintln(out, buildinfo.Resolve(version, commit, date).Line("ghpackages-fake"))
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 )
 
 type syncBuffer struct {
@@ -202,4 +204,14 @@ func TestRegistryLimitFlag(t *testing.T) {
 	assert.Equal(t, 200, get("/user").StatusCode)
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// TestVersionFlag: -version prints the version line and returns at once,
+// serving nothing. (cmd/internal/buildinfo's tests check a stamped build.)
+func TestVersionFlag(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"-version"}, &out, nil))
+	assert.Equal(t, buildinfo.Resolve("", "", "").Line("ghpackages-fake")+"\n", out.String())
+	assert.True(t, strings.HasPrefix(out.String(), "ghpackages-fake "), out.String())
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 )
 
 // Exit codes of Run: the contract 'ghpkg help' and the README state.
@@ -72,6 +73,11 @@ type Env struct {
 	// ghpackages.DefaultRetryPolicy() (tests shorten its delays). The CLI
 	// always sets its OnRetry, to report waits on Stderr.
 	Retry *ghpackages.RetryPolicy
+	// Build is what 'ghpkg version' reports: the main package passes the
+	// version, commit and date a release build stamped into it
+	// (buildinfo.Resolve); when its Version is empty, what the Go
+	// toolchain recorded (debug.ReadBuildInfo).
+	Build buildinfo.Info
 }
 
 func (e *Env) defaults() {
@@ -92,6 +98,9 @@ func (e *Env) defaults() {
 	}
 	if e.Transport == nil {
 		e.Transport = http.DefaultTransport
+	}
+	if e.Build.Version == "" {
+		e.Build = buildinfo.Resolve("", "", "")
 	}
 }
 
@@ -235,7 +244,7 @@ func (a *app) rootCommand() *cobra.Command {
 		Use:           "ghpkg",
 		Short:         "Manage GitHub Packages: list, inspect, delete, restore and prune",
 		Long:          rootLong,
-		Version:       versionLine(),
+		Version:       a.env.Build.Line("ghpkg"),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Example: `  ghpkg packages --org my-org

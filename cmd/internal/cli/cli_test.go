@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
 	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
@@ -842,6 +843,10 @@ func TestJSONKeysDocumented(t *testing.T) {
 		_, out, _ := withRegistry.run(t, append(args, "--json")...)
 		docs = append(docs, out)
 	}
+	// A release build's version document has every key.
+	var stamped bytes.Buffer
+	require.Equal(t, 0, cli.Run(t.Context(), []string{"version", "--json"}, cli.Env{Stdout: &stamped, Build: buildinfo.Resolve("v1.2.3", "0123abc", "2026-01-02T03:04:05Z")}))
+	docs = append(docs, stamped.String())
 	// Every object is ghpkg's own, down to the packages and versions.
 	var check func(path string, v any)
 	check = func(path string, v any) {

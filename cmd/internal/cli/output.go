@@ -120,7 +120,7 @@ scopes:
                missing: [SCOPE], status: "ok"|"missing"|"unknown"}]
 
 version:
-  version, revision, go, sdk_version
+  version, revision, date (the commit's, RFC 3339), go, sdk_version
 
 A failed command (exit code 1 or 2) that printed nothing else prints:
   error        {"message", "exit_code", "missing_scopes": [SCOPE]}
@@ -474,6 +474,7 @@ type versionOutput struct {
 	head
 	Version    string `json:"version"`
 	Revision   string `json:"revision,omitempty"`
+	Date       string `json:"date,omitempty"`
 	Go         string `json:"go"`
 	SDKVersion string `json:"sdk_version"`
 }
