@@ -82,6 +82,13 @@ func (g *repoGraph) loadTags(ctx context.Context) error {
 // changedLocked drops what is derived from the graph; g.mu is held.
 func (g *repoGraph) changedLocked() { g.memo, g.sigs = nil, nil }
 
+// forget drops what is derived from the graph, to free its memory.
+func (g *repoGraph) forget() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.changedLocked()
+}
+
 // addExtraTags records tags known from the REST listing for digest.
 func (g *repoGraph) addExtraTags(digest string, tags []string) {
 	if len(tags) == 0 {
@@ -140,11 +147,13 @@ func (g *repoGraph) walk(ctx context.Context, start []string) error {
 	frontier := slices.Clone(start)
 	for len(frontier) > 0 {
 		var todo []string
+		queued := map[string]bool{}
 		g.mu.Lock()
 		for _, d := range frontier {
-			if _, ok := g.manifests[d]; ok || g.missing[d] || g.failed[d] != nil || slices.Contains(todo, d) {
+			if _, ok := g.manifests[d]; ok || g.missing[d] || g.failed[d] != nil || queued[d] {
 				continue
 			}
+			queued[d] = true
 			todo = append(todo, d)
 		}
 		g.mu.Unlock()

@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -123,33 +124,20 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 	if policy.MaxDelete > 0 {
 		budget = policy.MaxDelete
 	}
+	reads, err := readPackages(ctx, api, o.resolver, owner, &policy, pkgs, now)
+	if err != nil {
+		return nil, err
+	}
 	var concerns concerns
-	for _, pkg := range pkgs {
-		versions, stable, err := listStable(ctx, api, policy.Type, pkg.Name)
-		if err != nil {
-			return nil, fmt.Errorf("retention: listing versions of %s: %w", pkg.Name, err)
-		}
-		in := DecideInput{Versions: versions, Policy: &policy, Type: policy.Type, Now: now}
-		var unsafe *concern // why nothing of this package may be deleted
-		if !stable {
-			unsafe = &concern{kind: "the version listing changed on every reading (another job is deleting or pushing)"}
-		}
-		var repo string
-		if policy.Type == ghpackages.Container {
-			repo = repository(owner, pkg)
-		}
-		if unsafe == nil && policy.Type == ghpackages.Container && !policy.SkipReferenceCheck {
-			var g *repoGraph
-			unsafe, g, err = readRegistry(ctx, o.resolver, repo, &in)
-			if err != nil {
-				return nil, err
+	for i, pkg := range pkgs {
+		r := reads[i]
+		reads[i] = nil
+		stable, in, unsafe, repo := r.stable, r.in, r.unsafe, r.repo
+		if unsafe == nil && r.graph != nil {
+			if plan.readings == nil {
+				plan.readings = map[string]*repoGraph{}
 			}
-			if unsafe == nil && g != nil {
-				if plan.readings == nil {
-					plan.readings = map[string]*repoGraph{}
-				}
-				plan.readings[pkg.Name] = g
-			}
+			plan.readings[pkg.Name] = r.graph
 		}
 		d := decide(in, budget)
 		// Deleting a whole package cannot break what stays: nothing does.
@@ -165,6 +153,81 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 	}
 	plan.Warnings = concerns.warnings()
 	return plan, nil
+}
+
+// packageRead is what the planner read of one package before deciding.
+type packageRead struct {
+	in     DecideInput
+	stable bool
+	unsafe *concern // why nothing of this package may be deleted
+	repo   string
+	graph  *repoGraph
+}
+
+// planConcurrency is how many packages are read at once. Each reads its
+// listing a page at a time and its registry through the resolver's own
+// bound, so an organization's 300 packages take 300/8 times one.
+const planConcurrency = 8
+
+// readPackages lists each package's versions (until two readings agree)
+// and reads its registry, planConcurrency packages at a time. The error
+// is the first package's in name order (or ctx's).
+func readPackages(ctx context.Context, api *ghpackages.OwnerPackages, resolver ManifestResolver, owner ghpackages.Owner, policy *Policy,
+	pkgs []*ghpackages.Package, now time.Time) ([]*packageRead, error) {
+	inner, cancel := context.WithCancel(ctx)
+	defer cancel()
+	reads := make([]*packageRead, len(pkgs))
+	errs := make([]error, len(pkgs))
+	_ = forEachN(inner, len(pkgs), planConcurrency, func(i int) error {
+		reads[i], errs[i] = readPackage(inner, api, resolver, owner, policy, pkgs[i], now)
+		if errs[i] != nil {
+			cancel() // the others' work would be thrown away
+		}
+		return nil
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var first error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, context.Canceled):
+			// Stopped because another package failed.
+			if first == nil {
+				first = err
+			}
+		default:
+			return nil, err
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	return reads, nil
+}
+
+// readPackage reads one package for NewPlan.
+func readPackage(ctx context.Context, api *ghpackages.OwnerPackages, resolver ManifestResolver, owner ghpackages.Owner, policy *Policy,
+	pkg *ghpackages.Package, now time.Time) (*packageRead, error) {
+	versions, stable, err := listStable(ctx, api, policy.Type, pkg.Name)
+	if err != nil {
+		return nil, fmt.Errorf("retention: listing versions of %s: %w", pkg.Name, err)
+	}
+	r := &packageRead{in: DecideInput{Versions: versions, Policy: policy, Type: policy.Type, Now: now}, stable: stable}
+	if !stable {
+		r.unsafe = &concern{kind: "the version listing changed on every reading (another job is deleting or pushing)"}
+	}
+	if policy.Type == ghpackages.Container {
+		r.repo = repository(owner, pkg)
+	}
+	if r.unsafe == nil && policy.Type == ghpackages.Container && !policy.SkipReferenceCheck {
+		r.unsafe, r.graph, err = readRegistry(ctx, resolver, r.repo, &r.in)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 // concern is why the planner could not prove a package safe to clean up.
@@ -248,12 +311,18 @@ func keepAll(d *PackageDecision, reason string) {
 
 // listStable lists a package's versions until two consecutive readings
 // agree (at most four readings); stable is false when they never did.
+// Pages are taken in as they come, and each version is kept with only
+// what deciding needs (see slim), so a reading costs about a page of
+// memory more than its result.
 func listStable(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackages.PackageType, name string) (versions []*ghpackages.PackageVersion, stable bool, err error) {
 	var prev []int64
 	for range 4 {
-		versions, err = ghpackages.Collect(api.AllVersions(ctx, typ, name, &ghpackages.ListVersionsOptions{PerPage: 100}))
-		if err != nil {
-			return nil, false, err
+		versions = versions[:0:0]
+		for v, err := range api.AllVersions(ctx, typ, name, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+			if err != nil {
+				return nil, false, err
+			}
+			versions = append(versions, slim(v))
 		}
 		ids := make([]int64, len(versions))
 		for i, v := range versions {
@@ -261,11 +330,27 @@ func listStable(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackag
 		}
 		slices.Sort(ids)
 		if prev != nil && slices.Equal(ids, prev) {
-			return versions, true, nil
+			return slices.Clip(versions), true, nil
 		}
 		prev = ids
 	}
-	return versions, false, nil
+	return slices.Clip(versions), false, nil
+}
+
+// slim returns the part of v that deciding reads: its ID, name, creation
+// time and tags (URLs, descriptions and the rest are dropped).
+func slim(v *ghpackages.PackageVersion) *ghpackages.PackageVersion {
+	out := &ghpackages.PackageVersion{ID: v.ID, Name: v.Name, CreatedAt: v.CreatedAt}
+	if m := v.Metadata; m != nil {
+		out.Metadata = &ghpackages.VersionMetadata{PackageType: m.PackageType}
+		if m.Container != nil && len(m.Container.Tags) > 0 {
+			out.Metadata.Container = &ghpackages.ContainerMetadata{Tags: m.Container.Tags}
+		}
+		if m.Docker != nil && len(m.Docker.Tags) > 0 {
+			out.Metadata.Docker = &ghpackages.DockerMetadata{Tags: m.Docker.Tags}
+		}
+	}
+	return out
 }
 
 // readRegistry reads repo's tags and manifests into in (Refs, Protected,
@@ -313,6 +398,7 @@ func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, i
 		in.Broken = broken
 	}
 	in.Refs = g.refMap()
+	g.forget() // Refs holds them for deciding; Apply builds its own as it needs
 	in.RegistryTags = g.tagsByDigest()
 	// A tag on a manifest that is no package version (the listing is
 	// behind, or the registry holds more than the API shows) still needs

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -314,4 +316,60 @@ func TestApplyKeepsWhatAFailedIndexLists(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"old": "failed", "old-amd64": "skipped", "old-arm64": "skipped"}, got)
 	assert.True(t, f.g.exists(propRepo, f.digests["old-amd64"]))
+}
+
+// An organization's packages are planned several at a time (within the
+// client's limit of requests in flight), and the plan is the same as one
+// package at a time would make: in name order, each decided on its own.
+func TestPlanReadsPackagesConcurrently(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(start)
+	srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
+	const n = 300
+	for i := range n {
+		name := fmt.Sprintf("svc-%03d", i)
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: name})
+		srv.AddVersion("acme", ghpackages.Container, name, ghpackagestest.VersionSpec{Tags: []string{"latest"}, CreatedAt: start.Add(-day), Image: &ghpackagestest.ImageSpec{Seed: name}})
+		srv.AddVersion("acme", ghpackages.Container, name, ghpackagestest.VersionSpec{CreatedAt: start.Add(-60 * day), Image: &ghpackagestest.ImageSpec{Seed: name + " old"}})
+	}
+	// The first listing waits until another request is in flight (or
+	// gives up after a while, and the test fails).
+	var mu sync.Mutex
+	inflight, most, first := 0, 0, true
+	base := srv.HTTPClient().Transport
+	counting := roundTrip(func(req *http.Request) (*http.Response, error) {
+		mu.Lock()
+		inflight++
+		most = max(most, inflight)
+		wait := first && strings.HasSuffix(req.URL.Path, "/versions")
+		first = first && !wait
+		mu.Unlock()
+		for deadline := time.Now().Add(5 * time.Second); wait && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			mu.Lock()
+			wait = most < 2
+			mu.Unlock()
+		}
+		defer func() {
+			mu.Lock()
+			inflight--
+			mu.Unlock()
+		}()
+		return base.RoundTrip(req)
+	})
+	client := srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: counting}), ghpackages.WithPacing(ghpackages.DefaultPacing()), ghpackages.WithClock(clock))
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+		Transport: base, Clock: clock})
+	p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+		retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	require.Len(t, p.Packages, n)
+	assert.Empty(t, p.Warnings)
+	for i, pp := range p.Packages {
+		assert.Equal(t, fmt.Sprintf("svc-%03d", i), pp.Name)
+		assert.Equal(t, 1, pp.Deletes(), pp.Name)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.GreaterOrEqual(t, most, 2, "packages are read at once")
+	assert.LessOrEqual(t, most, ghpackages.DefaultPacing().MaxConcurrent, "within the client's limit")
 }

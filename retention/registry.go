@@ -201,6 +201,9 @@ type pingOnce struct {
 	base    http.RoundTripper
 	mu      sync.Mutex
 	answers map[string]pingAnswer // by host
+	// pinging serializes the pings of one scheme and host, so that
+	// repositories read at once share the first answer.
+	pinging map[string]*sync.Mutex
 }
 
 type pingAnswer struct {
@@ -215,6 +218,18 @@ func (p *pingOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 		return p.base.RoundTrip(req)
 	}
 	key := req.URL.Host
+	p.mu.Lock()
+	if p.pinging == nil {
+		p.pinging = map[string]*sync.Mutex{}
+	}
+	one := p.pinging[req.URL.Scheme+"://"+key]
+	if one == nil {
+		one = &sync.Mutex{}
+		p.pinging[req.URL.Scheme+"://"+key] = one
+	}
+	p.mu.Unlock()
+	one.Lock()
+	defer one.Unlock()
 	p.mu.Lock()
 	a, ok := p.answers[key]
 	p.mu.Unlock()
@@ -687,7 +702,12 @@ const lookupConcurrency = registryConcurrencyMax
 // forEach calls f(0) … f(n-1), at most lookupConcurrency at a time, and
 // returns the first error (the rest are still waited for).
 func forEach(ctx context.Context, n int, f func(int) error) error {
-	sem := make(chan struct{}, lookupConcurrency)
+	return forEachN(ctx, n, lookupConcurrency, f)
+}
+
+// forEachN is forEach with at most limit calls at a time.
+func forEachN(ctx context.Context, n, limit int, f func(int) error) error {
+	sem := make(chan struct{}, limit)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
