@@ -53,6 +53,11 @@ type harness struct {
 	// paced keeps the CLI's own pacing (--pace) instead of switching it
 	// off; the fake clock takes the waits.
 	paced bool
+	// registryClock takes the registry's waits (its own, so they do not
+	// move the API's clock).
+	registryClock *ghpackagestest.FakeClock
+	// cacheBase is the user cache directory the runs see.
+	cacheBase string
 }
 
 func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
@@ -67,7 +72,8 @@ func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
 	}
 	srv := ghpackagestest.NewServer(append(base, opts...)...)
 	t.Cleanup(srv.Close)
-	return &harness{srv: srv, clock: clock, env: map[string]string{"GITHUB_TOKEN": secret}, dir: t.TempDir()}
+	return &harness{srv: srv, clock: clock, env: map[string]string{"GITHUB_TOKEN": secret}, dir: t.TempDir(),
+		registryClock: ghpackagestest.NewFakeClock(start), cacheBase: t.TempDir()}
 }
 
 // withEnv returns a copy of h that runs with env instead.
@@ -103,6 +109,8 @@ func (h *harness) runIn(t testing.TB, stdin string, args ...string) (int, string
 		Stdout:    &out, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
 		ClientOptions: h.clientOptions(),
 		Retry:         h.retry,
+		Clock:         h.registryClock,
+		CacheDir:      func() (string, error) { return h.cacheBase, nil },
 	})
 	outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String()}
 	files, _ := filepath.Glob(filepath.Join(h.dir, "*"))
@@ -160,6 +168,7 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	RegistryWaits   int `json:"registry_waits"`
 }
 
 // itemDoc, reportDoc and planDoc are the documented report and plan.

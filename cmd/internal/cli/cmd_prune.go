@@ -33,6 +33,7 @@ type pruneFlags struct {
 	show                      string
 	verify                    bool
 	run                       runFlags
+	cache                     cacheFlags
 }
 
 const pruneLong = `Plan a cleanup of the owner's packages of --type and, with --yes, carry it out.
@@ -100,6 +101,7 @@ func (a *app) pruneCommand() *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("show", fixedCompletion("deletes", "all"))
 	fl.BoolVar(&f.verify, "verify", false, "container packages: afterwards, prove every tag still points at a whole image (as 'ghpkg verify'); exit 1 if not")
 	a.addRunFlags(cmd, &f.run)
+	a.addCacheFlags(cmd, &f.cache)
 	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
 		return a.prune(ctx, cmd, args, &f)
 	})
@@ -183,6 +185,10 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		return 0, usagef("--dry-run=false deletes nothing without --yes")
 	}
 	apply := f.yes && !(dryRunSet && f.dryRun)
+	cache, err := a.openCache(cmd, &f.cache)
+	if err != nil {
+		return 0, err
+	}
 	a.showAll = f.show == "all"
 	if f.skipRefs && typ == ghpackages.Container {
 		a.warnf("--skip-reference-check: untagged manifests that kept multi-arch images or signatures use may be deleted, breaking those images")
@@ -197,11 +203,15 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	}
 	now := retention.WithNow(a.env.Now)
 	planOpts := []retention.PlanOption{now}
-	applyOpts := []retention.ApplyOption{now}
+	// The plan is applied at once: Apply starts from its registry reading.
+	applyOpts := []retention.ApplyOption{now, retention.WithFreshPlan()}
+	var resolver retention.ManifestResolver
+	if typ == ghpackages.Container && (!f.skipRefs || f.verify) {
+		resolver = a.resolver(f.registry, cache)
+	}
 	if typ == ghpackages.Container && !f.skipRefs {
-		resolver := retention.WithResolver(a.resolver(f.registry))
-		planOpts = append(planOpts, resolver)
-		applyOpts = append(applyOpts, resolver)
+		planOpts = append(planOpts, retention.WithResolver(resolver))
+		applyOpts = append(applyOpts, retention.WithResolver(resolver))
 	}
 	out := runOutput{head: a.head(ownerOf(owner), typ), DryRun: !apply}
 	a.startProgress("planning", 0)
@@ -221,7 +231,7 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	out.Plan = a.planOf(plan, f)
 	a.warnUnmatched(args, out.Plan)
 	if !apply {
-		a.verifyAfter(ctx, f, plan, &out)
+		a.verifyAfter(ctx, f, resolver, plan, &out)
 		return a.emitRun(ctx, out, false), nil
 	}
 	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.retentionProgress("deleting", plan.Deletes())))...)
@@ -237,12 +247,12 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 			a.warnf("writing --report: %v", err)
 		}
 	}
-	a.verifyAfter(ctx, f, plan, &out)
+	a.verifyAfter(ctx, f, resolver, plan, &out)
 	return a.emitRun(ctx, out, false), nil
 }
 
 // verifyAfter runs --verify on the plan's container packages.
-func (a *app) verifyAfter(ctx context.Context, f *pruneFlags, plan *retention.Plan, out *runOutput) {
+func (a *app) verifyAfter(ctx context.Context, f *pruneFlags, resolver retention.ManifestResolver, plan *retention.Plan, out *runOutput) {
 	if !f.verify || plan.Policy.Type != ghpackages.Container || ctx.Err() != nil {
 		return
 	}
@@ -252,7 +262,7 @@ func (a *app) verifyAfter(ctx context.Context, f *pruneFlags, plan *retention.Pl
 			targets = append(targets, verifyTarget{pp.Name, pp.Repository})
 		}
 	}
-	out.Verify = a.verify(ctx, f.registry, targets)
+	out.Verify = a.verify(ctx, resolver, targets)
 }
 
 // planOf converts a plan to ghpkg's output form: field names become flag

@@ -94,12 +94,15 @@ delete, restore, prune:
                  restored         restore brought it back
                  already-active   restore found it active: nothing to do
                  expired          deleted over 30 days ago: not restorable
-                 skipped          not deleted: a re-check just before found
-                                  the registry now needs it (a tag moved)
+                 skipped          not deleted: the check just before found
+                                  it no longer safe (a tag moved to it, an
+                                  image pushed since needs it, or it was
+                                  signed or attested since the plan)
   summary      counts, always all present: planned (deletions planned, or
                operations requested), kept (prune: versions kept), deleted,
                already_gone, gone_unconfirmed, retained, failed,
-               not_attempted, restored, already_active, expired, skipped
+               not_attempted, restored, already_active, expired, skipped,
+               registry_waits (registry rate limits and errors waited out)
   verify       (prune --verify) [{package, repository, tags, manifests,
                whole, broken: [{tag, digest, missing: [{digest, via}]}],
                error}] as in verify's packages (exit 1 unless all whole)
@@ -443,6 +446,9 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	// RegistryWaits counts the times the container registry's rate limit
+	// or a transient error was waited out (a request sent again).
+	RegistryWaits int `json:"registry_waits"`
 }
 
 // stopped says why a run ended before its last item.

@@ -282,6 +282,7 @@ func stopReason(ctx context.Context, msg string) string {
 // operation's outcome as one line.
 func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 	tally(ctx, &out)
+	out.Summary.RegistryWaits = a.registryWaitCount()
 	a.progressBreak()
 	line := summaryLine(out)
 	if brief && out.Report != nil && len(out.Report.Items) == 1 && out.Report.Items[0].Error != "" {
