@@ -81,9 +81,11 @@ type RegistryConfig struct {
 
 	// MaxRetries bounds how often one request is sent again after a rate
 	// limit (429, or a 503 with Retry-After: wait what it says; without
-	// it, back off from 1 s doubling up to 30 s, with full jitter) or a
-	// transient failure (another 5xx, a dropped connection: back off).
-	// 0 means 8; negative means never. While a limit is in force every
+	// it, back off from 1 s doubling up to 30 s, with full jitter); a
+	// transient failure (another 5xx, a dropped connection or a timeout:
+	// back off) is sent again at most 4 times within it. 0 means 8;
+	// negative means never. A host that does not resolve or refuses
+	// connections is not waited for. While a limit is in force every
 	// request of the resolver waits, and it sends fewer at once (8 to
 	// start, up to 32 while the registry keeps up, halved at each 429).
 	MaxRetries int
@@ -378,7 +380,7 @@ func (r *RegistryResolver) retry(ctx context.Context, method, u string, attempt 
 		if err == nil || !again || ctx.Err() != nil {
 			return err
 		}
-		if r.retries < 0 || n > r.retries {
+		if r.retries < 0 || n > r.retries || !limit && n > min(r.retries, registryTransientRetries) {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, n)
 		}
 		if wait > r.maxWait {

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
@@ -56,12 +58,15 @@ func (w RegistryWait) String() string {
 	return fmt.Sprintf("%s on %s %s: waiting %s (attempt %d)", what, w.Method, w.URL, w.Wait, w.Attempt)
 }
 
-// Registry wait defaults.
+// Registry wait defaults: a rate limit is waited out up to
+// defaultRegistryRetries times, a transient failure up to
+// registryTransientRetries times (1 s, 2 s, 4 s, 8 s ceilings).
 const (
-	defaultRegistryRetries = 8
-	defaultRegistryMaxWait = 15 * time.Minute
-	registryBackoffBase    = time.Second
-	registryBackoffMax     = 30 * time.Second
+	defaultRegistryRetries   = 8
+	registryTransientRetries = 4
+	defaultRegistryMaxWait   = 15 * time.Minute
+	registryBackoffBase      = time.Second
+	registryBackoffMax       = 30 * time.Second
 )
 
 // Registry lookup concurrency: a resolver starts with
@@ -238,13 +243,16 @@ func registryRetry(status int, header http.Header, err error, attempt int, now t
 }
 
 // permanent reports whether a transport error will recur on every
-// attempt: a refused plain-HTTP request, an untrusted certificate, the
-// context ending.
+// attempt, so that waiting only delays it: a refused plain-HTTP request, a
+// host that does not resolve or refuses connections (a wrong registry
+// host, most likely), an untrusted certificate, the context ending.
 func permanent(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalidCert x509.CertificateInvalidError
+	var dnsErr *net.DNSError
 	return errors.Is(err, errPlainHTTP) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr) && dnsErr.IsNotFound ||
 		errors.As(err, &certErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr) || errors.As(err, &invalidCert)
 }

@@ -15,11 +15,12 @@
 #                       from the action's own checkout; turns the INPUT_*
 #                       variables into a 'ghpkg prune' command line, runs it
 #                       and writes the step's outputs (deleted, planned,
-#                       failed, report) to $GITHUB_OUTPUT. ghpkg itself
-#                       appends the Markdown table to $GITHUB_STEP_SUMMARY.
-#                       It exits with ghpkg's exit code (0 done or dry run,
-#                       1 some deletions failed or the run stopped, 2
-#                       usage/token/scope error).
+#                       failed, withheld, report) to $GITHUB_OUTPUT. ghpkg
+#                       itself appends the Markdown table to
+#                       $GITHUB_STEP_SUMMARY. It exits with ghpkg's exit
+#                       code (0 done or dry run, 1 some deletions failed,
+#                       were withheld or the run stopped, 2 usage/token/scope
+#                       error), or 1 when the outputs could not be written.
 #
 # The action's ref and repository come from the path the runner checked the
 # action out to (.../_actions/OWNER/REPO/REF), which stays right when this
@@ -229,13 +230,19 @@ count() {
 deleted=$(count deleted)
 planned=$(count planned)
 failed=$(count failed)
-if [ -n "${GITHUB_OUTPUT:-}" ]; then
-  {
-    echo "deleted=$deleted"
-    echo "planned=$planned"
-    echo "failed=$failed"
-    echo "report=$report"
-  } >> "$GITHUB_OUTPUT"
+withheld=$(count withheld)
+if [ "$withheld" != 0 ]; then
+  echo "::error::ghpkg withheld $withheld deletions: their safety could not be proven (the registry could not be read; see the log). The step fails until that is fixed."
 fi
-echo "ghpkg prune: planned $planned, deleted $deleted, failed $failed (exit $code); JSON report: $report"
+# Outputs that cannot be written fail the step, and the log still names the
+# report ('ghpkg restore --report' needs it).
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+  # One simple command: bash ignores '!' on a { ...; } group whose
+  # redirection fails.
+  if ! printf '%s\n' "deleted=$deleted" "planned=$planned" "failed=$failed" "withheld=$withheld" "report=$report" >> "$GITHUB_OUTPUT"; then
+    echo "::error::could not write the step outputs to GITHUB_OUTPUT ($GITHUB_OUTPUT); the run's JSON report is $report"
+    if [ "$code" -eq 0 ]; then code=1; fi
+  fi
+fi
+echo "ghpkg prune: planned $planned, deleted $deleted, failed $failed, withheld $withheld (exit $code); JSON report: $report"
 exit "$code"

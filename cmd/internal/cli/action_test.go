@@ -138,6 +138,13 @@ func TestActionScript(t *testing.T) {
 		dir := t.TempDir()
 		env := actionInputs(srv.URL(), inputs)
 		env["GHPKG_BIN"] = bin
+		for k, v := range inputs {
+			if name, ok := strings.CutPrefix(k, "$"); ok {
+				// The runner's own variables, overridden.
+				delete(env, "INPUT_"+k)
+				env[name] = v
+			}
+		}
 		// A file the pattern team/* would match as a glob: patterns must
 		// reach ghpkg as written.
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, "team"), 0o755))
@@ -194,6 +201,27 @@ func TestActionScript(t *testing.T) {
 		out, err := restore.CombinedOutput()
 		assert.Error(t, err, "the token lacks write:packages: %s", out)
 		assert.Contains(t, string(out), "write:packages")
+	})
+
+	t.Run("registry unreachable: withheld fails the step", func(t *testing.T) {
+		deletes := srv.Stats().Deletes
+		code, outputs, log, md := run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "REGISTRY": "127.0.0.1:1", "DRY_RUN": "false"})
+		assert.Equal(t, 1, code, log)
+		n := outputs["withheld"]
+		assert.Regexp(t, `^[1-9][0-9]*$`, n, "the untagged versions older than 30 days")
+		assert.Equal(t, "0", outputs["deleted"])
+		assert.Equal(t, "0", outputs["failed"])
+		assert.Contains(t, log, "::error::ghpkg withheld "+n+" deletions")
+		assert.Contains(t, log, "ghpkg prune: exit 1: withheld "+n+" deletions in 1 package: team/app ("+n+"): the registry's tags could not be read")
+		assert.Contains(t, md, "withheld "+n+" deletions in 1 package")
+		assert.Equal(t, deletes, srv.Stats().Deletes)
+	})
+
+	t.Run("outputs that cannot be written fail the step and name the report", func(t *testing.T) {
+		code, outputs, log, _ := run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "$GITHUB_OUTPUT": "/nonexistent/dir/output"})
+		assert.Equal(t, 1, code, log)
+		assert.Empty(t, outputs)
+		assert.Regexp(t, `::error::could not write the step outputs to GITHUB_OUTPUT \(/nonexistent/dir/output\); the run's JSON report is \S+ghpkg-prune-\d+\.json`, log)
 	})
 
 	t.Run("usage error", func(t *testing.T) {

@@ -41,10 +41,6 @@ func countManifestGets(h *harness) func() int {
 	}
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // prune and verify keep the registry's manifests in the user cache
 // directory by default, so a second run of an unchanged repository reads
 // none; --cache-dir chooses the directory and --no-cache keeps none.
@@ -172,5 +168,19 @@ func TestPruneWaitsOutTheRegistryLimit(t *testing.T) {
 	require.NotNil(t, doc.Stopped)
 	assert.Equal(t, "max_wait", doc.Stopped.Reason)
 	assert.Contains(t, errOut, "ghpkg: waiting would exceed --max-wait 3s: stopping")
+	assert.Zero(t, h.srv.Stats().Deletes)
+
+	// A limit that is never lifted cannot be waited out: after its
+	// retries, the package's deletions are withheld (exit 1), as for any
+	// registry that cannot be read.
+	h = newHarness(t, ghpackagestest.WithRegistryHandler(limitedRegistry(1000)))
+	pushMulti(t, h)
+	code, out, errOut = h.run(t, "prune", "multi", "--org", "octo-org", "--older-than", "30d", "--yes", "--json", "--no-cache")
+	assert.Equal(t, 1, code, errOut)
+	decodeStrict(t, out, &doc)
+	assert.Equal(t, 3, doc.Summary.Withheld, "the three untagged versions, which the plan could not tell apart")
+	assert.Equal(t, 4*8, doc.Summary.RegistryWaits, "8 waits for each of the four manifests the plan reads")
+	assert.Contains(t, errOut, "withheld 3 deletions in 1 package: multi (3)")
+	assert.Contains(t, errOut, "gave up after 9 attempts")
 	assert.Zero(t, h.srv.Stats().Deletes)
 }

@@ -17,7 +17,10 @@ func (a *app) versionCommand() *cobra.Command {
 		Long: `Print the version ghpkg was built as (a release's version, the module version
 of a go install, or "(devel)" from a checkout), the VCS revision and its
 commit date when known, the ghpackages-go SDK version and the Go version.`,
-		Example: `  ghpkg version
+		Example: `  # ghpkg's version, and the SDK's
+  ghpkg version
+
+  # the same as JSON
   ghpkg version --json`,
 		Args: noArgs,
 	}
