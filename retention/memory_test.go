@@ -128,7 +128,7 @@ func planPeakHeap(t *testing.T, n int) (*retention.Plan, uint64) {
 
 	// Collect often, so that the peak is close to what the plan holds
 	// rather than to when the collector happened to run.
-	defer debug.SetGCPercent(debug.SetGCPercent(20))
+	defer debug.SetGCPercent(debug.SetGCPercent(gcPercentForPeak))
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -159,6 +159,9 @@ func planPeakHeap(t *testing.T, n int) (*retention.Plan, uint64) {
 	runtime.ReadMemStats(&ms)
 	return p, max(peak, ms.HeapAlloc) - base
 }
+
+// gcPercentForPeak is the GOGC the peak is measured at.
+const gcPercentForPeak = 20
 
 // peakBytesPerVersion is the bound TestPlanMemoryIsBoundedPerVersion holds
 // the planner to: the most heap a plan of 100,000 versions holds (live, and

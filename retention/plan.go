@@ -67,7 +67,7 @@ type PackagePlan struct {
 	Type ghpackages.PackageType `json:"type"`
 	Name string                 `json:"name"`
 	// Repository is a container package's registry repository
-	// ("owner/name", lower-case), which Apply re-checks deletes against.
+	// ("owner/name", lower-case), which Apply checks deletes against.
 	Repository string `json:"repository,omitempty"`
 	// Withheld counts the deletions the policy selected in this package
 	// that the plan withholds because their safety could not be proven:
@@ -125,8 +125,11 @@ func (d *PackageDecision) deletions() int {
 // the registry cannot be read (an error, a refusal, no resolver), every
 // version of the package is kept, and Plan.Warnings says so once.
 //
-// Registry lookups run a few at a time, authenticate once per repository
-// and read each manifest once per call. The plan is deterministic for the
+// Packages are read 8 at a time. Registry lookups run a few at a time
+// (more while the registry keeps up), authenticate once per repository and
+// read each manifest once per call, or never with a manifest cache that
+// holds it (RegistryConfig.Cache); the plan keeps what it read of the
+// registry for Apply with WithFreshPlan. The plan is deterministic for the
 // same versions, registry contents and clock: packages in name order,
 // versions oldest first.
 func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Owner, policy Policy, opts ...PlanOption) (*Plan, error) {
