@@ -725,8 +725,11 @@ func hasRate(h http.Header) bool { return h.Get(headerRateLimit) != "" }
 // and its ETag cache (WithETagCache). It knows nothing of the operation
 // beyond the request, so it classifies by method alone (see "Raw requests"
 // in the package doc): a transient failure is retried for GET, HEAD and
-// DELETE only, and only when any body can be rewound; errors carry no
-// MissingScopes and never match ErrListLimit.
+// DELETE only; errors carry no MissingScopes and never match ErrListLimit.
+// A request is sent again only when its body, if any, can be rewound
+// (GetBody, which NewRequest sets): one that cannot is sent once, and a
+// failure that would have been retried or waited out is returned, saying
+// the request was not resent.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	if req == nil {
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
@@ -778,6 +781,10 @@ func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 		o := c.retry.classify(req, ep.idempotent, err, transient, limits, c.clock.Now(), fullJitter)
 		if o.reason == "" {
 			return resp, err
+		}
+		if !rewindable(req) {
+			// Sending it again would send an empty or partial body.
+			return resp, fmt.Errorf("%w (not resent: the request body cannot be rewound; build the request with NewRequest, or set GetBody)", err)
 		}
 		if o.rateLimit {
 			limits++

@@ -187,11 +187,17 @@ type outcome struct {
 	rateLimit bool
 }
 
+// rewindable reports whether req's body, if any, can be sent again: it has
+// none, or GetBody gives a fresh copy of it.
+func rewindable(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
 // retryable reports whether a request may be sent again after a transient
 // failure: its operation is idempotent (see endpoint) and its body, if any,
 // can be rewound.
 func retryable(req *http.Request, idempotent bool) bool {
-	return idempotent && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
+	return idempotent && rewindable(req)
 }
 
 // classify decides whether and how long to wait after an attempt of req,

@@ -2,12 +2,16 @@ package ghpackages
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -403,4 +407,72 @@ func TestWithRetryValidates(t *testing.T) {
 	_, err = NewClient(WithLogger(nil))
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	assert.True(t, errors.Is(err, ErrInvalidArgument))
+}
+
+// A request whose body cannot be rewound (GetBody is nil: a caller's own
+// reader) cannot be sent again. Answered with a rate limit, it fails with
+// that error, saying it was not resent. (It used to be resent with an empty
+// body, and Do returned nil: a silent bad write.) A rewindable body is
+// resent whole.
+func TestUnrewindableBodyIsNotResent(t *testing.T) {
+	t.Parallel()
+	const body = `{"name":"bug","color":"f29513"}`
+	for _, tc := range []struct {
+		name       string
+		rewindable bool
+		length     int64 // of an unrewindable body; 0: unknown (sent chunked)
+	}{
+		{name: "unrewindable, length unknown"},
+		{name: "unrewindable, length known", length: int64(len(body))},
+		{name: "rewindable", rewindable: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var bodies []string
+			h := &scripted{steps: []func(http.ResponseWriter, *http.Request){
+				status(429, "Too Many Requests", "Retry-After", "1"),
+				status(201, ""),
+			}}
+			record := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				bodies = append(bodies, string(b))
+				mu.Unlock()
+				h.ServeHTTP(w, r)
+			})
+			c := retryClient(t, record, newTestClock())
+			var req *http.Request
+			var err error
+			if tc.rewindable {
+				req, err = c.NewRequest(t.Context(), http.MethodPost, "repos/o/r/labels", json.RawMessage(body))
+				require.NoError(t, err)
+			} else {
+				req, err = c.NewRequest(t.Context(), http.MethodPost, "repos/o/r/labels", nil)
+				require.NoError(t, err)
+				req.Body = io.NopCloser(strings.NewReader(body))
+				req.ContentLength = tc.length
+				require.Nil(t, req.GetBody)
+			}
+			resp, err := c.Do(req, nil)
+			mu.Lock()
+			got := slices.Clone(bodies)
+			mu.Unlock()
+			if tc.rewindable {
+				require.NoError(t, err)
+				assert.Equal(t, 2, resp.Attempts)
+				assert.Equal(t, []string{body, body}, got, "the resend carries the whole body")
+				return
+			}
+			require.Error(t, err, "an unrewindable request cannot succeed on a resend it never got")
+			assert.ErrorIs(t, err, ErrRateLimited)
+			var rl *RateLimitError
+			assert.ErrorAs(t, err, &rl)
+			assert.ErrorContains(t, err, "not resent")
+			require.NotNil(t, resp)
+			assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+			assert.Equal(t, 1, resp.Attempts)
+			assert.Equal(t, []string{body}, got, "sent once, never with an empty body")
+		})
+	}
 }
