@@ -378,7 +378,13 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	return t.next.RoundTrip(withAuthorization(req, "Bearer "+token))
+	resp, err := t.next.RoundTrip(withAuthorization(req, "Bearer "+token))
+	if resp != nil {
+		// The response refers to the request it was given, not to the
+		// copy that carries the token.
+		resp.Request = req
+	}
+	return resp, err
 }
 
 // withAuthorization returns a copy of req (see copyRequest) with an
@@ -863,6 +869,7 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, attempt int) (*Resp
 		}
 		return nil, fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), &transportError{unwrapURLError(err)})
 	}
+	giveBackRequest(httpResp, req)
 	atEOF := false // set once the body has been read to its end
 	defer func() {
 		if atEOF {
@@ -928,6 +935,20 @@ func (c *Client) decode(req *http.Request, resp *Response, b *bodyBuffer, v any)
 		return nil
 	}
 	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, decodeErrorKind(err))
+}
+
+// giveBackRequest makes resp refer to req, the caller's request, rather
+// than to the copy that was sent (with the ETag cache's or a transport's
+// headers). After redirects, the first request of the chain is the one
+// replaced; the others are net/http's own, which carry no credentials.
+func giveBackRequest(resp *http.Response, req *http.Request) {
+	for i := 0; resp != nil && i < 100; i++ {
+		if resp.Request == nil || resp.Request.Response == nil {
+			resp.Request = req
+			return
+		}
+		resp = resp.Request.Response
+	}
 }
 
 // unwrapURLError strips *url.Error, whose text repeats the URL, keeping its
