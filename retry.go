@@ -56,8 +56,11 @@ func WithClock(c Clock) Option {
 }
 
 // RetryPolicy says which failed requests the Client sends again, and how long
-// it waits first. Zero durations take the defaults shown; zero counts mean no
-// retries of that kind.
+// it waits first. Every zero field means its default (DefaultRetryPolicy),
+// so RetryPolicy{OnRetry: f} is the default policy with a hook. A negative
+// count turns that kind of retry off: MaxRetries: -1 never retries a
+// transient failure, MaxRateLimitRetries: -1 never waits out a rate limit,
+// and NoRetry() sets both.
 //
 // What is retried:
 //   - transient failures (a transport error such as a reset or refused
@@ -81,13 +84,15 @@ func WithClock(c Clock) Option {
 // the error is returned at once. 400, 401, 403 without a rate-limit signal,
 // 404, 410, 422 and 451 are never retried.
 type RetryPolicy struct {
-	// MaxRetries bounds retries of transient failures.
+	// MaxRetries bounds retries of transient failures (default 3;
+	// negative: none).
 	MaxRetries int
 	// BaseDelay is the first backoff ceiling (default 1 s).
 	BaseDelay time.Duration
 	// MaxDelay caps the backoff ceiling (default 30 s).
 	MaxDelay time.Duration
-	// MaxRateLimitRetries bounds waits for rate limits.
+	// MaxRateLimitRetries bounds waits for rate limits (default 4;
+	// negative: none).
 	MaxRateLimitRetries int
 	// SecondaryWait is the first wait for a secondary limit sent without
 	// Retry-After (default 60 s, as GitHub asks).
@@ -114,22 +119,38 @@ func DefaultRetryPolicy() RetryPolicy {
 	}
 }
 
-// NoRetry returns a RetryPolicy that never retries: WithRetry(NoRetry()).
-func NoRetry() RetryPolicy { return RetryPolicy{} }
+// NoRetry returns a RetryPolicy that never retries a transient failure and
+// never waits out a rate limit (both counts -1): WithRetry(NoRetry()).
+func NoRetry() RetryPolicy { return RetryPolicy{MaxRetries: -1, MaxRateLimitRetries: -1} }
 
 // WithRetry sets the Client's RetryPolicy (default DefaultRetryPolicy()).
+// Its zero fields take their defaults; a negative duration is refused.
 func WithRetry(p RetryPolicy) Option {
 	return func(s *settings) error {
-		if p.MaxRetries < 0 || p.MaxRateLimitRetries < 0 || p.BaseDelay < 0 || p.MaxDelay < 0 || p.SecondaryWait < 0 || p.MaxWait < 0 {
-			return fmt.Errorf("%w: WithRetry: negative count or duration", ErrInvalidArgument)
+		if p.BaseDelay < 0 || p.MaxDelay < 0 || p.SecondaryWait < 0 || p.MaxWait < 0 {
+			return fmt.Errorf("%w: WithRetry: negative duration", ErrInvalidArgument)
 		}
 		s.retry = p
 		return nil
 	}
 }
 
+// withDefaults fills p's zero fields from DefaultRetryPolicy, and turns a
+// negative count into 0 retries.
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	d := DefaultRetryPolicy()
+	switch {
+	case p.MaxRetries == 0:
+		p.MaxRetries = d.MaxRetries
+	case p.MaxRetries < 0:
+		p.MaxRetries = 0
+	}
+	switch {
+	case p.MaxRateLimitRetries == 0:
+		p.MaxRateLimitRetries = d.MaxRateLimitRetries
+	case p.MaxRateLimitRetries < 0:
+		p.MaxRateLimitRetries = 0
+	}
 	if p.BaseDelay == 0 {
 		p.BaseDelay = d.BaseDelay
 	}

@@ -396,8 +396,10 @@ func TestConnectionRefusedRetried(t *testing.T) {
 
 func TestWithRetryValidates(t *testing.T) {
 	t.Parallel()
-	_, err := NewClient(WithRetry(RetryPolicy{MaxRetries: -1}))
+	_, err := NewClient(WithRetry(RetryPolicy{BaseDelay: -time.Second}))
 	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = NewClient(WithRetry(RetryPolicy{MaxRetries: -1}))
+	assert.NoError(t, err, "a negative count turns retries off")
 	_, err = NewClient(WithPacing(Pacing{PointsPerMinute: 3, MutationPoints: 5}))
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	_, err = NewClient(WithClock(nil))
@@ -475,4 +477,69 @@ func TestUnrewindableBodyIsNotResent(t *testing.T) {
 			assert.Equal(t, []string{body}, got, "sent once, never with an empty body")
 		})
 	}
+}
+
+// Every zero field of a RetryPolicy means its default, so a policy that
+// sets only the hook retries as the default does; a negative count (as
+// NoRetry sets) turns that kind of retry off. (RetryPolicy{OnRetry: f}
+// used to turn retries off: a 503 got one attempt and no hook call.)
+func TestZeroRetryPolicyFieldsMeanDefaults(t *testing.T) {
+	t.Parallel()
+	secondary := "You have exceeded a secondary rate limit."
+	for _, tc := range []struct {
+		name     string
+		policy   func(hook func(RetryEvent)) RetryPolicy
+		steps    []func(http.ResponseWriter, *http.Request)
+		wantHits int
+		wantErr  error
+	}{
+		{name: "only the hook: transient failures retried",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, ""), okJSON(testVersion)},
+			wantHits: 2},
+		{name: "only the hook: gives up after the default 3 retries",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, "")},
+			wantHits: 4, wantErr: ErrServer},
+		{name: "only the hook: rate limits waited out",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(403, secondary, "Retry-After", "3"), okJSON(testVersion)},
+			wantHits: 2},
+		{name: "MaxRetries set: rate limits still waited out",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{MaxRetries: 1, OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(429, "x", "Retry-After", "3"), okJSON(testVersion)},
+			wantHits: 2},
+		{name: "negative MaxRetries: no transient retry",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{MaxRetries: -1, OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, ""), okJSON(testVersion)},
+			wantHits: 1, wantErr: ErrServer},
+		{name: "negative MaxRateLimitRetries: no rate-limit wait",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{MaxRateLimitRetries: -1, OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(429, "x", "Retry-After", "3"), okJSON(testVersion)},
+			wantHits: 1, wantErr: ErrRateLimited},
+		{name: "NoRetry: no transient retry",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { p := NoRetry(); p.OnRetry = hook; return p },
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, ""), okJSON(testVersion)},
+			wantHits: 1, wantErr: ErrServer},
+		{name: "NoRetry: no rate-limit wait",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { p := NoRetry(); p.OnRetry = hook; return p },
+			steps:    []func(http.ResponseWriter, *http.Request){status(403, secondary, "Retry-After", "3"), okJSON(testVersion)},
+			wantHits: 1, wantErr: ErrRateLimited},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			h := &scripted{steps: tc.steps}
+			c := retryClient(t, h, newTestClock(), WithRetry(tc.policy(func(RetryEvent) { calls.Add(1) })))
+			_, _, err := c.Orgs.GetVersion(t.Context(), "o", Container, "app", 1)
+			assert.Equal(t, tc.wantHits, h.count(), "attempts")
+			assert.EqualValues(t, tc.wantHits-1, calls.Load(), "hook calls")
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, tc.wantErr)
+			}
+		})
+	}
+	assert.Equal(t, DefaultRetryPolicy(), RetryPolicy{}.withDefaults(), "the zero policy is the default one")
 }
