@@ -677,10 +677,11 @@ type Response struct {
 	// Attempts is how many times the request was sent (more than 1 after
 	// retries).
 	Attempts int
-	// Replayed is set when a DELETE was sent again after its first
-	// attempt's answer was lost (a dropped connection, a 5xx) and the retry
-	// was answered 404, so the server may have carried out the first one.
-	// See ErrDeleteUnconfirmed for what Delete and DeleteVersion return then.
+	// Replayed is set when a DELETE or a restore was sent again after its
+	// first attempt's answer was lost (a dropped connection, a 5xx) and the
+	// retry was answered 404, so the server may have carried out the first
+	// one. See ErrDeleteUnconfirmed and ErrRestoreUnconfirmed for what the
+	// methods return then.
 	Replayed bool
 	// FromCache is set when GitHub answered 304 Not Modified and the body
 	// came from the ETag cache.
@@ -772,17 +773,18 @@ func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		if ambiguous && req.Method == http.MethodDelete && errors.Is(err, ErrNotFound) {
-			// An earlier attempt may have deleted it, or the token may not
-			// see it: a 404 says both. Report that, not a plain 404 (a
-			// "failure" for what is most likely gone) and not a success.
-			resp.Replayed = true
-			var apiErr *Error
-			if errors.As(err, &apiErr) {
-				apiErr.kind = ErrDeleteUnconfirmed
-				apiErr.Hint = "the first attempt's response was lost and the retry found nothing: it was deleted, perhaps by the first attempt, or the token cannot see it"
+		if ambiguous && errors.Is(err, ErrNotFound) {
+			if kind, hint := unconfirmed(req, ep); kind != nil {
+				// An earlier attempt may have done it, or the token may
+				// not see it: a 404 says both. Report that, not a plain
+				// 404 and not a success.
+				resp.Replayed = true
+				var apiErr *Error
+				if errors.As(err, &apiErr) {
+					apiErr.kind, apiErr.Hint = kind, hint
+				}
+				return resp, err
 			}
-			return resp, err
 		}
 		o := c.retry.classify(req, ep.idempotent, err, transient, limits, c.clock.Now(), fullJitter)
 		if o.reason == "" {
@@ -814,6 +816,19 @@ func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 			return resp, fmt.Errorf("%w (gave up waiting to retry: %w)", err, ctx.Err())
 		}
 	}
+}
+
+// unconfirmed returns the sentinel and hint of a resend of req answered
+// 404 after an earlier attempt's answer was lost: a DELETE (deleted, or not
+// visible) or a restore (restored, or not visible); nil for other requests.
+func unconfirmed(req *http.Request, ep endpoint) (error, string) {
+	switch {
+	case req.Method == http.MethodDelete:
+		return ErrDeleteUnconfirmed, "the first attempt's response was lost and the retry found nothing: it was deleted, perhaps by the first attempt, or the token cannot see it"
+	case ep.op == OperationRestore:
+		return ErrRestoreUnconfirmed, "the first attempt's response was lost and the retry found nothing to restore: it was restored, perhaps by the first attempt, or the token cannot see it"
+	}
+	return nil, ""
 }
 
 // report tells the OnRetry hook and the logger about a retry.

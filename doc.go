@@ -39,18 +39,19 @@
 // token's scopes and the request ID.
 //
 // Every non-2xx answer is an *Error, found with errors.As, and matched by
-// kind with errors.Is against the sentinels: ErrUnauthorized,
-// ErrForbidden, ErrNotFound, ErrServer by status, and GitHub's named
-// refusals ErrLastVersion, ErrTooManyDownloads and ErrListLimit. A DELETE
+// kind with errors.Is against the sentinels: ErrUnauthorized, ErrForbidden,
+// ErrNotFound, ErrServer by status, and GitHub's named refusals
+// ErrLastVersion, ErrTooManyDownloads and ErrListLimit. A DELETE or restore
 // resent after a lost answer and then answered 404 matches
-// ErrDeleteUnconfirmed unless DeleteVersion could prove the version gone; a
-// failing token source matches ErrTokenSource (nothing was sent). Rate
-// limits are a *RateLimitError matching ErrRateLimited. When a 401, 403 or
-// 404 reports the token's classic scopes, Error.MissingScopes names those
-// the operation needs and lacks (see RequiredScopes). Transport failures
-// are wrapped with %w, so errors.Is(err, context.Canceled) works. Errors
-// and logs never carry the token or URL credentials. The texts of errors
-// and of Error.Hint are for people and may change; match with errors.Is.
+// ErrDeleteUnconfirmed or ErrRestoreUnconfirmed unless reads settled what
+// happened; a failing token source matches ErrTokenSource (nothing was
+// sent). Rate limits are a *RateLimitError matching ErrRateLimited. When a
+// 401, 403 or 404 reports the token's classic scopes, Error.MissingScopes
+// names those the operation needs and lacks (see RequiredScopes). Transport
+// failures are wrapped with %w, so errors.Is(err, context.Canceled) works.
+// Errors and logs never carry the token or URL credentials. The texts of
+// errors and of Error.Hint are for people and may change; match with
+// errors.Is.
 //
 // # Pages and iterators
 //

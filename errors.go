@@ -66,6 +66,15 @@ var (
 	// DeleteVersion checks the package first and returns nil (with
 	// Response.Replayed set) when the version is provably gone.
 	ErrDeleteUnconfirmed = errors.New("ghpackages: delete not confirmed")
+
+	// ErrRestoreUnconfirmed matches a restore whose outcome is unknown: the
+	// first attempt's response was lost and the retry was answered 404 Not
+	// Found (GitHub answers 404 to restoring what is already active), and
+	// neither the version nor its package reads. Such errors are *Error
+	// with StatusCode 404, so they match ErrNotFound as well. Restore and
+	// RestoreVersion return nil (with Response.Replayed set) when a read
+	// shows the package or version active.
+	ErrRestoreUnconfirmed = errors.New("ghpackages: restore not confirmed")
 )
 
 // Error is a non-2xx response from the API. Use errors.As to get one, and

@@ -165,7 +165,14 @@ func (s *service) restore(ctx context.Context, owner string, typ PackageType, na
 	if opts != nil {
 		q = opts
 	}
-	return s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", q, nil)
+	resp, err := s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", q, nil)
+	if err != nil && errors.Is(err, ErrRestoreUnconfirmed) {
+		// An active package is what the caller asked for.
+		if _, _, gerr := s.get(ctx, owner, typ, name); gerr == nil {
+			return resp, nil
+		}
+	}
+	return resp, err
 }
 
 func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) (*http.Request, error) {
@@ -257,7 +264,40 @@ func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageT
 	if err != nil {
 		return nil, err
 	}
-	return s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", nil, nil)
+	resp, err := s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", nil, nil)
+	if err != nil && errors.Is(err, ErrRestoreUnconfirmed) {
+		return resp, s.confirmVersionRestored(ctx, owner, typ, name, id, err)
+	}
+	return resp, err
+}
+
+// confirmVersionRestored settles a restore of a version whose first answer
+// was lost and whose retry got 404 (err, matching ErrRestoreUnconfirmed),
+// with the reads confirmVersionGone makes for a delete:
+//   - the version reads: it is active, as the caller asked (restored by the
+//     first attempt, or by another writer): nil.
+//   - the version is 404 but its package reads: the version is not active,
+//     so the restore did not take effect, and the 404 was GitHub's answer
+//     (no admin permission, or nothing to restore). err becomes a plain
+//     not-found error saying so.
+//   - otherwise nothing tells "restored" from "cannot see": err stands.
+func (s *service) confirmVersionRestored(ctx context.Context, owner string, typ PackageType, name string, id int64, err error) error {
+	path, _ := s.versionPath(owner, typ, name, id) // validated by the caller
+	_, _, verr := fetch[PackageVersion](ctx, s, readOp(typ), path)
+	if verr == nil {
+		return nil
+	}
+	if !errors.Is(verr, ErrNotFound) {
+		return err
+	}
+	if _, _, perr := s.get(ctx, owner, typ, name); perr == nil {
+		var apiErr *Error
+		if errors.As(err, &apiErr) {
+			apiErr.kind = nil
+			apiErr.Hint = "the version is not active: the restore did not take effect; GitHub answers 404 when the token lacks admin permission on the package or the version cannot be restored"
+		}
+	}
+	return err
 }
 
 // listQuery is the query of the list-packages endpoints.

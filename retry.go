@@ -66,11 +66,11 @@ func WithClock(c Clock) Option {
 //   - transient failures (a transport error such as a reset or refused
 //     connection or a timeout, a truncated body, or a 500, 502, 503 or 504)
 //     of GET, DELETE and restore requests, after BaseDelay doubling up to
-//     MaxDelay, with full jitter, at most MaxRetries times. A DELETE whose
-//     first attempt may have gone through and whose replay gets 404 sets
-//     Response.Replayed and returns an error matching ErrDeleteUnconfirmed,
-//     unless DeleteVersion can prove the version gone (see
-//     ErrDeleteUnconfirmed).
+//     MaxDelay, with full jitter, at most MaxRetries times. A DELETE or
+//     restore whose first attempt may have gone through and whose replay
+//     gets 404 sets Response.Replayed and returns an error matching
+//     ErrDeleteUnconfirmed or ErrRestoreUnconfirmed, unless reads settle
+//     what happened (see those).
 //   - secondary rate limits (403 or 429 with Retry-After, or GitHub's
 //     secondary-limit message): wait Retry-After when sent, else until the
 //     reset when the budget is spent, else SecondaryWait (60 s) doubling on

@@ -119,3 +119,132 @@ func TestReplayedPackageDeleteIsUnconfirmed(t *testing.T) {
 	require.NotNil(t, resp)
 	assert.True(t, resp.Replayed)
 }
+
+// A restore whose first answer is lost is sent again; a 404 to the resend
+// may mean "already restored, by the first attempt" as well as "no admin"
+// or "nothing to restore". Reads settle it, with the care deletes get: an
+// active version (or package) is what the caller asked for; a package that
+// reads while its version does not says the restore did not happen; when
+// nothing reads, the outcome is unconfirmed. (The 404 used to be a plain
+// ErrNotFound with the "lacks admin" hint and Replayed unset.)
+func TestReplayedRestoreIsSettledByReads(t *testing.T) {
+	t.Parallel()
+	const (
+		restoreVersion = "POST /orgs/octo-org/packages/container/team%2Fapp/versions/1260000001/restore"
+		restorePackage = "POST /orgs/octo-org/packages/container/team%2Fapp/restore"
+		getVersion     = "GET /orgs/octo-org/packages/container/team%2Fapp/versions/1260000001"
+		getPackage     = "GET /orgs/octo-org/packages/container/team%2Fapp"
+	)
+	pkg := okJSON(`{"id":1,"name":"team/app","package_type":"container"}`)
+	versionGone := status(404, "Package version not found.")
+	packageGone := status(404, "Package not found.")
+	tests := []struct {
+		name     string
+		version  bool // RestoreVersion, else Restore
+		steps    []func(http.ResponseWriter, *http.Request)
+		wantSent []string
+		wantErr  error // nil: success
+		notErr   error
+		wantHint string
+		replayed bool
+	}{
+		{
+			name:     "version: the resend's 404, and the version reads: restored",
+			version:  true,
+			steps:    []func(http.ResponseWriter, *http.Request){status(502, ""), versionGone, okJSON(testVersion)},
+			wantSent: []string{restoreVersion, restoreVersion, getVersion},
+			replayed: true,
+		},
+		{
+			name:     "version: dropped answer, the version reads: restored",
+			version:  true,
+			steps:    []func(http.ResponseWriter, *http.Request){dropConn, versionGone, okJSON(testVersion)},
+			wantSent: []string{restoreVersion, restoreVersion, getVersion},
+			replayed: true,
+		},
+		{
+			name:     "version: not active while its package reads: not restored",
+			version:  true,
+			steps:    []func(http.ResponseWriter, *http.Request){status(502, ""), versionGone, versionGone, pkg},
+			wantSent: []string{restoreVersion, restoreVersion, getVersion, getPackage},
+			wantErr:  ErrNotFound, notErr: ErrRestoreUnconfirmed,
+			wantHint: "the version is not active",
+			replayed: true,
+		},
+		{
+			name:     "version: nothing reads: unconfirmed",
+			version:  true,
+			steps:    []func(http.ResponseWriter, *http.Request){status(502, ""), versionGone, versionGone, packageGone},
+			wantSent: []string{restoreVersion, restoreVersion, getVersion, getPackage},
+			wantErr:  ErrRestoreUnconfirmed,
+			wantHint: "the first attempt's response was lost",
+			replayed: true,
+		},
+		{
+			name:     "version: a plain 404 is not a replay and reads nothing",
+			version:  true,
+			steps:    []func(http.ResponseWriter, *http.Request){versionGone},
+			wantSent: []string{restoreVersion},
+			wantErr:  ErrNotFound, notErr: ErrRestoreUnconfirmed,
+			wantHint: "lacks admin permission",
+		},
+		{
+			name:     "version: a 404 after a rate limit is not a replay",
+			version:  true,
+			steps:    []func(http.ResponseWriter, *http.Request){status(429, "x", "Retry-After", "1"), versionGone},
+			wantSent: []string{restoreVersion, restoreVersion},
+			wantErr:  ErrNotFound, notErr: ErrRestoreUnconfirmed,
+			wantHint: "lacks admin permission",
+		},
+		{
+			name:     "package: the resend's 404, and the package reads: restored",
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, ""), packageGone, pkg},
+			wantSent: []string{restorePackage, restorePackage, getPackage},
+			replayed: true,
+		},
+		{
+			name:     "package: nothing reads: unconfirmed",
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, ""), packageGone, packageGone},
+			wantSent: []string{restorePackage, restorePackage, getPackage},
+			wantErr:  ErrRestoreUnconfirmed,
+			wantHint: "the first attempt's response was lost",
+			replayed: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := &scripted{steps: tc.steps}
+			c := retryClient(t, h, newTestClock())
+			var resp *Response
+			var err error
+			if tc.version {
+				resp, err = c.Orgs.RestoreVersion(t.Context(), "octo-org", Container, "team/app", 1260000001)
+			} else {
+				resp, err = c.Orgs.Restore(t.Context(), "octo-org", Container, "team/app", nil)
+			}
+			var sent []string
+			h.mu.Lock()
+			for _, r := range h.seen {
+				sent = append(sent, r.Method+" "+r.URL.EscapedPath())
+			}
+			h.mu.Unlock()
+			assert.Equal(t, tc.wantSent, sent)
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, tc.wantErr)
+				var apiErr *Error
+				require.ErrorAs(t, err, &apiErr)
+				assert.Equal(t, http.StatusNotFound, apiErr.StatusCode)
+				assert.Contains(t, apiErr.Hint, tc.wantHint)
+				assert.NotErrorIs(t, err, ErrDeleteUnconfirmed)
+			}
+			if tc.notErr != nil {
+				assert.NotErrorIs(t, err, tc.notErr)
+			}
+			require.NotNil(t, resp)
+			assert.Equal(t, tc.replayed, resp.Replayed)
+		})
+	}
+}
