@@ -689,12 +689,48 @@ type Response struct {
 }
 
 // Rate is GitHub's rate-limit state as reported by the X-RateLimit-* headers.
+// It decodes from, and encodes to, the objects of GitHub's GET /rate_limit
+// body: {"limit":5000,"remaining":4999,"used":1,"reset":1372700873}, with
+// reset in seconds since the Unix epoch (0 for the zero Reset) and an
+// optional "resource".
 type Rate struct {
-	Limit     int       `json:"limit"`
-	Remaining int       `json:"remaining"`
-	Used      int       `json:"used"`
-	Reset     time.Time `json:"reset"`
-	Resource  string    `json:"resource"`
+	Limit     int
+	Remaining int
+	Used      int
+	Reset     time.Time
+	Resource  string
+}
+
+// rateJSON is Rate as GitHub's GET /rate_limit body spells it.
+type rateJSON struct {
+	Limit     int    `json:"limit"`
+	Remaining int    `json:"remaining"`
+	Used      int    `json:"used"`
+	Reset     int64  `json:"reset"`
+	Resource  string `json:"resource,omitempty"`
+}
+
+// MarshalJSON writes r as GitHub's GET /rate_limit body does, reset in
+// epoch seconds.
+func (r Rate) MarshalJSON() ([]byte, error) {
+	j := rateJSON{Limit: r.Limit, Remaining: r.Remaining, Used: r.Used, Resource: r.Resource}
+	if !r.Reset.IsZero() {
+		j.Reset = r.Reset.Unix()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads one rate object of GitHub's GET /rate_limit body.
+func (r *Rate) UnmarshalJSON(b []byte) error {
+	var j rateJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Rate{Limit: j.Limit, Remaining: j.Remaining, Used: j.Used, Resource: j.Resource}
+	if j.Reset != 0 {
+		r.Reset = time.Unix(j.Reset, 0)
+	}
+	return nil
 }
 
 func newResponse(r *http.Response) *Response {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -655,4 +657,52 @@ func TestRatePerResource(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, resp.Rate.Resource, "the Response reports the headers as sent")
 	assert.Equal(t, Rate{Limit: 60, Remaining: 59, Resource: "core"}, c.Rate("core"))
+}
+
+// Rate decodes GitHub's GET /rate_limit body, whose reset is in epoch
+// seconds (testdata/rate_limit.json is the body GitHub documents), and
+// encodes back to that shape. (Its JSON tags used to expect an RFC 3339
+// time, so the documented body did not decode at all.)
+func TestRateDecodesTheRateLimitBody(t *testing.T) {
+	t.Parallel()
+	body, err := os.ReadFile(filepath.Join("testdata", "rate_limit.json"))
+	require.NoError(t, err)
+	var got struct {
+		Resources map[string]Rate `json:"resources"`
+		Rate      Rate            `json:"rate"`
+	}
+	require.NoError(t, json.Unmarshal(body, &got))
+	core := Rate{Limit: 5000, Remaining: 4999, Used: 1, Reset: time.Unix(1372700873, 0)}
+	assert.Equal(t, core, got.Resources["core"])
+	assert.Equal(t, Rate{Limit: 30, Remaining: 18, Used: 12, Reset: time.Unix(1372697452, 0)}, got.Resources["search"])
+	assert.Len(t, got.Resources, 5)
+	assert.Equal(t, core, got.Rate)
+
+	// Through Do, as a caller would read it.
+	c := answer(t, 200, string(body))
+	req, err := c.NewRequest(t.Context(), http.MethodGet, "rate_limit", nil)
+	require.NoError(t, err)
+	var viaDo struct {
+		Resources map[string]Rate `json:"resources"`
+	}
+	_, err = c.Do(req, &viaDo)
+	require.NoError(t, err)
+	assert.Equal(t, got.Resources, viaDo.Resources)
+
+	// Encoding writes the same shape, and reads back the same Rate.
+	withResource := Rate{Limit: 60, Remaining: 0, Used: 60, Reset: time.Unix(1795525200, 0), Resource: "search"}
+	for _, r := range []Rate{core, withResource, {}} {
+		b, err := json.Marshal(r)
+		require.NoError(t, err)
+		var fields map[string]any
+		require.NoError(t, json.Unmarshal(b, &fields))
+		wantReset := float64(0)
+		if !r.Reset.IsZero() {
+			wantReset = float64(r.Reset.Unix())
+		}
+		assert.Equal(t, wantReset, fields["reset"], string(b))
+		var back Rate
+		require.NoError(t, json.Unmarshal(b, &back))
+		assert.Equal(t, r, back, string(b))
+	}
 }
