@@ -759,7 +759,8 @@ func hasRate(h http.Header) bool { return h.Get(headerRateLimit) != "" }
 
 // Do sends req, made with NewRequest, and, for a 2xx response with a body,
 // decodes the JSON body into v (when v is not nil; an io.Writer v receives
-// the raw body instead). Any other status becomes an *Error (or a
+// the raw body instead). An empty body (or one of white space only) is no
+// body: v is left as it is. Any other status becomes an *Error (or a
 // *RateLimitError) matched by this package's sentinel errors. Transport
 // errors are returned wrapped, so errors.Is(err, context.Canceled) works.
 // The returned Response is non-nil whenever a response was received.

@@ -87,16 +87,34 @@ func (b *bodyBuffer) readFrom(r io.Reader, size int64) error {
 
 // decode parses the first JSON value in b into v. Anything after that value
 // is ignored, as encoding/json's Decoder ignores it. It consumes b's data.
-// When the body ends before its first value does (an empty or cut body),
-// the error is io.ErrUnexpectedEOF, whatever the decoder called it.
+// A body that holds no value at all (empty, or white space only) is no
+// body: v is left as it is. When the body ends inside its first value (a
+// cut body), the error is io.ErrUnexpectedEOF, whatever the decoder called
+// it.
 func (b *bodyBuffer) decode(v any) error {
 	data := b.buf.Bytes() // still valid after the decoder consumes b.buf
+	if blank(data) {
+		b.buf.Reset()
+		return nil
+	}
 	b.dec.Reset(&b.buf, decodeOptions(v))
 	err := json.UnmarshalDecode(b.dec, v)
 	if err != nil && endsEarly(data) {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// blank reports whether data is empty or JSON white space only.
+func blank(data []byte) bool {
+	for _, c := range data {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // endsEarly reports whether data ends before its first JSON value is
