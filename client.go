@@ -39,7 +39,9 @@ const (
 )
 
 // Client talks to the GitHub Packages REST API. Create one with NewClient; a
-// Client is safe for concurrent use by multiple goroutines.
+// Client is safe for concurrent use by multiple goroutines. A Client not
+// made by NewClient (the zero Client, a nil *Client) and its services
+// refuse every call with an error matching ErrInvalidArgument.
 type Client struct {
 	httpClient *http.Client
 	baseURL    *url.URL
@@ -299,8 +301,24 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// BaseURL returns a copy of the REST API root the Client sends requests to.
+// errNotMade is the error of every call on a Client not made by NewClient.
+var errNotMade = fmt.Errorf("%w: the Client was not made by NewClient", ErrInvalidArgument)
+
+// ready returns an error unless c was made by NewClient: the zero Client
+// and a nil *Client refuse every call instead of panicking.
+func (c *Client) ready() error {
+	if c == nil || c.httpClient == nil {
+		return errNotMade
+	}
+	return nil
+}
+
+// BaseURL returns a copy of the REST API root the Client sends requests to;
+// nil for a Client not made by NewClient.
 func (c *Client) BaseURL() *url.URL {
+	if c.ready() != nil {
+		return nil
+	}
 	u := *c.baseURL
 	return &u
 }
@@ -312,6 +330,9 @@ func (c *Client) BaseURL() *url.URL {
 // for a spent budget (see WithPacing) reads only "core", so a raw call to
 // another resource never disturbs it.
 func (c *Client) Rate(resource string) Rate {
+	if c == nil {
+		return Rate{}
+	}
 	c.rateMu.Lock()
 	defer c.rateMu.Unlock()
 	return c.rates[resource]
@@ -320,6 +341,9 @@ func (c *Client) Rate(resource string) Rate {
 // Rates returns a copy of the latest rate-limit state of every resource a
 // response has reported on, keyed by resource name.
 func (c *Client) Rates() map[string]Rate {
+	if c == nil {
+		return nil
+	}
 	c.rateMu.Lock()
 	defer c.rateMu.Unlock()
 	return maps.Clone(c.rates)
@@ -469,6 +493,9 @@ func (e *tokenSourceError) Is(target error) bool { return target == ErrTokenSour
 // User-Agent headers; authentication is added when it is sent. Being a
 // plain *http.Request, it can be given more headers before Do.
 func (c *Client) NewRequest(ctx context.Context, method, urlStr string, body any) (*http.Request, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
 	}
@@ -501,6 +528,9 @@ func (c *Client) NewRequest(ctx context.Context, method, urlStr string, body any
 // already in path. body is nil, or a *bytes.Reader (which makes the request
 // rewindable).
 func (c *Client) newRequest(ctx context.Context, method, path string, query any, body io.Reader) (*http.Request, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", ErrInvalidArgument)
 	}
@@ -775,6 +805,9 @@ func hasRate(h http.Header) bool { return h.Get(headerRateLimit) != "" }
 // failure that would have been retried or waited out is returned, saying
 // the request was not resent.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if req == nil {
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
 	}
@@ -784,6 +817,9 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 // do is the one path every request takes: pacing, sending, error mapping
 // and retries, with what is known of the operation in ep.
 func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if req == nil {
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
 	}

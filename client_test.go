@@ -2,6 +2,7 @@ package ghpackages
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -705,4 +707,90 @@ func TestRateDecodesTheRateLimitBody(t *testing.T) {
 		require.NoError(t, json.Unmarshal(b, &back))
 		assert.Equal(t, r, back, string(b))
 	}
+}
+
+// callAll calls every exported method of recv (a value of a pointer type)
+// with plausible arguments and returns, by method name, the error it
+// reported: its last result, or the first error an iterator yielded.
+// Methods with no error to report are called too, to see they do not
+// panic. next gathers results worth calling in turn (a *OwnerPackages).
+func callAll(t *testing.T, recv any) (errs map[string]error, next []any) {
+	t.Helper()
+	errs = map[string]error{}
+	rv := reflect.ValueOf(recv)
+	req, err := http.NewRequest(http.MethodGet, "https://api.github.com/rate_limit", nil)
+	require.NoError(t, err)
+	for i := range rv.NumMethod() {
+		m, name := rv.Method(i), rv.Type().Method(i).Name
+		var args []reflect.Value
+		for j := range m.Type().NumIn() {
+			switch in := m.Type().In(j); {
+			case in == reflect.TypeFor[context.Context]():
+				args = append(args, reflect.ValueOf(t.Context()))
+			case in == reflect.TypeFor[*http.Request]():
+				args = append(args, reflect.ValueOf(req.WithContext(t.Context())))
+			case in == reflect.TypeFor[PackageType]():
+				args = append(args, reflect.ValueOf(Container))
+			case in == reflect.TypeFor[Owner]():
+				args = append(args, reflect.ValueOf(OrgOwner("o")))
+			case in.Kind() == reflect.String:
+				args = append(args, reflect.ValueOf("o").Convert(in))
+			case in.Kind() == reflect.Int64:
+				args = append(args, reflect.ValueOf(int64(1)))
+			default:
+				args = append(args, reflect.Zero(in))
+			}
+		}
+		var out []reflect.Value
+		require.NotPanics(t, func() { out = m.Call(args) }, name)
+		if len(out) == 0 {
+			continue
+		}
+		last := out[len(out)-1]
+		switch {
+		case last.Type() == reflect.TypeFor[error]():
+			e, _ := last.Interface().(error)
+			errs[name] = e
+		case last.Kind() == reflect.Func && last.Type().NumIn() == 1: // iter.Seq2[*T, error]
+			yield := last.Type().In(0)
+			var got error
+			fn := reflect.MakeFunc(yield, func(a []reflect.Value) []reflect.Value {
+				got, _ = a[1].Interface().(error)
+				return []reflect.Value{reflect.ValueOf(false)}
+			})
+			require.NotPanics(t, func() { last.Call([]reflect.Value{fn}) }, name)
+			errs[name] = got
+		case last.Type() == reflect.TypeFor[*OwnerPackages]():
+			next = append(next, last.Interface())
+		}
+	}
+	return errs, next
+}
+
+// A Client not made by NewClient (the zero Client{}, or a nil *Client) and
+// its nil services answer every method with an error matching
+// ErrInvalidArgument, never a panic, and send nothing. (Do used to
+// dereference a nil pointer.)
+func TestZeroClientReturnsErrors(t *testing.T) {
+	t.Parallel()
+	var zero Client
+	var nilClient *Client
+	receivers := []any{&zero, nilClient, zero.Orgs, zero.User, zero.Users, (*OwnerPackages)(nil)}
+	methods := 0
+	for len(receivers) > 0 {
+		recv := receivers[0]
+		receivers = receivers[1:]
+		errs, next := callAll(t, recv)
+		receivers = append(receivers, next...)
+		for name, err := range errs {
+			methods++
+			assert.ErrorIs(t, err, ErrInvalidArgument, "%T.%s", recv, name)
+			assert.ErrorContains(t, err, "NewClient", "%T.%s", recv, name)
+		}
+	}
+	assert.Greater(t, methods, 50, "the methods that report errors were all called")
+	assert.Nil(t, zero.BaseURL())
+	assert.Nil(t, nilClient.BaseURL())
+	assert.Equal(t, Rate{}, nilClient.Rate("core"))
+	assert.Empty(t, nilClient.Rates())
 }

@@ -34,6 +34,9 @@ type service struct {
 
 // ownerPath returns the escaped owner prefix, e.g. "orgs/octo-org".
 func (s *service) ownerPath(owner string) (string, error) {
+	if err := s.client.ready(); err != nil {
+		return "", err
+	}
 	switch s.kind {
 	case ownerAuthenticated:
 		return "user", nil
@@ -434,13 +437,23 @@ type OwnerPackages struct {
 	owner string
 }
 
+// front returns the service p stands for and the owner's name; a nil p
+// stands for a service without a client, whose every call fails.
+func (p *OwnerPackages) front() (*service, string) {
+	if p == nil {
+		return &service{}, ""
+	}
+	return &p.s, p.owner
+}
+
 // Get returns one of the owner's packages. It calls the same endpoint as
 // OrgsService.Get, UserService.Get or UsersService.Get; which one depends on
 // the owner's kind. See those for the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Get(ctx context.Context, typ PackageType, name string) (*Package, *Response, error) {
-	return p.s.get(ctx, p.owner, typ, name)
+	s, owner := p.front()
+	return s.get(ctx, owner, typ, name)
 }
 
 // Delete deletes one of the owner's packages, with all its versions. It
@@ -450,7 +463,8 @@ func (p *OwnerPackages) Get(ctx context.Context, typ PackageType, name string) (
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Delete(ctx context.Context, typ PackageType, name string) (*Response, error) {
-	return p.s.delete(ctx, p.owner, typ, name)
+	s, owner := p.front()
+	return s.delete(ctx, owner, typ, name)
 }
 
 // Restore restores one of the owner's deleted packages. opts may be nil. It
@@ -460,7 +474,8 @@ func (p *OwnerPackages) Delete(ctx context.Context, typ PackageType, name string
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Restore(ctx context.Context, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
-	return p.s.restore(ctx, p.owner, typ, name, opts)
+	s, owner := p.front()
+	return s.restore(ctx, owner, typ, name, opts)
 }
 
 // ListVersions returns one page of the versions of one of the owner's
@@ -471,7 +486,8 @@ func (p *OwnerPackages) Restore(ctx context.Context, typ PackageType, name strin
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
-	return p.s.listVersions(ctx, p.owner, typ, name, opts)
+	s, owner := p.front()
+	return s.listVersions(ctx, owner, typ, name, opts)
 }
 
 // AllVersions iterates over every version of one of the owner's packages,
@@ -482,7 +498,8 @@ func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name 
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-	return p.s.allVersions(ctx, p.owner, typ, name, opts)
+	s, owner := p.front()
+	return s.allVersions(ctx, owner, typ, name, opts)
 }
 
 // GetVersion returns one version of one of the owner's packages. It calls
@@ -492,7 +509,8 @@ func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name s
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) GetVersion(ctx context.Context, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
-	return p.s.getVersion(ctx, p.owner, typ, name, id)
+	s, owner := p.front()
+	return s.getVersion(ctx, owner, typ, name, id)
 }
 
 // DeleteVersion deletes one version of one of the owner's packages. It calls
@@ -502,7 +520,8 @@ func (p *OwnerPackages) GetVersion(ctx context.Context, typ PackageType, name st
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) DeleteVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
-	return p.s.deleteVersion(ctx, p.owner, typ, name, id)
+	s, owner := p.front()
+	return s.deleteVersion(ctx, owner, typ, name, id)
 }
 
 // RestoreVersion restores one deleted version of one of the owner's
@@ -512,7 +531,8 @@ func (p *OwnerPackages) DeleteVersion(ctx context.Context, typ PackageType, name
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) RestoreVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
-	return p.s.restoreVersion(ctx, p.owner, typ, name, id)
+	s, owner := p.front()
+	return s.restoreVersion(ctx, owner, typ, name, id)
 }
 
 // List returns one page of the owner's packages of type typ. opts may be
@@ -522,7 +542,8 @@ func (p *OwnerPackages) RestoreVersion(ctx context.Context, typ PackageType, nam
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
-	return p.s.list(ctx, p.owner, typ, opts)
+	s, owner := p.front()
+	return s.list(ctx, owner, typ, opts)
 }
 
 // All iterates over every one of the owner's packages of type typ (see
@@ -532,7 +553,8 @@ func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *ListOpt
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-	return p.s.all(ctx, p.owner, typ, opts)
+	s, owner := p.front()
+	return s.all(ctx, owner, typ, opts)
 }
 
 // ListDockerConflicts lists the owner's packages that conflicted during the
@@ -543,7 +565,8 @@ func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *ListOpti
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) ListDockerConflicts(ctx context.Context) ([]*Package, *Response, error) {
-	return p.s.listDockerConflicts(ctx, p.owner)
+	s, owner := p.front()
+	return s.listDockerConflicts(ctx, owner)
 }
 
 // ResolveOwner looks login up and returns OrgOwner(login) for an
