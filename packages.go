@@ -2,7 +2,6 @@ package ghpackages
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -84,16 +83,17 @@ func (s *service) packagePath(owner string, typ PackageType, name string) (strin
 	return prefix + "/packages/" + string(typ) + "/" + url.PathEscape(name), nil
 }
 
-// versionPath validates and escapes the path of one package version.
-func (s *service) versionPath(owner string, typ PackageType, name string, id int64) (string, error) {
-	p, err := s.packagePath(owner, typ, name)
+// versionPath validates and escapes the paths of one package version and of
+// its package.
+func (s *service) versionPath(owner string, typ PackageType, name string, id int64) (pkg, version string, err error) {
+	pkg, err = s.packagePath(owner, typ, name)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if id <= 0 {
-		return "", fmt.Errorf("%w: package version ID must be positive, got %d", ErrInvalidArgument, id)
+		return "", "", fmt.Errorf("%w: package version ID must be positive, got %d", ErrInvalidArgument, id)
 	}
-	return p + "/versions/" + strconv.FormatInt(id, 10), nil
+	return pkg, pkg + "/versions/" + strconv.FormatInt(id, 10), nil
 }
 
 func checkType(typ PackageType) error {
@@ -156,7 +156,7 @@ func (s *service) delete(ctx context.Context, owner string, typ PackageType, nam
 	if err != nil {
 		return nil, err
 	}
-	return s.client.call(ctx, deleteOp(typ), http.MethodDelete, path, nil, nil)
+	return s.client.call(ctx, deleteOp(typ, path, ""), http.MethodDelete, path, nil, nil)
 }
 
 func (s *service) restore(ctx context.Context, owner string, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
@@ -168,14 +168,7 @@ func (s *service) restore(ctx context.Context, owner string, typ PackageType, na
 	if opts != nil {
 		q = opts
 	}
-	resp, err := s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", q, nil)
-	if err != nil && errors.Is(err, ErrRestoreUnconfirmed) {
-		// An active package is what the caller asked for.
-		if _, _, gerr := s.get(ctx, owner, typ, name); gerr == nil {
-			return resp, nil
-		}
-	}
-	return resp, err
+	return s.client.call(ctx, restoreOp(typ, path, ""), http.MethodPost, path+"/restore", q, nil)
 }
 
 func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) (*http.Request, error) {
@@ -213,7 +206,7 @@ func (s *service) allVersions(ctx context.Context, owner string, typ PackageType
 }
 
 func (s *service) getVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
-	path, err := s.versionPath(owner, typ, name, id)
+	_, path, err := s.versionPath(owner, typ, name, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -221,86 +214,19 @@ func (s *service) getVersion(ctx context.Context, owner string, typ PackageType,
 }
 
 func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
-	path, err := s.versionPath(owner, typ, name, id)
+	pkg, path, err := s.versionPath(owner, typ, name, id)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.client.call(ctx, deleteOp(typ), http.MethodDelete, path, nil, nil)
-	if err != nil && errors.Is(err, ErrDeleteUnconfirmed) {
-		return resp, s.confirmVersionGone(ctx, owner, typ, name, id, err)
-	}
-	return resp, err
-}
-
-// confirmVersionGone settles a DELETE of a version whose first answer was
-// lost and whose retry got 404 (err, matching ErrDeleteUnconfirmed), with
-// two reads:
-//   - the version still reads: it was not deleted, and the 404 was GitHub's
-//     answer to a token without admin permission on the package. err becomes
-//     a plain not-found error saying so.
-//   - the version is 404 but its package reads: the version is gone (deleted
-//     by the first attempt, or by another writer). That is what the caller
-//     asked for: nil.
-//   - otherwise nothing tells "deleted" from "cannot see": err stands.
-func (s *service) confirmVersionGone(ctx context.Context, owner string, typ PackageType, name string, id int64, err error) error {
-	path, _ := s.versionPath(owner, typ, name, id) // validated by the caller
-	_, _, verr := fetch[PackageVersion](ctx, s, readOp(typ), path)
-	if verr == nil {
-		var apiErr *Error
-		if errors.As(err, &apiErr) {
-			apiErr.kind = nil
-			apiErr.Hint = "the version still exists: GitHub answers 404 when the token lacks admin permission on the package"
-		}
-		return err
-	}
-	if !errors.Is(verr, ErrNotFound) {
-		return err
-	}
-	if _, _, perr := s.get(ctx, owner, typ, name); perr == nil {
-		return nil
-	}
-	return err
+	return s.client.call(ctx, deleteOp(typ, pkg, path), http.MethodDelete, path, nil, nil)
 }
 
 func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
-	path, err := s.versionPath(owner, typ, name, id)
+	pkg, path, err := s.versionPath(owner, typ, name, id)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", nil, nil)
-	if err != nil && errors.Is(err, ErrRestoreUnconfirmed) {
-		return resp, s.confirmVersionRestored(ctx, owner, typ, name, id, err)
-	}
-	return resp, err
-}
-
-// confirmVersionRestored settles a restore of a version whose first answer
-// was lost and whose retry got 404 (err, matching ErrRestoreUnconfirmed),
-// with the reads confirmVersionGone makes for a delete:
-//   - the version reads: it is active, as the caller asked (restored by the
-//     first attempt, or by another writer): nil.
-//   - the version is 404 but its package reads: the version is not active,
-//     so the restore did not take effect, and the 404 was GitHub's answer
-//     (no admin permission, or nothing to restore). err becomes a plain
-//     not-found error saying so.
-//   - otherwise nothing tells "restored" from "cannot see": err stands.
-func (s *service) confirmVersionRestored(ctx context.Context, owner string, typ PackageType, name string, id int64, err error) error {
-	path, _ := s.versionPath(owner, typ, name, id) // validated by the caller
-	_, _, verr := fetch[PackageVersion](ctx, s, readOp(typ), path)
-	if verr == nil {
-		return nil
-	}
-	if !errors.Is(verr, ErrNotFound) {
-		return err
-	}
-	if _, _, perr := s.get(ctx, owner, typ, name); perr == nil {
-		var apiErr *Error
-		if errors.As(err, &apiErr) {
-			apiErr.kind = nil
-			apiErr.Hint = "the version is not active: the restore did not take effect; GitHub answers 404 when the token lacks admin permission on the package or the version cannot be restored"
-		}
-	}
-	return err
+	return s.client.call(ctx, restoreOp(typ, pkg, path), http.MethodPost, path+"/restore", nil, nil)
 }
 
 // listQuery is the query of the list-packages endpoints.

@@ -1,59 +1,17 @@
 package ghpackages
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strings"
 	"syscall"
 	"time"
 )
-
-// Clock is the time source the Client waits with. Tests substitute one whose
-// Sleep advances a fake time at once; the default is the real clock.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// Sleep waits for d, or until ctx is done, whichever comes first; it
-	// returns ctx.Err() in the second case.
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-// Now returns the wall-clock time.
-func (realClock) Now() time.Time { return time.Now() }
-
-// Sleep waits on a timer or ctx.
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// WithClock makes the Client read the time and wait with c, for retries,
-// rate-limit waits and pacing. Meant for tests.
-func WithClock(c Clock) Option {
-	return func(s *settings) error {
-		if c == nil {
-			return fmt.Errorf("%w: WithClock: nil clock", ErrInvalidArgument)
-		}
-		s.clock = c
-		return nil
-	}
-}
 
 // RetryPolicy says which failed requests the Client sends again, and how long
 // it waits first. Every zero field means its default (DefaultRetryPolicy),
@@ -200,70 +158,109 @@ func (e RetryEvent) String() string {
 	return fmt.Sprintf("%s on %s %s: waiting %s (attempt %d)", e.Reason, e.Method, e.URL, e.Wait, e.Attempt)
 }
 
-// outcome classifies one attempt for the retry loop.
+// The retry stage of the request path: after a failed attempt, whether to
+// wait and send the request again, and for how long. Whether the request
+// can be sent again at all is resend.go's rule; what a resend answered 404
+// means is replay.go's.
+
+// tries is what the retry stage remembers between the attempts of one
+// request.
+type tries struct {
+	transient, limits int  // retries of each kind so far
+	ambiguous         bool // an earlier attempt may have been carried out
+}
+
+// outcome is the retry stage's decision after a failed attempt.
 type outcome struct {
-	reason    RetryReason // empty: not retryable
-	ambiguous bool        // the server may have carried the request out
-	wait      time.Duration
-	rateLimit bool
+	reason RetryReason // why to send again; "" means stop and return the error
+	wait   time.Duration
+	// refused: GitHub refused the request (a rate limit), so it was not
+	// carried out and any method may be sent again.
+	refused bool
+	// pause: the limit holds back every request of the Client (pausesClient).
+	pause bool
 }
 
-// rewindable reports whether req's body, if any, can be sent again: it has
-// none, or GetBody gives a fresh copy of it.
-func rewindable(req *http.Request) bool {
-	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-}
-
-// retryable reports whether a request may be sent again after a transient
-// failure: its operation is idempotent (see endpoint) and its body, if any,
-// can be rewound.
-func retryable(req *http.Request, idempotent bool) bool {
-	return idempotent && rewindable(req)
-}
-
-// classify decides whether and how long to wait after an attempt of req,
-// whose operation is idempotent or not. transientCount and limitCount are
-// the retries of each kind so far.
-func (p RetryPolicy) classify(req *http.Request, idempotent bool, err error, transientCount, limitCount int, now time.Time, rng func(time.Duration) time.Duration) outcome {
-	if err == nil {
-		return outcome{}
-	}
-	if ctxErr := req.Context().Err(); ctxErr != nil {
+// next decides what to do after an attempt of req failed with err, and
+// counts the retry in t. now is the Client's clock; rng draws the jitter.
+func (p RetryPolicy) next(t *tries, req *http.Request, err error, now time.Time, rng func(time.Duration) time.Duration) outcome {
+	if req.Context().Err() != nil {
 		return outcome{}
 	}
 	var rl *RateLimitError
 	if errors.As(err, &rl) {
-		if limitCount >= p.MaxRateLimitRetries {
+		if t.limits >= p.MaxRateLimitRetries {
 			return outcome{}
 		}
-		wait, reason := rateLimitWait(p, rl, limitCount, now)
+		wait, reason := rateLimitWait(p, rl, t.limits, now)
 		if wait > p.MaxWait {
 			return outcome{}
 		}
-		return outcome{reason: reason, wait: wait, rateLimit: true}
+		t.limits++
+		return outcome{reason: reason, wait: wait, refused: true, pause: pausesClient(rl)}
 	}
-	if !retryable(req, idempotent) || transientCount >= p.MaxRetries {
+	if t.transient >= p.MaxRetries {
 		return outcome{}
 	}
-	backoff := func() time.Duration {
-		ceiling := p.BaseDelay << transientCount
-		if ceiling > p.MaxDelay || ceiling <= 0 {
-			ceiling = p.MaxDelay
-		}
-		return rng(ceiling)
+	reason, ambiguous := transient(err)
+	if reason == "" {
+		return outcome{}
 	}
+	ceiling := p.BaseDelay << t.transient
+	if ceiling > p.MaxDelay || ceiling <= 0 {
+		ceiling = p.MaxDelay
+	}
+	t.transient++
+	t.ambiguous = t.ambiguous || ambiguous
+	return outcome{reason: reason, wait: rng(ceiling)}
+}
+
+// transient reports whether err is a failure worth sending the request again
+// for (a 500, 502, 503 or 504; a transport error that may not recur), and
+// whether the server may have carried the request out meanwhile (every such
+// failure but a refused connection).
+func transient(err error) (reason RetryReason, ambiguous bool) {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		switch apiErr.StatusCode {
 		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return outcome{reason: RetryServerError, ambiguous: true, wait: backoff()}
+			return RetryServerError, true
 		}
-		return outcome{}
+		return "", false
 	}
 	if isTransportError(err) && !permanentTransportError(err) {
-		return outcome{reason: RetryTransport, ambiguous: !errors.Is(err, syscall.ECONNREFUSED), wait: backoff()}
+		return RetryTransport, !errors.Is(err, syscall.ECONNREFUSED)
 	}
-	return outcome{}
+	return "", false
+}
+
+// pausesClient reports whether a rate limit holds back every request of the
+// Client: a secondary limit (which spans the API), or a spent core budget;
+// not a spent budget of another resource (search, graphql, …), which only
+// that request waits for.
+func pausesClient(rl *RateLimitError) bool {
+	return rl.Secondary || rl.Rate.Resource == "" || rl.Rate.Resource == coreResource
+}
+
+// report tells the OnRetry hook and the logger about a wait before attempt
+// attempt+1 of req.
+func (c *Client) report(req *http.Request, resp *Response, attempt int, o outcome, err error) {
+	ev := RetryEvent{Method: req.Method, URL: redactURL(req.URL), Attempt: attempt, Reason: o.reason, Wait: o.wait, Err: err}
+	if resp != nil {
+		ev.StatusCode = resp.StatusCode
+	}
+	if c.retry.OnRetry != nil {
+		c.retry.OnRetry(ev)
+	}
+	if c.logger != nil {
+		c.logger.LogAttrs(req.Context(), slog.LevelWarn, "ghpackages: retrying request",
+			slog.String("reason", string(ev.Reason)),
+			slog.String("method", ev.Method),
+			slog.String("url", ev.URL),
+			slog.Int("attempt", ev.Attempt),
+			slog.Int("status", ev.StatusCode),
+			slog.Duration("wait", ev.Wait))
+	}
 }
 
 // rateLimitWait is how long GitHub asks a client to wait after a limit.
@@ -296,13 +293,6 @@ func rateLimitWait(p RetryPolicy, rl *RateLimitError, limitCount int, now time.T
 	}
 }
 
-// isTransportError reports whether err is a failure to exchange the request,
-// or to read the whole response, rather than an answer from the server.
-func isTransportError(err error) bool {
-	var te *transportError
-	return errors.As(err, &te)
-}
-
 // permanentTransportError reports whether a transport failure will recur on
 // every attempt, so retrying only delays the error: the server's certificate
 // is not trusted (a GitHub Enterprise Server with its own CA, say), or a
@@ -319,31 +309,10 @@ func permanentTransportError(err error) bool {
 	return strings.Contains(err.Error(), "net/http: invalid header field")
 }
 
-// transportError marks errors from the network or from reading a body.
-type transportError struct{ err error }
-
-// Error returns the cause's text.
-func (e *transportError) Error() string { return e.err.Error() }
-
-// Unwrap returns the cause.
-func (e *transportError) Unwrap() error { return e.err }
-
 // fullJitter returns a random duration in [0, ceiling].
 func fullJitter(ceiling time.Duration) time.Duration {
 	if ceiling <= 0 {
 		return 0
 	}
 	return rand.N(ceiling + 1)
-}
-
-// sleepFor waits d on the clock unless ctx's deadline would pass first, in
-// which case it returns context.DeadlineExceeded at once, without waiting.
-// A context deadline is always on the real clock (the context package times
-// it with the runtime's timers), so it is compared with the real time left,
-// never with the injected Clock's "now", which may be any date.
-func sleepFor(ctx context.Context, clock Clock, d time.Duration) error {
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
-		return context.DeadlineExceeded
-	}
-	return clock.Sleep(ctx, d)
 }

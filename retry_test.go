@@ -246,13 +246,13 @@ func TestRetryBackoffIsBoundedAndJittered(t *testing.T) {
 	err := &Error{StatusCode: 503}
 	for n := range 3 {
 		ceiling := p.BaseDelay << n
-		o := p.classify(req, true, err, n, 0, time.Now(), func(c time.Duration) time.Duration { return c })
+		o := p.next(&tries{transient: n}, req, err, time.Now(), func(c time.Duration) time.Duration { return c })
 		assert.Equal(t, ceiling, o.wait, "attempt %d ceiling", n)
-		o = p.classify(req, true, err, n, 0, time.Now(), func(time.Duration) time.Duration { return 0 })
+		o = p.next(&tries{transient: n}, req, err, time.Now(), func(time.Duration) time.Duration { return 0 })
 		assert.Equal(t, time.Duration(0), o.wait)
 	}
 	big := RetryPolicy{MaxRetries: 40, BaseDelay: time.Second, MaxDelay: 30 * time.Second}
-	o := big.classify(req, true, err, 39, 0, time.Now(), func(c time.Duration) time.Duration { return c })
+	o := big.next(&tries{transient: 39}, req, err, time.Now(), func(c time.Duration) time.Duration { return c })
 	assert.Equal(t, 30*time.Second, o.wait)
 	for range 100 {
 		d := fullJitter(time.Second)
