@@ -41,6 +41,9 @@ func WithToken(token string) Option {
 // WithToken checks its argument. When ts fails, or gives an empty token or
 // one with a control character, the request is not sent and not retried:
 // the error matches ErrTokenSource and wraps the source's own error.
+//
+// ts.Token takes no context, so a refresh that hangs holds the request up
+// whatever its context says; WithTokenFunc passes the request's context.
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(s *settings) error {
 		if ts == nil {
@@ -56,6 +59,26 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 			}
 			return tok.AccessToken, nil
 		}
+		return nil
+	}
+}
+
+// WithTokenFunc authenticates every request with a token from f, called
+// anew for each request with that request's context, so a refresh (of a
+// GitHub App installation token, say) ends when the request's context
+// does: f should return once ctx is done, with ctx.Err() or an error
+// wrapping it. Each token is trimmed of surrounding white space and checked
+// as WithToken checks its argument. When f fails, or gives an empty token
+// or one with a control character, the request is not sent and not
+// retried: the error matches ErrTokenSource and wraps f's own error, so
+// errors.Is(err, context.DeadlineExceeded) tells a refresh the deadline cut
+// short. f may be called from several goroutines at once.
+func WithTokenFunc(f func(ctx context.Context) (string, error)) Option {
+	return func(s *settings) error {
+		if f == nil {
+			return fmt.Errorf("%w: WithTokenFunc: nil function", ErrInvalidArgument)
+		}
+		s.token = f
 		return nil
 	}
 }

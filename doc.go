@@ -102,12 +102,15 @@
 //
 // # Authentication and HTTP clients
 //
-// WithToken sends a fixed token; WithTokenSource asks an
-// oauth2.TokenSource for one per request. Any other scheme works through
-// WithHTTPClient: pass an *http.Client whose Transport authenticates (for
-// example a GitHub App installation transport) and give no token option.
-// The client is copied, never modified. NewClient reads no environment
-// variables. A Client is safe for concurrent use by multiple goroutines.
+// WithToken sends a fixed token; WithTokenSource asks an oauth2.TokenSource
+// for one per request; WithTokenFunc asks a function, with the request's
+// context, so a refresh ends with the request. The token is added to a copy
+// of each request bound for the API host, by a RoundTripper wrapping the
+// Client's transport. Any other scheme works through WithHTTPClient: pass an
+// *http.Client whose Transport authenticates (for example a GitHub App
+// installation transport) and give no token option. The client is copied,
+// never modified. NewClient reads no environment variables. A Client is safe
+// for concurrent use by multiple goroutines.
 //
 // # API stability
 //
