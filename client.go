@@ -120,9 +120,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		cache:      s.cache,
 		logger:     s.logger,
 	}
-	c.Orgs = &OrgsService{s: service{client: c, kind: ownerOrg}}
-	c.User = &UserService{s: service{client: c, kind: ownerAuthenticated}}
-	c.Users = &UsersService{s: service{client: c, kind: ownerUser}}
+	c.Orgs = &OrgsService{s: service{client: c, kind: OwnerKindOrg}}
+	c.User = &UserService{s: service{client: c, kind: OwnerKindAuthenticated}}
+	c.Users = &UsersService{s: service{client: c, kind: OwnerKindUser}}
 	return c, nil
 }
 

@@ -380,7 +380,7 @@ func TestNewRequestRefusesMisuse(t *testing.T) {
 	c, err := NewClient(WithBaseURL("https://api.github.com/"))
 	require.NoError(t, err)
 	type embedsQuery struct {
-		ListOptions
+		PackageListOptions
 		Extra string `json:"extra"`
 	}
 	for _, tc := range []struct {
@@ -391,9 +391,9 @@ func TestNewRequestRefusesMisuse(t *testing.T) {
 	}{
 		{"GET with a body", http.MethodGet, map[string]string{"a": "b"}, "a GET request has no body"},
 		{"HEAD with a body", http.MethodHead, struct{ A int }{1}, "a HEAD request has no body"},
-		{"GET with query options", http.MethodGet, &ListOptions{PerPage: 100}, "AddQuery"},
+		{"GET with query options", http.MethodGet, &PackageListOptions{PerPage: 100}, "AddQuery"},
 		{"POST with query options", http.MethodPost, &RestoreOptions{Token: "t"}, "RestoreOptions is a query"},
-		{"DELETE with query options by value", http.MethodDelete, ListVersionsOptions{State: StateDeleted}, "ListVersionsOptions is a query"},
+		{"DELETE with query options by value", http.MethodDelete, PackageVersionListOptions{State: StateDeleted}, "PackageVersionListOptions is a query"},
 		{"POST with url.Values", http.MethodPost, url.Values{"token": {"t"}}, "url.Values is a query"},
 		{"POST with embedded query options", http.MethodPost, embedsQuery{Extra: "x"}, "embedsQuery is a query"},
 		{"POST with an unencodable body", http.MethodPost, map[string]any{"ch": make(chan int)}, "encoding body"},
@@ -417,14 +417,14 @@ func TestAddQuery(t *testing.T) {
 		want  string
 	}{
 		{"orgs/o/packages", nil, "orgs/o/packages"},
-		{"orgs/o/packages", (*ListOptions)(nil), "orgs/o/packages"},
-		{"orgs/o/packages/container/team%2Fapp/versions", &ListVersionsOptions{State: StateDeleted}, "orgs/o/packages/container/team%2Fapp/versions?state=deleted"},
+		{"orgs/o/packages", (*PackageListOptions)(nil), "orgs/o/packages"},
+		{"orgs/o/packages/container/team%2Fapp/versions", &PackageVersionListOptions{State: StateDeleted}, "orgs/o/packages/container/team%2Fapp/versions?state=deleted"},
 		{"repos/o/r/stuff?keep=1", q{N: 3}, "repos/o/r/stuff?keep=1&n=3"},
 		{"x", q{Since: "a b", N: 0}, "x?n=0&since=a+b"},
 		{"x", url.Values{"a": {"1", "2"}}, "x?a=1&a=2"},
 		{"x", map[string]string{"k": "v/w"}, "x?k=v%2Fw"},
-		{"x", &ListOptions{PerPage: 100}, "x?per_page=100"},
-		{"https://api.github.com/orgs/o/packages?package_type=npm", ListOptions{Page: 2}, "https://api.github.com/orgs/o/packages?package_type=npm&page=2"},
+		{"x", &PackageListOptions{PerPage: 100}, "x?per_page=100"},
+		{"https://api.github.com/orgs/o/packages?package_type=npm", PackageListOptions{Page: 2}, "https://api.github.com/orgs/o/packages?package_type=npm&page=2"},
 	} {
 		got, err := AddQuery(tc.path, tc.query)
 		require.NoError(t, err, tc.path)

@@ -89,7 +89,7 @@ func (h *pagedVersions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func walk(t *testing.T, c *Client) []int64 {
 	t.Helper()
 	var ids []int64
-	for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", Container, "team/app", &ListVersionsOptions{PerPage: 30}) {
+	for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", Container, "team/app", &PackageVersionListOptions{PerPage: 30}) {
 		require.NoError(t, err)
 		ids = append(ids, v.ID)
 	}

@@ -99,9 +99,9 @@ func TestRawDoClassifiesByMethod(t *testing.T) {
 
 	// The list limit: only the typed list knows its endpoint refuses
 	// page × per_page > 10,000.
-	_, _, err = c.Orgs.List(ctx, "o", Container, &ListOptions{Page: 101, PerPage: 100})
+	_, _, err = c.Orgs.List(ctx, "o", Container, &PackageListOptions{Page: 101, PerPage: 100})
 	assert.ErrorIs(t, err, ErrListLimit)
-	path, err := AddQuery("orgs/o/packages", &listQuery{PackageType: Container, ListOptions: ListOptions{Page: 101, PerPage: 100}})
+	path, err := AddQuery("orgs/o/packages", &listQuery{PackageType: Container, PackageListOptions: PackageListOptions{Page: 101, PerPage: 100}})
 	require.NoError(t, err)
 	_, err = raw(http.MethodGet, path)
 	assert.Error(t, err)

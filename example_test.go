@@ -184,7 +184,7 @@ func ExampleClient_NewRequest() {
 	fmt.Println(out.TotalCount)
 
 	// Options passed as a body are refused, not sent as something else.
-	_, err = client.NewRequest(ctx, http.MethodGet, "orgs/octo-org/packages", &ghpackages.ListOptions{PerPage: 100})
+	_, err = client.NewRequest(ctx, http.MethodGet, "orgs/octo-org/packages", &ghpackages.PackageListOptions{PerPage: 100})
 	fmt.Println(errors.Is(err, ghpackages.ErrInvalidArgument))
 	// Output:
 	// GET /orgs/octo-org/packages?package_type=container&per_page=100

@@ -17,7 +17,7 @@ type OrgsService struct {
 // by NewClient) stands for one without a client, whose every call fails.
 func (s *OrgsService) svc() *service {
 	if s == nil {
-		return &service{kind: ownerOrg}
+		return &service{kind: OwnerKindOrg}
 	}
 	return &s.s
 }
@@ -60,7 +60,7 @@ func (s *OrgsService) Restore(ctx context.Context, org string, typ PackageType, 
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-an-organization
 //
 //meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}/versions
-func (s *OrgsService) ListVersions(ctx context.Context, org string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+func (s *OrgsService) ListVersions(ctx context.Context, org string, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
 	return s.svc().listVersions(ctx, org, typ, name, opts)
 }
 
@@ -73,7 +73,7 @@ func (s *OrgsService) ListVersions(ctx context.Context, org string, typ PackageT
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-an-organization
 //
 //meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}/versions
-func (s *OrgsService) AllVersions(ctx context.Context, org string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+func (s *OrgsService) AllVersions(ctx context.Context, org string, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
 	return s.svc().allVersions(ctx, org, typ, name, opts)
 }
 
@@ -117,7 +117,7 @@ func (s *OrgsService) RestoreVersion(ctx context.Context, org string, typ Packag
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-an-organization
 //
 //meta:operation GET /orgs/{org}/packages
-func (s *OrgsService) List(ctx context.Context, org string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+func (s *OrgsService) List(ctx context.Context, org string, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
 	return s.svc().list(ctx, org, typ, opts)
 }
 
@@ -128,7 +128,7 @@ func (s *OrgsService) List(ctx context.Context, org string, typ PackageType, opt
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-an-organization
 //
 //meta:operation GET /orgs/{org}/packages
-func (s *OrgsService) All(ctx context.Context, org string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+func (s *OrgsService) All(ctx context.Context, org string, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
 	return s.svc().all(ctx, org, typ, opts)
 }
 

@@ -9,17 +9,26 @@ import (
 	"strconv"
 )
 
-// ownerKind says whose namespace a service addresses. Its zero value is no
-// namespace at all, so the zero Owner is refused rather than taken for an
+// OwnerKind says whose namespace an Owner is. Its zero value, "", is the
+// zero Owner's: no namespace at all, refused rather than taken for an
 // organization.
-type ownerKind int
+type OwnerKind string
 
+// The kinds of Owner, as Owner.Kind returns them and ParseOwner reads them.
 const (
-	ownerNone          ownerKind = iota // the zero Owner: refused
-	ownerOrg                            // /orgs/{org}/...
-	ownerAuthenticated                  // /user/...
-	ownerUser                           // /users/{username}/...
+	OwnerKindOrg           OwnerKind = "org"           // OrgOwner: /orgs/{org}/...
+	OwnerKindUser          OwnerKind = "user"          // UserOwner: /users/{username}/...
+	OwnerKindAuthenticated OwnerKind = "authenticated" // AuthenticatedOwner: /user/...
 )
+
+// Valid reports whether k is one of the kinds of Owner (not "").
+func (k OwnerKind) Valid() bool {
+	switch k {
+	case OwnerKindOrg, OwnerKindUser, OwnerKindAuthenticated:
+		return true
+	}
+	return false
+}
 
 // maxPerPage is the largest page size the API serves.
 const maxPerPage = 100
@@ -28,7 +37,7 @@ const maxPerPage = 100
 // UserService and UsersService are thin typed fronts for it.
 type service struct {
 	client *Client
-	kind   ownerKind
+	kind   OwnerKind
 }
 
 // ownerPath returns the escaped owner prefix, e.g. "orgs/octo-org".
@@ -37,14 +46,14 @@ func (s *service) ownerPath(owner string) (string, error) {
 		return "", err
 	}
 	switch s.kind {
-	case ownerAuthenticated:
+	case OwnerKindAuthenticated:
 		return "user", nil
-	case ownerOrg:
+	case OwnerKindOrg:
 		if err := checkSegment("organization name", owner); err != nil {
 			return "", err
 		}
 		return "orgs/" + url.PathEscape(owner), nil
-	case ownerUser:
+	case OwnerKindUser:
 		if err := checkSegment("username", owner); err != nil {
 			return "", err
 		}
@@ -113,7 +122,7 @@ func checkPaging(page, perPage int) error {
 	return nil
 }
 
-func (o *ListOptions) validate() error {
+func (o *PackageListOptions) validate() error {
 	if o == nil {
 		return nil
 	}
@@ -123,7 +132,7 @@ func (o *ListOptions) validate() error {
 	return checkPaging(o.Page, o.PerPage)
 }
 
-func (o *ListVersionsOptions) validate() error {
+func (o *PackageVersionListOptions) validate() error {
 	if o == nil {
 		return nil
 	}
@@ -171,7 +180,7 @@ func (s *service) restore(ctx context.Context, owner string, typ PackageType, na
 	return s.client.call(ctx, restoreOp(typ, path, ""), http.MethodPost, path+"/restore", q, nil)
 }
 
-func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) (*http.Request, error) {
+func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *PackageVersionListOptions) (*http.Request, error) {
 	path, err := s.packagePath(owner, typ, name)
 	if err != nil {
 		return nil, err
@@ -186,7 +195,7 @@ func (s *service) versionsRequest(ctx context.Context, owner string, typ Package
 	return s.client.newRequest(ctx, http.MethodGet, path+"/versions", q, nil)
 }
 
-func (s *service) listVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+func (s *service) listVersions(ctx context.Context, owner string, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
 	req, err := s.versionsRequest(ctx, owner, typ, name, opts)
 	if err != nil {
 		return nil, nil, err
@@ -199,7 +208,7 @@ func (s *service) listVersions(ctx context.Context, owner string, typ PackageTyp
 	return pointers(versions), resp, nil
 }
 
-func (s *service) allVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+func (s *service) allVersions(ctx context.Context, owner string, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
 	return paginate[PackageVersion](ctx, s.client, readOp(typ), func() (*http.Request, error) {
 		return s.versionsRequest(ctx, owner, typ, name, opts)
 	})
@@ -232,10 +241,10 @@ func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageT
 // listQuery is the query of the list-packages endpoints.
 type listQuery struct {
 	PackageType PackageType `url:"package_type"`
-	ListOptions
+	PackageListOptions
 }
 
-func (s *service) listRequest(ctx context.Context, owner string, typ PackageType, opts *ListOptions) (*http.Request, error) {
+func (s *service) listRequest(ctx context.Context, owner string, typ PackageType, opts *PackageListOptions) (*http.Request, error) {
 	prefix, err := s.ownerPath(owner)
 	if err != nil {
 		return nil, err
@@ -248,12 +257,12 @@ func (s *service) listRequest(ctx context.Context, owner string, typ PackageType
 	}
 	q := listQuery{PackageType: typ}
 	if opts != nil {
-		q.ListOptions = *opts
+		q.PackageListOptions = *opts
 	}
 	return s.client.newRequest(ctx, http.MethodGet, prefix+"/packages", q, nil)
 }
 
-func (s *service) list(ctx context.Context, owner string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+func (s *service) list(ctx context.Context, owner string, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
 	req, err := s.listRequest(ctx, owner, typ, opts)
 	if err != nil {
 		return nil, nil, err
@@ -266,7 +275,7 @@ func (s *service) list(ctx context.Context, owner string, typ PackageType, opts 
 	return pointers(pkgs), resp, nil
 }
 
-func (s *service) all(ctx context.Context, owner string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+func (s *service) all(ctx context.Context, owner string, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
 	return paginate[Package](ctx, s.client, listOp(typ), func() (*http.Request, error) {
 		return s.listRequest(ctx, owner, typ, opts)
 	})
@@ -292,44 +301,37 @@ func (s *service) listDockerConflicts(ctx context.Context, owner string) ([]*Pac
 // The zero Owner means "no owner": its Kind is "", and every method of
 // Client.Packages(Owner{}) fails with ErrInvalidArgument before any request.
 type Owner struct {
-	kind ownerKind
+	kind OwnerKind
 	name string
 }
 
 // OrgOwner is the namespace of organization org (/orgs/{org}/...).
-func OrgOwner(org string) Owner { return Owner{kind: ownerOrg, name: org} }
+func OrgOwner(org string) Owner { return Owner{kind: OwnerKindOrg, name: org} }
 
 // UserOwner is the namespace of user username (/users/{username}/...).
-func UserOwner(username string) Owner { return Owner{kind: ownerUser, name: username} }
+func UserOwner(username string) Owner { return Owner{kind: OwnerKindUser, name: username} }
 
 // AuthenticatedOwner is the namespace of the token's own account (/user/...).
-func AuthenticatedOwner() Owner { return Owner{kind: ownerAuthenticated} }
+func AuthenticatedOwner() Owner { return Owner{kind: OwnerKindAuthenticated} }
 
-// Kind is "org", "user" or "authenticated"; "" for the zero Owner.
-func (o Owner) Kind() string {
-	switch o.kind {
-	case ownerOrg:
-		return "org"
-	case ownerUser:
-		return "user"
-	case ownerAuthenticated:
-		return "authenticated"
-	}
-	return ""
-}
+// Kind is OwnerKindOrg, OwnerKindUser or OwnerKindAuthenticated; "" for the
+// zero Owner.
+func (o Owner) Kind() OwnerKind { return o.kind }
 
 // ParseOwner is the inverse of Kind and Name: it returns the Owner of kind
-// "org", "user" or "authenticated" (whose name must be empty).
-func ParseOwner(kind, name string) (Owner, error) {
+// OwnerKindOrg or OwnerKindUser with a name, or OwnerKindAuthenticated
+// (whose name must be empty). A plain string converts: ParseOwner("org",
+// "octo-org").
+func ParseOwner(kind OwnerKind, name string) (Owner, error) {
 	switch {
-	case kind == "org" && name != "":
+	case kind == OwnerKindOrg && name != "":
 		return OrgOwner(name), nil
-	case kind == "user" && name != "":
+	case kind == OwnerKindUser && name != "":
 		return UserOwner(name), nil
-	case kind == "authenticated" && name == "":
+	case kind == OwnerKindAuthenticated && name == "":
 		return AuthenticatedOwner(), nil
 	}
-	return Owner{}, fmt.Errorf("%w: owner kind %q with name %q", ErrInvalidArgument, kind, name)
+	return Owner{}, fmt.Errorf("%w: owner kind %q with name %q", ErrInvalidArgument, string(kind), name)
 }
 
 // Name is the owner's login; empty for AuthenticatedOwner.
@@ -339,11 +341,11 @@ func (o Owner) Name() string { return o.name }
 // user", or "no owner" for the zero Owner.
 func (o Owner) String() string {
 	switch o.kind {
-	case ownerOrg:
+	case OwnerKindOrg:
 		return "org " + o.name
-	case ownerUser:
+	case OwnerKindUser:
 		return "user " + o.name
-	case ownerAuthenticated:
+	case OwnerKindAuthenticated:
 		return "the authenticated user"
 	}
 	return "no owner"
@@ -411,7 +413,7 @@ func (p *OwnerPackages) Restore(ctx context.Context, typ PackageType, name strin
 // those for the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
-func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
 	s, owner := p.front()
 	return s.listVersions(ctx, owner, typ, name, opts)
 }
@@ -423,7 +425,7 @@ func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name 
 // the owner's kind. See those for the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
-func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
 	s, owner := p.front()
 	return s.allVersions(ctx, owner, typ, name, opts)
 }
@@ -467,7 +469,7 @@ func (p *OwnerPackages) RestoreVersion(ctx context.Context, typ PackageType, nam
 // the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
-func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
 	s, owner := p.front()
 	return s.list(ctx, owner, typ, opts)
 }
@@ -478,7 +480,7 @@ func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *ListOpt
 // which one depends on the owner's kind. See those for the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
-func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
 	s, owner := p.front()
 	return s.all(ctx, owner, typ, opts)
 }

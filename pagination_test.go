@@ -128,7 +128,7 @@ func TestEveryIteratorWalksEveryPage(t *testing.T) {
 	type walk func(ctx context.Context, s svc) ([]int64, error)
 	versions := func(ctx context.Context, s svc) ([]int64, error) {
 		var ids []int64
-		for v, err := range s.allVersions(ctx, Container, "team/app", &ListVersionsOptions{PerPage: 3, State: StateActive}) {
+		for v, err := range s.allVersions(ctx, Container, "team/app", &PackageVersionListOptions{PerPage: 3, State: StateActive}) {
 			if err != nil {
 				return ids, err
 			}
@@ -138,7 +138,7 @@ func TestEveryIteratorWalksEveryPage(t *testing.T) {
 	}
 	packages := func(ctx context.Context, s svc) ([]int64, error) {
 		var ids []int64
-		for p, err := range s.all(ctx, Container, &ListOptions{PerPage: 3}) {
+		for p, err := range s.all(ctx, Container, &PackageListOptions{PerPage: 3}) {
 			if err != nil {
 				return ids, err
 			}
@@ -389,7 +389,7 @@ func TestPageMethodsExposeLinks(t *testing.T) {
 	assert.Len(t, vs, 3)
 	assert.Equal(t, 2, resp.NextPage)
 	assert.Equal(t, 4, resp.LastPage)
-	vs, resp, err = p.c.Orgs.ListVersions(t.Context(), "octo-org", Container, "team/app", &ListVersionsOptions{Page: resp.LastPage})
+	vs, resp, err = p.c.Orgs.ListVersions(t.Context(), "octo-org", Container, "team/app", &PackageVersionListOptions{Page: resp.LastPage})
 	require.NoError(t, err)
 	assert.Equal(t, int64(41), vs[0].ID)
 	assert.Zero(t, resp.NextPage)

@@ -28,7 +28,8 @@ import (
 //
 // Misuse is refused with ErrInvalidArgument rather than sent: a body on a
 // GET or HEAD request, and a body that is a query in disguise (url.Values,
-// or a struct with `url:"…"` field tags such as ListOptions) on any method.
+// or a struct with `url:"…"` field tags such as PackageListOptions) on any
+// method.
 //
 // The request carries the API's Accept, X-GitHub-Api-Version and
 // User-Agent headers; authentication is added when it is sent. Being a
@@ -101,8 +102,8 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query any,
 // AddQuery returns urlStr with query's parameters added to any it already
 // has, for NewRequest. query is a url.Values, a map[string]string, or a
 // struct (or pointer to one) encoded by github.com/google/go-querystring,
-// such as ListOptions; a nil query leaves urlStr as it is. The path keeps
-// its escaping exactly.
+// such as PackageListOptions; a nil query leaves urlStr as it is. The path
+// keeps its escaping exactly.
 func AddQuery(urlStr string, query any) (string, error) {
 	u, err := url.Parse(urlStr)
 	if err != nil {

@@ -19,7 +19,7 @@ type UserService struct {
 // by NewClient) stands for one without a client, whose every call fails.
 func (s *UserService) svc() *service {
 	if s == nil {
-		return &service{kind: ownerAuthenticated}
+		return &service{kind: OwnerKindAuthenticated}
 	}
 	return &s.s
 }
@@ -63,7 +63,7 @@ func (s *UserService) Restore(ctx context.Context, typ PackageType, name string,
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-the-authenticated-user
 //
 //meta:operation GET /user/packages/{package_type}/{package_name}/versions
-func (s *UserService) ListVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+func (s *UserService) ListVersions(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
 	return s.svc().listVersions(ctx, "", typ, name, opts)
 }
 
@@ -76,7 +76,7 @@ func (s *UserService) ListVersions(ctx context.Context, typ PackageType, name st
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-the-authenticated-user
 //
 //meta:operation GET /user/packages/{package_type}/{package_name}/versions
-func (s *UserService) AllVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+func (s *UserService) AllVersions(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
 	return s.svc().allVersions(ctx, "", typ, name, opts)
 }
 
@@ -120,7 +120,7 @@ func (s *UserService) RestoreVersion(ctx context.Context, typ PackageType, name 
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-the-authenticated-users-namespace
 //
 //meta:operation GET /user/packages
-func (s *UserService) List(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+func (s *UserService) List(ctx context.Context, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
 	return s.svc().list(ctx, "", typ, opts)
 }
 
@@ -131,7 +131,7 @@ func (s *UserService) List(ctx context.Context, typ PackageType, opts *ListOptio
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-the-authenticated-users-namespace
 //
 //meta:operation GET /user/packages
-func (s *UserService) All(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+func (s *UserService) All(ctx context.Context, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
 	return s.svc().all(ctx, "", typ, opts)
 }
 

@@ -19,7 +19,7 @@ type UsersService struct {
 // by NewClient) stands for one without a client, whose every call fails.
 func (s *UsersService) svc() *service {
 	if s == nil {
-		return &service{kind: ownerUser}
+		return &service{kind: OwnerKindUser}
 	}
 	return &s.s
 }
@@ -62,7 +62,7 @@ func (s *UsersService) Restore(ctx context.Context, username string, typ Package
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-a-user
 //
 //meta:operation GET /users/{username}/packages/{package_type}/{package_name}/versions
-func (s *UsersService) ListVersions(ctx context.Context, username string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+func (s *UsersService) ListVersions(ctx context.Context, username string, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
 	return s.svc().listVersions(ctx, username, typ, name, opts)
 }
 
@@ -74,7 +74,7 @@ func (s *UsersService) ListVersions(ctx context.Context, username string, typ Pa
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-a-user
 //
 //meta:operation GET /users/{username}/packages/{package_type}/{package_name}/versions
-func (s *UsersService) AllVersions(ctx context.Context, username string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+func (s *UsersService) AllVersions(ctx context.Context, username string, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
 	return s.svc().allVersions(ctx, username, typ, name, opts)
 }
 
@@ -118,7 +118,7 @@ func (s *UsersService) RestoreVersion(ctx context.Context, username string, typ 
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-a-user
 //
 //meta:operation GET /users/{username}/packages
-func (s *UsersService) List(ctx context.Context, username string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+func (s *UsersService) List(ctx context.Context, username string, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
 	return s.svc().list(ctx, username, typ, opts)
 }
 
@@ -129,7 +129,7 @@ func (s *UsersService) List(ctx context.Context, username string, typ PackageTyp
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-a-user
 //
 //meta:operation GET /users/{username}/packages
-func (s *UsersService) All(ctx context.Context, username string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+func (s *UsersService) All(ctx context.Context, username string, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
 	return s.svc().all(ctx, username, typ, opts)
 }
 

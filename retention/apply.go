@@ -267,7 +267,7 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 // delete them too.
 func noNewVersions(ctx context.Context, api *ghpackages.OwnerPackages, it *Item, planned map[int64][]string) error {
 	var added []string
-	for v, err := range api.AllVersions(ctx, it.Type, it.Package, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+	for v, err := range api.AllVersions(ctx, it.Type, it.Package, &ghpackages.PackageVersionListOptions{PerPage: 100}) {
 		if err != nil {
 			if errors.Is(err, ghpackages.ErrNotFound) {
 				return nil // gone already: the delete will say so
@@ -432,7 +432,7 @@ const restoreWindow = 30 * 24 * time.Hour
 // with outcome Deleted, newest deletion first, unless deleted more than 30
 // days ago (reported Expired). It stops like Apply does.
 func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, opts ...RestoreOption) (*Report, error) {
-	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
+	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(deleted.OwnerKind), deleted.OwnerName)
 	if err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ func (a *app) checkOwner(ctx context.Context, c *ghpackages.Client, owner ghpack
 		return err
 	}
 	if _, _, lerr := c.ResolveOwner(ctx, owner.Name()); errors.Is(lerr, ghpackages.ErrNotFound) {
-		return usagef("--%s %s: no such %s", owner.Kind(), owner.Name(), map[string]string{"org": "organization", "user": "user"}[owner.Kind()])
+		return usagef("--%s %s: no such %s", owner.Kind(), owner.Name(), map[ghpackages.OwnerKind]string{ghpackages.OwnerKindOrg: "organization", ghpackages.OwnerKindUser: "user"}[owner.Kind()])
 	}
 	return err
 }
