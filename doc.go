@@ -4,6 +4,39 @@
 //
 // See https://docs.github.com/rest/packages/packages
 //
+// # Where to start
+//
+// Make a Client with a token, list what is there, and match errors with
+// errors.Is (Example_whereToStart is this code):
+//
+//	ctx := context.Background()
+//	client, err := ghpackages.NewClient(ghpackages.WithToken(os.Getenv("GITHUB_TOKEN")))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	opts := &ghpackages.PackageVersionListOptions{PerPage: 100}
+//	versions, err := ghpackages.Collect(client.Orgs.AllVersions(ctx, "octo-org", ghpackages.Container, "team/app", opts))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	for _, v := range versions {
+//		if len(v.Tags()) > 0 {
+//			continue // keep tagged images
+//		}
+//		_, err := client.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.Container, "team/app", v.ID)
+//		switch {
+//		case errors.Is(err, ghpackages.ErrLastVersion):
+//			fmt.Println("kept", v.Name, "(GitHub keeps the last version)")
+//		case err != nil:
+//			log.Fatal(err)
+//		default:
+//			fmt.Println("deleted", v.Name)
+//		}
+//	}
+//
+// Client.Packages(owner) does the same for an owner chosen at run time, and
+// the package ghpackagestest serves all of it from a fake for tests.
+//
 // # Services
 //
 // A Client, made by NewClient, has three services with one method set:
@@ -71,6 +104,13 @@
 //     with a nil item, and iteration then stops.
 //   - Deleting while iterating shifts later pages and skips items: gather
 //     first (Collect), then delete.
+//   - The list limit: GitHub serves the list-packages endpoints (List, All)
+//     only while page × per_page ≤ 10,000. All yields the packages up to
+//     that point (10,000 with PerPage 100; 9,990 with the default 30), then
+//     an error matching ErrListLimit, and stops: the packages past it
+//     cannot be listed, so narrow the list (PackageListOptions.Visibility)
+//     or treat the error as "more than 10,000". GitHub documents no such
+//     limit for versions; AllVersions follows the next links to the end.
 //
 // # Rate limits, retries and pacing
 //

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -418,5 +419,76 @@ func TestPageOf(t *testing.T) {
 		"http://127.0.0.1:8080/orgs/o/packages?package_type=container&page=12": 12,
 	} {
 		assert.Equal(t, want, pageOf(link), link)
+	}
+}
+
+// TestAllStopsAtTheListLimit: GitHub serves the list-packages endpoints
+// only while page × per_page ≤ 10,000, answering 400 past it (the OpenAPI
+// description's package_es_list_error). All yields every package up to
+// that point (10,000 with pages of 100, 9,990 with the default 30), then
+// one error matching ErrListLimit, and stops.
+func TestAllStopsAtTheListLimit(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		q := r.URL.Query()
+		page, _ := strconv.Atoi(q.Get("page"))
+		page = max(page, 1)
+		perPage, err := strconv.Atoi(q.Get("per_page"))
+		if err != nil {
+			perPage = 30
+		}
+		if page*perPage > 10000 {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"message":"The value of ` + "`per_page`" + ` multiplied by ` + "`page`" + ` cannot be greater than 10000.","documentation_url":"https://docs.github.com/rest/packages/packages"}`))
+			return
+		}
+		// An owner with more packages than that: every page is full and
+		// links to the next.
+		w.Header().Set("Link", fmt.Sprintf(`<http://%s%s?package_type=npm&per_page=%d&page=%d>; rel="next"`, r.Host, r.URL.Path, perPage, page+1))
+		var b strings.Builder
+		b.WriteByte('[')
+		for i := range perPage {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":%d,"name":"pkg-%d","package_type":"npm"}`, (page-1)*perPage+i+1, (page-1)*perPage+i+1)
+		}
+		b.WriteByte(']')
+		w.Write([]byte(b.String()))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		opts      *PackageListOptions
+		wantItems int
+		wantSent  int32
+	}{
+		{&PackageListOptions{PerPage: 100}, 10000, 101},
+		{nil, 9990, 334},
+	} {
+		requests.Store(0)
+		n, errs := 0, 0
+		var last error
+		var lastID int64
+		for p, err := range c.Orgs.All(t.Context(), "octo-org", NPM, tc.opts) {
+			if err != nil {
+				errs++
+				last = err
+				continue
+			}
+			n++
+			lastID = p.ID
+		}
+		assert.Equal(t, tc.wantItems, n, "packages yielded before the limit")
+		assert.EqualValues(t, tc.wantItems, lastID, "in order, none skipped")
+		assert.Equal(t, 1, errs, "one error, then the iterator stops")
+		assert.ErrorIs(t, last, ErrListLimit)
+		var apiErr *Error
+		require.ErrorAs(t, last, &apiErr)
+		assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
+		assert.Equal(t, tc.wantSent, requests.Load(), "no request after the refused page")
 	}
 }

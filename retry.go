@@ -59,7 +59,12 @@ type RetryPolicy struct {
 	// (default 15 min); a longer one returns the *RateLimitError.
 	MaxWait time.Duration
 	// OnRetry, if set, is called before each wait with what happened and
-	// how long the Client will wait. It runs on the requesting goroutine.
+	// how long the Client will wait. It runs on the goroutine of the request
+	// that waits, so when a Client serves several goroutines, OnRetry is
+	// called concurrently: it must be safe for concurrent use (guard what it
+	// shares with a mutex, or use atomics or a channel) and should return
+	// quickly, since the wait starts only when it returns. Events of
+	// different requests may arrive in any order.
 	OnRetry func(RetryEvent)
 }
 
