@@ -372,6 +372,7 @@ func TestTransportErrorRetriedOnlyForIdempotentRequests(t *testing.T) {
 	_, err = c.Do(req, nil)
 	require.Error(t, err)
 	assert.Equal(t, 1, h.count(), "PATCH is not retried")
+	assert.ErrorContains(t, err, "not resent: a PATCH request may have been carried out", "the error says why")
 }
 
 func TestConnectionRefusedRetried(t *testing.T) {
