@@ -173,7 +173,8 @@
 //     DefaultPacing, BudgetPacing follow GitHub's published limits);
 //   - Pacing's fields beyond the presets, and WithETagCache's sizing, which
 //     are experimental;
-//   - the packages ghpackagestest (the fake server follows GitHub's
-//     behaviour as it is learnt), retention and the ghpkg command, which
-//     make their own promises.
+//   - what ghpackagestest's fake answers, which follows GitHub's behaviour
+//     as it is learnt (its Go API is under the promise, as part of this
+//     module); retention, ghcrtest and the ghpkg command live in modules of
+//     their own, which make their own promises.
 package ghpackages

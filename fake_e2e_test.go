@@ -199,7 +199,7 @@ func TestEveryOperationOnTheFake(t *testing.T) {
 
 func TestScopeErrorsOnTheFake(t *testing.T) {
 	t.Parallel()
-	srv, _, ids := e2eFake(t, "octo-org", 3, ghpackagestest.WithToken("ghp_readonly", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
+	srv, _, ids := e2eFake(t, "octo-org", 3, ghpackagestest.WithTokenSpec("ghp_readonly", ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
 	c := srv.Client(ghpackages.WithToken("ghp_readonly"), ghpackages.WithRetry(ghpackages.NoRetry()))
 	_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "team/app", ids[0])
 	var apiErr *ghpackages.Error
@@ -409,8 +409,8 @@ func TestRulesOnTheFake(t *testing.T) {
 	t.Run("403 names the missing scopes", func(t *testing.T) {
 		t.Parallel()
 		srv, _, _ := e2eFake(t, "octo-org", 2,
-			ghpackagestest.WithToken("ghp_read", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
-			ghpackagestest.WithToken("github_pat_fine", ghpackagestest.Token{FineGrained: true}))
+			ghpackagestest.WithTokenSpec("ghp_read", ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
+			ghpackagestest.WithTokenSpec("github_pat_fine", ghpackagestest.TokenSpec{FineGrained: true}))
 		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.NPM, Name: "lib"})
 		c := srv.Client(noRetry, ghpackages.WithToken("ghp_read"))
 		_, _, err := c.Orgs.Get(ctx, "octo-org", ghpackages.NPM, "lib")

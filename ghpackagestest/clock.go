@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
 // FakeClock is a settable clock whose Sleep advances it at once. It
@@ -44,18 +46,31 @@ func (c *FakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// realClock reads the wall clock.
-type realClock struct{}
-
-// Now returns time.Now().
-func (realClock) Now() time.Time { return time.Now() }
+// realClock is the wall clock.
+type realClock struct{ offsetClock }
 
 // OffsetClock returns a Clock reading the wall clock moved by d (negative
-// for the past), for a server that lives at another time but still moves.
-// For a clock that stands still, use NewFakeClock.
-func OffsetClock(d time.Duration) Clock { return offsetClock{d} }
+// for the past), for a server that lives at another time but still moves;
+// its Sleep takes real time. For a clock that stands still, use
+// NewFakeClock.
+func OffsetClock(d time.Duration) ghpackages.Clock { return offsetClock{d} }
 
 type offsetClock struct{ d time.Duration }
 
 // Now returns the wall clock plus the offset.
 func (c offsetClock) Now() time.Time { return time.Now().Add(c.d) }
+
+// Sleep waits for d on a timer, or until ctx is done.
+func (offsetClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

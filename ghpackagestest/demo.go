@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
@@ -41,7 +39,7 @@ func Digest(seed string) string {
 //     with 5 versions, one deleted;
 //   - DefaultLogin's rubygems package DemoUserGem with 2 versions.
 //
-// With WithOCIRegistry, the container versions are real images in the
+// With WithRegistry, the container versions are real images in the
 // registry and their names are the images' digests: the newest release
 // (v1.9.0, latest, stable) is a multi-arch image index whose linux/amd64
 // and linux/arm64 images are the two untagged builds before it (kept while
@@ -54,11 +52,11 @@ func Seed(s *Server) {
 	day := 24 * time.Hour
 	deleted := now.Add(-2 * day) // recent enough for the restore example
 	s.AddOrg(DemoOrg)
-	images := s.oci != nil
+	images := s.storage != nil
 
 	// digest names version i, pushing its image when the server has a
 	// registry. Build 39 is the index of builds 37 and 38.
-	built := map[string]v1.Image{}
+	built := map[string]*ociObject{}
 	digest := func(repo, seed string, platform string, tags []string) string {
 		if !images {
 			return Digest(seed)
@@ -67,7 +65,7 @@ func Seed(s *Server) {
 		must(err)
 		must(s.push(repo, img, tags))
 		built[seed] = img
-		return digestOf(img)
+		return img.digest()
 	}
 
 	s.AddPackage(PackageSpec{Owner: DemoOrg, Type: ghpackages.Container, Name: DemoContainer,
@@ -90,10 +88,10 @@ func Seed(s *Server) {
 		seed := fmt.Sprintf("team/app build %d", i)
 		switch {
 		case i == 39 && images:
-			idx, err := imageIndex([]v1.Image{built["team/app build 37"], built["team/app build 38"]}, []string{"linux/amd64", "linux/arm64"})
+			idx, err := imageIndex([]*ociObject{built["team/app build 37"], built["team/app build 38"]}, []string{"linux/amd64", "linux/arm64"})
 			must(err)
 			must(s.push(appRepo, idx, spec.Tags))
-			spec.Name = digestOf(idx)
+			spec.Name = idx.digest()
 		case i == 38:
 			spec.Name = digest(appRepo, seed, "linux/arm64", spec.Tags)
 		default:
@@ -131,10 +129,4 @@ func must(err error) {
 	if err != nil {
 		panic("ghpackagestest: demo: " + err.Error())
 	}
-}
-
-func digestOf(obj interface{ Digest() (v1.Hash, error) }) string {
-	d, err := obj.Digest()
-	must(err)
-	return d.String()
 }

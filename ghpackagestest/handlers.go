@@ -20,8 +20,8 @@ import (
 type request struct {
 	r        *http.Request
 	method   string
-	segments []string // unescaped path segments
-	token    *Token   // nil: anonymous
+	segments []string   // unescaped path segments
+	token    *TokenSpec // nil: anonymous
 	now      time.Time
 	header   http.Header
 	id       string // X-GitHub-Request-Id
@@ -407,7 +407,7 @@ func (s *Server) readablePackage(req *request, o *owner, typ ghpackages.PackageT
 
 // reaches reports whether an Actions token's repository reaches p (the
 // package is linked to it); other tokens reach every package.
-func reaches(t *Token, p *pkg) bool {
+func reaches(t *TokenSpec, p *pkg) bool {
 	if !t.actions() {
 		return true
 	}

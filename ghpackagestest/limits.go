@@ -277,14 +277,14 @@ func (s *Server) loseAnswer(w http.ResponseWriter, r *http.Request, f *Fault) {
 }
 
 // InjectFault makes the next f.Count requests matching f fail as f says.
-// Faults are consumed in the order they were injected. It panics on a
-// malformed Path pattern.
+// Faults are consumed in the order they were injected. It panics (fails
+// the test of New) on a malformed Path pattern.
 func (s *Server) InjectFault(f Fault) {
 	if f.Count < 1 {
 		f.Count = 1
 	}
 	if _, err := path.Match(f.Path, ""); err != nil {
-		panic(fmt.Sprintf("ghpackagestest: InjectFault: bad Path pattern %q: %v", f.Path, err))
+		s.misuse("InjectFault: bad Path pattern %q: %v", f.Path, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -410,7 +410,7 @@ func WithFault(f Fault) Option {
 			f.Count = 1
 		}
 		if _, err := path.Match(f.Path, ""); err != nil {
-			panic(fmt.Sprintf("ghpackagestest: WithFault: bad Path pattern %q: %v", f.Path, err))
+			s.misuse("WithFault: bad Path pattern %q: %v", f.Path, err)
 		}
 		s.faults = append(s.faults, &f)
 	}

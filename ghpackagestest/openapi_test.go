@@ -104,7 +104,7 @@ func TestOpenAPIConformance(t *testing.T) {
 
 	clock := ghpackagestest.NewFakeClock(fixedNow)
 	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(),
-		ghpackagestest.WithToken("ghp_readonly", ghpackagestest.Token{Login: "reader", Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
+		ghpackagestest.WithTokenSpec("ghp_readonly", ghpackagestest.TokenSpec{Login: "reader", Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
 	t.Cleanup(srv.Close)
 	doc.Servers = openapi3.Servers{{URL: srv.URL()}}
 	router, err := legacy.NewRouter(doc)

@@ -3,35 +3,27 @@ package ghpackagestest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/static"
-	"github.com/google/go-containerregistry/pkg/v1/types"
-
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
-// WithOCIRegistry serves an in-memory OCI distribution registry
-// (go-containerregistry's pkg/registry) at /v2/ on the API's own host and
-// port, and on any host name starting with "containers." (GitHub
-// Enterprise Server's registry host). Container versions added with an
-// ImageSpec, and the demo's container versions (WithDemo), are real images
-// pushed to it under "owner/package", lower-case, so a version's name is
-// the digest of a manifest the registry serves.
+// WithRegistry puts a container registry on the Server's own host and
+// port, as ghcr.io beside api.github.com: storage is an OCI distribution
+// registry (for example go-containerregistry's pkg/registry, which package
+// ghcrtest wires in) that keeps the blobs and manifests, and the Server
+// fronts it with ghcr.io's behaviour. It answers at /v2/ and on any host
+// name starting with "containers." (GitHub Enterprise Server's registry
+// host). Container versions added with an ImageSpec, and the demo's
+// container versions (WithDemo), are real images pushed to it under
+// "owner/package", lower-case, so a version's name is the digest of a
+// manifest the registry serves.
 //
-// The registry follows the REST state as ghcr.io does: a deleted version's
+// The front follows the REST state as ghcr.io does: a deleted version's
 // manifest and tags answer 404 MANIFEST_UNKNOWN (and come back when the
 // version is restored), a tag resolves to the active version carrying it,
 // and manifest DELETE is refused with 405 (deletion goes through the REST
@@ -45,12 +37,20 @@ import (
 // write:packages) records it as ghcr.io does: a new repository creates a
 // private container package of the path's first segment, each manifest
 // digest becomes a version, and a pushed tag moves to it from any other
-// version; the tag list leaves out tags only deleted versions carry. It
-// takes precedence over WithRegistry.
-func WithOCIRegistry() Option { return func(s *Server) { s.builtinRegistry = true } }
+// version; the tag list leaves out tags only deleted versions carry.
+// It takes precedence over WithRegistryHandler.
+func WithRegistry(storage http.Handler) Option { return func(s *Server) { s.storage = storage } }
+
+// WithRegistryHandler serves the registry paths (/v2/, and every path on a
+// "containers." host) with h as it is, with none of WithRegistry's ghcr.io
+// front: no authentication, no REST state, no seeded images. It is for
+// tests that bring a registry with behaviour of their own (faults, another
+// API version) but want it on the API's host, where ghpkg and retention
+// look for it by default.
+func WithRegistryHandler(h http.Handler) Option { return func(s *Server) { s.registry = h } }
 
 // ImageSpec makes AddVersion generate a container image, push it to the
-// registry of WithOCIRegistry (when the server has one), and name the
+// registry of WithRegistry (when the server has one), and name the
 // version after its digest.
 type ImageSpec struct {
 	// Platforms, if set, makes the version a multi-arch OCI image index
@@ -67,117 +67,15 @@ type ImageSpec struct {
 	Seed string
 }
 
-// handlerTransport carries requests straight to a handler, so the server
-// pushes its seed images without a network round trip.
-type handlerTransport struct{ h http.Handler }
-
-// RoundTrip serves req with the handler.
-func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	in := req
-	if in.Body == nil {
-		// A server's request always has a body.
-		in = req.Clone(req.Context())
-		in.Body = http.NoBody
-	}
-	t.h.ServeHTTP(rec, in)
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
-}
-
-// seedHost is the registry host name used for the server's own pushes; the
-// transport ignores it.
-const seedHost = "registry.ghpackagestest.invalid"
-
-// platformImage builds a small deterministic image for platform.
-func platformImage(seed, platform string) (v1.Image, error) {
-	p, err := v1.ParsePlatform(platform)
-	if err != nil {
-		return nil, err
-	}
-	cfg := &v1.ConfigFile{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, RootFS: v1.RootFS{Type: "layers"},
-		Config: v1.Config{Labels: map[string]string{"org.opencontainers.image.description": seed}}}
-	img, err := mutate.ConfigFile(empty.Image, cfg)
-	if err != nil {
-		return nil, err
-	}
-	img = mutate.MediaType(img, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	return mutate.AppendLayers(img, static.NewLayer([]byte(seed+" "+platform+"\n"), types.OCIUncompressedLayer))
-}
-
-// imageIndex builds an OCI image index of the platform images.
-func imageIndex(imgs []v1.Image, platforms []string) (v1.ImageIndex, error) {
-	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
-	for i, img := range imgs {
-		p, err := v1.ParsePlatform(platforms[i])
-		if err != nil {
-			return nil, err
-		}
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: p}})
-	}
-	return idx, nil
-}
-
-// push writes an image or index to the built-in registry under repo, by
-// digest and by each tag. It does nothing without a built-in registry.
-func (s *Server) push(repo string, obj remote.Taggable, tags []string) error {
-	if s.oci == nil {
-		return nil
-	}
-	opt := remote.WithTransport(handlerTransport{s.oci})
-	digest, err := objDigest(obj)
-	if err != nil {
-		return err
-	}
-	ref, err := name.NewDigest(seedHost+"/"+repo+"@"+digest, name.Insecure)
-	if err != nil {
-		return err
-	}
-	switch o := obj.(type) {
-	case v1.ImageIndex:
-		err = remote.WriteIndex(ref, o, opt)
-	case v1.Image:
-		err = remote.Write(ref, o, opt)
-	default:
-		err = fmt.Errorf("cannot push %T", obj)
-	}
-	if err != nil {
-		return err
-	}
-	for _, tag := range tags {
-		t, err := name.NewTag(seedHost+"/"+repo+":"+tag, name.Insecure)
-		if err != nil {
-			return err
-		}
-		if err := remote.Tag(t, obj, opt); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func objDigest(obj remote.Taggable) (string, error) {
-	d, ok := obj.(interface{ Digest() (v1.Hash, error) })
-	if !ok {
-		return "", fmt.Errorf("no digest for %T", obj)
-	}
-	h, err := d.Digest()
-	return h.String(), err
-}
-
 // repository is the registry repository of a package: "owner/name",
 // lower-case.
 func repository(owner, pkgName string) string { return lower(owner + "/" + pkgName) }
 
-// startRegistry sets up the built-in registry when WithOCIRegistry asked.
+// startRegistry puts the ghcr.io front before the storage of WithRegistry.
 func (s *Server) startRegistry() {
-	if !s.builtinRegistry {
-		return
+	if s.storage != nil {
+		s.registry = http.HandlerFunc(s.serveRegistry)
 	}
-	s.oci = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	s.registry = http.HandlerFunc(s.serveRegistry)
 }
 
 // isRegistryRequest reports whether r is for the registry: a /v2/ path,
@@ -193,7 +91,7 @@ func (s *Server) isRegistryRequest(r *http.Request) bool {
 	if strings.HasPrefix(lower(host), "containers.") {
 		return true
 	}
-	if s.oci != nil && r.URL.Path == "/token" {
+	if s.storage != nil && r.URL.Path == "/token" {
 		return true
 	}
 	return r.URL.Path == "/v2" || strings.HasPrefix(r.URL.Path, "/v2/")
@@ -215,7 +113,7 @@ func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	}
 	repo, ref, ok := manifestPath(r.URL.Path)
 	if !ok {
-		s.oci.ServeHTTP(w, r)
+		s.storage.ServeHTTP(w, r)
 		return
 	}
 	if r.Method == http.MethodPut {
@@ -227,7 +125,7 @@ func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		s.oci.ServeHTTP(w, r)
+		s.storage.ServeHTTP(w, r)
 		return
 	}
 	s.mu.Lock()
@@ -241,7 +139,7 @@ func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
 		r = r.Clone(r.Context())
 		r.URL.Path, r.URL.RawPath = "/v2/"+repo+"/manifests/"+target, ""
 	}
-	s.oci.ServeHTTP(w, r)
+	s.storage.ServeHTTP(w, r)
 }
 
 // manifestPath splits "/v2/REPO/manifests/REF".
@@ -408,7 +306,7 @@ func (s *Server) registryMayWrite(api string) bool {
 // version.
 func (s *Server) servePush(w http.ResponseWriter, r *http.Request, repo, ref string) {
 	rec := httptest.NewRecorder()
-	s.oci.ServeHTTP(rec, r)
+	s.storage.ServeHTTP(rec, r)
 	digest := rec.Header().Get("Docker-Content-Digest")
 	if rec.Code == http.StatusCreated && digest != "" {
 		s.mu.Lock()
@@ -469,7 +367,7 @@ func (s *Server) recordPush(repo, ref, digest string) {
 // versions carried.
 func (s *Server) serveTags(w http.ResponseWriter, r *http.Request, repo string) {
 	rec := httptest.NewRecorder()
-	s.oci.ServeHTTP(rec, r)
+	s.storage.ServeHTTP(rec, r)
 	var list struct {
 		Name string   `json:"name"`
 		Tags []string `json:"tags"`

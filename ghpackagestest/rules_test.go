@@ -25,7 +25,7 @@ type errorBody struct {
 func TestScopeHeadersOnEveryAnswer(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t, ghpackagestest.WithDemo(),
-		ghpackagestest.WithToken("github_pat_fine", ghpackagestest.Token{FineGrained: true}))
+		ghpackagestest.WithTokenSpec("github_pat_fine", ghpackagestest.TokenSpec{FineGrained: true}))
 	all := "read:packages, write:packages, delete:packages, repo"
 	tests := []struct {
 		name, path, token string
@@ -311,7 +311,7 @@ func TestDeleteAndRestorePackageWindow(t *testing.T) {
 func TestStateAPI(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t, ghpackagestest.WithFirstID(1<<32))
-	srv.AddToken("ghp_mona", ghpackagestest.Token{Login: "mona", Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}})
+	srv.AddToken("ghp_mona", ghpackagestest.TokenSpec{Login: "mona", Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}})
 	day := 24 * time.Hour
 	id := srv.AddPackage(ghpackagestest.PackageSpec{Owner: "mona", Type: ghpackages.Container, Name: "tools/ci", Visibility: ghpackages.VisibilityPublic,
 		Repository: "ci", CreatedAt: fixedNow.Add(-10 * day)})
@@ -326,12 +326,12 @@ func TestStateAPI(t *testing.T) {
 
 	pkgs := srv.Packages("mona")
 	require.Len(t, pkgs, 2)
-	assert.Equal(t, ghpackagestest.PackageState{ID: id, Owner: "mona", Type: ghpackages.Container, Name: "tools/ci", Visibility: ghpackages.VisibilityPublic,
+	assert.Equal(t, ghpackagestest.PackageRecord{ID: id, Owner: "mona", Type: ghpackages.Container, Name: "tools/ci", Visibility: ghpackages.VisibilityPublic,
 		Repository: "ci", CreatedAt: fixedNow.Add(-10 * day), UpdatedAt: fixedNow.Add(-day), Versions: 1}, pkgs[0])
 	assert.Equal(t, old, pkgs[1].ID)
 	assert.Equal(t, fixedNow.Add(-day), *pkgs[1].DeletedAt)
 	deletedAt := fixedNow.Add(-time.Hour)
-	assert.Equal(t, []ghpackagestest.VersionState{
+	assert.Equal(t, []ghpackagestest.VersionRecord{
 		{ID: v1, Name: "sha256:1", Tags: []string{"v1"}, CreatedAt: fixedNow.Add(-3 * day), UpdatedAt: fixedNow.Add(-2 * day), Downloads: 7},
 		{ID: v2, Name: "sha256:2", CreatedAt: fixedNow.Add(-day), UpdatedAt: fixedNow.Add(-day), DeletedAt: &deletedAt},
 	}, srv.Versions("mona", ghpackages.Container, "tools/ci"))
@@ -372,7 +372,7 @@ func TestRegistryMount(t *testing.T) {
 		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 		w.WriteHeader(http.StatusOK)
 	})
-	srv, _ := newServer(t, ghpackagestest.WithRegistry(reg))
+	srv, _ := newServer(t, ghpackagestest.WithRegistryHandler(reg))
 	status, h, _, _ := do(t, srv, "GET", "/v2/", "")
 	assert.Equal(t, 200, status)
 	assert.Equal(t, "registry/2.0", h.Get("Docker-Distribution-API-Version"))

@@ -117,7 +117,7 @@ func callWithScopes(t *testing.T, r documentedRule, typ ghpackages.PackageType, 
 	for _, s := range scopes {
 		sc = append(sc, ghpackages.Scope(s))
 	}
-	srv := ghpackagestest.NewServer(ghpackagestest.WithToken("ghp_scoped", ghpackagestest.Token{Scopes: sc}))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithTokenSpec("ghp_scoped", ghpackagestest.TokenSpec{Scopes: sc}))
 	t.Cleanup(srv.Close)
 	for _, owner := range []string{ghpackagestest.DemoOrg, ghpackagestest.DefaultLogin} {
 		srv.AddPackage(ghpackagestest.PackageSpec{Owner: owner, Type: typ, Name: "p", DockerConflict: true})

@@ -57,7 +57,7 @@ import (
 // "tags", "created_at", "updated_at", "deleted_at", "downloads" (public
 // versions above 5,000 cannot be deleted), "license", "description".
 // "image", for container and docker packages, generates a real image and
-// pushes it to the registry (WithOCIRegistry): {} is a plain linux/amd64
+// pushes it to the registry (WithRegistry): {} is a plain linux/amd64
 // image, {"platform": "linux/arm64"} another platform, {"platforms": [...]}
 // a multi-arch image index whose platform images are added as untagged
 // versions created with it, and "seed" makes otherwise equal images
@@ -390,7 +390,7 @@ func (f *SeedFile) check() error {
 				if pl == "" {
 					continue
 				}
-				if _, err := platformImage("check", pl); err != nil || !strings.Contains(pl, "/") {
+				if _, err := parsePlatform(pl); err != nil {
 					field := vat + ".image.platform"
 					if k > 0 {
 						field = fmt.Sprintf("%s.image.platforms[%d]", vat, k-1)
@@ -405,8 +405,8 @@ func (f *SeedFile) check() error {
 
 // WithSeed fills the Server with f's data when it starts (after WithDemo's,
 // if both are given). Relative times are relative to the server's clock
-// then. NewServer panics if the data conflicts (for example a package
-// listed twice).
+// then. NewServer panics, and New fails its test, if the data conflicts
+// (for example a package listed twice).
 func WithSeed(f *SeedFile) Option { return func(s *Server) { s.seeds = append(s.seeds, f) } }
 
 // apply adds f's data to s.

@@ -29,7 +29,7 @@ func exampleSeed(t *testing.T) *ghpackagestest.SeedFile {
 func TestSeedFileExample(t *testing.T) {
 	t.Parallel()
 	clock := ghpackagestest.NewFakeClock(fixedNow)
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry(), ghpackagestest.WithSeed(exampleSeed(t)))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithSeed(exampleSeed(t)))
 	t.Cleanup(srv.Close)
 	day := 24 * time.Hour
 
@@ -112,7 +112,7 @@ func TestActionsToken(t *testing.T) {
 	require.NoError(t, err)
 	admin, err := ghpackagestest.ParseTokenSpec("actions:octo-org/app:admin")
 	require.NoError(t, err)
-	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghpackagestest.WithToken("ghs_plain", tok), ghpackagestest.WithToken("ghs_admin", admin))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghpackagestest.WithTokenSpec("ghs_plain", tok), ghpackagestest.WithTokenSpec("ghs_admin", admin))
 	t.Cleanup(srv.Close)
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "other"})
 	srv.AddVersion("octo-org", ghpackages.Container, "other", ghpackagestest.VersionSpec{Name: "x"})
@@ -158,7 +158,7 @@ func TestActionsToken(t *testing.T) {
 	}
 	named, err := ghpackagestest.ParseTokenSpec("read:packages,repo@mona")
 	require.NoError(t, err)
-	assert.Equal(t, ghpackagestest.Token{Login: "mona", Scopes: []ghpackages.Scope{"read:packages", "repo"}}, named)
+	assert.Equal(t, ghpackagestest.TokenSpec{Login: "mona", Scopes: []ghpackages.Scope{"read:packages", "repo"}}, named)
 }
 
 // TestFakeLinksAndGHESShape checks that url and html_url stay on the fake,

@@ -12,8 +12,8 @@
 // primary and secondary rate limits, and injectable faults. url and
 // html_url fields point at the server itself.
 //
-// WithOCIRegistry adds a container registry on the same host whose images
-// match the container versions; WithDemo and WithSeed (a JSON SeedFile)
+// WithRegistry adds a container registry on the same host whose images
+// match the container versions (package ghcrtest provides its storage); WithDemo and WithSeed (a JSON SeedFile)
 // fill it with data; WithAPIPrefix gives it GitHub Enterprise Server's
 // "/api/v3" shape; WithRequestLog records every request as a JSON line.
 // Command cmd/ghpackages-fake serves all of it over HTTP, with a flag for
@@ -32,6 +32,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
@@ -45,8 +46,8 @@ const DefaultToken = "ghp_fake_default_token"
 // user" of /user/... endpoints).
 const DefaultLogin = "octocat"
 
-// Token describes a token the Server accepts.
-type Token struct {
+// TokenSpec describes a token the Server accepts.
+type TokenSpec struct {
 	// Login is the user the token belongs to; DefaultLogin when empty.
 	Login string
 	// Scopes are the token's classic scopes, reported in X-OAuth-Scopes.
@@ -72,7 +73,7 @@ type Token struct {
 }
 
 // actions reports whether t is an Actions workflow token.
-func (t *Token) actions() bool { return t != nil && t.Repository != "" }
+func (t *TokenSpec) actions() bool { return t != nil && t.Repository != "" }
 
 // AllScopes returns the classic scopes that allow every Packages operation
 // (a new slice each call, so no caller can change another's).
@@ -80,28 +81,21 @@ func AllScopes() []ghpackages.Scope {
 	return []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeWritePackages, ghpackages.ScopeDeletePackages, ghpackages.ScopeRepo}
 }
 
-// Clock is the time source of a Server; *FakeClock is one.
-type Clock interface {
-	Now() time.Time
-}
-
 // Option configures a Server.
 type Option func(*Server)
 
-// WithClock makes the Server read the time from c: creation and deletion
-// times, the 30-day restore window, and rate-limit windows. A *FakeClock
-// given here is also handed to clients made by Server.Client.
-func WithClock(c Clock) Option { return func(s *Server) { s.clock = c } }
+// WithClock makes the Server read the time from c, the same Clock that
+// ghpackages.WithClock gives a client: creation and deletion times, the
+// 30-day restore window, and rate-limit windows. Clients made by
+// Server.Client get c too, so their rate-limit waits are measured on the
+// server's time; a *FakeClock then makes those waits take no real time.
+// The default is the wall clock.
+func WithClock(c ghpackages.Clock) Option { return func(s *Server) { s.clock = c } }
 
-// WithToken makes the Server accept token (the string sent after "Bearer").
-func WithToken(token string, t Token) Option {
-	return func(s *Server) { s.addToken(token, t) }
+// WithTokenSpec makes the Server accept token (the string sent after "Bearer").
+func WithTokenSpec(token string, spec TokenSpec) Option {
+	return func(s *Server) { s.addToken(token, spec) }
 }
-
-// WithRegistry serves requests under /v2/ with h: an OCI distribution
-// registry (for example go-containerregistry's pkg/registry) beside the REST
-// API, on the same host.
-func WithRegistry(h http.Handler) Option { return func(s *Server) { s.registry = h } }
 
 // WithNPMLastVersionDeletesPackage makes deleting the only remaining
 // version of an npm package succeed and delete the package with it (later
@@ -134,17 +128,17 @@ func WithAPIPrefix(prefix string) Option {
 // Server is an in-memory GitHub Packages API. Its methods are safe for
 // concurrent use.
 type Server struct {
+	tb       testing.TB // New's test, failed on misuse; nil for NewServer
 	srv      *httptest.Server
-	clock    Clock
+	clock    ghpackages.Clock
 	registry http.Handler
 	seedDemo bool
 	seeds    []*SeedFile
 	prefix   string // "" or "/api/v3"
 	reqLog   io.Writer
 
-	builtinRegistry bool
-	oci             http.Handler      // the built-in registry, nil without one
-	regTokens       map[string]string // registry token → API token ("" anonymous)
+	storage   http.Handler      // the registry's storage (WithRegistry), nil without one
+	regTokens map[string]string // registry token → API token ("" anonymous)
 
 	tls       bool
 	tlsHosts  []string
@@ -159,7 +153,7 @@ type Server struct {
 	requests int64
 	owners   map[string]*owner // by lower-case login
 	packages []*pkg
-	tokens   map[string]Token
+	tokens   map[string]TokenSpec
 	// tokenLogins are the tokens' users, in the order the tokens were added.
 	tokenLogins []string
 	limits      limits
@@ -167,16 +161,35 @@ type Server struct {
 	stats       Stats
 }
 
-// NewServer starts a Server. Close it when done.
-func NewServer(opts ...Option) *Server {
+// NewServer starts a Server. Close it when done. It panics on misuse (an
+// invalid option, spec or seed); in a test, New fails the test instead.
+func NewServer(opts ...Option) *Server { return newServer(nil, opts) }
+
+// New starts a Server for the test or benchmark tb and closes it when tb
+// and its subtests are done (tb.Cleanup). Misuse, at start or later (an
+// invalid option, spec or fault pattern, an unknown package, a seed that
+// does not apply), fails tb with tb.Fatalf, which must then be called
+// from the test's goroutine, instead of panicking.
+//
+//	srv := ghpackagestest.New(t, ghpackagestest.WithDemo())
+//	client := srv.Client()
+func New(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s := newServer(tb, opts)
+	tb.Cleanup(s.Close)
+	return s
+}
+
+func newServer(tb testing.TB, opts []Option) *Server {
 	s := &Server{
+		tb:     tb,
 		clock:  realClock{},
 		nextID: 1_260_000_000,
 		owners: map[string]*owner{},
-		tokens: map[string]Token{},
+		tokens: map[string]TokenSpec{},
 	}
 	s.limits.primaryLimit = 5000
-	s.addToken(DefaultToken, Token{Login: DefaultLogin, Scopes: AllScopes(), Name: "default"})
+	s.addToken(DefaultToken, TokenSpec{Login: DefaultLogin, Scopes: AllScopes(), Name: "default"})
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -189,7 +202,7 @@ func NewServer(opts ...Option) *Server {
 	if s.tls {
 		var err error
 		if s.cert, s.certPEM, err = newCertificate(s.tlsHosts); err != nil {
-			panic("ghpackagestest: WithTLS: " + err.Error())
+			s.misuse("WithTLS: %v", err)
 		}
 		s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 		s.srv.TLS = s.TLSConfig()
@@ -203,10 +216,20 @@ func NewServer(opts ...Option) *Server {
 	for _, f := range s.seeds {
 		if err := f.apply(s); err != nil {
 			s.Close()
-			panic("ghpackagestest: seed: " + err.Error())
+			s.misuse("seed: %v", err)
 		}
 	}
 	return s
+}
+
+// misuse reports a caller's mistake: it fails the test of New, or panics.
+func (s *Server) misuse(format string, args ...any) {
+	msg := "ghpackagestest: " + fmt.Sprintf(format, args...)
+	if s.tb != nil {
+		s.tb.Helper()
+		s.tb.Fatal(msg)
+	}
+	panic(msg)
 }
 
 // BaseURL is the REST API's base URL: URL() plus the WithAPIPrefix prefix
@@ -247,8 +270,8 @@ func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 		ghpackages.WithToken(DefaultToken),
 		ghpackages.WithPacing(ghpackages.NoPacing()),
 	}
-	if fc, ok := s.clock.(*FakeClock); ok {
-		base = append(base, ghpackages.WithClock(fc))
+	if _, real := s.clock.(realClock); !real {
+		base = append(base, ghpackages.WithClock(s.clock))
 	}
 	if s.tls {
 		// httptest's client trusts the server's certificate.
@@ -256,20 +279,20 @@ func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 	}
 	c, err := ghpackages.NewClient(append(base, opts...)...)
 	if err != nil {
-		panic(fmt.Sprintf("ghpackagestest: Client: %v", err))
+		s.misuse("Client: %v", err)
 	}
 	return c
 }
 
 // AddToken makes the running Server accept token, as WithToken does.
-func (s *Server) AddToken(token string, t Token) {
+func (s *Server) AddToken(token string, t TokenSpec) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addToken(token, t)
 	s.ensureOwner(s.tokens[token].Login, false)
 }
 
-func (s *Server) addToken(token string, t Token) {
+func (s *Server) addToken(token string, t TokenSpec) {
 	if t.Login == "" {
 		t.Login = DefaultLogin
 	}

@@ -50,9 +50,9 @@ func newServer(t *testing.T, opts ...ghpackagestest.Option) (*ghpackagestest.Ser
 func TestAuthAndScopes(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t, ghpackagestest.WithDemo(),
-		ghpackagestest.WithToken("ghp_read", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
-		ghpackagestest.WithToken("ghp_write", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeWritePackages}}),
-		ghpackagestest.WithToken("github_pat_fine", ghpackagestest.Token{FineGrained: true}))
+		ghpackagestest.WithTokenSpec("ghp_read", ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
+		ghpackagestest.WithTokenSpec("ghp_write", ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeWritePackages}}),
+		ghpackagestest.WithTokenSpec("github_pat_fine", ghpackagestest.TokenSpec{FineGrained: true}))
 	app := "/orgs/octo-org/packages/container/team%2Fapp"
 	npm := "/orgs/octo-org/packages/npm/hello-world-npm"
 	tests := []struct {

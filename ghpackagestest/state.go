@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
@@ -99,8 +97,8 @@ type VersionSpec struct {
 	Image *ImageSpec
 }
 
-// PackageState is a package as the server holds it, deleted or not.
-type PackageState struct {
+// PackageRecord is a package as the server holds it, deleted or not.
+type PackageRecord struct {
 	ID         int64
 	Owner      string
 	Type       ghpackages.PackageType
@@ -116,8 +114,8 @@ type PackageState struct {
 	Versions int
 }
 
-// VersionState is a version as the server holds it, deleted or not.
-type VersionState struct {
+// VersionRecord is a version as the server holds it, deleted or not.
+type VersionRecord struct {
 	ID        int64
 	Name      string
 	Tags      []string
@@ -153,11 +151,12 @@ func (s *Server) ensureOwner(login string, org bool) *owner {
 	return o
 }
 
-// AddPackage adds a package and returns its ID. It panics on an invalid
-// spec, or when an active package of that owner, type and name exists.
+// AddPackage adds a package and returns its ID. It panics (fails the test
+// of New) on an invalid spec, or when an active package of that owner,
+// type and name exists.
 func (s *Server) AddPackage(spec PackageSpec) int64 {
 	if spec.Owner == "" || spec.Name == "" || !spec.Type.Valid() {
-		panic(fmt.Sprintf("ghpackagestest: AddPackage: invalid spec %+v", spec))
+		s.misuse("AddPackage: invalid spec %+v", spec)
 	}
 	if spec.Visibility == "" {
 		spec.Visibility = ghpackages.VisibilityPrivate
@@ -166,7 +165,7 @@ func (s *Server) AddPackage(spec PackageSpec) int64 {
 	defer s.mu.Unlock()
 	o := s.ensureOwner(spec.Owner, true)
 	if spec.DeletedAt.IsZero() && s.findPackage(o, spec.Type, spec.Name) != nil {
-		panic(fmt.Sprintf("ghpackagestest: AddPackage: %s %s/%s exists", spec.Type, spec.Owner, spec.Name))
+		s.misuse("AddPackage: %s %s/%s exists", spec.Type, spec.Owner, spec.Name)
 	}
 	created := spec.CreatedAt
 	if created.IsZero() {
@@ -190,8 +189,8 @@ func (s *Server) AddPackage(spec PackageSpec) int64 {
 // AddVersion adds a version to the package owner/typ/name (the active one,
 // else the one added last) and returns its ID. With spec.Image, the
 // version is a generated image (and an index's platform images are added
-// before it as untagged versions). It panics when there is no such
-// package, or on an invalid image spec.
+// before it as untagged versions). It panics (fails the test of New) when
+// there is no such package, or on an invalid image spec.
 func (s *Server) AddVersion(ownerLogin string, typ ghpackages.PackageType, name string, spec VersionSpec) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -204,12 +203,12 @@ func (s *Server) AddVersion(ownerLogin string, typ ghpackages.PackageType, name 
 		p = s.newestPackage(ownerLogin, typ, name)
 	}
 	if p == nil {
-		panic(fmt.Sprintf("ghpackagestest: AddVersion: no package %s %s/%s", typ, ownerLogin, name))
+		s.misuse("AddVersion: no package %s %s/%s", typ, ownerLogin, name)
 	}
 	if spec.Image != nil {
 		id, err := s.addImageVersion(p, spec)
 		if err != nil {
-			panic(fmt.Sprintf("ghpackagestest: AddVersion: %s %s/%s: %v", typ, ownerLogin, name, err))
+			s.misuse("AddVersion: %s %s/%s: %v", typ, ownerLogin, name, err)
 		}
 		return id
 	}
@@ -226,9 +225,7 @@ func (s *Server) addImageVersion(p *pkg, spec VersionSpec) (int64, error) {
 		seed = fmt.Sprintf("%s/%s#%d", p.owner.login, p.name, len(p.versions))
 	}
 	repo := repository(p.owner.login, p.name)
-	var obj interface {
-		Digest() (v1.Hash, error)
-	}
+	var obj *ociObject
 	if len(spec.Image.Platforms) == 0 {
 		platform := spec.Image.Platform
 		if platform == "" {
@@ -238,42 +235,31 @@ func (s *Server) addImageVersion(p *pkg, spec VersionSpec) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := s.push(repo, img, spec.Tags); err != nil {
-			return 0, err
-		}
 		obj = img
 	} else {
-		imgs := make([]v1.Image, len(spec.Image.Platforms))
+		imgs := make([]*ociObject, len(spec.Image.Platforms))
 		for i, pl := range spec.Image.Platforms {
 			img, err := platformImage(seed, pl)
 			if err != nil {
 				return 0, fmt.Errorf("platform %q: %w", pl, err)
 			}
 			imgs[i] = img
-			d, err := img.Digest()
-			if err != nil {
-				return 0, err
-			}
-			s.addVersion(p, VersionSpec{Name: d.String(), CreatedAt: spec.CreatedAt, UpdatedAt: spec.UpdatedAt,
+			s.addVersion(p, VersionSpec{Name: img.digest(), CreatedAt: spec.CreatedAt, UpdatedAt: spec.UpdatedAt,
 				DeletedAt: spec.DeletedAt, Downloads: spec.Downloads})
 		}
 		idx, err := imageIndex(imgs, spec.Image.Platforms)
 		if err != nil {
 			return 0, err
 		}
-		if err := s.push(repo, idx, spec.Tags); err != nil {
-			return 0, err
-		}
 		obj = idx
 	}
-	d, err := obj.Digest()
-	if err != nil {
+	if err := s.push(repo, obj, spec.Tags); err != nil {
 		return 0, err
 	}
-	if spec.Name != "" && spec.Name != d.String() {
-		return 0, fmt.Errorf("name %s is not the image's digest %s", spec.Name, d)
+	if spec.Name != "" && spec.Name != obj.digest() {
+		return 0, fmt.Errorf("name %s is not the image's digest %s", spec.Name, obj.digest())
 	}
-	spec.Name = d.String()
+	spec.Name = obj.digest()
 	return s.addVersion(p, spec), nil
 }
 
@@ -303,21 +289,21 @@ func (s *Server) addVersion(p *pkg, spec VersionSpec) int64 {
 
 // Package returns the package owner/typ/name: the active one, else the one
 // added or deleted last. ok is false when there is none.
-func (s *Server) Package(ownerLogin string, typ ghpackages.PackageType, name string) (st PackageState, ok bool) {
+func (s *Server) Package(ownerLogin string, typ ghpackages.PackageType, name string) (st PackageRecord, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if p := s.lookupPackage(ownerLogin, typ, name); p != nil {
 		return p.state(), true
 	}
-	return PackageState{}, false
+	return PackageRecord{}, false
 }
 
 // Packages returns every package of the owner, deleted ones included, in
 // the order they were added.
-func (s *Server) Packages(ownerLogin string) []PackageState {
+func (s *Server) Packages(ownerLogin string) []PackageRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []PackageState
+	var out []PackageRecord
 	for _, p := range s.packages {
 		if lower(p.owner.login) == lower(ownerLogin) {
 			out = append(out, p.state())
@@ -328,23 +314,23 @@ func (s *Server) Packages(ownerLogin string) []PackageState {
 
 // Versions returns every version of the package owner/typ/name (chosen as
 // Package chooses it), deleted ones included, in the order they were added.
-func (s *Server) Versions(ownerLogin string, typ ghpackages.PackageType, name string) []VersionState {
+func (s *Server) Versions(ownerLogin string, typ ghpackages.PackageType, name string) []VersionRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.lookupPackage(ownerLogin, typ, name)
 	if p == nil {
 		return nil
 	}
-	out := make([]VersionState, 0, len(p.versions))
+	out := make([]VersionRecord, 0, len(p.versions))
 	for _, v := range p.versions {
-		out = append(out, VersionState{ID: v.id, Name: v.name, Tags: slices.Clone(v.tags), CreatedAt: v.created,
+		out = append(out, VersionRecord{ID: v.id, Name: v.name, Tags: slices.Clone(v.tags), CreatedAt: v.created,
 			UpdatedAt: v.updated, DeletedAt: clonePtr(v.deletedAt), Downloads: v.downloads})
 	}
 	return out
 }
 
-func (p *pkg) state() PackageState {
-	return PackageState{ID: p.id, Owner: p.owner.login, Type: p.typ, Name: p.name, Visibility: p.visibility,
+func (p *pkg) state() PackageRecord {
+	return PackageRecord{ID: p.id, Owner: p.owner.login, Type: p.typ, Name: p.name, Visibility: p.visibility,
 		Repository: p.repo, CreatedAt: p.created, UpdatedAt: p.updated, DeletedAt: clonePtr(p.deletedAt),
 		Versions: len(p.activeVersions())}
 }

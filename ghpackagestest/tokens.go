@@ -33,12 +33,12 @@ var classicScopes = []string{
 //
 // Any of them may end in "@LOGIN" to name the token's user. An unknown
 // classic scope is an error: GitHub has no such scope.
-func ParseTokenSpec(spec string) (Token, error) {
-	var t Token
+func ParseTokenSpec(spec string) (TokenSpec, error) {
+	var t TokenSpec
 	if i := strings.LastIndexByte(spec, '@'); i >= 0 {
 		spec, t.Login = spec[:i], spec[i+1:]
 		if t.Login == "" {
-			return Token{}, fmt.Errorf("empty login after @")
+			return TokenSpec{}, fmt.Errorf("empty login after @")
 		}
 	}
 	switch {
@@ -48,14 +48,14 @@ func ParseTokenSpec(spec string) (Token, error) {
 		repo := strings.TrimPrefix(spec, "actions:")
 		repo, t.Admin = strings.CutSuffix(repo, ":admin")
 		if o, r, ok := strings.Cut(repo, "/"); !ok || o == "" || r == "" || strings.ContainsAny(r, "/:") {
-			return Token{}, fmt.Errorf("actions token %q: want actions:OWNER/REPO or actions:OWNER/REPO:admin", spec)
+			return TokenSpec{}, fmt.Errorf("actions token %q: want actions:OWNER/REPO or actions:OWNER/REPO:admin", spec)
 		}
 		t.Repository = repo
 	default:
 		t.Scopes = ghpackages.ParseScopes(spec)
 		for _, sc := range t.Scopes {
 			if !slices.Contains(classicScopes, string(sc)) {
-				return Token{}, fmt.Errorf("unknown scope %q (classic scopes are like read:packages, delete:packages, repo; or use fine-grained or actions:OWNER/REPO)", sc)
+				return TokenSpec{}, fmt.Errorf("unknown scope %q (classic scopes are like read:packages, delete:packages, repo; or use fine-grained or actions:OWNER/REPO)", sc)
 			}
 		}
 	}

@@ -16,27 +16,40 @@ type Outcome string
 
 // Outcomes.
 const (
-	// Deleted: the delete succeeded (or a retried delete found it done).
-	Deleted Outcome = "deleted"
-	// AlreadyGone: the version or package was not found (deleted by someone
-	// else, or invisible to the token).
-	AlreadyGone Outcome = "already-gone"
-	// Retained: GitHub refused to delete it for a reason that is not a
-	// failure: the last (tagged) version, or a public version with more
-	// than 5,000 downloads.
-	Retained Outcome = "retained"
-	// Failed: the operation failed; Error says why.
-	Failed Outcome = "failed"
-	// NotAttempted: the run stopped (rate limit, cancellation) first.
-	NotAttempted Outcome = "not-attempted"
-	// Restored: Restore brought it back.
-	Restored Outcome = "restored"
-	// Expired: deleted more than 30 days ago; GitHub no longer restores it.
-	Expired Outcome = "expired"
-	// Skipped: Apply's re-check before the delete found that the registry
-	// now needs the version (a tag moved to it, or an image that stays
-	// references it), so it was not deleted; Error says why.
-	Skipped Outcome = "skipped"
+	// OutcomeDeleted: the delete succeeded (or a retried delete found it
+	// done).
+	OutcomeDeleted Outcome = "deleted"
+	// OutcomeAlreadyGone: the version or package was not found (deleted by
+	// someone else, or invisible to the token).
+	OutcomeAlreadyGone Outcome = "already-gone"
+	// OutcomeGoneUnconfirmed: the delete's first answer was lost (a dropped
+	// connection, a 5xx), it was sent again, and the resend was answered
+	// 404; no read could tell "deleted, most likely by the first attempt"
+	// from "not visible to the token" (ghpackages.ErrDeleteUnconfirmed).
+	// It is not a failure, and Restore restores it like OutcomeDeleted.
+	OutcomeGoneUnconfirmed Outcome = "gone-unconfirmed"
+	// OutcomeRetained: GitHub refused to delete it for a reason that is
+	// not a failure: the last (tagged) version, or a public version with
+	// more than 5,000 downloads.
+	OutcomeRetained Outcome = "retained"
+	// OutcomeFailed: the operation failed; Error says why.
+	OutcomeFailed Outcome = "failed"
+	// OutcomeNotAttempted: the run stopped (rate limit, cancellation)
+	// first.
+	OutcomeNotAttempted Outcome = "not-attempted"
+	// OutcomeRestored: Restore brought it back.
+	OutcomeRestored Outcome = "restored"
+	// OutcomeAlreadyActive: Restore was answered 404 and a read found the
+	// version (or package) active: there was nothing to restore. It is
+	// not a failure, so restoring from the same report twice succeeds.
+	OutcomeAlreadyActive Outcome = "already-active"
+	// OutcomeExpired: deleted more than 30 days ago; GitHub no longer
+	// restores it.
+	OutcomeExpired Outcome = "expired"
+	// OutcomeSkipped: Apply's re-check before the delete found that the
+	// registry now needs the version (a tag moved to it, or an image that
+	// stays references it), so it was not deleted; Error says why.
+	OutcomeSkipped Outcome = "skipped"
 )
 
 // Step is the kind of operation a report item is: what was attempted, as
@@ -70,19 +83,22 @@ type Item struct {
 	Reason string `json:"reason,omitempty"`
 	// Outcome is what happened.
 	Outcome Outcome `json:"outcome"`
-	// Error is the error text, for Failed, Retained, AlreadyGone and an
-	// interrupted NotAttempted item.
+	// Error is the error text, for OutcomeFailed, OutcomeRetained,
+	// OutcomeAlreadyGone, OutcomeGoneUnconfirmed, OutcomeSkipped and an
+	// interrupted OutcomeNotAttempted item.
 	Error string `json:"error,omitempty"`
 	// Status is the HTTP status of the API's error answer, if any.
 	Status int `json:"status,omitempty"`
 	// Err is the error itself, for errors.Is and errors.As (for example
 	// ghpackages.ErrForbidden or *ghpackages.Error); it is not serialised.
 	Err error `json:"-"`
-	// Replayed is set when a retried delete found the earlier attempt had
-	// gone through (see ghpackages.Response.Replayed).
+	// Replayed is set when an operation was sent again after its first
+	// answer was lost and the client confirmed the first attempt had gone
+	// through (see ghpackages.Response.Replayed): outcome OutcomeDeleted
+	// (or OutcomeRestored) all the same.
 	Replayed bool `json:"replayed,omitempty"`
-	// At is when the operation finished; zero for NotAttempted items that
-	// were never sent.
+	// At is when the operation finished; zero for OutcomeNotAttempted
+	// items that were never sent.
 	At time.Time `json:"at"`
 }
 
@@ -100,8 +116,9 @@ type Item struct {
 //	    "version_id": 1260000042,             // absent for a whole package
 //	    "version": "sha256:…", "tags": ["pr-12"],
 //	    "action": "delete-version" | "delete-package" | "restore-version" | "restore-package",
-//	    "reason": "…", "outcome": "deleted" | "already-gone" | "retained" | "failed" |
-//	                              "not-attempted" | "restored" | "expired" | "skipped",
+//	    "reason": "…", "outcome": "deleted" | "already-gone" | "gone-unconfirmed" |
+//	                              "retained" | "failed" | "not-attempted" | "restored" |
+//	                              "already-active" | "expired" | "skipped",
 //	    "error": "…", "status": 404,          // on errors only
 //	    "replayed": true,                     // only when set
 //	    "at": "2026-11-24T03:17:01Z"
@@ -133,8 +150,12 @@ func (r *Report) Count(o Outcome) int {
 	return n
 }
 
-// Failed reports whether any item failed.
-func (r *Report) Failed() bool { return r.Count(Failed) > 0 }
+// Failed reports whether any item's outcome is OutcomeFailed. The other
+// outcomes are not failures: OutcomeGoneUnconfirmed and
+// OutcomeAlreadyActive leave things as asked, OutcomeRetained and
+// OutcomeSkipped are refusals on purpose, and OutcomeNotAttempted comes
+// with Report.Stopped.
+func (r *Report) Failed() bool { return r.Count(OutcomeFailed) > 0 }
 
 // ErrNoResolver is returned by Apply for a plan that deletes container
 // versions it checked against a registry, when no resolver was given to
@@ -150,22 +171,25 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // registry), so a run that stops after any delete never leaves a tag
 // pointing at a broken image; otherwise newest first. Before each container
 // delete Apply reads the registry's tags again (one tag listing and one HEAD
-// per tag; manifests are read once per run) and skips the version, with
-// outcome Skipped, when a tag has moved to it since the plan or a manifest
+// per tag; manifests are read once per run) and skips the version
+// (OutcomeSkipped) when a tag has moved to it since the plan or a manifest
 // that stays now needs it (an index built from old platform images, for
 // example). A registry it cannot read fails the affected deletes.
 //
 // Before deleting a whole package Apply lists its versions again and skips
 // the package when a version, or a tag, was added since the plan.
 //
-// Outcomes: Deleted; AlreadyGone for a 404 (deleted meanwhile, or not
-// visible to the token); Retained when GitHub refuses to delete the last
-// (tagged) version or a version with more than 5,000 downloads; Skipped;
-// Failed otherwise, with the typed error in Item.Err. A rate limit the
-// client could not wait out, or ctx ending, stops the run: the rest is
-// reported NotAttempted and Report.Stopped says why, so the next run can
-// resume. The error is non-nil only for a plan that cannot be applied at
-// all.
+// Outcomes: OutcomeDeleted; OutcomeAlreadyGone for a 404 (deleted
+// meanwhile, or not visible to the token); OutcomeGoneUnconfirmed when the
+// client resent a DELETE whose answer was lost and got 404 that no read
+// could settle (see ghpackages.ErrDeleteUnconfirmed; a version the client
+// read back as still there is OutcomeFailed); OutcomeRetained when GitHub
+// refuses to delete the last (tagged) version or a version with more than
+// 5,000 downloads; OutcomeSkipped; OutcomeFailed otherwise, with the typed
+// error in Item.Err. A rate limit the client could not wait out, or ctx
+// ending, stops the run: the rest is reported OutcomeNotAttempted and
+// Report.Stopped says why, so the next run can resume. The error is
+// non-nil only for a plan that cannot be applied at all.
 func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...ApplyOption) (*Report, error) {
 	owner, err := plan.Owner()
 	if err != nil {
@@ -189,7 +213,7 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 		}
 		var dels []Decision
 		for _, v := range slices.Backward(pp.Versions) {
-			if v.Action == Delete {
+			if v.Action == ActionDelete {
 				dels = append(dels, v)
 			}
 		}
@@ -219,11 +243,11 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 			it := Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason}
 			switch {
 			case err != nil && ctx.Err() == nil:
-				it.Outcome, it.Err, it.Error, it.At = Failed, err, err.Error(), o.now()
+				it.Outcome, it.Err, it.Error, it.At = OutcomeFailed, err, err.Error(), o.now()
 			case err == nil:
 				checks[len(items)] = rc
 			}
-			// With ctx ended, run reports the item NotAttempted.
+			// With ctx ended, run reports the item OutcomeNotAttempted.
 			items = append(items, it)
 		}
 	}
@@ -247,16 +271,23 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 		var skip *skipError
 		switch {
 		case errors.As(err, &skip):
-			it.Outcome = Skipped
+			it.Outcome = OutcomeSkipped
 		case err == nil:
-			it.Outcome = Deleted
+			it.Outcome = OutcomeDeleted
 			it.Replayed = resp != nil && resp.Replayed
 		case errors.Is(err, ghpackages.ErrLastVersion), errors.Is(err, ghpackages.ErrTooManyDownloads):
-			it.Outcome = Retained
+			it.Outcome = OutcomeRetained
+		case errors.Is(err, ghpackages.ErrDeleteUnconfirmed):
+			it.Outcome = OutcomeGoneUnconfirmed
+		case errors.Is(err, ghpackages.ErrNotFound) && resp != nil && resp.Replayed:
+			// DeleteVersion read the version back after the resend's 404
+			// and found it still there: the token may read it but not
+			// delete it.
+			it.Outcome = OutcomeFailed
 		case errors.Is(err, ghpackages.ErrNotFound):
-			it.Outcome = AlreadyGone
+			it.Outcome = OutcomeAlreadyGone
 		default:
-			it.Outcome = Failed
+			it.Outcome = OutcomeFailed
 		}
 	}), nil
 }
@@ -429,8 +460,15 @@ func (rc *recheck) check(ctx context.Context, it *Item) error {
 const restoreWindow = 30 * 24 * time.Hour
 
 // Restore restores what an earlier run deleted, from its report: every item
-// with outcome Deleted, newest deletion first, unless deleted more than 30
-// days ago (reported Expired). It stops like Apply does.
+// with outcome OutcomeDeleted or OutcomeGoneUnconfirmed (which the run most
+// likely deleted), newest deletion first, unless deleted more than 30 days
+// ago (reported OutcomeExpired). It stops like Apply does.
+//
+// Outcomes: OutcomeRestored; OutcomeAlreadyActive when GitHub answers 404
+// and a read finds the version (or package) active, so restoring from the
+// same report twice succeeds; OutcomeFailed otherwise (a 404 for something
+// that cannot be read either, or a package name now in use by another
+// package), with the typed error in Item.Err.
 func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, opts ...RestoreOption) (*Report, error) {
 	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(deleted.OwnerKind), deleted.OwnerName)
 	if err != nil {
@@ -441,7 +479,7 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 	var items []Item
 	for i := len(deleted.Items) - 1; i >= 0; i-- {
 		it := deleted.Items[i]
-		if it.Outcome != Deleted {
+		if it.Outcome != OutcomeDeleted && it.Outcome != OutcomeGoneUnconfirmed {
 			continue
 		}
 		r := Item{Type: it.Type, Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
@@ -450,7 +488,7 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 			r.Step = StepRestorePackage
 		}
 		if now.Sub(it.At) > restoreWindow {
-			r.Outcome, r.At = Expired, now
+			r.Outcome, r.At = OutcomeExpired, now
 		}
 		items = append(items, r)
 	}
@@ -460,13 +498,30 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 			return api.Restore(ctx, it.Type, it.Package, nil)
 		}
 		return api.RestoreVersion(ctx, it.Type, it.Package, it.VersionID)
-	}, func(it *Item, _ *ghpackages.Response, err error) {
-		if err == nil {
-			it.Outcome = Restored
-			return
+	}, func(it *Item, resp *ghpackages.Response, err error) {
+		switch {
+		case err == nil:
+			it.Outcome = OutcomeRestored
+			it.Replayed = resp != nil && resp.Replayed
+		case errors.Is(err, ghpackages.ErrNotFound) && active(ctx, api, it):
+			// GitHub answers 404 to restoring what is not deleted.
+			it.Outcome = OutcomeAlreadyActive
+			it.Err, it.Error, it.Status = nil, "", 0
+		default:
+			it.Outcome = OutcomeFailed
 		}
-		it.Outcome = Failed
 	}), nil
+}
+
+// active reports whether it's version (or, for VersionID 0, package) can
+// be read as active. A read that fails says no.
+func active(ctx context.Context, api *ghpackages.OwnerPackages, it *Item) bool {
+	if it.VersionID != 0 {
+		v, _, err := api.GetVersion(ctx, it.Type, it.Package, it.VersionID)
+		return err == nil && v.DeletedAt == nil
+	}
+	_, _, err := api.Get(ctx, it.Type, it.Package)
+	return err == nil
 }
 
 // run executes items in order, serially, and stops on a rate limit the
@@ -484,12 +539,12 @@ func run(ctx context.Context, kind, name string, items []Item, o runConfig,
 			continue
 		}
 		if rep.Stopped != "" {
-			it.Outcome = NotAttempted
+			it.Outcome = OutcomeNotAttempted
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			rep.Stopped = fmt.Sprintf("stopped: %v", err)
-			it.Outcome = NotAttempted
+			it.Outcome = OutcomeNotAttempted
 			continue
 		}
 		resp, err := do(i, it)
@@ -504,11 +559,11 @@ func run(ctx context.Context, kind, name string, items []Item, o runConfig,
 		switch {
 		case errors.Is(err, ghpackages.ErrRateLimited):
 			rep.Stopped = "stopped at the rate limit; run again later to continue: " + err.Error()
-			it.Outcome = NotAttempted
+			it.Outcome = OutcomeNotAttempted
 			continue
 		case err != nil && ctx.Err() != nil:
 			rep.Stopped = fmt.Sprintf("stopped: %v", ctx.Err())
-			it.Outcome = NotAttempted
+			it.Outcome = OutcomeNotAttempted
 			continue
 		}
 		record(it, resp, err)

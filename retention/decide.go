@@ -11,17 +11,17 @@ import (
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
-// Action is what a plan decides for a version: Keep or Delete. (What a
-// run did is an Item's Step and Outcome.)
+// Action is what a plan decides for a version: ActionKeep or ActionDelete.
+// (What a run did is an Item's Step and Outcome.)
 type Action string
 
 // Actions.
 const (
-	// Keep leaves the version alone.
-	Keep Action = "keep"
-	// Delete deletes the version (or, with PackageDecision.DeletePackage,
-	// the whole package).
-	Delete Action = "delete"
+	// ActionKeep leaves the version alone.
+	ActionKeep Action = "keep"
+	// ActionDelete deletes the version (or, with
+	// PackageDecision.DeletePackage, the whole package).
+	ActionDelete Action = "delete"
 )
 
 // Decision is the plan for one version, with the rule that decided it.
@@ -33,7 +33,7 @@ type Decision struct {
 	Name      string    `json:"name"`
 	Tags      []string  `json:"tags"`
 	CreatedAt time.Time `json:"created_at"`
-	// Action is Keep or Delete.
+	// Action is ActionKeep or ActionDelete.
 	Action Action `json:"action"`
 	// Reason names the rule that decided Action, for people to read.
 	Reason string `json:"reason"`
@@ -55,7 +55,7 @@ type PackageDecision struct {
 func (d *PackageDecision) Deletes() int {
 	n := 0
 	for _, v := range d.Versions {
-		if v.Action == Delete {
+		if v.Action == ActionDelete {
 			n++
 		}
 	}
@@ -108,26 +108,26 @@ type Condition string
 
 // Conditions.
 const (
-	// GhostImage is an image index or manifest list none of whose listed
-	// manifests exist.
-	GhostImage Condition = "ghost-image"
-	// PartialImage is an image index or manifest list of which some
-	// manifest, at any depth, is missing.
-	PartialImage Condition = "partial-image"
-	// OrphanedReferrer is a signature, attestation or other referrer whose
-	// subject is gone.
-	OrphanedReferrer Condition = "orphaned-referrer"
+	// ConditionGhostImage is an image index or manifest list none of
+	// whose listed manifests exist.
+	ConditionGhostImage Condition = "ghost-image"
+	// ConditionPartialImage is an image index or manifest list of which
+	// some manifest, at any depth, is missing.
+	ConditionPartialImage Condition = "partial-image"
+	// ConditionOrphanedReferrer is a signature, attestation or other
+	// referrer whose subject is gone.
+	ConditionOrphanedReferrer Condition = "orphaned-referrer"
 )
 
 // optedIn reports whether the policy deletes manifests in condition c, and
 // the reason it gives.
 func (p *Policy) optedIn(c Condition) (bool, string) {
 	switch c {
-	case GhostImage:
+	case ConditionGhostImage:
 		return p.DeleteGhostImages, "ghost image: none of the manifests it lists exist (DeleteGhostImages)"
-	case PartialImage:
+	case ConditionPartialImage:
 		return p.DeletePartialImages, "partial image: some manifest it needs is missing (DeletePartialImages)"
-	case OrphanedReferrer:
+	case ConditionOrphanedReferrer:
 		return p.DeleteOrphanedReferrers, "orphaned signature or attestation: its subject is gone (DeleteOrphanedReferrers)"
 	}
 	return false, ""
@@ -246,61 +246,61 @@ func (dc *decider) decideOne(v *ghpackages.PackageVersion, tags []string, rank i
 	p, now := dc.p, dc.in.Now
 	switch {
 	case rank.all > 0 && rank.all <= p.KeepNewest:
-		return Keep, fmt.Sprintf("one of the %d newest images", p.KeepNewest)
+		return ActionKeep, fmt.Sprintf("one of the %d newest images", p.KeepNewest)
 	case rank.tagged > 0 && rank.tagged <= p.KeepNewestTagged:
-		return Keep, fmt.Sprintf("one of the %d newest tagged images", p.KeepNewestTagged)
+		return ActionKeep, fmt.Sprintf("one of the %d newest tagged images", p.KeepNewestTagged)
 	case rank.untagged > 0 && rank.untagged <= p.KeepNewestUntagged:
-		return Keep, fmt.Sprintf("one of the %d newest untagged images", p.KeepNewestUntagged)
+		return ActionKeep, fmt.Sprintf("one of the %d newest untagged images", p.KeepNewestUntagged)
 	}
 	if slices.Contains(p.KeepIDs, v.ID) {
-		return Keep, fmt.Sprintf("ID %d is on the keep list", v.ID)
+		return ActionKeep, fmt.Sprintf("ID %d is on the keep list", v.ID)
 	}
 	if slices.Contains(p.KeepNames, v.Name) {
-		return Keep, fmt.Sprintf("name %s is on the keep list", v.Name)
+		return ActionKeep, fmt.Sprintf("name %s is on the keep list", v.Name)
 	}
 	for _, t := range tags {
 		if slices.Contains(p.KeepTags, t) {
-			return Keep, fmt.Sprintf("tag %s is on the keep list", t)
+			return ActionKeep, fmt.Sprintf("tag %s is on the keep list", t)
 		}
 		for _, pat := range p.ExcludeTags {
 			if pat.Match(t) {
-				return Keep, fmt.Sprintf("tag %s matches exclude pattern %s", t, pat)
+				return ActionKeep, fmt.Sprintf("tag %s matches exclude pattern %s", t, pat)
 			}
 		}
 	}
 	if why, ok := dc.in.Protected[v.Name]; ok {
-		return Keep, why
+		return ActionKeep, why
 	}
 	if c, ok := dc.in.Broken[v.Name]; ok {
 		if yes, why := p.optedIn(c); yes {
-			return Delete, why
+			return ActionDelete, why
 		}
 	}
 	switch sel := p.tagSelection(); {
 	case sel == UntaggedOnly && len(tags) > 0:
-		return Keep, "tagged; the policy deletes untagged versions only"
+		return ActionKeep, "tagged; the policy deletes untagged versions only"
 	case sel == TaggedOnly && len(tags) == 0:
-		return Keep, "untagged; the policy deletes tagged versions only"
+		return ActionKeep, "untagged; the policy deletes tagged versions only"
 	}
 	if len(p.IncludeTags) > 0 && len(tags) > 0 {
 		for _, t := range tags {
 			if !slices.ContainsFunc(p.IncludeTags, func(pat Pattern) bool { return pat.Match(t) }) {
-				return Keep, fmt.Sprintf("tag %s matches no include pattern (deleting the version would delete all its tags)", t)
+				return ActionKeep, fmt.Sprintf("tag %s matches no include pattern (deleting the version would delete all its tags)", t)
 			}
 		}
 	}
 	age := now.Sub(v.CreatedAt)
 	if p.OlderThan > 0 && age <= p.OlderThan {
-		return Keep, fmt.Sprintf("created %s ago, not older than %s", roundAge(age), roundAge(p.OlderThan))
+		return ActionKeep, fmt.Sprintf("created %s ago, not older than %s", roundAge(age), roundAge(p.OlderThan))
 	}
 	what := "untagged"
 	if len(tags) > 0 {
 		what = "tagged " + strings.Join(tags, ", ")
 	}
 	if p.OlderThan > 0 {
-		return Delete, fmt.Sprintf("%s, created %s ago, older than %s", what, roundAge(age), roundAge(p.OlderThan))
+		return ActionDelete, fmt.Sprintf("%s, created %s ago, older than %s", what, roundAge(age), roundAge(p.OlderThan))
 	}
-	return Delete, what + ", matched by the policy"
+	return ActionDelete, what + ", matched by the policy"
 }
 
 // close keeps every version that Refs reaches from a kept version or a
@@ -312,7 +312,7 @@ func (dc *decider) close() {
 	label := map[string]string{} // reached digest → the root it was reached from
 	var queue []string
 	for _, v := range dc.out.Versions {
-		if v.Action == Keep {
+		if v.Action == ActionKeep {
 			if _, ok := label[v.Name]; !ok {
 				label[v.Name] = describeImage(v.Name, v.Tags)
 				queue = append(queue, v.Name)
@@ -336,9 +336,9 @@ func (dc *decider) close() {
 		}
 	}
 	for i, v := range dc.out.Versions {
-		if v.Action == Delete {
+		if v.Action == ActionDelete {
 			if root, ok := label[v.Name]; ok {
-				dc.out.Versions[i].Action = Keep
+				dc.out.Versions[i].Action = ActionKeep
 				dc.out.Versions[i].Reason = "needed by kept " + root
 			}
 		}
@@ -377,7 +377,7 @@ func (dc *decider) applyLastVersionRules() {
 	newest := func(ok func(Decision) bool) int {
 		best := -1
 		for i, v := range vs {
-			if v.Action != Delete || !ok(v) {
+			if v.Action != ActionDelete || !ok(v) {
 				continue
 			}
 			if best < 0 || !dc.member[v.Name] || dc.member[vs[best].Name] {
@@ -388,16 +388,16 @@ func (dc *decider) applyLastVersionRules() {
 	}
 	// A container package must keep a tagged version if it has one; that
 	// also keeps it from losing its last version.
-	if dc.typ == ghpackages.Container && !slices.ContainsFunc(vs, func(v Decision) bool { return v.Action == Keep && len(v.Tags) > 0 }) {
+	if dc.typ == ghpackages.Container && !slices.ContainsFunc(vs, func(v Decision) bool { return v.Action == ActionKeep && len(v.Tags) > 0 }) {
 		if i := newest(func(v Decision) bool { return len(v.Tags) > 0 }); i >= 0 {
-			vs[i].Action = Keep
+			vs[i].Action = ActionKeep
 			vs[i].Reason = "the last tagged version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package when every version goes)"
 			dc.close()
 		}
 	}
 	if out.Deletes() == len(vs) {
 		i := newest(func(Decision) bool { return true })
-		vs[i].Action = Keep
+		vs[i].Action = ActionKeep
 		vs[i].Reason = "the last version: GitHub refuses to delete it (set DeletePackageWhenEmpty to delete the package)"
 		dc.close()
 	}
@@ -415,14 +415,14 @@ func capDeletes(d *PackageDecision, budget, maxDelete int, member map[string]boo
 		}
 		d.DeletePackage, d.PackageReason = false, ""
 		for i := range d.Versions {
-			d.Versions[i].Action, d.Versions[i].Reason = Keep, reason
+			d.Versions[i].Action, d.Versions[i].Reason = ActionKeep, reason
 		}
 		return 0
 	}
 	var order []int
 	for _, parts := range []bool{false, true} {
 		for i, v := range d.Versions {
-			if v.Action == Delete && member[v.Name] == parts {
+			if v.Action == ActionDelete && member[v.Name] == parts {
 				order = append(order, i)
 			}
 		}
@@ -433,7 +433,7 @@ func capDeletes(d *PackageDecision, budget, maxDelete int, member map[string]boo
 			n++
 			continue
 		}
-		d.Versions[i].Action, d.Versions[i].Reason = Keep, reason
+		d.Versions[i].Action, d.Versions[i].Reason = ActionKeep, reason
 	}
 	return n
 }

@@ -305,11 +305,11 @@ func assertNoBrokenReferences(t *testing.T, got PackageDecision, graph map[strin
 		action[v.Name] = v.Action
 	}
 	for parent, children := range graph {
-		if action[parent] != Keep {
+		if action[parent] != ActionKeep {
 			continue
 		}
 		for _, c := range children {
-			assert.NotEqual(t, Delete, action[c], "%s is kept but its child %s is deleted", parent, c)
+			assert.NotEqual(t, ActionDelete, action[c], "%s is kept but its child %s is deleted", parent, c)
 		}
 	}
 }
@@ -325,7 +325,7 @@ func assertReasonsNameKeptImages(t *testing.T, got PackageDecision) {
 		}
 		for _, w := range got.Versions {
 			if strings.HasPrefix(rest, shortDigest(w.Name)) {
-				assert.Equal(t, Keep, w.Action, "%s: %s", v.Name, v.Reason)
+				assert.Equal(t, ActionKeep, w.Action, "%s: %s", v.Name, v.Reason)
 			}
 		}
 	}
@@ -377,7 +377,7 @@ func TestDecideRefsInvariants(t *testing.T) {
 		}
 		assert.Less(t, got.Deletes(), len(vs), "case %d: the last version stays", i)
 		hasTagged := slices.ContainsFunc(vs, func(v *ghpackages.PackageVersion) bool { return len(v.Tags()) > 0 })
-		keptTagged := slices.ContainsFunc(got.Versions, func(v Decision) bool { return len(v.Tags) > 0 && v.Action == Keep })
+		keptTagged := slices.ContainsFunc(got.Versions, func(v Decision) bool { return len(v.Tags) > 0 && v.Action == ActionKeep })
 		assert.Equal(t, hasTagged, keptTagged, "case %d: a tagged version stays", i)
 	}
 }

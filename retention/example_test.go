@@ -7,17 +7,19 @@ import (
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 
-// A cleanup planned against the registry: the untagged platform images of
-// a kept multi-arch release stay; an old untagged build goes; and Verify
-// proves afterwards that every tag is whole.
+// A cleanup from plan to undo, against ghpackagestest's fake GitHub and
+// registry: the untagged platform images of a kept multi-arch release stay;
+// an old untagged build goes; Verify proves afterwards that every tag is
+// whole; and Restore undoes the run from its report.
 func Example() {
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	clock := ghpackagestest.NewFakeClock(now)
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry())
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
 	defer srv.Close()
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: "app"})
 	srv.AddVersion("acme", ghpackages.Container, "app", ghpackagestest.VersionSpec{Tags: []string{"v1"}, CreatedAt: now.AddDate(0, 0, -90),
@@ -48,7 +50,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("deleted:", rep.Count(retention.Deleted))
+	fmt.Println("deleted:", rep.Count(retention.OutcomeDeleted))
 
 	res, err := retention.Verify(ctx, resolver, "acme/app")
 	if err != nil {
@@ -56,6 +58,13 @@ func Example() {
 		return
 	}
 	fmt.Println("tags whole:", res.OK(), res.Tags)
+
+	undo, err := retention.Restore(ctx, srv.Client(), rep, retention.WithNow(clock.Now))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("restored:", undo.Count(retention.OutcomeRestored), "failed:", undo.Failed())
 	// Output:
 	// warnings: []
 	// keep [] needed by kept
@@ -64,4 +73,5 @@ func Example() {
 	// delete [] untagged, created 60d ago, older than 30d
 	// deleted: 1
 	// tags whole: true 1
+	// restored: 1 failed: false
 }

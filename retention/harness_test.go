@@ -73,7 +73,7 @@ func newGHCR(t testing.TB, o ghcrOptions) *ghcr {
 	t.Helper()
 	g := &ghcr{t: t, stash: map[string]stashed{}, inproc: o.inproc}
 	g.reg = registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(o.referrers))
-	g.fake = ghpackagestest.NewServer(append([]ghpackagestest.Option{ghpackagestest.WithRegistry(http.HandlerFunc(g.serveRegistry))}, o.fake...)...)
+	g.fake = ghpackagestest.NewServer(append([]ghpackagestest.Option{ghpackagestest.WithRegistryHandler(http.HandlerFunc(g.serveRegistry))}, o.fake...)...)
 	t.Cleanup(g.fake.Close)
 	if o.inproc {
 		g.host = "127.0.0.1:5000"
@@ -491,12 +491,12 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // cancelAfter returns a context canceled after the n-th item Apply
-// finishes with outcome Deleted, and the progress option that counts.
+// finishes with outcome OutcomeDeleted, and the progress option that counts.
 func cancelAfter(ctx context.Context, n int) (context.Context, retention.ProgressOption, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := 0
 	return ctx, retention.WithProgress(func(it retention.Item) {
-		if it.Outcome == retention.Deleted {
+		if it.Outcome == retention.OutcomeDeleted {
 			if done++; done == n {
 				cancel()
 			}

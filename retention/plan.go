@@ -229,8 +229,8 @@ func repository(owner ghpackages.Owner, pkg *ghpackages.Package) string {
 func keepAll(d *PackageDecision, reason string) {
 	d.DeletePackage, d.PackageReason = false, ""
 	for i := range d.Versions {
-		if d.Versions[i].Action == Delete {
-			d.Versions[i].Action, d.Versions[i].Reason = Keep, reason
+		if d.Versions[i].Action == ActionDelete {
+			d.Versions[i].Action, d.Versions[i].Reason = ActionKeep, reason
 		}
 	}
 }
@@ -409,7 +409,7 @@ func brokenManifests(ctx context.Context, g *repoGraph, versions []*ghpackages.P
 	defer g.mu.Unlock()
 	for _, v := range versions {
 		if s, ok := subjectOf[v.Name]; ok && g.missing[s] {
-			out[v.Name] = OrphanedReferrer
+			out[v.Name] = ConditionOrphanedReferrer
 			continue
 		}
 		m, ok := g.manifests[v.Name]
@@ -424,9 +424,9 @@ func brokenManifests(ctx context.Context, g *repoGraph, versions []*ghpackages.P
 		}
 		switch {
 		case gone == len(m.Children):
-			out[v.Name] = GhostImage
+			out[v.Name] = ConditionGhostImage
 		case gone > 0 || g.missingBelowLocked(v.Name):
-			out[v.Name] = PartialImage
+			out[v.Name] = ConditionPartialImage
 		}
 	}
 	return out, nil

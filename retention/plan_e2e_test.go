@@ -121,7 +121,7 @@ func planned(p *retention.Plan, ids map[string]int64) []string {
 	var roles []string
 	for _, pp := range p.Packages {
 		for _, v := range pp.Versions {
-			if v.Action == retention.Delete {
+			if v.Action == retention.ActionDelete {
 				for role, id := range ids {
 					if id == v.ID {
 						roles = append(roles, role)
@@ -164,7 +164,7 @@ func TestUntaggedChildrenOfDeletedIndexAreDeleted(t *testing.T) {
 	rep, err := retention.Apply(t.Context(), w.client, p, retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now), retention.WithProgress(func(it retention.Item) { progress = append(progress, it) }))
 	require.NoError(t, err)
 	assert.Equal(t, want, w.deleted(t), "exactly the planned set")
-	assert.Equal(t, 4, rep.Count(retention.Deleted))
+	assert.Equal(t, 4, rep.Count(retention.OutcomeDeleted))
 	assert.Len(t, progress, 4)
 	assert.Empty(t, rep.Stopped)
 
@@ -176,7 +176,7 @@ func TestUntaggedChildrenOfDeletedIndexAreDeleted(t *testing.T) {
 	w.clock.Advance(29 * day)
 	restored, err := retention.Restore(t.Context(), w.client, &back, retention.WithNow(w.clock.Now))
 	require.NoError(t, err)
-	assert.Equal(t, 4, restored.Count(retention.Restored))
+	assert.Equal(t, 4, restored.Count(retention.OutcomeRestored))
 	assert.Empty(t, w.deleted(t))
 }
 
@@ -237,10 +237,10 @@ func TestApplyStopsCleanlyAtRateLimit(t *testing.T) {
 	rep, err := retention.Apply(t.Context(), impatient, p, retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
 	require.NoError(t, err)
 	assert.Contains(t, rep.Stopped, "stopped at the rate limit")
-	assert.Equal(t, 4, rep.Count(retention.Deleted)+rep.Count(retention.NotAttempted))
-	assert.Positive(t, rep.Count(retention.NotAttempted))
+	assert.Equal(t, 4, rep.Count(retention.OutcomeDeleted)+rep.Count(retention.OutcomeNotAttempted))
+	assert.Positive(t, rep.Count(retention.OutcomeNotAttempted))
 	assert.False(t, rep.Failed())
-	assert.Len(t, w.deleted(t), rep.Count(retention.Deleted))
+	assert.Len(t, w.deleted(t), rep.Count(retention.OutcomeDeleted))
 }
 
 func TestApplyReportsRefusalsAsRetainedAndGoneAsAlreadyGone(t *testing.T) {
@@ -265,7 +265,7 @@ func TestApplyReportsRefusalsAsRetainedAndGoneAsAlreadyGone(t *testing.T) {
 	for _, it := range rep.Items {
 		outcomes[it.VersionID] = it.Outcome
 	}
-	assert.Equal(t, map[int64]retention.Outcome{a: retention.Retained, b: retention.AlreadyGone}, outcomes)
+	assert.Equal(t, map[int64]retention.Outcome{a: retention.OutcomeRetained, b: retention.OutcomeAlreadyGone}, outcomes)
 	assert.False(t, rep.Failed())
 }
 
@@ -304,7 +304,7 @@ func TestApplyUnderFaultsAndLimitsDeletesExactlyThePlan(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, rep.Stopped)
 	assert.Equal(t, planned(p, w.ids), w.deleted(t), "exactly the planned set")
-	assert.Equal(t, 4, rep.Count(retention.Deleted))
+	assert.Equal(t, 4, rep.Count(retention.OutcomeDeleted))
 	assert.Positive(t, w.srv.Stats().SecondaryLimited, "the limit was met and waited out")
 	assert.Equal(t, 0, w.srv.PendingFaults())
 }
@@ -344,7 +344,7 @@ func TestApplyDeletesIndexesBeforeTheirChildren(t *testing.T) {
 
 func TestApplyReportsTypedFailuresAndGoesOn(t *testing.T) {
 	t.Parallel()
-	srv := ghpackagestest.NewServer(ghpackagestest.WithToken("ghp_readonly", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeRepo}}))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithTokenSpec("ghp_readonly", ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeRepo}}))
 	t.Cleanup(srv.Close)
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.NuGet, Name: "lib"})
 	for i := range 3 {
@@ -358,7 +358,7 @@ func TestApplyReportsTypedFailuresAndGoesOn(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rep.Items, 2)
 	for _, it := range rep.Items {
-		assert.Equal(t, retention.Failed, it.Outcome)
+		assert.Equal(t, retention.OutcomeFailed, it.Outcome)
 		assert.ErrorIs(t, it.Err, ghpackages.ErrForbidden)
 		assert.Equal(t, 403, it.Status)
 		assert.NotEmpty(t, it.Error)
@@ -385,17 +385,17 @@ func TestRestoreSkipsExpiredDeletions(t *testing.T) {
 	recent := srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.1", CreatedAt: start.Add(-80 * day), DeletedAt: start.Add(-2 * day)})
 	srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.2", CreatedAt: start.Add(-70 * day)})
 	prev := &retention.Report{OwnerKind: "user", OwnerName: "someone", Items: []retention.Item{
-		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: old, Version: "1.0", Step: retention.StepDeleteVersion, Outcome: retention.Deleted, At: start.Add(-40 * day)},
-		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: recent, Version: "1.1", Step: retention.StepDeleteVersion, Outcome: retention.Deleted, At: start.Add(-2 * day)},
-		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: 1, Version: "1.9", Step: retention.StepDeleteVersion, Outcome: retention.Retained, At: start.Add(-2 * day)},
+		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: old, Version: "1.0", Step: retention.StepDeleteVersion, Outcome: retention.OutcomeDeleted, At: start.Add(-40 * day)},
+		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: recent, Version: "1.1", Step: retention.StepDeleteVersion, Outcome: retention.OutcomeDeleted, At: start.Add(-2 * day)},
+		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: 1, Version: "1.9", Step: retention.StepDeleteVersion, Outcome: retention.OutcomeRetained, At: start.Add(-2 * day)},
 	}}
 	rep, err := retention.Restore(t.Context(), srv.Client(), prev, retention.WithNow(func() time.Time { return start }))
 	require.NoError(t, err)
 	require.Len(t, rep.Items, 2, "only what was deleted")
-	assert.Equal(t, retention.Restored, rep.Items[0].Outcome)
+	assert.Equal(t, retention.OutcomeRestored, rep.Items[0].Outcome)
 	assert.Equal(t, recent, rep.Items[0].VersionID)
 	assert.Equal(t, retention.StepRestoreVersion, rep.Items[0].Step)
-	assert.Equal(t, retention.Expired, rep.Items[1].Outcome)
+	assert.Equal(t, retention.OutcomeExpired, rep.Items[1].Outcome)
 	for _, v := range srv.Versions("someone", ghpackages.Maven, "com.example.lib") {
 		assert.Equal(t, v.ID == old, v.DeletedAt != nil, "version %s", v.Name)
 	}
@@ -403,7 +403,7 @@ func TestRestoreSkipsExpiredDeletions(t *testing.T) {
 
 func TestPlanForTheAuthenticatedUserReadsTheirRegistryRepository(t *testing.T) {
 	t.Parallel()
-	srv := ghpackagestest.NewServer(ghpackagestest.WithRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithRegistryHandler(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL(), "http://")
 	idx, err := random.Index(64, 1, 2)
@@ -432,7 +432,7 @@ func TestPlanForTheAuthenticatedUserReadsTheirRegistryRepository(t *testing.T) {
 	require.Len(t, p.Packages, 1)
 	var deleted []int64
 	for _, v := range p.Packages[0].Versions {
-		if v.Action == retention.Delete {
+		if v.Action == retention.ActionDelete {
 			deleted = append(deleted, v.ID)
 		} else if len(v.Tags) == 0 {
 			assert.Contains(t, v.Reason, "needed by kept "+idxDigest.String()[:19])

@@ -6,6 +6,23 @@
 // what happened to each version; Restore undoes a run from its report
 // within GitHub's 30 days; Verify proves a repository's tags are whole.
 //
+// # Where to start
+//
+// Plan, read the plan, apply it, keep the report; the package Example runs
+// these steps against ghpackagestest's fake GitHub and registry:
+//
+//	client, err := ghpackages.NewClient(ghpackages.WithToken(token))
+//	registry := retention.WithResolver(retention.NewRegistryResolver(retention.RegistryConfig{Token: token}))
+//	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * 24 * time.Hour} // untagged only by default
+//	plan, err := retention.NewPlan(ctx, client, ghpackages.OrgOwner("octo-org"), policy, registry)
+//	// plan.Packages[i].Versions: every version, kept or deleted, with its reason
+//	report, err := retention.Apply(ctx, client, plan, registry)
+//	// report.Failed(), report.Count(retention.OutcomeDeleted); keep it as JSON
+//	undo, err := retention.Restore(ctx, client, report) // within 30 days
+//
+// Verify checks a repository's tags afterwards. Decide is the planner
+// without I/O, for versions listed some other way.
+//
 // # Safety
 //
 // For container images the package keeps one invariant: after any run —

@@ -406,7 +406,7 @@ func (sc *scenario) writer(when string) {
 			g.tag(sc.repo, sigTag(subject.digest, ".sig"), s.digest)
 			sc.logf("%s: writer signed %s with %s", when, sc.short(subject.digest), sc.short(s.digest))
 		case 4:
-			var active []ghpackagestest.VersionState
+			var active []ghpackagestest.VersionRecord
 			for _, v := range g.fake.Versions("octo-org", ghpackages.Container, sc.pkg) {
 				if v.DeletedAt == nil {
 					active = append(active, v)
@@ -561,7 +561,7 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 	pp := plan.Packages[0]
 	planned := map[string][]string{} // digest → planned tags
 	for _, v := range pp.Versions {
-		if v.Action == retention.Delete || pp.DeletePackage {
+		if v.Action == retention.ActionDelete || pp.DeletePackage {
 			planned[v.Name] = v.Tags
 			sc.logf("planned: delete %s %v (%s)", sc.short(v.Name), v.Tags, v.Reason)
 		}
@@ -627,7 +627,7 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 	defer cancel()
 	deleted := 0
 	aopts = append(aopts, retention.WithProgress(func(it retention.Item) {
-		if it.Outcome != retention.Deleted {
+		if it.Outcome != retention.OutcomeDeleted {
 			return
 		}
 		deleted++
@@ -647,7 +647,7 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 	// (a 500 through every retry): what it was needed for must stay whole.
 	var ids []int64
 	for _, v := range pp.Versions {
-		if v.Action == retention.Delete {
+		if v.Action == retention.ActionDelete {
 			ids = append(ids, v.ID)
 		}
 	}
@@ -671,9 +671,9 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 		sc.logf("apply: %s %s %s %s", it.Step, shortOr(it.Version), it.Outcome, it.Error)
 	}
 	sc.tally.add(func(c *counts) {
-		c.Deleted += rep.Count(retention.Deleted)
-		c.Skipped += rep.Count(retention.Skipped)
-		c.Failed += rep.Count(retention.Failed)
+		c.Deleted += rep.Count(retention.OutcomeDeleted)
+		c.Skipped += rep.Count(retention.OutcomeSkipped)
+		c.Failed += rep.Count(retention.OutcomeFailed)
 		if rep.Stopped != "" {
 			c.Stopped++
 		}
@@ -681,7 +681,7 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 			c.Warned++
 		}
 		if sc.pkg != "app" {
-			c.SlashDeletes += rep.Count(retention.Deleted)
+			c.SlashDeletes += rep.Count(retention.OutcomeDeleted)
 		}
 		for _, v := range pp.Versions {
 			if strings.HasPrefix(v.Reason, "needed by kept") {

@@ -39,8 +39,8 @@ type Manifest struct {
 }
 
 // ManifestResolver reads a container registry for the planner, Apply and
-// Verify. NewRegistryResolver returns the implementation over the OCI
-// distribution API; tests can substitute their own. repository is
+// Verify. *RegistryResolver (NewRegistryResolver) is the implementation
+// over the OCI distribution API; tests can substitute their own. repository is
 // "owner/package", lower-case. Implementations must be safe for concurrent
 // use.
 type ManifestResolver interface {
@@ -76,10 +76,13 @@ type RegistryConfig struct {
 	Insecure bool
 }
 
-// registryResolver speaks the OCI distribution API. It authenticates
-// (the /v2/ ping and token handshake, through go-containerregistry's
-// transport) once per repository and reuses that client for every request.
-type registryResolver struct {
+// RegistryResolver is the ManifestResolver over the OCI distribution API
+// (ghcr.io, or any registry that speaks it). It authenticates (the /v2/
+// ping and token handshake, through go-containerregistry's transport) once
+// per repository and reuses that client for every request. Create one with
+// NewRegistryResolver; the zero value answers every call with an error. It
+// is safe for concurrent use.
+type RegistryResolver struct {
 	reg  name.Registry
 	auth authn.Authenticator
 	base http.RoundTripper
@@ -95,11 +98,19 @@ type repoClient struct {
 	referrers int
 }
 
-// NewRegistryResolver returns a ManifestResolver for the registry cfg
-// names. It pings the registry once (on first use), authenticates once per
+// *RegistryResolver implements ManifestResolver.
+var _ ManifestResolver = (*RegistryResolver)(nil)
+
+// errNoRegistry is what a RegistryResolver not made by NewRegistryResolver
+// answers.
+var errNoRegistry = errors.New("retention: RegistryResolver not created by NewRegistryResolver")
+
+// NewRegistryResolver returns a resolver for the registry cfg names. It
+// pings the registry once (on first use), authenticates once per
 // repository, and sends requests for one repository over one
-// authenticated client.
-func NewRegistryResolver(cfg RegistryConfig) ManifestResolver {
+// authenticated client. A host that is not valid is reported by the first
+// call.
+func NewRegistryResolver(cfg RegistryConfig) *RegistryResolver {
 	host := cfg.Host
 	if host == "" {
 		host = "ghcr.io"
@@ -108,7 +119,7 @@ func NewRegistryResolver(cfg RegistryConfig) ManifestResolver {
 	if cfg.Insecure {
 		opts = append(opts, name.Insecure)
 	}
-	r := &registryResolver{auth: authn.Anonymous, repos: map[string]*repoClient{}}
+	r := &RegistryResolver{auth: authn.Anonymous, repos: map[string]*repoClient{}}
 	reg, err := name.NewRegistry(host, opts...)
 	if err != nil {
 		// Reported on first use, with the host.
@@ -194,7 +205,7 @@ func (f failingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // client returns the authenticated client for repository.
-func (r *registryResolver) client(ctx context.Context, repository string) (*repoClient, error) {
+func (r *RegistryResolver) client(ctx context.Context, repository string) (*repoClient, error) {
 	r.mu.Lock()
 	rc, ok := r.repos[repository]
 	r.mu.Unlock()
@@ -203,6 +214,9 @@ func (r *registryResolver) client(ctx context.Context, repository string) (*repo
 	}
 	if f, ok := r.base.(failingTransport); ok {
 		return nil, f.err
+	}
+	if r.base == nil {
+		return nil, errNoRegistry
 	}
 	repo := r.reg.Repo(repository)
 	t, err := transport.NewWithContext(ctx, r.reg, r.auth, r.base, []string{repo.Scope(transport.PullScope)})
@@ -219,7 +233,7 @@ func (r *registryResolver) client(ctx context.Context, repository string) (*repo
 	return rc, nil
 }
 
-func (r *registryResolver) url(repository, kind, ref string) string {
+func (r *RegistryResolver) url(repository, kind, ref string) string {
 	return fmt.Sprintf("%s://%s/v2/%s/%s/%s", r.reg.Scheme(), r.reg.RegistryStr(), repository, kind, ref)
 }
 
@@ -257,7 +271,7 @@ func (e *RegistryError) Is(target error) bool {
 	return target == ErrManifestUnknown && e.StatusCode == http.StatusNotFound
 }
 
-func (r *registryResolver) do(ctx context.Context, rc *repoClient, method, u, accept string) (*http.Response, []byte, error) {
+func (r *RegistryResolver) do(ctx context.Context, rc *repoClient, method, u, accept string) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("retention: registry request: %w", err)
@@ -286,7 +300,7 @@ func (r *registryResolver) do(ctx context.Context, rc *repoClient, method, u, ac
 
 // Tags implements ManifestResolver: it pages through the tag list, then
 // asks the digest of each tag (a HEAD each, a few at a time).
-func (r *registryResolver) Tags(ctx context.Context, repository string) (map[string]string, error) {
+func (r *RegistryResolver) Tags(ctx context.Context, repository string) (map[string]string, error) {
 	rc, err := r.client(ctx, repository)
 	if err != nil {
 		return nil, err
@@ -384,7 +398,7 @@ func isLowerHex(s string) bool {
 }
 
 // Manifest implements ManifestResolver.
-func (r *registryResolver) Manifest(ctx context.Context, repository, digest string) (Manifest, error) {
+func (r *RegistryResolver) Manifest(ctx context.Context, repository, digest string) (Manifest, error) {
 	if !validDigest(digest) {
 		return Manifest{}, fmt.Errorf("retention: %q is not a sha256 digest", digest)
 	}
@@ -436,7 +450,7 @@ func parseManifest(body []byte) (Manifest, error) {
 // Referrers implements ManifestResolver. The first call for a repository
 // probes the referrers API; when the registry does not answer it, later
 // calls return nil at once.
-func (r *registryResolver) Referrers(ctx context.Context, repository, digest string) ([]string, error) {
+func (r *RegistryResolver) Referrers(ctx context.Context, repository, digest string) ([]string, error) {
 	if !validDigest(digest) {
 		return nil, fmt.Errorf("retention: %q is not a sha256 digest", digest)
 	}

@@ -193,3 +193,18 @@ func TestRegistryResolverRefusesPlainHTTPOffLoopback(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A RegistryResolver is an exported type, so a caller can declare one
+// without NewRegistryResolver: its zero value answers with an error, not a
+// nil dereference.
+func TestRegistryResolverZeroValue(t *testing.T) {
+	t.Parallel()
+	var r RegistryResolver
+	digest := "sha256:" + strings.Repeat("a", 64)
+	_, err := r.Tags(t.Context(), "o/p")
+	require.ErrorIs(t, err, errNoRegistry)
+	_, err = r.Manifest(t.Context(), "o/p", digest)
+	require.ErrorIs(t, err, errNoRegistry)
+	_, err = r.Referrers(t.Context(), "o/p", digest)
+	require.ErrorIs(t, err, errNoRegistry)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 	"github.com/ghpackages/ghpackages-go/retention"
 )
@@ -101,7 +102,7 @@ func (f *fixture) planned(p *retention.Plan) []string {
 	var out []string
 	for _, pp := range p.Packages {
 		for _, v := range pp.Versions {
-			if v.Action == retention.Delete {
+			if v.Action == retention.ActionDelete {
 				out = append(out, f.role(v.ID))
 			}
 		}
@@ -323,7 +324,7 @@ func TestRegression4_RegistryTagsAndApplyRecheck(t *testing.T) {
 			assert.Contains(t, it.Error, "now needed by "+f.digests["rebuilt"][:19]+"… (v2)")
 		}
 	}
-	assert.Equal(t, map[string]retention.Outcome{"base": retention.Skipped}, outcomes)
+	assert.Equal(t, map[string]retention.Outcome{"base": retention.OutcomeSkipped}, outcomes)
 	assert.False(t, rep.Failed())
 	assert.Empty(t, f.broken())
 }
@@ -401,7 +402,7 @@ func TestGhostVersionDoesNotFreezeThePackage(t *testing.T) {
 	assert.Empty(t, p.Warnings)
 	assert.Equal(t, "untagged, created 60d ago, older than 30d", f.reason(p, "ghost"))
 	rep := f.apply(p)
-	assert.Equal(t, 2, rep.Count(retention.Deleted))
+	assert.Equal(t, 2, rep.Count(retention.OutcomeDeleted))
 }
 
 // A registry that has none of the package's manifests is the wrong one
@@ -628,7 +629,7 @@ func TestRegression5_ParentsFirstThroughIndexWithoutVersion(t *testing.T) {
 	rep, err := retention.Apply(ctx, f.g.client(), p, retention.WithResolver(f.g.resolver()), progress)
 	require.NoError(t, err)
 	assert.Equal(t, "outer", f.role(rep.Items[0].VersionID))
-	assert.Equal(t, retention.NotAttempted, rep.Items[1].Outcome)
+	assert.Equal(t, retention.OutcomeNotAttempted, rep.Items[1].Outcome)
 	assert.Empty(t, f.broken())
 }
 
@@ -674,7 +675,7 @@ func TestApplyWithUnreadableRegistryDeletesNothing(t *testing.T) {
 	f.g.setFault(func(*http.Request) int { return 503 })
 	rep := f.apply(p)
 	require.Len(t, rep.Items, 1)
-	assert.Equal(t, retention.Failed, rep.Items[0].Outcome)
+	assert.Equal(t, retention.OutcomeFailed, rep.Items[0].Outcome)
 	assert.Contains(t, rep.Items[0].Error, "the registry could not be read to order and re-check the deletes")
 	assert.True(t, rep.Failed())
 	assert.Zero(t, f.g.fake.Stats().Deletes)
@@ -692,7 +693,7 @@ func TestApplyWithUnreadableRegistryDeletesNothing(t *testing.T) {
 	}
 	rep, err := retention.Apply(t.Context(), f.g.client(), p, retention.WithResolver(resolver))
 	require.NoError(t, err)
-	assert.Equal(t, retention.Failed, rep.Items[0].Outcome)
+	assert.Equal(t, retention.OutcomeFailed, rep.Items[0].Outcome)
 	assert.Contains(t, rep.Items[0].Error, "the registry's tags could not be read again")
 	assert.Zero(t, f.g.fake.Stats().Deletes)
 }
@@ -704,7 +705,7 @@ func TestOnePingBearerRegistryTwoRepositories(t *testing.T) {
 	clock := ghpackagestest.NewFakeClock(start)
 	var pings int
 	var mu sync.Mutex
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry())
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
 	t.Cleanup(srv.Close)
 	for _, n := range []string{"api", "web"} {
 		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: n})
@@ -760,12 +761,12 @@ func TestApplyKeepsAPackageThatGrewSinceThePlan(t *testing.T) {
 		require.Len(t, rep.Items, 1)
 		pkg, _ := srv.Package("acme", ghpackages.NPM, "lib")
 		if change == "version" {
-			assert.Equal(t, retention.Skipped, rep.Items[0].Outcome)
+			assert.Equal(t, retention.OutcomeSkipped, rep.Items[0].Outcome)
 			assert.Contains(t, rep.Items[0].Error, "versions or tags were added since the plan (1.1.0)")
 			assert.Nil(t, pkg.DeletedAt)
 			continue
 		}
-		assert.Equal(t, retention.Deleted, rep.Items[0].Outcome, change)
+		assert.Equal(t, retention.OutcomeDeleted, rep.Items[0].Outcome, change)
 		assert.NotNil(t, pkg.DeletedAt)
 	}
 }
@@ -786,7 +787,7 @@ func TestApplyKeepsAPackageWhoseTagsChangedSinceThePlan(t *testing.T) {
 	p.Packages[0].Versions[0].Tags = []string{}
 	rep, err := retention.Apply(t.Context(), c, p)
 	require.NoError(t, err)
-	assert.Equal(t, retention.Skipped, rep.Items[0].Outcome)
+	assert.Equal(t, retention.OutcomeSkipped, rep.Items[0].Outcome)
 	assert.Contains(t, rep.Items[0].Error, "(sha256:")
 	assert.Contains(t, rep.Items[0].Error, "(v1))")
 	assert.Zero(t, srv.Stats().Deletes)

@@ -64,6 +64,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
@@ -80,7 +81,7 @@ func main() {
 type tokenFlag struct {
 	name  string
 	spec  string
-	token ghpackagestest.Token
+	token ghpackagestest.TokenSpec
 }
 
 // tokenFlags collects repeated -token flags, in order.
@@ -179,7 +180,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		opts = append(opts, ghpackagestest.WithMaxConcurrent(*maxConc))
 	}
 	if *withRegistry {
-		opts = append(opts, ghpackagestest.WithOCIRegistry())
+		opts = append(opts, ghcrtest.WithRegistry())
 	}
 	if *prefix != "" {
 		opts = append(opts, ghpackagestest.WithAPIPrefix(*prefix))
@@ -226,7 +227,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		opts = append(opts, ghpackagestest.WithSeed(f))
 	}
 	for _, t := range tokens {
-		opts = append(opts, ghpackagestest.WithToken(t.name, t.token))
+		opts = append(opts, ghpackagestest.WithTokenSpec(t.name, t.token))
 	}
 	if *logPath != "" {
 		var w io.Writer = os.Stderr

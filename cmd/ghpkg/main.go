@@ -38,7 +38,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/ghpackages/ghpackages-go/internal/cli"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
 )
 
 func main() {

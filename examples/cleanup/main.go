@@ -97,7 +97,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if rep.Stopped != "" {
 		fmt.Fprintln(out, rep.Stopped)
 	}
-	fmt.Fprintf(out, "\ndeleted %d versions; they can be restored for 30 days (see examples/restore)\n", rep.Count(retention.Deleted))
+	fmt.Fprintf(out, "\ndeleted %d versions; they can be restored for 30 days (see examples/restore)\n", rep.Count(retention.OutcomeDeleted))
 	return nil
 }
 
@@ -105,7 +105,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 // a tagged index whose two platform manifests are untagged and old, plus
 // three old untagged leftovers of earlier builds.
 func demo(org, pkg string) (*ghpackagestest.Server, string, error) {
-	fake := ghpackagestest.NewServer(ghpackagestest.WithRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
+	fake := ghpackagestest.NewServer(ghpackagestest.WithRegistryHandler(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
 	host := strings.TrimPrefix(fake.URL(), "http://")
 	repo := host + "/" + org + "/" + pkg
 	now := time.Now()

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
-	"github.com/ghpackages/ghpackages-go/internal/cli"
 )
 
 // TestExitCodeContract runs every command into each exit code it can give:
@@ -136,7 +136,7 @@ func TestExitCodesDocumented(t *testing.T) {
 	require.GreaterOrEqual(t, i, 0, help)
 	block := help[i:]
 	block = block[:strings.Index(block, "\n\n")]
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../../README.md")
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), block, "the README repeats 'ghpkg help's exit codes word for word")
 }
@@ -200,6 +200,53 @@ func TestReplayedDeleteIsConfirmed(t *testing.T) {
 	assert.NotNil(t, p.DeletedAt, "the first attempt did delete it")
 }
 
+// TestPruneLostDeleteIsRestorable: prune deletes a whole package, the
+// answer is lost, the resend gets 404: gone-unconfirmed (a warning, exit 0).
+// 'restore --report' restores it, as the run most likely deleted it; a
+// second restore finds it active: already-active, exit 0.
+func TestPruneLostDeleteIsRestorable(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.retry = &ghpackages.RetryPolicy{MaxRetries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
+	h.srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.NPM, Name: "old-tool"})
+	for i := range 2 {
+		h.srv.AddVersion("octo-org", ghpackages.NPM, "old-tool", ghpackagestest.VersionSpec{Name: "0." + strconv.Itoa(i), CreatedAt: start.AddDate(0, 0, -100+i)})
+	}
+	lose := &losingTransport{}
+	h.wrap = func(next http.RoundTripper) http.RoundTripper { lose.next = next; return lose }
+	report := h.dir + "/report.json"
+	code, out, errOut := h.run(t, "prune", "old-tool", "--org", "octo-org", "--type", "npm", "--older-than", "30d",
+		"--delete-package-when-empty", "--yes", "--report", report, "--json")
+	require.Equal(t, 0, code, errOut)
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	require.Len(t, doc.Report.Items, 1)
+	it := doc.Report.Items[0]
+	assert.Equal(t, "delete-package", it.Action)
+	assert.Equal(t, "gone-unconfirmed", it.Outcome)
+	assert.Contains(t, it.Error, "the first attempt's answer was lost and the retry got 404")
+	assert.Equal(t, 1, doc.Summary.GoneUnconfirmed)
+	assert.Contains(t, errOut, "warning: 1 answered 404 and could not be confirmed gone")
+	p, ok := h.srv.Package("octo-org", ghpackages.NPM, "old-tool")
+	require.True(t, ok)
+	require.NotNil(t, p.DeletedAt, "the first attempt did delete it")
+
+	h.wrap = nil
+	code, out, errOut = h.run(t, "restore", "--report", report, "--json")
+	require.Equal(t, 0, code, errOut)
+	decodeStrict(t, out, &doc)
+	assert.Equal(t, summary{Planned: 1, Restored: 1}, doc.Summary)
+	p, _ = h.srv.Package("octo-org", ghpackages.NPM, "old-tool")
+	assert.Nil(t, p.DeletedAt, "restored")
+
+	code, out, errOut = h.run(t, "restore", "--report", report)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "old-tool")
+	assert.Contains(t, out, "already-active")
+	assert.Contains(t, out, "\n1 already active\n")
+	assert.Equal(t, 1, h.srv.Stats().Restores, "nothing restored twice")
+}
+
 // TestDelete404ButVisible: a DELETE answered 404 for a version the token
 // can read is a failure (no admin on the package), not "already gone".
 func TestDelete404ButVisible(t *testing.T) {
@@ -217,6 +264,29 @@ func TestDelete404ButVisible(t *testing.T) {
 	code, out, _ = h.run(t, "delete", teamApp, "--org", "octo-org", "--id", "1260000099", "--yes")
 	assert.Equal(t, 0, code)
 	assert.Equal(t, "already-gone: version 1260000099 of team/app\n", out)
+}
+
+// TestPruneReplayed404ButVisible: a prune DELETE whose first attempt failed
+// (502) and whose resend got 404 for a version that still reads is a
+// failure naming the missing admin permission, as for a plain 404.
+func TestPruneReplayed404ButVisible(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.retry = &ghpackages.RetryPolicy{MaxRetries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
+	h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Status: 502})
+	h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Status: 404})
+	code, out, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check",
+		"--max-delete", "1", "--yes", "--json")
+	assert.Equal(t, 1, code, errOut)
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	require.Len(t, doc.Report.Items, 1)
+	it := doc.Report.Items[0]
+	assert.Equal(t, "failed", it.Outcome)
+	assert.Equal(t, 404, it.Status)
+	assert.Contains(t, it.Error, "but it still exists: the token can read team/app but not delete it")
+	assert.Equal(t, summary{Planned: 1, Kept: doc.Summary.Kept, Failed: 1}, doc.Summary)
+	assert.Zero(t, h.srv.Stats().Deletes)
 }
 
 // TestForbiddenNamesThePackage: a token without classic scopes (like the

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 )
 
 // TestPruneAndVerifyOnTheDemoRegistry runs prune with the multi-arch check
@@ -19,7 +19,7 @@ import (
 // platform manifest by hand breaks its tag, which verify names, exit 1.
 func TestPruneAndVerifyOnTheDemoRegistry(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, ghpackagestest.WithOCIRegistry())
+	h := newHarness(t, ghcrtest.WithRegistry())
 	code, out, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "1d", "--yes", "--verify", "--json")
 	require.Equal(t, 0, code, errOut)
 	var doc struct {

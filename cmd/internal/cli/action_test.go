@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
@@ -26,7 +27,7 @@ func TestActionScript(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not found")
 	}
-	root, err := filepath.Abs("../..")
+	root, err := filepath.Abs("../../..")
 	require.NoError(t, err)
 	bin := filepath.Join(t.TempDir(), "ghpkg")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/ghpkg")
@@ -34,11 +35,11 @@ func TestActionScript(t *testing.T) {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
-	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghpackagestest.WithOCIRegistry(),
-		ghpackagestest.WithToken(secret, ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeDeletePackages}}),
+	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghcrtest.WithRegistry(),
+		ghpackagestest.WithTokenSpec(secret, ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeDeletePackages}}),
 		// Like the workflow's GITHUB_TOKEN: no X-OAuth-Scopes, and the fake
 		// refuses its deletes.
-		ghpackagestest.WithToken(fineGrain, ghpackagestest.Token{FineGrained: true}))
+		ghpackagestest.WithTokenSpec(fineGrain, ghpackagestest.TokenSpec{FineGrained: true}))
 	t.Cleanup(srv.Close)
 
 	run := func(t *testing.T, inputs map[string]string) (code int, outputs map[string]string, stdout, summary string) {

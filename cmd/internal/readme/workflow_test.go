@@ -13,6 +13,7 @@ import (
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 	"go.yaml.in/yaml/v3"
 )
@@ -105,8 +106,8 @@ func TestWorkflowCommands(t *testing.T) {
 func runWorkflowSteps(t *testing.T, steps []workflowStep, scopes []ghpackages.Scope) {
 	const token = "ghp_readme_workflow"
 	clock := ghpackagestest.OffsetClock(0)
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry(),
-		ghpackagestest.WithToken(token, ghpackagestest.Token{Login: "ci", Scopes: scopes}))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghcrtest.WithRegistry(),
+		ghpackagestest.WithTokenSpec(token, ghpackagestest.TokenSpec{Login: "ci", Scopes: scopes}))
 	t.Cleanup(srv.Close)
 	now := srv.Now()
 	day := 24 * time.Hour
@@ -211,7 +212,7 @@ func runWorkflowSteps(t *testing.T, steps []workflowStep, scopes []ghpackages.Sc
 func TestWorkflowScopesAreNeeded(t *testing.T) {
 	t.Parallel()
 	const token = "ghp_readme_readonly"
-	srv := ghpackagestest.NewServer(ghpackagestest.WithToken(token, ghpackagestest.Token{Login: "ci", Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithTokenSpec(token, ghpackagestest.TokenSpec{Login: "ci", Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
 	t.Cleanup(srv.Close)
 	cmd := exec.CommandContext(t.Context(), build(t, "./cmd/ghpkg"), "scopes", "--for", "prune", "--type", "container", "--base-url", srv.BaseURL())
 	cmd.Env = []string{"GITHUB_TOKEN=" + token, "HOME=" + t.TempDir()}

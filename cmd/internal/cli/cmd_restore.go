@@ -24,7 +24,8 @@ func (a *app) restoreCommand() *cobra.Command {
 		Short: "Restore a deleted package or version, or everything a run deleted",
 		Long: `Restore PACKAGE, or with --id one deleted version of it, or with --report FILE
 everything a delete or prune run deleted (its --report file or --json output;
-- reads stdin). GitHub restores what was deleted within the last 30 days.
+- reads stdin): the items it reported deleted or gone-unconfirmed. GitHub
+restores what was deleted within the last 30 days.
 
 The token's scopes are checked first (write:packages; plus repo for types
 other than container): a token that lacks them exits 2 before any change.
@@ -131,13 +132,13 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path string) (int
 		}
 	}
 	in2 := deleted.retentionReport()
-	rep, err := retention.Restore(ctx, c, in2, retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", in2.Count(retention.Deleted))))
+	restorable := in2.Count(retention.OutcomeDeleted) + in2.Count(retention.OutcomeGoneUnconfirmed)
+	rep, err := retention.Restore(ctx, c, in2, retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", restorable)))
 	a.endProgress()
 	if err != nil {
 		return 0, err
 	}
 	out := reportOf(rep)
-	a.recheck(context.WithoutCancel(ctx), c.Packages(owner), out.Items)
 	if typ == "" {
 		a.warnf("the report lists nothing to restore")
 	}

@@ -21,8 +21,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
-	"github.com/ghpackages/ghpackages-go/internal/cli"
 )
 
 const (
@@ -58,10 +59,10 @@ func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
 	clock := ghpackagestest.NewFakeClock(start)
 	base := []ghpackagestest.Option{
 		ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(),
-		ghpackagestest.WithRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))),
-		ghpackagestest.WithToken(secret, ghpackagestest.Token{Scopes: ghpackagestest.AllScopes()}),
-		ghpackagestest.WithToken(readOnly, ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
-		ghpackagestest.WithToken(fineGrain, ghpackagestest.Token{FineGrained: true}),
+		ghpackagestest.WithRegistryHandler(registry.New(registry.Logger(log.New(io.Discard, "", 0)))),
+		ghpackagestest.WithTokenSpec(secret, ghpackagestest.TokenSpec{Scopes: ghpackagestest.AllScopes()}),
+		ghpackagestest.WithTokenSpec(readOnly, ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
+		ghpackagestest.WithTokenSpec(fineGrain, ghpackagestest.TokenSpec{FineGrained: true}),
 	}
 	srv := ghpackagestest.NewServer(append(base, opts...)...)
 	t.Cleanup(srv.Close)
@@ -526,13 +527,13 @@ func TestDeleteAndRestoreOneVersion(t *testing.T) {
 	assert.Contains(t, string(md), "| npm | popular | "+strconv.FormatInt(hot, 10)+" | `` | - | delete-version | failed | ")
 }
 
-func findVersion(h *harness, ownerLogin string, typ ghpackages.PackageType, pkg string, id int64) (ghpackagestest.VersionState, bool) {
+func findVersion(h *harness, ownerLogin string, typ ghpackages.PackageType, pkg string, id int64) (ghpackagestest.VersionRecord, bool) {
 	for _, v := range h.srv.Versions(ownerLogin, typ, pkg) {
 		if v.ID == id {
 			return v, true
 		}
 	}
-	return ghpackagestest.VersionState{}, false
+	return ghpackagestest.VersionRecord{}, false
 }
 
 func TestDeleteAndRestorePackage(t *testing.T) {
@@ -833,7 +834,7 @@ func TestJSONKeysDocumented(t *testing.T) {
 		_, out, _ := h.run(t, append(args, "--json")...)
 		docs = append(docs, out)
 	}
-	withRegistry := newHarness(t, ghpackagestest.WithOCIRegistry())
+	withRegistry := newHarness(t, ghcrtest.WithRegistry())
 	for _, args := range [][]string{
 		{"verify", teamApp, "--org", "octo-org"},
 		{"prune", teamApp, "--org", "octo-org", "--older-than", "1d", "--verify"},

@@ -1,13 +1,10 @@
-package ghpackagestest_test
+package ghcrtest_test
 
 import (
-	"context"
-	"crypto/tls"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
-	"github.com/ghpackages/ghpackages-go/retention"
 )
 
 // registryGet fetches a manifest from the fake's registry over HTTP,
@@ -56,88 +53,13 @@ func testClient(t *testing.T) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
-// TestDemoPruneThroughRegistry plans what `ghpkg prune --org octo-org
-// --untagged-only --older-than 1d` plans against the demo: the orphaned
-// untagged builds, but not the platform images of the kept v1.9.0 index,
-// with no registry failure.
-func TestDemoPruneThroughRegistry(t *testing.T) {
-	t.Parallel()
-	clock := ghpackagestest.NewFakeClock(fixedNow)
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghpackagestest.WithOCIRegistry())
-	t.Cleanup(srv.Close)
-	hc := testClient(t)
-	host := strings.TrimPrefix(srv.URL(), "http://")
-
-	// The index behind "latest", straight from the registry.
-	status, h, body := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/team/app/manifests/latest", bearer)
-	require.Equal(t, 200, status, string(body))
-	var index struct {
-		MediaType string `json:"mediaType"`
-		Manifests []struct {
-			Digest   string `json:"digest"`
-			Platform struct {
-				Architecture string `json:"architecture"`
-			} `json:"platform"`
-		} `json:"manifests"`
-	}
-	require.NoError(t, json.Unmarshal(body, &index))
-	assert.Equal(t, "application/vnd.oci.image.index.v1+json", index.MediaType)
-	require.Len(t, index.Manifests, 2)
-	children := []string{index.Manifests[0].Digest, index.Manifests[1].Digest}
-	assert.Equal(t, "amd64", index.Manifests[0].Platform.Architecture)
-	assert.Equal(t, "arm64", index.Manifests[1].Platform.Architecture)
-
-	// REST names are the registry's digests; expect every active untagged
-	// version older than a day but the index's children.
-	var want, childIDs []int64
-	versions := srv.Versions(ghpackagestest.DemoOrg, ghpackages.Container, ghpackagestest.DemoContainer)
-	for _, v := range versions {
-		if slices.Contains(v.Tags, "latest") {
-			assert.Equal(t, h.Get("Docker-Content-Digest"), v.Name, "the latest version is the index the registry serves")
-		}
-		if slices.Contains(children, v.Name) {
-			assert.Empty(t, v.Tags, "platform images are untagged versions")
-			childIDs = append(childIDs, v.ID)
-			continue
-		}
-		if len(v.Tags) == 0 && v.DeletedAt == nil && v.CreatedAt.Before(clock.Now().Add(-24*time.Hour)) {
-			want = append(want, v.ID)
-			status, _, _ := registryGet(t, hc, "HEAD", srv.URL()+"/v2/octo-org/team/app/manifests/"+v.Name, bearer)
-			assert.Equal(t, 200, status, "orphan %s is a real manifest", v.Name)
-		}
-	}
-	require.Len(t, childIDs, 2)
-	require.Len(t, want, 16)
-
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken, Transport: hc.Transport})
-	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 24 * time.Hour, Packages: []retention.Pattern{retention.MustPattern(ghpackagestest.DemoContainer)}}
-	plan, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner(ghpackagestest.DemoOrg), policy,
-		retention.WithResolver(resolver), retention.WithNow(clock.Now))
-	require.NoError(t, err)
-	require.Len(t, plan.Packages, 1)
-	var planned []int64
-	for _, v := range plan.Packages[0].Versions {
-		assert.NotContains(t, v.Reason, "see the plan's warnings", "no registry failure")
-		if v.Action == retention.Delete {
-			planned = append(planned, v.ID)
-		}
-		if slices.Contains(childIDs, v.ID) {
-			assert.Equal(t, retention.Keep, v.Action)
-			assert.Contains(t, v.Reason, "needed by kept sha256:")
-		}
-	}
-	slices.Sort(planned)
-	slices.Sort(want)
-	assert.Equal(t, want, planned)
-}
-
 // TestRegistryFollowsRESTState checks the registry's ghcr.io behaviour: a
 // deleted version's manifest and tags vanish and come back on restore,
 // manifest DELETE is refused, and "containers." hosts reach the registry.
 func TestRegistryFollowsRESTState(t *testing.T) {
 	t.Parallel()
 	clock := ghpackagestest.NewFakeClock(fixedNow)
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithOCIRegistry(), ghpackagestest.WithAPIPrefix("/api/v3"))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghcrtest.WithRegistry(), ghpackagestest.WithAPIPrefix("/api/v3"))
 	t.Cleanup(srv.Close)
 	hc := testClient(t)
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "svc"})
@@ -159,7 +81,7 @@ func TestRegistryFollowsRESTState(t *testing.T) {
 	status, _, body := registryGet(t, hc, "DELETE", manifest+digest, bearer)
 	assert.Equal(t, 405, status, "ghcr.io refuses manifest DELETE: %s", body)
 
-	req, err := http.NewRequestWithContext(t.Context(), "DELETE", srv.BaseURL()+"orgs/octo-org/packages/container/svc/versions/"+itoa(id), nil)
+	req, err := http.NewRequestWithContext(t.Context(), "DELETE", srv.BaseURL()+"orgs/octo-org/packages/container/svc/versions/"+strconv.FormatInt(id, 10), nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
 	resp, err := hc.Do(req)
@@ -173,7 +95,7 @@ func TestRegistryFollowsRESTState(t *testing.T) {
 	}
 
 	clock.Advance(29 * 24 * time.Hour)
-	req, err = http.NewRequestWithContext(t.Context(), "POST", srv.BaseURL()+"orgs/octo-org/packages/container/svc/versions/"+itoa(id)+"/restore", nil)
+	req, err = http.NewRequestWithContext(t.Context(), "POST", srv.BaseURL()+"orgs/octo-org/packages/container/svc/versions/"+strconv.FormatInt(id, 10)+"/restore", nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
 	resp, err = hc.Do(req)
@@ -189,9 +111,9 @@ func TestRegistryFollowsRESTState(t *testing.T) {
 // private images readable with what the REST API needs.
 func TestRegistryAuth(t *testing.T) {
 	t.Parallel()
-	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghpackagestest.WithOCIRegistry(),
-		ghpackagestest.WithToken("ghp_repo_only", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeRepo}}),
-		ghpackagestest.WithToken("ghs_app", ghpackagestest.Token{Repository: "octo-org/app"}))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghcrtest.WithRegistry(),
+		ghpackagestest.WithTokenSpec("ghp_repo_only", ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeRepo}}),
+		ghpackagestest.WithTokenSpec("ghs_app", ghpackagestest.TokenSpec{Repository: "octo-org/app"}))
 	t.Cleanup(srv.Close)
 	hc := testClient(t)
 	host := strings.TrimPrefix(srv.URL(), "http://")
@@ -245,8 +167,8 @@ func TestRegistryAuth(t *testing.T) {
 // per manifest digest, tags that move, and write:packages required.
 func TestRegistryPushCreatesVersions(t *testing.T) {
 	t.Parallel()
-	srv := ghpackagestest.NewServer(ghpackagestest.WithOCIRegistry(),
-		ghpackagestest.WithToken("ghp_reader", ghpackagestest.Token{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
+	srv := ghpackagestest.NewServer(ghcrtest.WithRegistry(),
+		ghpackagestest.WithTokenSpec("ghp_reader", ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
 	t.Cleanup(srv.Close)
 	srv.AddOrg("octo-org")
 	hc := testClient(t)
@@ -284,49 +206,4 @@ func TestRegistryPushCreatesVersions(t *testing.T) {
 	status, _, body = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/pushed/tags/list", bearer)
 	require.Equal(t, 200, status)
 	assert.JSONEq(t, `{"name": "octo-org/pushed", "tags": ["v1"]}`, string(body), "a deleted version's tag is not listed")
-}
-
-// TestGHESShapeOverTLS runs the demo prune plan in GitHub Enterprise
-// Server's shape: the API at https://ghes.example/api/v3/ and the registry
-// at containers.ghes.example, both names dialed to the fake.
-func TestGHESShapeOverTLS(t *testing.T) {
-	t.Parallel()
-	clock := ghpackagestest.NewFakeClock(fixedNow)
-	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghpackagestest.WithOCIRegistry(),
-		ghpackagestest.WithAPIPrefix("/api/v3"), ghpackagestest.WithTLS("ghes.example"))
-	t.Cleanup(srv.Close)
-	require.True(t, strings.HasPrefix(srv.URL(), "https://"))
-	addr := strings.TrimPrefix(srv.URL(), "https://")
-	dialer := &net.Dialer{}
-	tr := &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: srv.CertPool()},
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return dialer.DialContext(ctx, network, addr) // every name is the fake
-		},
-	}
-	t.Cleanup(tr.CloseIdleConnections)
-	hc := &http.Client{Transport: tr}
-
-	client, err := ghpackages.NewClient(ghpackages.WithBaseURL("https://ghes.example/api/v3/"), ghpackages.WithHTTPClient(hc),
-		ghpackages.WithToken(ghpackagestest.DefaultToken), ghpackages.WithPacing(ghpackages.NoPacing()), ghpackages.WithClock(clock))
-	require.NoError(t, err)
-	p, _, err := client.Orgs.Get(t.Context(), ghpackagestest.DemoOrg, ghpackages.Container, ghpackagestest.DemoContainer)
-	require.NoError(t, err)
-	assert.Equal(t, "https://ghes.example/api/v3/orgs/octo-org/packages/container/team%2Fapp", p.URL)
-	assert.Equal(t, "https://ghes.example/orgs/octo-org/packages/container/package/team%2Fapp", p.HTMLURL)
-
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: "containers.ghes.example", Token: ghpackagestest.DefaultToken, Transport: tr})
-	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 24 * time.Hour, Packages: []retention.Pattern{retention.MustPattern(ghpackagestest.DemoContainer)}}
-	plan, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner(ghpackagestest.DemoOrg), policy,
-		retention.WithResolver(resolver), retention.WithNow(clock.Now))
-	require.NoError(t, err)
-	kept := 0
-	for _, v := range plan.Packages[0].Versions {
-		assert.NotContains(t, v.Reason, "see the plan's warnings")
-		if strings.Contains(v.Reason, "needed by kept sha256:") {
-			kept++
-		}
-	}
-	assert.Equal(t, 2, kept)
-	assert.Equal(t, 16, plan.Deletes())
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,10 +27,11 @@ type block struct {
 	text string
 }
 
-// repoRoot is the module root, two directories up from this package.
+// repoRoot is the repository root (the go.work workspace), three
+// directories up from this package.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,9 +150,9 @@ func TestGoSnippetsCompile(t *testing.T) {
 		if err := os.WriteFile(src, []byte(snippetFile(pkg, b)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		dir := filepath.Join(root, "internal", "readme", "snippets", pkg)
+		dir := filepath.Join(root, "cmd", "internal", "readme", "snippets", pkg)
 		overlay["Replace"][filepath.Join(dir, "snippet.go")] = src
-		dirs = append(dirs, "./internal/readme/snippets/"+pkg)
+		dirs = append(dirs, "./cmd/internal/readme/snippets/"+pkg)
 		n++
 	}
 	if n == 0 {
@@ -493,5 +495,47 @@ func TestReadmeQuotesTheQuickstartBanner(t *testing.T) {
 	quoted := "`" + prefix + "http://127.0.0.1:PORT" + suffix + "`"
 	if !strings.Contains(strings.Join(strings.Fields(string(data)), " "), quoted) {
 		t.Errorf("README.md does not quote the quickstart's first line %s", quoted)
+	}
+}
+
+// TestTestCommandCoversEveryModule checks that the README's test command,
+// which .ci/run runs, vets and tests every module go.work names: a package
+// pattern stops at a module boundary, so a module left out would go
+// untested without a word.
+func TestTestCommandCoversEveryModule(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "go.work"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	in := false
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "use (":
+			in = true
+		case in && line == ")":
+			in = false
+		case in && line != "":
+			dirs = append(dirs, line)
+		case strings.HasPrefix(line, "use "):
+			dirs = append(dirs, strings.TrimSpace(strings.TrimPrefix(line, "use ")))
+		}
+	}
+	if len(dirs) < 2 {
+		t.Fatalf("go.work names %d modules: the parsing is broken", len(dirs))
+	}
+	vet, test, ok := strings.Cut(ciTestCommand(t), " && ")
+	if !ok || !strings.HasPrefix(vet, "go vet ") || !strings.HasPrefix(test, "go test ") {
+		t.Fatalf("the test command is not 'go vet PATTERNS && go test FLAGS PATTERNS': %q", ciTestCommand(t))
+	}
+	for _, d := range dirs {
+		pattern := strings.TrimSuffix(d, "/") + "/..."
+		for _, part := range []string{vet, test} {
+			if !slices.Contains(strings.Fields(part), pattern) {
+				t.Errorf("%q leaves out module %s of go.work: add %s", part, d, pattern)
+			}
+		}
 	}
 }

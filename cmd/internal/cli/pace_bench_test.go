@@ -14,7 +14,7 @@ import (
 // costing 5), on the fake clock, and reports the deletes per minute of
 // fake time and the limit responses for each --pace:
 //
-//	go test ./internal/cli -run '^$' -bench PrunePace
+//	go test ./cmd/internal/cli -run '^$' -bench PrunePace
 //
 // guidance gives 60/min with no limit response. budget sends up to 180
 // deletes in a burst per 61-second window, so 300 deletes finish in about

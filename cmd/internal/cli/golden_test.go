@@ -14,8 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
-	"github.com/ghpackages/ghpackages-go/internal/cli"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -24,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // byte for byte: a change to the SDK's or retention's types cannot change
 // ghpkg's published format unnoticed. Regenerate with
 //
-//	go test ./internal/cli -run TestJSONGolden -update
+//	go test ./cmd/internal/cli -run TestJSONGolden -update
 //
 // and review the diff.
 func TestJSONGolden(t *testing.T) {
@@ -55,8 +56,8 @@ func TestJSONGolden(t *testing.T) {
 		{"scopes-unknown", fineGrain, nil, []string{"scopes"}, 0, nil, nil},
 		{"error", "", nil, []string{"packages", "--org", "octo-org"}, 2, nil, nil},
 		{"prune-registry", secret, nil, []string{"prune", teamApp, "--org", "octo-org", "--older-than", "1d", "--verify"}, 0, nil,
-			[]ghpackagestest.Option{ghpackagestest.WithOCIRegistry()}},
-		{"verify", secret, nil, []string{"verify", teamApp, "--org", "octo-org"}, 0, nil, []ghpackagestest.Option{ghpackagestest.WithOCIRegistry()}},
+			[]ghpackagestest.Option{ghcrtest.WithRegistry()}},
+		{"verify", secret, nil, []string{"verify", teamApp, "--org", "octo-org"}, 0, nil, []ghpackagestest.Option{ghcrtest.WithRegistry()}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -49,77 +49,84 @@ func (a *app) preflight(ctx context.Context, c *ghpackages.Client, op ghpackages
 
 // Replayed deletes: when a DELETE's first answer was lost and its retry got
 // 404, the SDK settles it. DeleteVersion re-reads: gone from a readable
-// package is a success with Response.Replayed (carried into Item.Replayed:
-// "deleted", replayed); a version that still reads is a plain not-found;
-// anything else (and every replayed package Delete) is an error matching
-// ghpackages.ErrDeleteUnconfirmed, reported "gone-unconfirmed". These two
-// functions are the only places that know how the SDK signals it.
-
-// isConfirmedReplay reports whether a delete succeeded on a retry the SDK
-// has already confirmed by reading.
-func isConfirmedReplay(it itemJSON) bool { return it.Replayed && it.Outcome == outDeleted }
+// package is a success with Response.Replayed ("deleted", replayed); a
+// version that still reads is a plain not-found (retention reports it
+// "failed"); anything else (and every replayed package Delete) is an error
+// matching ghpackages.ErrDeleteUnconfirmed, which retention reports
+// "gone-unconfirmed" and 'ghpkg restore --report' restores.
 
 // isUnconfirmedDelete reports whether a delete's error says its outcome is
 // unknown (replayed, then 404, and not provable by a read).
 func isUnconfirmedDelete(err error) bool { return errors.Is(err, ghpackages.ErrDeleteUnconfirmed) }
 
-// recheck re-reads what a 404 answer (or a replayed delete) was about, so
-// the report does not claim more than is known:
-//   - a delete answered 404: if the version (package) can still be read,
-//     the delete failed (the token sees it but may not delete it: deleting
-//     needs admin on the package); if it is gone while its package is
-//     readable, it is confirmed gone ("already-gone"); if the package cannot
-//     be read either, a 404 cannot tell gone from invisible:
-//     "gone-unconfirmed". A replayed delete the SDK could not confirm is
-//     "gone-unconfirmed" at once; one it confirmed stays "deleted".
-//   - a restore that got 404: if the version (package) is active, there was
-//     nothing to restore: "already-active".
+// recheck explains and, where a read can tell more, re-reads the deletes a
+// 404 answered, so the report does not claim more than is known:
+//   - a replayed delete the SDK could not confirm is "gone-unconfirmed"
+//     (retention's outcome): say why.
+//   - a replayed delete of a version the SDK read back is "failed"
+//     (retention's outcome): say the token may read but not delete it.
+//   - a plain 404 ("already-gone"): if the version (package) can still be
+//     read, the delete failed (the token sees it but may not delete it:
+//     deleting needs admin on the package); if it is gone while its
+//     package is readable, it is confirmed gone and stays "already-gone";
+//     if the package cannot be read either, a 404 cannot tell gone from
+//     invisible: "gone-unconfirmed".
+//
+// Restores need no re-read here: retention.Restore (and single) report a
+// restore that found the item active "already-active".
 func (a *app) recheck(ctx context.Context, api *ghpackages.OwnerPackages, items []itemJSON) {
 	for i := range items {
 		it := &items[i]
-		if ctx.Err() != nil {
-			if strings.HasPrefix(it.Action, "delete-") && it.Outcome == outAlreadyGone {
-				it.Outcome = outGoneUnconfirmed
-				it.Error = orText(firstLine(it.Error), "404") + " (not re-read: the run was stopped)"
-			}
+		if !strings.HasPrefix(it.Action, "delete-") {
 			continue
 		}
-		typ := ghpackages.PackageType(it.Type)
 		switch {
-		case isConfirmedReplay(*it):
-			// The SDK read it back already.
-		case strings.HasPrefix(it.Action, "delete-") && isUnconfirmedDelete(it.err):
-			it.Outcome = outGoneUnconfirmed
+		case it.Outcome == retention.OutcomeGoneUnconfirmed && isUnconfirmedDelete(it.err):
 			it.Error = firstLine(it.Error) + " (the first attempt's answer was lost and the retry got 404: deleted then, or not visible to the token)"
-		case strings.HasPrefix(it.Action, "delete-") && it.Outcome == outAlreadyGone:
-			exists, pkgReadable, err := a.lookup(ctx, api, typ, it.Package, it.VersionID)
+		case it.Outcome == retention.OutcomeFailed && errors.Is(it.err, ghpackages.ErrNotFound):
+			stillThere(it)
+		case it.Outcome != retention.OutcomeAlreadyGone:
+		case ctx.Err() != nil:
+			it.Outcome = retention.OutcomeGoneUnconfirmed
+			it.Error = orText(firstLine(it.Error), "404") + " (not re-read: the run was stopped)"
+		default:
+			exists, pkgReadable, err := a.lookup(ctx, api, ghpackages.PackageType(it.Type), it.Package, it.VersionID)
 			switch {
 			case err != nil:
-				it.Outcome, it.Error = outGoneUnconfirmed, fmt.Sprintf("%s; re-reading it failed: %v", orText(it.Error, "404"), err)
+				it.Outcome, it.Error = retention.OutcomeGoneUnconfirmed, fmt.Sprintf("%s; re-reading it failed: %v", orText(it.Error, "404"), err)
 			case exists:
-				it.Outcome = outFailed
-				it.Error = fmt.Sprintf("%s, but it still exists: the token can read %s but not delete it (deleting needs admin on the package; "+
-					"for the Actions GITHUB_TOKEN: Package settings → Manage Actions access → this repository, role Admin)", orText(firstLine(it.Error), "the delete was answered 404"), it.Package)
-				if it.Status == 0 {
-					it.Status = 404
-				}
+				it.Outcome = retention.OutcomeFailed
+				stillThere(it)
 			case pkgReadable:
 				it.Error = ""
 				it.Status = 0
 			default:
-				it.Outcome = outGoneUnconfirmed
+				it.Outcome = retention.OutcomeGoneUnconfirmed
 				if it.Error == "" {
 					it.Error = "the retried delete got 404 and the package cannot be read: gone, or not visible to the token"
 				} else {
 					it.Error = firstLine(it.Error) + " (and the package cannot be read: gone, or not visible to the token)"
 				}
 			}
-		case strings.HasPrefix(it.Action, "restore-") && it.Outcome == outFailed && (it.Status == 404 || errors.Is(it.err, ghpackages.ErrNotFound)):
-			if exists, _, err := a.lookup(ctx, api, typ, it.Package, it.VersionID); err == nil && exists {
-				it.Outcome, it.Error, it.Status = outAlreadyActive, "", 0
-			}
 		}
 	}
+}
+
+// stillThere explains a failed delete answered 404 of something that can
+// still be read.
+func stillThere(it *itemJSON) {
+	it.Error = fmt.Sprintf("%s, but it still exists: the token can read %s but not delete it (deleting needs admin on the package; "+
+		"for the Actions GITHUB_TOKEN: Package settings → Manage Actions access → this repository, role Admin)", orText(firstLine(it.Error), "the delete was answered 404"), it.Package)
+	if it.Status == 0 {
+		it.Status = 404
+	}
+}
+
+// active reports whether a version (or, for versionID 0, a package) is
+// active; a read that fails says no.
+func (a *app) active(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackages.PackageType, name string, versionID int64) bool {
+	exists, _, err := a.lookup(ctx, api, typ, name, versionID)
+	return err == nil && exists
 }
 
 // lookup reads a version (or, for versionID 0, a package): exists when it is
@@ -164,29 +171,34 @@ func (a *app) single(ctx context.Context, api *ghpackages.OwnerPackages, owner g
 	}
 	switch {
 	case err == nil && strings.HasPrefix(action, "delete-"):
-		it.Outcome, it.Replayed = outDeleted, resp != nil && resp.Replayed
+		it.Outcome, it.Replayed = retention.OutcomeDeleted, resp != nil && resp.Replayed
 	case err == nil:
-		it.Outcome = outRestored
+		it.Outcome = retention.OutcomeRestored
 	case errors.Is(err, ghpackages.ErrRateLimited), ctx.Err() != nil:
-		it.Outcome, it.Error, it.err = outNotAttempted, err.Error(), err
+		it.Outcome, it.Error, it.err = retention.OutcomeNotAttempted, err.Error(), err
+	case strings.HasPrefix(action, "delete-") && isUnconfirmedDelete(err):
+		it.Outcome, it.Error, it.err = retention.OutcomeGoneUnconfirmed, err.Error(), err
 	case strings.HasPrefix(action, "delete-") && errors.Is(err, ghpackages.ErrNotFound):
-		it.Outcome, it.Error, it.err = outAlreadyGone, err.Error(), err
+		it.Outcome, it.Error, it.err = retention.OutcomeAlreadyGone, err.Error(), err
+	case strings.HasPrefix(action, "restore-") && errors.Is(err, ghpackages.ErrNotFound) && a.active(context.WithoutCancel(ctx), api, typ, name, id):
+		// GitHub answers 404 to restoring what is not deleted.
+		it.Outcome, it.Status = retention.OutcomeAlreadyActive, 0
 	default:
 		// A refusal (the last version, over 5,000 downloads) fails the
 		// one operation asked for; prune reports such versions retained.
-		it.Outcome, it.Error, it.err = outFailed, explain(err).Error(), err
+		it.Outcome, it.Error, it.err = retention.OutcomeFailed, explain(err).Error(), err
 		if advice := itemAdvice(err, name); advice != "" {
 			it.Error = firstLine(err.Error()) + "\n" + advice
 		}
 	}
 	rep := &reportJSON{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), StartedAt: start, Items: []itemJSON{it}}
-	if it.Outcome == outNotAttempted {
+	if it.Outcome == retention.OutcomeNotAttempted {
 		rep.Stopped = "stopped: " + firstLine(err.Error())
 	}
 	a.recheck(context.WithoutCancel(ctx), api, rep.Items)
 	rep.FinishedAt = a.env.Now().UTC()
 	code := a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: rep}, true)
-	if final := rep.Items[0]; final.Outcome == outFailed {
+	if final := rep.Items[0]; final.Outcome == retention.OutcomeFailed {
 		if len(missingScopes(err)) > 0 || errors.Is(err, ghpackages.ErrUnauthorized) {
 			return ExitUsage, nil
 		}
@@ -220,25 +232,25 @@ func tally(ctx context.Context, out *runOutput) {
 	}
 	for _, it := range rep.Items {
 		switch it.Outcome {
-		case outDeleted:
+		case retention.OutcomeDeleted:
 			s.Deleted++
-		case outAlreadyGone:
+		case retention.OutcomeAlreadyGone:
 			s.AlreadyGone++
-		case outGoneUnconfirmed:
+		case retention.OutcomeGoneUnconfirmed:
 			s.GoneUnconfirmed++
-		case outRetained:
+		case retention.OutcomeRetained:
 			s.Retained++
-		case outFailed:
+		case retention.OutcomeFailed:
 			s.Failed++
-		case outNotAttempted:
+		case retention.OutcomeNotAttempted:
 			s.NotAttempted++
-		case outRestored:
+		case retention.OutcomeRestored:
 			s.Restored++
-		case outAlreadyActive:
+		case retention.OutcomeAlreadyActive:
 			s.AlreadyActive++
-		case outExpired:
+		case retention.OutcomeExpired:
 			s.Expired++
-		case outSkipped:
+		case retention.OutcomeSkipped:
 			s.Skipped++
 		}
 	}
@@ -325,7 +337,7 @@ func (a *app) textRun(out runOutput, brief bool, line string) {
 	case out.Report != nil:
 		rows := make([][]string, 0, len(out.Report.Items))
 		for _, it := range out.Report.Items {
-			rows = append(rows, []string{it.Package, idOf(it.VersionID), short(it.Version), tagsOf(it.Tags), it.Outcome, detailOf(it)})
+			rows = append(rows, []string{it.Package, idOf(it.VersionID), short(it.Version), tagsOf(it.Tags), string(it.Outcome), detailOf(it)})
 		}
 		a.table("PACKAGE\tID\tVERSION\tTAGS\tOUTCOME\tDETAIL", rows)
 	case out.Plan != nil:
@@ -344,7 +356,7 @@ func (a *app) reportErrorsOnce(items []itemJSON) {
 	var groups []*group
 	index := map[string]*group{}
 	for _, it := range items {
-		if it.Outcome != outFailed || it.Error == "" {
+		if it.Outcome != retention.OutcomeFailed || it.Error == "" {
 			continue
 		}
 		first, advice, _ := strings.Cut(it.Error, "\n")
@@ -450,7 +462,7 @@ func (a *app) markdownRun(out runOutput, line string) string {
 	case out.Report != nil:
 		rows := make([][]string, 0, len(out.Report.Items))
 		for _, it := range out.Report.Items {
-			rows = append(rows, []string{it.Type, it.Package, idOf(it.VersionID), "`" + short(it.Version) + "`", tagsOf(it.Tags), it.Action, it.Outcome, detailOf(it)})
+			rows = append(rows, []string{it.Type, it.Package, idOf(it.VersionID), "`" + short(it.Version) + "`", tagsOf(it.Tags), it.Action, string(it.Outcome), detailOf(it)})
 		}
 		b.WriteString(markdownTable([]string{"type", "package", "id", "version", "tags", "action", "outcome", "detail"}, rows))
 	case out.Plan != nil:
@@ -533,11 +545,9 @@ func detailOf(it itemJSON) string {
 }
 
 // retentionProgress adapts the progress reporter to retention's hook.
-// Failures are counted for deletes only: a restore's 404 is re-read after
-// the run and is often "already active".
 func (a *app) retentionProgress(verb string, total int) func(retention.Item) {
 	p := a.startProgress(verb, total)
 	return func(it retention.Item) {
-		p.step(it.Outcome == retention.Failed && it.Step != retention.StepRestoreVersion && it.Step != retention.StepRestorePackage)
+		p.step(it.Outcome == retention.OutcomeFailed)
 	}
 }

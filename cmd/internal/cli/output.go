@@ -85,7 +85,8 @@ delete, restore, prune:
                  already-gone     404, and a re-read confirmed it is gone
                                   while its package is readable
                  gone-unconfirmed 404, and the re-read could not tell gone
-                                  from not visible to the token
+                                  from not visible to the token ('restore
+                                  --report' restores it)
                  retained         GitHub refused: the last version, or over
                                   5,000 downloads
                  failed           see error (exit code 1)
@@ -338,18 +339,18 @@ func (p *planJSON) deletes() int {
 
 // itemJSON is one operation of a run.
 type itemJSON struct {
-	Type      string    `json:"type"`
-	Package   string    `json:"package"`
-	VersionID int64     `json:"version_id,omitempty"`
-	Version   string    `json:"version,omitempty"`
-	Tags      []string  `json:"tags,omitempty"`
-	Action    string    `json:"action"`
-	Reason    string    `json:"reason,omitempty"`
-	Outcome   string    `json:"outcome"`
-	Error     string    `json:"error,omitempty"`
-	Status    int       `json:"status,omitempty"`
-	Replayed  bool      `json:"replayed,omitempty"`
-	At        time.Time `json:"at"`
+	Type      string            `json:"type"`
+	Package   string            `json:"package"`
+	VersionID int64             `json:"version_id,omitempty"`
+	Version   string            `json:"version,omitempty"`
+	Tags      []string          `json:"tags,omitempty"`
+	Action    string            `json:"action"`
+	Reason    string            `json:"reason,omitempty"`
+	Outcome   retention.Outcome `json:"outcome"`
+	Error     string            `json:"error,omitempty"`
+	Status    int               `json:"status,omitempty"`
+	Replayed  bool              `json:"replayed,omitempty"`
+	At        time.Time         `json:"at"`
 
 	// err is the error behind Error, for classification; not written.
 	err error
@@ -365,32 +366,17 @@ type reportJSON struct {
 	Items      []itemJSON `json:"items"`
 }
 
-// Outcomes of report items. The first seven are retention's; the others
-// are ghpkg's findings after re-reading a 404.
-const (
-	outDeleted         = "deleted"
-	outAlreadyGone     = "already-gone"
-	outGoneUnconfirmed = "gone-unconfirmed"
-	outRetained        = "retained"
-	outFailed          = "failed"
-	outNotAttempted    = "not-attempted"
-	outRestored        = "restored"
-	outAlreadyActive   = "already-active"
-	outExpired         = "expired"
-	outSkipped         = "skipped"
-)
-
 func reportOf(r *retention.Report) *reportJSON {
 	out := &reportJSON{OwnerKind: r.OwnerKind, OwnerName: r.OwnerName, StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(),
 		Stopped: r.Stopped, Items: make([]itemJSON, 0, len(r.Items))}
 	for _, it := range r.Items {
 		ij := itemJSON{Type: string(it.Type), Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
-			Action: string(it.Step), Reason: flagWords(it.Reason), Outcome: string(it.Outcome), Error: it.Error, Status: it.Status,
+			Action: string(it.Step), Reason: flagWords(it.Reason), Outcome: it.Outcome, Error: it.Error, Status: it.Status,
 			Replayed: it.Replayed, err: it.Err}
 		if !it.At.IsZero() {
 			ij.At = it.At.UTC()
 		}
-		if advice := itemAdvice(it.Err, it.Package); advice != "" && ij.Outcome == outFailed {
+		if advice := itemAdvice(it.Err, it.Package); advice != "" && ij.Outcome == retention.OutcomeFailed {
 			ij.Error = firstLine(ij.Error) + "\n" + advice
 		}
 		out.Items = append(out.Items, ij)
@@ -420,11 +406,11 @@ func (r *reportJSON) retentionReport() *retention.Report {
 	out := &retention.Report{OwnerKind: r.OwnerKind, OwnerName: r.OwnerName, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Stopped: r.Stopped}
 	for _, it := range r.Items {
 		outcome := it.Outcome
-		if outcome == outAlreadyGone && it.Replayed {
-			outcome = outDeleted
+		if outcome == retention.OutcomeAlreadyGone && it.Replayed {
+			outcome = retention.OutcomeDeleted
 		}
 		ri := retention.Item{Type: ghpackages.PackageType(it.Type), Package: it.Package, VersionID: it.VersionID, Version: it.Version,
-			Tags: it.Tags, Reason: it.Reason, Outcome: retention.Outcome(outcome), Error: it.Error, Status: it.Status, Replayed: it.Replayed, At: it.At}
+			Tags: it.Tags, Reason: it.Reason, Outcome: outcome, Error: it.Error, Status: it.Status, Replayed: it.Replayed, At: it.At}
 		ri.Step = retention.StepDeleteVersion
 		if it.VersionID == 0 {
 			ri.Step = retention.StepDeletePackage
