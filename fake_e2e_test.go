@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -539,22 +536,13 @@ func TestRulesOnTheFake(t *testing.T) {
 
 // TestFakeWalkAndDeletesReuseOneConnection serves the fake's handler on a
 // server that counts connections: a 100-page walk and the deletes that
-// follow it go over one connection.
+// follow it read every answer to its end and reuse the connection (see
+// ConnStats.AssertReused).
 func TestFakeWalkAndDeletesReuseOneConnection(t *testing.T) {
 	t.Parallel()
 	fake, _, ids := e2eFake(t, "octo-org", 3000)
-	var conns atomic.Int32
-	srv := httptest.NewUnstartedServer(fake.Handler())
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithToken(ghpackagestest.DefaultToken),
+	url, tr, conns := ghpackages.CountingServer(t, fake.Handler())
+	c, err := ghpackages.NewClient(ghpackages.WithBaseURL(url), ghpackages.WithToken(ghpackagestest.DefaultToken),
 		ghpackages.WithPacing(ghpackages.NoPacing()), ghpackages.WithHTTPClient(&http.Client{Transport: tr}))
 	require.NoError(t, err)
 
@@ -571,5 +559,5 @@ func TestFakeWalkAndDeletesReuseOneConnection(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 10, fake.Stats().Deletes)
-	assert.EqualValues(t, 1, conns.Load(), "connections opened for 100 pages and 10 deletes on the fake")
+	conns.AssertReused(t, 110, "100 pages and 10 deletes on the fake")
 }
