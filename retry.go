@@ -40,7 +40,8 @@ import (
 //
 // No wait outlives the request's context: if the deadline would pass first,
 // the error is returned at once. 400, 401, 403 without a rate-limit signal,
-// 404, 410, 422 and 451 are never retried.
+// 404, 410, 422 and 451 are never retried. A request whose body cannot be
+// rewound (see Client.Do) is never sent twice.
 type RetryPolicy struct {
 	// MaxRetries bounds retries of transient failures (default 3;
 	// negative: none).
