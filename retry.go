@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -301,15 +302,20 @@ func rateLimitWait(p RetryPolicy, rl *RateLimitError, limitCount int, now time.T
 
 // permanentTransportError reports whether a transport failure will recur on
 // every attempt, so retrying only delays the error: the server's certificate
-// is not trusted (a GitHub Enterprise Server with its own CA, say), or a
-// header value, such as a token from a TokenSource, is not valid in HTTP.
+// is not trusted (a GitHub Enterprise Server with its own CA, say), the
+// host name does not exist (a DNS "no such host" answer, as for a mistyped
+// base URL; a DNS timeout or server failure is still retried), or a header
+// value, such as a token from a TokenSource, is not valid in HTTP.
 func permanentTransportError(err error) bool {
 	var certErr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalidCert x509.CertificateInvalidError
+	var dnsErr *net.DNSError
 	switch {
 	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
+		return true
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound && !dnsErr.IsTimeout && !dnsErr.IsTemporary:
 		return true
 	}
 	return strings.Contains(err.Error(), "net/http: invalid header field")

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -117,4 +118,39 @@ func TestDroppedConnectionIsStillRetried(t *testing.T) {
 	assert.Equal(t, 2, resp.Attempts)
 	assert.Equal(t, int32(1), retries.Load())
 	assert.Equal(t, int32(2), hits.Load())
+}
+
+// dnsTransport fails every request as a resolver does: "no such host" when
+// notFound, else a temporary failure (a timeout).
+type dnsTransport struct {
+	notFound bool
+	tries    atomic.Int32
+}
+
+func (d *dnsTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	d.tries.Add(1)
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: req.URL.Hostname(),
+		IsNotFound: d.notFound, IsTimeout: !d.notFound, IsTemporary: !d.notFound}}
+}
+
+// A host name that does not exist (a mistyped --base-url) will not exist on
+// the next attempt either: one try, no backoff. A DNS timeout is retried.
+func TestUnknownHostIsNotRetried(t *testing.T) {
+	t.Parallel()
+	for _, notFound := range []bool{true, false} {
+		tr := &dnsTransport{notFound: notFound}
+		var retries atomic.Int32
+		c, err := NewClient(WithBaseURL("https://ghes.invalid/api/v3/"), WithHTTPClient(&http.Client{Transport: tr}), WithToken("t"),
+			WithPacing(NoPacing()), WithRetry(fastRetries(&retries)))
+		require.NoError(t, err)
+		_, _, err = c.Orgs.Get(t.Context(), "o", NPM, "a")
+		var dnsErr *net.DNSError
+		require.ErrorAs(t, err, &dnsErr)
+		if notFound {
+			assert.Equal(t, int32(1), tr.tries.Load(), "no such host: one attempt")
+			assert.Zero(t, retries.Load())
+		} else {
+			assert.Equal(t, int32(4), tr.tries.Load(), "a DNS timeout is retried")
+		}
+	}
 }

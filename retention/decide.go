@@ -282,7 +282,10 @@ func (dc *decider) decideOne(v *ghpackages.PackageVersion, tags []string, rank i
 	case sel == TaggedOnly && len(tags) == 0:
 		return ActionKeep, "untagged; the policy deletes tagged versions only"
 	}
-	if len(p.IncludeTags) > 0 && len(tags) > 0 {
+	if len(p.IncludeTags) > 0 {
+		if len(tags) == 0 {
+			return ActionKeep, "untagged; IncludeTags selects tagged versions only"
+		}
 		for _, t := range tags {
 			if !slices.ContainsFunc(p.IncludeTags, func(pat Pattern) bool { return pat.Match(t) }) {
 				return ActionKeep, fmt.Sprintf("tag %s matches no include pattern (deleting the version would delete all its tags)", t)

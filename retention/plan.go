@@ -18,10 +18,13 @@ import (
 //	  "owner_name": "octo-org",             // empty for "authenticated"
 //	  "created_at": "2026-11-24T03:17:00Z", // the "now" versions were aged by
 //	  "warnings": ["…"],                    // what could not be checked, and what was kept for it
+//	  "withheld": 10,                       // deletions withheld: safety not proven (absent when 0)
 //	  "policy": { …Policy… },
 //	  "packages": [{
 //	    "type": "container", "name": "app",
 //	    "repository": "octo-org/app",       // container packages: the registry repository
+//	    "withheld": 10,                     // this package's withheld deletions (absent when 0)
+//	    "withheld_reason": "the registry's tags could not be read (…)",
 //	    "delete_package": false, "package_reason": "",
 //	    "versions": [{                      // oldest first: created_at, then id
 //	      "id": 1260000042, "name": "sha256:…", "tags": ["v1"],
@@ -40,6 +43,13 @@ type Plan struct {
 	// what it kept because of it. Versions kept for a warning have a
 	// short reason pointing here.
 	Warnings []string `json:"warnings,omitempty"`
+	// Withheld counts the deletions the policy selected that the plan
+	// withholds because it could not prove them safe, over all packages
+	// (the sum of PackagePlan.Withheld). A plan that withholds deletions
+	// is incomplete: the cleanup it describes did not happen, so callers
+	// should report it as a failure, not as "nothing to do" (ghpkg exits
+	// 1). Zero when every selected deletion was proven safe.
+	Withheld int `json:"withheld,omitempty"`
 	// Policy is the validated policy the plan follows.
 	Policy Policy `json:"policy"`
 	// Packages are the selected packages, in name order.
@@ -54,6 +64,17 @@ type PackagePlan struct {
 	// Repository is a container package's registry repository
 	// ("owner/name", lower-case), which Apply re-checks deletes against.
 	Repository string `json:"repository,omitempty"`
+	// Withheld counts the deletions the policy selected in this package
+	// that the plan withholds because their safety could not be proven:
+	// the registry could not be read (unreachable, refusing the token,
+	// answering errors, or not holding the package's manifests), or the
+	// version listing kept changing. Every version of the package is
+	// then kept, with a reason pointing at Plan.Warnings, and
+	// WithheldReason says why (the same words as the warning). A later
+	// run deletes them once the cause is gone. Deleting a whole package
+	// needs no registry and withholds nothing.
+	Withheld       int    `json:"withheld,omitempty"`
+	WithheldReason string `json:"withheld_reason,omitempty"`
 	PackageDecision
 }
 
@@ -141,16 +162,22 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 			}
 		}
 		d := decide(in, budget)
+		pp := PackagePlan{Type: policy.Type, Name: pkg.Name, Repository: repo}
 		// Deleting a whole package cannot break what stays: nothing does.
 		if unsafe != nil && !(stable && d.DeletePackage) {
 			withheld := d.deletions()
 			keepAll(&d, "kept: "+unsafe.short())
 			concerns.add(*unsafe, pkg.Name, withheld)
+			if withheld > 0 {
+				pp.Withheld, pp.WithheldReason = withheld, unsafe.String()
+				plan.Withheld += withheld
+			}
 		}
 		if budget >= 0 {
 			budget -= d.deletions()
 		}
-		plan.Packages = append(plan.Packages, PackagePlan{Type: policy.Type, Name: pkg.Name, Repository: repo, PackageDecision: d})
+		pp.PackageDecision = d
+		plan.Packages = append(plan.Packages, pp)
 	}
 	plan.Warnings = concerns.warnings()
 	return plan, nil
@@ -160,6 +187,14 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 type concern struct {
 	kind   string // what went wrong, the same words for every package
 	detail string // the first error, if any
+}
+
+// String is what went wrong, with the first error if any.
+func (c concern) String() string {
+	if c.detail == "" {
+		return c.kind
+	}
+	return c.kind + " (" + c.detail + ")"
 }
 
 // short is the reason of the versions kept for c.

@@ -180,9 +180,9 @@ func (p *Pattern) UnmarshalText(b []byte) error {
 //     NewPlan).
 //  5. Tags: UntaggedOnly (the default) keeps tagged versions; TaggedOnly
 //     keeps untagged ones.
-//  6. IncludeTags: a tagged version is deleted only when every one of its
-//     tags matches an include pattern, because deleting a version removes
-//     all its tags.
+//  6. IncludeTags: only tagged versions every one of whose tags matches an
+//     include pattern are deleted (deleting a version removes all its
+//     tags); untagged versions are kept, whatever Tags says.
 //  7. OlderThan: versions created more recently stay.
 //
 // Then everything a kept container image needs stays (its platform
@@ -223,9 +223,11 @@ type Policy struct {
 	DeleteAllMatching bool `json:"delete_all_matching,omitempty"`
 	// Tags selects untagged, tagged or any versions (default UntaggedOnly).
 	Tags TagSelection `json:"tags,omitempty"`
-	// IncludeTags, if set, limits deletion of tagged versions to those
-	// whose every tag matches one of the patterns. Untagged versions are
-	// not affected (use TaggedOnly to leave them alone).
+	// IncludeTags, if set, limits deletion to tagged versions whose every
+	// tag matches one of the patterns: it selects by tag, so untagged
+	// versions are kept, with AnyTags as with TaggedOnly ("release
+	// candidates older than two weeks" deletes release candidates, not
+	// untagged builds too). Delete untagged versions in a second plan.
 	IncludeTags []Pattern `json:"include_tags,omitempty"`
 	// ExcludeTags keeps every version with a tag matching one of the
 	// patterns.

@@ -195,6 +195,13 @@ func TestRegression1_RegistryFailureKeepsChildren(t *testing.T) {
 			require.Len(t, p.Warnings, 1, "said once, at the top of the plan")
 			assert.Contains(t, p.Warnings[0], "every version of it was kept, withholding 2 deletion(s) the policy asked for")
 			assert.True(t, strings.HasPrefix(p.Warnings[0], "app: "), p.Warnings[0])
+			assert.Equal(t, 2, p.Withheld, "the plan counts what it withheld")
+			require.Len(t, p.Packages, 1)
+			assert.Equal(t, 2, p.Packages[0].Withheld)
+			assert.Contains(t, p.Warnings[0], p.Packages[0].WithheldReason, "the package's reason is the warning's")
+			raw, err := json.Marshal(p)
+			require.NoError(t, err)
+			assert.Contains(t, string(raw), `"withheld":2,`)
 			reason := f.reason(p, "amd64")
 			assert.Contains(t, reason, "see the plan's warnings")
 			assert.Less(t, len(reason), 80, "reasons stay short: the detail is in the warning")
@@ -308,7 +315,7 @@ func TestRegression4_RegistryTagsAndApplyRecheck(t *testing.T) {
 		f.index("new", false, "new-amd64", "new-arm64")
 		f.tag("latest", "new")
 	})
-	p := f.plan(retention.Policy{OlderThan: 30 * day, Tags: retention.AnyTags, IncludeTags: []retention.Pattern{retention.MustPattern("nope")}}, retention.WithResolver(f.g.resolver()))
+	p := f.plan(retention.Policy{OlderThan: 30 * day, Tags: retention.UntaggedOnly}, retention.WithResolver(f.g.resolver()))
 	assert.Equal(t, []string{"base"}, f.planned(p), "the registry's latest keeps new's children")
 	assert.Equal(t, "needed by kept "+f.digests["new"][:19]+"… (latest)", f.reason(p, "new-amd64"))
 
@@ -648,6 +655,22 @@ func TestWarningsAreSaidOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"api, web: no registry to read (no resolver), so which manifests kept images need is unknown; every version of them was kept, withholding 2 deletion(s) the policy asked for"}, p.Warnings)
 	assert.Zero(t, p.Deletes())
+	assert.Equal(t, 2, p.Withheld)
+	for _, pp := range p.Packages {
+		assert.Equal(t, 1, pp.Withheld, pp.Name)
+		assert.Equal(t, "no registry to read (no resolver), so which manifests kept images need is unknown", pp.WithheldReason, pp.Name)
+	}
+
+	// With nothing to delete, nothing is withheld, though the registry
+	// could not be read either.
+	p, err = retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 365 * day},
+		retention.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	assert.Zero(t, p.Withheld)
+	assert.Len(t, p.Warnings, 1)
+	raw, err := json.Marshal(p)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), `"withheld"`)
 }
 
 // Apply refuses a registry-checked container plan it cannot re-check.
@@ -791,4 +814,41 @@ func TestApplyKeepsAPackageWhoseTagsChangedSinceThePlan(t *testing.T) {
 	assert.Contains(t, rep.Items[0].Error, "(sha256:")
 	assert.Contains(t, rep.Items[0].Error, "(v1))")
 	assert.Zero(t, srv.Stats().Deletes)
+}
+
+// NeededBy names the tags whose images need a manifest: a platform image
+// is needed by the index's tag (not by its own tag), a subject's signature
+// by the subject's tag, an orphan by nothing. A registry it cannot read is
+// an error, never "nothing needs it".
+func TestNeededBy(t *testing.T) {
+	t.Parallel()
+	f := multiArch(t)
+	f.image("orphan")
+	f.image("signed")
+	f.tag("v2", "signed")
+	f.image("sig")
+	f.tag("sha256-"+strings.TrimPrefix(f.digests["signed"], "sha256:")+".sig", "sig")
+	resolver := f.g.resolver()
+	needed := func(role string) []retention.Dependent {
+		deps, err := retention.NeededBy(t.Context(), resolver, propRepo, f.digests[role])
+		require.NoError(t, err, role)
+		return deps
+	}
+	assert.Equal(t, []retention.Dependent{{Tag: "latest", Digest: f.digests["release"]}}, needed("amd64"))
+	assert.Equal(t, []retention.Dependent{{Tag: "v2", Digest: f.digests["signed"]}}, needed("sig"))
+	assert.Equal(t, []retention.Dependent{}, needed("orphan"))
+	assert.Equal(t, []retention.Dependent{}, needed("release"), "its own tag does not count: deleting it deletes the tag")
+	assert.Equal(t, []retention.Dependent{}, needed("signed"), "a signature does not need its subject")
+
+	f.g.setFault(func(r *http.Request) int {
+		if strings.HasSuffix(r.URL.Path, f.digests["release"]) {
+			return 500
+		}
+		return 0
+	})
+	deps, err := retention.NeededBy(t.Context(), resolver, propRepo, f.digests["amd64"])
+	require.Error(t, err)
+	assert.Nil(t, deps)
+	_, err = retention.NeededBy(t.Context(), nil, propRepo, f.digests["amd64"])
+	assert.Error(t, err)
 }

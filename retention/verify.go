@@ -123,3 +123,59 @@ func (g *repoGraph) missingFrom(root string) []MissingManifest {
 	})
 	return out
 }
+
+// Dependent is a tag whose image needs a manifest: deleting the manifest
+// would break the image the tag points at.
+type Dependent struct {
+	// Tag is the tag; Digest is the manifest it points at (an image index,
+	// say, whose platform manifest the needed one is).
+	Tag    string `json:"tag"`
+	Digest string `json:"digest"`
+}
+
+// NeededBy reports which tags of repository ("owner/package", lower-case)
+// need the manifest digest, other than the tags on digest itself: the tags
+// whose images reach it as a child of an image index or manifest list at
+// any depth, an attestation, a referrer, or a signature tagged after a
+// subject ("sha256-<hex>.sig"). Deleting digest would break those images;
+// an empty result means no tag needs it. It reads every tag and every
+// manifest reachable from them, as NewPlan does, and changes nothing. An
+// error means the registry could not be read well enough to tell (a
+// manifest that could not be read is an error, not a missing one): the
+// answer is then unknown, not "nothing". The result is sorted by tag.
+func NeededBy(ctx context.Context, resolver ManifestResolver, repository, digest string) ([]Dependent, error) {
+	if resolver == nil {
+		return nil, fmt.Errorf("retention: NeededBy needs a resolver")
+	}
+	g := newRepoGraph(resolver, repository)
+	if err := g.loadTags(ctx); err != nil {
+		return nil, fmt.Errorf("retention: reading the tags of %s: %w", repository, err)
+	}
+	if err := g.walk(ctx, append(g.roots(), digest)); err != nil {
+		return nil, err
+	}
+	if n, d, err := g.firstFailure(); n > 0 {
+		return nil, fmt.Errorf("retention: reading %s: %d manifest(s) could not be read (first: %s): %w", repository, n, d, err)
+	}
+	g.mu.Lock()
+	tags := make(map[string]string, len(g.tags))
+	maps.Copy(tags, g.tags)
+	g.mu.Unlock()
+	out := []Dependent{}
+	reached := map[string]bool{} // targets known to reach digest
+	for _, t := range slices.Sorted(maps.Keys(tags)) {
+		target := tags[t]
+		if target == digest {
+			continue
+		}
+		needs, ok := reached[target]
+		if !ok {
+			_, needs = g.reach([]string{target})[digest]
+			reached[target] = needs
+		}
+		if needs {
+			out = append(out, Dependent{Tag: t, Digest: target})
+		}
+	}
+	return out, nil
+}

@@ -1,16 +1,154 @@
 #!/usr/bin/env bash
-# The run step of action.yml: builds ghpkg from the action's own checkout,
-# turns the INPUT_* variables into a 'ghpkg prune' command line, runs it and
-# writes the step's outputs (deleted, planned, failed, report) to
-# $GITHUB_OUTPUT. ghpkg itself appends the Markdown table to
-# $GITHUB_STEP_SUMMARY. The step exits with ghpkg's exit code (0 done or dry
-# run, 1 some deletions failed or the run stopped, 2 usage/token/scope error).
+# The steps of action.yml.
 #
-# GHPKG_BIN, if set, is a ghpkg binary to use instead of building one (tests).
+#   action.sh install   finds ghpkg for the action's ref. When the action runs
+#                       from a release tag (vX.Y.Z), it downloads that
+#                       release's archive for the runner's OS and
+#                       architecture, checks it against the release's
+#                       checksums.txt (refusing, exit 1, when the entry is
+#                       missing or differs) and writes bin=PATH to
+#                       $GITHUB_OUTPUT. Otherwise (a branch, a commit, a local
+#                       checkout, or a platform without a release archive)
+#                       it writes bin= and action.yml sets up Go.
+#   action.sh [run]     the run step: takes ghpkg from GHPKG_BIN (the install
+#                       step's bin output) or, when that is empty, builds it
+#                       from the action's own checkout; turns the INPUT_*
+#                       variables into a 'ghpkg prune' command line, runs it
+#                       and writes the step's outputs (deleted, planned,
+#                       failed, withheld, report) to $GITHUB_OUTPUT. ghpkg
+#                       itself appends the Markdown table to
+#                       $GITHUB_STEP_SUMMARY. It exits with ghpkg's exit
+#                       code (0 done or dry run, 1 some deletions failed,
+#                       were withheld or the run stopped, 2 usage/token/scope
+#                       error), or 1 when the outputs could not be written.
+#
+# The action's ref and repository come from the path the runner checked the
+# action out to (.../_actions/OWNER/REPO/REF), which stays right when this
+# action runs inside another composite action, or else from
+# GHPKG_ACTION_REF and GHPKG_ACTION_REPOSITORY (github.action_ref and
+# github.action_repository, which action.yml passes).
+#
+# For tests only: GHPKG_TEST_RELEASES_URL replaces https://github.com as
+# the server releases are downloaded from (OWNER/REPO/releases/download/TAG/
+# FILE below it).
 set -euo pipefail
 
 action_path="${GITHUB_ACTION_PATH:-$(cd "$(dirname "$0")/.." && pwd)}"
 tmp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
+
+fail() {
+  echo "::error::$*" >&2
+  exit 1
+}
+
+# release_ref prints "OWNER/REPO TAG" when the action runs from a release
+# tag, and nothing otherwise (a branch, a commit, or a local checkout).
+release_ref() {
+  local repo="" ref="" rest
+  case "$action_path" in
+    */_actions/*/*/*)
+      rest="${action_path##*/_actions/}"
+      rest="${rest%/}"
+      if [[ "$rest" =~ ^([^/]+)/([^/]+)/([^/]+)$ ]]; then
+        repo="${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+        ref="${BASH_REMATCH[3]}"
+      fi
+      ;;
+  esac
+  if [ -z "$ref" ]; then
+    repo="${GHPKG_ACTION_REPOSITORY:-}"
+    ref="${GHPKG_ACTION_REF:-}"
+  fi
+  if [ -n "$repo" ] && [[ "$ref" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
+    echo "$repo $ref"
+  fi
+}
+
+# platform prints the release's "OS ARCH" for the runner (RUNNER_OS and
+# RUNNER_ARCH, else uname), or fails when no release archive is built for it.
+platform() {
+  local os arch
+  case "${RUNNER_OS:-$(uname -s)}" in
+    Linux) os=linux ;;
+    macOS | Darwin) os=darwin ;;
+    Windows | MINGW* | MSYS* | CYGWIN*) os=windows ;;
+    *) return 1 ;;
+  esac
+  case "${RUNNER_ARCH:-$(uname -m)}" in
+    X64 | x86_64 | amd64) arch=amd64 ;;
+    ARM64 | aarch64 | arm64) arch=arm64 ;;
+    *) return 1 ;;
+  esac
+  echo "$os $arch"
+}
+
+sha256() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum "$1" | cut -d ' ' -f 1
+  else
+    shasum -a 256 "$1" | cut -d ' ' -f 1
+  fi
+}
+
+# install_release downloads ghpkg of release tag of repo into $tmp, verifies
+# it and sets bin to its path; it leaves bin empty when the runner's
+# platform has no release archive.
+install_release() {
+  local repo="$1" tag="$2" os arch ext exe archive base url dir want got
+  if ! read -r os arch < <(platform); then
+    echo "::warning::ghpkg $tag has no release archive for ${RUNNER_OS:-$(uname -s)}/${RUNNER_ARCH:-$(uname -m)} (linux, macOS and Windows on X64 and ARM64 have one): building it from source" >&2
+    return 0
+  fi
+  ext=tar.gz exe=ghpkg
+  if [ "$os" = windows ]; then ext=zip exe=ghpkg.exe; fi
+  # The name .goreleaser.yaml's archives give it.
+  archive="ghpkg_${tag#v}_${os}_${arch}.${ext}"
+  base="${GHPKG_TEST_RELEASES_URL:-https://github.com}"
+  url="${base%/}/$repo/releases/download/$tag"
+  dir="$tmp/ghpkg-action/$tag"
+  mkdir -p "$dir"
+  command -v curl >/dev/null 2>&1 || fail "curl is needed to download ghpkg $tag"
+  if ! curl -fsSL --retry 3 -o "$dir/checksums.txt" "$url/checksums.txt"; then
+    fail "could not download $url/checksums.txt: is $tag a release of $repo? Pin a release tag that has one, or a commit SHA to build from source"
+  fi
+  want=$(awk -v f="$archive" '$2 == f || $2 == "*" f { print $1 }' "$dir/checksums.txt")
+  if [ -z "$want" ]; then
+    fail "the checksums.txt of $repo $tag has no entry for $archive: refusing to run an unverified ghpkg"
+  fi
+  if ! curl -fsSL --retry 3 -o "$dir/$archive" "$url/$archive"; then
+    fail "could not download $url/$archive: the release $tag of $repo has no ghpkg archive for $os/$arch"
+  fi
+  got=$(sha256 "$dir/$archive")
+  if [ "$got" != "$want" ]; then
+    fail "checksum mismatch for $archive of $repo $tag: checksums.txt says sha256 $want, the download is $got: refusing to run it"
+  fi
+  if [ "$ext" = zip ]; then
+    unzip -o -q "$dir/$archive" "$exe" -d "$dir"
+  else
+    tar -xzf "$dir/$archive" -C "$dir" "$exe"
+  fi
+  bin="$dir/$exe"
+  [ -x "$bin" ] || fail "$archive holds no executable $exe"
+  echo "ghpkg $tag for $os/$arch from $url/$archive (sha256 $got, as checksums.txt says)"
+}
+
+case "${1:-run}" in
+  install)
+    bin=""
+    rel=$(release_ref)
+    if [ -z "$rel" ]; then
+      echo "ghpkg is built from source: the action's ref is not a release tag (vX.Y.Z)"
+    else
+      read -r repo tag <<< "$rel"
+      install_release "$repo" "$tag"
+    fi
+    if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "bin=$bin" >> "$GITHUB_OUTPUT"; fi
+    exit 0
+    ;;
+  run) ;;
+  *) echo "::error::usage: action.sh [install|run]" >&2; exit 2 ;;
+esac
+
 bin="${GHPKG_BIN:-}"
 if [ -z "$bin" ]; then
   bin="$tmp/ghpkg-action/ghpkg"
@@ -92,13 +230,19 @@ count() {
 deleted=$(count deleted)
 planned=$(count planned)
 failed=$(count failed)
-if [ -n "${GITHUB_OUTPUT:-}" ]; then
-  {
-    echo "deleted=$deleted"
-    echo "planned=$planned"
-    echo "failed=$failed"
-    echo "report=$report"
-  } >> "$GITHUB_OUTPUT"
+withheld=$(count withheld)
+if [ "$withheld" != 0 ]; then
+  echo "::error::ghpkg withheld $withheld deletions: their safety could not be proven (the registry could not be read; see the log). The step fails until that is fixed."
 fi
-echo "ghpkg prune: planned $planned, deleted $deleted, failed $failed (exit $code); JSON report: $report"
+# Outputs that cannot be written fail the step, and the log still names the
+# report ('ghpkg restore --report' needs it).
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+  # One simple command: bash ignores '!' on a { ...; } group whose
+  # redirection fails.
+  if ! printf '%s\n' "deleted=$deleted" "planned=$planned" "failed=$failed" "withheld=$withheld" "report=$report" >> "$GITHUB_OUTPUT"; then
+    echo "::error::could not write the step outputs to GITHUB_OUTPUT ($GITHUB_OUTPUT); the run's JSON report is $report"
+    if [ "$code" -eq 0 ]; then code=1; fi
+  fi
+fi
+echo "ghpkg prune: planned $planned, deleted $deleted, failed $failed, withheld $withheld (exit $code); JSON report: $report"
 exit "$code"

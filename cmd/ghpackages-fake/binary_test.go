@@ -257,6 +257,31 @@ func TestBinaryRefusesMalformedSeed(t *testing.T) {
 	assert.Contains(t, string(out), "bad.json:4:47: packages[0].versions[0].created_at: \"last tuesday\" is neither RFC 3339 nor relative to now")
 }
 
+// TestBinaryFlagErrors: a mistyped flag gets one line on stderr naming it
+// and pointing at -h, exit status 2, nothing on stdout; -h prints the flags
+// on stdout and exits 0.
+func TestBinaryFlagErrors(t *testing.T) {
+	t.Parallel()
+	bin := fakeBinary(t)
+	cmd := exec.CommandContext(t.Context(), bin, "-sed", "demo")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, 2, exit.ExitCode())
+	assert.Empty(t, stdout.String())
+	assert.Equal(t, "ghpackages-fake: unknown flag -sed; did you mean -seed? (run 'ghpackages-fake -h' for the flags)\n", stderr.String())
+
+	cmd = exec.CommandContext(t.Context(), bin, "-h")
+	stdout.Reset()
+	stderr.Reset()
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "-h exits 0")
+	assert.Contains(t, stdout.String(), "-seed value")
+	assert.Empty(t, stderr.String())
+}
+
 // TestGhpkgPruneAgainstDemo runs the ghpkg command, built from this
 // module, against the built fake with -seed demo and no registry flag:
 // the plan deletes the orphaned untagged builds, keeps the platform images

@@ -42,10 +42,13 @@
 //	-npm-last-version-deletes-package
 //	                       deleting an npm package's last version deletes
 //	                       the package (instead of answering 400)
+//	-version               print the version, VCS revision and commit date,
+//	                       and exit
 //
 // It prints its base URL, the registry host, and the tokens it accepts, and
 // stops cleanly on SIGINT or SIGTERM. A malformed seed file or flag stops
-// it at start with exit status 2.
+// it at start with exit status 2 and one line on stderr naming the flag
+// (and pointing at -h); -h prints the flags on stdout and exits 0.
 package main
 
 import (
@@ -64,8 +67,19 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+)
+
+// A release build stamps these with -ldflags "-X main.version=v1.2.3
+// -X main.commit=SHA -X main.date=RFC3339" (.goreleaser.yaml); a go build
+// or go install leaves them empty, and -version reports what the Go
+// toolchain recorded instead.
+var (
+	version string
+	commit  string
+	date    string
 )
 
 func main() {
@@ -75,6 +89,55 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ghpackages-fake:", err)
 		os.Exit(2)
 	}
+}
+
+// usageError is a mistake on the command line: its message names the
+// flag, and says where the flags are listed.
+type usageError struct{ msg string }
+
+// Error returns the message and the pointer at -h, on one line.
+func (e usageError) Error() string { return e.msg + " (run 'ghpackages-fake -h' for the flags)" }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// flagError rewrites an error of the flag package as one line naming the
+// flag, with the closest known flag for a misspelt one.
+func flagError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		best, bestDist := "", 3
+		fs.VisitAll(func(f *flag.Flag) {
+			if d := editDistance(strings.TrimLeft(name, "-"), f.Name); d < bestDist {
+				best, bestDist = f.Name, d
+			}
+		})
+		msg = "unknown flag -" + name
+		if best != "" {
+			msg += fmt.Sprintf("; did you mean -%s?", best)
+		}
+	}
+	return usageError{msg}
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // tokenFlag is one -token NAME=SPEC.
@@ -130,10 +193,13 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// run serves until ctx ends. ready, if not nil, receives the base URL.
+// run serves until ctx ends. ready, if not nil, receives the base URL. -h
+// prints the flags on out and returns nil; a flag error is returned as a
+// usageError, without the usage text.
 func run(ctx context.Context, args []string, out io.Writer, ready chan<- string) error {
 	fs := flag.NewFlagSet("ghpackages-fake", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
 	var seeds, faults listFlag
 	fs.Var(&seeds, "seed", `data to start with: "demo", or a JSON seed file; repeatable`)
@@ -158,15 +224,29 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	var tlsHosts listFlag
 	fs.Var(&tlsHosts, "tls-host", "also make the certificate valid for HOST and containers.HOST (implies -tls); repeatable")
 	certFile := fs.String("tls-cert-file", "", "write the certificate (PEM) to this file, for clients to trust")
+	showVersion := fs.Bool("version", false, "print the version, VCS revision and commit date, and exit")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(out, "Usage: ghpackages-fake [flags]\n\nServes the fake GitHub Packages API and a container registry on one port.\n\nFlags:")
+			fs.SetOutput(out)
+			fs.PrintDefaults()
+			return nil
+		}
+		return flagError(fs, err)
+	}
+	if *showVersion {
+		_, err := fmt.Fprintln(out, buildinfo.Resolve(version, commit, date).Line("ghpackages-fake"))
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usagef("unexpected argument %q: ghpackages-fake takes only flags", fs.Arg(0))
 	}
-	for _, st := range []int{*primaryStatus, *secondaryStatus} {
-		if st != 403 && st != 429 {
-			return fmt.Errorf("limit status %d: want 403 or 429", st)
+	for _, st := range []struct {
+		flag   string
+		status int
+	}{{"-primary-status", *primaryStatus}, {"-secondary-status", *secondaryStatus}} {
+		if st.status != 403 && st.status != 429 {
+			return usagef("%s %d: want 403 or 429", st.flag, st.status)
 		}
 	}
 	opts := []ghpackagestest.Option{
@@ -194,15 +274,15 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	if *useTLS || len(tlsHosts) > 0 {
 		opts = append(opts, ghpackagestest.WithTLS(tlsHosts...))
 	} else if *certFile != "" {
-		return errors.New("-tls-cert-file needs -tls or -tls-host")
+		return usagef("-tls-cert-file needs -tls or -tls-host")
 	}
 	switch {
 	case *now != "" && *offset != 0:
-		return errors.New("-now and -clock-offset exclude each other")
+		return usagef("-now and -clock-offset exclude each other: give one")
 	case *now != "":
 		t, err := time.Parse(time.RFC3339, *now)
 		if err != nil {
-			return fmt.Errorf("-now: %v", err)
+			return usagef("-now %q: want an RFC 3339 time such as 2026-06-01T12:00:00Z", *now)
 		}
 		opts = append(opts, ghpackagestest.WithClock(ghpackagestest.NewFakeClock(t)))
 	case *offset != 0:
@@ -211,7 +291,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	for _, spec := range faults {
 		f, err := ghpackagestest.ParseFaultSpec(spec)
 		if err != nil {
-			return err
+			return usagef("-fault %s: %v", spec, err)
 		}
 		opts = append(opts, ghpackagestest.WithFault(f))
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 )
 
 type syncBuffer struct {
@@ -105,11 +108,35 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-primary-status", "500"}, "want 403 or 429"},
 		{[]string{"-tls-cert-file", "x.pem"}, "-tls-cert-file needs -tls"},
 		{[]string{"stray"}, `unexpected argument "stray"`},
+		{[]string{"-sed", "demo"}, "unknown flag -sed; did you mean -seed?"},
+		{[]string{"--primary-limt", "3"}, "unknown flag -primary-limt; did you mean -primary-limit?"},
+		{[]string{"-primary-limit", "many"}, `invalid value "many" for flag -primary-limit`},
+		{[]string{"-seed"}, "flag needs an argument: -seed"},
+		{[]string{"-registry=maybe"}, "-registry"},
 	} {
 		var out bytes.Buffer
 		err := run(t.Context(), tc.args, &out, nil)
 		require.Error(t, err, tc.args)
-		assert.Contains(t, err.Error()+out.String(), tc.want, tc.args)
+		assert.Contains(t, err.Error(), tc.want, tc.args)
+		assert.Empty(t, out.String(), "a flag error prints no usage on stdout: %v", tc.args)
+		var ue usageError
+		if errors.As(err, &ue) {
+			assert.NotContains(t, err.Error(), "\n", "one line: %v", tc.args)
+			assert.Contains(t, err.Error(), "run 'ghpackages-fake -h' for the flags", tc.args)
+		} else {
+			assert.Contains(t, tc.args[0], "-seed", "only a seed file's own errors are not usage errors: %v: %v", tc.args, err)
+		}
+	}
+}
+
+// TestHelpFlag: -h prints the flags on stdout and is no error.
+func TestHelpFlag(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		var out bytes.Buffer
+		require.NoError(t, run(t.Context(), []string{arg}, &out, nil), arg)
+		assert.Contains(t, out.String(), "Usage: ghpackages-fake [flags]", arg)
+		assert.Contains(t, out.String(), "-seed value", arg)
 	}
 }
 
@@ -157,4 +184,14 @@ func TestServesTLSForGHES(t *testing.T) {
 	assert.Contains(t, out.String(), "TLS certificate also valid for ghes.example and containers.ghes.example")
 	cancel()
 	<-done
+}
+
+// TestVersionFlag: -version prints the version line and returns at once,
+// serving nothing. (cmd/internal/buildinfo's tests check a stamped build.)
+func TestVersionFlag(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"-version"}, &out, nil))
+	assert.Equal(t, buildinfo.Resolve("", "", "").Line("ghpackages-fake")+"\n", out.String())
+	assert.True(t, strings.HasPrefix(out.String(), "ghpackages-fake "), out.String())
 }

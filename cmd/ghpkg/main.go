@@ -14,7 +14,7 @@
 //	ghpkg prune    [PACKAGE|PATTERN...] POLICY  plan a cleanup; carry it out with --yes
 //	ghpkg verify   PACKAGE...                   prove every tag of container packages is a whole image
 //	ghpkg scopes   [--for COMMAND]              the token's scopes against what commands need
-//	ghpkg version                               module version, VCS revision, Go version
+//	ghpkg version                               version, VCS revision and date, Go version
 //	ghpkg completion bash|zsh|fish|powershell   shell completion script
 //	ghpkg help json                             the --json output schema (ghpkg/v1)
 //
@@ -38,7 +38,18 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
+)
+
+// A release build stamps these with -ldflags "-X main.version=v1.2.3
+// -X main.commit=SHA -X main.date=RFC3339" (.goreleaser.yaml); a go build
+// or go install leaves them empty, and 'ghpkg version' reports what the Go
+// toolchain recorded instead.
+var (
+	version string
+	commit  string
+	date    string
 )
 
 func main() {
@@ -46,7 +57,8 @@ func main() {
 	defer stop()
 	fi, err := os.Stderr.Stat()
 	terminal := err == nil && fi.Mode()&os.ModeCharDevice != 0
-	code := cli.Run(ctx, os.Args[1:], cli.Env{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, StderrIsTerminal: terminal})
+	code := cli.Run(ctx, os.Args[1:], cli.Env{Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, StderrIsTerminal: terminal,
+		Build: buildinfo.Resolve(version, commit, date)})
 	stop()
 	os.Exit(code)
 }

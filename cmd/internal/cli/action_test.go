@@ -3,10 +3,12 @@ package cli_test
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,23 +19,112 @@ import (
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
+// ghpkgBuild is the ghpkg binary the action tests run, built once.
+var ghpkgBuild struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// ghpkgBinary builds ./cmd/ghpkg once per test binary and returns its path.
+func ghpkgBinary(t *testing.T) string {
+	t.Helper()
+	ghpkgBuild.once.Do(func() {
+		ghpkgBuild.dir, ghpkgBuild.err = os.MkdirTemp("", "ghpkg-action-test")
+		if ghpkgBuild.err != nil {
+			return
+		}
+		ghpkgBuild.bin = filepath.Join(ghpkgBuild.dir, "ghpkg")
+		build := exec.Command("go", "build", "-o", ghpkgBuild.bin, "./cmd/ghpkg")
+		build.Dir = repoRoot(t)
+		if out, err := build.CombinedOutput(); err != nil {
+			ghpkgBuild.err = fmt.Errorf("go build ./cmd/ghpkg: %v\n%s", err, out)
+		}
+	})
+	require.NoError(t, ghpkgBuild.err)
+	return ghpkgBuild.bin
+}
+
+// repoRoot is the repository's root directory.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../../..")
+	require.NoError(t, err)
+	return root
+}
+
+// actionStep runs scripts/action.sh with args in dir, with the environment
+// GitHub Actions gives a composite step (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY
+// and RUNNER_TEMP in dir, GITHUB_ACTION_PATH the repository) plus env, and
+// returns its exit code, the outputs it wrote and its stdout and stderr.
+func actionStep(t *testing.T, dir string, env map[string]string, args ...string) (code int, outputs map[string]string, log string) {
+	t.Helper()
+	vars := map[string]string{
+		"PATH": os.Getenv("PATH"), "HOME": dir,
+		"GITHUB_ACTION_PATH": repoRoot(t), "RUNNER_TEMP": dir,
+		"GITHUB_OUTPUT": filepath.Join(dir, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary.md"),
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cmd := exec.Command("bash", append([]string{filepath.Join(repoRoot(t), "scripts", "action.sh")}, args...)...)
+	cmd.Dir = dir
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	outputs = map[string]string{}
+	if f, err := os.Open(vars["GITHUB_OUTPUT"]); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			k, v, _ := strings.Cut(sc.Text(), "=")
+			outputs[k] = v
+		}
+		f.Close()
+	}
+	return code, outputs, out.String()
+}
+
+// actionInputs is the run step's INPUT_* environment with action.yml's
+// defaults, the API at baseURL, and inputs on top.
+func actionInputs(baseURL string, inputs map[string]string) map[string]string {
+	defaults := map[string]string{
+		"TOKEN": secret, "OWNER": "octo-org", "TYPE": "container", "PACKAGES": "", "OLDER_THAN": "", "ALL_AGES": "false",
+		"KEEP": "0", "KEEP_TAGGED": "0", "KEEP_UNTAGGED": "0", "TAGS": "untagged", "INCLUDE": "", "EXCLUDE": "", "KEEP_TAGS": "", "KEEP_NAMES": "", "KEEP_IDS": "",
+		"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false",
+		"DELETE_GHOST_IMAGES": "false", "DELETE_PARTIAL_IMAGES": "false", "DELETE_ORPHANED_REFERRERS": "false", "SKIP_REFERENCE_CHECK": "false", "REGISTRY": "",
+		"PACE": "guidance", "MAX_WAIT": "", "SHOW": "deletes", "DRY_RUN": "true", "BASE_URL": baseURL,
+	}
+	for k, v := range inputs {
+		defaults[k] = v
+	}
+	env := map[string]string{}
+	for k, v := range defaults {
+		env["INPUT_"+k] = v
+	}
+	return env
+}
+
 // TestActionScript runs the action's run step (scripts/action.sh, what
 // action.yml runs) against the fake, with the environment GitHub Actions
 // gives a composite step: INPUT_* from action.yml's env block,
-// GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP and GITHUB_ACTION_PATH. The
-// fake runs on the real clock, as the built ghpkg does.
+// GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP and GITHUB_ACTION_PATH,
+// and GHPKG_BIN from the install step. The fake runs on the real clock, as
+// the built ghpkg does.
 func TestActionScript(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not found")
 	}
-	root, err := filepath.Abs("../../..")
-	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "ghpkg")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/ghpkg")
-	build.Dir = root
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	bin := ghpkgBinary(t)
 
 	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghcrtest.WithRegistry(),
 		ghpackagestest.WithTokenSpec(secret, ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeDeletePackages}}),
@@ -42,58 +133,28 @@ func TestActionScript(t *testing.T) {
 		ghpackagestest.WithTokenSpec(fineGrain, ghpackagestest.TokenSpec{FineGrained: true}))
 	t.Cleanup(srv.Close)
 
-	run := func(t *testing.T, inputs map[string]string) (code int, outputs map[string]string, stdout, summary string) {
+	run := func(t *testing.T, inputs map[string]string) (code int, outputs map[string]string, log, summary string) {
 		t.Helper()
 		dir := t.TempDir()
-		env := []string{
-			"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
-			"GHPKG_BIN=" + bin, "GITHUB_ACTION_PATH=" + root, "RUNNER_TEMP=" + dir,
-			"GITHUB_OUTPUT=" + filepath.Join(dir, "output"), "GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary.md"),
-		}
-		defaults := map[string]string{
-			// action.yml's defaults, with the fake as the API.
-			"TOKEN": secret, "OWNER": "octo-org", "TYPE": "container", "PACKAGES": "", "OLDER_THAN": "", "ALL_AGES": "false",
-			"KEEP": "0", "KEEP_TAGGED": "0", "KEEP_UNTAGGED": "0", "TAGS": "untagged", "INCLUDE": "", "EXCLUDE": "", "KEEP_TAGS": "", "KEEP_NAMES": "", "KEEP_IDS": "",
-			"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false",
-			"DELETE_GHOST_IMAGES": "false", "DELETE_PARTIAL_IMAGES": "false", "DELETE_ORPHANED_REFERRERS": "false", "SKIP_REFERENCE_CHECK": "false", "REGISTRY": "",
-			"PACE": "guidance", "MAX_WAIT": "", "SHOW": "deletes", "DRY_RUN": "true", "BASE_URL": srv.URL(),
-		}
+		env := actionInputs(srv.URL(), inputs)
+		env["GHPKG_BIN"] = bin
 		for k, v := range inputs {
-			defaults[k] = v
-		}
-		for k, v := range defaults {
-			env = append(env, "INPUT_"+k+"="+v)
+			if name, ok := strings.CutPrefix(k, "$"); ok {
+				// The runner's own variables, overridden.
+				delete(env, "INPUT_"+k)
+				env[name] = v
+			}
 		}
 		// A file the pattern team/* would match as a glob: patterns must
 		// reach ghpkg as written.
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, "team"), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "team", "file"), nil, 0o644))
-		cmd := exec.Command("bash", filepath.Join(root, "scripts", "action.sh"))
-		cmd.Dir = dir
-		cmd.Env = env
-		var so, se bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &so, &se
-		err := cmd.Run()
-		code = 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else {
-			require.NoError(t, err)
-		}
-		outputs = map[string]string{}
-		if f, err := os.Open(filepath.Join(dir, "output")); err == nil {
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				k, v, _ := strings.Cut(sc.Text(), "=")
-				outputs[k] = v
-			}
-			f.Close()
-		}
+		code, outputs, log = actionStep(t, dir, env)
 		md, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
-		for _, s := range []string{so.String(), se.String(), string(md)} {
+		for _, s := range []string{log, string(md)} {
 			assert.NotContains(t, s, "CLISECRET", "a token is never printed")
 		}
-		return code, outputs, so.String() + se.String(), string(md)
+		return code, outputs, log, string(md)
 	}
 
 	t.Run("dry run by default", func(t *testing.T) {
@@ -140,6 +201,27 @@ func TestActionScript(t *testing.T) {
 		out, err := restore.CombinedOutput()
 		assert.Error(t, err, "the token lacks write:packages: %s", out)
 		assert.Contains(t, string(out), "write:packages")
+	})
+
+	t.Run("registry unreachable: withheld fails the step", func(t *testing.T) {
+		deletes := srv.Stats().Deletes
+		code, outputs, log, md := run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "REGISTRY": "127.0.0.1:1", "DRY_RUN": "false"})
+		assert.Equal(t, 1, code, log)
+		n := outputs["withheld"]
+		assert.Regexp(t, `^[1-9][0-9]*$`, n, "the untagged versions older than 30 days")
+		assert.Equal(t, "0", outputs["deleted"])
+		assert.Equal(t, "0", outputs["failed"])
+		assert.Contains(t, log, "::error::ghpkg withheld "+n+" deletions")
+		assert.Contains(t, log, "ghpkg prune: exit 1: withheld "+n+" deletions in 1 package: team/app ("+n+"): the registry's tags could not be read")
+		assert.Contains(t, md, "withheld "+n+" deletions in 1 package")
+		assert.Equal(t, deletes, srv.Stats().Deletes)
+	})
+
+	t.Run("outputs that cannot be written fail the step and name the report", func(t *testing.T) {
+		code, outputs, log, _ := run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "$GITHUB_OUTPUT": "/nonexistent/dir/output"})
+		assert.Equal(t, 1, code, log)
+		assert.Empty(t, outputs)
+		assert.Regexp(t, `::error::could not write the step outputs to GITHUB_OUTPUT \(/nonexistent/dir/output\); the run's JSON report is \S+ghpkg-prune-\d+\.json`, log)
 	})
 
 	t.Run("usage error", func(t *testing.T) {

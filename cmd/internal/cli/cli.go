@@ -19,17 +19,21 @@ import (
 	"github.com/spf13/cobra"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 )
 
 // Exit codes of Run: the contract 'ghpkg help' and the README state.
 const (
 	// ExitOK: done, including nothing to do and a dry run.
 	ExitOK = 0
-	// ExitFailed: some operations failed, or the run stopped early (rate
-	// limit, --max-wait, cancellation) with work left.
+	// ExitFailed: some operations failed, the run stopped early (rate
+	// limit, --max-wait, cancellation) with work left, deletions were
+	// withheld because their safety could not be proven, the report could
+	// not be written, or the server failed.
 	ExitFailed = 1
-	// ExitUsage: a usage, authentication or scope error found before any
-	// change was made.
+	// ExitUsage: a usage, authentication, permission or scope error, a
+	// name or host that does not exist, or a delete refused as unsafe,
+	// found before any change was made.
 	ExitUsage = 2
 )
 
@@ -37,9 +41,16 @@ const (
 // README repeats it word for word (a test checks).
 const exitCodesHelp = `Exit codes:
   0  done, including nothing to do and a dry run
-  1  some operations failed, or the run stopped early (rate limit,
-     --max-wait, canceled): what was done is reported; rerun to resume
-  2  usage, authentication or scope error, found before any change`
+  1  incomplete: some operations failed; the run stopped early (rate
+     limit, --max-wait, canceled); deletions were withheld because
+     their safety could not be proven (the registry could not be read:
+     "withheld N deletions in M packages: ..."); the --report or --json
+     output could not be written where asked (it is saved elsewhere, and
+     the message says where); or the server failed. What was done is
+     reported; fix the cause, then rerun to resume
+  2  found before any change: a usage, authentication, permission or
+     scope error, a package, owner or host that does not exist, or a
+     delete refused as unsafe (see 'ghpkg help delete')`
 
 // Env is what the program reads and writes besides its arguments. The zero
 // value of each field has a sensible default, so tests set only what they
@@ -72,6 +83,11 @@ type Env struct {
 	// ghpackages.DefaultRetryPolicy() (tests shorten its delays). The CLI
 	// always sets its OnRetry, to report waits on Stderr.
 	Retry *ghpackages.RetryPolicy
+	// Build is what 'ghpkg version' reports: the main package passes the
+	// version, commit and date a release build stamped into it
+	// (buildinfo.Resolve); when its Version is empty, what the Go
+	// toolchain recorded (debug.ReadBuildInfo).
+	Build buildinfo.Info
 }
 
 func (e *Env) defaults() {
@@ -92,6 +108,9 @@ func (e *Env) defaults() {
 	}
 	if e.Transport == nil {
 		e.Transport = http.DefaultTransport
+	}
+	if e.Build.Version == "" {
+		e.Build = buildinfo.Resolve("", "", "")
 	}
 }
 
@@ -235,12 +254,19 @@ func (a *app) rootCommand() *cobra.Command {
 		Use:           "ghpkg",
 		Short:         "Manage GitHub Packages: list, inspect, delete, restore and prune",
 		Long:          rootLong,
-		Version:       versionLine(),
+		Version:       a.env.Build.Line("ghpkg"),
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Example: `  ghpkg packages --org my-org
-  ghpkg prune --org my-org --older-than 30d --keep 10 my-app
-  ghpkg prune --org my-org --older-than 30d --keep 10 my-app --yes --report run.json
+		Example: `  # octo-org's container packages
+  ghpkg packages --org octo-org
+
+  # what would go: untagged versions older than 30 days, keeping the 10 newest images
+  ghpkg prune team/app --org octo-org --older-than 30d --keep 10
+
+  # do it, with a report to undo it from ('ghpkg restore --report run.json')
+  ghpkg prune team/app --org octo-org --older-than 30d --keep 10 --yes --report run.json
+
+  # everything a prune run deleted, from its --report file
   ghpkg restore --report run.json`,
 	}
 	// Set before InitDefaultCompletionCmd, which captures the writer.
@@ -310,10 +336,10 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// onePackage wants exactly one PACKAGE argument.
-func onePackage(_ *cobra.Command, args []string) error {
+// onePackage wants exactly one PACKAGE argument, an exact name.
+func onePackage(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return usagef("want exactly one PACKAGE argument, got %d", len(args))
 	}
-	return nil
+	return checkPackageName(cmd.Name(), args[0])
 }

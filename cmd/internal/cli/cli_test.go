@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"github.com/ghpackages/ghpackages-go/internal/testguard"
@@ -21,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
 	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
@@ -52,6 +54,11 @@ type harness struct {
 	// paced keeps the CLI's own pacing (--pace) instead of switching it
 	// off; the fake clock takes the waits.
 	paced bool
+	// ctx, if set, is the context runs get instead of the test's.
+	ctx context.Context
+	// stdout, if set, receives stdout as well as the returned string
+	// (a writer that fails, say).
+	stdout io.Writer
 }
 
 func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
@@ -89,23 +96,37 @@ func (h *harness) run(t testing.TB, args ...string) (int, string, string) {
 func (h *harness) runIn(t testing.TB, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	full := append(append([]string{}, args...), "--base-url", h.srv.URL())
+	full := append([]string{}, args...)
+	if !slices.ContainsFunc(args, func(a string) bool { return a == "--base-url" || strings.HasPrefix(a, "--base-url=") }) {
+		full = append(full, "--base-url", h.srv.URL())
+	}
+	ctx := t.Context()
+	if h.ctx != nil {
+		ctx = h.ctx
+	}
+	var stdout io.Writer = &out
+	if h.stdout != nil {
+		stdout = io.MultiWriter(h.stdout, &out)
+	}
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	var rt http.RoundTripper = tr
 	if h.wrap != nil {
 		rt = h.wrap(tr)
 	}
-	code := cli.Run(t.Context(), full, cli.Env{
+	code := cli.Run(ctx, full, cli.Env{
 		Transport: rt,
 		Getenv:    func(k string) string { return h.env[k] },
-		Stdout:    &out, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
+		Stdout:    stdout, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
 		ClientOptions: h.clientOptions(),
 		Retry:         h.retry,
 	})
 	outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String()}
 	files, _ := filepath.Glob(filepath.Join(h.dir, "*"))
 	for _, f := range files {
+		if info, err := os.Stat(f); err == nil && info.IsDir() {
+			continue
+		}
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
 		outputs[f] = string(b)
@@ -159,6 +180,7 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	Withheld        int `json:"withheld"`
 }
 
 // itemDoc, reportDoc and planDoc are the documented report and plan.
@@ -193,12 +215,14 @@ type planDoc struct {
 	Warnings  []string       `json:"warnings"`
 	Policy    map[string]any `json:"policy"`
 	Packages  []struct {
-		Type          string         `json:"type"`
-		Name          string         `json:"name"`
-		DeletePackage bool           `json:"delete_package"`
-		PackageReason string         `json:"package_reason"`
-		KeptByReason  map[string]int `json:"kept_by_reason"`
-		Versions      []struct {
+		Type           string         `json:"type"`
+		Name           string         `json:"name"`
+		Withheld       int            `json:"withheld"`
+		WithheldReason string         `json:"withheld_reason"`
+		DeletePackage  bool           `json:"delete_package"`
+		PackageReason  string         `json:"package_reason"`
+		KeptByReason   map[string]int `json:"kept_by_reason"`
+		Versions       []struct {
 			ID        int64     `json:"id"`
 			Name      string    `json:"name"`
 			Tags      []string  `json:"tags"`
@@ -355,7 +379,7 @@ func TestUsageAndAuthErrors(t *testing.T) {
 		{"delete needs --yes before a token", map[string]string{}, []string{"delete", teamApp, "--org", "octo-org"}, 2, "refusing to delete without --yes"},
 		{"missing scope names it", map[string]string{"GITHUB_TOKEN": readOnly}, []string{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--yes"}, 2, "the token lacks the scopes delete:packages"},
 		{"missing version is already gone", nil, []string{"delete", ghpackagestest.DemoUserGem, "--type", "rubygems", "--id", "1260000099", "--yes"}, 0, ""},
-		{"missing package explains 404", nil, []string{"get", "nope", "--org", "octo-org"}, 1, "GitHub answers 404, not 403"},
+		{"missing package explains 404", nil, []string{"get", "nope", "--org", "octo-org"}, 2, "GitHub answers 404, not 403"},
 		{"policy needs an age", nil, []string{"prune", "--org", "octo-org"}, 2, "give --older-than AGE (e.g. 30d), or --all-ages"},
 		{"two selections", nil, []string{"prune", "--org", "octo-org", "--older-than", "1d", "--any-tags", "--tagged-only"}, 2, "give one of"},
 		{"bad age", nil, []string{"prune", "--org", "octo-org", "--older-than", "soon"}, 2, "--older-than"},
@@ -584,9 +608,10 @@ func TestPruneDryRunChangesNothing(t *testing.T) {
 	assert.Equal(t, summary{Planned: prunedApp, Kept: appVersion - prunedApp}, doc.Summary)
 	assert.Contains(t, out, `"report": null`)
 
-	// --yes with an explicit --dry-run stays a dry run.
-	code, _, _ = h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--dry-run")
-	require.Equal(t, 0, code)
+	// --yes with an explicit --dry-run contradict each other: refused.
+	code, _, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--dry-run")
+	require.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--yes and --dry-run contradict each other")
 
 	assert.Zero(t, h.srv.Stats().Deletes)
 	assert.Equal(t, before, h.srv.Versions("octo-org", ghpackages.Container, teamApp), "nothing changed")
@@ -599,13 +624,24 @@ func TestPruneWithoutRegistryKeepsUntagged(t *testing.T) {
 	// the demo's manifests: lookups fail, so the planner keeps every
 	// untagged version rather than guess.
 	code, out, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--show", "all")
-	require.Equal(t, 0, code)
+	require.Equal(t, 1, code, "deletions were withheld: the plan is incomplete")
 	assert.Contains(t, out, "would delete 0 and keep 37 versions")
 	assert.Contains(t, out, "kept: the registry could not be read (see the warning on stderr)")
-	assert.NotContains(t, out, "is it the right registry", "the registry's error is not repeated in every row")
+	assert.Contains(t, out, "\nwithheld 10 deletions in 1 package: team/app (10): the registry has none of the package's manifests (is it the right registry?)")
+	assert.Equal(t, 1, strings.Count(out, "is it the right registry"), "the registry's error is not repeated in every row, only in the withheld line")
 	assert.Equal(t, 1, strings.Count(errOut, "is it the right registry"), "it is reported once, on stderr: %s", errOut)
 	assert.Contains(t, errOut, "warning: team/app: the registry")
 	assert.Contains(t, errOut, "Check --registry")
+
+	code, out, errOut = h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--json")
+	require.Equal(t, 1, code)
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	assert.Equal(t, 10, doc.Summary.Withheld)
+	require.Len(t, doc.Plan.Packages, 1)
+	assert.Equal(t, 10, doc.Plan.Packages[0].Withheld)
+	assert.Contains(t, doc.Plan.Packages[0].WithheldReason, "the registry has none of the package's manifests")
+	assert.Contains(t, errOut, "ghpkg prune: exit 1: withheld 10 deletions in 1 package: team/app (10)")
 }
 
 // TestPruneKeepsMultiArchChildren pushes a real multi-arch image to the
@@ -842,6 +878,10 @@ func TestJSONKeysDocumented(t *testing.T) {
 		_, out, _ := withRegistry.run(t, append(args, "--json")...)
 		docs = append(docs, out)
 	}
+	// A release build's version document has every key.
+	var stamped bytes.Buffer
+	require.Equal(t, 0, cli.Run(t.Context(), []string{"version", "--json"}, cli.Env{Stdout: &stamped, Build: buildinfo.Resolve("v1.2.3", "0123abc", "2026-01-02T03:04:05Z")}))
+	docs = append(docs, stamped.String())
 	// Every object is ghpkg's own, down to the packages and versions.
 	var check func(path string, v any)
 	check = func(path string, v any) {

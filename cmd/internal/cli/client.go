@@ -46,6 +46,11 @@ func (a *app) owner(ctx context.Context, c *ghpackages.Client) (ghpackages.Owner
 			given++
 		}
 	}
+	for _, f := range []struct{ flag, login string }{{"--org", a.org}, {"--user", a.user}, {"--owner", a.ownerLogin}} {
+		if err := checkLogin(f.flag, f.login); err != nil {
+			return ghpackages.Owner{}, err
+		}
+	}
 	switch {
 	case given > 1:
 		return ghpackages.Owner{}, usagef("give one of --org, --user and --owner")
@@ -66,17 +71,65 @@ func (a *app) owner(ctx context.Context, c *ghpackages.Client) (ghpackages.Owner
 	return ghpackages.AuthenticatedOwner(), nil
 }
 
-// checkOwner turns a 404 on an owner's namespace into "no such owner" when
-// the owner itself does not exist, instead of the hint about private
-// packages.
+// checkOwner explains an error of the reads a command makes before any
+// change, with the fix: a 404 names the owner looked in (the token's own
+// account when no --org, --user or --owner was given), says when the owner
+// does not exist or is a user given as --org, and how to list what the
+// token can see; a 403 on listing an owner's packages (the Actions
+// GITHUB_TOKEN cannot list) says to name the packages. exitCode gives
+// these exit 2.
 func (a *app) checkOwner(ctx context.Context, c *ghpackages.Client, owner ghpackages.Owner, err error) error {
-	if !errors.Is(err, ghpackages.ErrNotFound) || owner.Name() == "" {
+	switch {
+	case errors.Is(err, ghpackages.ErrForbidden) && isListing(err) && len(missingScopes(err)) == 0:
+		return advised{fmt.Errorf("%w\nthe token may not list the %s's packages (the Actions GITHUB_TOKEN never can): name the packages instead "+
+			"(ghpkg prune PACKAGE..., the Action's packages input), or use a classic token with read:packages", err, ownerWord(owner))}
+	case !errors.Is(err, ghpackages.ErrNotFound):
 		return err
+	case owner.Name() == "":
+		return advised{fmt.Errorf("%w\nno --org, --user or --owner was given, so ghpkg looked in the token's own account: "+
+			"pass --org ORG (or --user USER) for another owner's packages; 'ghpkg packages' lists the token's own", err)}
 	}
-	if _, _, lerr := c.ResolveOwner(ctx, owner.Name()); errors.Is(lerr, ghpackages.ErrNotFound) {
-		return usagef("--%s %s: no such %s", owner.Kind(), owner.Name(), map[ghpackages.OwnerKind]string{ghpackages.OwnerKindOrg: "organization", ghpackages.OwnerKindUser: "user"}[owner.Kind()])
+	found, _, lerr := c.ResolveOwner(ctx, owner.Name())
+	switch {
+	case errors.Is(lerr, ghpackages.ErrNotFound):
+		return usagef("--%s %s: no such %s", owner.Kind(), owner.Name(), ownerWord(owner))
+	case lerr == nil && owner.Kind() == ghpackages.OwnerKindOrg && found.Kind() == ghpackages.OwnerKindUser:
+		return usagef("--org %s: %s is a user, not an organization: use --user %s (or --owner %s)", owner.Name(), owner.Name(), owner.Name(), owner.Name())
 	}
-	return err
+	list := "ghpkg packages" + ownerFlags(owner, a.packageType())
+	return advised{fmt.Errorf("%w\nnot found in %s %s, or not visible to the token (GitHub answers 404, not 403, for private packages it cannot see): "+
+		"'%s' lists the ones it can see", err, ownerWord(owner), owner.Name(), list)}
+}
+
+// ownerFlags renders the flags that select owner and typ, for commands
+// suggested in messages: " --org octo-org --type npm".
+func ownerFlags(o ghpackages.Owner, typ ghpackages.PackageType) string {
+	s := ""
+	if o.Name() != "" {
+		s = fmt.Sprintf(" --%s %s", o.Kind(), o.Name())
+	}
+	if typ != ghpackages.Container {
+		s += " --type " + string(typ)
+	}
+	return s
+}
+
+// ownerWord is "organization" or "user".
+func ownerWord(o ghpackages.Owner) string {
+	if o.Kind() == ghpackages.OwnerKindOrg {
+		return "organization"
+	}
+	return "user"
+}
+
+// isListing reports whether err answered a listing of an owner's packages.
+func isListing(err error) bool {
+	var apiErr *ghpackages.Error
+	if !errors.As(err, &apiErr) || apiErr.Method != http.MethodGet {
+		return false
+	}
+	u, perr := url.Parse(apiErr.URL)
+	return perr == nil && strings.HasSuffix(u.Path, "/packages")
 }
 
 func (a *app) packageType() ghpackages.PackageType {

@@ -17,9 +17,14 @@ func (a *app) getCommand() *cobra.Command {
 		Short: "Show a package, or one of its versions",
 		Long: `Show PACKAGE (visibility, version count, last update, repository), or with
 --id one version of it (name, tags, creation time).`,
-		Example: `  ghpkg get my-app --org my-org
-  ghpkg get my-app --org my-org --id 1260000042 --json
-  ghpkg get left-pad --user octocat --type npm`,
+		Example: `  # the package: visibility, version count, repository
+  ghpkg get team/app --org octo-org
+
+  # one version as JSON: the multi-arch image tagged latest
+  ghpkg get team/app --org octo-org --id 1260000044 --json
+
+  # a package of the token's own account (no --org, --user or --owner)
+  ghpkg get octo-name --type rubygems`,
 		Args: onePackage,
 	}
 	cmd.Flags().Var(&id, "id", "show only this version")
@@ -36,7 +41,8 @@ func (a *app) getCommand() *cobra.Command {
 			if err != nil {
 				if errors.Is(err, ghpackages.ErrNotFound) {
 					if _, _, perr := api.Get(ctx, typ, name); perr == nil {
-						return 0, fmt.Errorf("%s %s has no version %d: %w", typ, name, id, err)
+						return 0, advised{fmt.Errorf("%s %s has no version %d: %w\n'ghpkg versions %s%s' lists its versions (--state deleted: the deleted ones)",
+							typ, name, id, err, name, ownerFlags(owner, typ))}
 					}
 				}
 				return 0, a.checkOwner(ctx, c, owner, err)

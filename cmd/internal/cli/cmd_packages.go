@@ -19,9 +19,14 @@ their visibility, version count and last update.
 
 Listing needs read:packages. The Actions GITHUB_TOKEN cannot list an owner's
 packages: name them instead ('ghpkg get PACKAGE').`,
-		Example: `  ghpkg packages --org my-org
-  ghpkg packages --user octocat --type npm --visibility public
-  ghpkg packages --org my-org --json`,
+		Example: `  # octo-org's container packages
+  ghpkg packages --org octo-org
+
+  # only the public ones
+  ghpkg packages --org octo-org --visibility public
+
+  # a user's rubygems packages, as JSON
+  ghpkg packages --user octocat --type rubygems --json`,
 		Args: noArgs,
 	}
 	cmd.Flags().Var(newEnum(&visibility, "", "public", "private", "internal"), "visibility", "only packages with this visibility")

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 
@@ -43,8 +41,11 @@ Actions GITHUB_TOKEN cannot list packages: give literal names.
 
 Policy: a version is deleted when it is older than --older-than (or any age
 with --all-ages), is selected by --untagged-only (the default),
---tagged-only or --any-tags, matches --include and no --exclude, is not one
-of the --keep (--keep-tagged, --keep-untagged) newest images, and is not on a --keep-tag/--keep-name/--keep-id list.
+--tagged-only or --any-tags, has no tag that an --exclude matches, is not
+one of the --keep (--keep-tagged, --keep-untagged) newest images, and is
+not on a --keep-tag/--keep-name/--keep-id list. --include narrows the
+selection to tagged versions whose every tag matches (deleting a version
+deletes all its tags): untagged versions are kept, with --any-tags too.
 GitHub refuses to delete a package's last version (for containers its last
 tagged version): the newest such version is kept, or with
 --delete-package-when-empty the whole package is deleted. Untagged container
@@ -55,7 +56,9 @@ Without --yes it is a dry run: it lists the versions it would delete and a
 line per package with what it keeps and why (--show all lists every
 version). Progress goes to stderr. Images are deleted before the manifests
 they reference (an index before its platform manifests, a subject before
-its signatures), other versions newest first.`
+its signatures), other versions newest first.
+
+` + valuesRule
 
 func (a *app) pruneCommand() *cobra.Command {
 	var f pruneFlags
@@ -63,14 +66,20 @@ func (a *app) pruneCommand() *cobra.Command {
 		Use:   "prune [PACKAGE|PATTERN...] --older-than AGE [policy flags]",
 		Short: "Plan a cleanup by policy; carry it out with --yes",
 		Long:  pruneLong,
-		Example: `  # what would go: untagged versions older than 30 days, keeping the 10 newest
-  ghpkg prune my-app --org my-org --older-than 30d --keep 10
+		Example: `  # what would go: untagged versions older than 30 days, keeping the 10 newest images
+  ghpkg prune team/app --org octo-org --older-than 30d --keep 10
 
   # do it, with a report to undo it from ('ghpkg restore --report run.json')
-  ghpkg prune my-app --org my-org --older-than 30d --keep 10 --yes --report run.json
+  ghpkg prune team/app --org octo-org --older-than 30d --keep 10 --yes --report run.json
 
-  # release candidates older than two weeks, except anything tagged latest
-  ghpkg prune 'team/*' --org my-org --any-tags --include 'v*-rc*' --exclude latest --older-than 2w`,
+  # nightly builds older than two weeks, except anything tagged latest
+  # (--include selects tagged versions only: untagged ones stay)
+  ghpkg prune 'team/*' --org octo-org --any-tags --include 'nightly-*' --exclude latest --older-than 2w
+
+  # every version older than 30 days, tagged or not, of all the organization's
+  # container packages, except the release v1.0.0 and version 1260000006,
+  # listing every version with its reason
+  ghpkg prune --org octo-org --any-tags --older-than 30d --keep-tag v1.0.0 --keep-id 1260000006 --show all`,
 	}
 	fl := cmd.Flags()
 	fl.Var(&f.keep, "keep", "always keep the N newest images of each package (a multi-arch image with its platform manifests and signatures counts once)")
@@ -81,11 +90,11 @@ func (a *app) pruneCommand() *cobra.Command {
 	fl.BoolVar(&f.untagged, "untagged-only", false, "delete untagged versions only (the default)")
 	fl.BoolVar(&f.tagged, "tagged-only", false, "delete tagged versions only")
 	fl.BoolVar(&f.anyTags, "any-tags", false, "delete tagged and untagged versions")
-	fl.StringArrayVar(&f.include, "include", nil, "with --any-tags or --tagged-only: delete a tagged version only if every tag matches `PATTERN` (glob, or re:REGEXP); repeatable")
-	fl.StringArrayVar(&f.exclude, "exclude", nil, "keep versions with a tag matching `PATTERN` (glob, or re:REGEXP); repeatable")
-	fl.StringArrayVar(&f.keepTags, "keep-tag", nil, "keep the version with this exact `TAG`; repeatable")
-	fl.StringArrayVar(&f.keepNames, "keep-name", nil, "keep the version with this exact `NAME` (digest); repeatable")
-	fl.Var(&f.keepIDs, "keep-id", "keep the version with this ID; repeatable")
+	fl.StringArrayVar(&f.include, "include", nil, "with --tagged-only or --any-tags: delete only tagged versions whose every tag matches a `PATTERN` (glob, or re:REGEXP); untagged versions are kept; repeatable")
+	fl.StringArrayVar(&f.exclude, "exclude", nil, "keep every version with a tag matching `PATTERN` (glob, or re:REGEXP); repeatable")
+	fl.StringArrayVar(&f.keepTags, "keep-tag", nil, "keep the version with this exact `TAG` (not a pattern: see --exclude); repeatable")
+	fl.StringArrayVar(&f.keepNames, "keep-name", nil, "keep the version with this exact `NAME` (for containers the full sha256 digest); repeatable")
+	fl.Var(&f.keepIDs, "keep-id", "keep the version with this exact ID (the tables' ID column); repeatable")
 	fl.Var(&f.maxDelete, "max-delete", "delete at most N versions this run, oldest first (0: no cap)")
 	fl.BoolVar(&f.deletePkg, "delete-package-when-empty", false, "delete a package whose every version the policy deletes")
 	fl.BoolVar(&f.ghosts, "delete-ghost-images", false, "containers: also delete image indexes none of whose manifests exist any more, whatever their tags and age")
@@ -94,7 +103,7 @@ func (a *app) pruneCommand() *cobra.Command {
 	fl.BoolVar(&f.skipRefs, "skip-reference-check", false, "UNSAFE for multi-arch images: don't ask the registry which untagged manifests kept images use")
 	fl.StringVar(&f.registry, "registry", "", "container registry `HOST` for the multi-arch check (default: ghcr.io, or containers.HOST for --base-url)")
 	fl.BoolVar(&f.yes, "yes", false, "carry the plan out (without it, prune only shows the plan)")
-	fl.BoolVar(&f.dryRun, "dry-run", true, "only show the plan; on unless --yes")
+	fl.BoolVar(&f.dryRun, "dry-run", true, "only show the plan; the default without --yes (--yes --dry-run is refused)")
 	fl.StringVar(&f.reportFile, "report", "", "also write the run's report to `FILE` (for 'ghpkg restore --report FILE')")
 	fl.Var(newEnum(&f.show, "deletes", "deletes", "all"), "show", "dry run: list the versions to delete, or all versions with their reasons")
 	_ = cmd.RegisterFlagCompletionFunc("show", fixedCompletion("deletes", "all"))
@@ -112,12 +121,9 @@ func (f *pruneFlags) policy(typ ghpackages.PackageType, args []string) (retentio
 	p := retention.Policy{Type: typ, KeepNewest: int(f.keep), KeepNewestTagged: int(f.keepTagged), KeepNewestUntagged: int(f.keepUntagged), MaxDelete: int(f.maxDelete), DeletePackageWhenEmpty: f.deletePkg,
 		SkipReferenceCheck: f.skipRefs, DeleteGhostImages: f.ghosts, DeletePartialImages: f.partial, DeleteOrphanedReferrers: f.orphans, KeepTags: f.keepTags, KeepNames: f.keepNames, KeepIDs: f.keepIDs, DeleteAllMatching: f.allAges}
 	if f.olderThan != "" {
-		if strings.HasPrefix(f.olderThan, "-") {
-			return p, usagef("--older-than %s: an age cannot be negative (want e.g. 30d, 2w, 12h)", f.olderThan)
-		}
-		d, err := retention.ParseAge(f.olderThan)
+		d, err := olderThanValue(f.olderThan)
 		if err != nil {
-			return p, usagef("--older-than %q: want an age such as 30d, 2w, 12h or 90m", f.olderThan)
+			return p, err
 		}
 		p.OlderThan = d
 	}
@@ -149,6 +155,9 @@ func (f *pruneFlags) policy(typ ghpackages.PackageType, args []string) (retentio
 		dst  *[]retention.Pattern
 	}{{"--include", f.include, &p.IncludeTags}, {"--exclude", f.exclude, &p.ExcludeTags}, {"PACKAGE", args, &p.Packages}} {
 		for _, s := range c.src {
+			if err := checkPatternValue(c.flag, s, c.flag == "PACKAGE"); err != nil {
+				return p, err
+			}
 			pat, err := retention.ParsePattern(s)
 			if err != nil {
 				return p, usagef("%s %q: %s", c.flag, s, strings.TrimPrefix(err.Error(), retention.ErrInvalidPolicy.Error()+": "))
@@ -156,14 +165,14 @@ func (f *pruneFlags) policy(typ ghpackages.PackageType, args []string) (retentio
 			*c.dst = append(*c.dst, pat)
 		}
 	}
-	for _, c := range []struct {
-		flag string
-		src  []string
-	}{{"--keep-tag", f.keepTags}, {"--keep-name", f.keepNames}} {
-		for _, s := range c.src {
-			if strings.TrimSpace(s) == "" {
-				return p, usagef("%s: empty value", c.flag)
-			}
+	for _, t := range f.keepTags {
+		if err := checkKeepTag(t); err != nil {
+			return p, err
+		}
+	}
+	for _, n := range f.keepNames {
+		if err := checkKeepName(n, typ); err != nil {
+			return p, err
 		}
 	}
 	if err := p.Validate(); err != nil {
@@ -179,10 +188,24 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		return 0, err
 	}
 	dryRunSet := cmd.Flags().Changed("dry-run")
-	if dryRunSet && !f.dryRun && !f.yes {
+	switch {
+	case dryRunSet && !f.dryRun && !f.yes:
 		return 0, usagef("--dry-run=false deletes nothing without --yes")
+	case dryRunSet && f.dryRun && f.yes:
+		return 0, usagef("--yes and --dry-run contradict each other: drop --dry-run to delete, or --yes to only plan")
 	}
-	apply := f.yes && !(dryRunSet && f.dryRun)
+	apply := f.yes
+	if err := checkRegistry(f.registry); err != nil {
+		return 0, err
+	}
+	if f.reportFile != "" {
+		if err := a.checkReportPath(f.reportFile, false, ghpackages.Owner{}); err != nil {
+			return 0, err
+		}
+		if !apply {
+			a.warnf("--report %s: a dry run deletes nothing, so it writes no report", f.reportFile)
+		}
+	}
 	a.showAll = f.show == "all"
 	if f.skipRefs && typ == ghpackages.Container {
 		a.warnf("--skip-reference-check: untagged manifests that kept multi-arch images or signatures use may be deleted, breaking those images")
@@ -219,10 +242,20 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		return 0, a.checkOwner(ctx, c, owner, err)
 	}
 	out.Plan = a.planOf(plan, f)
-	a.warnUnmatched(args, out.Plan)
+	for _, w := range append(unmatchedPackages(args, out.Plan), keepUnmatched(out.Plan)...) {
+		out.Plan.Warnings = append(out.Plan.Warnings, w)
+		a.warnf("%s", w)
+	}
 	if !apply {
 		a.verifyAfter(ctx, f, plan, &out)
 		return a.emitRun(ctx, out, false), nil
+	}
+	if f.reportFile != "" {
+		// The last check before the first delete: the record restore
+		// needs can be written.
+		if err := a.checkReportPath(f.reportFile, true, owner); err != nil {
+			return 0, err
+		}
 	}
 	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.retentionProgress("deleting", plan.Deletes())))...)
 	a.endProgress()
@@ -231,14 +264,14 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	}
 	out.Report = reportOf(rep)
 	a.recheck(ctx, c.Packages(owner), out.Report.Items)
-	if f.reportFile != "" {
-		raw, _ := json.MarshalIndent(out.Report, "", "  ")
-		if err := os.WriteFile(f.reportFile, append(raw, '\n'), 0o600); err != nil {
-			a.warnf("writing --report: %v", err)
-		}
-	}
+	reported := f.reportFile == "" || a.writeReport(f.reportFile, out.Report)
 	a.verifyAfter(ctx, f, plan, &out)
-	return a.emitRun(ctx, out, false), nil
+	code := a.emitRun(ctx, out, false)
+	if !reported {
+		fmt.Fprintf(a.env.Stderr, "ghpkg %s: exit 1: the --report file %s could not be written (see above for where the report is)\n", a.name, f.reportFile)
+		code = max(code, ExitFailed)
+	}
+	return code, nil
 }
 
 // verifyAfter runs --verify on the plan's container packages.
@@ -271,7 +304,8 @@ func (a *app) planOf(p *retention.Plan, f *pruneFlags) *planJSON {
 		out.Policy.OlderThan = retention.FormatAge(pol.OlderThan)
 	}
 	for _, pp := range p.Packages {
-		pj := packagePlanJSON{Type: string(pp.Type), Name: pp.Name, DeletePackage: pp.DeletePackage, PackageReason: flagWords(pp.PackageReason),
+		pj := packagePlanJSON{Type: string(pp.Type), Name: pp.Name, Withheld: pp.Withheld, WithheldReason: pp.WithheldReason,
+			DeletePackage: pp.DeletePackage, PackageReason: flagWords(pp.PackageReason),
 			KeptByReason: map[string]int{}, Versions: make([]decisionJSON, 0, len(pp.Versions))}
 		for _, v := range pp.Versions {
 			reason := strings.ReplaceAll(flagWords(v.Reason), "(see the plan's warnings)", "(see the warning on stderr)")
@@ -321,18 +355,22 @@ func reasonKind(r string) string {
 	if strings.HasPrefix(r, "needed by kept ") || strings.HasPrefix(r, "referenced by kept ") {
 		return "needed by a kept image"
 	}
+	// The explanation goes first, before the pattern's own text could
+	// run into it.
+	if i := strings.Index(r, " (deleting the version"); i > 0 {
+		r = r[:i]
+	}
 	r = reCreated.ReplaceAllString(r, "")
 	r = reDigest.ReplaceAllString(r, "…")
 	r = reWhich.ReplaceAllString(r, "$1 ")
 	r = rePattern.ReplaceAllString(r, "pattern")
-	if i := strings.Index(r, " (deleting the version"); i > 0 {
-		r = r[:i]
-	}
 	return r
 }
 
-// warnUnmatched warns about PACKAGE patterns that matched no package.
-func (a *app) warnUnmatched(args []string, p *planJSON) {
+// unmatchedPackages returns a warning for each PACKAGE pattern that
+// matched no package, and for an owner without packages of the type.
+func unmatchedPackages(args []string, p *planJSON) []string {
+	var out []string
 	for _, s := range args {
 		pat, err := retention.ParsePattern(s)
 		if err != nil || pat.IsLiteral() {
@@ -343,12 +381,26 @@ func (a *app) warnUnmatched(args []string, p *planJSON) {
 			matched = matched || pat.Match(pp.Name)
 		}
 		if !matched {
-			a.warnf("%s matches no %s package of %s", s, p.Policy.Type, describeOwnerJSON(p.OwnerKind, p.OwnerName))
+			out = append(out, fmt.Sprintf("%s matches no %s package of %s (%s lists them)", s, p.Policy.Type, describeOwnerJSON(p.OwnerKind, p.OwnerName), packagesCommand(p)))
 		}
 	}
 	if len(p.Packages) == 0 && len(args) == 0 {
-		a.warnf("no %s packages found", p.Policy.Type)
+		out = append(out, fmt.Sprintf("no %s packages found for %s", p.Policy.Type, describeOwnerJSON(p.OwnerKind, p.OwnerName)))
 	}
+	return out
+}
+
+// packagesCommand is the 'ghpkg packages' command listing the plan's
+// owner's packages of its type.
+func packagesCommand(p *planJSON) string {
+	cmd := "'ghpkg packages"
+	if p.OwnerName != "" {
+		cmd += fmt.Sprintf(" --%s %s", p.OwnerKind, p.OwnerName)
+	}
+	if p.Policy.Type != string(ghpackages.Container) {
+		cmd += " --type " + p.Policy.Type
+	}
+	return cmd + "'"
 }
 
 func describeOwnerJSON(kind, name string) string {

@@ -31,9 +31,14 @@ The token's scopes are checked first (write:packages; plus repo for types
 other than container): a token that lacks them exits 2 before any change.
 What is already active is reported "already active" and counts as done, so
 restoring the same report twice exits 0.`,
-		Example: `  ghpkg restore my-app --org my-org --id 1260000042
-  ghpkg restore --report prune-report.json
-  ghpkg prune ... --yes --json | ghpkg restore --report -`,
+		Example: `  # one version, deleted two days ago
+  ghpkg restore team/app --org octo-org --id 1260000007
+
+  # everything a prune run deleted, from its --report file
+  ghpkg restore --report run.json
+
+  # straight from prune's --json output
+  ghpkg prune team/app --org octo-org --older-than 30d --yes --json | ghpkg restore --report -`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if report != "" {
 				if len(args) != 0 || id != 0 {

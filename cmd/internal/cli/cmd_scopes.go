@@ -45,8 +45,13 @@ Fine-grained, GitHub App and Actions tokens carry no classic scopes: their
 needs are "unknown" (exit 0), and GitHub's answers decide. Fine-grained and
 App tokens cannot delete package versions; the Actions GITHUB_TOKEN can only
 where the package's Manage Actions access gives the repository Admin.`,
-		Example: `  ghpkg scopes
+		Example: `  # can the token run prune (the default --for)?
+  ghpkg scopes
+
+  # can it restore npm packages?
   ghpkg scopes --for restore --type npm
+
+  # every command's needs, as JSON
   ghpkg scopes --for all --json`,
 		Args: noArgs,
 	}

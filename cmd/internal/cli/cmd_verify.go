@@ -50,17 +50,28 @@ reachable from it (image index and manifest list children at any depth, OCI
 referrers), and list the tags whose image has manifests missing. Nothing is
 changed. Exit 1 when a tag is broken or the registry cannot be read well
 enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
-		Example: `  ghpkg verify my-app --org my-org
-  ghpkg verify team/app team/web --org my-org --json`,
+		Example: `  # every tag of team/app points at a whole image
+  ghpkg verify team/app --org octo-org
+
+  # two packages, as JSON
+  ghpkg verify team/app base-image --org octo-org --json`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("want one or more PACKAGE arguments")
+			}
+			for _, name := range args {
+				if err := checkPackageName("verify", name); err != nil {
+					return err
+				}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` (default: ghcr.io, or containers.HOST for --base-url)")
 	cmd.RunE = a.action(func(ctx context.Context, _ *cobra.Command, args []string) (int, error) {
+		if err := checkRegistry(registry); err != nil {
+			return 0, err
+		}
 		typ := a.packageType()
 		if typ != ghpackages.Container {
 			return 0, usagef("verify reads container images: --type %s has no registry manifests", typ)

@@ -17,9 +17,14 @@ func (a *app) versionsCommand() *cobra.Command {
 		Long: `List the versions of PACKAGE: ID, name (a container version's name is its
 digest), tags and age. With --state deleted, list the versions deleted in the
 last 30 days, which 'ghpkg restore PACKAGE --id ID' can bring back.`,
-		Example: `  ghpkg versions my-app --org my-org
-  ghpkg versions my-app --org my-org --state deleted
-  ghpkg versions team/app --org my-org --json`,
+		Example: `  # team/app's active versions, newest first
+  ghpkg versions team/app --org octo-org
+
+  # the versions deleted in the last 30 days, which 'ghpkg restore' can bring back
+  ghpkg versions team/app --org octo-org --state deleted
+
+  # the same as JSON, with full digests
+  ghpkg versions team/app --org octo-org --json`,
 		Args: onePackage,
 	}
 	cmd.Flags().Var(newEnum(&state, "active", "active", "deleted"), "state", "active versions, or deleted ones (restorable for 30 days)")

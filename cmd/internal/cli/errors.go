@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 
@@ -22,18 +23,40 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 // exitCode maps an error found before any change to the exit code: 2 for
-// usage, authentication and scope errors, else 1.
+// what the user must fix (usage, authentication, scopes, permissions, a
+// name that is not found, a host that does not exist), 1 for what may pass
+// (server errors, networks, rate limits).
 func exitCode(err error) int {
 	var ue usageError
 	switch {
 	case errors.As(err, &ue), errors.Is(err, ghpackages.ErrInvalidArgument), errors.Is(err, retention.ErrInvalidPolicy):
 		return ExitUsage
-	case errors.Is(err, ghpackages.ErrUnauthorized):
+	case errors.Is(err, ghpackages.ErrUnauthorized), errors.Is(err, ghpackages.ErrForbidden), errors.Is(err, ghpackages.ErrNotFound):
 		return ExitUsage
-	case len(missingScopes(err)) > 0:
+	case len(missingScopes(err)) > 0, unknownHost(err) != "":
 		return ExitUsage
 	}
 	return ExitFailed
+}
+
+// dialFailure returns the address a connection could not be opened to, if
+// that is what err is.
+func dialFailure(err error) string {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Addr != nil {
+		return opErr.Addr.String()
+	}
+	return ""
+}
+
+// unknownHost returns the host a DNS lookup found not to exist, if that is
+// what err is.
+func unknownHost(err error) string {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+		return dnsErr.Name
+	}
+	return ""
 }
 
 // missingScopes returns the scopes an error says the token lacks.
@@ -57,7 +80,18 @@ type scopeError struct {
 
 // Error names the missing scopes.
 func (e scopeError) Error() string {
-	return fmt.Sprintf("the token lacks the scopes %s needed to %s: create a classic token with them (see 'ghpkg scopes')", scopeList(e.missing), e.what)
+	return fmt.Sprintf("the token lacks the scopes %s needed to %s: %s", scopeList(e.missing), e.what, scopeFix(e.missing))
+}
+
+// scopeFix says how to get the missing scopes.
+func scopeFix(missing []ghpackages.Scope) string {
+	return fmt.Sprintf("add %s to the classic token (GitHub → Settings → Developer settings → Tokens (classic)), or create one with it; 'ghpkg scopes' lists what each command needs",
+		scopeList(missing))
+}
+
+// scopeAdvice is the advice for an answer that names missing scopes.
+func scopeAdvice(missing []ghpackages.Scope) string {
+	return fmt.Sprintf("the token lacks the scopes %s: %s", scopeList(missing), scopeFix(missing))
 }
 
 // advised marks an error that explain has already annotated.
@@ -86,15 +120,19 @@ func explain(err error) error {
 	case errors.Is(err, ghpackages.ErrUnauthorized):
 		advice = "the token was refused: check GITHUB_TOKEN, GH_TOKEN or --token-file"
 	case len(missingScopes(err)) > 0:
-		advice = fmt.Sprintf("the token lacks the scopes %s: create a classic token with them (see 'ghpkg scopes')", scopeList(missingScopes(err)))
+		advice = scopeAdvice(missingScopes(err))
 	case errors.Is(err, ghpackages.ErrLastVersion):
 		advice = "GitHub refuses to delete a package's last version (for containers, its last tagged version): delete the whole package instead (ghpkg delete PACKAGE --yes, without --id)"
 	case errors.Is(err, ghpackages.ErrTooManyDownloads):
 		advice = "GitHub refuses to delete a public version downloaded more than 5,000 times, and the API shows no download counts: contact GitHub support to remove it"
 	case errors.Is(err, ghpackages.ErrRateLimited):
 		advice = "rate limited: run again later to continue"
+	case unknownHost(err) != "":
+		advice = fmt.Sprintf("the host %s does not exist (DNS): check --base-url (GitHub Enterprise Server: https://HOST/api/v3/)", unknownHost(err))
+	case dialFailure(err) != "":
+		advice = fmt.Sprintf("could not connect to %s: check --base-url, the network and any proxy (HTTPS_PROXY)", dialFailure(err))
 	case errors.Is(err, ghpackages.ErrForbidden):
-		advice = "forbidden: with the Actions GITHUB_TOKEN, give this repository access to the package (Package settings → Manage Actions access, role Admin to delete)"
+		advice = "forbidden: with the Actions GITHUB_TOKEN, give this repository access to the package (Package settings → Manage Actions access, role Admin to delete); a fine-grained token needs the Packages permission"
 	case errors.Is(err, ghpackages.ErrNotFound) && !hasHint(err):
 		advice = "not found, or not visible to the token: GitHub answers 404, not 403, for private packages the token cannot see"
 	default:

@@ -52,8 +52,12 @@ func TestExitCodeContract(t *testing.T) {
 		{"versions server error", secret, fail500("GET", versionsPath), []string{"versions", teamApp, "--org", "octo-org"}, 1, "500"},
 		{"versions no package", secret, nil, []string{"versions", "--org", "octo-org"}, 2, "want exactly one PACKAGE"},
 		{"get ok", secret, nil, []string{"get", teamApp, "--org", "octo-org"}, 0, "team/app"},
-		{"get missing", secret, nil, []string{"get", "nope", "--org", "octo-org"}, 1, "not found"},
-		{"get missing version", secret, nil, []string{"get", teamApp, "--org", "octo-org", "--id", "99"}, 1, "container team/app has no version 99"},
+		{"get missing", secret, nil, []string{"get", "nope", "--org", "octo-org"}, 2, "'ghpkg packages --org octo-org' lists the ones it can see"},
+		{"get missing version", secret, nil, []string{"get", teamApp, "--org", "octo-org", "--id", "99"}, 2, "container team/app has no version 99"},
+		{"versions missing package", secret, nil, []string{"versions", "no-such-pkg", "--org", "octo-org"}, 2, "not found in organization octo-org"},
+		{"versions missing org", secret, nil, []string{"versions", teamApp, "--org", "no-such-org"}, 2, "--org no-such-org: no such organization"},
+		{"versions without owner", secret, nil, []string{"versions", teamApp}, 2, "no --org, --user or --owner was given, so ghpkg looked in the token's own account"},
+		{"delete needed version", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000043", "--yes", "--registry", "127.0.0.1:1"}, 2, "cannot tell whether a tag needs version 1260000043"},
 		{"get bad id", secret, nil, []string{"get", teamApp, "--id", "x"}, 2, `invalid argument "x" for "--id" flag`},
 		{"delete ok", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}, 0, "deleted: version"},
 		{"delete already gone", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000099", "--yes"}, 0, "already-gone: version"},
@@ -139,6 +143,23 @@ func TestExitCodesDocumented(t *testing.T) {
 	readme, err := os.ReadFile("../../../README.md")
 	require.NoError(t, err)
 	assert.Contains(t, string(readme), block, "the README repeats 'ghpkg help's exit codes word for word")
+}
+
+// TestValuesRuleDocumented: 'ghpkg help prune' and the README state the
+// same rule for exact values and patterns, word for word.
+func TestValuesRuleDocumented(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.Equal(t, 0, cli.Run(t.Context(), []string{"help", "prune"}, cli.Env{Stdout: &out}))
+	help := out.String()
+	i := strings.Index(help, "Exact values and patterns:")
+	require.GreaterOrEqual(t, i, 0, help)
+	block := help[i:]
+	block = block[:strings.Index(block, "\n\n")]
+	require.Contains(t, block, "--keep-tag")
+	readme, err := os.ReadFile("../../../README.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "```text\n"+block+"\n```", "the README repeats 'ghpkg help prune's rule word for word")
 }
 
 // losingTransport forwards the first DELETE of each path but loses its answer, as a

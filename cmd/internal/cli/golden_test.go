@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 	"github.com/ghpackages/ghpackages-go/cmd/internal/cli"
 	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
@@ -103,6 +105,7 @@ func TestVersionJSON(t *testing.T) {
 		Command    string `json:"command"`
 		Version    string `json:"version"`
 		Revision   string `json:"revision"`
+		Date       string `json:"date"`
 		Go         string `json:"go"`
 		SDKVersion string `json:"sdk_version"`
 	}
@@ -117,4 +120,25 @@ func TestVersionJSON(t *testing.T) {
 	require.Equal(t, 0, cli.Run(t.Context(), []string{"--version"}, cli.Env{Stdout: &text}))
 	assert.Contains(t, text.String(), "ghpkg "+doc.Version)
 	assert.Contains(t, text.String(), "ghpackages-go "+ghpackages.Version)
+}
+
+// TestVersionStamped: what a release build stamps into the main package
+// (cli.Env.Build) is what 'ghpkg version', '--version' and '--json' report,
+// instead of what the Go toolchain recorded.
+func TestVersionStamped(t *testing.T) {
+	t.Parallel()
+	env := func(out *bytes.Buffer) cli.Env {
+		return cli.Env{Stdout: out, Build: buildinfo.Resolve("v1.2.3", "0123456789abcdef0123456789abcdef01234567", "2026-01-02T03:04:05Z")}
+	}
+	want := "ghpkg v1.2.3 (0123456789abcdef0123456789abcdef01234567, 2026-01-02T03:04:05Z), ghpackages-go " + ghpackages.Version + ", " + runtime.Version() + "\n"
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		var out bytes.Buffer
+		require.Equal(t, 0, cli.Run(t.Context(), args, env(&out)))
+		assert.Equal(t, want, out.String(), "ghpkg %v", args)
+	}
+	var out bytes.Buffer
+	require.Equal(t, 0, cli.Run(t.Context(), []string{"version", "--json"}, env(&out)))
+	assert.JSONEq(t, `{"schema": "ghpkg/v1", "command": "version", "version": "v1.2.3",
+		"revision": "0123456789abcdef0123456789abcdef01234567", "date": "2026-01-02T03:04:05Z",
+		"go": "`+runtime.Version()+`", "sdk_version": "`+ghpackages.Version+`"}`, out.String())
 }

@@ -9,10 +9,14 @@ import (
 
 // TestMain makes every test of this package own its HTTP transport (see
 // package testguard): ghpkg runs get Env.Transport, registry pushes their
-// own http.Transport.
+// own http.Transport. It removes the ghpkg binary the action tests built.
 func TestMain(m *testing.M) {
 	testguard.Install()
-	os.Exit(m.Run())
+	code := m.Run()
+	if ghpkgBuild.dir != "" {
+		os.RemoveAll(ghpkgBuild.dir)
+	}
+	os.Exit(code)
 }
 
 // TestCalendarIndependent reruns this package's tests with their clocks a

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,4 +71,27 @@ func TestExitCodes(t *testing.T) {
 	assert.Equal(t, ExitFailed, exitCode(errors.New("boom")))
 	once := explain(&ghpackages.Error{StatusCode: 401})
 	assert.Equal(t, once.Error(), explain(once).Error(), "advice is added once")
+}
+
+// TestReasonKind: kept_by_reason keys name the rule, without the version's
+// tag, digest, age or the pattern's text, and never cut a phrase in two
+// (issue 17, item 5: "tag matches no include pattern the version would
+// delete all its tags)").
+func TestReasonKind(t *testing.T) {
+	t.Parallel()
+	for reason, want := range map[string]string{
+		"tag v1.0.0 matches no include pattern (deleting the version would delete all its tags)": "tag matches no include pattern",
+		"tag nightly-1 matches exclude pattern re:^nightly-(a|b)$":                               "tag matches exclude pattern",
+		"tag v1 is on the keep list":                                       "tag is on the keep list",
+		"ID 1260000006 is on the keep list":                                "ID is on the keep list",
+		"name sha256:0123456789ab… is on the keep list":                    "name is on the keep list",
+		"created 3d ago, not older than 30d":                               "not older than 30d",
+		"needed by kept sha256:0123456789ab… (latest)":                     "needed by a kept image",
+		"untagged; --include selects tagged versions only":                 "untagged; --include selects tagged versions only",
+		"kept: the registry could not be read (see the warning on stderr)": "kept: the registry could not be read (see the warning on stderr)",
+	} {
+		got := reasonKind(reason)
+		assert.Equal(t, want, got, reason)
+		assert.Equal(t, strings.Count(got, "("), strings.Count(got, ")"), "balanced: %q", got)
+	}
 }

@@ -61,9 +61,12 @@ delete, restore, prune:
   dry_run      true when nothing was changed (prune without --yes)
   plan         (prune only) {owner_kind, owner_name, created_at, warnings
                (what could not be checked, and what was kept for it), policy,
-               packages: [{type, name, delete_package, package_reason,
-               kept_by_reason: {REASON: COUNT}, versions: [{id, name, tags,
-               created_at, action: "keep"|"delete", reason}]}]}
+               packages: [{type, name, withheld (deletions the policy
+               selected but withheld: their safety could not be proven),
+               withheld_reason (why; absent when withheld is 0),
+               delete_package, package_reason, kept_by_reason: {REASON:
+               COUNT}, versions: [{id, name, tags, created_at, action:
+               "keep"|"delete", reason}]}]}
                policy: {type, packages, keep_newest, keep_tagged,
                keep_untagged, older_than, all_ages,
                tags: "untagged"|"tagged"|"any", include, exclude, keep_tags,
@@ -99,7 +102,10 @@ delete, restore, prune:
   summary      counts, always all present: planned (deletions planned, or
                operations requested), kept (prune: versions kept), deleted,
                already_gone, gone_unconfirmed, retained, failed,
-               not_attempted, restored, already_active, expired, skipped
+               not_attempted, restored, already_active, expired, skipped,
+               withheld (prune: deletions the policy selected but the plan
+               withheld because their safety could not be proven, e.g. the
+               registry could not be read; exit 1 when not 0)
   verify       (prune --verify) [{package, repository, tags, manifests,
                whole, broken: [{tag, digest, missing: [{digest, via}]}],
                error}] as in verify's packages (exit 1 unless all whole)
@@ -120,7 +126,7 @@ scopes:
                missing: [SCOPE], status: "ok"|"missing"|"unknown"}]
 
 version:
-  version, revision, go, sdk_version
+  version, revision, date (the commit's, RFC 3339), go, sdk_version
 
 A failed command (exit code 1 or 2) that printed nothing else prints:
   error        {"message", "exit_code", "missing_scopes": [SCOPE]}
@@ -302,12 +308,14 @@ type decisionJSON struct {
 
 // packagePlanJSON is the plan for one package.
 type packagePlanJSON struct {
-	Type          string         `json:"type"`
-	Name          string         `json:"name"`
-	DeletePackage bool           `json:"delete_package"`
-	PackageReason string         `json:"package_reason,omitempty"`
-	KeptByReason  map[string]int `json:"kept_by_reason"`
-	Versions      []decisionJSON `json:"versions"`
+	Type           string         `json:"type"`
+	Name           string         `json:"name"`
+	Withheld       int            `json:"withheld"`
+	WithheldReason string         `json:"withheld_reason,omitempty"`
+	DeletePackage  bool           `json:"delete_package"`
+	PackageReason  string         `json:"package_reason,omitempty"`
+	KeptByReason   map[string]int `json:"kept_by_reason"`
+	Versions       []decisionJSON `json:"versions"`
 }
 
 // planJSON is a prune's plan.
@@ -390,7 +398,7 @@ func itemAdvice(err error, pkg string) string {
 	case err == nil:
 		return ""
 	case len(missingScopes(err)) > 0:
-		return fmt.Sprintf("the token lacks the scopes %s: create a classic token with them (see 'ghpkg scopes')", scopeList(missingScopes(err)))
+		return scopeAdvice(missingScopes(err))
 	case errors.Is(err, ghpackages.ErrForbidden):
 		return fmt.Sprintf("the token may not change %s: with the Actions GITHUB_TOKEN, give this repository access to the package "+
 			"(Package settings → Manage Actions access → Add repository, role Admin); fine-grained and App tokens cannot delete package versions", pkg)
@@ -445,6 +453,7 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	Withheld        int `json:"withheld"`
 }
 
 // stopped says why a run ended before its last item.
@@ -476,6 +485,7 @@ type versionOutput struct {
 	head
 	Version    string `json:"version"`
 	Revision   string `json:"revision,omitempty"`
+	Date       string `json:"date,omitempty"`
 	Go         string `json:"go"`
 	SDKVersion string `json:"sdk_version"`
 }
@@ -503,11 +513,16 @@ func errorOutputOf(a *app, err error, code int) errorOutput {
 	return errorOutput{head: a.head(nil, a.packageType()), Error: errorOutputBody{Message: err.Error(), ExitCode: code, MissingScopes: scopeStrings(missingScopes(err))}}
 }
 
+// printJSON writes v to stdout as one indented JSON document, in one
+// write, so that a failed write is reported rather than half-done.
 func (a *app) printJSON(v any) error {
 	a.printed = true
-	enc := json.NewEncoder(a.env.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = a.env.Stdout.Write(append(raw, '\n'))
+	return err
 }
 
 func (a *app) table(header string, rows [][]string) {

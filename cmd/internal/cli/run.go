@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -213,6 +214,7 @@ func tally(ctx context.Context, out *runOutput) {
 	if out.Plan != nil {
 		s.Planned = out.Plan.deletes()
 		for _, pp := range out.Plan.Packages {
+			s.Withheld += pp.Withheld
 			if pp.DeletePackage {
 				continue
 			}
@@ -287,21 +289,39 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 	if brief && out.Report != nil && len(out.Report.Items) == 1 && out.Report.Items[0].Error != "" {
 		fmt.Fprintf(a.env.Stderr, "ghpkg %s: %s\n", a.name, out.Report.Items[0].Error)
 	}
+	withheld := withheldLine(out)
 	if a.asJSON {
 		if err := a.printJSON(out); err != nil {
-			fmt.Fprintf(a.env.Stderr, "ghpkg %s: %v\n", a.name, err)
+			// The document holds the report restore needs: it must reach
+			// the user some other way.
+			raw, _ := json.MarshalIndent(out, "", "  ")
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: writing the --json output failed: %v; %s\n", a.name, err, a.rescue("output", append(raw, '\n'), out.Report != nil && len(out.Report.Items) > 0))
 			return ExitFailed
 		}
 	} else {
 		a.textRun(out, brief, line)
+		if withheld != "" {
+			fmt.Fprintln(a.env.Stdout, withheld)
+		}
 	}
 	if out.Report != nil && !brief {
 		a.reportErrorsOnce(out.Report.Items)
+	}
+	if withheld != "" {
+		line += "\n\n" + withheld
 	}
 	a.appendSummary(a.markdownRun(out, line))
 	code := ExitOK
 	if out.Summary.Failed > 0 {
 		code = ExitFailed
+	}
+	if withheld != "" {
+		// Incomplete: the cleanup asked for did not happen, and the next
+		// run will not do it either until the cause is fixed.
+		code = ExitFailed
+		if a.asJSON {
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: exit 1: %s\n", a.name, withheld)
+		}
 	}
 	if out.Verify != nil {
 		if a.asJSON {
@@ -321,7 +341,7 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 		case "max_wait":
 			fmt.Fprintf(a.env.Stderr, "ghpkg %s: stopped: rate-limit waits would exceed --max-wait; %d done, %d left; rerun to resume\n", a.name, st.Done, st.Left)
 		default:
-			fmt.Fprintf(a.env.Stderr, "ghpkg %s: %s; %d done, %d left\n", a.name, st.Message, st.Done, st.Left)
+			fmt.Fprintf(a.env.Stderr, "ghpkg %s: %s; %d done, %d left; rerun to resume\n", a.name, st.Message, st.Done, st.Left)
 		}
 	}
 	return code
@@ -334,6 +354,11 @@ func (a *app) textRun(out runOutput, brief bool, line string) {
 		return
 	}
 	switch {
+	case out.Report != nil && len(out.Report.Items) == 0:
+		// Nothing was attempted: the summary says so, without an empty
+		// table.
+		fmt.Fprintf(a.env.Stdout, "%s\n", line)
+		return
 	case out.Report != nil:
 		rows := make([][]string, 0, len(out.Report.Items))
 		for _, it := range out.Report.Items {
@@ -413,8 +438,9 @@ func (a *app) textPlan(p *planJSON) {
 	}
 }
 
-// keptBreakdown renders kept counts by reason, largest first:
-// " (30 newer than 30d, 5 tagged)".
+// keptBreakdown renders kept counts by reason, largest first, apart by
+// " | " (reasons hold ";" and ","): ": 30 not older than 30d | 5 tag is on
+// the keep list".
 func keptBreakdown(m map[string]int) string {
 	if len(m) == 0 {
 		return ""
@@ -437,7 +463,7 @@ func keptBreakdown(m map[string]int) string {
 	for i, e := range all {
 		parts[i] = fmt.Sprintf("%d %s", e.n, e.k)
 	}
-	return ": " + strings.Join(parts, "; ")
+	return ": " + strings.Join(parts, " | ")
 }
 
 // markdownRun renders the step summary of a run: the operations carried
@@ -484,6 +510,42 @@ func (a *app) markdownRun(out runOutput, line string) string {
 	return b.String()
 }
 
+// withheldLine says which deletions the plan withheld, and why, grouping
+// packages by reason: "withheld 10 deletions in 1 package: team/app (the
+// registry's tags could not be read (…))"; "" when none were.
+func withheldLine(out runOutput) string {
+	if out.Plan == nil || out.Summary.Withheld == 0 {
+		return ""
+	}
+	var order []string
+	byReason := map[string][]string{}
+	pkgs := 0
+	for _, pp := range out.Plan.Packages {
+		if pp.Withheld == 0 {
+			continue
+		}
+		pkgs++
+		if _, ok := byReason[pp.WithheldReason]; !ok {
+			order = append(order, pp.WithheldReason)
+		}
+		byReason[pp.WithheldReason] = append(byReason[pp.WithheldReason], fmt.Sprintf("%s (%d)", pp.Name, pp.Withheld))
+	}
+	parts := make([]string, len(order))
+	for i, r := range order {
+		parts[i] = strings.Join(byReason[r], ", ") + ": " + r
+	}
+	return fmt.Sprintf("withheld %s in %s: %s; the policy's deletions there wait until their safety can be proven: fix that and rerun",
+		plural(out.Summary.Withheld, "deletion"), plural(pkgs, "package"), strings.Join(parts, "; "))
+}
+
+// plural renders "1 package" or "2 packages".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // summaryLine says in one line what a run did or would do.
 func summaryLine(out runOutput) string {
 	s := out.Summary
@@ -491,8 +553,23 @@ func summaryLine(out runOutput) string {
 		if out.Plan == nil {
 			return "stopped while planning; nothing deleted; rerun to resume"
 		}
-		return fmt.Sprintf("would delete %d and keep %d versions in %d package(s); dry run, nothing changed: pass --yes to delete",
-			s.Planned, s.Kept, len(out.Plan.Packages))
+		wholes, inWholes := 0, 0
+		for _, pp := range out.Plan.Packages {
+			if pp.DeletePackage {
+				wholes++
+				inWholes += len(pp.Versions)
+			}
+		}
+		what := fmt.Sprintf("%d", s.Planned)
+		if wholes > 0 {
+			// A whole package is one deletion of all its versions.
+			what = fmt.Sprintf("%s (%s)", plural(wholes, "whole package"), plural(inWholes, "version"))
+			if n := s.Planned - wholes; n > 0 {
+				what = fmt.Sprintf("%s and %s,", plural(n, "version"), what)
+			}
+		}
+		return fmt.Sprintf("would delete %s and keep %d versions in %d package(s); dry run, nothing changed: pass --yes to delete",
+			what, s.Kept, len(out.Plan.Packages))
 	}
 	var parts []string
 	for _, c := range []struct {
@@ -505,6 +582,9 @@ func summaryLine(out runOutput) string {
 		}
 	}
 	if len(parts) == 0 {
+		if s.Withheld > 0 {
+			return "nothing deleted"
+		}
 		return "nothing to do"
 	}
 	line := strings.Join(parts, ", ")

@@ -93,7 +93,7 @@ func TestDryRunShow(t *testing.T) {
 	assert.Regexp(t, `(?m)^planning: [0-9]+ pages read, 1 packages$`, errOut, "planning ends with its totals in a CI log")
 	assert.Equal(t, prunedApp, countLines(out, "  delete  "), out)
 	assert.Zero(t, countLines(out, "  keep  "), out)
-	assert.Contains(t, out, "team/app: delete 10, keep 27: 19 tagged; the policy deletes untagged versions only; 8 not older than 30d\n")
+	assert.Contains(t, out, "team/app: delete 10, keep 27: 19 tagged; the policy deletes untagged versions only | 8 not older than 30d\n")
 	code, all, _ := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--show", "all")
 	require.Equal(t, 0, code)
 	assert.Equal(t, appVersion-prunedApp, countLines(all, "  keep  "), all)

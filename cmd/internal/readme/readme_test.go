@@ -317,6 +317,12 @@ func TestShellCommands(t *testing.T) {
 		name := fmt.Sprintf("README.md:%d", c.line)
 		fields := strings.Fields(c.text)
 		switch {
+		case isReleaseInstall(c.block):
+			if !scripts[c.block.line] {
+				scripts[c.block.line] = true
+				b := c.block
+				t.Run(fmt.Sprintf("README.md:%d", b.line), func(t *testing.T) { t.Parallel(); runReleaseInstall(t, b) })
+			}
 		case isScript(c.block):
 			if !scripts[c.block.line] {
 				scripts[c.block.line] = true

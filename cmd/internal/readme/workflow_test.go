@@ -227,7 +227,8 @@ func TestWorkflowScopesAreNeeded(t *testing.T) {
 }
 
 // TestActionInputsInReadme: every input the README's workflows give the
-// action exists in action.yml.
+// action exists in action.yml, and each pins the action as the README
+// tells readers to: to this version's release tag or a full commit SHA.
 func TestActionInputsInReadme(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
@@ -248,6 +249,10 @@ func TestActionInputsInReadme(t *testing.T) {
 					continue
 				}
 				used++
+				ref := strings.TrimPrefix(s.Uses, "ghpackages/ghpackages-go@")
+				if ref != "v"+ghpackages.Version && !regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(ref) {
+					t.Errorf("README.md:%d: the action is used at %q: pin the release tag v%s (ghpackages.Version) or a full commit SHA", b.line, ref, ghpackages.Version)
+				}
 				for k := range s.With {
 					if _, ok := action.Inputs[k]; !ok {
 						t.Errorf("README.md:%d: the action has no input %q", b.line, k)

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+)
+
+// The record 'ghpkg restore --report' needs must never be lost to a path
+// mistake: prune checks --report before its first delete (by writing a
+// placeholder report there), writes the final report atomically (a
+// temporary file beside it, renamed over it), and if that fails anyway,
+// puts the report in a fallback file or on stderr, says where, and exits 1.
+// The --json document gets the same rescue when stdout cannot be written.
+
+// placeholderStopped is the "stopped" of the report prune writes before its
+// first delete; the final report replaces it.
+const placeholderStopped = "the run did not finish: ghpkg wrote this placeholder before its first delete and never replaced it with the run's report"
+
+// checkReportPath makes sure path can be written before anything is
+// changed: with apply, by writing a placeholder report there (it lists no
+// deletions, so restoring it does nothing); in a dry run, by creating and
+// removing a file beside it. Errors are usage errors (exit 2).
+func (a *app) checkReportPath(path string, apply bool, owner ghpackages.Owner) error {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return usagef("--report %s is a directory: give a file name, e.g. --report %s", path, filepath.Join(path, "run.json"))
+	}
+	dir := filepath.Dir(path)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return usagef("--report %s: the directory %s does not exist: create it first, or give a path in an existing directory", path, dir)
+	}
+	if !apply {
+		f, err := os.CreateTemp(dir, ".ghpkg-report-check-*")
+		if err != nil {
+			return usagef("--report %s cannot be written: %v", path, errText(err))
+		}
+		f.Close()
+		os.Remove(f.Name())
+		return nil
+	}
+	now := a.env.Now().UTC()
+	placeholder := &reportJSON{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), StartedAt: now, FinishedAt: now, Stopped: placeholderStopped, Items: []itemJSON{}}
+	if err := writeJSONFile(path, placeholder); err != nil {
+		return usagef("--report %s cannot be written: %v", path, errText(err))
+	}
+	return nil
+}
+
+// writeReport writes the run's report to path, atomically; when that fails
+// it rescues the report (see rescue) and returns false.
+func (a *app) writeReport(path string, rep *reportJSON) bool {
+	err := writeJSONFile(path, rep)
+	if err == nil {
+		return true
+	}
+	raw, _ := json.MarshalIndent(rep, "", "  ")
+	where := a.rescue("report", append(raw, '\n'), true)
+	fmt.Fprintf(a.env.Stderr, "ghpkg %s: writing --report %s failed: %v; %s\n", a.name, path, errText(err), where)
+	return false
+}
+
+// rescue saves a document that could not be written where it was asked
+// for: in a new file in the temporary directory, or failing that on
+// stderr. It returns what to tell the user; restorable adds how to undo the
+// run from it.
+func (a *app) rescue(what string, raw []byte, restorable bool) string {
+	f, err := os.CreateTemp("", "ghpkg-"+a.name+"-"+what+"-*.json")
+	if err == nil {
+		_, err = f.Write(raw)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			msg := fmt.Sprintf("the %s is in %s instead", what, f.Name())
+			if restorable {
+				msg += fmt.Sprintf(" ('ghpkg restore --report %s' undoes the run)", f.Name())
+			}
+			return msg
+		}
+		os.Remove(f.Name())
+	}
+	fmt.Fprintf(a.env.Stderr, "ghpkg %s: the %s follows, since no file could hold it:\n%s", a.name, what, raw)
+	return fmt.Sprintf("the %s is printed above on stderr", what)
+}
+
+// writeJSONFile writes v as indented JSON to path through a temporary file
+// in the same directory, renamed over path, so path holds either the old
+// content or the new, never a part.
+func writeJSONFile(path string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(raw, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o600)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// errText is an error without Go's "open /x/y: " prefixes repeated: the
+// path is named by the caller.
+func errText(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err.Error()
+	}
+	return strings.TrimSpace(err.Error())
+}
