@@ -3,7 +3,6 @@ package ghpackagestest_test
 import (
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,35 +11,9 @@ import (
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
 
-// TestParseFaultSpec reads each kind of -fault spec, the "after" ones
-// included, and refuses what does not say how to fail.
-func TestParseFaultSpec(t *testing.T) {
+// TestFaultString names what an After fault loses the answer to.
+func TestFaultString(t *testing.T) {
 	t.Parallel()
-	for spec, want := range map[string]ghpackagestest.Fault{
-		"status=502,count=3,method=get,path=/orgs/*/packages/*/*/versions": {Status: 502, Count: 3, Method: "GET", Path: "/orgs/*/packages/*/*/versions"},
-		"truncate,prefix=/orgs/octo-org":                                   {Truncate: true, PathPrefix: "/orgs/octo-org"},
-		"drop":                                                             {Drop: true},
-		"delay=2s,count=5":                                                 {Delay: 2 * time.Second, Count: 5},
-		"after,drop,method=DELETE,prefix=/orgs/octo-org/packages": {After: true, Drop: true, Method: "DELETE", PathPrefix: "/orgs/octo-org/packages"},
-		"status=502, after, method=POST":                          {After: true, Status: 502, Method: "POST"},
-		"after,status=504,delay=1s":                               {After: true, Status: 504, Delay: time.Second},
-	} {
-		got, err := ghpackagestest.ParseFaultSpec(spec)
-		require.NoError(t, err, spec)
-		assert.Equal(t, want, got, spec)
-	}
-	for spec, says := range map[string]string{
-		"after":              "neither status, drop, truncate nor delay",
-		"after,delay=1s":     "after needs status or drop",
-		"after,truncate":     "after needs status or drop",
-		"after=1":            `unknown item "after=1"`,
-		"status=99,after":    "not an HTTP status",
-		"drop,path=[":        "path",
-		"status=502,count=0": "want at least 1",
-	} {
-		_, err := ghpackagestest.ParseFaultSpec(spec)
-		assert.ErrorContains(t, err, says, spec)
-	}
 	assert.Equal(t, "dropped connection after the request DELETE/x ×1", ghpackagestest.Fault{After: true, Drop: true, Method: "DELETE", PathPrefix: "/x", Count: 1}.String())
 	assert.Equal(t, "status 502 after the request  ×2", ghpackagestest.Fault{After: true, Status: 502, Count: 2}.String())
 }

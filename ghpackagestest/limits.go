@@ -343,66 +343,6 @@ func (f Fault) String() string {
 	return fmt.Sprintf("%s %s%s%s ×%d", what, f.Method, f.PathPrefix, f.Path, f.Count)
 }
 
-// ParseFaultSpec reads a Fault as cmd/ghpackages-fake's -fault flag takes
-// it: comma-separated KEY=VALUE items and flags,
-//
-//	status=502,count=3,method=GET,path=/orgs/*/packages/*/*/versions
-//	truncate,path=/orgs/octo-org/packages/npm/big/versions
-//	drop,prefix=/user/packages
-//	delay=2s,count=5
-//	after,drop,method=DELETE,prefix=/orgs/octo-org/packages
-//	after,status=502,method=POST
-//
-// with status, drop, truncate, delay and after as in Fault (after needs
-// status or drop), count (default 1), method, path (a path.Match pattern on
-// the escaped path) and prefix (a path prefix).
-func ParseFaultSpec(spec string) (Fault, error) {
-	var f Fault
-	for item := range strings.SplitSeq(spec, ",") {
-		key, val, hasVal := strings.Cut(strings.TrimSpace(item), "=")
-		var err error
-		switch {
-		case key == "drop" && !hasVal:
-			f.Drop = true
-		case key == "truncate" && !hasVal:
-			f.Truncate = true
-		case key == "after" && !hasVal:
-			f.After = true
-		case key == "status" && hasVal:
-			f.Status, err = strconv.Atoi(val)
-			if err == nil && (f.Status < 100 || f.Status > 599) {
-				err = fmt.Errorf("not an HTTP status")
-			}
-		case key == "count" && hasVal:
-			f.Count, err = strconv.Atoi(val)
-			if err == nil && f.Count < 1 {
-				err = fmt.Errorf("want at least 1")
-			}
-		case key == "delay" && hasVal:
-			f.Delay, err = time.ParseDuration(val)
-		case key == "method" && hasVal:
-			f.Method = strings.ToUpper(val)
-		case key == "path" && hasVal:
-			f.Path = val
-			_, err = path.Match(val, "")
-		case key == "prefix" && hasVal:
-			f.PathPrefix = val
-		default:
-			return Fault{}, fmt.Errorf("fault %q: unknown item %q (want status=N, drop, truncate, delay=D, after, count=N, method=M, path=PATTERN, prefix=P)", spec, item)
-		}
-		if err != nil {
-			return Fault{}, fmt.Errorf("fault %q: %s: %v", spec, key, err)
-		}
-	}
-	if f.Status == 0 && !f.Drop && !f.Truncate && f.Delay == 0 {
-		return Fault{}, fmt.Errorf("fault %q: says neither status, drop, truncate nor delay", spec)
-	}
-	if f.After && f.Status == 0 && !f.Drop {
-		return Fault{}, fmt.Errorf("fault %q: after needs status or drop (what to lose the answer to)", spec)
-	}
-	return f, nil
-}
-
 // WithFault injects f when the server starts, as InjectFault does.
 func WithFault(f Fault) Option {
 	return func(s *Server) {

@@ -27,7 +27,7 @@
 //	-secondary-points N    secondary limit: points per minute (GET 1, others 5)
 //	-secondary-status 403|429
 //	-max-concurrent N      requests in flight at once before refusals
-//	-fault SPEC            inject a fault (see ghpackagestest.ParseFaultSpec);
+//	-fault SPEC            inject a fault (see parseFaultSpec);
 //	                       repeatable
 //	-now TIME              a frozen clock at this RFC 3339 time
 //	-clock-offset D        a clock that runs, moved by D (e.g. -720h)
@@ -159,7 +159,7 @@ func (t *tokenFlags) Set(v string) error {
 	if !ok || name == "" {
 		return errors.New("want NAME=SPEC (NAME=read:packages,repo, NAME=fine-grained or NAME=actions:OWNER/REPO[:admin])")
 	}
-	tok, err := ghpackagestest.ParseTokenSpec(spec)
+	tok, err := parseTokenSpec(spec)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		opts = append(opts, ghpackagestest.WithClock(ghpackagestest.OffsetClock(*offset)))
 	}
 	for _, spec := range faults {
-		f, err := ghpackagestest.ParseFaultSpec(spec)
+		f, err := parseFaultSpec(spec)
 		if err != nil {
 			return usagef("-fault %s: %v", spec, err)
 		}
