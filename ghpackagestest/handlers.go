@@ -72,7 +72,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// happens up front, like a failing proxy's.
 	var slow time.Duration
 	if f != nil {
-		if f.Drop || f.Status != 0 {
+		if f.before() {
 			if !sleep(r.Context(), f.Delay) {
 				return
 			}
@@ -80,6 +80,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			slow = f.Delay
 		}
 		switch {
+		case f.After:
 		case f.Drop:
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
@@ -97,6 +98,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{header: http.Header{"X-Github-Request-Id": {reqID}}, status: http.StatusOK}
 	if !s.handle(rec, r, slow) {
 		s.logRequest(r, 0, "client went away")
+		return
+	}
+	if f != nil && f.After && (f.Drop || f.Status != 0) {
+		s.loseAnswer(w, r, f)
 		return
 	}
 	for k, vs := range rec.header {

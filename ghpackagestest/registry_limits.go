@@ -1,10 +1,8 @@
 package ghpackagestest
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -21,21 +19,6 @@ func WithRegistryLatency(d time.Duration) Option { return func(s *Server) { s.re
 // were answered within the last minute of the server's Clock, as ghcr.io
 // does past about 44,000 a minute. Refused requests do not count.
 func WithRegistryLimit(perMinute int) Option { return func(s *Server) { s.regLimit = perMinute } }
-
-// ParseRegistryLimit reads a registry limit as cmd/ghpackages-fake's
-// -registry-limit flag takes it: "N/min" (or "N/m"), N a whole number
-// above 0.
-func ParseRegistryLimit(spec string) (int, error) {
-	n, unit, ok := strings.Cut(strings.TrimSpace(spec), "/")
-	if !ok || (unit != "min" && unit != "m") {
-		return 0, fmt.Errorf("registry limit %q: want N/min, e.g. 44000/min", spec)
-	}
-	v, err := strconv.Atoi(n)
-	if err != nil || v < 1 {
-		return 0, fmt.Errorf("registry limit %q: N must be a whole number above 0, e.g. 44000/min", spec)
-	}
-	return v, nil
-}
 
 // isManifestRead reports whether r reads a manifest.
 func isManifestRead(r *http.Request) bool {

@@ -103,7 +103,7 @@ func TestSoftDeleteAndRestoreWindow(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = c.Orgs.GetVersion(ctx, "acme", ghpackages.Container, "team/app", gone)
 	require.ErrorIs(t, err, ghpackages.ErrNotFound)
-	deleted, err := ghpackages.Collect(c.Orgs.AllVersions(ctx, "acme", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+	deleted, err := ghpackages.Collect(c.Orgs.AllVersions(ctx, "acme", ghpackages.Container, "team/app", &ghpackages.PackageVersionListOptions{State: ghpackages.StateDeleted}))
 	require.NoError(t, err)
 	require.Len(t, deleted, 1)
 	require.NotNil(t, deleted[0].DeletedAt)
@@ -119,7 +119,7 @@ func TestSoftDeleteAndRestoreWindow(t *testing.T) {
 	clock.Advance(31 * 24 * time.Hour)
 	_, err = c.Orgs.RestoreVersion(ctx, "acme", ghpackages.Container, "team/app", gone)
 	require.ErrorIs(t, err, ghpackages.ErrNotFound)
-	deleted, err = ghpackages.Collect(c.Orgs.AllVersions(ctx, "acme", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+	deleted, err = ghpackages.Collect(c.Orgs.AllVersions(ctx, "acme", ghpackages.Container, "team/app", &ghpackages.PackageVersionListOptions{State: ghpackages.StateDeleted}))
 	require.NoError(t, err)
 	assert.Empty(t, deleted)
 
@@ -344,7 +344,7 @@ func TestConcurrentUseAndClose(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if i%2 == 0 {
-				_, err := ghpackages.Collect(c.Orgs.AllVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{PerPage: 5}))
+				_, err := ghpackages.Collect(c.Orgs.AllVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", &ghpackages.PackageVersionListOptions{PerPage: 5}))
 				assert.NoError(t, err)
 				return
 			}

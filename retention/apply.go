@@ -350,7 +350,7 @@ type segment struct {
 // delete them too.
 func noNewVersions(ctx context.Context, api *ghpackages.OwnerPackages, it *Item, planned map[int64][]string) error {
 	var added []string
-	for v, err := range api.AllVersions(ctx, it.Type, it.Package, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+	for v, err := range api.AllVersions(ctx, it.Type, it.Package, &ghpackages.PackageVersionListOptions{PerPage: 100}) {
 		if err != nil {
 			if errors.Is(err, ghpackages.ErrNotFound) {
 				return nil // gone already: the delete will say so
@@ -389,7 +389,7 @@ const restoreWindow = 30 * 24 * time.Hour
 // that cannot be read either, or a package name now in use by another
 // package), with the typed error in Item.Err.
 func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, opts ...RestoreOption) (*Report, error) {
-	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
+	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(deleted.OwnerKind), deleted.OwnerName)
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ type PackagePlan struct {
 
 // Owner returns the owner the plan is for.
 func (p *Plan) Owner() (ghpackages.Owner, error) {
-	return ghpackages.ParseOwner(p.OwnerKind, p.OwnerName)
+	return ghpackages.ParseOwner(ghpackages.OwnerKind(p.OwnerKind), p.OwnerName)
 }
 
 // Deletes counts the deletions planned: versions, and whole packages as one
@@ -143,7 +143,7 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 	if err != nil {
 		return nil, err
 	}
-	plan := &Plan{OwnerKind: owner.Kind(), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Packages: []PackagePlan{}}
+	plan := &Plan{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Packages: []PackagePlan{}}
 	budget := -1
 	if policy.MaxDelete > 0 {
 		budget = policy.MaxDelete
@@ -356,7 +356,7 @@ func listStable(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackag
 	var prev []int64
 	for range 4 {
 		versions = versions[:0:0]
-		for v, err := range api.AllVersions(ctx, typ, name, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+		for v, err := range api.AllVersions(ctx, typ, name, &ghpackages.PackageVersionListOptions{PerPage: 100}) {
 			if err != nil {
 				return nil, false, err
 			}
@@ -478,7 +478,7 @@ func selectPackages(ctx context.Context, api *ghpackages.OwnerPackages, p *Polic
 			out = append(out, pkg)
 		}
 	} else {
-		all, err := ghpackages.Collect(api.All(ctx, p.Type, &ghpackages.ListOptions{PerPage: 100}))
+		all, err := ghpackages.Collect(api.All(ctx, p.Type, &ghpackages.PackageListOptions{PerPage: 100}))
 		if err != nil {
 			return nil, fmt.Errorf("retention: listing %s packages: %w", p.Type, err)
 		}

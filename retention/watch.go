@@ -211,7 +211,7 @@ const versionPage = 50
 func (w *watch) refreshVersions(ctx context.Context) error {
 	var fresh []string
 	for page := 1; ; page++ {
-		vs, resp, err := w.api.ListVersions(ctx, w.typ, w.pkg, &ghpackages.ListVersionsOptions{PerPage: versionPage, Page: page})
+		vs, resp, err := w.api.ListVersions(ctx, w.typ, w.pkg, &ghpackages.PackageVersionListOptions{PerPage: versionPage, Page: page})
 		if err != nil {
 			return fmt.Errorf("retention: not deleted: the package's newest versions could not be read: %w", err)
 		}

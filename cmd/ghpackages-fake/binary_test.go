@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/ghpackages/ghpackages-go/internal/testguard"
 	"io"
 	"net/http"
 	"os"
@@ -18,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ghpackages/ghpackages-go/internal/testguard"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

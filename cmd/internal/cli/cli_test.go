@@ -858,7 +858,7 @@ func TestJSONKeysDocumented(t *testing.T) {
 	var help bytes.Buffer
 	require.Equal(t, 0, cli.Run(t.Context(), []string{"help", "json"}, cli.Env{Stdout: &help}))
 	h := newHarness(t)
-	h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: 0}
+	h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: -1}
 	h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Count: 1, Status: 429, Path: "/orgs/octo-org/packages/container/team%2Fapp/versions/1260000013"})
 	var docs []string
 	for _, args := range [][]string{

@@ -92,7 +92,7 @@ func (a *app) checkOwner(ctx context.Context, c *ghpackages.Client, owner ghpack
 	switch {
 	case errors.Is(lerr, ghpackages.ErrNotFound):
 		return usagef("--%s %s: no such %s", owner.Kind(), owner.Name(), ownerWord(owner))
-	case lerr == nil && owner.Kind() == "org" && found.Kind() == "user":
+	case lerr == nil && owner.Kind() == ghpackages.OwnerKindOrg && found.Kind() == ghpackages.OwnerKindUser:
 		return usagef("--org %s: %s is a user, not an organization: use --user %s (or --owner %s)", owner.Name(), owner.Name(), owner.Name(), owner.Name())
 	}
 	list := "ghpkg packages" + ownerFlags(owner, a.packageType())
@@ -115,7 +115,7 @@ func ownerFlags(o ghpackages.Owner, typ ghpackages.PackageType) string {
 
 // ownerWord is "organization" or "user".
 func ownerWord(o ghpackages.Owner) string {
-	if o.Kind() == "org" {
+	if o.Kind() == ghpackages.OwnerKindOrg {
 		return "organization"
 	}
 	return "user"

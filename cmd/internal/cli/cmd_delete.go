@@ -139,7 +139,7 @@ func (a *app) describeDependents(ctx context.Context, api *ghpackages.OwnerPacka
 		byDigest[d.Digest] = append(byDigest[d.Digest], d.Tag)
 	}
 	ids := map[string]int64{}
-	for v, err := range api.AllVersions(ctx, ghpackages.Container, name, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+	for v, err := range api.AllVersions(ctx, ghpackages.Container, name, &ghpackages.PackageVersionListOptions{PerPage: 100}) {
 		if err != nil {
 			break
 		}

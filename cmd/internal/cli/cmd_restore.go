@@ -119,7 +119,7 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path string) (int
 	if err != nil {
 		return 0, usagef("--report %s: %v", path, err)
 	}
-	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
+	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(deleted.OwnerKind), deleted.OwnerName)
 	if err != nil {
 		return 0, usagef("--report %s: %v", path, err)
 	}

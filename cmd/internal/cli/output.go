@@ -141,7 +141,9 @@ type ownerJSON struct {
 	Name string `json:"name,omitempty"`
 }
 
-func ownerOf(o ghpackages.Owner) *ownerJSON { return &ownerJSON{Kind: o.Kind(), Name: o.Name()} }
+func ownerOf(o ghpackages.Owner) *ownerJSON {
+	return &ownerJSON{Kind: string(o.Kind()), Name: o.Name()}
+}
 
 // head is the part of every JSON document that says what it is.
 type head struct {

@@ -192,7 +192,7 @@ func (a *app) single(ctx context.Context, api *ghpackages.OwnerPackages, owner g
 			it.Error = firstLine(err.Error()) + "\n" + advice
 		}
 	}
-	rep := &reportJSON{OwnerKind: owner.Kind(), OwnerName: owner.Name(), StartedAt: start, Items: []itemJSON{it}}
+	rep := &reportJSON{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), StartedAt: start, Items: []itemJSON{it}}
 	if it.Outcome == retention.OutcomeNotAttempted {
 		rep.Stopped = "stopped: " + firstLine(err.Error())
 	}
