@@ -184,3 +184,17 @@ func TestPruneWaitsOutTheRegistryLimit(t *testing.T) {
 	assert.Contains(t, errOut, "gave up after 9 attempts")
 	assert.Zero(t, h.srv.Stats().Deletes)
 }
+
+// What prune reads again it reads conditionally: the listing's second
+// reading and Apply's look at the newest versions before each delete are
+// answered 304 while nothing changed, which costs no rate-limit quota.
+func TestPruneReadsAgainConditionally(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	pushMulti(t, h)
+	code, _, errOut := h.run(t, "prune", "multi", "--org", "octo-org", "--older-than", "30d", "--yes")
+	require.Equal(t, 0, code, errOut)
+	st := h.srv.Stats()
+	assert.Equal(t, 1, st.Deletes)
+	assert.GreaterOrEqual(t, st.NotModified, 1, "the listing's second reading")
+}

@@ -205,7 +205,10 @@ func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpac
 		ghpackages.WithHTTPClient(&http.Client{Transport: countingTransport{next: a.env.Transport, a: a}}),
 	}
 	if rf != nil {
-		opts = append(opts, ghpackages.WithPacing(pacing(rf.pace)))
+		// Conditional requests for what is read again (a listing's second
+		// reading, Apply's look at the newest versions before each delete):
+		// GitHub's 304 answers cost no rate-limit quota.
+		opts = append(opts, ghpackages.WithPacing(pacing(rf.pace)), ghpackages.WithETagCache(1024, 32<<20))
 	}
 	c, err := ghpackages.NewClient(append(opts, a.env.ClientOptions...)...)
 	if err != nil {
