@@ -187,7 +187,7 @@ func BenchmarkPageOurs(b *testing.B) {
 	c := benchClient(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		vs, _, err := c.Orgs.ListVersions(b.Context(), "octo-org", Container, "team/app", &ListVersionsOptions{PerPage: 100, Page: 1})
+		vs, _, err := c.Orgs.ListVersions(b.Context(), "octo-org", Container, "team/app", &PackageVersionListOptions{PerPage: 100, Page: 1})
 		if err != nil || len(vs) != 100 {
 			b.Fatal(err, len(vs))
 		}
@@ -223,7 +223,7 @@ func BenchmarkWalkOurs(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		n := 0
-		for _, err := range c.Orgs.AllVersions(b.Context(), "octo-org", Container, "team/app", &ListVersionsOptions{PerPage: 100}) {
+		for _, err := range c.Orgs.AllVersions(b.Context(), "octo-org", Container, "team/app", &PackageVersionListOptions{PerPage: 100}) {
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -3,8 +3,13 @@ package ghpackages
 import (
 	"container/list"
 	"fmt"
+	"net/http"
 	"sync"
 )
+
+// The conditional-request stage of the request path: a GET whose answer the
+// caller reads is sent with If-None-Match when a body for its URL is cached,
+// and a 304 answer is served from the cache (send.go).
 
 // WithETagCache keeps the bodies of up to maxEntries GET responses, and at
 // most maxBytes of them in all, with their ETags. A repeated GET of the same
@@ -22,6 +27,50 @@ func WithETagCache(maxEntries int, maxBytes int64) Option {
 		s.cache = newETagCache(maxEntries, maxBytes)
 		return nil
 	}
+}
+
+// cacheHit is what the cache holds for one request: the key its answer is
+// kept under (empty when its answer is not cached at all) and, when a body
+// is cached, that body and its ETag.
+type cacheHit struct {
+	key  string
+	etag string
+	body []byte
+}
+
+// lookup returns the cache's entry for req, whose answer is decoded into v:
+// only a GET whose body the caller reads is cached. A nil cache (no
+// WithETagCache) caches nothing.
+func (c *etagCache) lookup(req *http.Request, v any) cacheHit {
+	if c == nil || v == nil || req.Method != http.MethodGet {
+		return cacheHit{}
+	}
+	h := cacheHit{key: req.URL.String()}
+	h.etag, h.body, _ = c.get(h.key)
+	return h
+}
+
+// condition returns out, about to be sent for req, asking the server to
+// answer 304 Not Modified if h's body is still current: with If-None-Match
+// on a copy, when out is still the caller's req.
+func (h cacheHit) condition(out, req *http.Request) *http.Request {
+	if h.etag == "" {
+		return out
+	}
+	if out == req {
+		out = copyRequest(req, 1)
+	}
+	out.Header["If-None-Match"] = []string{h.etag}
+	return out
+}
+
+// keep stores body, the answer to h's request, under its ETag (none: the
+// entry is dropped).
+func (c *etagCache) keep(h cacheHit, etag string, body []byte) {
+	if c == nil || h.key == "" {
+		return
+	}
+	c.put(h.key, etag, body)
 }
 
 // etagCache is a size-bounded LRU of GET bodies keyed by URL.

@@ -2,11 +2,15 @@ package ghpackages
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -376,7 +380,7 @@ func TestNewRequestRefusesMisuse(t *testing.T) {
 	c, err := NewClient(WithBaseURL("https://api.github.com/"))
 	require.NoError(t, err)
 	type embedsQuery struct {
-		ListOptions
+		PackageListOptions
 		Extra string `json:"extra"`
 	}
 	for _, tc := range []struct {
@@ -387,9 +391,9 @@ func TestNewRequestRefusesMisuse(t *testing.T) {
 	}{
 		{"GET with a body", http.MethodGet, map[string]string{"a": "b"}, "a GET request has no body"},
 		{"HEAD with a body", http.MethodHead, struct{ A int }{1}, "a HEAD request has no body"},
-		{"GET with query options", http.MethodGet, &ListOptions{PerPage: 100}, "AddQuery"},
+		{"GET with query options", http.MethodGet, &PackageListOptions{PerPage: 100}, "AddQuery"},
 		{"POST with query options", http.MethodPost, &RestoreOptions{Token: "t"}, "RestoreOptions is a query"},
-		{"DELETE with query options by value", http.MethodDelete, ListVersionsOptions{State: StateDeleted}, "ListVersionsOptions is a query"},
+		{"DELETE with query options by value", http.MethodDelete, PackageVersionListOptions{State: StateDeleted}, "PackageVersionListOptions is a query"},
 		{"POST with url.Values", http.MethodPost, url.Values{"token": {"t"}}, "url.Values is a query"},
 		{"POST with embedded query options", http.MethodPost, embedsQuery{Extra: "x"}, "embedsQuery is a query"},
 		{"POST with an unencodable body", http.MethodPost, map[string]any{"ch": make(chan int)}, "encoding body"},
@@ -413,14 +417,14 @@ func TestAddQuery(t *testing.T) {
 		want  string
 	}{
 		{"orgs/o/packages", nil, "orgs/o/packages"},
-		{"orgs/o/packages", (*ListOptions)(nil), "orgs/o/packages"},
-		{"orgs/o/packages/container/team%2Fapp/versions", &ListVersionsOptions{State: StateDeleted}, "orgs/o/packages/container/team%2Fapp/versions?state=deleted"},
+		{"orgs/o/packages", (*PackageListOptions)(nil), "orgs/o/packages"},
+		{"orgs/o/packages/container/team%2Fapp/versions", &PackageVersionListOptions{State: StateDeleted}, "orgs/o/packages/container/team%2Fapp/versions?state=deleted"},
 		{"repos/o/r/stuff?keep=1", q{N: 3}, "repos/o/r/stuff?keep=1&n=3"},
 		{"x", q{Since: "a b", N: 0}, "x?n=0&since=a+b"},
 		{"x", url.Values{"a": {"1", "2"}}, "x?a=1&a=2"},
 		{"x", map[string]string{"k": "v/w"}, "x?k=v%2Fw"},
-		{"x", &ListOptions{PerPage: 100}, "x?per_page=100"},
-		{"https://api.github.com/orgs/o/packages?package_type=npm", ListOptions{Page: 2}, "https://api.github.com/orgs/o/packages?package_type=npm&page=2"},
+		{"x", &PackageListOptions{PerPage: 100}, "x?per_page=100"},
+		{"https://api.github.com/orgs/o/packages?package_type=npm", PackageListOptions{Page: 2}, "https://api.github.com/orgs/o/packages?package_type=npm&page=2"},
 	} {
 		got, err := AddQuery(tc.path, tc.query)
 		require.NoError(t, err, tc.path)
@@ -655,4 +659,138 @@ func TestRatePerResource(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, resp.Rate.Resource, "the Response reports the headers as sent")
 	assert.Equal(t, Rate{Limit: 60, Remaining: 59, Resource: "core"}, c.Rate("core"))
+}
+
+// Rate decodes GitHub's GET /rate_limit body, whose reset is in epoch
+// seconds (testdata/rate_limit.json is the body GitHub documents), and
+// encodes back to that shape. (Its JSON tags used to expect an RFC 3339
+// time, so the documented body did not decode at all.)
+func TestRateDecodesTheRateLimitBody(t *testing.T) {
+	t.Parallel()
+	body, err := os.ReadFile(filepath.Join("testdata", "rate_limit.json"))
+	require.NoError(t, err)
+	var got struct {
+		Resources map[string]Rate `json:"resources"`
+		Rate      Rate            `json:"rate"`
+	}
+	require.NoError(t, json.Unmarshal(body, &got))
+	core := Rate{Limit: 5000, Remaining: 4999, Used: 1, Reset: time.Unix(1372700873, 0)}
+	assert.Equal(t, core, got.Resources["core"])
+	assert.Equal(t, Rate{Limit: 30, Remaining: 18, Used: 12, Reset: time.Unix(1372697452, 0)}, got.Resources["search"])
+	assert.Len(t, got.Resources, 5)
+	assert.Equal(t, core, got.Rate)
+
+	// Through Do, as a caller would read it.
+	c := answer(t, 200, string(body))
+	req, err := c.NewRequest(t.Context(), http.MethodGet, "rate_limit", nil)
+	require.NoError(t, err)
+	var viaDo struct {
+		Resources map[string]Rate `json:"resources"`
+	}
+	_, err = c.Do(req, &viaDo)
+	require.NoError(t, err)
+	assert.Equal(t, got.Resources, viaDo.Resources)
+
+	// Encoding writes the same shape, and reads back the same Rate.
+	withResource := Rate{Limit: 60, Remaining: 0, Used: 60, Reset: time.Unix(1795525200, 0), Resource: "search"}
+	for _, r := range []Rate{core, withResource, {}} {
+		b, err := json.Marshal(r)
+		require.NoError(t, err)
+		var fields map[string]any
+		require.NoError(t, json.Unmarshal(b, &fields))
+		wantReset := float64(0)
+		if !r.Reset.IsZero() {
+			wantReset = float64(r.Reset.Unix())
+		}
+		assert.Equal(t, wantReset, fields["reset"], string(b))
+		var back Rate
+		require.NoError(t, json.Unmarshal(b, &back))
+		assert.Equal(t, r, back, string(b))
+	}
+}
+
+// callAll calls every exported method of recv (a value of a pointer type)
+// with plausible arguments and returns, by method name, the error it
+// reported: its last result, or the first error an iterator yielded.
+// Methods with no error to report are called too, to see they do not
+// panic. next gathers results worth calling in turn (a *OwnerPackages).
+func callAll(t *testing.T, recv any) (errs map[string]error, next []any) {
+	t.Helper()
+	errs = map[string]error{}
+	rv := reflect.ValueOf(recv)
+	req, err := http.NewRequest(http.MethodGet, "https://api.github.com/rate_limit", nil)
+	require.NoError(t, err)
+	for i := range rv.NumMethod() {
+		m, name := rv.Method(i), rv.Type().Method(i).Name
+		var args []reflect.Value
+		for j := range m.Type().NumIn() {
+			switch in := m.Type().In(j); {
+			case in == reflect.TypeFor[context.Context]():
+				args = append(args, reflect.ValueOf(t.Context()))
+			case in == reflect.TypeFor[*http.Request]():
+				args = append(args, reflect.ValueOf(req.WithContext(t.Context())))
+			case in == reflect.TypeFor[PackageType]():
+				args = append(args, reflect.ValueOf(Container))
+			case in == reflect.TypeFor[Owner]():
+				args = append(args, reflect.ValueOf(OrgOwner("o")))
+			case in.Kind() == reflect.String:
+				args = append(args, reflect.ValueOf("o").Convert(in))
+			case in.Kind() == reflect.Int64:
+				args = append(args, reflect.ValueOf(int64(1)))
+			default:
+				args = append(args, reflect.Zero(in))
+			}
+		}
+		var out []reflect.Value
+		require.NotPanics(t, func() { out = m.Call(args) }, name)
+		if len(out) == 0 {
+			continue
+		}
+		last := out[len(out)-1]
+		switch {
+		case last.Type() == reflect.TypeFor[error]():
+			e, _ := last.Interface().(error)
+			errs[name] = e
+		case last.Kind() == reflect.Func && last.Type().NumIn() == 1: // iter.Seq2[*T, error]
+			yield := last.Type().In(0)
+			var got error
+			fn := reflect.MakeFunc(yield, func(a []reflect.Value) []reflect.Value {
+				got, _ = a[1].Interface().(error)
+				return []reflect.Value{reflect.ValueOf(false)}
+			})
+			require.NotPanics(t, func() { last.Call([]reflect.Value{fn}) }, name)
+			errs[name] = got
+		case last.Type() == reflect.TypeFor[*OwnerPackages]():
+			next = append(next, last.Interface())
+		}
+	}
+	return errs, next
+}
+
+// A Client not made by NewClient (the zero Client{}, or a nil *Client) and
+// its nil services answer every method with an error matching
+// ErrInvalidArgument, never a panic, and send nothing. (Do used to
+// dereference a nil pointer.)
+func TestZeroClientReturnsErrors(t *testing.T) {
+	t.Parallel()
+	var zero Client
+	var nilClient *Client
+	receivers := []any{&zero, nilClient, zero.Orgs, zero.User, zero.Users, (*OwnerPackages)(nil)}
+	methods := 0
+	for len(receivers) > 0 {
+		recv := receivers[0]
+		receivers = receivers[1:]
+		errs, next := callAll(t, recv)
+		receivers = append(receivers, next...)
+		for name, err := range errs {
+			methods++
+			assert.ErrorIs(t, err, ErrInvalidArgument, "%T.%s", recv, name)
+			assert.ErrorContains(t, err, "NewClient", "%T.%s", recv, name)
+		}
+	}
+	assert.Greater(t, methods, 50, "the methods that report errors were all called")
+	assert.Nil(t, zero.BaseURL())
+	assert.Nil(t, nilClient.BaseURL())
+	assert.Equal(t, Rate{}, nilClient.Rate("core"))
+	assert.Empty(t, nilClient.Rates())
 }

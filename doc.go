@@ -4,6 +4,39 @@
 //
 // See https://docs.github.com/rest/packages/packages
 //
+// # Where to start
+//
+// Make a Client with a token, list what is there, and match errors with
+// errors.Is (Example_whereToStart is this code):
+//
+//	ctx := context.Background()
+//	client, err := ghpackages.NewClient(ghpackages.WithToken(os.Getenv("GITHUB_TOKEN")))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	opts := &ghpackages.PackageVersionListOptions{PerPage: 100}
+//	versions, err := ghpackages.Collect(client.Orgs.AllVersions(ctx, "octo-org", ghpackages.Container, "team/app", opts))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	for _, v := range versions {
+//		if len(v.Tags()) > 0 {
+//			continue // keep tagged images
+//		}
+//		_, err := client.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.Container, "team/app", v.ID)
+//		switch {
+//		case errors.Is(err, ghpackages.ErrLastVersion):
+//			fmt.Println("kept", v.Name, "(GitHub keeps the last version)")
+//		case err != nil:
+//			log.Fatal(err)
+//		default:
+//			fmt.Println("deleted", v.Name)
+//		}
+//	}
+//
+// Client.Packages(owner) does the same for an owner chosen at run time, and
+// the package ghpackagestest serves all of it from a fake for tests.
+//
 // # Services
 //
 // A Client, made by NewClient, has three services with one method set:
@@ -39,18 +72,19 @@
 // token's scopes and the request ID.
 //
 // Every non-2xx answer is an *Error, found with errors.As, and matched by
-// kind with errors.Is against the sentinels: ErrUnauthorized,
-// ErrForbidden, ErrNotFound, ErrServer by status, and GitHub's named
-// refusals ErrLastVersion, ErrTooManyDownloads and ErrListLimit. A DELETE
+// kind with errors.Is against the sentinels: ErrUnauthorized, ErrForbidden,
+// ErrNotFound, ErrServer by status, and GitHub's named refusals
+// ErrLastVersion, ErrTooManyDownloads and ErrListLimit. A DELETE or restore
 // resent after a lost answer and then answered 404 matches
-// ErrDeleteUnconfirmed unless DeleteVersion could prove the version gone; a
-// failing token source matches ErrTokenSource (nothing was sent). Rate
-// limits are a *RateLimitError matching ErrRateLimited. When a 401, 403 or
-// 404 reports the token's classic scopes, Error.MissingScopes names those
-// the operation needs and lacks (see RequiredScopes). Transport failures
-// are wrapped with %w, so errors.Is(err, context.Canceled) works. Errors
-// and logs never carry the token or URL credentials. The texts of errors
-// and of Error.Hint are for people and may change; match with errors.Is.
+// ErrDeleteUnconfirmed or ErrRestoreUnconfirmed unless reads settled what
+// happened; a failing token source matches ErrTokenSource (nothing was
+// sent). Rate limits are a *RateLimitError matching ErrRateLimited. When a
+// 401, 403 or 404 reports the token's classic scopes, Error.MissingScopes
+// names those the operation needs and lacks (see RequiredScopes). Transport
+// failures are wrapped with %w, so errors.Is(err, context.Canceled) works.
+// Errors and logs never carry the token or URL credentials. The texts of
+// errors and of Error.Hint are for people and may change; match with
+// errors.Is.
 //
 // # Pages and iterators
 //
@@ -70,6 +104,13 @@
 //     with a nil item, and iteration then stops.
 //   - Deleting while iterating shifts later pages and skips items: gather
 //     first (Collect), then delete.
+//   - The list limit: GitHub serves the list-packages endpoints (List, All)
+//     only while page × per_page ≤ 10,000. All yields the packages up to
+//     that point (10,000 with PerPage 100; 9,990 with the default 30), then
+//     an error matching ErrListLimit, and stops: the packages past it
+//     cannot be listed, so narrow the list (PackageListOptions.Visibility)
+//     or treat the error as "more than 10,000". GitHub documents no such
+//     limit for versions; AllVersions follows the next links to the end.
 //
 // # Rate limits, retries and pacing
 //
@@ -101,12 +142,15 @@
 //
 // # Authentication and HTTP clients
 //
-// WithToken sends a fixed token; WithTokenSource asks an
-// oauth2.TokenSource for one per request. Any other scheme works through
-// WithHTTPClient: pass an *http.Client whose Transport authenticates (for
-// example a GitHub App installation transport) and give no token option.
-// The client is copied, never modified. NewClient reads no environment
-// variables. A Client is safe for concurrent use by multiple goroutines.
+// WithToken sends a fixed token; WithTokenSource asks an oauth2.TokenSource
+// for one per request; WithTokenFunc asks a function, with the request's
+// context, so a refresh ends with the request. The token is added to a copy
+// of each request bound for the API host, by a RoundTripper wrapping the
+// Client's transport. Any other scheme works through WithHTTPClient: pass an
+// *http.Client whose Transport authenticates (for example a GitHub App
+// installation transport) and give no token option. The client is copied,
+// never modified. NewClient reads no environment variables. A Client is safe
+// for concurrent use by multiple goroutines.
 //
 // # API stability
 //

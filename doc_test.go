@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -236,4 +237,45 @@ func TestDocCommentsAreWrapped(t *testing.T) {
 			check()
 		}
 	}
+}
+
+// TestWhereToStartIsAnExample: the code in the package doc's "Where to
+// start" is Example_whereToStart's body, line for line, so the snippet
+// compiles with the package (go vet and go test build the example).
+func TestWhereToStartIsAnExample(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "doc.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	require.NoError(t, err)
+	require.NotNil(t, f.Doc)
+	var snippet []string
+	in := false
+	for line := range strings.Lines(f.Doc.Text()) {
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case line == "# Where to start":
+			in = true
+		case in && strings.HasPrefix(line, "# "):
+			in = false
+		case in && strings.HasPrefix(line, "\t"):
+			snippet = append(snippet, strings.TrimPrefix(line, "\t"))
+		}
+	}
+	require.NotEmpty(t, snippet, `doc.go has a "# Where to start" section with code`)
+
+	src, err := os.ReadFile("example_test.go")
+	require.NoError(t, err)
+	ef, err := parser.ParseFile(fset, "example_test.go", src, parser.ParseComments)
+	require.NoError(t, err)
+	var body []string
+	for _, d := range ef.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "Example_whereToStart" {
+			from, to := fset.Position(fn.Body.Lbrace).Offset+1, fset.Position(fn.Body.Rbrace).Offset
+			for line := range strings.Lines(strings.Trim(string(src[from:to]), "\n")) {
+				body = append(body, strings.TrimPrefix(strings.TrimRight(line, "\n"), "\t"))
+			}
+		}
+	}
+	require.NotEmpty(t, body, "example_test.go has Example_whereToStart")
+	assert.Equal(t, body, snippet)
 }

@@ -4,8 +4,9 @@ import "net/http"
 
 // endpoint is what a typed method knows about the API operation it calls.
 // It travels explicitly along the one internal request path (Client.call,
-// Client.do, paginate) to the error mapping and the retry decision, instead
-// of riding in the request's context or being guessed from its URL.
+// Client.do, paginate) to the error classification, the resend rule and the
+// replay settlement, instead of riding in the request's context or being
+// guessed from its URL.
 //
 // A raw call through Client.Do has no such knowledge; it gets
 // rawEndpoint(method), which the package doc describes under "Raw requests".
@@ -20,6 +21,10 @@ type endpoint struct {
 	// idempotent says the operation has the same effect however many times
 	// it is carried out, so a transient failure may be retried.
 	idempotent bool
+	// pkg and version are the escaped paths of the package and (for a
+	// version operation) the version a delete or restore acts on: what
+	// replay.go reads to settle a resend answered 404. Empty elsewhere.
+	pkg, version string
 }
 
 // readOp is a GET of the Packages API on a package of type typ.
@@ -32,16 +37,17 @@ func listOp(typ PackageType) endpoint {
 	return endpoint{op: OperationRead, typ: typ, listLimit: true, idempotent: true}
 }
 
-// deleteOp is a DELETE of a package or version: deleting twice leaves the
-// same state (a replay's 404 is ErrDeleteUnconfirmed, with
-// Response.Replayed set).
-func deleteOp(typ PackageType) endpoint {
-	return endpoint{op: OperationDelete, typ: typ, idempotent: true}
+// deleteOp is a DELETE of the package at pkg, or of its version at version
+// (empty for the package itself): deleting twice leaves the same state.
+func deleteOp(typ PackageType, pkg, version string) endpoint {
+	return endpoint{op: OperationDelete, typ: typ, idempotent: true, pkg: pkg, version: version}
 }
 
-// restoreOp is a restore POST: restoring twice leaves the same state.
-func restoreOp(typ PackageType) endpoint {
-	return endpoint{op: OperationRestore, typ: typ, idempotent: true}
+// restoreOp is a restore POST of the package at pkg, or of its version at
+// version (empty for the package itself): restoring twice leaves the same
+// state.
+func restoreOp(typ PackageType, pkg, version string) endpoint {
+	return endpoint{op: OperationRestore, typ: typ, idempotent: true, pkg: pkg, version: version}
 }
 
 // plainGET is a GET outside the Packages API (GET /rate_limit, GET
@@ -51,7 +57,8 @@ func plainGET() endpoint { return endpoint{idempotent: true} }
 // rawEndpoint is how Client.Do classifies a request it knows nothing else
 // about: by its method alone. GET, HEAD and DELETE are idempotent in HTTP
 // and retried after a transient failure; every other method (POST, PUT,
-// PATCH, …) is not, whatever its URL. No scope diagnosis, no ErrListLimit.
+// PATCH, …) is not, whatever its URL. No scope diagnosis, no ErrListLimit,
+// nothing to read to settle a replay.
 func rawEndpoint(method string) endpoint {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodDelete:

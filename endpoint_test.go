@@ -99,9 +99,9 @@ func TestRawDoClassifiesByMethod(t *testing.T) {
 
 	// The list limit: only the typed list knows its endpoint refuses
 	// page × per_page > 10,000.
-	_, _, err = c.Orgs.List(ctx, "o", Container, &ListOptions{Page: 101, PerPage: 100})
+	_, _, err = c.Orgs.List(ctx, "o", Container, &PackageListOptions{Page: 101, PerPage: 100})
 	assert.ErrorIs(t, err, ErrListLimit)
-	path, err := AddQuery("orgs/o/packages", &listQuery{PackageType: Container, ListOptions: ListOptions{Page: 101, PerPage: 100}})
+	path, err := AddQuery("orgs/o/packages", &listQuery{PackageType: Container, PackageListOptions: PackageListOptions{Page: 101, PerPage: 100}})
 	require.NoError(t, err)
 	_, err = raw(http.MethodGet, path)
 	assert.Error(t, err)
@@ -114,8 +114,8 @@ func TestEndpointsOfTypedOperations(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, endpoint{op: OperationRead, typ: NPM, idempotent: true}, readOp(NPM))
 	assert.Equal(t, endpoint{op: OperationRead, typ: NPM, listLimit: true, idempotent: true}, listOp(NPM))
-	assert.Equal(t, endpoint{op: OperationDelete, typ: Maven, idempotent: true}, deleteOp(Maven))
-	assert.Equal(t, endpoint{op: OperationRestore, typ: Container, idempotent: true}, restoreOp(Container))
+	assert.Equal(t, endpoint{op: OperationDelete, typ: Maven, idempotent: true, pkg: "p", version: "p/versions/1"}, deleteOp(Maven, "p", "p/versions/1"))
+	assert.Equal(t, endpoint{op: OperationRestore, typ: Container, idempotent: true, pkg: "p"}, restoreOp(Container, "p", ""))
 	assert.Equal(t, endpoint{idempotent: true}, plainGET())
 	for method, idempotent := range map[string]bool{"GET": true, "HEAD": true, "DELETE": true, "POST": false, "PUT": false, "PATCH": false, "OPTIONS": false} {
 		assert.Equal(t, endpoint{idempotent: idempotent}, rawEndpoint(method), method)

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Sentinel errors, matched with errors.Is. API errors (*Error) match the
@@ -66,6 +63,15 @@ var (
 	// DeleteVersion checks the package first and returns nil (with
 	// Response.Replayed set) when the version is provably gone.
 	ErrDeleteUnconfirmed = errors.New("ghpackages: delete not confirmed")
+
+	// ErrRestoreUnconfirmed matches a restore whose outcome is unknown: the
+	// first attempt's response was lost and the retry was answered 404 Not
+	// Found (GitHub answers 404 to restoring what is already active), and
+	// neither the version nor its package reads. Such errors are *Error
+	// with StatusCode 404, so they match ErrNotFound as well. Restore and
+	// RestoreVersion return nil (with Response.Replayed set) when a read
+	// shows the package or version active.
+	ErrRestoreUnconfirmed = errors.New("ghpackages: restore not confirmed")
 )
 
 // Error is a non-2xx response from the API. Use errors.As to get one, and
@@ -210,155 +216,3 @@ func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // Is matches ErrRateLimited.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
-
-// errorBody is GitHub's JSON error shape.
-type errorBody struct {
-	Message          string        `json:"message"`
-	DocumentationURL string        `json:"documentation_url"`
-	Errors           []ErrorDetail `json:"errors"`
-}
-
-// newAPIError maps a non-2xx response to *Error or *RateLimitError. ep is
-// what is known of the operation: its scopes and whether the list limit
-// applies (nothing, for a raw Do call). now is the client's Clock reading,
-// against which an HTTP-date Retry-After is read.
-func newAPIError(req *http.Request, resp *Response, body []byte, ep endpoint, now time.Time) error {
-	e := &Error{
-		StatusCode: resp.StatusCode,
-		Method:     req.Method,
-		URL:        redactURL(req.URL),
-		RequestID:  resp.RequestID,
-		Response:   resp,
-	}
-	var eb errorBody
-	if err := json.Unmarshal(body, &eb); err == nil {
-		e.Message, e.DocumentationURL, e.Errors = eb.Message, eb.DocumentationURL, eb.Errors
-	} else {
-		// Not JSON (an HTML error page, a proxy's text, a truncated body):
-		// keep a short single-line excerpt.
-		e.Message = summarize(body)
-	}
-	if e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
-	}
-
-	msg := strings.ToLower(e.Message)
-	switch resp.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
-		if ep.op != "" && resp.TokenScopes != nil {
-			e.MissingScopes = MissingScopes(resp.TokenScopes, RequiredScopes(ep.op, ep.typ))
-		}
-	}
-	// A 403 that names a scope, or that comes while the token lacks one the
-	// operation needs, is a scope refusal even when the budget happens to be
-	// spent (X-RateLimit-Remaining: 0): waiting for the reset cannot fix it.
-	// GitHub's own rate-limit messages say "rate limit".
-	scopeRefusal := resp.StatusCode == http.StatusForbidden && !strings.Contains(msg, "rate limit") &&
-		(strings.Contains(msg, "scope") || len(e.MissingScopes) > 0)
-
-	if rl := rateLimitOf(resp, e.Message, scopeRefusal, now); rl != nil {
-		e.kind = ErrRateLimited
-		e.MissingScopes = nil
-		rl.Err = e
-		return rl
-	}
-
-	switch {
-	case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "cannot delete the last"):
-		e.kind = ErrLastVersion
-	case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "downloads cannot be deleted"):
-		e.kind = ErrTooManyDownloads
-	case resp.StatusCode == http.StatusBadRequest && ep.listLimit && (strings.Contains(msg, "10000") || pastListLimit(req.URL)):
-		e.kind = ErrListLimit
-	}
-
-	if resp.StatusCode == http.StatusNotFound && ep.op != "" {
-		switch {
-		case len(e.MissingScopes) > 0:
-			e.Hint = "GitHub answers 404 rather than 403 when the token cannot see a package"
-		case ep.op == OperationDelete || ep.op == OperationRestore:
-			e.Hint = "GitHub also answers 404 when the token lacks admin permission on the package"
-		}
-	}
-	return e
-}
-
-// pastListLimit reports whether a list request asked for page × per_page
-// beyond 10,000 (per_page defaulting to 30), the case GitHub refuses.
-func pastListLimit(u *url.URL) bool {
-	q := u.Query()
-	page, _ := strconv.Atoi(q.Get("page"))
-	perPage, err := strconv.Atoi(q.Get("per_page"))
-	if err != nil || perPage <= 0 {
-		perPage = 30
-	}
-	return page*min(perPage, maxPerPage) > 10000
-}
-
-// rateLimitOf recognises primary and secondary rate-limit responses. A
-// scope refusal (see newAPIError) is not a primary limit for carrying
-// X-RateLimit-Remaining: 0. An HTTP-date Retry-After is read against now,
-// the client's Clock.
-func rateLimitOf(resp *Response, message string, scopeRefusal bool, now time.Time) *RateLimitError {
-	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
-		return nil
-	}
-	h := resp.Header
-	retryAfter, hasRetryAfter := parseRetryAfter(h.Get("Retry-After"), now)
-	msg := strings.ToLower(message)
-	secondary := strings.Contains(msg, "secondary rate limit") || strings.Contains(msg, "abuse")
-	exhausted := h.Get("X-RateLimit-Remaining") == "0"
-	switch {
-	case secondary, hasRetryAfter, resp.StatusCode == http.StatusTooManyRequests,
-		strings.Contains(msg, "rate limit"):
-	case exhausted && !scopeRefusal:
-	default:
-		return nil
-	}
-	return &RateLimitError{
-		Rate:       resp.Rate,
-		RetryAfter: retryAfter,
-		// A limit with Retry-After but budget left is secondary; an
-		// exhausted budget without the secondary message is primary.
-		Secondary: secondary || (!exhausted && (hasRetryAfter || resp.StatusCode == http.StatusTooManyRequests)),
-	}
-}
-
-// parseRetryAfter reads Retry-After as seconds or as an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			n = 0
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
-}
-
-// summarize makes a short one-line excerpt of a non-JSON body.
-func summarize(body []byte) string {
-	const max = 200
-	s := strings.Join(strings.Fields(string(body)), " ")
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "?")
-	}
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}

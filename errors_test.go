@@ -97,10 +97,10 @@ func TestErrorMapping(t *testing.T) {
 				resp, err = c.Orgs.DeleteVersion(t.Context(), "octo-org", Container, "team/app", 42)
 				wantPath, wantMethod = wantPath+"/versions/42", "DELETE"
 			case "list":
-				_, resp, err = c.Orgs.List(t.Context(), "octo-org", Container, &ListOptions{Page: 101, PerPage: 100})
+				_, resp, err = c.Orgs.List(t.Context(), "octo-org", Container, &PackageListOptions{Page: 101, PerPage: 100})
 				wantPath = "/orgs/octo-org/packages?package_type=container&page=101&per_page=100"
 			case "list-small":
-				_, resp, err = c.Orgs.List(t.Context(), "octo-org", Container, &ListOptions{Page: 2})
+				_, resp, err = c.Orgs.List(t.Context(), "octo-org", Container, &PackageListOptions{Page: 2})
 				wantPath = "/orgs/octo-org/packages?package_type=container&page=2"
 			}
 			require.Error(t, err)

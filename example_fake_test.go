@@ -71,7 +71,7 @@ func ExampleUserService_AllVersions() {
 	// 250 versions come in three pages of 100; the iterator fetches each
 	// page when the loop reaches it, following GitHub's Link header.
 	n, tagged := 0, 0
-	opts := &ghpackages.ListVersionsOptions{PerPage: 100}
+	opts := &ghpackages.PackageVersionListOptions{PerPage: 100}
 	for v, err := range client.Orgs.AllVersions(context.Background(), "octo-org", ghpackages.Container, "team/app", opts) {
 		if err != nil {
 			fmt.Println("error:", err)

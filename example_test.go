@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
@@ -184,10 +186,41 @@ func ExampleClient_NewRequest() {
 	fmt.Println(out.TotalCount)
 
 	// Options passed as a body are refused, not sent as something else.
-	_, err = client.NewRequest(ctx, http.MethodGet, "orgs/octo-org/packages", &ghpackages.ListOptions{PerPage: 100})
+	_, err = client.NewRequest(ctx, http.MethodGet, "orgs/octo-org/packages", &ghpackages.PackageListOptions{PerPage: 100})
 	fmt.Println(errors.Is(err, ghpackages.ErrInvalidArgument))
 	// Output:
 	// GET /orgs/octo-org/packages?package_type=container&per_page=100
 	// 1
 	// true
+}
+
+// Example_whereToStart is the package doc's "Where to start": list a
+// package's versions, then delete the untagged ones, telling GitHub's
+// refusal to delete the last version from a failure. (Compiled, not run: it
+// calls api.github.com.)
+func Example_whereToStart() {
+	ctx := context.Background()
+	client, err := ghpackages.NewClient(ghpackages.WithToken(os.Getenv("GITHUB_TOKEN")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts := &ghpackages.PackageVersionListOptions{PerPage: 100}
+	versions, err := ghpackages.Collect(client.Orgs.AllVersions(ctx, "octo-org", ghpackages.Container, "team/app", opts))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, v := range versions {
+		if len(v.Tags()) > 0 {
+			continue // keep tagged images
+		}
+		_, err := client.Orgs.DeleteVersion(ctx, "octo-org", ghpackages.Container, "team/app", v.ID)
+		switch {
+		case errors.Is(err, ghpackages.ErrLastVersion):
+			fmt.Println("kept", v.Name, "(GitHub keeps the last version)")
+		case err != nil:
+			log.Fatal(err)
+		default:
+			fmt.Println("deleted", v.Name)
+		}
+	}
 }

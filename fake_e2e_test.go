@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,7 +88,7 @@ func TestEveryOperationOnTheFake(t *testing.T) {
 				return ghpackages.Collect(org.AllVersions(ctx, "octo-org", typ, name, nil))
 			},
 			deletedVersion: func() ([]*ghpackages.PackageVersion, error) {
-				return ghpackages.Collect(org.AllVersions(ctx, "octo-org", typ, name, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+				return ghpackages.Collect(org.AllVersions(ctx, "octo-org", typ, name, &ghpackages.PackageVersionListOptions{State: ghpackages.StateDeleted}))
 			},
 			getVersion: func(id int64) (*ghpackages.PackageVersion, error) {
 				v, _, err := org.GetVersion(ctx, "octo-org", typ, name, id)
@@ -115,7 +112,7 @@ func TestEveryOperationOnTheFake(t *testing.T) {
 				return ghpackages.Collect(users.AllVersions(ctx, me, typ, name, nil))
 			},
 			deletedVersion: func() ([]*ghpackages.PackageVersion, error) {
-				return ghpackages.Collect(users.AllVersions(ctx, me, typ, name, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+				return ghpackages.Collect(users.AllVersions(ctx, me, typ, name, &ghpackages.PackageVersionListOptions{State: ghpackages.StateDeleted}))
 			},
 			getVersion: func(id int64) (*ghpackages.PackageVersion, error) {
 				v, _, err := users.GetVersion(ctx, me, typ, name, id)
@@ -139,7 +136,7 @@ func TestEveryOperationOnTheFake(t *testing.T) {
 				return ghpackages.Collect(user.AllVersions(ctx, typ, name, nil))
 			},
 			deletedVersion: func() ([]*ghpackages.PackageVersion, error) {
-				return ghpackages.Collect(user.AllVersions(ctx, typ, name, &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+				return ghpackages.Collect(user.AllVersions(ctx, typ, name, &ghpackages.PackageVersionListOptions{State: ghpackages.StateDeleted}))
 			},
 			getVersion: func(id int64) (*ghpackages.PackageVersion, error) {
 				v, _, err := user.GetVersion(ctx, typ, name, id)
@@ -244,7 +241,7 @@ func TestAllVersionsUnderFaults(t *testing.T) {
 				srv.InjectFault(f)
 			}
 			var got []int64
-			for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{PerPage: 20}) {
+			for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", &ghpackages.PackageVersionListOptions{PerPage: 20}) {
 				require.NoError(t, err)
 				got = append(got, v.ID)
 			}
@@ -348,7 +345,7 @@ func TestETagCacheOnTheFake(t *testing.T) {
 		var got []int64
 		var cached []bool
 		req := func(page int) ([]*ghpackages.PackageVersion, *ghpackages.Response) {
-			vs, resp, err := c.Orgs.ListVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{Page: page, PerPage: 20})
+			vs, resp, err := c.Orgs.ListVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", &ghpackages.PackageVersionListOptions{Page: page, PerPage: 20})
 			require.NoError(t, err)
 			return vs, resp
 		}
@@ -478,12 +475,12 @@ func TestRulesOnTheFake(t *testing.T) {
 		t.Parallel()
 		srv, _, _ := e2eFake(t, "octo-org", 1)
 		c := srv.Client(noRetry)
-		_, _, err := c.Orgs.List(ctx, "octo-org", ghpackages.Container, &ghpackages.ListOptions{Page: 101, PerPage: 100})
+		_, _, err := c.Orgs.List(ctx, "octo-org", ghpackages.Container, &ghpackages.PackageListOptions{Page: 101, PerPage: 100})
 		var apiErr *ghpackages.Error
 		require.ErrorAs(t, err, &apiErr)
 		assert.ErrorIs(t, err, ghpackages.ErrListLimit)
 		assert.Equal(t, 400, apiErr.StatusCode)
-		_, _, err = c.Orgs.List(ctx, "octo-org", ghpackages.Container, &ghpackages.ListOptions{Page: 100, PerPage: 100})
+		_, _, err = c.Orgs.List(ctx, "octo-org", ghpackages.Container, &ghpackages.PackageListOptions{Page: 100, PerPage: 100})
 		require.NoError(t, err)
 	})
 	t.Run("primary rate limit", func(t *testing.T) {
@@ -524,7 +521,7 @@ func TestRulesOnTheFake(t *testing.T) {
 		c := srv.Client(noRetry)
 		var got []int64
 		pages := map[int]bool{}
-		for v, err := range c.Orgs.AllVersions(ctx, "octo-org", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{PerPage: 100}) {
+		for v, err := range c.Orgs.AllVersions(ctx, "octo-org", ghpackages.Container, "team/app", &ghpackages.PackageVersionListOptions{PerPage: 100}) {
 			require.NoError(t, err)
 			got = append(got, v.ID)
 			pages[len(got)/100] = true
@@ -539,27 +536,18 @@ func TestRulesOnTheFake(t *testing.T) {
 
 // TestFakeWalkAndDeletesReuseOneConnection serves the fake's handler on a
 // server that counts connections: a 100-page walk and the deletes that
-// follow it go over one connection.
+// follow it read every answer to its end and reuse the connection (see
+// ConnStats.AssertReused).
 func TestFakeWalkAndDeletesReuseOneConnection(t *testing.T) {
 	t.Parallel()
 	fake, _, ids := e2eFake(t, "octo-org", 3000)
-	var conns atomic.Int32
-	srv := httptest.NewUnstartedServer(fake.Handler())
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	c, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL), ghpackages.WithToken(ghpackagestest.DefaultToken),
+	url, tr, conns := ghpackages.CountingServer(t, fake.Handler())
+	c, err := ghpackages.NewClient(ghpackages.WithBaseURL(url), ghpackages.WithToken(ghpackagestest.DefaultToken),
 		ghpackages.WithPacing(ghpackages.NoPacing()), ghpackages.WithHTTPClient(&http.Client{Transport: tr}))
 	require.NoError(t, err)
 
 	var got []int64
-	opts := &ghpackages.ListVersionsOptions{PerPage: 30} // pages of about 15 KB, sent chunked
+	opts := &ghpackages.PackageVersionListOptions{PerPage: 30} // pages of about 15 KB, sent chunked
 	for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", opts) {
 		require.NoError(t, err)
 		got = append(got, v.ID)
@@ -571,5 +559,5 @@ func TestFakeWalkAndDeletesReuseOneConnection(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 10, fake.Stats().Deletes)
-	assert.EqualValues(t, 1, conns.Load(), "connections opened for 100 pages and 10 deletes on the fake")
+	conns.AssertReused(t, 110, "100 pages and 10 deletes on the fake")
 }

@@ -269,7 +269,7 @@ func TestQueryParametersMatchTheDescription(t *testing.T) {
 		return names
 	}
 	list := urlNames(listQuery{})
-	versions := urlNames(ListVersionsOptions{})
+	versions := urlNames(PackageVersionListOptions{})
 	restore := urlNames(RestoreOptions{})
 	assert.Equal(t, []string{"package_type", "page", "per_page", "visibility"}, list)
 	assert.Equal(t, []string{"page", "per_page", "state"}, versions)

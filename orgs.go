@@ -13,13 +13,22 @@ type OrgsService struct {
 	s service
 }
 
+// svc is the service s stands for; a nil s (the field of a Client not made
+// by NewClient) stands for one without a client, whose every call fails.
+func (s *OrgsService) svc() *service {
+	if s == nil {
+		return &service{kind: OwnerKindOrg}
+	}
+	return &s.s
+}
+
 // Get returns a package owned by an organization.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages#get-a-package-for-an-organization
 //
 //meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}
 func (s *OrgsService) Get(ctx context.Context, org string, typ PackageType, name string) (*Package, *Response, error) {
-	return s.s.get(ctx, org, typ, name)
+	return s.svc().get(ctx, org, typ, name)
 }
 
 // Delete deletes a package owned by an organization, with all its versions. It
@@ -30,7 +39,7 @@ func (s *OrgsService) Get(ctx context.Context, org string, typ PackageType, name
 //
 //meta:operation DELETE /orgs/{org}/packages/{package_type}/{package_name}
 func (s *OrgsService) Delete(ctx context.Context, org string, typ PackageType, name string) (*Response, error) {
-	return s.s.delete(ctx, org, typ, name)
+	return s.svc().delete(ctx, org, typ, name)
 }
 
 // Restore restores a package owned by an organization that was deleted within
@@ -41,7 +50,7 @@ func (s *OrgsService) Delete(ctx context.Context, org string, typ PackageType, n
 //
 //meta:operation POST /orgs/{org}/packages/{package_type}/{package_name}/restore
 func (s *OrgsService) Restore(ctx context.Context, org string, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
-	return s.s.restore(ctx, org, typ, name, opts)
+	return s.svc().restore(ctx, org, typ, name, opts)
 }
 
 // ListVersions returns one page of the versions of a package owned by an
@@ -51,8 +60,8 @@ func (s *OrgsService) Restore(ctx context.Context, org string, typ PackageType, 
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-an-organization
 //
 //meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}/versions
-func (s *OrgsService) ListVersions(ctx context.Context, org string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
-	return s.s.listVersions(ctx, org, typ, name, opts)
+func (s *OrgsService) ListVersions(ctx context.Context, org string, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
+	return s.svc().listVersions(ctx, org, typ, name, opts)
 }
 
 // AllVersions iterates over every version of a package owned by an
@@ -64,8 +73,8 @@ func (s *OrgsService) ListVersions(ctx context.Context, org string, typ PackageT
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-an-organization
 //
 //meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}/versions
-func (s *OrgsService) AllVersions(ctx context.Context, org string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-	return s.s.allVersions(ctx, org, typ, name, opts)
+func (s *OrgsService) AllVersions(ctx context.Context, org string, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
+	return s.svc().allVersions(ctx, org, typ, name, opts)
 }
 
 // GetVersion returns one version of a package owned by an organization.
@@ -74,7 +83,7 @@ func (s *OrgsService) AllVersions(ctx context.Context, org string, typ PackageTy
 //
 //meta:operation GET /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}
 func (s *OrgsService) GetVersion(ctx context.Context, org string, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
-	return s.s.getVersion(ctx, org, typ, name, id)
+	return s.svc().getVersion(ctx, org, typ, name, id)
 }
 
 // DeleteVersion deletes one version of a package owned by an organization. It
@@ -87,7 +96,7 @@ func (s *OrgsService) GetVersion(ctx context.Context, org string, typ PackageTyp
 //
 //meta:operation DELETE /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}
 func (s *OrgsService) DeleteVersion(ctx context.Context, org string, typ PackageType, name string, id int64) (*Response, error) {
-	return s.s.deleteVersion(ctx, org, typ, name, id)
+	return s.svc().deleteVersion(ctx, org, typ, name, id)
 }
 
 // RestoreVersion restores a version of a package owned by an organization that
@@ -98,7 +107,7 @@ func (s *OrgsService) DeleteVersion(ctx context.Context, org string, typ Package
 //
 //meta:operation POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore
 func (s *OrgsService) RestoreVersion(ctx context.Context, org string, typ PackageType, name string, id int64) (*Response, error) {
-	return s.s.restoreVersion(ctx, org, typ, name, id)
+	return s.svc().restoreVersion(ctx, org, typ, name, id)
 }
 
 // List returns one page of the packages of type typ owned by an organization.
@@ -108,8 +117,8 @@ func (s *OrgsService) RestoreVersion(ctx context.Context, org string, typ Packag
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-an-organization
 //
 //meta:operation GET /orgs/{org}/packages
-func (s *OrgsService) List(ctx context.Context, org string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
-	return s.s.list(ctx, org, typ, opts)
+func (s *OrgsService) List(ctx context.Context, org string, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
+	return s.svc().list(ctx, org, typ, opts)
 }
 
 // All iterates over every package of type typ owned by an organization,
@@ -119,8 +128,8 @@ func (s *OrgsService) List(ctx context.Context, org string, typ PackageType, opt
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-an-organization
 //
 //meta:operation GET /orgs/{org}/packages
-func (s *OrgsService) All(ctx context.Context, org string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-	return s.s.all(ctx, org, typ, opts)
+func (s *OrgsService) All(ctx context.Context, org string, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
+	return s.svc().all(ctx, org, typ, opts)
 }
 
 // ListDockerConflicts lists the packages owned by an organization that
@@ -131,5 +140,5 @@ func (s *OrgsService) All(ctx context.Context, org string, typ PackageType, opts
 //
 //meta:operation GET /orgs/{org}/docker/conflicts
 func (s *OrgsService) ListDockerConflicts(ctx context.Context, org string) ([]*Package, *Response, error) {
-	return s.s.listDockerConflicts(ctx, org)
+	return s.svc().listDockerConflicts(ctx, org)
 }

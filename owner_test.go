@@ -53,7 +53,7 @@ func TestOwnerPackagesRoutes(t *testing.T) {
 			require.NoError(t, err)
 			_, err = p.Restore(ctx, Container, "team/app", &RestoreOptions{Token: "pkg"})
 			require.NoError(t, err)
-			_, _, err = p.ListVersions(ctx, Container, "team/app", &ListVersionsOptions{State: StateDeleted})
+			_, _, err = p.ListVersions(ctx, Container, "team/app", &PackageVersionListOptions{State: StateDeleted})
 			require.NoError(t, err)
 			_, err = Collect(p.AllVersions(ctx, Container, "team/app", nil))
 			require.NoError(t, err)
@@ -63,7 +63,7 @@ func TestOwnerPackagesRoutes(t *testing.T) {
 			require.NoError(t, err)
 			_, err = p.RestoreVersion(ctx, Container, "team/app", 7)
 			require.NoError(t, err)
-			_, _, err = p.List(ctx, NPM, &ListOptions{Visibility: VisibilityPublic})
+			_, _, err = p.List(ctx, NPM, &PackageListOptions{Visibility: VisibilityPublic})
 			require.NoError(t, err)
 			_, err = Collect(p.All(ctx, NPM, nil))
 			require.NoError(t, err)
@@ -87,13 +87,18 @@ func TestOwnerPackagesRoutes(t *testing.T) {
 	}
 	_, _, err := (&Client{}).Packages(OrgOwner("")).Get(t.Context(), Container, "a")
 	assert.ErrorIs(t, err, ErrInvalidArgument)
-	for _, o := range []Owner{OrgOwner("o"), UserOwner("u"), AuthenticatedOwner()} {
+	for o, kind := range map[Owner]OwnerKind{OrgOwner("o"): OwnerKindOrg, UserOwner("u"): OwnerKindUser, AuthenticatedOwner(): OwnerKindAuthenticated} {
+		assert.Equal(t, kind, o.Kind())
+		assert.True(t, o.Kind().Valid())
 		back, err := ParseOwner(o.Kind(), o.Name())
 		require.NoError(t, err)
 		assert.Equal(t, o, back)
 	}
+	assert.Equal(t, []string{"org", "user", "authenticated"}, []string{string(OwnerKindOrg), string(OwnerKindUser), string(OwnerKindAuthenticated)},
+		"the kinds' values are what plans and reports store")
+	assert.False(t, OwnerKind("team").Valid())
 	for _, bad := range [][2]string{{"org", ""}, {"user", ""}, {"authenticated", "x"}, {"team", "x"}} {
-		_, err := ParseOwner(bad[0], bad[1])
+		_, err := ParseOwner(OwnerKind(bad[0]), bad[1])
 		assert.ErrorIs(t, err, ErrInvalidArgument, bad)
 	}
 }
@@ -131,7 +136,8 @@ func TestResolveOwner(t *testing.T) {
 func TestZeroOwnerIsRefused(t *testing.T) {
 	t.Parallel()
 	var zero Owner
-	assert.Equal(t, "", zero.Kind())
+	assert.Equal(t, OwnerKind(""), zero.Kind())
+	assert.False(t, zero.Kind().Valid())
 	assert.Equal(t, "", zero.Name())
 	assert.Equal(t, "no owner", zero.String())
 	_, err := ParseOwner(zero.Kind(), zero.Name())

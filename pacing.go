@@ -92,12 +92,14 @@ func isMutation(method string) bool {
 	return true
 }
 
-// limiter enforces Pacing, the client-wide pause after a rate limit, and
-// waits for the primary budget's reset when the last response said it was
-// spent. One limiter serves the whole Client.
+// limiter is the pacing stage of the request path: it enforces Pacing, the
+// client-wide pause after a rate limit, and waits for the primary budget's
+// reset when the last response said it was spent. One limiter serves the
+// whole Client. Its interface is acquire (before each attempt) and pause.
 type limiter struct {
-	p     Pacing
-	clock Clock
+	p       Pacing
+	clock   Clock
+	maxWait time.Duration // the longest wait for the primary budget's reset
 
 	inflight chan struct{} // MaxConcurrent tokens; nil when unlimited
 	serial   chan struct{} // one token when SerialMutations
@@ -113,8 +115,8 @@ type stamp struct {
 	points int
 }
 
-func newLimiter(p Pacing, clock Clock) *limiter {
-	l := &limiter{p: p, clock: clock}
+func newLimiter(p Pacing, clock Clock, maxWait time.Duration) *limiter {
+	l := &limiter{p: p, clock: clock, maxWait: maxWait}
 	if p.MaxConcurrent > 0 {
 		l.inflight = make(chan struct{}, p.MaxConcurrent)
 	}
@@ -133,10 +135,11 @@ func (l *limiter) pause(until time.Time) {
 	l.mu.Unlock()
 }
 
-// acquire waits until a request may be sent and returns the function that
-// marks it finished. It fails only when ctx ends (or its deadline would
+// acquire waits until a request of method may be sent and returns the
+// function that marks it finished. primary is the core budget the last
+// response reported. It fails only when ctx ends (or its deadline would
 // pass during the wait).
-func (l *limiter) acquire(ctx context.Context, method string, primary Rate, maxWait time.Duration) (release func(), err error) {
+func (l *limiter) acquire(ctx context.Context, method string, primary Rate) (release func(), err error) {
 	mutation := isMutation(method)
 	var held []chan struct{}
 	release = func() {
@@ -169,7 +172,7 @@ func (l *limiter) acquire(ctx context.Context, method string, primary Rate, maxW
 	// nothing is left, wait for its reset rather than spend a request on a
 	// certain refusal (unless the reset is further away than maxWait).
 	if primary.Limit > 0 && primary.Remaining == 0 && !primary.Reset.IsZero() {
-		if d := primary.Reset.Sub(l.clock.Now()) + time.Second; d > 0 && d <= maxWait {
+		if d := primary.Reset.Sub(l.clock.Now()) + time.Second; d > 0 && d <= l.maxWait {
 			l.pause(primary.Reset.Add(time.Second))
 		}
 	}

@@ -192,10 +192,7 @@ func TestPresetsCannotBeChangedProcessWide(t *testing.T) {
 	assert.Equal(t, wantDefault, DefaultPacing())
 	assert.Equal(t, wantBudget, BudgetPacing())
 	assert.Equal(t, Pacing{}, NoPacing())
-	fresh := NoRetry()
-	assert.Zero(t, fresh.MaxRetries)
-	assert.Zero(t, fresh.MaxRateLimitRetries)
-	assert.Nil(t, fresh.OnRetry)
+	assert.Equal(t, RetryPolicy{MaxRetries: -1, MaxRateLimitRetries: -1}, NoRetry())
 
 	// A Client built without WithPacing still spaces mutations a second
 	// apart, whatever was done to the values above.

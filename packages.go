@@ -2,7 +2,6 @@ package ghpackages
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -10,17 +9,26 @@ import (
 	"strconv"
 )
 
-// ownerKind says whose namespace a service addresses. Its zero value is no
-// namespace at all, so the zero Owner is refused rather than taken for an
+// OwnerKind says whose namespace an Owner is. Its zero value, "", is the
+// zero Owner's: no namespace at all, refused rather than taken for an
 // organization.
-type ownerKind int
+type OwnerKind string
 
+// The kinds of Owner, as Owner.Kind returns them and ParseOwner reads them.
 const (
-	ownerNone          ownerKind = iota // the zero Owner: refused
-	ownerOrg                            // /orgs/{org}/...
-	ownerAuthenticated                  // /user/...
-	ownerUser                           // /users/{username}/...
+	OwnerKindOrg           OwnerKind = "org"           // OrgOwner: /orgs/{org}/...
+	OwnerKindUser          OwnerKind = "user"          // UserOwner: /users/{username}/...
+	OwnerKindAuthenticated OwnerKind = "authenticated" // AuthenticatedOwner: /user/...
 )
+
+// Valid reports whether k is one of the kinds of Owner (not "").
+func (k OwnerKind) Valid() bool {
+	switch k {
+	case OwnerKindOrg, OwnerKindUser, OwnerKindAuthenticated:
+		return true
+	}
+	return false
+}
 
 // maxPerPage is the largest page size the API serves.
 const maxPerPage = 100
@@ -29,20 +37,23 @@ const maxPerPage = 100
 // UserService and UsersService are thin typed fronts for it.
 type service struct {
 	client *Client
-	kind   ownerKind
+	kind   OwnerKind
 }
 
 // ownerPath returns the escaped owner prefix, e.g. "orgs/octo-org".
 func (s *service) ownerPath(owner string) (string, error) {
+	if err := s.client.ready(); err != nil {
+		return "", err
+	}
 	switch s.kind {
-	case ownerAuthenticated:
+	case OwnerKindAuthenticated:
 		return "user", nil
-	case ownerOrg:
+	case OwnerKindOrg:
 		if err := checkSegment("organization name", owner); err != nil {
 			return "", err
 		}
 		return "orgs/" + url.PathEscape(owner), nil
-	case ownerUser:
+	case OwnerKindUser:
 		if err := checkSegment("username", owner); err != nil {
 			return "", err
 		}
@@ -81,16 +92,17 @@ func (s *service) packagePath(owner string, typ PackageType, name string) (strin
 	return prefix + "/packages/" + string(typ) + "/" + url.PathEscape(name), nil
 }
 
-// versionPath validates and escapes the path of one package version.
-func (s *service) versionPath(owner string, typ PackageType, name string, id int64) (string, error) {
-	p, err := s.packagePath(owner, typ, name)
+// versionPath validates and escapes the paths of one package version and of
+// its package.
+func (s *service) versionPath(owner string, typ PackageType, name string, id int64) (pkg, version string, err error) {
+	pkg, err = s.packagePath(owner, typ, name)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if id <= 0 {
-		return "", fmt.Errorf("%w: package version ID must be positive, got %d", ErrInvalidArgument, id)
+		return "", "", fmt.Errorf("%w: package version ID must be positive, got %d", ErrInvalidArgument, id)
 	}
-	return p + "/versions/" + strconv.FormatInt(id, 10), nil
+	return pkg, pkg + "/versions/" + strconv.FormatInt(id, 10), nil
 }
 
 func checkType(typ PackageType) error {
@@ -110,7 +122,7 @@ func checkPaging(page, perPage int) error {
 	return nil
 }
 
-func (o *ListOptions) validate() error {
+func (o *PackageListOptions) validate() error {
 	if o == nil {
 		return nil
 	}
@@ -120,7 +132,7 @@ func (o *ListOptions) validate() error {
 	return checkPaging(o.Page, o.PerPage)
 }
 
-func (o *ListVersionsOptions) validate() error {
+func (o *PackageVersionListOptions) validate() error {
 	if o == nil {
 		return nil
 	}
@@ -153,7 +165,7 @@ func (s *service) delete(ctx context.Context, owner string, typ PackageType, nam
 	if err != nil {
 		return nil, err
 	}
-	return s.client.call(ctx, deleteOp(typ), http.MethodDelete, path, nil, nil)
+	return s.client.call(ctx, deleteOp(typ, path, ""), http.MethodDelete, path, nil, nil)
 }
 
 func (s *service) restore(ctx context.Context, owner string, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
@@ -165,10 +177,10 @@ func (s *service) restore(ctx context.Context, owner string, typ PackageType, na
 	if opts != nil {
 		q = opts
 	}
-	return s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", q, nil)
+	return s.client.call(ctx, restoreOp(typ, path, ""), http.MethodPost, path+"/restore", q, nil)
 }
 
-func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) (*http.Request, error) {
+func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *PackageVersionListOptions) (*http.Request, error) {
 	path, err := s.packagePath(owner, typ, name)
 	if err != nil {
 		return nil, err
@@ -183,7 +195,7 @@ func (s *service) versionsRequest(ctx context.Context, owner string, typ Package
 	return s.client.newRequest(ctx, http.MethodGet, path+"/versions", q, nil)
 }
 
-func (s *service) listVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+func (s *service) listVersions(ctx context.Context, owner string, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
 	req, err := s.versionsRequest(ctx, owner, typ, name, opts)
 	if err != nil {
 		return nil, nil, err
@@ -196,14 +208,14 @@ func (s *service) listVersions(ctx context.Context, owner string, typ PackageTyp
 	return pointers(versions), resp, nil
 }
 
-func (s *service) allVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+func (s *service) allVersions(ctx context.Context, owner string, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
 	return paginate[PackageVersion](ctx, s.client, readOp(typ), func() (*http.Request, error) {
 		return s.versionsRequest(ctx, owner, typ, name, opts)
 	})
 }
 
 func (s *service) getVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
-	path, err := s.versionPath(owner, typ, name, id)
+	_, path, err := s.versionPath(owner, typ, name, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -211,62 +223,28 @@ func (s *service) getVersion(ctx context.Context, owner string, typ PackageType,
 }
 
 func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
-	path, err := s.versionPath(owner, typ, name, id)
+	pkg, path, err := s.versionPath(owner, typ, name, id)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.client.call(ctx, deleteOp(typ), http.MethodDelete, path, nil, nil)
-	if err != nil && errors.Is(err, ErrDeleteUnconfirmed) {
-		return resp, s.confirmVersionGone(ctx, owner, typ, name, id, err)
-	}
-	return resp, err
-}
-
-// confirmVersionGone settles a DELETE of a version whose first answer was
-// lost and whose retry got 404 (err, matching ErrDeleteUnconfirmed), with
-// two reads:
-//   - the version still reads: it was not deleted, and the 404 was GitHub's
-//     answer to a token without admin permission on the package. err becomes
-//     a plain not-found error saying so.
-//   - the version is 404 but its package reads: the version is gone (deleted
-//     by the first attempt, or by another writer). That is what the caller
-//     asked for: nil.
-//   - otherwise nothing tells "deleted" from "cannot see": err stands.
-func (s *service) confirmVersionGone(ctx context.Context, owner string, typ PackageType, name string, id int64, err error) error {
-	path, _ := s.versionPath(owner, typ, name, id) // validated by the caller
-	_, _, verr := fetch[PackageVersion](ctx, s, readOp(typ), path)
-	if verr == nil {
-		var apiErr *Error
-		if errors.As(err, &apiErr) {
-			apiErr.kind = nil
-			apiErr.Hint = "the version still exists: GitHub answers 404 when the token lacks admin permission on the package"
-		}
-		return err
-	}
-	if !errors.Is(verr, ErrNotFound) {
-		return err
-	}
-	if _, _, perr := s.get(ctx, owner, typ, name); perr == nil {
-		return nil
-	}
-	return err
+	return s.client.call(ctx, deleteOp(typ, pkg, path), http.MethodDelete, path, nil, nil)
 }
 
 func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
-	path, err := s.versionPath(owner, typ, name, id)
+	pkg, path, err := s.versionPath(owner, typ, name, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.client.call(ctx, restoreOp(typ), http.MethodPost, path+"/restore", nil, nil)
+	return s.client.call(ctx, restoreOp(typ, pkg, path), http.MethodPost, path+"/restore", nil, nil)
 }
 
 // listQuery is the query of the list-packages endpoints.
 type listQuery struct {
 	PackageType PackageType `url:"package_type"`
-	ListOptions
+	PackageListOptions
 }
 
-func (s *service) listRequest(ctx context.Context, owner string, typ PackageType, opts *ListOptions) (*http.Request, error) {
+func (s *service) listRequest(ctx context.Context, owner string, typ PackageType, opts *PackageListOptions) (*http.Request, error) {
 	prefix, err := s.ownerPath(owner)
 	if err != nil {
 		return nil, err
@@ -279,12 +257,12 @@ func (s *service) listRequest(ctx context.Context, owner string, typ PackageType
 	}
 	q := listQuery{PackageType: typ}
 	if opts != nil {
-		q.ListOptions = *opts
+		q.PackageListOptions = *opts
 	}
 	return s.client.newRequest(ctx, http.MethodGet, prefix+"/packages", q, nil)
 }
 
-func (s *service) list(ctx context.Context, owner string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+func (s *service) list(ctx context.Context, owner string, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
 	req, err := s.listRequest(ctx, owner, typ, opts)
 	if err != nil {
 		return nil, nil, err
@@ -297,7 +275,7 @@ func (s *service) list(ctx context.Context, owner string, typ PackageType, opts 
 	return pointers(pkgs), resp, nil
 }
 
-func (s *service) all(ctx context.Context, owner string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+func (s *service) all(ctx context.Context, owner string, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
 	return paginate[Package](ctx, s.client, listOp(typ), func() (*http.Request, error) {
 		return s.listRequest(ctx, owner, typ, opts)
 	})
@@ -323,44 +301,37 @@ func (s *service) listDockerConflicts(ctx context.Context, owner string) ([]*Pac
 // The zero Owner means "no owner": its Kind is "", and every method of
 // Client.Packages(Owner{}) fails with ErrInvalidArgument before any request.
 type Owner struct {
-	kind ownerKind
+	kind OwnerKind
 	name string
 }
 
 // OrgOwner is the namespace of organization org (/orgs/{org}/...).
-func OrgOwner(org string) Owner { return Owner{kind: ownerOrg, name: org} }
+func OrgOwner(org string) Owner { return Owner{kind: OwnerKindOrg, name: org} }
 
 // UserOwner is the namespace of user username (/users/{username}/...).
-func UserOwner(username string) Owner { return Owner{kind: ownerUser, name: username} }
+func UserOwner(username string) Owner { return Owner{kind: OwnerKindUser, name: username} }
 
 // AuthenticatedOwner is the namespace of the token's own account (/user/...).
-func AuthenticatedOwner() Owner { return Owner{kind: ownerAuthenticated} }
+func AuthenticatedOwner() Owner { return Owner{kind: OwnerKindAuthenticated} }
 
-// Kind is "org", "user" or "authenticated"; "" for the zero Owner.
-func (o Owner) Kind() string {
-	switch o.kind {
-	case ownerOrg:
-		return "org"
-	case ownerUser:
-		return "user"
-	case ownerAuthenticated:
-		return "authenticated"
-	}
-	return ""
-}
+// Kind is OwnerKindOrg, OwnerKindUser or OwnerKindAuthenticated; "" for the
+// zero Owner.
+func (o Owner) Kind() OwnerKind { return o.kind }
 
 // ParseOwner is the inverse of Kind and Name: it returns the Owner of kind
-// "org", "user" or "authenticated" (whose name must be empty).
-func ParseOwner(kind, name string) (Owner, error) {
+// OwnerKindOrg or OwnerKindUser with a name, or OwnerKindAuthenticated
+// (whose name must be empty). A plain string converts: ParseOwner("org",
+// "octo-org").
+func ParseOwner(kind OwnerKind, name string) (Owner, error) {
 	switch {
-	case kind == "org" && name != "":
+	case kind == OwnerKindOrg && name != "":
 		return OrgOwner(name), nil
-	case kind == "user" && name != "":
+	case kind == OwnerKindUser && name != "":
 		return UserOwner(name), nil
-	case kind == "authenticated" && name == "":
+	case kind == OwnerKindAuthenticated && name == "":
 		return AuthenticatedOwner(), nil
 	}
-	return Owner{}, fmt.Errorf("%w: owner kind %q with name %q", ErrInvalidArgument, kind, name)
+	return Owner{}, fmt.Errorf("%w: owner kind %q with name %q", ErrInvalidArgument, string(kind), name)
 }
 
 // Name is the owner's login; empty for AuthenticatedOwner.
@@ -370,11 +341,11 @@ func (o Owner) Name() string { return o.name }
 // user", or "no owner" for the zero Owner.
 func (o Owner) String() string {
 	switch o.kind {
-	case ownerOrg:
+	case OwnerKindOrg:
 		return "org " + o.name
-	case ownerUser:
+	case OwnerKindUser:
 		return "user " + o.name
-	case ownerAuthenticated:
+	case OwnerKindAuthenticated:
 		return "the authenticated user"
 	}
 	return "no owner"
@@ -394,13 +365,23 @@ type OwnerPackages struct {
 	owner string
 }
 
+// front returns the service p stands for and the owner's name; a nil p
+// stands for a service without a client, whose every call fails.
+func (p *OwnerPackages) front() (*service, string) {
+	if p == nil {
+		return &service{}, ""
+	}
+	return &p.s, p.owner
+}
+
 // Get returns one of the owner's packages. It calls the same endpoint as
 // OrgsService.Get, UserService.Get or UsersService.Get; which one depends on
 // the owner's kind. See those for the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Get(ctx context.Context, typ PackageType, name string) (*Package, *Response, error) {
-	return p.s.get(ctx, p.owner, typ, name)
+	s, owner := p.front()
+	return s.get(ctx, owner, typ, name)
 }
 
 // Delete deletes one of the owner's packages, with all its versions. It
@@ -410,7 +391,8 @@ func (p *OwnerPackages) Get(ctx context.Context, typ PackageType, name string) (
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Delete(ctx context.Context, typ PackageType, name string) (*Response, error) {
-	return p.s.delete(ctx, p.owner, typ, name)
+	s, owner := p.front()
+	return s.delete(ctx, owner, typ, name)
 }
 
 // Restore restores one of the owner's deleted packages. opts may be nil. It
@@ -420,7 +402,8 @@ func (p *OwnerPackages) Delete(ctx context.Context, typ PackageType, name string
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) Restore(ctx context.Context, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
-	return p.s.restore(ctx, p.owner, typ, name, opts)
+	s, owner := p.front()
+	return s.restore(ctx, owner, typ, name, opts)
 }
 
 // ListVersions returns one page of the versions of one of the owner's
@@ -430,8 +413,9 @@ func (p *OwnerPackages) Restore(ctx context.Context, typ PackageType, name strin
 // those for the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
-func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
-	return p.s.listVersions(ctx, p.owner, typ, name, opts)
+func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
+	s, owner := p.front()
+	return s.listVersions(ctx, owner, typ, name, opts)
 }
 
 // AllVersions iterates over every version of one of the owner's packages,
@@ -441,8 +425,9 @@ func (p *OwnerPackages) ListVersions(ctx context.Context, typ PackageType, name 
 // the owner's kind. See those for the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
-func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-	return p.s.allVersions(ctx, p.owner, typ, name, opts)
+func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
+	s, owner := p.front()
+	return s.allVersions(ctx, owner, typ, name, opts)
 }
 
 // GetVersion returns one version of one of the owner's packages. It calls
@@ -452,7 +437,8 @@ func (p *OwnerPackages) AllVersions(ctx context.Context, typ PackageType, name s
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) GetVersion(ctx context.Context, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
-	return p.s.getVersion(ctx, p.owner, typ, name, id)
+	s, owner := p.front()
+	return s.getVersion(ctx, owner, typ, name, id)
 }
 
 // DeleteVersion deletes one version of one of the owner's packages. It calls
@@ -462,7 +448,8 @@ func (p *OwnerPackages) GetVersion(ctx context.Context, typ PackageType, name st
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) DeleteVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
-	return p.s.deleteVersion(ctx, p.owner, typ, name, id)
+	s, owner := p.front()
+	return s.deleteVersion(ctx, owner, typ, name, id)
 }
 
 // RestoreVersion restores one deleted version of one of the owner's
@@ -472,7 +459,8 @@ func (p *OwnerPackages) DeleteVersion(ctx context.Context, typ PackageType, name
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) RestoreVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
-	return p.s.restoreVersion(ctx, p.owner, typ, name, id)
+	s, owner := p.front()
+	return s.restoreVersion(ctx, owner, typ, name, id)
 }
 
 // List returns one page of the owner's packages of type typ. opts may be
@@ -481,8 +469,9 @@ func (p *OwnerPackages) RestoreVersion(ctx context.Context, typ PackageType, nam
 // the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
-func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
-	return p.s.list(ctx, p.owner, typ, opts)
+func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
+	s, owner := p.front()
+	return s.list(ctx, owner, typ, opts)
 }
 
 // All iterates over every one of the owner's packages of type typ (see
@@ -491,8 +480,9 @@ func (p *OwnerPackages) List(ctx context.Context, typ PackageType, opts *ListOpt
 // which one depends on the owner's kind. See those for the details.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
-func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-	return p.s.all(ctx, p.owner, typ, opts)
+func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
+	s, owner := p.front()
+	return s.all(ctx, owner, typ, opts)
 }
 
 // ListDockerConflicts lists the owner's packages that conflicted during the
@@ -503,7 +493,8 @@ func (p *OwnerPackages) All(ctx context.Context, typ PackageType, opts *ListOpti
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages
 func (p *OwnerPackages) ListDockerConflicts(ctx context.Context) ([]*Package, *Response, error) {
-	return p.s.listDockerConflicts(ctx, p.owner)
+	s, owner := p.front()
+	return s.listDockerConflicts(ctx, owner)
 }
 
 // ResolveOwner looks login up and returns OrgOwner(login) for an

@@ -24,13 +24,13 @@ type svc struct {
 	get            func(ctx context.Context, typ PackageType, name string) (*Package, *Response, error)
 	delete         func(ctx context.Context, typ PackageType, name string) (*Response, error)
 	restore        func(ctx context.Context, typ PackageType, name string, opts *RestoreOptions) (*Response, error)
-	listVersions   func(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error)
-	allVersions    func(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error]
+	listVersions   func(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error)
+	allVersions    func(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error]
 	getVersion     func(ctx context.Context, typ PackageType, name string, id int64) (*PackageVersion, *Response, error)
 	deleteVersion  func(ctx context.Context, typ PackageType, name string, id int64) (*Response, error)
 	restoreVersion func(ctx context.Context, typ PackageType, name string, id int64) (*Response, error)
-	list           func(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error)
-	all            func(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error]
+	list           func(ctx context.Context, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error)
+	all            func(ctx context.Context, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error]
 	conflicts      func(ctx context.Context) ([]*Package, *Response, error)
 }
 
@@ -40,13 +40,13 @@ type ownedService interface {
 	Get(ctx context.Context, owner string, typ PackageType, name string) (*Package, *Response, error)
 	Delete(ctx context.Context, owner string, typ PackageType, name string) (*Response, error)
 	Restore(ctx context.Context, owner string, typ PackageType, name string, opts *RestoreOptions) (*Response, error)
-	ListVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error)
-	AllVersions(ctx context.Context, owner string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error]
+	ListVersions(ctx context.Context, owner string, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error)
+	AllVersions(ctx context.Context, owner string, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error]
 	GetVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*PackageVersion, *Response, error)
 	DeleteVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error)
 	RestoreVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error)
-	List(ctx context.Context, owner string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error)
-	All(ctx context.Context, owner string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error]
+	List(ctx context.Context, owner string, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error)
+	All(ctx context.Context, owner string, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error]
 	ListDockerConflicts(ctx context.Context, owner string) ([]*Package, *Response, error)
 }
 
@@ -63,10 +63,10 @@ func owned(name, prefix, owner string, s ownedService) svc {
 		restore: func(ctx context.Context, typ PackageType, n string, opts *RestoreOptions) (*Response, error) {
 			return s.Restore(ctx, owner, typ, n, opts)
 		},
-		listVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
+		listVersions: func(ctx context.Context, typ PackageType, n string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
 			return s.ListVersions(ctx, owner, typ, n, opts)
 		},
-		allVersions: func(ctx context.Context, typ PackageType, n string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
+		allVersions: func(ctx context.Context, typ PackageType, n string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
 			return s.AllVersions(ctx, owner, typ, n, opts)
 		},
 		getVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*PackageVersion, *Response, error) {
@@ -78,10 +78,10 @@ func owned(name, prefix, owner string, s ownedService) svc {
 		restoreVersion: func(ctx context.Context, typ PackageType, n string, id int64) (*Response, error) {
 			return s.RestoreVersion(ctx, owner, typ, n, id)
 		},
-		list: func(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
+		list: func(ctx context.Context, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
 			return s.List(ctx, owner, typ, opts)
 		},
-		all: func(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
+		all: func(ctx context.Context, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
 			return s.All(ctx, owner, typ, opts)
 		},
 		conflicts: func(ctx context.Context) ([]*Package, *Response, error) { return s.ListDockerConflicts(ctx, owner) },
@@ -109,8 +109,8 @@ type args struct {
 	typ   PackageType
 	name  string
 	id    int64
-	vopts *ListVersionsOptions
-	lopts *ListOptions
+	vopts *PackageVersionListOptions
+	lopts *PackageListOptions
 	ropts *RestoreOptions
 }
 
@@ -197,8 +197,8 @@ var nameCases = []struct {
 
 func TestEveryOperationSendsExactRequest(t *testing.T) {
 	t.Parallel()
-	vopts := &ListVersionsOptions{State: StateDeleted, Page: 2, PerPage: 50}
-	lopts := &ListOptions{Visibility: VisibilityInternal, Page: 3, PerPage: 100}
+	vopts := &PackageVersionListOptions{State: StateDeleted, Page: 2, PerPage: 50}
+	lopts := &PackageListOptions{Visibility: VisibilityInternal, Page: 3, PerPage: 100}
 	for _, base := range []string{"", "/api/v3"} {
 		for _, nc := range nameCases {
 			t.Run(nc.label+base, func(t *testing.T) {
@@ -225,7 +225,7 @@ func TestEveryOperationSendsExactRequest(t *testing.T) {
 					{"ListVersions", opListVersions, args{typ: nc.typ, name: nc.name}, want{"GET", pkg + "/versions", "", versionsJSON, wantVersions}},
 					{"ListVersions with options", opListVersions, args{typ: nc.typ, name: nc.name, vopts: vopts},
 						want{"GET", pkg + "/versions", "page=2&per_page=50&state=deleted", versionsJSON, wantVersions}},
-					{"ListVersions active", opListVersions, args{typ: nc.typ, name: nc.name, vopts: &ListVersionsOptions{State: StateActive}},
+					{"ListVersions active", opListVersions, args{typ: nc.typ, name: nc.name, vopts: &PackageVersionListOptions{State: StateActive}},
 						want{"GET", pkg + "/versions", "state=active", versionsJSON, wantVersions}},
 					{"AllVersions", opAllVersions, args{typ: nc.typ, name: nc.name, vopts: vopts},
 						want{"GET", pkg + "/versions", "page=2&per_page=50&state=deleted", versionsJSON, wantVersions}},
@@ -237,7 +237,7 @@ func TestEveryOperationSendsExactRequest(t *testing.T) {
 					{"List", opList, args{typ: nc.typ}, want{"GET", "/packages", "package_type=" + typ, packagesJSON, wantPackages}},
 					{"List with options", opList, args{typ: nc.typ, lopts: lopts},
 						want{"GET", "/packages", "package_type=" + typ + "&page=3&per_page=100&visibility=internal", packagesJSON, wantPackages}},
-					{"All", opAll, args{typ: nc.typ, lopts: &ListOptions{Visibility: VisibilityPublic}},
+					{"All", opAll, args{typ: nc.typ, lopts: &PackageListOptions{Visibility: VisibilityPublic}},
 						want{"GET", "/packages", "package_type=" + typ + "&visibility=public", packagesJSON, wantPackages}},
 					{"ListDockerConflicts", opConflicts, args{}, want{"GET", "/docker/conflicts", "", packagesJSON, wantPackages}},
 				}
@@ -353,13 +353,13 @@ func TestInvalidInputIsRefusedBeforeAnyRequest(t *testing.T) {
 	for _, id := range []int64{0, -1, math.MinInt64} {
 		cases = append(cases, badCase{"id", with(func(a *args) { a.id = id }), idOps})
 	}
-	for label, o := range map[string]*ListVersionsOptions{
+	for label, o := range map[string]*PackageVersionListOptions{
 		"per_page 101": {PerPage: 101}, "per_page -1": {PerPage: -1}, "page -1": {Page: -1},
 		"state gone": {State: "gone"}, "state Active": {State: "Active"},
 	} {
 		cases = append(cases, badCase{"versions " + label, with(func(a *args) { a.vopts = o }), vOps})
 	}
-	for label, o := range map[string]*ListOptions{
+	for label, o := range map[string]*PackageListOptions{
 		"per_page 101": {PerPage: 101}, "per_page -1": {PerPage: -1}, "page -1": {Page: -1},
 		"visibility secret": {Visibility: "secret"}, "visibility Public": {Visibility: "Public"},
 	} {
@@ -425,7 +425,7 @@ func TestInvalidInputIsRefusedBeforeAnyRequest(t *testing.T) {
 	assert.EqualError(t, err, `ghpackages: invalid argument: invalid package name "."`)
 	_, err = env.client.Orgs.DeleteVersion(t.Context(), "o", NPM, "a", 0)
 	assert.EqualError(t, err, "ghpackages: invalid argument: package version ID must be positive, got 0")
-	_, _, err = env.client.User.List(t.Context(), NPM, &ListOptions{PerPage: 101})
+	_, _, err = env.client.User.List(t.Context(), NPM, &PackageListOptions{PerPage: 101})
 	assert.EqualError(t, err, "ghpackages: invalid argument: per_page must be between 1 and 100 (0 for the default), got 101")
 }
 
@@ -442,11 +442,11 @@ func TestBoundaryInputsAreAccepted(t *testing.T) {
 		w.Write([]byte(`[]`))
 	})
 	c := env.client
-	_, _, err := c.User.List(t.Context(), NPM, &ListOptions{PerPage: 100, Page: 0})
+	_, _, err := c.User.List(t.Context(), NPM, &PackageListOptions{PerPage: 100, Page: 0})
 	require.NoError(t, err)
-	_, _, err = c.User.List(t.Context(), NPM, &ListOptions{PerPage: 1, Page: 100})
+	_, _, err = c.User.List(t.Context(), NPM, &PackageListOptions{PerPage: 1, Page: 100})
 	require.NoError(t, err)
-	_, _, err = c.User.ListVersions(t.Context(), NPM, "a", &ListVersionsOptions{})
+	_, _, err = c.User.ListVersions(t.Context(), NPM, "a", &PackageVersionListOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"/user/packages?package_type=npm&per_page=100",

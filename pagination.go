@@ -74,7 +74,7 @@ func eachLink(headers []string, f func(rel, target string)) {
 				if key, value, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(key), "rel") && target != "" {
 					value = strings.Trim(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(value), ",")), `"`)
 					for rel := range strings.FieldsSeq(value) {
-						f(lowerASCII(rel), target)
+						f(strings.ToLower(rel), target)
 					}
 				}
 				if !more {
@@ -85,17 +85,6 @@ func eachLink(headers []string, f func(rel, target string)) {
 			}
 		}
 	}
-}
-
-// lowerASCII is strings.ToLower without an allocation for the usual
-// already lower-case rel.
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' || c >= 0x80 {
-			return strings.ToLower(s)
-		}
-	}
-	return s
 }
 
 // nextLinkParam returns the first ";"-separated parameter of s, which
@@ -120,90 +109,21 @@ func nextLinkParam(s string) (param string, more bool, rest string) {
 	return s, false, ""
 }
 
-// pageOf returns the page query parameter of a link; 0 when absent.
+// pageOf returns the page query parameter of a link; 0 when absent or not
+// a page number.
 func pageOf(link string) int {
 	if link == "" {
 		return 0
 	}
-	value, ok := plainPageParam(link)
-	if !ok {
-		// Escapes, a fragment or a semicolon: let net/url read it.
-		u, err := url.Parse(link)
-		if err != nil {
-			return 0
-		}
-		value = u.Query().Get("page")
+	u, err := url.Parse(link)
+	if err != nil {
+		return 0
 	}
-	n, err := strconv.Atoi(value)
+	n, err := strconv.Atoi(u.Query().Get("page"))
 	if err != nil || n < 0 {
 		return 0
 	}
 	return n
-}
-
-// plainPageParam returns the value of the first page parameter of link,
-// without parsing the URL, when link is a plain http(s) URL whose query
-// needs no unescaping, as GitHub's links are; ok is false for anything else
-// (escapes or "+" in the query, a fragment, an IP literal or odd bytes),
-// which net/url then reads.
-func plainPageParam(link string) (value string, ok bool) {
-	rest, found := strings.CutPrefix(link, "https://")
-	if !found {
-		if rest, found = strings.CutPrefix(link, "http://"); !found {
-			return "", false
-		}
-	}
-	end := strings.IndexAny(rest, "/?")
-	if end < 0 {
-		end = len(rest)
-	}
-	host, port, hasPort := strings.Cut(rest[:end], ":")
-	if host == "" || !plainBytes(host, false, false) || (hasPort && !digits(port)) {
-		return "", false
-	}
-	path, query, _ := strings.Cut(rest[end:], "?")
-	if !plainBytes(path, true, false) || !plainBytes(query, false, true) {
-		return "", false
-	}
-	for query != "" {
-		var pair string
-		pair, query, _ = strings.Cut(query, "&")
-		if k, v, _ := strings.Cut(pair, "="); k == "page" {
-			return v, true
-		}
-	}
-	return "", true
-}
-
-// plainBytes reports whether s holds only letters, digits and "-._~", plus
-// "/:@!$'()*,=+;" in a path (with well-formed %XX escapes) or "=&" in a
-// query.
-func plainBytes(s string, path, query bool) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
-		case path && strings.IndexByte("/:@!$'()*,=+;", c) >= 0:
-		case path && c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			i += 2
-		case query && (c == '=' || c == '&'):
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // perPageOf returns the page size a list request asks for: its per_page

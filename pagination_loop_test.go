@@ -115,7 +115,7 @@ func TestIteratorLinkBackToTheFirstRequest(t *testing.T) {
 	base = srv.URL
 	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken("t"), WithPacing(NoPacing()), WithRetry(NoRetry()))
 	require.NoError(t, err)
-	pkgs, err := Collect(c.Orgs.All(t.Context(), "o", NPM, &ListOptions{Page: 1, PerPage: 1}))
+	pkgs, err := Collect(c.Orgs.All(t.Context(), "o", NPM, &PackageListOptions{Page: 1, PerPage: 1}))
 	require.ErrorContains(t, err, "pagination loop")
 	require.Len(t, pkgs, 2)
 	assert.Equal(t, []int64{1, 2}, []int64{pkgs[0].ID, pkgs[1].ID})

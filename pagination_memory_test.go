@@ -61,7 +61,7 @@ func TestWalkMemoryStaysOnePage(t *testing.T) {
 	var base uint64
 	growth := map[int]int64{} // versions walked → live heap growth since page 10
 	n := 0
-	for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", Container, "team/app", &ListVersionsOptions{PerPage: perPage}) {
+	for v, err := range c.Orgs.AllVersions(t.Context(), "octo-org", Container, "team/app", &PackageVersionListOptions{PerPage: perPage}) {
 		require.NoError(t, err)
 		require.NotZero(t, v.ID)
 		n++

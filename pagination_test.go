@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -129,7 +129,7 @@ func TestEveryIteratorWalksEveryPage(t *testing.T) {
 	type walk func(ctx context.Context, s svc) ([]int64, error)
 	versions := func(ctx context.Context, s svc) ([]int64, error) {
 		var ids []int64
-		for v, err := range s.allVersions(ctx, Container, "team/app", &ListVersionsOptions{PerPage: 3, State: StateActive}) {
+		for v, err := range s.allVersions(ctx, Container, "team/app", &PackageVersionListOptions{PerPage: 3, State: StateActive}) {
 			if err != nil {
 				return ids, err
 			}
@@ -139,7 +139,7 @@ func TestEveryIteratorWalksEveryPage(t *testing.T) {
 	}
 	packages := func(ctx context.Context, s svc) ([]int64, error) {
 		var ids []int64
-		for p, err := range s.all(ctx, Container, &ListOptions{PerPage: 3}) {
+		for p, err := range s.all(ctx, Container, &PackageListOptions{PerPage: 3}) {
 			if err != nil {
 				return ids, err
 			}
@@ -390,7 +390,7 @@ func TestPageMethodsExposeLinks(t *testing.T) {
 	assert.Len(t, vs, 3)
 	assert.Equal(t, 2, resp.NextPage)
 	assert.Equal(t, 4, resp.LastPage)
-	vs, resp, err = p.c.Orgs.ListVersions(t.Context(), "octo-org", Container, "team/app", &ListVersionsOptions{Page: resp.LastPage})
+	vs, resp, err = p.c.Orgs.ListVersions(t.Context(), "octo-org", Container, "team/app", &PackageVersionListOptions{Page: resp.LastPage})
 	require.NoError(t, err)
 	assert.Equal(t, int64(41), vs[0].ID)
 	assert.Zero(t, resp.NextPage)
@@ -398,66 +398,97 @@ func TestPageMethodsExposeLinks(t *testing.T) {
 	assert.Equal(t, []string{"/orgs/octo-org/packages/container/team%2Fapp/versions", "/orgs/octo-org/packages/container/team%2Fapp/versions?page=4"}, p.requests())
 }
 
-// pageOfByNetURL is pageOf as net/url reads a link: the reference.
-func pageOfByNetURL(link string) int {
-	u, err := url.Parse(link)
-	if err != nil {
-		return 0
-	}
-	n, err := strconv.Atoi(u.Query().Get("page"))
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
-}
-
-// pageOfLinks are links pageOf must read as net/url does.
-var pageOfLinks = []string{
-	"",
-	"https://api.github.com/orgs/o/packages/container/team%2Fapp/versions?per_page=100&page=7",
-	"https://api.github.com/orgs/o/packages?page=2&per_page=30",
-	"https://api.github.com/orgs/o/packages?per_page=30",
-	"https://api.github.com/orgs/o/packages",
-	"https://x/?page=1&page=2",
-	"https://x/?pagee=3&page=4",
-	"https://x/?apage=3",
-	"https://x/?page=",
-	"https://x/?page",
-	"https://x/?page=-3",
-	"https://x/?page=+3",
-	"https://x/?page=%33",
-	"https://x/?pa%67e=5",
-	"https://x/?page=5#frag",
-	"https://x/#?page=5",
-	"https://x/?a=1;page=6",
-	"https://x/?page=99999999999999999999",
-	"https://x/?page=0x10",
-	"https://x/?page=1%",
-	"https://x/%zz?page=2",
-	"https://x/?&&page=8&",
-	"?page=9",
-	"page=10",
-	"https://[::1/?page=2",
-	"https://x:port/?page=2",
-	"http://127.0.0.1:8080/orgs/o/packages?package_type=container&page=12",
-}
-
-// TestPageOfMatchesNetURL: pageOf reads GitHub's plain links without
-// parsing them, and must read every link as net/url does.
-func TestPageOfMatchesNetURL(t *testing.T) {
+// TestPageOf: the page number of a link, as net/url reads its query; 0
+// when there is none, or it is no page number.
+func TestPageOf(t *testing.T) {
 	t.Parallel()
-	for _, l := range pageOfLinks {
-		assert.Equal(t, pageOfByNetURL(l), pageOf(l), l)
+	for link, want := range map[string]int{
+		"": 0,
+		"https://api.github.com/orgs/o/packages/container/team%2Fapp/versions?per_page=100&page=7": 7,
+		"https://api.github.com/orgs/o/packages?page=2&per_page=30":                                2,
+		"https://api.github.com/orgs/o/packages?per_page=30":                                       0,
+		"https://x/?page=1&page=2":  1,
+		"https://x/?pagee=3&page=4": 4,
+		"https://x/?page=-3":        0,
+		"https://x/?page=%33":       3,
+		"https://x/?pa%67e=5":       5,
+		"https://x/#?page=5":        0,
+		"https://x/?page=0x10":      0,
+		"https://x/%zz?page=2":      0,
+		"?page=9":                   9,
+		"http://127.0.0.1:8080/orgs/o/packages?package_type=container&page=12": 12,
+	} {
+		assert.Equal(t, want, pageOf(link), link)
 	}
 }
 
-func FuzzPageOf(f *testing.F) {
-	for _, l := range pageOfLinks {
-		f.Add(l)
-	}
-	f.Fuzz(func(t *testing.T, link string) {
-		if got, want := pageOf(link), pageOfByNetURL(link); got != want {
-			t.Fatalf("pageOf(%q) = %d, net/url reads %d", link, got, want)
+// TestAllStopsAtTheListLimit: GitHub serves the list-packages endpoints
+// only while page × per_page ≤ 10,000, answering 400 past it (the OpenAPI
+// description's package_es_list_error). All yields every package up to
+// that point (10,000 with pages of 100, 9,990 with the default 30), then
+// one error matching ErrListLimit, and stops.
+func TestAllStopsAtTheListLimit(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		q := r.URL.Query()
+		page, _ := strconv.Atoi(q.Get("page"))
+		page = max(page, 1)
+		perPage, err := strconv.Atoi(q.Get("per_page"))
+		if err != nil {
+			perPage = 30
 		}
-	})
+		if page*perPage > 10000 {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"message":"The value of ` + "`per_page`" + ` multiplied by ` + "`page`" + ` cannot be greater than 10000.","documentation_url":"https://docs.github.com/rest/packages/packages"}`))
+			return
+		}
+		// An owner with more packages than that: every page is full and
+		// links to the next.
+		w.Header().Set("Link", fmt.Sprintf(`<http://%s%s?package_type=npm&per_page=%d&page=%d>; rel="next"`, r.Host, r.URL.Path, perPage, page+1))
+		var b strings.Builder
+		b.WriteByte('[')
+		for i := range perPage {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":%d,"name":"pkg-%d","package_type":"npm"}`, (page-1)*perPage+i+1, (page-1)*perPage+i+1)
+		}
+		b.WriteByte(']')
+		w.Write([]byte(b.String()))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		opts      *PackageListOptions
+		wantItems int
+		wantSent  int32
+	}{
+		{&PackageListOptions{PerPage: 100}, 10000, 101},
+		{nil, 9990, 334},
+	} {
+		requests.Store(0)
+		n, errs := 0, 0
+		var last error
+		var lastID int64
+		for p, err := range c.Orgs.All(t.Context(), "octo-org", NPM, tc.opts) {
+			if err != nil {
+				errs++
+				last = err
+				continue
+			}
+			n++
+			lastID = p.ID
+		}
+		assert.Equal(t, tc.wantItems, n, "packages yielded before the limit")
+		assert.EqualValues(t, tc.wantItems, lastID, "in order, none skipped")
+		assert.Equal(t, 1, errs, "one error, then the iterator stops")
+		assert.ErrorIs(t, last, ErrListLimit)
+		var apiErr *Error
+		require.ErrorAs(t, last, &apiErr)
+		assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
+		assert.Equal(t, tc.wantSent, requests.Load(), "no request after the refused page")
+	}
 }

@@ -1,11 +1,11 @@
 package ghpackages
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -14,61 +14,22 @@ import (
 	"time"
 )
 
-// Clock is the time source the Client waits with. Tests substitute one whose
-// Sleep advances a fake time at once; the default is the real clock.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// Sleep waits for d, or until ctx is done, whichever comes first; it
-	// returns ctx.Err() in the second case.
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-// Now returns the wall-clock time.
-func (realClock) Now() time.Time { return time.Now() }
-
-// Sleep waits on a timer or ctx.
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// WithClock makes the Client read the time and wait with c, for retries,
-// rate-limit waits and pacing. Meant for tests.
-func WithClock(c Clock) Option {
-	return func(s *settings) error {
-		if c == nil {
-			return fmt.Errorf("%w: WithClock: nil clock", ErrInvalidArgument)
-		}
-		s.clock = c
-		return nil
-	}
-}
-
 // RetryPolicy says which failed requests the Client sends again, and how long
-// it waits first. Zero durations take the defaults shown; zero counts mean no
-// retries of that kind.
+// it waits first. Every zero field means its default (DefaultRetryPolicy),
+// so RetryPolicy{OnRetry: f} is the default policy with a hook. A negative
+// count turns that kind of retry off: MaxRetries: -1 never retries a
+// transient failure, MaxRateLimitRetries: -1 never waits out a rate limit,
+// and NoRetry() sets both.
 //
 // What is retried:
 //   - transient failures (a transport error such as a reset or refused
 //     connection or a timeout, a truncated body, or a 500, 502, 503 or 504)
 //     of GET, DELETE and restore requests, after BaseDelay doubling up to
-//     MaxDelay, with full jitter, at most MaxRetries times. A DELETE whose
-//     first attempt may have gone through and whose replay gets 404 sets
-//     Response.Replayed and returns an error matching ErrDeleteUnconfirmed,
-//     unless DeleteVersion can prove the version gone (see
-//     ErrDeleteUnconfirmed).
+//     MaxDelay, with full jitter, at most MaxRetries times. A DELETE or
+//     restore whose first attempt may have gone through and whose replay
+//     gets 404 sets Response.Replayed and returns an error matching
+//     ErrDeleteUnconfirmed or ErrRestoreUnconfirmed, unless reads settle
+//     what happened (see those).
 //   - secondary rate limits (403 or 429 with Retry-After, or GitHub's
 //     secondary-limit message): wait Retry-After when sent, else until the
 //     reset when the budget is spent, else SecondaryWait (60 s) doubling on
@@ -80,15 +41,18 @@ func WithClock(c Clock) Option {
 //
 // No wait outlives the request's context: if the deadline would pass first,
 // the error is returned at once. 400, 401, 403 without a rate-limit signal,
-// 404, 410, 422 and 451 are never retried.
+// 404, 410, 422 and 451 are never retried. A request whose body cannot be
+// rewound (see Client.Do) is never sent twice.
 type RetryPolicy struct {
-	// MaxRetries bounds retries of transient failures.
+	// MaxRetries bounds retries of transient failures (default 3;
+	// negative: none).
 	MaxRetries int
 	// BaseDelay is the first backoff ceiling (default 1 s).
 	BaseDelay time.Duration
 	// MaxDelay caps the backoff ceiling (default 30 s).
 	MaxDelay time.Duration
-	// MaxRateLimitRetries bounds waits for rate limits.
+	// MaxRateLimitRetries bounds waits for rate limits (default 4;
+	// negative: none).
 	MaxRateLimitRetries int
 	// SecondaryWait is the first wait for a secondary limit sent without
 	// Retry-After (default 60 s, as GitHub asks).
@@ -97,7 +61,12 @@ type RetryPolicy struct {
 	// (default 15 min); a longer one returns the *RateLimitError.
 	MaxWait time.Duration
 	// OnRetry, if set, is called before each wait with what happened and
-	// how long the Client will wait. It runs on the requesting goroutine.
+	// how long the Client will wait. It runs on the goroutine of the request
+	// that waits, so when a Client serves several goroutines, OnRetry is
+	// called concurrently: it must be safe for concurrent use (guard what it
+	// shares with a mutex, or use atomics or a channel) and should return
+	// quickly, since the wait starts only when it returns. Events of
+	// different requests may arrive in any order.
 	OnRetry func(RetryEvent)
 }
 
@@ -115,22 +84,38 @@ func DefaultRetryPolicy() RetryPolicy {
 	}
 }
 
-// NoRetry returns a RetryPolicy that never retries: WithRetry(NoRetry()).
-func NoRetry() RetryPolicy { return RetryPolicy{} }
+// NoRetry returns a RetryPolicy that never retries a transient failure and
+// never waits out a rate limit (both counts -1): WithRetry(NoRetry()).
+func NoRetry() RetryPolicy { return RetryPolicy{MaxRetries: -1, MaxRateLimitRetries: -1} }
 
 // WithRetry sets the Client's RetryPolicy (default DefaultRetryPolicy()).
+// Its zero fields take their defaults; a negative duration is refused.
 func WithRetry(p RetryPolicy) Option {
 	return func(s *settings) error {
-		if p.MaxRetries < 0 || p.MaxRateLimitRetries < 0 || p.BaseDelay < 0 || p.MaxDelay < 0 || p.SecondaryWait < 0 || p.MaxWait < 0 {
-			return fmt.Errorf("%w: WithRetry: negative count or duration", ErrInvalidArgument)
+		if p.BaseDelay < 0 || p.MaxDelay < 0 || p.SecondaryWait < 0 || p.MaxWait < 0 {
+			return fmt.Errorf("%w: WithRetry: negative duration", ErrInvalidArgument)
 		}
 		s.retry = p
 		return nil
 	}
 }
 
+// withDefaults fills p's zero fields from DefaultRetryPolicy, and turns a
+// negative count into 0 retries.
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	d := DefaultRetryPolicy()
+	switch {
+	case p.MaxRetries == 0:
+		p.MaxRetries = d.MaxRetries
+	case p.MaxRetries < 0:
+		p.MaxRetries = 0
+	}
+	switch {
+	case p.MaxRateLimitRetries == 0:
+		p.MaxRateLimitRetries = d.MaxRateLimitRetries
+	case p.MaxRateLimitRetries < 0:
+		p.MaxRateLimitRetries = 0
+	}
 	if p.BaseDelay == 0 {
 		p.BaseDelay = d.BaseDelay
 	}
@@ -180,64 +165,109 @@ func (e RetryEvent) String() string {
 	return fmt.Sprintf("%s on %s %s: waiting %s (attempt %d)", e.Reason, e.Method, e.URL, e.Wait, e.Attempt)
 }
 
-// outcome classifies one attempt for the retry loop.
+// The retry stage of the request path: after a failed attempt, whether to
+// wait and send the request again, and for how long. Whether the request
+// can be sent again at all is resend.go's rule; what a resend answered 404
+// means is replay.go's.
+
+// tries is what the retry stage remembers between the attempts of one
+// request.
+type tries struct {
+	transient, limits int  // retries of each kind so far
+	ambiguous         bool // an earlier attempt may have been carried out
+}
+
+// outcome is the retry stage's decision after a failed attempt.
 type outcome struct {
-	reason    RetryReason // empty: not retryable
-	ambiguous bool        // the server may have carried the request out
-	wait      time.Duration
-	rateLimit bool
+	reason RetryReason // why to send again; "" means stop and return the error
+	wait   time.Duration
+	// refused: GitHub refused the request (a rate limit), so it was not
+	// carried out and any method may be sent again.
+	refused bool
+	// pause: the limit holds back every request of the Client (pausesClient).
+	pause bool
 }
 
-// retryable reports whether a request may be sent again after a transient
-// failure: its operation is idempotent (see endpoint) and its body, if any,
-// can be rewound.
-func retryable(req *http.Request, idempotent bool) bool {
-	return idempotent && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
-}
-
-// classify decides whether and how long to wait after an attempt of req,
-// whose operation is idempotent or not. transientCount and limitCount are
-// the retries of each kind so far.
-func (p RetryPolicy) classify(req *http.Request, idempotent bool, err error, transientCount, limitCount int, now time.Time, rng func(time.Duration) time.Duration) outcome {
-	if err == nil {
-		return outcome{}
-	}
-	if ctxErr := req.Context().Err(); ctxErr != nil {
+// next decides what to do after an attempt of req failed with err, and
+// counts the retry in t. now is the Client's clock; rng draws the jitter.
+func (p RetryPolicy) next(t *tries, req *http.Request, err error, now time.Time, rng func(time.Duration) time.Duration) outcome {
+	if req.Context().Err() != nil {
 		return outcome{}
 	}
 	var rl *RateLimitError
 	if errors.As(err, &rl) {
-		if limitCount >= p.MaxRateLimitRetries {
+		if t.limits >= p.MaxRateLimitRetries {
 			return outcome{}
 		}
-		wait, reason := rateLimitWait(p, rl, limitCount, now)
+		wait, reason := rateLimitWait(p, rl, t.limits, now)
 		if wait > p.MaxWait {
 			return outcome{}
 		}
-		return outcome{reason: reason, wait: wait, rateLimit: true}
+		t.limits++
+		return outcome{reason: reason, wait: wait, refused: true, pause: pausesClient(rl)}
 	}
-	if !retryable(req, idempotent) || transientCount >= p.MaxRetries {
+	if t.transient >= p.MaxRetries {
 		return outcome{}
 	}
-	backoff := func() time.Duration {
-		ceiling := p.BaseDelay << transientCount
-		if ceiling > p.MaxDelay || ceiling <= 0 {
-			ceiling = p.MaxDelay
-		}
-		return rng(ceiling)
+	reason, ambiguous := transient(err)
+	if reason == "" {
+		return outcome{}
 	}
+	ceiling := p.BaseDelay << t.transient
+	if ceiling > p.MaxDelay || ceiling <= 0 {
+		ceiling = p.MaxDelay
+	}
+	t.transient++
+	t.ambiguous = t.ambiguous || ambiguous
+	return outcome{reason: reason, wait: rng(ceiling)}
+}
+
+// transient reports whether err is a failure worth sending the request again
+// for (a 500, 502, 503 or 504; a transport error that may not recur), and
+// whether the server may have carried the request out meanwhile (every such
+// failure but a refused connection).
+func transient(err error) (reason RetryReason, ambiguous bool) {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		switch apiErr.StatusCode {
 		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return outcome{reason: RetryServerError, ambiguous: true, wait: backoff()}
+			return RetryServerError, true
 		}
-		return outcome{}
+		return "", false
 	}
 	if isTransportError(err) && !permanentTransportError(err) {
-		return outcome{reason: RetryTransport, ambiguous: !errors.Is(err, syscall.ECONNREFUSED), wait: backoff()}
+		return RetryTransport, !errors.Is(err, syscall.ECONNREFUSED)
 	}
-	return outcome{}
+	return "", false
+}
+
+// pausesClient reports whether a rate limit holds back every request of the
+// Client: a secondary limit (which spans the API), or a spent core budget;
+// not a spent budget of another resource (search, graphql, …), which only
+// that request waits for.
+func pausesClient(rl *RateLimitError) bool {
+	return rl.Secondary || rl.Rate.Resource == "" || rl.Rate.Resource == coreResource
+}
+
+// report tells the OnRetry hook and the logger about a wait before attempt
+// attempt+1 of req.
+func (c *Client) report(req *http.Request, resp *Response, attempt int, o outcome, err error) {
+	ev := RetryEvent{Method: req.Method, URL: redactURL(req.URL), Attempt: attempt, Reason: o.reason, Wait: o.wait, Err: err}
+	if resp != nil {
+		ev.StatusCode = resp.StatusCode
+	}
+	if c.retry.OnRetry != nil {
+		c.retry.OnRetry(ev)
+	}
+	if c.logger != nil {
+		c.logger.LogAttrs(req.Context(), slog.LevelWarn, "ghpackages: retrying request",
+			slog.String("reason", string(ev.Reason)),
+			slog.String("method", ev.Method),
+			slog.String("url", ev.URL),
+			slog.Int("attempt", ev.Attempt),
+			slog.Int("status", ev.StatusCode),
+			slog.Duration("wait", ev.Wait))
+	}
 }
 
 // rateLimitWait is how long GitHub asks a client to wait after a limit.
@@ -270,13 +300,6 @@ func rateLimitWait(p RetryPolicy, rl *RateLimitError, limitCount int, now time.T
 	}
 }
 
-// isTransportError reports whether err is a failure to exchange the request,
-// or to read the whole response, rather than an answer from the server.
-func isTransportError(err error) bool {
-	var te *transportError
-	return errors.As(err, &te)
-}
-
 // permanentTransportError reports whether a transport failure will recur on
 // every attempt, so retrying only delays the error: the server's certificate
 // is not trusted (a GitHub Enterprise Server with its own CA, say), the
@@ -298,31 +321,10 @@ func permanentTransportError(err error) bool {
 	return strings.Contains(err.Error(), "net/http: invalid header field")
 }
 
-// transportError marks errors from the network or from reading a body.
-type transportError struct{ err error }
-
-// Error returns the cause's text.
-func (e *transportError) Error() string { return e.err.Error() }
-
-// Unwrap returns the cause.
-func (e *transportError) Unwrap() error { return e.err }
-
 // fullJitter returns a random duration in [0, ceiling].
 func fullJitter(ceiling time.Duration) time.Duration {
 	if ceiling <= 0 {
 		return 0
 	}
 	return rand.N(ceiling + 1)
-}
-
-// sleepFor waits d on the clock unless ctx's deadline would pass first, in
-// which case it returns context.DeadlineExceeded at once, without waiting.
-// A context deadline is always on the real clock (the context package times
-// it with the runtime's timers), so it is compared with the real time left,
-// never with the injected Clock's "now", which may be any date.
-func sleepFor(ctx context.Context, clock Clock, d time.Duration) error {
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
-		return context.DeadlineExceeded
-	}
-	return clock.Sleep(ctx, d)
 }

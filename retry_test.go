@@ -2,12 +2,16 @@ package ghpackages
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -242,13 +246,13 @@ func TestRetryBackoffIsBoundedAndJittered(t *testing.T) {
 	err := &Error{StatusCode: 503}
 	for n := range 3 {
 		ceiling := p.BaseDelay << n
-		o := p.classify(req, true, err, n, 0, time.Now(), func(c time.Duration) time.Duration { return c })
+		o := p.next(&tries{transient: n}, req, err, time.Now(), func(c time.Duration) time.Duration { return c })
 		assert.Equal(t, ceiling, o.wait, "attempt %d ceiling", n)
-		o = p.classify(req, true, err, n, 0, time.Now(), func(time.Duration) time.Duration { return 0 })
+		o = p.next(&tries{transient: n}, req, err, time.Now(), func(time.Duration) time.Duration { return 0 })
 		assert.Equal(t, time.Duration(0), o.wait)
 	}
 	big := RetryPolicy{MaxRetries: 40, BaseDelay: time.Second, MaxDelay: 30 * time.Second}
-	o := big.classify(req, true, err, 39, 0, time.Now(), func(c time.Duration) time.Duration { return c })
+	o := big.next(&tries{transient: 39}, req, err, time.Now(), func(c time.Duration) time.Duration { return c })
 	assert.Equal(t, 30*time.Second, o.wait)
 	for range 100 {
 		d := fullJitter(time.Second)
@@ -368,6 +372,7 @@ func TestTransportErrorRetriedOnlyForIdempotentRequests(t *testing.T) {
 	_, err = c.Do(req, nil)
 	require.Error(t, err)
 	assert.Equal(t, 1, h.count(), "PATCH is not retried")
+	assert.ErrorContains(t, err, "not resent: a PATCH request may have been carried out", "the error says why")
 }
 
 func TestConnectionRefusedRetried(t *testing.T) {
@@ -392,8 +397,10 @@ func TestConnectionRefusedRetried(t *testing.T) {
 
 func TestWithRetryValidates(t *testing.T) {
 	t.Parallel()
-	_, err := NewClient(WithRetry(RetryPolicy{MaxRetries: -1}))
+	_, err := NewClient(WithRetry(RetryPolicy{BaseDelay: -time.Second}))
 	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = NewClient(WithRetry(RetryPolicy{MaxRetries: -1}))
+	assert.NoError(t, err, "a negative count turns retries off")
 	_, err = NewClient(WithPacing(Pacing{PointsPerMinute: 3, MutationPoints: 5}))
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	_, err = NewClient(WithClock(nil))
@@ -403,4 +410,137 @@ func TestWithRetryValidates(t *testing.T) {
 	_, err = NewClient(WithLogger(nil))
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	assert.True(t, errors.Is(err, ErrInvalidArgument))
+}
+
+// A request whose body cannot be rewound (GetBody is nil: a caller's own
+// reader) cannot be sent again. Answered with a rate limit, it fails with
+// that error, saying it was not resent. (It used to be resent with an empty
+// body, and Do returned nil: a silent bad write.) A rewindable body is
+// resent whole.
+func TestUnrewindableBodyIsNotResent(t *testing.T) {
+	t.Parallel()
+	const body = `{"name":"bug","color":"f29513"}`
+	for _, tc := range []struct {
+		name       string
+		rewindable bool
+		length     int64 // of an unrewindable body; 0: unknown (sent chunked)
+	}{
+		{name: "unrewindable, length unknown"},
+		{name: "unrewindable, length known", length: int64(len(body))},
+		{name: "rewindable", rewindable: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var bodies []string
+			h := &scripted{steps: []func(http.ResponseWriter, *http.Request){
+				status(429, "Too Many Requests", "Retry-After", "1"),
+				status(201, ""),
+			}}
+			record := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				bodies = append(bodies, string(b))
+				mu.Unlock()
+				h.ServeHTTP(w, r)
+			})
+			c := retryClient(t, record, newTestClock())
+			var req *http.Request
+			var err error
+			if tc.rewindable {
+				req, err = c.NewRequest(t.Context(), http.MethodPost, "repos/o/r/labels", json.RawMessage(body))
+				require.NoError(t, err)
+			} else {
+				req, err = c.NewRequest(t.Context(), http.MethodPost, "repos/o/r/labels", nil)
+				require.NoError(t, err)
+				req.Body = io.NopCloser(strings.NewReader(body))
+				req.ContentLength = tc.length
+				require.Nil(t, req.GetBody)
+			}
+			resp, err := c.Do(req, nil)
+			mu.Lock()
+			got := slices.Clone(bodies)
+			mu.Unlock()
+			if tc.rewindable {
+				require.NoError(t, err)
+				assert.Equal(t, 2, resp.Attempts)
+				assert.Equal(t, []string{body, body}, got, "the resend carries the whole body")
+				return
+			}
+			require.Error(t, err, "an unrewindable request cannot succeed on a resend it never got")
+			assert.ErrorIs(t, err, ErrRateLimited)
+			var rl *RateLimitError
+			assert.ErrorAs(t, err, &rl)
+			assert.ErrorContains(t, err, "not resent")
+			require.NotNil(t, resp)
+			assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+			assert.Equal(t, 1, resp.Attempts)
+			assert.Equal(t, []string{body}, got, "sent once, never with an empty body")
+		})
+	}
+}
+
+// Every zero field of a RetryPolicy means its default, so a policy that
+// sets only the hook retries as the default does; a negative count (as
+// NoRetry sets) turns that kind of retry off. (RetryPolicy{OnRetry: f}
+// used to turn retries off: a 503 got one attempt and no hook call.)
+func TestZeroRetryPolicyFieldsMeanDefaults(t *testing.T) {
+	t.Parallel()
+	secondary := "You have exceeded a secondary rate limit."
+	for _, tc := range []struct {
+		name     string
+		policy   func(hook func(RetryEvent)) RetryPolicy
+		steps    []func(http.ResponseWriter, *http.Request)
+		wantHits int
+		wantErr  error
+	}{
+		{name: "only the hook: transient failures retried",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, ""), okJSON(testVersion)},
+			wantHits: 2},
+		{name: "only the hook: gives up after the default 3 retries",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, "")},
+			wantHits: 4, wantErr: ErrServer},
+		{name: "only the hook: rate limits waited out",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(403, secondary, "Retry-After", "3"), okJSON(testVersion)},
+			wantHits: 2},
+		{name: "MaxRetries set: rate limits still waited out",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{MaxRetries: 1, OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(429, "x", "Retry-After", "3"), okJSON(testVersion)},
+			wantHits: 2},
+		{name: "negative MaxRetries: no transient retry",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{MaxRetries: -1, OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, ""), okJSON(testVersion)},
+			wantHits: 1, wantErr: ErrServer},
+		{name: "negative MaxRateLimitRetries: no rate-limit wait",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { return RetryPolicy{MaxRateLimitRetries: -1, OnRetry: hook} },
+			steps:    []func(http.ResponseWriter, *http.Request){status(429, "x", "Retry-After", "3"), okJSON(testVersion)},
+			wantHits: 1, wantErr: ErrRateLimited},
+		{name: "NoRetry: no transient retry",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { p := NoRetry(); p.OnRetry = hook; return p },
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, ""), okJSON(testVersion)},
+			wantHits: 1, wantErr: ErrServer},
+		{name: "NoRetry: no rate-limit wait",
+			policy:   func(hook func(RetryEvent)) RetryPolicy { p := NoRetry(); p.OnRetry = hook; return p },
+			steps:    []func(http.ResponseWriter, *http.Request){status(403, secondary, "Retry-After", "3"), okJSON(testVersion)},
+			wantHits: 1, wantErr: ErrRateLimited},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			h := &scripted{steps: tc.steps}
+			c := retryClient(t, h, newTestClock(), WithRetry(tc.policy(func(RetryEvent) { calls.Add(1) })))
+			_, _, err := c.Orgs.GetVersion(t.Context(), "o", Container, "app", 1)
+			assert.Equal(t, tc.wantHits, h.count(), "attempts")
+			assert.EqualValues(t, tc.wantHits-1, calls.Load(), "hook calls")
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, tc.wantErr)
+			}
+		})
+	}
+	assert.Equal(t, DefaultRetryPolicy(), RetryPolicy{}.withDefaults(), "the zero policy is the default one")
 }

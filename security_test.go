@@ -137,3 +137,103 @@ func TestPlainHTTPTokenRefusedExceptLoopback(t *testing.T) {
 		assert.NoError(t, err, tc.url)
 	}
 }
+
+// reachableRequests returns every *http.Request reachable from resp: its
+// Request, and through each request's Response (a redirect's) the ones
+// before it.
+func reachableRequests(resp *http.Response) []*http.Request {
+	var out []*http.Request
+	for resp != nil && resp.Request != nil && len(out) < 20 {
+		out = append(out, resp.Request)
+		resp = resp.Request.Response
+	}
+	return out
+}
+
+// What a caller gets back never holds the token: the Response's Request,
+// on success and inside an error, is the caller's own request (not the
+// transport's copy, which carries Authorization), after a retry, from the
+// ETag cache, and after a redirect. (Before the fix,
+// apiErr.Response.Request.Header.Get("Authorization") was "Bearer <token>".)
+func TestResponseRequestIsTheCallers(t *testing.T) {
+	t.Parallel()
+	var hits sync.Map
+	count := func(key string) int {
+		n, _ := hits.LoadOrStore(key, new(int))
+		*n.(*int)++
+		return *n.(*int)
+	}
+	var mu sync.Mutex
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /missing", func(w http.ResponseWriter, r *http.Request) { status(404, "Not Found")(w, r) })
+	mux.HandleFunc("GET /flaky", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n := count("flaky")
+		mu.Unlock()
+		if n == 1 {
+			status(502, "")(w, r)
+			return
+		}
+		okJSON(`{"id":1}`)(w, r)
+	})
+	mux.HandleFunc("GET /cached", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		okJSON(`{"id":2}`)(w, r)
+	})
+	mux.HandleFunc("GET /moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/missing", http.StatusMovedPermanently)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing()),
+		WithClock(newTestClock()), WithETagCache(8, 1<<20))
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		path  string
+		calls int
+		fails bool
+	}{
+		{path: "missing", calls: 1, fails: true},
+		{path: "flaky", calls: 1},
+		{path: "cached", calls: 2},
+		{path: "moved", calls: 1, fails: true},
+	} {
+		for range tc.calls {
+			req, err := c.NewRequest(t.Context(), http.MethodGet, tc.path, nil)
+			require.NoError(t, err)
+			var v struct{ ID int }
+			resp, err := c.Do(req, &v)
+			if tc.fails {
+				var apiErr *Error
+				require.ErrorAs(t, err, &apiErr, tc.path)
+				require.Same(t, resp, apiErr.Response, tc.path)
+			} else {
+				require.NoError(t, err, tc.path)
+			}
+			require.NotNil(t, resp, tc.path)
+			reqs := reachableRequests(resp.Response)
+			require.NotEmpty(t, reqs, tc.path)
+			if tc.path != "moved" {
+				assert.Same(t, req, resp.Request, "%s: the caller's own request", tc.path)
+			} else {
+				assert.Same(t, req, reqs[len(reqs)-1], "%s: the redirect chain starts at the caller's request", tc.path)
+			}
+			for _, r := range reqs {
+				assert.Empty(t, r.Header.Values("Authorization"), "%s: a reachable request carries the token", tc.path)
+			}
+		}
+	}
+
+	// The typed methods too: nothing reachable from an error holds the token.
+	_, _, err = c.Orgs.Get(t.Context(), "o", Container, "a")
+	var apiErr *Error
+	require.ErrorAs(t, err, &apiErr)
+	for _, r := range reachableRequests(apiErr.Response.Response) {
+		assert.Empty(t, r.Header.Values("Authorization"))
+	}
+}

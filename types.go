@@ -208,9 +208,9 @@ type Repository struct {
 	PushedAt      *time.Time `json:"pushed_at,omitempty"`
 }
 
-// ListOptions are the optional query parameters of the list-packages
+// PackageListOptions are the optional query parameters of the list-packages
 // endpoints. Zero values are omitted.
-type ListOptions struct {
+type PackageListOptions struct {
 	// Visibility filters the result set; empty means any.
 	Visibility Visibility `url:"visibility,omitempty"`
 	// Page is the 1-based page to fetch; 0 means the first.
@@ -219,9 +219,9 @@ type ListOptions struct {
 	PerPage int `url:"per_page,omitempty"`
 }
 
-// ListVersionsOptions are the optional query parameters of the
+// PackageVersionListOptions are the optional query parameters of the
 // list-package-versions endpoints. Zero values are omitted.
-type ListVersionsOptions struct {
+type PackageVersionListOptions struct {
 	// State selects active (default) or deleted versions.
 	State VersionState `url:"state,omitempty"`
 	// Page is the 1-based page to fetch; 0 means the first.

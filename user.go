@@ -15,13 +15,22 @@ type UserService struct {
 	s service
 }
 
+// svc is the service s stands for; a nil s (the field of a Client not made
+// by NewClient) stands for one without a client, whose every call fails.
+func (s *UserService) svc() *service {
+	if s == nil {
+		return &service{kind: OwnerKindAuthenticated}
+	}
+	return &s.s
+}
+
 // Get returns a package owned by the authenticated user.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages#get-a-package-for-the-authenticated-user
 //
 //meta:operation GET /user/packages/{package_type}/{package_name}
 func (s *UserService) Get(ctx context.Context, typ PackageType, name string) (*Package, *Response, error) {
-	return s.s.get(ctx, "", typ, name)
+	return s.svc().get(ctx, "", typ, name)
 }
 
 // Delete deletes a package owned by the authenticated user, with all its
@@ -33,7 +42,7 @@ func (s *UserService) Get(ctx context.Context, typ PackageType, name string) (*P
 //
 //meta:operation DELETE /user/packages/{package_type}/{package_name}
 func (s *UserService) Delete(ctx context.Context, typ PackageType, name string) (*Response, error) {
-	return s.s.delete(ctx, "", typ, name)
+	return s.svc().delete(ctx, "", typ, name)
 }
 
 // Restore restores a package owned by the authenticated user that was deleted
@@ -44,7 +53,7 @@ func (s *UserService) Delete(ctx context.Context, typ PackageType, name string) 
 //
 //meta:operation POST /user/packages/{package_type}/{package_name}/restore
 func (s *UserService) Restore(ctx context.Context, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
-	return s.s.restore(ctx, "", typ, name, opts)
+	return s.svc().restore(ctx, "", typ, name, opts)
 }
 
 // ListVersions returns one page of the versions of a package owned by the
@@ -54,8 +63,8 @@ func (s *UserService) Restore(ctx context.Context, typ PackageType, name string,
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-the-authenticated-user
 //
 //meta:operation GET /user/packages/{package_type}/{package_name}/versions
-func (s *UserService) ListVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
-	return s.s.listVersions(ctx, "", typ, name, opts)
+func (s *UserService) ListVersions(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
+	return s.svc().listVersions(ctx, "", typ, name, opts)
 }
 
 // AllVersions iterates over every version of a package owned by the
@@ -67,8 +76,8 @@ func (s *UserService) ListVersions(ctx context.Context, typ PackageType, name st
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-the-authenticated-user
 //
 //meta:operation GET /user/packages/{package_type}/{package_name}/versions
-func (s *UserService) AllVersions(ctx context.Context, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-	return s.s.allVersions(ctx, "", typ, name, opts)
+func (s *UserService) AllVersions(ctx context.Context, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
+	return s.svc().allVersions(ctx, "", typ, name, opts)
 }
 
 // GetVersion returns one version of a package owned by the authenticated user.
@@ -77,7 +86,7 @@ func (s *UserService) AllVersions(ctx context.Context, typ PackageType, name str
 //
 //meta:operation GET /user/packages/{package_type}/{package_name}/versions/{package_version_id}
 func (s *UserService) GetVersion(ctx context.Context, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
-	return s.s.getVersion(ctx, "", typ, name, id)
+	return s.svc().getVersion(ctx, "", typ, name, id)
 }
 
 // DeleteVersion deletes one version of a package owned by the authenticated
@@ -90,7 +99,7 @@ func (s *UserService) GetVersion(ctx context.Context, typ PackageType, name stri
 //
 //meta:operation DELETE /user/packages/{package_type}/{package_name}/versions/{package_version_id}
 func (s *UserService) DeleteVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
-	return s.s.deleteVersion(ctx, "", typ, name, id)
+	return s.svc().deleteVersion(ctx, "", typ, name, id)
 }
 
 // RestoreVersion restores a version of a package owned by the authenticated
@@ -101,7 +110,7 @@ func (s *UserService) DeleteVersion(ctx context.Context, typ PackageType, name s
 //
 //meta:operation POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore
 func (s *UserService) RestoreVersion(ctx context.Context, typ PackageType, name string, id int64) (*Response, error) {
-	return s.s.restoreVersion(ctx, "", typ, name, id)
+	return s.svc().restoreVersion(ctx, "", typ, name, id)
 }
 
 // List returns one page of the packages of type typ owned by the authenticated
@@ -111,8 +120,8 @@ func (s *UserService) RestoreVersion(ctx context.Context, typ PackageType, name 
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-the-authenticated-users-namespace
 //
 //meta:operation GET /user/packages
-func (s *UserService) List(ctx context.Context, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
-	return s.s.list(ctx, "", typ, opts)
+func (s *UserService) List(ctx context.Context, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
+	return s.svc().list(ctx, "", typ, opts)
 }
 
 // All iterates over every package of type typ owned by the authenticated
@@ -122,8 +131,8 @@ func (s *UserService) List(ctx context.Context, typ PackageType, opts *ListOptio
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-the-authenticated-users-namespace
 //
 //meta:operation GET /user/packages
-func (s *UserService) All(ctx context.Context, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-	return s.s.all(ctx, "", typ, opts)
+func (s *UserService) All(ctx context.Context, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
+	return s.svc().all(ctx, "", typ, opts)
 }
 
 // ListDockerConflicts lists the packages owned by the authenticated user that
@@ -134,5 +143,5 @@ func (s *UserService) All(ctx context.Context, typ PackageType, opts *ListOption
 //
 //meta:operation GET /user/docker/conflicts
 func (s *UserService) ListDockerConflicts(ctx context.Context) ([]*Package, *Response, error) {
-	return s.s.listDockerConflicts(ctx, "")
+	return s.svc().listDockerConflicts(ctx, "")
 }

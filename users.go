@@ -15,13 +15,22 @@ type UsersService struct {
 	s service
 }
 
+// svc is the service s stands for; a nil s (the field of a Client not made
+// by NewClient) stands for one without a client, whose every call fails.
+func (s *UsersService) svc() *service {
+	if s == nil {
+		return &service{kind: OwnerKindUser}
+	}
+	return &s.s
+}
+
 // Get returns a package owned by a user.
 //
 // GitHub API docs: https://docs.github.com/rest/packages/packages#get-a-package-for-a-user
 //
 //meta:operation GET /users/{username}/packages/{package_type}/{package_name}
 func (s *UsersService) Get(ctx context.Context, username string, typ PackageType, name string) (*Package, *Response, error) {
-	return s.s.get(ctx, username, typ, name)
+	return s.svc().get(ctx, username, typ, name)
 }
 
 // Delete deletes a package owned by a user, with all its versions. It can be
@@ -32,7 +41,7 @@ func (s *UsersService) Get(ctx context.Context, username string, typ PackageType
 //
 //meta:operation DELETE /users/{username}/packages/{package_type}/{package_name}
 func (s *UsersService) Delete(ctx context.Context, username string, typ PackageType, name string) (*Response, error) {
-	return s.s.delete(ctx, username, typ, name)
+	return s.svc().delete(ctx, username, typ, name)
 }
 
 // Restore restores a package owned by a user that was deleted within the last
@@ -43,7 +52,7 @@ func (s *UsersService) Delete(ctx context.Context, username string, typ PackageT
 //
 //meta:operation POST /users/{username}/packages/{package_type}/{package_name}/restore
 func (s *UsersService) Restore(ctx context.Context, username string, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
-	return s.s.restore(ctx, username, typ, name, opts)
+	return s.svc().restore(ctx, username, typ, name, opts)
 }
 
 // ListVersions returns one page of the versions of a package owned by a user,
@@ -53,8 +62,8 @@ func (s *UsersService) Restore(ctx context.Context, username string, typ Package
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-a-user
 //
 //meta:operation GET /users/{username}/packages/{package_type}/{package_name}/versions
-func (s *UsersService) ListVersions(ctx context.Context, username string, typ PackageType, name string, opts *ListVersionsOptions) ([]*PackageVersion, *Response, error) {
-	return s.s.listVersions(ctx, username, typ, name, opts)
+func (s *UsersService) ListVersions(ctx context.Context, username string, typ PackageType, name string, opts *PackageVersionListOptions) ([]*PackageVersion, *Response, error) {
+	return s.svc().listVersions(ctx, username, typ, name, opts)
 }
 
 // AllVersions iterates over every version of a package owned by a user,
@@ -65,8 +74,8 @@ func (s *UsersService) ListVersions(ctx context.Context, username string, typ Pa
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-package-versions-for-a-package-owned-by-a-user
 //
 //meta:operation GET /users/{username}/packages/{package_type}/{package_name}/versions
-func (s *UsersService) AllVersions(ctx context.Context, username string, typ PackageType, name string, opts *ListVersionsOptions) iter.Seq2[*PackageVersion, error] {
-	return s.s.allVersions(ctx, username, typ, name, opts)
+func (s *UsersService) AllVersions(ctx context.Context, username string, typ PackageType, name string, opts *PackageVersionListOptions) iter.Seq2[*PackageVersion, error] {
+	return s.svc().allVersions(ctx, username, typ, name, opts)
 }
 
 // GetVersion returns one version of a package owned by a user.
@@ -75,7 +84,7 @@ func (s *UsersService) AllVersions(ctx context.Context, username string, typ Pac
 //
 //meta:operation GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}
 func (s *UsersService) GetVersion(ctx context.Context, username string, typ PackageType, name string, id int64) (*PackageVersion, *Response, error) {
-	return s.s.getVersion(ctx, username, typ, name, id)
+	return s.svc().getVersion(ctx, username, typ, name, id)
 }
 
 // DeleteVersion deletes one version of a package owned by a user. It can be
@@ -88,7 +97,7 @@ func (s *UsersService) GetVersion(ctx context.Context, username string, typ Pack
 //
 //meta:operation DELETE /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}
 func (s *UsersService) DeleteVersion(ctx context.Context, username string, typ PackageType, name string, id int64) (*Response, error) {
-	return s.s.deleteVersion(ctx, username, typ, name, id)
+	return s.svc().deleteVersion(ctx, username, typ, name, id)
 }
 
 // RestoreVersion restores a version of a package owned by a user that was
@@ -99,7 +108,7 @@ func (s *UsersService) DeleteVersion(ctx context.Context, username string, typ P
 //
 //meta:operation POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore
 func (s *UsersService) RestoreVersion(ctx context.Context, username string, typ PackageType, name string, id int64) (*Response, error) {
-	return s.s.restoreVersion(ctx, username, typ, name, id)
+	return s.svc().restoreVersion(ctx, username, typ, name, id)
 }
 
 // List returns one page of the packages of type typ owned by a user. opts may
@@ -109,8 +118,8 @@ func (s *UsersService) RestoreVersion(ctx context.Context, username string, typ 
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-a-user
 //
 //meta:operation GET /users/{username}/packages
-func (s *UsersService) List(ctx context.Context, username string, typ PackageType, opts *ListOptions) ([]*Package, *Response, error) {
-	return s.s.list(ctx, username, typ, opts)
+func (s *UsersService) List(ctx context.Context, username string, typ PackageType, opts *PackageListOptions) ([]*Package, *Response, error) {
+	return s.svc().list(ctx, username, typ, opts)
 }
 
 // All iterates over every package of type typ owned by a user, fetching the
@@ -120,8 +129,8 @@ func (s *UsersService) List(ctx context.Context, username string, typ PackageTyp
 // GitHub API docs: https://docs.github.com/rest/packages/packages#list-packages-for-a-user
 //
 //meta:operation GET /users/{username}/packages
-func (s *UsersService) All(ctx context.Context, username string, typ PackageType, opts *ListOptions) iter.Seq2[*Package, error] {
-	return s.s.all(ctx, username, typ, opts)
+func (s *UsersService) All(ctx context.Context, username string, typ PackageType, opts *PackageListOptions) iter.Seq2[*Package, error] {
+	return s.svc().all(ctx, username, typ, opts)
 }
 
 // ListDockerConflicts lists the packages owned by a user that conflicted
@@ -132,5 +141,5 @@ func (s *UsersService) All(ctx context.Context, username string, typ PackageType
 //
 //meta:operation GET /users/{username}/docker/conflicts
 func (s *UsersService) ListDockerConflicts(ctx context.Context, username string) ([]*Package, *Response, error) {
-	return s.s.listDockerConflicts(ctx, username)
+	return s.svc().listDockerConflicts(ctx, username)
 }

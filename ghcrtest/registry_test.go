@@ -207,3 +207,87 @@ func TestRegistryPushCreatesVersions(t *testing.T) {
 	require.Equal(t, 200, status)
 	assert.JSONEq(t, `{"name": "octo-org/pushed", "tags": ["v1"]}`, string(body), "a deleted version's tag is not listed")
 }
+
+// The tag list pages as ghcr.io's does: n caps a page, last starts after
+// a tag, and Link names the next page until the last one.
+func TestRegistryTagListPages(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.New(t, ghcrtest.WithRegistry())
+	hc := testClient(t)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "svc"})
+	var want []string
+	for i := range 7 {
+		tag := "t" + strconv.Itoa(i)
+		want = append(want, tag)
+		srv.AddVersion("octo-org", ghpackages.Container, "svc", ghpackagestest.VersionSpec{Tags: []string{tag}, Image: &ghpackagestest.ImageSpec{Seed: tag}})
+	}
+	gone := srv.AddVersion("octo-org", ghpackages.Container, "svc", ghpackagestest.VersionSpec{Tags: []string{"t3a"}, Image: &ghpackagestest.ImageSpec{Seed: "gone"}})
+	_, err := srv.Client().Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "svc", gone)
+	require.NoError(t, err)
+
+	var got []string
+	var links []string
+	next := srv.URL() + "/v2/octo-org/svc/tags/list?n=3"
+	for next != "" {
+		status, h, body := registryGet(t, hc, "GET", next, bearer)
+		require.Equal(t, 200, status, next)
+		var page struct{ Tags []string }
+		require.NoError(t, json.Unmarshal(body, &page))
+		assert.LessOrEqual(t, len(page.Tags), 3)
+		got = append(got, page.Tags...)
+		next = ""
+		if l := h.Get("Link"); l != "" {
+			links = append(links, l)
+			target, _, _ := strings.Cut(l, ";")
+			next = srv.URL() + strings.Trim(target, "<>")
+		}
+	}
+	assert.Equal(t, want, got, "every active tag once, in order; t3a went with its version")
+	assert.Equal(t, []string{`</v2/octo-org/svc/tags/list?last=t2&n=3>; rel="next"`, `</v2/octo-org/svc/tags/list?last=t5&n=3>; rel="next"`}, links)
+
+	status, h, body := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/tags/list", bearer)
+	require.Equal(t, 200, status)
+	assert.Empty(t, h.Get("Link"), "without n, one page")
+	assert.Contains(t, string(body), `"t6"`)
+	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/tags/list?n=x", bearer)
+	assert.Equal(t, 400, status)
+}
+
+// WithRegistryLatency slows every registry answer; WithRegistryLimit
+// answers 429 TOOMANYREQUESTS with Retry-After past N manifest reads a
+// minute of the server's clock, as ghcr.io does, and lets them through
+// again once the minute has passed.
+func TestRegistryLatencyAndLimit(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(fixedNow)
+	srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghcrtest.WithRegistry(),
+		ghpackagestest.WithRegistryLatency(30*time.Millisecond), ghpackagestest.WithRegistryLimit(3))
+	hc := testClient(t)
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "svc"})
+	srv.AddVersion("octo-org", ghpackages.Container, "svc", ghpackagestest.VersionSpec{Tags: []string{"v1"}, Image: &ghpackagestest.ImageSpec{}})
+	manifest := srv.URL() + "/v2/octo-org/svc/manifests/v1"
+
+	start := time.Now()
+	status, _, _ := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/tags/list", bearer)
+	require.Equal(t, 200, status)
+	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond, "the latency is real time")
+	for i := range 3 {
+		status, _, _ = registryGet(t, hc, []string{"GET", "HEAD", "GET"}[i], manifest, bearer)
+		require.Equal(t, 200, status, "manifest read %d is within the limit", i+1)
+		clock.Advance(10 * time.Second)
+	}
+	status, h, body := registryGet(t, hc, "GET", manifest, bearer)
+	require.Equal(t, 429, status)
+	assert.Equal(t, "30", h.Get("Retry-After"), "the first read leaves the window 30 s from now")
+	assert.Contains(t, string(body), `"code":"TOOMANYREQUESTS"`)
+	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/tags/list", bearer)
+	assert.Equal(t, 200, status, "only manifest reads count")
+	clock.Advance(30 * time.Second)
+	status, _, _ = registryGet(t, hc, "GET", manifest, bearer)
+	assert.Equal(t, 200, status, "once the first read left the window")
+	st := srv.Stats()
+	assert.Equal(t, 1, st.RegistryLimited)
+	assert.Equal(t, 5, st.RegistryManifests)
+	assert.Equal(t, 7, st.RegistryRequests)
+
+}

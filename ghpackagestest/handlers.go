@@ -51,11 +51,11 @@ func splitPath(raw string) ([]string, error) {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.isRegistryRequest(r) {
 		if s.reqLog == nil {
-			s.registry.ServeHTTP(w, r)
+			s.serveRegistryRequest(w, r)
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		s.registry.ServeHTTP(sw, r)
+		s.serveRegistryRequest(sw, r)
 		s.logRequest(r, sw.status, "")
 		return
 	}
@@ -72,7 +72,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// happens up front, like a failing proxy's.
 	var slow time.Duration
 	if f != nil {
-		if f.Drop || f.Status != 0 {
+		if f.before() {
 			if !sleep(r.Context(), f.Delay) {
 				return
 			}
@@ -80,6 +80,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			slow = f.Delay
 		}
 		switch {
+		case f.After:
 		case f.Drop:
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
@@ -97,6 +98,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{header: http.Header{"X-Github-Request-Id": {reqID}}, status: http.StatusOK}
 	if !s.handle(rec, r, slow) {
 		s.logRequest(r, 0, "client went away")
+		return
+	}
+	if f != nil && f.After && (f.Drop || f.Status != 0) {
+		s.loseAnswer(w, r, f)
 		return
 	}
 	for k, vs := range rec.header {
@@ -307,6 +312,9 @@ func (s *Server) route(req *request) (int, any, *apiError) {
 	segs := req.segments
 	if len(segs) == 1 && segs[0] == "rate_limit" && req.method == http.MethodGet {
 		return http.StatusOK, s.rateLimitBody(req), nil
+	}
+	if len(segs) == 1 && segs[0] == "user" && req.method == http.MethodGet {
+		return s.authenticatedUser(req)
 	}
 	if len(segs) == 2 && segs[0] == "users" && req.method == http.MethodGet {
 		if o := s.owners[lower(segs[1])]; o != nil {

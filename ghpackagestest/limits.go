@@ -222,7 +222,8 @@ func (s *Server) rateLimitBody(req *request) any {
 }
 
 // Fault makes matching requests fail. Exactly one of Status, Drop or
-// Truncate is normally set; Delay may be combined with any.
+// Truncate is normally set; Delay may be combined with any, and After with
+// Status or Drop.
 type Fault struct {
 	// Method limits the fault to one HTTP method; empty matches any.
 	Method string
@@ -247,6 +248,32 @@ type Fault struct {
 	// Truncate sends the real answer's headers and half its body, then
 	// closes the connection.
 	Truncate bool
+	// After makes Status or Drop fire once the fake has carried the
+	// request out (a DELETE has deleted, a restore restored), as when the
+	// answer is lost on its way back: the client gets Status (a gateway's
+	// 502 after the server finished) or no answer at all. Without After they
+	// fire before, and nothing is carried out. With After, Delay slows the
+	// real handling, as it does alone.
+	After bool
+}
+
+// before reports whether f fails the request before it is carried out.
+func (f *Fault) before() bool { return (f.Drop || f.Status != 0) && !f.After }
+
+// loseAnswer answers r, which the fake has carried out, as f (an After
+// fault) says: with f.Status, or with no answer at all.
+func (s *Server) loseAnswer(w http.ResponseWriter, r *http.Request, f *Fault) {
+	if f.Drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+		s.logRequest(r, 0, "dropped connection after the request")
+		return
+	}
+	writeError(w, &apiError{status: f.Status, message: http.StatusText(f.Status), doc: docURL})
+	s.logRequest(r, f.Status, fmt.Sprintf("status %d after the request", f.Status))
 }
 
 // InjectFault makes the next f.Count requests matching f fail as f says.
@@ -310,60 +337,10 @@ func (f Fault) String() string {
 	case f.Status == 0:
 		what = "delay"
 	}
+	if f.After && (f.Drop || f.Status != 0) {
+		what += " after the request"
+	}
 	return fmt.Sprintf("%s %s%s%s ×%d", what, f.Method, f.PathPrefix, f.Path, f.Count)
-}
-
-// ParseFaultSpec reads a Fault as cmd/ghpackages-fake's -fault flag takes
-// it: comma-separated KEY=VALUE items and flags,
-//
-//	status=502,count=3,method=GET,path=/orgs/*/packages/*/*/versions
-//	truncate,path=/orgs/octo-org/packages/npm/big/versions
-//	drop,prefix=/user/packages
-//	delay=2s,count=5
-//
-// with status, drop, truncate and delay as in Fault, count (default 1),
-// method, path (a path.Match pattern on the escaped path) and prefix (a
-// path prefix).
-func ParseFaultSpec(spec string) (Fault, error) {
-	var f Fault
-	for item := range strings.SplitSeq(spec, ",") {
-		key, val, hasVal := strings.Cut(strings.TrimSpace(item), "=")
-		var err error
-		switch {
-		case key == "drop" && !hasVal:
-			f.Drop = true
-		case key == "truncate" && !hasVal:
-			f.Truncate = true
-		case key == "status" && hasVal:
-			f.Status, err = strconv.Atoi(val)
-			if err == nil && (f.Status < 100 || f.Status > 599) {
-				err = fmt.Errorf("not an HTTP status")
-			}
-		case key == "count" && hasVal:
-			f.Count, err = strconv.Atoi(val)
-			if err == nil && f.Count < 1 {
-				err = fmt.Errorf("want at least 1")
-			}
-		case key == "delay" && hasVal:
-			f.Delay, err = time.ParseDuration(val)
-		case key == "method" && hasVal:
-			f.Method = strings.ToUpper(val)
-		case key == "path" && hasVal:
-			f.Path = val
-			_, err = path.Match(val, "")
-		case key == "prefix" && hasVal:
-			f.PathPrefix = val
-		default:
-			return Fault{}, fmt.Errorf("fault %q: unknown item %q (want status=N, drop, truncate, delay=D, count=N, method=M, path=PATTERN, prefix=P)", spec, item)
-		}
-		if err != nil {
-			return Fault{}, fmt.Errorf("fault %q: %s: %v", spec, key, err)
-		}
-	}
-	if f.Status == 0 && !f.Drop && !f.Truncate && f.Delay == 0 {
-		return Fault{}, fmt.Errorf("fault %q: says neither status, drop, truncate nor delay", spec)
-	}
-	return f, nil
 }
 
 // WithFault injects f when the server starts, as InjectFault does.

@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
@@ -364,10 +366,25 @@ func (s *Server) recordPush(repo, ref, digest string) {
 }
 
 // serveTags lists a repository's tags, without those only deleted
-// versions carried.
+// versions carried, in lexical order, paginated as the OCI distribution
+// API says and ghcr.io does: "n" caps a page, "last" starts after that
+// tag, and a Link header (rel="next") names the next page when there is
+// one.
 func (s *Server) serveTags(w http.ResponseWriter, r *http.Request, repo string) {
+	q := r.URL.Query()
+	n := -1
+	if v := q.Get("n"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 0 {
+			registryError(w, http.StatusBadRequest, "PAGINATION_NUMBER_INVALID", "invalid number of results requested")
+			return
+		}
+	}
+	last := q.Get("last")
+	full := r.Clone(r.Context())
+	full.URL.RawQuery = ""
 	rec := httptest.NewRecorder()
-	s.storage.ServeHTTP(rec, r)
+	s.storage.ServeHTTP(rec, full)
 	var list struct {
 		Name string   `json:"name"`
 		Tags []string `json:"tags"`
@@ -381,16 +398,54 @@ func (s *Server) serveTags(w http.ResponseWriter, r *http.Request, repo string) 
 		return
 	}
 	s.mu.Lock()
-	list.Tags = slices.DeleteFunc(list.Tags, func(tag string) bool {
-		_, hidden := s.resolveManifest(repo, tag)
-		return hidden
-	})
+	hidden := s.hiddenTags(repo)
 	s.mu.Unlock()
+	list.Tags = slices.DeleteFunc(list.Tags, func(tag string) bool { return hidden[tag] })
+	slices.Sort(list.Tags)
+	if last != "" {
+		i, _ := slices.BinarySearch(list.Tags, last)
+		for i < len(list.Tags) && list.Tags[i] <= last {
+			i++
+		}
+		list.Tags = list.Tags[i:]
+	}
+	if n >= 0 && n < len(list.Tags) {
+		list.Tags = list.Tags[:n]
+		next := url.Values{"n": {strconv.Itoa(n)}, "last": {list.Tags[len(list.Tags)-1]}}
+		w.Header().Set("Link", fmt.Sprintf(`</v2/%s/tags/list?%s>; rel="next"`, repo, next.Encode()))
+	}
 	if list.Tags == nil {
 		list.Tags = []string{}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(list)
+}
+
+// hiddenTags returns the tags of repo that only deleted versions (or
+// versions of deleted packages) carry: what resolveManifest hides, for
+// every tag at once; s.mu is held.
+func (s *Server) hiddenTags(repo string) map[string]bool {
+	active, seen := map[string]bool{}, map[string]bool{}
+	for _, p := range s.packages {
+		if (p.typ != ghpackages.Container && p.typ != ghpackages.Docker) || repository(p.owner.login, p.name) != repo {
+			continue
+		}
+		for _, v := range p.versions {
+			for _, t := range v.tags {
+				seen[t] = true
+				if v.deletedAt == nil && p.deletedAt == nil {
+					active[t] = true
+				}
+			}
+		}
+	}
+	hidden := map[string]bool{}
+	for t := range seen {
+		if !active[t] {
+			hidden[t] = true
+		}
+	}
+	return hidden
 }
 
 // registryMayRead reports whether the API token api ("" anonymous) may

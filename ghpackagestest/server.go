@@ -2,9 +2,10 @@
 // server for tests, as net/http/httptest does for HTTP: programs built on
 // ghpackages can be tested against it with no token and no network.
 //
-// The Server serves all 27 Packages operations, GET /rate_limit and
-// GET /users/{username} (to tell organizations from users) with
-// GitHub's paths, status codes, headers and JSON shapes, and follows
+// The Server serves all 27 Packages operations, GET /rate_limit,
+// GET /users/{username} (to tell organizations from users) and GET /user
+// (the token's own account, which some tools read to choose between
+// /user/packages and /users/{username}/packages) with GitHub's paths, status codes, headers and JSON shapes, and follows
 // GitHub's rules: each endpoint's documented classic-token scopes (with
 // X-OAuth-Scopes headers), fine-grained and Actions workflow tokens, soft
 // deletes restorable for 30 days on the server's Clock, the last-version
@@ -139,6 +140,12 @@ type Server struct {
 
 	storage   http.Handler      // the registry's storage (WithRegistry), nil without one
 	regTokens map[string]string // registry token → API token ("" anonymous)
+	// regLatency delays every registry answer (WithRegistryLatency);
+	// regLimit caps manifest requests a minute (WithRegistryLimit), whose
+	// times regStamps keeps.
+	regLatency time.Duration
+	regLimit   int
+	regStamps  []time.Time
 
 	tls       bool
 	tlsHosts  []string
@@ -316,6 +323,12 @@ type Stats struct {
 	MaxInFlight int
 	// InFlight is the number of admitted requests being answered now.
 	InFlight int
+	// RegistryRequests counts the requests to the registry (/v2/, its
+	// token endpoint, and "containers." hosts), and RegistryManifests those
+	// of them that read a manifest (GET or HEAD of /v2/…/manifests/…).
+	RegistryRequests, RegistryManifests int
+	// RegistryLimited counts the registry's 429 answers (WithRegistryLimit).
+	RegistryLimited int
 }
 
 // Stats returns the counters so far.

@@ -103,7 +103,7 @@ func TestSoftDeleteAndRestoreWindow(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = c.Orgs.GetVersion(ctx, "acme", ghpackages.Container, "team/app", gone)
 	require.ErrorIs(t, err, ghpackages.ErrNotFound)
-	deleted, err := ghpackages.Collect(c.Orgs.AllVersions(ctx, "acme", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+	deleted, err := ghpackages.Collect(c.Orgs.AllVersions(ctx, "acme", ghpackages.Container, "team/app", &ghpackages.PackageVersionListOptions{State: ghpackages.StateDeleted}))
 	require.NoError(t, err)
 	require.Len(t, deleted, 1)
 	require.NotNil(t, deleted[0].DeletedAt)
@@ -119,7 +119,7 @@ func TestSoftDeleteAndRestoreWindow(t *testing.T) {
 	clock.Advance(31 * 24 * time.Hour)
 	_, err = c.Orgs.RestoreVersion(ctx, "acme", ghpackages.Container, "team/app", gone)
 	require.ErrorIs(t, err, ghpackages.ErrNotFound)
-	deleted, err = ghpackages.Collect(c.Orgs.AllVersions(ctx, "acme", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted}))
+	deleted, err = ghpackages.Collect(c.Orgs.AllVersions(ctx, "acme", ghpackages.Container, "team/app", &ghpackages.PackageVersionListOptions{State: ghpackages.StateDeleted}))
 	require.NoError(t, err)
 	assert.Empty(t, deleted)
 
@@ -344,7 +344,7 @@ func TestConcurrentUseAndClose(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if i%2 == 0 {
-				_, err := ghpackages.Collect(c.Orgs.AllVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", &ghpackages.ListVersionsOptions{PerPage: 5}))
+				_, err := ghpackages.Collect(c.Orgs.AllVersions(t.Context(), "octo-org", ghpackages.Container, "team/app", &ghpackages.PackageVersionListOptions{PerPage: 5}))
 				assert.NoError(t, err)
 				return
 			}
@@ -358,4 +358,39 @@ func TestConcurrentUseAndClose(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	assert.LessOrEqual(t, runtime.NumGoroutine(), before+2, "goroutines left after Close")
+}
+
+// GET /user answers the token's own account, as GitHub documents it (a
+// private-user object), so tools that read it to choose between /user/…
+// and /users/{owner}/… work against the fake.
+func TestAuthenticatedUser(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t,
+		ghpackagestest.WithTokenSpec("ghp_mona", ghpackagestest.TokenSpec{Login: "mona", Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
+		ghpackagestest.WithTokenSpec("github_pat_x", ghpackagestest.TokenSpec{Login: "mona", FineGrained: true}),
+		ghpackagestest.WithTokenSpec("ghs_wf", ghpackagestest.TokenSpec{Repository: "octo-org/app"}))
+	status, header, _, body := do(t, srv, "GET", "/user", ghpackagestest.DefaultToken)
+	require.Equal(t, 200, status)
+	var u map[string]any
+	require.NoError(t, json.Unmarshal(body, &u))
+	assert.Equal(t, ghpackagestest.DefaultLogin, u["login"])
+	assert.Equal(t, "User", u["type"])
+	assert.Equal(t, srv.BaseURL()+"users/"+ghpackagestest.DefaultLogin, u["url"])
+	for _, k := range []string{"id", "node_id", "html_url", "created_at", "two_factor_authentication", "private_gists", "disk_usage"} {
+		assert.Contains(t, u, k)
+	}
+	assert.NotEmpty(t, header.Get("X-OAuth-Scopes"), "a classic token's scopes come back, as on every answer")
+
+	for token, want := range map[string]string{"ghp_mona": "mona", "github_pat_x": "mona"} {
+		status, _, _, body = do(t, srv, "GET", "/user", token)
+		require.Equal(t, 200, status, token)
+		require.NoError(t, json.Unmarshal(body, &u))
+		assert.Equal(t, want, u["login"], token)
+	}
+	status, _, msg, _ := do(t, srv, "GET", "/user", "")
+	assert.Equal(t, 401, status)
+	assert.Equal(t, "Requires authentication", msg)
+	status, _, msg, _ = do(t, srv, "GET", "/user", "ghs_wf")
+	assert.Equal(t, 403, status, "a workflow token is no user's")
+	assert.Equal(t, "Resource not accessible by integration", msg)
 }

@@ -3,6 +3,7 @@ package ghpackagestest
 import (
 	"cmp"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -446,6 +447,34 @@ func userJSON(b baseURLs, o *owner) map[string]any {
 		"type":                typ,
 		"site_admin":          false,
 	}
+}
+
+// authenticatedUser answers GET /user as GitHub does: the token's own
+// account as a private-user object, 401 without a token, and 403 for an
+// Actions workflow token, which is no user's.
+func (s *Server) authenticatedUser(req *request) (int, any, *apiError) {
+	switch {
+	case req.token == nil:
+		return 0, nil, errorf(http.StatusUnauthorized, "Requires authentication")
+	case req.token.actions():
+		return 0, nil, errIntegration()
+	}
+	o := s.owners[lower(req.token.Login)]
+	if o == nil {
+		return 0, nil, errNotFound()
+	}
+	u := userJSON(req.base, o)
+	created := timeString(time.Date(2011, 1, 25, 18, 44, 36, 0, time.UTC))
+	for k, v := range map[string]any{
+		"name": nil, "company": nil, "blog": "", "location": nil, "email": nil, "hireable": nil, "bio": nil,
+		"twitter_username": nil, "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
+		"created_at": created, "updated_at": created, "private_gists": 0, "total_private_repos": 0,
+		"owned_private_repos": 0, "disk_usage": 0, "collaborators": 0, "two_factor_authentication": true,
+		"user_view_type": "private",
+	} {
+		u[k] = v
+	}
+	return http.StatusOK, u, nil
 }
 
 // repoJSON renders a minimal-repository with every field the schema requires.

@@ -47,9 +47,11 @@ const (
 	// OutcomeExpired: deleted more than 30 days ago; GitHub no longer
 	// restores it.
 	OutcomeExpired Outcome = "expired"
-	// OutcomeSkipped: Apply's re-check before the delete found that the
-	// registry now needs the version (a tag moved to it, or an image that
-	// stays references it), so it was not deleted; Error says why.
+	// OutcomeSkipped: Apply's check before the delete found that it is no
+	// longer safe: the registry now needs the version (a tag moved to it,
+	// an image that stays references it, one pushed since the plan lists
+	// it, or an index it belongs to was not deleted), or it was signed or
+	// attested since the plan. It was not deleted; Error says why.
 	OutcomeSkipped Outcome = "skipped"
 	// OutcomeUntagged: an untag step removed the item's Tags from its
 	// version (the placeholder they were moved to was deleted).
@@ -194,11 +196,19 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // before the manifests it lists, at any depth (read again from the
 // registry), so a run that stops after any delete never leaves a tag
 // pointing at a broken image; otherwise newest first. Before each container
-// delete Apply reads the registry's tags again (one tag listing and one HEAD
-// per tag; manifests are read once per run) and skips the version
-// (OutcomeSkipped) when a tag has moved to it since the plan or a manifest
-// that stays now needs it (an index built from old platform images, for
-// example). A registry it cannot read fails the affected deletes.
+// delete Apply checks that it is still safe, at a cost that does not grow
+// with the repository: it reads the registry's tag names (one request)
+// and the digest of each tag new since it last looked, the package's
+// newest versions (one REST request: what was pushed since the plan, whose
+// manifests it reads), and the version itself (one REST request: its tags
+// now). It skips the version (OutcomeSkipped) when a tag has moved to it
+// since the plan, a manifest that stays now needs it (an index pushed over
+// old platform images and tagged, for example), a signature or
+// attestation of it was pushed since the plan, or a version it belongs to
+// was not deleted (a failed delete of its index keeps the index whole). A
+// registry it cannot read fails the affected deletes. The tags are read
+// whole (a request per tag) once per package, before its first delete,
+// unless WithFreshPlan says the plan's own reading is current.
 //
 // Before deleting a whole package Apply lists its versions again and skips
 // the package when a version, or a tag, was added since the plan.
@@ -232,10 +242,11 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 	checked := plan.Policy.Type == ghpackages.Container && !plan.Policy.SkipReferenceCheck
 	api := client.Packages(owner)
 	var items []Item
-	checks := map[int]*recheck{}           // item index → its package's re-check
+	segs := map[int]*segment{}             // item index → its package's checked deletes
 	untags := map[int]*untagRun{}          // item index → its package's untag steps
 	wholes := map[int]map[int64][]string{} // item index → the planned versions (and tags) of a package deleted whole
-	for _, pp := range plan.Packages {
+	for i := range plan.Packages {
+		pp := &plan.Packages[i]
 		if pp.DeletePackage {
 			ids := map[int64][]string{}
 			for _, v := range pp.Versions {
@@ -255,66 +266,78 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 		if len(dels) == 0 && !hasUntag {
 			continue
 		}
-		if !checked || pp.Type != ghpackages.Container {
-			for _, v := range dels {
-				items = append(items, Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason})
-			}
-			continue
-		}
-		if o.resolver == nil {
+		checkedHere := checked && pp.Type == ghpackages.Container
+		if checkedHere && o.resolver == nil {
 			return nil, ErrNoResolver
 		}
-		repo := pp.Repository
-		if repo == "" {
-			repo = strings.ToLower(plan.OwnerName + "/" + pp.Name)
+		var seg *segment
+		if checkedHere {
+			repo := pp.Repository
+			if repo == "" {
+				repo = strings.ToLower(plan.OwnerName + "/" + pp.Name)
+			}
+			seg = &segment{pp: pp, repo: repo, dels: dels}
+			if o.fresh {
+				seg.from = plan.readings[pp.Name]
+			}
+			if hasUntag {
+				// The tags go first: the package's untag steps, then its
+				// placeholder's delete (untag_apply.go), sharing the
+				// package's watch with its deletes.
+				if items, err = untagItems(pp, seg, api, o, items, untags, &items); err != nil {
+					return nil, err
+				}
+			}
+			seg.start, seg.end = len(items), len(items)+len(dels)
 		}
-		rc := &recheck{g: newRepoGraph(o.resolver, repo), planned: map[string][]string{}, pending: map[string]bool{}}
 		for _, v := range dels {
-			rc.planned[v.Name] = v.Tags
-			rc.pending[v.Name] = true
-		}
-		if hasUntag {
-			// The tags go first: the package's untag steps, then its
-			// placeholder's delete (untag.go).
-			if items, err = untagItems(&pp, repo, api, rc, o, items, untags, &items); err != nil {
-				return nil, err
+			if seg != nil {
+				segs[len(items)] = seg
 			}
-		}
-		if len(dels) == 0 {
-			continue
-		}
-		order, err := rc.order(ctx, dels)
-		for _, v := range order {
-			it := Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason}
-			switch {
-			case err != nil && ctx.Err() == nil:
-				it.Outcome, it.Err, it.Error, it.At = OutcomeFailed, err, err.Error(), o.now()
-			case err == nil:
-				checks[len(items)] = rc
-			}
-			// With ctx ended, run reports the item OutcomeNotAttempted.
-			items = append(items, it)
+			items = append(items, Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason})
 		}
 	}
 	return run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(i int, it *Item) (*ghpackages.Response, error) {
 		if u := untags[i]; u != nil {
-			return u.do(ctx, it)
+			return u.do(ctx, i, it)
 		}
 		if ids := wholes[i]; ids != nil {
 			if err := noNewVersions(ctx, api, it, ids); err != nil {
 				return nil, err
 			}
 		}
-		if rc := checks[i]; rc != nil {
-			defer delete(rc.pending, it.Version)
-			if err := rc.check(ctx, it); err != nil {
-				return nil, err
+		seg := segs[i]
+		if seg == nil {
+			if it.VersionID == 0 {
+				return api.Delete(ctx, it.Type, it.Package)
 			}
+			return api.DeleteVersion(ctx, it.Type, it.Package, it.VersionID)
 		}
-		if it.VersionID == 0 {
-			return api.Delete(ctx, it.Type, it.Package)
+		if err := seg.open(ctx, o, api, items, i); err != nil {
+			return nil, err
 		}
-		return api.DeleteVersion(ctx, it.Type, it.Package, it.VersionID)
+		if err := seg.w.checkVersion(ctx, it); err != nil {
+			var skip *skipError
+			switch {
+			case errors.As(err, &skip):
+				seg.w.done(it.Version, false, describeStay(OutcomeSkipped, err))
+			case errors.Is(err, ghpackages.ErrNotFound):
+				seg.w.done(it.Version, true, "")
+			default:
+				seg.w.done(it.Version, false, describeStay(OutcomeFailed, err))
+			}
+			return nil, err
+		}
+		resp, err := api.DeleteVersion(ctx, it.Type, it.Package, it.VersionID)
+		switch {
+		case err == nil, errors.Is(err, ghpackages.ErrDeleteUnconfirmed), errors.Is(err, ghpackages.ErrNotFound) && (resp == nil || !resp.Replayed):
+			seg.w.done(it.Version, true, "")
+		case errors.Is(err, ghpackages.ErrLastVersion), errors.Is(err, ghpackages.ErrTooManyDownloads):
+			seg.w.done(it.Version, false, describeStay(OutcomeRetained, err))
+		default:
+			seg.w.done(it.Version, false, describeStay(OutcomeFailed, err))
+		}
+		return resp, err
 	}, func(it *Item, resp *ghpackages.Response, err error) {
 		var skip *skipError
 		switch {
@@ -342,13 +365,47 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 	}), nil
 }
 
+// segment is the checked deletes of one container package: items
+// start to end, put in order and checked by its watch, made before the
+// package's first step (its first untag step, or its first delete).
+type segment struct {
+	pp         *PackagePlan
+	repo       string
+	start, end int
+	dels       []Decision // newest first
+	from       *repoGraph // the plan's reading, with WithFreshPlan
+	w          *watch
+	err        error // the watch could not be made
+}
+
+// open makes the package's watch before its first step (item i): it
+// reads the registry (or takes the plan's reading) and puts the deletes in
+// order, parents first. When the watch cannot be made, the deletes after
+// item i fail with its error, which open returns.
+func (seg *segment) open(ctx context.Context, o runConfig, api *ghpackages.OwnerPackages, items []Item, i int) error {
+	if seg.w == nil && seg.err == nil {
+		seg.w, seg.err = newWatch(ctx, o.resolver, api, seg.pp, seg.repo, seg.from)
+		if seg.err == nil {
+			order := seg.w.order(seg.dels)
+			for k, v := range order {
+				items[seg.start+k] = Item{Type: seg.pp.Type, Package: seg.pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason}
+			}
+		} else if ctx.Err() == nil {
+			for k := max(i+1, seg.start); k < seg.end; k++ {
+				items[k].Outcome, items[k].Err, items[k].Error, items[k].At = OutcomeFailed, seg.err, seg.err.Error(), o.now()
+			}
+		}
+	}
+	return seg.err
+}
+
 // noNewVersions lists a package's versions before it is deleted whole and
 // returns a *skipError when some version is not in the plan (pushed since)
 // or carries a tag the plan did not see: deleting the package would
 // delete them too.
 func noNewVersions(ctx context.Context, api *ghpackages.OwnerPackages, it *Item, planned map[int64][]string) error {
 	var added []string
-	for v, err := range api.AllVersions(ctx, it.Type, it.Package, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+	for v, err := range api.AllVersions(ctx, it.Type, it.Package, &ghpackages.PackageVersionListOptions{PerPage: 100}) {
 		if err != nil {
 			if errors.Is(err, ghpackages.ErrNotFound) {
 				return nil // gone already: the delete will say so
@@ -373,139 +430,6 @@ type skipError struct{ why string }
 
 func (e *skipError) Error() string { return "not deleted: " + e.why }
 
-// recheck is Apply's registry view of one container package.
-type recheck struct {
-	g *repoGraph
-	// planned maps the digests planned for deletion to their planned tags.
-	planned map[string][]string
-	// pending marks the planned digests not processed yet.
-	pending map[string]bool
-}
-
-// order reads the registry and returns dels (newest first) reordered so
-// that every manifest comes after the planned manifests that list it.
-func (rc *recheck) order(ctx context.Context, dels []Decision) ([]Decision, error) {
-	g := rc.g
-	if err := g.loadTags(ctx); err != nil {
-		return dels, fmt.Errorf("retention: not deleted: the registry could not be read to order and re-check the deletes: %w", err)
-	}
-	start := g.roots()
-	for _, v := range dels {
-		start = append(start, v.Name)
-	}
-	if err := g.walk(ctx, start); err != nil {
-		return dels, err
-	}
-	if n, d, err := g.firstFailure(); n > 0 {
-		return dels, fmt.Errorf("retention: not deleted: %d manifest(s) could not be read from the registry to order and re-check the deletes (first: %s: %w)", n, shortDigest(d), err)
-	}
-	// Kahn's algorithm over the edges between planned manifests, direct
-	// or through manifests that stay — an index before what it lists, a
-	// subject before its referrers and signatures — taking the newest
-	// ready one each time. Only tags can
-	// make a cycle (a signature tag on an index that lists its subject);
-	// then a manifest no planned index lists goes first.
-	all, hard := map[string]int{}, map[string]int{}
-	// below returns the planned manifests next reached from d, through
-	// manifests that stay (an index with no package version, say).
-	below := func(d string, next func(string) []string) []string {
-		var out []string
-		seen := map[string]bool{d: true}
-		queue := []string{d}
-		for len(queue) > 0 {
-			x := queue[0]
-			queue = queue[1:]
-			for _, c := range next(x) {
-				if seen[c] {
-					continue
-				}
-				seen[c] = true
-				if rc.pending[c] {
-					out = append(out, c)
-				} else {
-					queue = append(queue, c)
-				}
-			}
-		}
-		return out
-	}
-	edges := func(d string) (refs, children []string) {
-		return below(d, g.refs), below(d, g.children)
-	}
-	for _, v := range dels {
-		refs, children := edges(v.Name)
-		for _, c := range refs {
-			all[c]++
-		}
-		for _, c := range children {
-			hard[c]++
-		}
-	}
-	done := make([]bool, len(dels))
-	out := make([]Decision, 0, len(dels))
-	for len(out) < len(dels) {
-		next := -1
-		for _, ready := range []func(string) bool{
-			func(d string) bool { return all[d] == 0 },
-			func(d string) bool { return hard[d] == 0 },
-			func(string) bool { return true },
-		} {
-			for i, v := range dels {
-				if !done[i] && ready(v.Name) {
-					next = i
-					break
-				}
-			}
-			if next >= 0 {
-				break
-			}
-		}
-		done[next] = true
-		out = append(out, dels[next])
-		refs, children := edges(dels[next].Name)
-		for _, c := range refs {
-			all[c]--
-		}
-		for _, c := range children {
-			hard[c]--
-		}
-	}
-	return out, nil
-}
-
-// check reads the registry's tags again and returns a *skipError when it
-// now needs it.Version, or the error that kept it from checking.
-func (rc *recheck) check(ctx context.Context, it *Item) error {
-	g := rc.g
-	if err := g.loadTags(ctx); err != nil {
-		return fmt.Errorf("retention: not deleted: the registry's tags could not be read again: %w", err)
-	}
-	if err := g.walk(ctx, g.roots()); err != nil {
-		return err
-	}
-	if n, d, err := g.firstFailure(); n > 0 {
-		return fmt.Errorf("retention: not deleted: %d manifest(s) could not be read from the registry (first: %s: %w)", n, shortDigest(d), err)
-	}
-	byDigest := g.tagsByDigest()
-	for _, t := range byDigest[it.Version] {
-		if !slices.Contains(rc.planned[it.Version], t) {
-			return &skipError{fmt.Sprintf("tagged %s in the registry since the plan", t)}
-		}
-	}
-	// Roots: what the tags point at, except manifests still to be deleted
-	// with exactly their planned tags.
-	var roots []string
-	for _, d := range g.tagTargets() {
-		if !rc.pending[d] || d != it.Version && !subset(byDigest[d], rc.planned[d]) {
-			roots = append(roots, d)
-		}
-	}
-	if root, ok := g.reach(roots)[it.Version]; ok {
-		return &skipError{"now needed by " + describeImage(root, byDigest[root])}
-	}
-	return nil
-}
-
 // restoreWindow is how long GitHub keeps deleted packages and versions.
 const restoreWindow = 30 * 24 * time.Hour
 
@@ -520,7 +444,7 @@ const restoreWindow = 30 * 24 * time.Hour
 // that cannot be read either, or a package name now in use by another
 // package), with the typed error in Item.Err.
 func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, opts ...RestoreOption) (*Report, error) {
-	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
+	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(deleted.OwnerKind), deleted.OwnerName)
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,7 @@ func TestDemoPruneThroughRegistry(t *testing.T) {
 	require.Len(t, childIDs, 2)
 	require.Len(t, want, 16)
 
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken, Transport: hc.Transport})
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken, Transport: hc.Transport, Clock: ghpackagestest.NewFakeClock(start)})
 	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 24 * time.Hour, Packages: []retention.Pattern{retention.MustPattern(ghpackagestest.DemoContainer)}}
 	plan, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner(ghpackagestest.DemoOrg), policy,
 		retention.WithResolver(resolver), retention.WithNow(clock.Now))
@@ -143,7 +143,7 @@ func TestGHESShapeOverTLS(t *testing.T) {
 	assert.Equal(t, "https://ghes.example/api/v3/orgs/octo-org/packages/container/team%2Fapp", p.URL)
 	assert.Equal(t, "https://ghes.example/orgs/octo-org/packages/container/package/team%2Fapp", p.HTMLURL)
 
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: "containers.ghes.example", Token: ghpackagestest.DefaultToken, Transport: tr})
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: "containers.ghes.example", Token: ghpackagestest.DefaultToken, Transport: tr, Clock: ghpackagestest.NewFakeClock(start)})
 	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 24 * time.Hour, Packages: []retention.Pattern{retention.MustPattern(ghpackagestest.DemoContainer)}}
 	plan, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner(ghpackagestest.DemoOrg), policy,
 		retention.WithResolver(resolver), retention.WithNow(clock.Now))

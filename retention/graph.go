@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -28,11 +27,40 @@ type repoGraph struct {
 	// extraTags are tags known from elsewhere (the REST listing), digest →
 	// tags, for the signature tag schema.
 	extraTags map[string][]string
+	// memo caches refs by digest, and sigs the targets of signature-style
+	// tags by the digest they name; both are dropped when the graph
+	// changes.
+	memo map[string][]string
+	sigs map[string][]string
+	// vouched marks digests known to exist without asking the registry:
+	// the package's active versions (GitHub's listing) and what the tags
+	// point at. A cached manifest is used for them as it is; for any other
+	// digest the registry is asked whether it still has it.
+	vouched map[string]bool
 }
 
 func newRepoGraph(r ManifestResolver, repo string) *repoGraph {
 	return &repoGraph{resolver: r, repo: repo, tags: map[string]string{}, manifests: map[string]Manifest{},
-		referrers: map[string][]string{}, subjects: map[string][]string{}, missing: map[string]bool{}, failed: map[string]error{}, extraTags: map[string][]string{}}
+		referrers: map[string][]string{}, subjects: map[string][]string{}, missing: map[string]bool{}, failed: map[string]error{},
+		extraTags: map[string][]string{}, vouched: map[string]bool{}}
+}
+
+// clone returns a copy of g that can be read and changed on its own.
+func (g *repoGraph) clone() *repoGraph {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return &repoGraph{resolver: g.resolver, repo: g.repo, tags: maps.Clone(g.tags), manifests: maps.Clone(g.manifests),
+		referrers: maps.Clone(g.referrers), subjects: maps.Clone(g.subjects), missing: maps.Clone(g.missing), failed: maps.Clone(g.failed),
+		extraTags: maps.Clone(g.extraTags), vouched: maps.Clone(g.vouched)}
+}
+
+// vouch marks digests as known to exist (see repoGraph.vouched).
+func (g *repoGraph) vouch(digests ...string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, d := range digests {
+		g.vouched[d] = true
+	}
 }
 
 // loadTags reads the repository's tags again.
@@ -43,8 +71,73 @@ func (g *repoGraph) loadTags(ctx context.Context) error {
 	}
 	g.mu.Lock()
 	g.tags = tags
+	for _, d := range tags {
+		g.vouched[d] = true
+	}
+	g.changedLocked()
 	g.mu.Unlock()
 	return nil
+}
+
+// changedLocked drops what is derived from the graph; g.mu is held.
+func (g *repoGraph) changedLocked() { g.memo, g.sigs = nil, nil }
+
+// forget drops what is derived from the graph, to free its memory.
+func (g *repoGraph) forget() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.changedLocked()
+}
+
+// addExtraTags records tags known from the REST listing for digest.
+func (g *repoGraph) addExtraTags(digest string, tags []string) {
+	if len(tags) == 0 {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, t := range tags {
+		if !slices.Contains(g.extraTags[digest], t) {
+			g.extraTags[digest] = append(g.extraTags[digest], t)
+		}
+	}
+	g.changedLocked()
+}
+
+// setTag points tag at digest (a tag seen since the tags were read), or
+// removes it for "".
+func (g *repoGraph) setTag(tag, digest string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.changedLocked()
+	if digest == "" {
+		delete(g.tags, tag)
+		return
+	}
+	g.tags[tag] = digest
+	g.vouched[digest] = true
+}
+
+// gone records that digest was deleted, with every tag on it (as GitHub
+// deletes them with its version).
+func (g *repoGraph) gone(digest string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for t, d := range g.tags {
+		if d == digest {
+			delete(g.tags, t)
+		}
+	}
+	delete(g.vouched, digest)
+	g.missing[digest] = true
+	g.changedLocked()
+}
+
+// tagNames returns the tag names read so far.
+func (g *repoGraph) tagNames() map[string]string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return maps.Clone(g.tags)
 }
 
 // walk reads every manifest reachable from start (through refs, and up to
@@ -54,11 +147,13 @@ func (g *repoGraph) walk(ctx context.Context, start []string) error {
 	frontier := slices.Clone(start)
 	for len(frontier) > 0 {
 		var todo []string
+		queued := map[string]bool{}
 		g.mu.Lock()
 		for _, d := range frontier {
-			if _, ok := g.manifests[d]; ok || g.missing[d] || g.failed[d] != nil || slices.Contains(todo, d) {
+			if _, ok := g.manifests[d]; ok || g.missing[d] || g.failed[d] != nil || queued[d] {
 				continue
 			}
+			queued[d] = true
 			todo = append(todo, d)
 		}
 		g.mu.Unlock()
@@ -85,7 +180,17 @@ func (g *repoGraph) walk(ctx context.Context, start []string) error {
 	return nil
 }
 
-// read reads one manifest and its referrers into the cache.
+// cachingResolver is a resolver with a manifest cache (a
+// *RegistryResolver with RegistryConfig.Cache).
+type cachingResolver interface {
+	cached(digest string) (Manifest, bool)
+	exists(ctx context.Context, repository, digest string) (bool, error)
+}
+
+// read reads one manifest and its referrers into the graph: from the
+// manifest cache when the resolver has one that holds it (asking the
+// registry with a HEAD whether it still has a digest nothing vouches
+// for), else from the registry.
 func (g *repoGraph) read(ctx context.Context, d string) {
 	if !validDigest(d) {
 		g.mu.Lock()
@@ -93,7 +198,26 @@ func (g *repoGraph) read(ctx context.Context, d string) {
 		g.mu.Unlock()
 		return
 	}
-	m, err := g.resolver.Manifest(ctx, g.repo, d)
+	var m Manifest
+	var err error
+	cached := false
+	if c, ok := g.resolver.(cachingResolver); ok {
+		if m, cached = c.cached(d); cached {
+			g.mu.Lock()
+			vouched := g.vouched[d]
+			g.mu.Unlock()
+			if !vouched {
+				var present bool
+				present, err = c.exists(ctx, g.repo, d)
+				if err == nil && !present {
+					err = &RegistryError{Method: "HEAD", URL: g.repo + "@" + d, StatusCode: 404}
+				}
+			}
+		}
+	}
+	if !cached {
+		m, err = g.resolver.Manifest(ctx, g.repo, d)
+	}
 	if errors.Is(err, ErrManifestUnknown) {
 		g.mu.Lock()
 		g.missing[d] = true
@@ -114,10 +238,13 @@ func (g *repoGraph) read(ctx context.Context, d string) {
 		return
 	}
 	g.manifests[d] = m
-	g.referrers[d] = refs
+	if len(refs) > 0 {
+		g.referrers[d] = refs
+	}
 	if m.Subject != "" {
 		g.subjects[m.Subject] = append(g.subjects[m.Subject], d)
 	}
+	g.changedLocked()
 }
 
 // children returns the manifests d lists (an index's or manifest list's):
@@ -131,32 +258,37 @@ func (g *repoGraph) children(d string) []string {
 // refs returns everything that must stay while d stays: its children,
 // its referrers (from the referrers API, and the manifests read that name
 // it as their subject, for registries without the API), and the
-// manifests tagged after it.
+// manifests tagged after it. The slice must not be modified.
 func (g *repoGraph) refs(d string) []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := slices.Clone(g.manifests[d].Children)
-	out = append(out, g.referrers[d]...)
-	out = append(out, g.subjects[d]...)
-	hexPart, ok := strings.CutPrefix(d, "sha256:")
-	if !ok {
+	if out, ok := g.memo[d]; ok {
 		return out
 	}
-	prefix := "sha256-" + hexPart
-	for t, target := range g.tags {
-		if s, ok := strings.CutPrefix(t, prefix); ok && (s == "" || s[0] == '.') && target != d {
-			out = append(out, target)
+	if g.sigs == nil {
+		g.sigs = map[string][]string{}
+		add := func(t, target string) {
+			if s, ok := tagSubject([]string{t}); ok && s != target {
+				g.sigs[s] = append(g.sigs[s], target)
+			}
 		}
-	}
-	for target, tags := range g.extraTags {
-		for _, t := range tags {
-			if s, ok := strings.CutPrefix(t, prefix); ok && (s == "" || s[0] == '.') && target != d {
-				out = append(out, target)
+		for t, target := range g.tags {
+			add(t, target)
+		}
+		for target, tags := range g.extraTags {
+			for _, t := range tags {
+				add(t, target)
 			}
 		}
 	}
+	if g.memo == nil {
+		g.memo = map[string][]string{}
+	}
+	out := slices.Concat(g.manifests[d].Children, g.referrers[d], g.subjects[d], g.sigs[d])
 	slices.Sort(out)
-	return slices.Compact(out)
+	out = slices.Compact(out)
+	g.memo[d] = out
+	return out
 }
 
 // refMap returns refs for every digest read.

@@ -42,10 +42,15 @@ type ghcr struct {
 	// recordPushes gives manifests clients push a package version.
 	recordPushes bool
 
-	mu     sync.Mutex
-	fault  func(*http.Request) int // registry fault: a status, or 0
-	before func()                  // runs once, before the next registry request
-	stash  map[string]stashed      // deleted manifests, by "repo@digest"
+	mu    sync.Mutex
+	fault func(*http.Request) int // registry fault: a status, or 0
+	// retryAfter, if set, is the Retry-After of fault answers.
+	retryAfter string
+	// noDigest drops Docker-Content-Digest from HEAD answers, as some
+	// registries and proxies do.
+	noDigest bool
+	before   func()             // runs once, before the next registry request
+	stash    map[string]stashed // deleted manifests, by "repo@digest"
 	// registryRequests counts requests that reached the registry front.
 	registryRequests int
 	// onAPI, if set, sees every API request and its answer.
@@ -116,14 +121,20 @@ func (g *ghcr) serveRegistry(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	before := g.before
 	g.before = nil
-	fault := g.fault
+	fault, retryAfter, noDigest := g.fault, g.retryAfter, g.noDigest
 	g.mu.Unlock()
 	if before != nil {
 		before()
 	}
+	if noDigest && r.Method == http.MethodHead {
+		w = dropDigest{w}
+	}
 	if fault != nil {
 		if status := fault(r); status != 0 {
 			w.Header().Set("Content-Type", "application/json")
+			if retryAfter != "" {
+				w.Header().Set("Retry-After", retryAfter)
+			}
 			w.WriteHeader(status)
 			fmt.Fprintf(w, `{"errors":[{"code":"UNKNOWN","message":"injected %d"}]}`, status)
 			return
@@ -169,6 +180,19 @@ func (g *ghcr) recordPush(path, digest string) {
 	g.fake.AddVersion(owner, ghpackages.Container, pkg, ghpackagestest.VersionSpec{Name: digest, Tags: tags, CreatedAt: g.fake.Now()})
 }
 
+// dropDigest removes Docker-Content-Digest from an answer.
+type dropDigest struct{ http.ResponseWriter }
+
+func (d dropDigest) WriteHeader(status int) {
+	d.Header().Del("Docker-Content-Digest")
+	d.ResponseWriter.WriteHeader(status)
+}
+
+func (d dropDigest) Write(b []byte) (int, error) {
+	d.Header().Del("Docker-Content-Digest")
+	return d.ResponseWriter.Write(b)
+}
+
 func (g *ghcr) setFault(f func(*http.Request) int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -204,7 +228,13 @@ func (g *ghcr) client(opts ...ghpackages.Option) *ghpackages.Client {
 
 // resolver returns a registry resolver for the registry.
 func (g *ghcr) resolver() retention.ManifestResolver {
-	return retention.NewRegistryResolver(retention.RegistryConfig{Host: g.host, Token: ghpackagestest.DefaultToken, Transport: g.transport()})
+	return retention.NewRegistryResolver(g.registryConfig())
+}
+
+// registryConfig is how clients reach the registry: its waits (retries of
+// 429s and 5xx) on a clock of their own that takes no real time.
+func (g *ghcr) registryConfig() retention.RegistryConfig {
+	return retention.RegistryConfig{Host: g.host, Token: ghpackagestest.DefaultToken, Transport: g.transport(), Clock: ghpackagestest.NewFakeClock(start)}
 }
 
 // inprocTransport serves requests with a handler, in-process.

@@ -23,6 +23,7 @@ type runConfig struct {
 	resolver ManifestResolver
 	now      func() time.Time
 	progress func(Item)
+	fresh    bool
 }
 
 // ResolverOption is the option WithResolver returns: it configures
@@ -41,6 +42,22 @@ func (o ResolverOption) applyRestore(c *runConfig) { c.resolver = o.r }
 // and Restore's putting tags back push through it too: the resolver must
 // then also be a TagMover.
 func WithResolver(r ManifestResolver) ResolverOption { return ResolverOption{r} }
+
+// FreshPlanOption is the option WithFreshPlan returns: it configures
+// Apply.
+type FreshPlanOption struct{}
+
+func (FreshPlanOption) applyApply(c *runConfig) { c.fresh = true }
+
+// WithFreshPlan tells Apply that the plan was made by NewPlan (or
+// NewUntagPlan) in this process a moment ago, as "ghpkg prune --yes" does: Apply then starts
+// from the registry reading NewPlan made (the tags, and the manifests they
+// reach) instead of reading every tag again (a request per tag), and
+// catches what changes from then on as it catches changes during the run
+// (see Apply). Without it, and for a plan that was decoded (from a file
+// someone reviewed, say), Apply reads every tag of a package once before
+// its first delete.
+func WithFreshPlan() FreshPlanOption { return FreshPlanOption{} }
 
 // NowOption is the option WithNow returns: it configures NewPlan, Apply
 // and Restore.

@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -63,6 +64,10 @@ type Plan struct {
 	Untag []string `json:"untag,omitempty"`
 	// Packages are the selected packages, in name order.
 	Packages []PackagePlan `json:"packages"`
+
+	// readings are the registry readings NewPlan made, by package name,
+	// for Apply with WithFreshPlan; a decoded plan has none.
+	readings map[string]*repoGraph
 }
 
 // PackagePlan is the plan for one package.
@@ -71,7 +76,7 @@ type PackagePlan struct {
 	Type ghpackages.PackageType `json:"type"`
 	Name string                 `json:"name"`
 	// Repository is a container package's registry repository
-	// ("owner/name", lower-case), which Apply re-checks deletes against.
+	// ("owner/name", lower-case), which Apply checks deletes against.
 	Repository string `json:"repository,omitempty"`
 	// Withheld counts the deletions (and tag removals) the policy selected
 	// in this package that the plan withholds because their safety could
@@ -90,7 +95,7 @@ type PackagePlan struct {
 
 // Owner returns the owner the plan is for.
 func (p *Plan) Owner() (ghpackages.Owner, error) {
-	return ghpackages.ParseOwner(p.OwnerKind, p.OwnerName)
+	return ghpackages.ParseOwner(ghpackages.OwnerKind(p.OwnerKind), p.OwnerName)
 }
 
 // Deletes counts the deletions planned: versions, and whole packages as one
@@ -139,8 +144,11 @@ func (d *PackageDecision) deletions() int {
 // the registry cannot be read (an error, a refusal, no resolver), every
 // version of the package is kept, and Plan.Warnings says so once.
 //
-// Registry lookups run a few at a time, authenticate once per repository
-// and read each manifest once per call. The plan is deterministic for the
+// Packages are read 8 at a time. Registry lookups run a few at a time
+// (more while the registry keeps up), authenticate once per repository and
+// read each manifest once per call, or never with a manifest cache that
+// holds it (RegistryConfig.Cache); the plan keeps what it read of the
+// registry for Apply with WithFreshPlan. The plan is deterministic for the
 // same versions, registry contents and clock: packages in name order,
 // versions oldest first.
 func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Owner, policy Policy, opts ...PlanOption) (*Plan, error) {
@@ -154,31 +162,25 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 	if err != nil {
 		return nil, err
 	}
-	plan := &Plan{OwnerKind: owner.Kind(), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Packages: []PackagePlan{}}
+	plan := &Plan{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Packages: []PackagePlan{}}
 	budget := -1
 	if policy.MaxDelete > 0 {
 		budget = policy.MaxDelete
 	}
+	reads, err := readPackages(ctx, api, o.resolver, owner, &policy, pkgs, now)
+	if err != nil {
+		return nil, err
+	}
 	var concerns concerns
-	for _, pkg := range pkgs {
-		versions, stable, err := listStable(ctx, api, policy.Type, pkg.Name)
-		if err != nil {
-			return nil, fmt.Errorf("retention: listing versions of %s: %w", pkg.Name, err)
-		}
-		in := DecideInput{Versions: versions, Policy: &policy, Type: policy.Type, Now: now}
-		var unsafe *concern // why nothing of this package may be deleted
-		if !stable {
-			unsafe = &concern{kind: "the version listing changed on every reading (another job is deleting or pushing)"}
-		}
-		var repo string
-		if policy.Type == ghpackages.Container {
-			repo = repository(owner, pkg)
-		}
-		if unsafe == nil && policy.Type == ghpackages.Container && !policy.SkipReferenceCheck {
-			unsafe, err = readRegistry(ctx, o.resolver, repo, &in)
-			if err != nil {
-				return nil, err
+	for i, pkg := range pkgs {
+		r := reads[i]
+		reads[i] = nil
+		stable, in, unsafe, repo := r.stable, r.in, r.unsafe, r.repo
+		if unsafe == nil && r.graph != nil {
+			if plan.readings == nil {
+				plan.readings = map[string]*repoGraph{}
 			}
+			plan.readings[pkg.Name] = r.graph
 		}
 		d := decide(in, budget)
 		pp := PackagePlan{Type: policy.Type, Name: pkg.Name, Repository: repo}
@@ -200,6 +202,81 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 	}
 	plan.Warnings = concerns.warnings()
 	return plan, nil
+}
+
+// packageRead is what the planner read of one package before deciding.
+type packageRead struct {
+	in     DecideInput
+	stable bool
+	unsafe *concern // why nothing of this package may be deleted
+	repo   string
+	graph  *repoGraph
+}
+
+// planConcurrency is how many packages are read at once. Each reads its
+// listing a page at a time and its registry through the resolver's own
+// bound, so an organization's 300 packages take 300/8 times one.
+const planConcurrency = 8
+
+// readPackages lists each package's versions (until two readings agree)
+// and reads its registry, planConcurrency packages at a time. The error
+// is the first package's in name order (or ctx's).
+func readPackages(ctx context.Context, api *ghpackages.OwnerPackages, resolver ManifestResolver, owner ghpackages.Owner, policy *Policy,
+	pkgs []*ghpackages.Package, now time.Time) ([]*packageRead, error) {
+	inner, cancel := context.WithCancel(ctx)
+	defer cancel()
+	reads := make([]*packageRead, len(pkgs))
+	errs := make([]error, len(pkgs))
+	_ = forEachN(inner, len(pkgs), planConcurrency, func(i int) error {
+		reads[i], errs[i] = readPackage(inner, api, resolver, owner, policy, pkgs[i], now)
+		if errs[i] != nil {
+			cancel() // the others' work would be thrown away
+		}
+		return nil
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var first error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, context.Canceled):
+			// Stopped because another package failed.
+			if first == nil {
+				first = err
+			}
+		default:
+			return nil, err
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	return reads, nil
+}
+
+// readPackage reads one package for NewPlan.
+func readPackage(ctx context.Context, api *ghpackages.OwnerPackages, resolver ManifestResolver, owner ghpackages.Owner, policy *Policy,
+	pkg *ghpackages.Package, now time.Time) (*packageRead, error) {
+	versions, stable, err := listStable(ctx, api, policy.Type, pkg.Name)
+	if err != nil {
+		return nil, fmt.Errorf("retention: listing versions of %s: %w", pkg.Name, err)
+	}
+	r := &packageRead{in: DecideInput{Versions: versions, Policy: policy, Type: policy.Type, Now: now}, stable: stable}
+	if !stable {
+		r.unsafe = &concern{kind: "the version listing changed on every reading (another job is deleting or pushing)"}
+	}
+	if policy.Type == ghpackages.Container {
+		r.repo = repository(owner, pkg)
+	}
+	if r.unsafe == nil && policy.Type == ghpackages.Container && !policy.SkipReferenceCheck {
+		r.unsafe, r.graph, err = readRegistry(ctx, resolver, r.repo, &r.in)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 // concern is why the planner could not prove a package safe to clean up.
@@ -291,12 +368,18 @@ func keepAll(d *PackageDecision, reason string) {
 
 // listStable lists a package's versions until two consecutive readings
 // agree (at most four readings); stable is false when they never did.
+// Pages are taken in as they come, and each version is kept with only
+// what deciding needs (see slim), so a reading costs about a page of
+// memory more than its result.
 func listStable(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackages.PackageType, name string) (versions []*ghpackages.PackageVersion, stable bool, err error) {
 	var prev []int64
 	for range 4 {
-		versions, err = ghpackages.Collect(api.AllVersions(ctx, typ, name, &ghpackages.ListVersionsOptions{PerPage: 100}))
-		if err != nil {
-			return nil, false, err
+		versions = versions[:0:0]
+		for v, err := range api.AllVersions(ctx, typ, name, &ghpackages.PackageVersionListOptions{PerPage: 100}) {
+			if err != nil {
+				return nil, false, err
+			}
+			versions = append(versions, slim(v))
 		}
 		ids := make([]int64, len(versions))
 		for i, v := range versions {
@@ -304,57 +387,75 @@ func listStable(ctx context.Context, api *ghpackages.OwnerPackages, typ ghpackag
 		}
 		slices.Sort(ids)
 		if prev != nil && slices.Equal(ids, prev) {
-			return versions, true, nil
+			return slices.Clip(versions), true, nil
 		}
 		prev = ids
 	}
-	return versions, false, nil
+	return slices.Clip(versions), false, nil
+}
+
+// slim returns the part of v that deciding reads: its ID, name, creation
+// time and tags (URLs, descriptions and the rest are dropped).
+func slim(v *ghpackages.PackageVersion) *ghpackages.PackageVersion {
+	out := &ghpackages.PackageVersion{ID: v.ID, Name: v.Name, CreatedAt: v.CreatedAt}
+	if m := v.Metadata; m != nil {
+		out.Metadata = &ghpackages.VersionMetadata{PackageType: m.PackageType}
+		if m.Container != nil && len(m.Container.Tags) > 0 {
+			out.Metadata.Container = &ghpackages.ContainerMetadata{Tags: m.Container.Tags}
+		}
+		if m.Docker != nil && len(m.Docker.Tags) > 0 {
+			out.Metadata.Docker = &ghpackages.DockerMetadata{Tags: m.Docker.Tags}
+		}
+	}
+	return out
 }
 
 // readRegistry reads repo's tags and manifests into in (Refs, Protected,
 // RegistryTags, Broken). It returns a concern when the registry could not
 // be read well enough to delete anything, and an error only for ctx's.
-func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, in *DecideInput) (*concern, error) {
+func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, in *DecideInput) (*concern, *repoGraph, error) {
 	if resolver == nil {
-		return &concern{kind: "no registry to read (no resolver), so which manifests kept images need is unknown"}, nil
+		return &concern{kind: "no registry to read (no resolver), so which manifests kept images need is unknown"}, nil, nil
 	}
 	g := newRepoGraph(resolver, repo)
 	if err := g.loadTags(ctx); err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
-		return &concern{kind: "the registry's tags could not be read", detail: err.Error()}, nil
+		return &concern{kind: "the registry's tags could not be read", detail: err.Error()}, nil, nil
 	}
 	names := map[string]bool{}
 	var start []string
 	for _, v := range in.Versions {
 		names[v.Name] = true
 		start = append(start, v.Name)
-		if tags := v.Tags(); len(tags) > 0 {
-			g.extraTags[v.Name] = append(g.extraTags[v.Name], tags...)
-		}
+		g.addExtraTags(v.Name, v.Tags())
 	}
+	// The listing vouches for its versions: a cached manifest of one is
+	// used without asking the registry whether it still has it.
+	g.vouch(start...)
 	start = append(start, g.roots()...)
 	if err := g.walk(ctx, start); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c := implausible(g, in.Versions, repo); c != nil {
-		return c, nil
+		return c, nil, nil
 	}
 	if c := unreadable(g); c != nil {
-		return c, nil
+		return c, nil, nil
 	}
 	if p := in.Policy; p.DeleteGhostImages || p.DeletePartialImages || p.DeleteOrphanedReferrers {
 		broken, err := brokenManifests(ctx, g, in.Versions)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if c := unreadable(g); c != nil {
-			return c, nil
+			return c, nil, nil
 		}
 		in.Broken = broken
 	}
 	in.Refs = g.refMap()
+	g.forget() // Refs holds them for deciding; Apply builds its own as it needs
 	in.RegistryTags = g.tagsByDigest()
 	in.Placeholders = g.placeholders(names)
 	// A tag on a manifest that is no package version (the listing is
@@ -368,7 +469,7 @@ func readRegistry(ctx context.Context, resolver ManifestResolver, repo string, i
 			in.Protected[d] = "tagged " + strings.Join(tags, ", ") + " in the registry"
 		}
 	}
-	return nil, nil
+	return nil, g, nil
 }
 
 // unreadable returns a concern when some manifest could not be read.
@@ -397,7 +498,7 @@ func selectPackages(ctx context.Context, api *ghpackages.OwnerPackages, p *Polic
 			out = append(out, pkg)
 		}
 	} else {
-		all, err := ghpackages.Collect(api.All(ctx, p.Type, &ghpackages.ListOptions{PerPage: 100}))
+		all, err := ghpackages.Collect(api.All(ctx, p.Type, &ghpackages.PackageListOptions{PerPage: 100}))
 		if err != nil {
 			return nil, fmt.Errorf("retention: listing %s packages: %w", p.Type, err)
 		}

@@ -184,7 +184,7 @@ func TestFailSafeWithoutRegistry(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: retention.AnyTags}
-	broken := retention.NewRegistryResolver(retention.RegistryConfig{Host: "127.0.0.1:1"})
+	broken := retention.NewRegistryResolver(retention.RegistryConfig{Host: "127.0.0.1:1", Clock: ghpackagestest.NewFakeClock(start)})
 	for name, opts := range map[string][]retention.PlanOption{
 		"no resolver":  {retention.WithNow(w.clock.Now)},
 		"lookup fails": {retention.WithNow(w.clock.Now), retention.WithResolver(broken)},
@@ -425,7 +425,7 @@ func TestPlanForTheAuthenticatedUserReadsTheirRegistryRepository(t *testing.T) {
 	orphan := add(ghpackagestest.Digest("orphan"), 40*day)
 	add(idxDigest.String(), 49*day, "v1")
 
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken})
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken, Clock: ghpackagestest.NewFakeClock(start)})
 	p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.AuthenticatedOwner(),
 		retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day}, retention.WithResolver(resolver), retention.WithNow(func() time.Time { return start }))
 	require.NoError(t, err)

@@ -35,8 +35,19 @@
 // and every manifest; when it cannot read something that might change the
 // answer, it keeps every version of that package and says so once, in
 // Plan.Warnings. Apply deletes parents before their children and, before
-// each delete, reads the registry's tags again and skips a version that a
-// tag now needs.
+// each delete, checks at a cost that does not grow with the repository
+// that the delete is still safe, skipping a version that a tag, or an
+// image pushed since the plan, now needs.
+//
+// # At scale
+//
+// Registry rate limits (429) and transient errors are waited out
+// (RegistryConfig.MaxRetries, OnWait); registry lookups adapt their
+// concurrency to the registry's limit; packages are read several at a
+// time; a ManifestCache (RegistryConfig.Cache) keeps manifests between
+// runs, so a second plan of an unchanged repository downloads none; and a
+// plan applied at once (WithFreshPlan) costs Apply one registry request
+// per delete.
 package retention
 
 import (

@@ -25,7 +25,20 @@ var (
 	seedFlag  = flag.String("retention.seed", "", "seed of TestInvariantHolds (a number, or \"random\"); also $RETENTION_SEED")
 	casesFlag = flag.Int("retention.cases", 0, "number of TestInvariantHolds cases (default 1000, 150 with -short); also $RETENTION_CASES")
 	onlyFlag  = flag.Int("retention.case", -1, "run only this case of TestInvariantHolds (with its seed, to replay a failure)")
+	cacheFlag = flag.String("retention.cache", "random", "TestInvariantHolds with the manifest cache: on, off, or random (half the cases, one cache shared by all); also $RETENTION_CACHE")
 )
+
+// cacheMode is the -retention.cache setting.
+func cacheMode(t *testing.T) string {
+	m := *cacheFlag
+	if env := os.Getenv("RETENTION_CACHE"); env != "" && m == "random" {
+		m = env
+	}
+	if m != "on" && m != "off" && m != "random" {
+		t.Fatalf("-retention.cache %q: want on, off or random", m)
+	}
+	return m
+}
 
 // propertySeed is the default seed: fixed, so CI is repeatable; explore
 // with -retention.seed=random.
@@ -75,7 +88,9 @@ func invariantSettings(t *testing.T) (seed uint64, cases int) {
 func TestInvariantHolds(t *testing.T) {
 	t.Parallel()
 	seed, cases := invariantSettings(t)
-	t.Logf("seed %d, %d cases (replay one: go test ./retention -run TestInvariantHolds -retention.seed=%d -retention.case=N -v)", seed, cases, seed)
+	mode := cacheMode(t)
+	cacheDir := t.TempDir()
+	t.Logf("seed %d, %d cases, cache %s (replay one: go test ./retention -run TestInvariantHolds -retention.seed=%d -retention.case=N -v)", seed, cases, mode, seed)
 	// The test must not pass by testing nothing: count what happened.
 	var tally tally
 	t.Cleanup(func() {
@@ -86,6 +101,7 @@ func TestInvariantHolds(t *testing.T) {
 		got := tally.snapshot()
 		for what, n := range map[string]int{"deleted": got.Deleted, "skipped": got.Skipped, "failed": got.Failed, "stopped runs": got.Stopped,
 			"plans with warnings": got.Warned, "deletes under team/app": got.SlashDeletes, "kept versions needed by others": got.Needed,
+			"runs from the plan's own reading (WithFreshPlan)": got.Fresh,
 			"untagged": got.Untagged, "untags left pending": got.Pending, "pending untags finished": got.Finished} {
 			if n == 0 {
 				t.Errorf("no case had any %s: the generator no longer exercises it", what)
@@ -104,6 +120,7 @@ func TestInvariantHolds(t *testing.T) {
 				}
 				t.Run(fmt.Sprintf("case-%d", i), func(t *testing.T) {
 					sc := newScenario(t, rand.New(rand.NewPCG(seed, uint64(i))))
+					sc.configure(seed, i, mode, cacheDir)
 					sc.tally = &tally
 					ok, deletes := sc.run(0)
 					if !ok {
@@ -114,6 +131,7 @@ func TestInvariantHolds(t *testing.T) {
 					for k := 1; ok && i%8 == 0 && k <= deletes; k++ {
 						t.Run(fmt.Sprintf("stop-%d", k), func(t *testing.T) {
 							sc := newScenario(t, rand.New(rand.NewPCG(seed, uint64(i))))
+							sc.configure(seed, i, mode, cacheDir)
 							if ok, _ := sc.run(k); !ok {
 								t.Logf("replay: go test ./retention -run 'TestInvariantHolds/group-%d/case-%d/stop-%d$' -retention.seed=%d -retention.case=%d -v\n%s", grp, i, k, seed, i, strings.Join(sc.log, "\n"))
 							}
@@ -146,6 +164,30 @@ type scenario struct {
 	referrersAPI bool
 	pkg, repo    string // the package, and its registry repository
 	tally        *tally // counts what happened, if set
+
+	// cfg draws the run's configuration (the cache, WithFreshPlan) apart
+	// from rng, so a case is the same repository and story either way.
+	cfg      *rand.Rand
+	cacheDir string // the manifest cache, "" for none
+}
+
+// configure draws case i's configuration: the manifest cache per mode
+// (shared by every case of the run, as by runs of one CI job).
+func (sc *scenario) configure(seed uint64, i int, mode, dir string) {
+	sc.cfg = rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, uint64(i)))
+	if mode == "on" || mode == "random" && sc.cfg.IntN(2) == 0 {
+		sc.cacheDir = dir
+		sc.logf("manifest cache on")
+	}
+}
+
+// resolver returns the case's registry resolver, with the cache if on.
+func (sc *scenario) resolver() retention.ManifestResolver {
+	if sc.cacheDir == "" {
+		return sc.g.resolver()
+	}
+	r, _ := sc.g.cachedResolver(sc.t, sc.cacheDir)
+	return r
 }
 
 // tally counts what the cases did.
@@ -155,8 +197,8 @@ type tally struct {
 }
 
 type counts struct {
-	Deleted, Skipped, Failed, Stopped, Warned, SlashDeletes, Needed int
-	Untagged, Pending, Finished                                     int
+	Deleted, Skipped, Failed, Stopped, Warned, SlashDeletes, Needed, Fresh int
+	Untagged, Pending, Finished                                            int
 }
 
 func (t *tally) add(f func(*counts)) {
@@ -538,7 +580,7 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 	// Plan, with a writer between the listing and the registry reads,
 	// and maybe a registry fault.
 	opts := []retention.PlanOption{retention.WithNow(sc.clock.Now)}
-	resolver := g.resolver()
+	resolver := sc.resolver()
 	noResolver := rng.IntN(12) == 0
 	if noResolver {
 		sc.logf("plan: no resolver")
@@ -604,9 +646,15 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 		t.Errorf("%d deletes planned, MaxDelete %d", plan.Deletes(), policy.MaxDelete)
 	}
 
-	// Another writer between plan and apply.
-	if rng.IntN(2) == 0 {
+	// Another writer between plan and apply; without one, Apply may start
+	// from the plan's own reading, as ghpkg prune --yes does.
+	wroteAfterPlan := rng.IntN(2) == 0
+	if wroteAfterPlan {
 		sc.writer("after plan")
+	}
+	fresh := !wroteAfterPlan && sc.cfg != nil && sc.cfg.IntN(2) == 0
+	if fresh {
+		sc.logf("apply: from the plan's own reading (WithFreshPlan)")
 	}
 	before := sc.snapshot()
 	newSincePlan := map[int64]bool{}
@@ -623,6 +671,9 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 	// Apply, maybe stopped after the k-th delete, maybe with a fault.
 	ctx := t.Context()
 	aopts := []retention.ApplyOption{retention.WithResolver(resolver), retention.WithNow(sc.clock.Now)}
+	if fresh {
+		aopts = append(aopts, retention.WithFreshPlan())
+	}
 	// The same draws whatever stopAt is, so that replays stay the same.
 	k := plan.Deletes()
 	stop := 0
@@ -710,6 +761,9 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 		}
 		if sc.pkg != "app" {
 			c.SlashDeletes += rep.Count(retention.OutcomeDeleted)
+		}
+		if fresh {
+			c.Fresh++
 		}
 		for _, v := range pp.Versions {
 			if strings.HasPrefix(v.Reason, "needed by kept") {
@@ -945,7 +999,7 @@ func (sc *scenario) check(before, after snap, planned, untag map[string][]string
 // when a manifest its image lists, at any depth, is missing.
 func (sc *scenario) checkVerify(after snap) {
 	t := sc.t
-	res, err := retention.Verify(t.Context(), sc.g.resolver(), sc.repo)
+	res, err := retention.Verify(t.Context(), sc.resolver(), sc.repo)
 	if err != nil {
 		t.Errorf("Verify: %v", err)
 		return

@@ -12,13 +12,17 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
 // ErrManifestUnknown is matched by the error ManifestResolver.Manifest
@@ -78,6 +82,31 @@ type RegistryConfig struct {
 	// it, plain HTTP is refused for every other host, including private
 	// addresses that go-containerregistry would otherwise try over HTTP.
 	Insecure bool
+
+	// MaxRetries bounds how often one request is sent again after a rate
+	// limit (429, or a 503 with Retry-After: wait what it says; without
+	// it, back off from 1 s doubling up to 30 s, with full jitter); a
+	// transient failure (another 5xx, a dropped connection or a timeout:
+	// back off) is sent again at most 4 times within it. 0 means 8;
+	// negative means never. A host that does not resolve or refuses
+	// connections is not waited for. While a limit is in force every
+	// request of the resolver waits, and it sends fewer at once (8 to
+	// start, up to 32 while the registry keeps up, halved at each 429).
+	MaxRetries int
+	// MaxWait is the longest single wait accepted: a registry asking for
+	// longer fails the request at once. 0 means 15 minutes. No wait
+	// outlives the context of the call that waits.
+	MaxWait time.Duration
+	// OnWait, if set, is called before each wait, from the goroutine that
+	// makes the request: to show the waits, count them, or cancel the
+	// run's context once they add up to too much.
+	OnWait func(RegistryWait)
+	// Clock times the waits; the wall clock when nil. Tests give one whose
+	// Sleep takes no real time.
+	Clock ghpackages.Clock
+	// Cache, if set, keeps the manifests read, by digest, across runs
+	// (see ManifestCache).
+	Cache *ManifestCache
 }
 
 // RegistryResolver is the ManifestResolver over the OCI distribution API
@@ -91,6 +120,13 @@ type RegistryResolver struct {
 	auth authn.Authenticator
 	base http.RoundTripper
 
+	clock   ghpackages.Clock
+	gate    *gate
+	retries int
+	maxWait time.Duration
+	onWait  func(RegistryWait)
+	cache   *ManifestCache
+
 	mu    sync.Mutex
 	repos map[string]*repoClient
 }
@@ -98,13 +134,12 @@ type RegistryResolver struct {
 type repoClient struct {
 	client *http.Client
 	// referrers is 0 until probed, 1 when the registry answers the
-	// referrers API, -1 when it does not.
+	// referrers API, -1 when it does not; probe is held by the call that
+	// probes.
 	referrers int
+	probe     sync.Mutex
 	// push, once made, is the client authorized to push (TagMover).
 	push *http.Client
-	// probe is held by the one Referrers call that probes the referrers
-	// API; the calls that find it unprobed wait for its answer.
-	probe sync.Mutex
 }
 
 // *RegistryResolver implements ManifestResolver.
@@ -128,7 +163,18 @@ func NewRegistryResolver(cfg RegistryConfig) *RegistryResolver {
 	if cfg.Insecure {
 		opts = append(opts, name.Insecure)
 	}
-	r := &RegistryResolver{auth: authn.Anonymous, repos: map[string]*repoClient{}}
+	r := &RegistryResolver{auth: authn.Anonymous, repos: map[string]*repoClient{},
+		clock: cfg.Clock, retries: cfg.MaxRetries, maxWait: cfg.MaxWait, onWait: cfg.OnWait, cache: cfg.Cache}
+	if r.clock == nil {
+		r.clock = realClock{}
+	}
+	if r.retries == 0 {
+		r.retries = defaultRegistryRetries
+	}
+	if r.maxWait <= 0 {
+		r.maxWait = defaultRegistryMaxWait
+	}
+	r.gate = newGate(r.clock)
 	reg, err := name.NewRegistry(host, opts...)
 	if err != nil {
 		// Reported on first use, with the host.
@@ -163,6 +209,9 @@ type pingOnce struct {
 	base    http.RoundTripper
 	mu      sync.Mutex
 	answers map[string]pingAnswer // by host
+	// pinging serializes the pings of one scheme and host, so that
+	// repositories read at once share the first answer.
+	pinging map[string]*sync.Mutex
 }
 
 type pingAnswer struct {
@@ -177,6 +226,18 @@ func (p *pingOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 		return p.base.RoundTrip(req)
 	}
 	key := req.URL.Host
+	p.mu.Lock()
+	if p.pinging == nil {
+		p.pinging = map[string]*sync.Mutex{}
+	}
+	one := p.pinging[req.URL.Scheme+"://"+key]
+	if one == nil {
+		one = &sync.Mutex{}
+		p.pinging[req.URL.Scheme+"://"+key] = one
+	}
+	p.mu.Unlock()
+	one.Lock()
+	defer one.Unlock()
 	p.mu.Lock()
 	a, ok := p.answers[key]
 	p.mu.Unlock()
@@ -228,7 +289,20 @@ func (r *RegistryResolver) client(ctx context.Context, repository string) (*repo
 		return nil, errNoRegistry
 	}
 	repo := r.reg.Repo(repository)
-	t, err := transport.NewWithContext(ctx, r.reg, r.auth, r.base, []string{repo.Scope(transport.PullScope)})
+	var t http.RoundTripper
+	err := r.retry(ctx, http.MethodGet, r.reg.Scheme()+"://"+r.reg.RegistryStr()+"/v2/", func() (int, http.Header, error) {
+		var err error
+		t, err = transport.NewWithContext(ctx, r.reg, r.auth, r.base, []string{repo.Scope(transport.PullScope)})
+		var te *transport.Error
+		if errors.As(err, &te) {
+			var h http.Header
+			if te.Request != nil && te.Request.Response != nil {
+				h = te.Request.Response.Header
+			}
+			return te.StatusCode, h, err
+		}
+		return 0, nil, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("retention: registry %s: %w", r.reg.Name(), err)
 	}
@@ -280,7 +354,58 @@ func (e *RegistryError) Is(target error) bool {
 	return target == ErrManifestUnknown && e.StatusCode == http.StatusNotFound
 }
 
+// do sends one registry request, waiting out rate limits and transient
+// failures (see RegistryConfig.MaxRetries), and returns the answer with
+// its body (read through a limit); a non-2xx answer is a *RegistryError.
 func (r *RegistryResolver) do(ctx context.Context, rc *repoClient, method, u, accept string) (*http.Response, []byte, error) {
+	var resp *http.Response
+	var body []byte
+	err := r.retry(ctx, method, u, func() (int, http.Header, error) {
+		var err error
+		resp, body, err = r.once(ctx, rc, method, u, accept)
+		if resp != nil {
+			return resp.StatusCode, resp.Header, err
+		}
+		return 0, nil, err
+	})
+	return resp, body, err
+}
+
+// retry runs attempt until it succeeds, fails for good, or the waits run
+// out; attempt returns the answer's status and header (0 and nil for a
+// transport error) and its error. Each attempt holds one of the gate's
+// slots.
+func (r *RegistryResolver) retry(ctx context.Context, method, u string, attempt func() (int, http.Header, error)) error {
+	for n := 1; ; n++ {
+		if err := r.gate.acquire(ctx); err != nil {
+			return fmt.Errorf("retention: registry %s %s: %w", method, u, err)
+		}
+		status, header, err := attempt()
+		wait, limit, again := registryRetry(status, header, err, n, r.clock.Now())
+		r.gate.release(err == nil, limit)
+		if err == nil || !again || ctx.Err() != nil {
+			return err
+		}
+		if r.retries < 0 || n > r.retries || !limit && n > min(r.retries, registryTransientRetries) {
+			return fmt.Errorf("%w (gave up after %d attempts)", err, n)
+		}
+		if wait > r.maxWait {
+			return fmt.Errorf("%w (the registry asks to wait %s, longer than %s)", err, wait, r.maxWait)
+		}
+		if r.onWait != nil {
+			r.onWait(RegistryWait{Method: method, URL: u, Attempt: n, StatusCode: status, Limit: limit, Wait: wait, Err: err})
+		}
+		if limit {
+			r.gate.hold(r.clock.Now().Add(wait))
+		}
+		if serr := sleepWithin(ctx, r.clock, wait); serr != nil {
+			return fmt.Errorf("%w (while waiting out: %w)", serr, err)
+		}
+	}
+}
+
+// once sends one registry request.
+func (r *RegistryResolver) once(ctx context.Context, rc *repoClient, method, u, accept string) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("retention: registry request: %w", err)
@@ -310,12 +435,42 @@ func (r *RegistryResolver) do(ctx context.Context, rc *repoClient, method, u, ac
 // Tags implements ManifestResolver: it pages through the tag list, then
 // asks the digest of each tag (a HEAD each, a few at a time).
 func (r *RegistryResolver) Tags(ctx context.Context, repository string) (map[string]string, error) {
+	names, err := r.tagNames(ctx, repository)
+	if err != nil {
+		return nil, err
+	}
+	digests := make([]string, len(names))
+	err = forEach(ctx, len(names), func(i int) error {
+		d, err := r.head(ctx, repository, names[i])
+		digests[i] = d // "" when deleted meanwhile
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(names))
+	for i, n := range names {
+		if digests[i] != "" {
+			out[n] = digests[i]
+		}
+	}
+	return out, nil
+}
+
+// tagListPage is how many tags a tag-list request asks for: ghcr.io
+// answers up to 10,000 at once, so a repository's tags are one request.
+const tagListPage = 10000
+
+// tagNames returns repository's tag names, sorted: every page of the tag
+// list, and none for a repository the registry does not know.
+func (r *RegistryResolver) tagNames(ctx context.Context, repository string) ([]string, error) {
 	rc, err := r.client(ctx, repository)
 	if err != nil {
 		return nil, err
 	}
 	var names []string
-	next := r.url(repository, "tags", "list") + "?n=1000"
+	first := r.url(repository, "tags", "list")
+	next := first + "?n=" + strconv.Itoa(tagListPage)
 	for seen := map[string]bool{}; next != ""; {
 		if seen[next] {
 			return nil, fmt.Errorf("retention: registry tag list of %s links back to %s", repository, next)
@@ -324,8 +479,12 @@ func (r *RegistryResolver) Tags(ctx context.Context, repository string) (map[str
 		resp, body, err := r.do(ctx, rc, http.MethodGet, next, "")
 		if err != nil {
 			var re *RegistryError
-			if errors.As(err, &re) && re.StatusCode == http.StatusNotFound && len(names) == 0 {
-				return map[string]string{}, nil
+			switch {
+			case errors.As(err, &re) && re.StatusCode == http.StatusNotFound && len(names) == 0:
+				return []string{}, nil
+			case errors.As(err, &re) && re.StatusCode == http.StatusBadRequest && len(names) == 0 && !seen[first]:
+				next = first // a registry that refuses so large a page: its own page size
+				continue
 			}
 			return nil, err
 		}
@@ -339,34 +498,49 @@ func (r *RegistryResolver) Tags(ctx context.Context, repository string) (map[str
 		next = nextLink(resp, next)
 	}
 	slices.Sort(names)
-	names = slices.Compact(names)
-	digests := make([]string, len(names))
-	err = forEach(ctx, len(names), func(i int) error {
-		resp, _, err := r.do(ctx, rc, http.MethodHead, r.url(repository, "manifests", url.PathEscape(names[i])), manifestTypes)
-		if err != nil {
-			var re *RegistryError
-			if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
-				return nil // deleted meanwhile
-			}
-			return err
-		}
-		d := resp.Header.Get("Docker-Content-Digest")
-		if !validDigest(d) {
-			return fmt.Errorf("retention: registry HEAD of %s:%s answered no digest", repository, names[i])
-		}
-		digests[i] = d
-		return nil
-	})
+	return slices.Compact(names), nil
+}
+
+// head returns the digest repository:ref points at, "" when the registry
+// has no such manifest. A HEAD that answers no digest (some registries
+// and proxies drop Docker-Content-Digest) is followed by a GET, whose body
+// is hashed (and kept in the cache, if there is one).
+func (r *RegistryResolver) head(ctx context.Context, repository, ref string) (string, error) {
+	rc, err := r.client(ctx, repository)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	out := make(map[string]string, len(names))
-	for i, n := range names {
-		if digests[i] != "" {
-			out[n] = digests[i]
-		}
+	u := r.url(repository, "manifests", url.PathEscape(ref))
+	resp, _, err := r.do(ctx, rc, http.MethodHead, u, manifestTypes)
+	var re *RegistryError
+	if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+		return "", nil
 	}
-	return out, nil
+	if err != nil {
+		return "", err
+	}
+	if d := resp.Header.Get("Docker-Content-Digest"); validDigest(d) {
+		return d, nil
+	}
+	resp, body, err := r.do(ctx, rc, http.MethodGet, u, manifestTypes)
+	if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	d := sha256Hex(body)
+	if validDigest(ref) && d != ref {
+		return "", fmt.Errorf("retention: registry manifest %s@%s does not match its digest", repository, ref)
+	}
+	r.remember(d, resp.Header.Get("Content-Type"), body)
+	return d, nil
+}
+
+// sha256Hex is the "sha256:…" digest of b.
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // nextLink returns the absolute URL of the Link rel="next" of resp, or "".
@@ -419,10 +593,10 @@ func (r *RegistryResolver) Manifest(ctx context.Context, repository, digest stri
 	if err != nil {
 		return Manifest{}, err
 	}
-	sum := sha256.Sum256(body)
-	if "sha256:"+hex.EncodeToString(sum[:]) != digest {
+	if sha256Hex(body) != digest {
 		return Manifest{}, fmt.Errorf("retention: registry manifest %s@%s does not match its digest", repository, digest)
 	}
+	r.remember(digest, resp.Header.Get("Content-Type"), body)
 	m, err := parseManifest(body)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("retention: registry manifest %s@%s: %w", repository, digest, err)
@@ -431,6 +605,24 @@ func (r *RegistryResolver) Manifest(ctx context.Context, repository, digest stri
 		m.MediaType = resp.Header.Get("Content-Type")
 	}
 	return m, nil
+}
+
+// remember keeps a manifest read from the registry in the cache, if any.
+func (r *RegistryResolver) remember(digest, mediaType string, body []byte) {
+	r.cache.put(digest, mediaType, body)
+}
+
+// cached returns digest's manifest from the cache, without asking the
+// registry whether it still has it.
+func (r *RegistryResolver) cached(digest string) (Manifest, bool) {
+	return r.cache.get(digest)
+}
+
+// exists asks the registry (a HEAD, which is no download) whether it has
+// repository@digest.
+func (r *RegistryResolver) exists(ctx context.Context, repository, digest string) (bool, error) {
+	d, err := r.head(ctx, repository, digest)
+	return d != "", err
 }
 
 func parseManifest(body []byte) (Manifest, error) {
@@ -473,7 +665,7 @@ func (r *RegistryResolver) Referrers(ctx context.Context, repository, digest str
 	state := rc.referrers
 	r.mu.Unlock()
 	if state == 0 {
-		// Probe once per repository, not once per lookup in flight.
+		// One probe at a time: the others wait for its answer.
 		rc.probe.Lock()
 		defer rc.probe.Unlock()
 		r.mu.Lock()
@@ -512,13 +704,20 @@ func (r *RegistryResolver) Referrers(ctx context.Context, repository, digest str
 	return m.Children, nil
 }
 
-// lookupConcurrency bounds the registry requests in flight at once.
-const lookupConcurrency = 8
+// lookupConcurrency bounds the lookups in flight at once; a
+// *RegistryResolver sends fewer while the registry pushes back (see
+// RegistryConfig.MaxRetries).
+const lookupConcurrency = registryConcurrencyMax
 
 // forEach calls f(0) … f(n-1), at most lookupConcurrency at a time, and
 // returns the first error (the rest are still waited for).
 func forEach(ctx context.Context, n int, f func(int) error) error {
-	sem := make(chan struct{}, lookupConcurrency)
+	return forEachN(ctx, n, lookupConcurrency, f)
+}
+
+// forEachN is forEach with at most limit calls at a time.
+func forEachN(ctx context.Context, n, limit int, f func(int) error) error {
+	sem := make(chan struct{}, limit)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {

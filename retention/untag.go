@@ -140,7 +140,7 @@ func NewUntagPlan(ctx context.Context, client *ghpackages.Client, owner ghpackag
 	}
 	policy := Policy{Type: ghpackages.Container, Packages: []Pattern{{src: pkg, glob: pkg}}}
 	in := DecideInput{Versions: versions, Policy: &policy, Type: ghpackages.Container, Now: now}
-	c, err := readRegistry(ctx, o.resolver, repo, &in)
+	c, g, err := readRegistry(ctx, o.resolver, repo, &in)
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +210,7 @@ func NewUntagPlan(ctx context.Context, client *ghpackages.Client, owner ghpackag
 	if !tagged && len(remove) > 0 {
 		return nil, fmt.Errorf("%w: removing %s would leave %s with no tagged version, and GitHub refuses to delete a package's last tagged version (the placeholder the tags move to): delete the package instead", ErrInvalidPolicy, tagList(asked), pkg)
 	}
-	return &Plan{OwnerKind: owner.Kind(), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Untag: asked,
-		Packages: []PackagePlan{{Type: ghpackages.Container, Name: p.Name, Repository: repo, PackageDecision: d}}}, nil
+	return &Plan{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Untag: asked,
+		Packages: []PackagePlan{{Type: ghpackages.Container, Name: p.Name, Repository: repo, PackageDecision: d}},
+		readings: map[string]*repoGraph{p.Name: g}}, nil
 }

@@ -14,19 +14,22 @@ import (
 // Untag in Apply. For each package with ActionUntag versions (or a
 // placeholder left by an earlier run), Apply reports one StepUntag item
 // per version and one StepDeletePlaceholder item per placeholder, before
-// the package's deletes:
+// the package's deletes, and they share the package's watch (watch.go)
+// with those deletes:
 //
-//  1. Each StepUntag item reads the registry's tags again and moves every
-//     tag that still points at its version to the placeholder (a push per
-//     tag); a tag that moved elsewhere since the plan stays where it is.
-//     The item is OutcomeUntagPending until the placeholder goes.
+//  1. Each StepUntag item reads where its tags point now (a HEAD each)
+//     and moves every tag that still points at its version to the
+//     placeholder (a push per tag); a tag that moved elsewhere since the
+//     plan stays where it is. The item is OutcomeUntagPending until the
+//     placeholder goes.
 //  2. The StepDeletePlaceholder item finds the placeholder's version,
-//     passes Apply's re-check (recheck.check) and deletes it, which
-//     removes every tag on it: the untag items become OutcomeUntagged.
-//     When the delete fails (a token that may push but not delete, say),
-//     the tags are pushed back onto their images and the untag items
-//     fail; when the run stops first, they stay OutcomeUntagPending and
-//     the next NewPlan finds the placeholder and deletes it.
+//     passes the watch's check (watch.refresh, then watch.safe, as every
+//     delete does) and deletes it, which removes every tag on it: the
+//     untag items become OutcomeUntagged. When the delete fails (a token
+//     that may push but not delete, say), the tags are pushed back onto
+//     their images and the untag items fail; when the run stops first,
+//     they stay OutcomeUntagPending and the next NewPlan finds the
+//     placeholder and deletes it.
 //
 // A version only ever loses tags here, never its manifest, so nothing an
 // image needs goes; and a version left with no tag is not deleted in the
@@ -41,7 +44,8 @@ func isUntagStep(d Decision) bool {
 // untagRun is one package's untag steps in Apply.
 type untagRun struct {
 	api   *ghpackages.OwnerPackages
-	rc    *recheck
+	seg   *segment
+	o     runConfig
 	mover TagMover
 	typ   ghpackages.PackageType
 	pkg   string
@@ -56,9 +60,10 @@ type untagRun struct {
 }
 
 // untagItems appends pp's untag and placeholder items to items and
-// records them in at. all points at Apply's final item list.
-func untagItems(pp *PackagePlan, repo string, api *ghpackages.OwnerPackages, rc *recheck, o runConfig, items []Item, at map[int]*untagRun, all *[]Item) ([]Item, error) {
-	u := &untagRun{api: api, rc: rc, typ: pp.Type, pkg: pp.Name, repo: repo, all: all}
+// records them in at. seg is the package's segment, whose watch the steps
+// share with its deletes; all points at Apply's final item list.
+func untagItems(pp *PackagePlan, seg *segment, api *ghpackages.OwnerPackages, o runConfig, items []Item, at map[int]*untagRun, all *[]Item) ([]Item, error) {
+	u := &untagRun{api: api, seg: seg, o: o, typ: pp.Type, pkg: pp.Name, repo: seg.repo, all: all}
 	placeholders := map[string]*Decision{}
 	for i := range pp.Versions {
 		v := &pp.Versions[i]
@@ -72,7 +77,7 @@ func untagItems(pp *PackagePlan, repo string, api *ghpackages.OwnerPackages, rc 
 			}
 			at[len(items)] = u
 			u.untag = append(u.untag, len(items))
-			items = append(items, Item{Type: pp.Type, Package: pp.Name, Repository: repo, VersionID: v.ID, Version: v.Name, Tags: slices.Clone(v.Untag), Step: StepUntag, Reason: v.Reason})
+			items = append(items, Item{Type: pp.Type, Package: pp.Name, Repository: u.repo, VersionID: v.ID, Version: v.Name, Tags: slices.Clone(v.Untag), Step: StepUntag, Reason: v.Reason})
 		}
 		if v.Action == ActionDelete && v.Placeholder {
 			placeholders[v.Name] = v
@@ -90,7 +95,7 @@ func untagItems(pp *PackagePlan, repo string, api *ghpackages.OwnerPackages, rc 
 		digests = append([]string{PlaceholderDigest()}, digests...)
 	}
 	for _, d := range digests {
-		it := Item{Type: pp.Type, Package: pp.Name, Repository: repo, Version: d, Step: StepDeletePlaceholder, Reason: "the placeholder the tags were moved to: deleting it removes them"}
+		it := Item{Type: pp.Type, Package: pp.Name, Repository: u.repo, Version: d, Step: StepDeletePlaceholder, Reason: "the placeholder the tags were moved to: deleting it removes them"}
 		if v := placeholders[d]; v != nil {
 			it.VersionID, it.Tags, it.Reason = v.ID, v.Tags, v.Reason
 		}
@@ -101,25 +106,45 @@ func untagItems(pp *PackagePlan, repo string, api *ghpackages.OwnerPackages, rc 
 	return items, nil
 }
 
-// do carries out one of the package's items.
-func (u *untagRun) do(ctx context.Context, it *Item) (*ghpackages.Response, error) {
+// do carries out item i, one of the package's untag items.
+func (u *untagRun) do(ctx context.Context, i int, it *Item) (*ghpackages.Response, error) {
+	if err := u.seg.open(ctx, u.o, u.api, *u.all, i); err != nil {
+		if it.Step == StepUntag {
+			return nil, err
+		}
+		return u.failed(ctx, it, nil, err)
+	}
 	if it.Step == StepUntag {
 		return nil, u.moveTags(ctx, it)
 	}
 	return u.deletePlaceholder(ctx, it)
 }
 
-// tagsNow reads the registry's tags again, as Apply's re-check does, and
-// returns tag → digest.
-func (rc *recheck) tagsNow(ctx context.Context) (map[string]string, error) {
-	if err := rc.g.loadTags(ctx); err != nil {
+// tagsNow returns where tags point now in g's repository ("" for a tag
+// that is gone): a HEAD each where the resolver reads one tag at a time
+// (*RegistryResolver), else the whole tag list read again.
+func tagsNow(ctx context.Context, g *repoGraph, tags []string) (map[string]string, error) {
+	out := make(map[string]string, len(tags))
+	if tr, ok := g.resolver.(tagReader); ok {
+		digests := make([]string, len(tags))
+		if err := forEach(ctx, len(tags), func(i int) error {
+			var err error
+			digests[i], err = tr.head(ctx, g.repo, tags[i])
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		for i, t := range tags {
+			out[t] = digests[i]
+		}
+		return out, nil
+	}
+	if err := g.loadTags(ctx); err != nil {
 		return nil, err
 	}
-	rc.g.mu.Lock()
-	defer rc.g.mu.Unlock()
-	out := make(map[string]string, len(rc.g.tags))
-	for t, d := range rc.g.tags {
-		out[t] = d
+	all := g.tagNames()
+	for _, t := range tags {
+		out[t] = all[t]
 	}
 	return out, nil
 }
@@ -128,7 +153,7 @@ func (rc *recheck) tagsNow(ctx context.Context) (map[string]string, error) {
 // outcome itself, except for a refusal or error before any tag moved,
 // which it returns.
 func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
-	now, err := u.rc.tagsNow(ctx)
+	now, err := tagsNow(ctx, u.seg.w.g, it.Tags)
 	if err != nil {
 		return fmt.Errorf("retention: not untagged: the registry's tags could not be read again: %w", err)
 	}
@@ -162,6 +187,8 @@ func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
 			return nil
 		}
 		u.pushed = true
+		u.seg.w.g.setTag(t, PlaceholderDigest())
+		u.seg.w.needed = nil
 		moved = append(moved, t)
 	}
 	it.Tags = append(already, moved...)
@@ -175,14 +202,18 @@ func (u *untagRun) putBack(ctx context.Context, digest string, tags []string) (s
 	for _, t := range tags {
 		if err := u.mover.Retag(ctx, u.repo, t, digest); err != nil {
 			stuck = append(stuck, t)
+			continue
 		}
+		u.seg.w.g.setTag(t, digest)
+		u.seg.w.needed = nil
 	}
 	return stuck
 }
 
-// deletePlaceholder deletes the placeholder it names, after the re-check,
-// and settles the package's untag items.
+// deletePlaceholder deletes the placeholder it names, after the watch's
+// check, and settles the package's untag items.
 func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages.Response, error) {
+	w := u.seg.w
 	ours := it.Version == PlaceholderDigest()
 	pending := u.pending()
 	if ours && it.VersionID == 0 && !u.pushed && len(pending) == 0 {
@@ -198,21 +229,17 @@ func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages
 		}
 		it.VersionID = id
 	}
-	now, err := u.rc.tagsNow(ctx)
-	if err != nil {
-		return u.failed(ctx, it, nil, fmt.Errorf("retention: not deleted: the registry's tags could not be read again: %w", err))
+	if err := w.refresh(ctx); err != nil {
+		return u.failed(ctx, it, nil, err)
 	}
-	it.Tags = nil
-	for t, d := range now {
-		if d == it.Version {
-			it.Tags = append(it.Tags, t)
-		}
-	}
-	slices.Sort(it.Tags)
-	// Every tag on a placeholder is one someone chose to remove.
-	u.rc.planned[it.Version], u.rc.pending[it.Version] = it.Tags, true
-	defer delete(u.rc.pending, it.Version)
-	if err := u.rc.check(ctx, it); err != nil {
+	// Every tag on a placeholder is one someone chose to remove, and the
+	// placeholder's version is no image anything needs.
+	it.Tags = slices.Clone(w.g.tagsByDigest()[it.Version])
+	w.planned[it.Version], w.pending[it.Version] = it.Tags, true
+	delete(w.pushed, it.Version)
+	w.needed = nil
+	if err := w.safe(it.Version, nil); err != nil {
+		w.done(it.Version, false, describeStay(OutcomeSkipped, err))
 		return u.failed(ctx, it, nil, err)
 	}
 	resp, err := u.api.DeleteVersion(ctx, it.Type, it.Package, it.VersionID)
@@ -220,6 +247,7 @@ func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages
 	case err == nil:
 		it.Outcome, it.Replayed = OutcomeDeleted, resp != nil && resp.Replayed
 	case errors.Is(err, ghpackages.ErrRateLimited), ctx.Err() != nil:
+		w.done(it.Version, false, describeStay(OutcomeNotAttempted, err))
 		return resp, err // the run stops; the tags stay on the placeholder
 	case errors.Is(err, ghpackages.ErrDeleteUnconfirmed):
 		it.Outcome = OutcomeGoneUnconfirmed
@@ -228,8 +256,10 @@ func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages
 		it.Outcome = OutcomeAlreadyGone
 		setErr(it, err)
 	default:
+		w.done(it.Version, false, describeStay(OutcomeFailed, err))
 		return u.failed(ctx, it, resp, err)
 	}
+	w.done(it.Version, true, "")
 	for _, j := range pending {
 		(*u.all)[j].Outcome = OutcomeUntagged
 	}
@@ -287,7 +317,7 @@ func (u *untagRun) pending() []int {
 
 // findVersion returns the ID of the active version named digest, or 0.
 func (u *untagRun) findVersion(ctx context.Context, digest string) (int64, error) {
-	for v, err := range u.api.AllVersions(ctx, u.typ, u.pkg, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+	for v, err := range u.api.AllVersions(ctx, u.typ, u.pkg, &ghpackages.PackageVersionListOptions{PerPage: 100}) {
 		if err != nil {
 			return 0, err
 		}
@@ -353,22 +383,16 @@ func (r *tagRestore) restore(ctx context.Context, it *Item) error {
 		g = newRepoGraph(r.o.resolver, repo)
 		r.graphs[repo] = g
 	}
-	if err := g.loadTags(ctx); err != nil {
+	now, err := tagsNow(ctx, g, it.Tags)
+	if err != nil {
 		return fmt.Errorf("retention: not restored: the registry's tags could not be read: %w", err)
 	}
-	g.mu.Lock()
-	now := make(map[string]string, len(g.tags))
-	for t, d := range g.tags {
-		now[t] = d
-	}
-	g.mu.Unlock()
 	var put, there, notes []string
 	for _, t := range it.Tags {
-		d, ok := now[t]
-		switch {
+		switch d := now[t]; {
 		case d == it.Version:
 			there = append(there, t)
-		case !ok || d == PlaceholderDigest():
+		case d == "" || d == PlaceholderDigest():
 			put = append(put, t)
 		default:
 			if m, err := r.o.resolver.Manifest(ctx, repo, d); err == nil && m.Placeholder {

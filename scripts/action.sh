@@ -204,6 +204,8 @@ if truthy "${INPUT_SKIP_REFERENCE_CHECK:-false}"; then args+=(--skip-reference-c
 if [ -n "${INPUT_REGISTRY:-}" ]; then args+=(--registry "$INPUT_REGISTRY"); fi
 if [ -n "${INPUT_PACE:-}" ]; then args+=(--pace "$INPUT_PACE"); fi
 if [ -n "${INPUT_MAX_WAIT:-}" ]; then args+=(--max-wait "$INPUT_MAX_WAIT"); fi
+# The manifest cache: the directory action.yml restores with actions/cache.
+if ! truthy "${INPUT_CACHE:-true}"; then args+=(--no-cache); elif [ -n "${INPUT_CACHE_DIR:-}" ]; then args+=(--cache-dir "$INPUT_CACHE_DIR"); fi
 if [ -n "${INPUT_SHOW:-}" ]; then args+=(--show "$INPUT_SHOW"); fi
 if truthy "${INPUT_DRY_RUN:-true}"; then
   echo "Dry run: nothing is deleted. Set the input dry-run: false to delete."

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/ghpackages/ghpackages-go/internal/testguard"
 	"io"
 	"net/http"
 	"os"
@@ -18,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ghpackages/ghpackages-go/internal/testguard"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -313,7 +314,7 @@ func TestGhpkgPruneAgainstDemo(t *testing.T) {
 	require.Len(t, index.Manifests, 2)
 
 	cmd := exec.CommandContext(t.Context(), ghpkg, "prune", "--org", "octo-org", "--untagged-only", "--older-than", "1d", "--json", "--base-url", base)
-	cmd.Env = append(os.Environ(), "GITHUB_TOKEN=ghp_fake_default_token", "GH_TOKEN=", "GITHUB_STEP_SUMMARY=", "GITHUB_ACTIONS=")
+	cmd.Env = append(os.Environ(), "GITHUB_TOKEN=ghp_fake_default_token", "GH_TOKEN=", "GITHUB_STEP_SUMMARY=", "GITHUB_ACTIONS=", "XDG_CACHE_HOME="+t.TempDir())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Run(), "ghpkg prune: %s", stderr.String())

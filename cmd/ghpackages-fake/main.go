@@ -19,6 +19,11 @@
 //	                       actions:OWNER/REPO[:admin]; "@LOGIN" at the end
 //	                       names its user; repeatable
 //	-registry=false        serve no container registry
+//	-registry-latency D    answer every registry request after D (e.g.
+//	                       20ms, ghcr.io's distance from a hosted runner)
+//	-registry-limit N/min  answer 429 TOOMANYREQUESTS with Retry-After past
+//	                       N manifest requests a minute, as ghcr.io does
+//	                       past about 44000/min
 //	-api-prefix /api/v3    serve the REST API under a prefix (GitHub
 //	                       Enterprise Server's shape)
 //	-primary-limit N       requests per token per window (default 5000)
@@ -27,7 +32,7 @@
 //	-secondary-points N    secondary limit: points per minute (GET 1, others 5)
 //	-secondary-status 403|429
 //	-max-concurrent N      requests in flight at once before refusals
-//	-fault SPEC            inject a fault (see ghpackagestest.ParseFaultSpec);
+//	-fault SPEC            inject a fault (see parseFaultSpec);
 //	                       repeatable
 //	-now TIME              a frozen clock at this RFC 3339 time
 //	-clock-offset D        a clock that runs, moved by D (e.g. -720h)
@@ -159,7 +164,7 @@ func (t *tokenFlags) Set(v string) error {
 	if !ok || name == "" {
 		return errors.New("want NAME=SPEC (NAME=read:packages,repo, NAME=fine-grained or NAME=actions:OWNER/REPO[:admin])")
 	}
-	tok, err := ghpackagestest.ParseTokenSpec(spec)
+	tok, err := parseTokenSpec(spec)
 	if err != nil {
 		return err
 	}
@@ -206,6 +211,8 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	var tokens tokenFlags
 	fs.Var(&tokens, "token", "accept token NAME: NAME=scope,scope (classic), NAME=fine-grained, or NAME=actions:OWNER/REPO[:admin]; end with @LOGIN to name its user; repeatable")
 	withRegistry := fs.Bool("registry", true, "serve an OCI container registry at /v2/ on the same host and port")
+	regLatency := fs.Duration("registry-latency", 0, "answer every registry request after this long (e.g. 20ms)")
+	regLimit := fs.String("registry-limit", "", "answer 429 TOOMANYREQUESTS past N manifest requests a minute, written N/min (e.g. 44000/min)")
 	prefix := fs.String("api-prefix", "", `serve the REST API under this prefix, e.g. "/api/v3" as GitHub Enterprise Server`)
 	primary := fs.Int("primary-limit", 5000, "primary rate limit: requests per token per window")
 	window := fs.Duration("primary-window", time.Hour, "primary rate limit window")
@@ -213,7 +220,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	points := fs.Int("secondary-points", 0, "secondary rate limit: points per minute, GET 1, others 5 (0: off)")
 	secondaryStatus := fs.Int("secondary-status", 403, "status of secondary-limit refusals (403 or 429)")
 	maxConc := fs.Int("max-concurrent", 0, "requests in flight at once before secondary-limit refusals (0: no limit)")
-	fs.Var(&faults, "fault", "inject a fault: status=N|drop|truncate|delay=D with count=N, method=M, path=PATTERN, prefix=P; repeatable")
+	fs.Var(&faults, "fault", "inject a fault: status=N|drop|truncate|delay=D (after: status or drop once the request is carried out) with count=N, method=M, path=PATTERN, prefix=P; repeatable")
 	now := fs.String("now", "", "freeze the clock at this RFC 3339 time")
 	offset := fs.Duration("clock-offset", 0, "run the clock this far from the wall clock (e.g. -720h)")
 	logPath := fs.String("request-log", "", `append one JSON line per request to this file ("-": stderr)`)
@@ -259,6 +266,22 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	if *maxConc > 0 {
 		opts = append(opts, ghpackagestest.WithMaxConcurrent(*maxConc))
 	}
+	if *regLatency < 0 {
+		return usagef("-registry-latency %s: want a duration of 0 or more, e.g. 20ms", *regLatency)
+	}
+	if (*regLatency > 0 || *regLimit != "") && !*withRegistry {
+		return usagef("-registry-latency and -registry-limit need the registry: drop -registry=false")
+	}
+	if *regLatency > 0 {
+		opts = append(opts, ghpackagestest.WithRegistryLatency(*regLatency))
+	}
+	if *regLimit != "" {
+		n, err := parseRegistryLimit(*regLimit)
+		if err != nil {
+			return usagef("-registry-limit: %v", err)
+		}
+		opts = append(opts, ghpackagestest.WithRegistryLimit(n))
+	}
 	if *withRegistry {
 		opts = append(opts, ghcrtest.WithRegistry())
 	}
@@ -289,7 +312,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		opts = append(opts, ghpackagestest.WithClock(ghpackagestest.OffsetClock(*offset)))
 	}
 	for _, spec := range faults {
-		f, err := ghpackagestest.ParseFaultSpec(spec)
+		f, err := parseFaultSpec(spec)
 		if err != nil {
 			return usagef("-fault %s: %v", spec, err)
 		}

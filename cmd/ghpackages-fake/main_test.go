@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -106,6 +107,11 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-now", "yesterday"}, "-now"},
 		{[]string{"-now", "2026-01-01T00:00:00Z", "-clock-offset", "1h"}, "exclude each other"},
 		{[]string{"-primary-status", "500"}, "want 403 or 429"},
+		{[]string{"-registry-limit", "44000"}, "-registry-limit: registry limit \"44000\": want N/min"},
+		{[]string{"-registry-limit", "0/min"}, "above 0"},
+		{[]string{"-registry-latency", "-5ms"}, "-registry-latency -5ms: want a duration of 0 or more"},
+		{[]string{"-registry-latency", "soon"}, "registry-latency"},
+		{[]string{"-registry=false", "-registry-limit", "10/min"}, "need the registry"},
 		{[]string{"-tls-cert-file", "x.pem"}, "-tls-cert-file needs -tls"},
 		{[]string{"stray"}, `unexpected argument "stray"`},
 		{[]string{"-sed", "demo"}, "unknown flag -sed; did you mean -seed?"},
@@ -184,6 +190,45 @@ func TestServesTLSForGHES(t *testing.T) {
 	assert.Contains(t, out.String(), "TLS certificate also valid for ghes.example and containers.ghes.example")
 	cancel()
 	<-done
+}
+
+// -registry-limit and -registry-latency reach the registry: past the limit
+// a manifest read is answered 429 TOOMANYREQUESTS with Retry-After; and
+// GET /user answers the token's account.
+func TestRegistryLimitFlag(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-seed", "demo", "-registry-limit", "1/min", "-registry-latency", "1ms", "-now", "2026-11-24T12:00:00Z"}, io.Discard, ready)
+	}()
+	var base string
+	select {
+	case base = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	get := func(path string) *http.Response {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", strings.TrimSuffix(base, "/")+path, nil)
+		req.Header.Set("Authorization", "Bearer ghp_fake_default_token")
+		req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json")
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	assert.Equal(t, 200, get("/v2/octo-org/team/app/manifests/latest").StatusCode)
+	resp := get("/v2/octo-org/team/app/manifests/latest")
+	assert.Equal(t, 429, resp.StatusCode)
+	assert.Equal(t, "60", resp.Header.Get("Retry-After"), "the clock is frozen: the first read leaves the window in a minute")
+	assert.Equal(t, 200, get("/user").StatusCode)
+	cancel()
+	require.NoError(t, <-done)
 }
 
 // TestVersionFlag: -version prints the version line and returns at once,

@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ID\tNAME\tTAGS\tAGE")
 	n := 0
-	for v, err := range env.Packages.AllVersions(ctx, env.Type, f.Package, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+	for v, err := range env.Packages.AllVersions(ctx, env.Type, f.Package, &ghpackages.PackageVersionListOptions{PerPage: 100}) {
 		if err != nil {
 			tw.Flush()
 			return explain(err)

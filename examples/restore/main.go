@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	defer env.Close()
 
 	deleted, err := ghpackages.Collect(env.Packages.AllVersions(ctx, env.Type, f.Package,
-		&ghpackages.ListVersionsOptions{State: ghpackages.StateDeleted, PerPage: 100}))
+		&ghpackages.PackageVersionListOptions{State: ghpackages.StateDeleted, PerPage: 100}))
 	if err != nil {
 		return err
 	}

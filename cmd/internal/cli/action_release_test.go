@@ -461,19 +461,27 @@ func TestActionSteps(t *testing.T) {
 				If   string            `yaml:"if"`
 				Uses string            `yaml:"uses"`
 				Run  string            `yaml:"run"`
+				With map[string]string `yaml:"with"`
 				Env  map[string]string `yaml:"env"`
 			} `yaml:"steps"`
 		} `yaml:"runs"`
 	}
 	require.NoError(t, yaml.Unmarshal(data, &action))
 	steps := action.Runs.Steps
-	require.Len(t, steps, 3)
-	install, setupGo, run := steps[0], steps[1], steps[2]
+	require.Len(t, steps, 4)
+	install, setupGo, cache, run := steps[0], steps[1], steps[2], steps[3]
 	assert.Equal(t, "install", install.ID)
 	assert.Equal(t, `bash "$GITHUB_ACTION_PATH/scripts/action.sh" install`, install.Run)
 	assert.Equal(t, map[string]string{"GHPKG_ACTION_REF": "${{ github.action_ref }}", "GHPKG_ACTION_REPOSITORY": "${{ github.action_repository }}"}, install.Env)
 	assert.True(t, strings.HasPrefix(setupGo.Uses, "actions/setup-go@"), setupGo.Uses)
 	assert.Equal(t, "steps.install.outputs.bin == ''", setupGo.If)
+	assert.True(t, strings.HasPrefix(cache.Uses, "actions/cache@"), cache.Uses)
+	assert.Equal(t, "inputs.cache == 'true' && inputs.type == 'container'", cache.If)
+	assert.Equal(t, "${{ runner.temp }}/ghpkg-manifests", cache.With["path"], "the directory the run step passes as --cache-dir")
+	assert.Equal(t, "${{ runner.temp }}/ghpkg-manifests", run.Env["INPUT_CACHE_DIR"])
+	assert.Equal(t, "${{ inputs.cache }}", run.Env["INPUT_CACHE"])
+	assert.Contains(t, cache.With["key"], "${{ inputs.owner }}", "keyed by owner")
+	assert.Equal(t, "ghpkg-manifests-${{ inputs.owner }}-", cache.With["restore-keys"])
 	assert.Equal(t, "prune", run.ID)
 	assert.Equal(t, `bash "$GITHUB_ACTION_PATH/scripts/action.sh" run`, run.Run)
 	assert.Equal(t, "${{ steps.install.outputs.bin }}", run.Env["GHPKG_BIN"])

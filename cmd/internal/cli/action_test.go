@@ -102,7 +102,7 @@ func actionInputs(baseURL string, inputs map[string]string) map[string]string {
 		"KEEP": "0", "KEEP_TAGGED": "0", "KEEP_UNTAGGED": "0", "TAGS": "untagged", "INCLUDE": "", "EXCLUDE": "", "KEEP_TAGS": "", "KEEP_NAMES": "", "KEEP_IDS": "",
 		"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false", "UNTAG": "false", "GROUP_BY": "", "GRACE": "",
 		"DELETE_GHOST_IMAGES": "false", "DELETE_PARTIAL_IMAGES": "false", "DELETE_ORPHANED_REFERRERS": "false", "SKIP_REFERENCE_CHECK": "false", "REGISTRY": "",
-		"PACE": "guidance", "MAX_WAIT": "", "SHOW": "deletes", "DRY_RUN": "true", "BASE_URL": baseURL,
+		"PACE": "guidance", "MAX_WAIT": "", "SHOW": "deletes", "DRY_RUN": "true", "BASE_URL": baseURL, "CACHE": "true", "CACHE_DIR": "",
 	}
 	for k, v := range inputs {
 		defaults[k] = v
@@ -223,6 +223,19 @@ func TestActionScript(t *testing.T) {
 		assert.Equal(t, 1, code, log)
 		assert.Empty(t, outputs)
 		assert.Regexp(t, `::error::could not write the step outputs to GITHUB_OUTPUT \(/nonexistent/dir/output\); the run's JSON report is \S+ghpkg-prune-\d+\.json`, log)
+	})
+
+	t.Run("the manifest cache in the directory actions/cache keeps", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "ghpkg-manifests")
+		code, _, log, _ := run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "CACHE_DIR": dir})
+		require.Equal(t, 0, code, log)
+		entries, _ := filepath.Glob(filepath.Join(dir, "sha256", "*", "*"))
+		assert.NotEmpty(t, entries, "the run filled the cache directory")
+
+		off := filepath.Join(t.TempDir(), "ghpkg-manifests")
+		code, _, log, _ = run(t, map[string]string{"PACKAGES": teamApp, "OLDER_THAN": "30d", "CACHE": "false", "CACHE_DIR": off})
+		require.Equal(t, 0, code, log)
+		assert.NoDirExists(t, off, "cache: false keeps nothing")
 	})
 
 	t.Run("usage error", func(t *testing.T) {

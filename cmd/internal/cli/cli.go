@@ -88,6 +88,15 @@ type Env struct {
 	// (buildinfo.Resolve); when its Version is empty, what the Go
 	// toolchain recorded (debug.ReadBuildInfo).
 	Build buildinfo.Info
+	// Clock times the container registry's waits (its rate limits and
+	// transient errors, waited out); the wall clock when nil. Tests give
+	// one whose Sleep takes no real time.
+	Clock ghpackages.Clock
+	// CacheDir returns the user's cache directory, under which prune and
+	// verify keep registry manifests between runs (ghpkg/manifests)
+	// unless --cache-dir or --no-cache says otherwise; os.UserCacheDir
+	// when nil.
+	CacheDir func() (string, error)
 }
 
 func (e *Env) defaults() {
@@ -111,6 +120,9 @@ func (e *Env) defaults() {
 	}
 	if e.Build.Version == "" {
 		e.Build = buildinfo.Resolve("", "", "")
+	}
+	if e.CacheDir == nil {
+		e.CacheDir = os.UserCacheDir
 	}
 }
 
@@ -144,6 +156,16 @@ type app struct {
 	cur *progress
 	// lineOpen is set while a live progress line is unfinished.
 	lineOpen bool
+
+	// waits guards the run's waits: waited is the total of the rate-limit
+	// waits (the API's and the registry's) that --max-wait (maxWait, when
+	// set) bounds, stopRun cancels the run once they exceed it, and
+	// registryWaits counts the registry's waits of every kind.
+	waits         sync.Mutex
+	waited        time.Duration
+	maxWait       *time.Duration
+	stopRun       context.CancelCauseFunc
+	registryWaits int
 }
 
 // Run runs ghpkg with args (without the program name) and returns the exit

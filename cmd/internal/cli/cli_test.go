@@ -54,6 +54,11 @@ type harness struct {
 	// paced keeps the CLI's own pacing (--pace) instead of switching it
 	// off; the fake clock takes the waits.
 	paced bool
+	// registryClock takes the registry's waits (its own, so they do not
+	// move the API's clock).
+	registryClock *ghpackagestest.FakeClock
+	// cacheBase is the user cache directory the runs see.
+	cacheBase string
 	// ctx, if set, is the context runs get instead of the test's.
 	ctx context.Context
 	// stdout, if set, receives stdout as well as the returned string
@@ -73,7 +78,8 @@ func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
 	}
 	srv := ghpackagestest.NewServer(append(base, opts...)...)
 	t.Cleanup(srv.Close)
-	return &harness{srv: srv, clock: clock, env: map[string]string{"GITHUB_TOKEN": secret}, dir: t.TempDir()}
+	return &harness{srv: srv, clock: clock, env: map[string]string{"GITHUB_TOKEN": secret}, dir: t.TempDir(),
+		registryClock: ghpackagestest.NewFakeClock(start), cacheBase: t.TempDir()}
 }
 
 // withEnv returns a copy of h that runs with env instead.
@@ -120,6 +126,8 @@ func (h *harness) runIn(t testing.TB, stdin string, args ...string) (int, string
 		Stdout:    stdout, Stderr: &errOut, Stdin: strings.NewReader(stdin), Now: h.clock.Now,
 		ClientOptions: h.clientOptions(),
 		Retry:         h.retry,
+		Clock:         h.registryClock,
+		CacheDir:      func() (string, error) { return h.cacheBase, nil },
 	})
 	outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String()}
 	files, _ := filepath.Glob(filepath.Join(h.dir, "*"))
@@ -181,6 +189,7 @@ type summary struct {
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
 	Withheld        int `json:"withheld"`
+	RegistryWaits   int `json:"registry_waits"`
 	PlannedUntags   int `json:"planned_untags"`
 	Untagged        int `json:"untagged"`
 	UntagPending    int `json:"untag_pending"`
@@ -862,7 +871,7 @@ func TestJSONKeysDocumented(t *testing.T) {
 	var help bytes.Buffer
 	require.Equal(t, 0, cli.Run(t.Context(), []string{"help", "json"}, cli.Env{Stdout: &help}))
 	h := newHarness(t)
-	h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: 0}
+	h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: -1}
 	h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Count: 1, Status: 429, Path: "/orgs/octo-org/packages/container/team%2Fapp/versions/1260000013"})
 	var docs []string
 	for _, args := range [][]string{

@@ -11,7 +11,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -93,7 +92,7 @@ func (a *app) checkOwner(ctx context.Context, c *ghpackages.Client, owner ghpack
 	switch {
 	case errors.Is(lerr, ghpackages.ErrNotFound):
 		return usagef("--%s %s: no such %s", owner.Kind(), owner.Name(), ownerWord(owner))
-	case lerr == nil && owner.Kind() == "org" && found.Kind() == "user":
+	case lerr == nil && owner.Kind() == ghpackages.OwnerKindOrg && found.Kind() == ghpackages.OwnerKindUser:
 		return usagef("--org %s: %s is a user, not an organization: use --user %s (or --owner %s)", owner.Name(), owner.Name(), owner.Name(), owner.Name())
 	}
 	list := "ghpkg packages" + ownerFlags(owner, a.packageType())
@@ -116,7 +115,7 @@ func ownerFlags(o ghpackages.Owner, typ ghpackages.PackageType) string {
 
 // ownerWord is "organization" or "user".
 func ownerWord(o ghpackages.Owner) string {
-	if o.Kind() == "org" {
+	if o.Kind() == ghpackages.OwnerKindOrg {
 		return "organization"
 	}
 	return "user"
@@ -181,28 +180,21 @@ func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpac
 	if a.env.Retry != nil {
 		p = *a.env.Retry
 	}
-	var waited time.Duration
-	var mu sync.Mutex
-	var cancel context.CancelCauseFunc
 	if rf != nil && rf.maxWait.set {
+		var cancel context.CancelCauseFunc
 		ctx, cancel = context.WithCancelCause(ctx)
 		// Single waits up to --max-wait are allowed (at least the
-		// default); OnRetry stops the run once they add up past it.
+		// default); limitWait stops the run once they add up past it.
 		p.MaxWait = max(p.MaxWait, 15*time.Minute, rf.maxWait.d)
+		a.waits.Lock()
+		a.maxWait, a.stopRun = &rf.maxWait.d, cancel
+		a.waits.Unlock()
 	}
 	p.OnRetry = func(e ghpackages.RetryEvent) {
 		a.progressBreak()
 		fmt.Fprintln(a.env.Stderr, retryLine(e))
-		if cancel == nil || (e.Reason != ghpackages.RetryPrimaryLimit && e.Reason != ghpackages.RetrySecondaryLimit) {
-			return
-		}
-		mu.Lock()
-		waited += e.Wait
-		over := waited > rf.maxWait.d
-		mu.Unlock()
-		if over {
-			fmt.Fprintf(a.env.Stderr, "ghpkg: waiting would exceed --max-wait %s: stopping\n", waitString(rf.maxWait.d))
-			cancel(errMaxWait)
+		if e.Reason == ghpackages.RetryPrimaryLimit || e.Reason == ghpackages.RetrySecondaryLimit {
+			a.limitWait(e.Wait)
 		}
 	}
 	opts := []ghpackages.Option{
@@ -213,13 +205,72 @@ func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpac
 		ghpackages.WithHTTPClient(&http.Client{Transport: countingTransport{next: a.env.Transport, a: a}}),
 	}
 	if rf != nil {
-		opts = append(opts, ghpackages.WithPacing(pacing(rf.pace)))
+		// Conditional requests for what is read again (a listing's second
+		// reading, Apply's look at the newest versions before each delete):
+		// GitHub's 304 answers cost no rate-limit quota.
+		opts = append(opts, ghpackages.WithPacing(pacing(rf.pace)), ghpackages.WithETagCache(1024, 32<<20))
 	}
 	c, err := ghpackages.NewClient(append(opts, a.env.ClientOptions...)...)
 	if err != nil {
 		return ctx, nil, usageError{err.Error()}
 	}
 	return ctx, c, nil
+}
+
+// limitWait adds a rate-limit wait (the API's or the registry's) to the
+// run's total, and stops the run once the total exceeds --max-wait.
+func (a *app) limitWait(d time.Duration) {
+	a.waits.Lock()
+	a.waited += d
+	over := a.maxWait != nil && a.waited > *a.maxWait
+	stop, limit := a.stopRun, a.maxWait
+	a.waits.Unlock()
+	if over && stop != nil {
+		fmt.Fprintf(a.env.Stderr, "ghpkg: waiting would exceed --max-wait %s: stopping\n", waitString(*limit))
+		stop(errMaxWait)
+	}
+}
+
+// registryWait reports a wait of the registry resolver on stderr, counts
+// it, and adds a rate-limit wait to --max-wait's total.
+func (a *app) registryWait(e retention.RegistryWait) {
+	a.progressBreak()
+	fmt.Fprintln(a.env.Stderr, registryWaitLine(e))
+	a.waits.Lock()
+	a.registryWaits++
+	a.waits.Unlock()
+	if e.Limit {
+		a.limitWait(e.Wait)
+	}
+}
+
+// registryWaitCount is how many times the registry was waited for.
+func (a *app) registryWaitCount() int {
+	a.waits.Lock()
+	defer a.waits.Unlock()
+	return a.registryWaits
+}
+
+// registryWaitLine renders a registry wait, e.g. "ghpkg: registry rate
+// limited (429), waiting 2s before retrying GET /v2/o/app/manifests/…
+// (attempt 1)".
+func registryWaitLine(e retention.RegistryWait) string {
+	what := e.Method
+	if u, err := url.Parse(e.URL); err == nil {
+		what += " " + u.EscapedPath()
+	}
+	if e.Limit {
+		status := ""
+		if e.StatusCode != 0 {
+			status = fmt.Sprintf(" (%d)", e.StatusCode)
+		}
+		return fmt.Sprintf("ghpkg: registry rate limited%s, waiting %s before retrying %s (attempt %d)", status, waitString(e.Wait), what, e.Attempt)
+	}
+	reason := "registry connection error"
+	if e.StatusCode != 0 {
+		reason = fmt.Sprintf("registry error (%d)", e.StatusCode)
+	}
+	return fmt.Sprintf("ghpkg: %s on %s, retrying in %s (attempt %d)", reason, what, waitString(e.Wait), e.Attempt)
 }
 
 // pacing maps --pace to the SDK's presets.
@@ -303,13 +354,15 @@ func (a *app) target(ctx context.Context, rf *runFlags) (context.Context, *ghpac
 }
 
 // resolver reads container manifests from the registry host (default: the
-// one that goes with --base-url), with the token and the run's transport.
-func (a *app) resolver(host string) retention.ManifestResolver {
+// one that goes with --base-url), with the token and the run's transport,
+// keeping them in cache (nil for none); its waits are shown and counted.
+func (a *app) resolver(host string, cache *retention.ManifestCache) retention.ManifestResolver {
 	if host == "" {
 		host = defaultRegistry(a.baseURL)
 	}
 	tok, _ := a.token()
-	return retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok, Transport: a.env.Transport})
+	return retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok, Transport: a.env.Transport,
+		Clock: a.env.Clock, Cache: cache, OnWait: a.registryWait})
 }
 
 // defaultRegistry is the container registry that goes with the API at

@@ -109,7 +109,7 @@ func (a *app) guardDelete(ctx context.Context, c *ghpackages.Client, owner ghpac
 	}
 	repo := repositoryOf(owner, pkg)
 	host := registryOr(registry, a.baseURL)
-	deps, err := retention.NeededBy(ctx, a.resolver(registry), repo, v.Name)
+	deps, err := retention.NeededBy(ctx, a.resolver(registry, nil), repo, v.Name)
 	what := fmt.Sprintf("version %d (%s) of %s", id, short(v.Name), name)
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -139,7 +139,7 @@ func (a *app) describeDependents(ctx context.Context, api *ghpackages.OwnerPacka
 		byDigest[d.Digest] = append(byDigest[d.Digest], d.Tag)
 	}
 	ids := map[string]int64{}
-	for v, err := range api.AllVersions(ctx, ghpackages.Container, name, &ghpackages.ListVersionsOptions{PerPage: 100}) {
+	for v, err := range api.AllVersions(ctx, ghpackages.Container, name, &ghpackages.PackageVersionListOptions{PerPage: 100}) {
 		if err != nil {
 			break
 		}

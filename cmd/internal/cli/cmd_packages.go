@@ -36,7 +36,7 @@ packages: name them instead ('ghpkg get PACKAGE').`,
 		if err != nil {
 			return 0, err
 		}
-		pkgs, err := ghpackages.Collect(c.Packages(owner).All(ctx, typ, &ghpackages.ListOptions{Visibility: ghpackages.Visibility(visibility), PerPage: 100}))
+		pkgs, err := ghpackages.Collect(c.Packages(owner).All(ctx, typ, &ghpackages.PackageListOptions{Visibility: ghpackages.Visibility(visibility), PerPage: 100}))
 		if err != nil {
 			return 0, a.checkOwner(ctx, c, owner, err)
 		}
@@ -66,5 +66,5 @@ func describeOwner(o ghpackages.Owner) string {
 	if o.Name() == "" {
 		return "the token's account"
 	}
-	return o.Kind() + " " + o.Name()
+	return string(o.Kind()) + " " + o.Name()
 }

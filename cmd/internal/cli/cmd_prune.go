@@ -35,6 +35,7 @@ type pruneFlags struct {
 	show                      string
 	verify                    bool
 	run                       runFlags
+	cache                     cacheFlags
 }
 
 const pruneLong = `Plan a cleanup of the owner's packages of --type and, with --yes, carry it out.
@@ -140,6 +141,7 @@ func (a *app) pruneCommand() *cobra.Command {
 	fl.StringVar(&f.grace, "grace", "1h", "never delete untagged container versions younger than `AGE` (a push in progress); 0 turns it off")
 	fl.BoolVar(&f.verify, "verify", false, "container packages: afterwards, prove every tag still points at a whole image (as 'ghpkg verify'); exit 1 if not")
 	a.addRunFlags(cmd, &f.run)
+	a.addCacheFlags(cmd, &f.cache)
 	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
 		return a.prune(ctx, cmd, args, &f)
 	})
@@ -278,6 +280,10 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 			a.warnf("--report %s: a dry run deletes nothing, so it writes no report", f.reportFile)
 		}
 	}
+	cache, err := a.openCache(cmd, &f.cache)
+	if err != nil {
+		return 0, err
+	}
 	a.showAll = f.show == "all"
 	if f.skipRefs && typ == ghpackages.Container {
 		a.warnf("--skip-reference-check: untagged manifests that kept multi-arch images or signatures use may be deleted, breaking those images")
@@ -296,11 +302,15 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	}
 	now := retention.WithNow(a.env.Now)
 	planOpts := []retention.PlanOption{now}
-	applyOpts := []retention.ApplyOption{now}
+	// The plan is applied at once: Apply starts from its registry reading.
+	applyOpts := []retention.ApplyOption{now, retention.WithFreshPlan()}
+	var resolver retention.ManifestResolver
+	if typ == ghpackages.Container && (!f.skipRefs || f.verify) {
+		resolver = a.resolver(f.registry, cache)
+	}
 	if typ == ghpackages.Container && !f.skipRefs {
-		resolver := retention.WithResolver(a.resolver(f.registry))
-		planOpts = append(planOpts, resolver)
-		applyOpts = append(applyOpts, resolver)
+		planOpts = append(planOpts, retention.WithResolver(resolver))
+		applyOpts = append(applyOpts, retention.WithResolver(resolver))
 	}
 	out := runOutput{head: a.head(ownerOf(owner), typ), DryRun: !apply}
 	a.startProgress("planning", 0)
@@ -323,7 +333,7 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		a.warnf("%s", w)
 	}
 	if !apply {
-		a.verifyAfter(ctx, f, plan, &out)
+		a.verifyAfter(ctx, f, resolver, plan, &out)
 		return a.emitRun(ctx, out, false), nil
 	}
 	if f.reportFile != "" {
@@ -341,7 +351,7 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	out.Report = reportOf(rep)
 	a.recheck(ctx, c.Packages(owner), out.Report.Items)
 	reported := f.reportFile == "" || a.writeReport(f.reportFile, out.Report)
-	a.verifyAfter(ctx, f, plan, &out)
+	a.verifyAfter(ctx, f, resolver, plan, &out)
 	code := a.emitRun(ctx, out, false)
 	if !reported {
 		fmt.Fprintf(a.env.Stderr, "ghpkg %s: exit 1: the --report file %s could not be written (see above for where the report is)\n", a.name, f.reportFile)
@@ -351,7 +361,7 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 }
 
 // verifyAfter runs --verify on the plan's container packages.
-func (a *app) verifyAfter(ctx context.Context, f *pruneFlags, plan *retention.Plan, out *runOutput) {
+func (a *app) verifyAfter(ctx context.Context, f *pruneFlags, resolver retention.ManifestResolver, plan *retention.Plan, out *runOutput) {
 	if !f.verify || plan.Policy.Type != ghpackages.Container || ctx.Err() != nil {
 		return
 	}
@@ -361,7 +371,7 @@ func (a *app) verifyAfter(ctx context.Context, f *pruneFlags, plan *retention.Pl
 			targets = append(targets, verifyTarget{pp.Name, pp.Repository})
 		}
 	}
-	out.Verify = a.verify(ctx, f.registry, targets)
+	out.Verify = a.verify(ctx, resolver, targets)
 }
 
 // planOf converts a plan to ghpkg's output form: field names become flag

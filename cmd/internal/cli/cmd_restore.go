@@ -122,7 +122,7 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry st
 	if err != nil {
 		return 0, usagef("--report %s: %v", path, err)
 	}
-	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
+	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(deleted.OwnerKind), deleted.OwnerName)
 	if err != nil {
 		return 0, usagef("--report %s: %v", path, err)
 	}
@@ -155,7 +155,7 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry st
 	opts := []retention.RestoreOption{retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", restorable))}
 	if typ == ghpackages.Container {
 		// Tags an untag removed are pushed back through the registry.
-		opts = append(opts, retention.WithResolver(a.resolver(registry)))
+		opts = append(opts, retention.WithResolver(a.resolver(registry, nil)))
 	}
 	rep, err := retention.Restore(ctx, c, in2, opts...)
 	a.endProgress()

@@ -105,7 +105,7 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 	if err := a.preflight(ctx, c, ghpackages.OperationDelete, typ, "remove tags (push a placeholder and delete its version)", apply, untagScopes...); err != nil {
 		return 0, err
 	}
-	resolver := retention.WithResolver(a.resolver(f.registry))
+	resolver := retention.WithResolver(a.resolver(f.registry, nil))
 	now := retention.WithNow(a.env.Now)
 	out := runOutput{head: a.head(ownerOf(owner), typ), DryRun: !apply}
 	a.startProgress("planning", 0)
@@ -128,7 +128,7 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 	if !apply {
 		return a.emitRun(ctx, out, false), nil
 	}
-	rep, err := retention.Apply(ctx, c, plan, resolver, now, retention.WithProgress(a.retentionProgress("untagging", steps(plan))))
+	rep, err := retention.Apply(ctx, c, plan, resolver, now, retention.WithFreshPlan(), retention.WithProgress(a.retentionProgress("untagging", steps(plan))))
 	a.endProgress()
 	if err != nil {
 		return 0, err

@@ -44,6 +44,7 @@ type verifyOutput struct {
 
 func (a *app) verifyCommand() *cobra.Command {
 	var registry string
+	var cf cacheFlags
 	cmd := &cobra.Command{
 		Use:   "verify PACKAGE...",
 		Short: "Prove that every tag of container packages points at a whole image",
@@ -71,13 +72,18 @@ enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
 		},
 	}
 	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` (default: ghcr.io, or containers.HOST for --base-url)")
-	cmd.RunE = a.action(func(ctx context.Context, _ *cobra.Command, args []string) (int, error) {
+	a.addCacheFlags(cmd, &cf)
+	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
 		if err := checkRegistry(registry); err != nil {
 			return 0, err
 		}
 		typ := a.packageType()
 		if typ != ghpackages.Container {
 			return 0, usagef("verify reads container images: --type %s has no registry manifests", typ)
+		}
+		cache, err := a.openCache(cmd, &cf)
+		if err != nil {
+			return 0, err
 		}
 		ctx, c, owner, _, err := a.target(ctx, nil)
 		if err != nil {
@@ -92,7 +98,7 @@ enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
 			}
 			repos = append(repos, verifyTarget{name, repositoryOf(owner, p)})
 		}
-		results := a.verify(ctx, registry, repos)
+		results := a.verify(ctx, a.resolver(registry, cache), repos)
 		return a.emitVerify(verifyOutput{head: a.head(ownerOf(owner), typ), Packages: results}, true), nil
 	})
 	return cmd
@@ -112,8 +118,7 @@ func repositoryOf(owner ghpackages.Owner, p *ghpackages.Package) string {
 }
 
 // verify runs retention.Verify on each repository.
-func (a *app) verify(ctx context.Context, registry string, targets []verifyTarget) []verifyJSON {
-	resolver := a.resolver(registry)
+func (a *app) verify(ctx context.Context, resolver retention.ManifestResolver, targets []verifyTarget) []verifyJSON {
 	out := make([]verifyJSON, 0, len(targets))
 	for _, t := range targets {
 		v := verifyJSON{Package: t.name, Repository: t.repo, Broken: []brokenJSON{}, Placeholders: []string{}}

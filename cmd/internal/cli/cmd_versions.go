@@ -36,7 +36,7 @@ last 30 days, which 'ghpkg restore PACKAGE --id ID' can bring back.`,
 			return 0, err
 		}
 		st := ghpackages.VersionState(state)
-		vs, err := ghpackages.Collect(c.Packages(owner).AllVersions(ctx, typ, name, &ghpackages.ListVersionsOptions{State: st, PerPage: 100}))
+		vs, err := ghpackages.Collect(c.Packages(owner).AllVersions(ctx, typ, name, &ghpackages.PackageVersionListOptions{State: st, PerPage: 100}))
 		if err != nil {
 			return 0, a.checkOwner(ctx, c, owner, err)
 		}

@@ -25,7 +25,7 @@ import (
 // change.
 func TestExitCodeContract(t *testing.T) {
 	t.Parallel()
-	noRetry := &ghpackages.RetryPolicy{}
+	noRetry := new(ghpackages.NoRetry())
 	type tc struct {
 		name  string
 		token string
@@ -79,7 +79,7 @@ func TestExitCodeContract(t *testing.T) {
 		{"prune nothing to do", secret, nil, []string{"prune", teamApp, "--org", "octo-org", "--older-than", "3650d", "--skip-reference-check", "--yes"}, 0, "nothing to do"},
 		{"prune failed item", secret, fail500("DELETE", versionsPath), []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--max-delete", "2"}, 1, "2 failed"},
 		{"prune stopped", secret, func(h *harness) {
-			h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: 0}
+			h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: -1}
 			h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", PathPrefix: versionsPath, Count: 1, Status: 429})
 		}, []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes"}, 1, "stopped at the rate limit"},
 		{"prune bad policy", secret, nil, []string{"prune", "--keep", "-1", "--older-than", "1d"}, 2, `"--keep"`},
@@ -273,7 +273,7 @@ func TestPruneLostDeleteIsRestorable(t *testing.T) {
 func TestDelete404ButVisible(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.retry = &ghpackages.RetryPolicy{}
+	h.retry = new(ghpackages.NoRetry())
 	h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Count: 1, Status: 404})
 	code, out, errOut := h.run(t, "delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(untagged1), "--yes")
 	assert.Equal(t, 1, code)

@@ -69,7 +69,7 @@ func TestJSONGolden(t *testing.T) {
 			if c.token != "" {
 				h.env["GITHUB_TOKEN"] = c.token
 			}
-			h.retry = &ghpackages.RetryPolicy{}
+			h.retry = new(ghpackages.NoRetry())
 			if c.fault != nil {
 				h.srv.InjectFault(*c.fault)
 			}

@@ -270,7 +270,7 @@ func mistakes() []mistake {
 
 		// Interrupted runs.
 		{name: "rate limit", setup: func(_ *testing.T, h *harness) {
-			h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: 0}
+			h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: -1}
 			h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Path: "/orgs/octo-org/packages/container/team%2Fapp/versions/1260000016", Count: 1, Status: 429})
 		}, args: prune("--older-than", "30d", "--yes", "--json"), code: 1, want: []string{"stopped at the rate limit", "left; rerun to resume"}},
 		{name: "canceled after the first delete", setup: func(t *testing.T, h *harness) {
@@ -285,7 +285,7 @@ func mistakes() []mistake {
 		}, args: prune("--older-than", "30d", "--yes", "--max-wait", "30s", "--json"), code: 1,
 			want: []string{"waiting would exceed --max-wait 30s: stopping", "rerun to resume"}},
 		{name: "server errors on deletes", setup: func(_ *testing.T, h *harness) {
-			h.retry = &ghpackages.RetryPolicy{}
+			h.retry = new(ghpackages.NoRetry())
 			h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Path: "/orgs/octo-org/packages/container/team%2Fapp/versions/1260000016", Count: 1, Status: 500})
 		}, args: prune("--older-than", "30d", "--yes", "--json"), code: 1, want: []string{"1 failed in team/app", "500"}},
 	}

@@ -111,8 +111,10 @@ delete, restore, prune, untag:
                  restored         restore brought it back
                  already-active   restore found it active: nothing to do
                  expired          deleted over 30 days ago: not restorable
-                 skipped          not deleted: a re-check just before found
-                                  the registry now needs it (a tag moved);
+                 skipped          not deleted: the check just before found
+                                  it no longer safe (a tag moved to it, an
+                                  image pushed since needs it, or it was
+                                  signed or attested since the plan);
                                   untag: every tag moved since the plan;
                                   restore-tags: every tag points elsewhere
                  untagged         untag: the tags were removed
@@ -126,9 +128,10 @@ delete, restore, prune, untag:
                not_attempted, restored, already_active, expired, skipped,
                withheld (prune: deletions the policy selected but the plan
                withheld because their safety could not be proven, e.g. the
-               registry could not be read; exit 1 when not 0); and in tags:
-               planned_untags (tags to remove), untagged (removed),
-               untag_pending (left on the placeholder)
+               registry could not be read; exit 1 when not 0),
+               registry_waits (registry rate limits and errors waited out);
+               and in tags: planned_untags (tags to remove), untagged
+               (removed), untag_pending (left on the placeholder)
   verify       (prune --verify) [{package, repository, tags, manifests,
                whole, broken: [{tag, digest, missing: [{digest, via}]}],
                placeholders, error}] as in verify's packages (exit 1
@@ -165,7 +168,9 @@ type ownerJSON struct {
 	Name string `json:"name,omitempty"`
 }
 
-func ownerOf(o ghpackages.Owner) *ownerJSON { return &ownerJSON{Kind: o.Kind(), Name: o.Name()} }
+func ownerOf(o ghpackages.Owner) *ownerJSON {
+	return &ownerJSON{Kind: string(o.Kind()), Name: o.Name()}
+}
 
 // head is the part of every JSON document that says what it is.
 type head struct {
@@ -512,6 +517,9 @@ type summary struct {
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
 	Withheld        int `json:"withheld"`
+	// RegistryWaits counts the times the container registry's rate limit
+	// or a transient error was waited out (a request sent again).
+	RegistryWaits int `json:"registry_waits"`
 	// Tags, not versions: planned for removal, removed, and left on an
 	// untag placeholder.
 	PlannedUntags int `json:"planned_untags"`

@@ -83,16 +83,22 @@ func (p *progress) step(failed bool) {
 }
 
 // line renders the progress: "deleting: 12/40 (1 failed)" or "planning:
-// 37 pages read, 3 packages".
+// 37 pages read, 3 packages", with ", 2 registry wait(s)" once the
+// registry was waited for.
 func (p *progress) line() string {
+	waits := ""
+	if n := p.a.registryWaitCount(); n > 0 {
+		waits = fmt.Sprintf(", %d registry wait(s)", n)
+	}
 	if p.total == 0 {
-		return fmt.Sprintf("%s: %d pages read, %d packages", p.verb, p.done, len(p.pkgs))
+		return fmt.Sprintf("%s: %d pages read, %d packages%s", p.verb, p.done, len(p.pkgs), waits)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d/%d", p.verb, p.done, p.total)
 	if p.failed > 0 {
 		fmt.Fprintf(&b, " (%d failed)", p.failed)
 	}
+	b.WriteString(waits)
 	return b.String()
 }
 

@@ -44,7 +44,7 @@ func (a *app) checkReportPath(path string, apply bool, owner ghpackages.Owner) e
 		return nil
 	}
 	now := a.env.Now().UTC()
-	placeholder := &reportJSON{OwnerKind: owner.Kind(), OwnerName: owner.Name(), StartedAt: now, FinishedAt: now, Stopped: placeholderStopped, Items: []itemJSON{}}
+	placeholder := &reportJSON{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), StartedAt: now, FinishedAt: now, Stopped: placeholderStopped, Items: []itemJSON{}}
 	if err := writeJSONFile(path, placeholder); err != nil {
 		return usagef("--report %s cannot be written: %v", path, errText(err))
 	}

@@ -193,7 +193,7 @@ func (a *app) single(ctx context.Context, api *ghpackages.OwnerPackages, owner g
 			it.Error = firstLine(err.Error()) + "\n" + advice
 		}
 	}
-	rep := &reportJSON{OwnerKind: owner.Kind(), OwnerName: owner.Name(), StartedAt: start, Items: []itemJSON{it}}
+	rep := &reportJSON{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), StartedAt: start, Items: []itemJSON{it}}
 	if it.Outcome == retention.OutcomeNotAttempted {
 		rep.Stopped = "stopped: " + firstLine(err.Error())
 	}
@@ -328,6 +328,7 @@ func stopReason(ctx context.Context, msg string) string {
 // operation's outcome as one line.
 func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 	tally(ctx, &out)
+	out.Summary.RegistryWaits = a.registryWaitCount()
 	a.progressBreak()
 	line := summaryLine(out)
 	if brief && out.Report != nil && len(out.Report.Items) == 1 && out.Report.Items[0].Error != "" {

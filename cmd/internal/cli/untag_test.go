@@ -153,7 +153,7 @@ func TestUntagRefusals(t *testing.T) {
 func TestUntagStoppedThenFinished(t *testing.T) {
 	t.Parallel()
 	h := newRegistryHarness(t)
-	h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: 0}
+	h.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: -1}
 	h.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", PathPrefix: "/orgs/octo-org/packages/container/team%2Fapp/versions/", Count: 1, Status: 429})
 	code, out, errOut := h.run(t, "untag", teamApp, "stable", "latest", "--org", "octo-org", "--yes", "--json")
 	require.Equal(t, 1, code, errOut)

@@ -274,7 +274,7 @@ func runScript(t *testing.T, b block) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", b.text)
 	cmd.Dir = repoRoot(t)
-	cmd.Env = withoutToken(os.Environ())
+	cmd.Env = append(withoutToken(os.Environ()), "XDG_CACHE_HOME="+t.TempDir()) // ghpkg's manifest cache
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -431,7 +431,7 @@ func runExample(t *testing.T, pkg string, args []string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = withoutToken(os.Environ())
+	cmd.Env = append(withoutToken(os.Environ()), "XDG_CACHE_HOME="+t.TempDir()) // ghpkg's manifest cache
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", pkg, strings.Join(args, " "), err, out)

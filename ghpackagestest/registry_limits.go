@@ -1,0 +1,77 @@
+package ghpackagestest
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// WithRegistryLatency makes every registry request (WithRegistry or
+// WithRegistryHandler) take at least d of real time before it is
+// answered, as a registry across the internet does: ghcr.io is some 20 ms
+// away from a GitHub-hosted runner. It makes the cost of a client's
+// registry requests show in its run time.
+func WithRegistryLatency(d time.Duration) Option { return func(s *Server) { s.regLatency = d } }
+
+// WithRegistryLimit makes the registry answer 429 TOOMANYREQUESTS, with
+// Retry-After (the whole seconds until a request leaves the window),
+// once perMinute manifest requests (GET or HEAD of /v2/…/manifests/…)
+// were answered within the last minute of the server's Clock, as ghcr.io
+// does past about 44,000 a minute. Refused requests do not count.
+func WithRegistryLimit(perMinute int) Option { return func(s *Server) { s.regLimit = perMinute } }
+
+// isManifestRead reports whether r reads a manifest.
+func isManifestRead(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	_, _, ok := manifestPath(r.URL.Path)
+	return ok
+}
+
+// serveRegistryRequest answers one registry request: after the latency,
+// and within the limit, of WithRegistryLatency and WithRegistryLimit.
+func (s *Server) serveRegistryRequest(w http.ResponseWriter, r *http.Request) {
+	manifest := isManifestRead(r)
+	s.mu.Lock()
+	s.stats.RegistryRequests++
+	if manifest {
+		s.stats.RegistryManifests++
+	}
+	latency := s.regLatency
+	s.mu.Unlock()
+	if !sleep(r.Context(), latency) {
+		return
+	}
+	if manifest {
+		if wait, limited := s.registryAdmit(); limited {
+			w.Header().Set("Retry-After", strconv.Itoa(wait))
+			registryError(w, http.StatusTooManyRequests, "TOOMANYREQUESTS", "retry-after: "+strconv.Itoa(wait)+"s, allowed: "+strconv.Itoa(s.regLimit)+"/minute")
+			return
+		}
+	}
+	s.registry.ServeHTTP(w, r)
+}
+
+// registryAdmit counts a manifest request against WithRegistryLimit's
+// window; past the limit it reports the seconds to wait instead.
+func (s *Server) registryAdmit() (retryAfter int, limited bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.regLimit <= 0 {
+		return 0, false
+	}
+	now := s.clock.Now()
+	drop := 0
+	for drop < len(s.regStamps) && !s.regStamps[drop].Add(time.Minute).After(now) {
+		drop++
+	}
+	s.regStamps = s.regStamps[drop:]
+	if len(s.regStamps) >= s.regLimit {
+		s.stats.RegistryLimited++
+		wait := s.regStamps[0].Add(time.Minute).Sub(now)
+		return max(1, int((wait+time.Second-1)/time.Second)), true
+	}
+	s.regStamps = append(s.regStamps, now)
+	return 0, false
+}

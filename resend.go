@@ -1,0 +1,61 @@
+package ghpackages
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// The one rule for sending a request again, whatever the reason (a
+// transient failure, a rate limit): the retry stage (retry.go) decides
+// whether a resend is worth a wait; this file decides whether the request
+// may be sent again at all, and builds what is sent.
+
+// mayResend returns "" when req, of the operation ep, may be sent again
+// after a failed attempt, or else why not:
+//
+//   - its body, if any, must be rewindable (see rewindable): sending a
+//     consumed body again would send an empty or partial one;
+//   - unless GitHub refused it (refused: a rate limit, which carries nothing
+//     out), the failed attempt may have been carried out, so the operation
+//     must be idempotent (ep.idempotent): sending it twice must leave what
+//     sending it once does.
+func mayResend(req *http.Request, ep endpoint, refused bool) string {
+	switch {
+	case !rewindable(req):
+		return "the request body cannot be rewound; build the request with NewRequest, or set GetBody"
+	case !refused && !ep.idempotent:
+		return "a " + req.Method + " request may have been carried out, and sending it twice may not be safe"
+	}
+	return ""
+}
+
+// rewindable reports whether req's body, if any, can be sent again: it has
+// none, or GetBody gives a fresh copy of it (NewRequest sets GetBody).
+func rewindable(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+// notResent is err, which the retry stage would have waited out, returned
+// because mayResend said why the request cannot be sent again.
+func notResent(err error, why string) error {
+	return fmt.Errorf("%w (not resent: %s)", err, why)
+}
+
+// forAttempt returns what to send on attempt n of req: req itself on the
+// first; on a resend (which mayResend allowed) a copy with a fresh body from
+// GetBody, since req's own body has been read. The copy has room for extra
+// more headers; req, the caller's, never changes.
+func forAttempt(req *http.Request, n, extra int) (*http.Request, error) {
+	if n == 1 {
+		return req, nil
+	}
+	r := copyRequest(req, extra)
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, fmt.Errorf("ghpackages: %s %s: rewinding body: %w", req.Method, redactURL(req.URL), err)
+		}
+		r.Body = body
+	}
+	return r, nil
+}

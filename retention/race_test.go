@@ -1,0 +1,375 @@
+package retention_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
+	"github.com/ghpackages/ghpackages-go/ghpackagestest"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+// raceRepo is another job's view of the fake's ghcr.io-like registry: it
+// pushes through the registry's front, which records every push in the
+// REST state as ghcr.io does (a new manifest becomes a version; a pushed
+// tag moves to its version).
+type raceRepo struct {
+	t    *testing.T
+	srv  *ghpackagestest.Server
+	hc   *http.Client
+	repo string
+}
+
+func (r *raceRepo) do(method, path, contentType string, body []byte) *http.Response {
+	r.t.Helper()
+	req, err := http.NewRequestWithContext(r.t.Context(), method, r.srv.URL()+path, bytes.NewReader(body))
+	require.NoError(r.t, err)
+	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
+	req.Header.Set("Accept", ociIndex+", "+ociImage)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := r.hc.Do(req)
+	require.NoError(r.t, err)
+	resp.Body.Close()
+	return resp
+}
+
+// get reads a manifest through the front.
+func (r *raceRepo) get(ref string) (string, []byte) {
+	r.t.Helper()
+	req, err := http.NewRequestWithContext(r.t.Context(), "GET", r.srv.URL()+"/v2/"+r.repo+"/manifests/"+ref, nil)
+	require.NoError(r.t, err)
+	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
+	req.Header.Set("Accept", ociIndex+", "+ociImage)
+	resp, err := r.hc.Do(req)
+	require.NoError(r.t, err)
+	defer resp.Body.Close()
+	require.Equal(r.t, 200, resp.StatusCode, ref)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(r.t, err)
+	return resp.Header.Get("Content-Type"), body
+}
+
+// put pushes a manifest under ref (its digest, or a tag).
+func (r *raceRepo) put(ref, contentType string, body []byte) string {
+	r.t.Helper()
+	resp := r.do("PUT", "/v2/"+r.repo+"/manifests/"+ref, contentType, body)
+	require.Equal(r.t, 201, resp.StatusCode, "PUT %s", ref)
+	return digestOf(body)
+}
+
+// blob uploads content in one POST.
+func (r *raceRepo) blob(content []byte) descriptor {
+	r.t.Helper()
+	resp := r.do("POST", "/v2/"+r.repo+"/blobs/uploads/?digest="+digestOf(content), "application/octet-stream", content)
+	require.Equal(r.t, 2, resp.StatusCode/100)
+	return descriptor{Digest: digestOf(content), Size: len(content)}
+}
+
+// image pushes a small image by digest, with subject if set.
+func (r *raceRepo) image(seed string, subject *descriptor) descriptor {
+	cfg := r.blob([]byte(fmt.Sprintf(`{"architecture":"amd64","os":"linux","config":{"Labels":{"seed":%q}}}`, seed)))
+	cfg.MediaType = ociConfig
+	layer := r.blob([]byte("layer " + seed))
+	layer.MediaType = ociLayer
+	m := map[string]any{"schemaVersion": 2, "mediaType": ociImage, "config": cfg, "layers": []descriptor{layer}}
+	if subject != nil {
+		m["subject"] = subject
+		m["artifactType"] = "application/vnd.in-toto+json"
+	}
+	body, err := json.Marshal(m)
+	require.NoError(r.t, err)
+	return descriptor{MediaType: ociImage, Digest: r.put(digestOf(body), ociImage, body), Size: len(body)}
+}
+
+// index pushes an index of the manifests digests, tagged tag.
+func (r *raceRepo) index(tag string, digests ...string) string {
+	var children []descriptor
+	for _, d := range digests {
+		ct, body := r.get(d)
+		children = append(children, descriptor{MediaType: ct, Digest: d, Size: len(body), Platform: map[string]string{"os": "linux", "architecture": "amd64"}})
+	}
+	body, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": ociIndex, "manifests": children})
+	require.NoError(r.t, err)
+	r.put(digestOf(body), ociIndex, body)
+	return r.put(tag, ociIndex, body)
+}
+
+// tag points tag at the manifest digest (a push of its bytes by tag).
+func (r *raceRepo) tag(tag, digest string) {
+	ct, body := r.get(digest)
+	r.put(tag, ct, body)
+}
+
+// raceWorld is a repository on the fake's ghcr.io front: "keep", a
+// multi-arch release tagged latest and stable, and three old untagged
+// images, "a", "b" and "c", that the policy deletes.
+type raceWorld struct {
+	*raceRepo
+	clock   *ghpackagestest.FakeClock
+	ids     map[string]int64
+	digests map[string]string
+}
+
+func newRaceWorld(t *testing.T) *raceWorld {
+	clock := ghpackagestest.NewFakeClock(start)
+	srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
+	w := &raceWorld{raceRepo: &raceRepo{t: t, srv: srv, hc: srv.HTTPClient(), repo: "octo-org/app"}, clock: clock, ids: map[string]int64{}, digests: map[string]string{}}
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "app"})
+	w.ids["keep"] = srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Tags: []string{"latest", "stable"}, CreatedAt: start.Add(-day),
+		Image: &ghpackagestest.ImageSpec{Platforms: []string{"linux/amd64", "linux/arm64"}, Seed: "keep"}})
+	for _, r := range []string{"a", "b", "c"} {
+		w.ids[r] = srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{CreatedAt: start.Add(-60 * day), Image: &ghpackagestest.ImageSpec{Seed: r}})
+	}
+	for _, v := range srv.Versions("octo-org", ghpackages.Container, "app") {
+		for r, id := range w.ids {
+			if id == v.ID {
+				w.digests[r] = v.Name
+			}
+		}
+	}
+	return w
+}
+
+func (w *raceWorld) resolver() *retention.RegistryResolver {
+	return retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(w.srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+		Transport: w.hc.Transport, Clock: ghpackagestest.NewFakeClock(start)})
+}
+
+// run plans, then applies with race called after the first delete; it
+// returns the outcome and error text of each role's item.
+func (w *raceWorld) run(fresh bool, race func(pending []string)) (map[string]string, *retention.Report) {
+	t := w.t
+	resolver := w.resolver()
+	client := w.srv.Client()
+	p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+		retention.WithResolver(resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	require.Equal(t, 3, p.Deletes(), "a, b and c")
+	opts := []retention.ApplyOption{retention.WithResolver(resolver), retention.WithNow(w.clock.Now)}
+	if fresh {
+		opts = append(opts, retention.WithFreshPlan())
+	}
+	done := 0
+	opts = append(opts, retention.WithProgress(func(it retention.Item) {
+		if done++; done == 1 {
+			var pending []string
+			for _, r := range []string{"a", "b", "c"} {
+				if w.ids[r] != it.VersionID {
+					pending = append(pending, r)
+				}
+			}
+			race(pending)
+		}
+	}))
+	rep, err := retention.Apply(t.Context(), client, p, opts...)
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, it := range rep.Items {
+		for r, id := range w.ids {
+			if id == it.VersionID {
+				got[r] = string(it.Outcome) + " " + it.Error
+			}
+		}
+	}
+	res, err := retention.Verify(t.Context(), resolver, w.repo)
+	require.NoError(t, err)
+	assert.Empty(t, res.Broken, "no tag is broken")
+	return got, rep
+}
+
+// During Apply another job pushes an index over the versions still to be
+// deleted and moves latest to it: they are skipped, needed by it.
+func TestApplyRaceIndexPushedOverPendingVersions(t *testing.T) {
+	t.Parallel()
+	for _, fresh := range []bool{false, true} {
+		w := newRaceWorld(t)
+		var idx string
+		var pending []string
+		got, rep := w.run(fresh, func(p []string) {
+			pending = p
+			idx = w.index("latest", w.digests[p[0]], w.digests[p[1]])
+		})
+		require.Len(t, pending, 2)
+		for _, r := range pending {
+			assert.Equal(t, "skipped not deleted: now needed by "+idx[:19]+"… (latest), pushed since the plan", got[r], "fresh %v", fresh)
+		}
+		assert.Equal(t, 1, rep.Count(retention.OutcomeDeleted))
+	}
+}
+
+// During Apply another job retags a version still to be deleted (moves
+// stable onto it): it is skipped, and the other is deleted.
+func TestApplyRaceRetagOfPendingVersion(t *testing.T) {
+	t.Parallel()
+	for _, fresh := range []bool{false, true} {
+		w := newRaceWorld(t)
+		var pending []string
+		got, rep := w.run(fresh, func(p []string) {
+			pending = p
+			w.tag("stable", w.digests[p[0]])
+		})
+		assert.Equal(t, "skipped not deleted: tagged stable since the plan", got[pending[0]], "fresh %v", fresh)
+		assert.Equal(t, "deleted ", got[pending[1]])
+		assert.Equal(t, 2, rep.Count(retention.OutcomeDeleted))
+	}
+}
+
+// During Apply another job signs one version still to be deleted (a
+// cosign-style signature tag) and attests another (an OCI referrer by
+// digest, no tag): both are skipped, signed or attested since the plan.
+func TestApplyRaceSignAndAttestPendingVersions(t *testing.T) {
+	t.Parallel()
+	for _, fresh := range []bool{false, true} {
+		w := newRaceWorld(t)
+		var pending []string
+		var sig, att descriptor
+		got, rep := w.run(fresh, func(p []string) {
+			pending = p
+			sig = w.image("signature of "+p[0], nil)
+			w.tag(sigTag(w.digests[p[0]], ".sig"), sig.Digest)
+			_, body := w.get(w.digests[p[1]])
+			att = w.image("attestation of "+p[1], &descriptor{MediaType: ociImage, Digest: w.digests[p[1]], Size: len(body)})
+		})
+		assert.Equal(t, "skipped not deleted: signed or attested since the plan: tag "+sigTag(w.digests[pending[0]], ".sig")+" ("+sig.Digest[:19]+"…)", got[pending[0]], "fresh %v", fresh)
+		assert.Equal(t, "skipped not deleted: signed or attested since the plan: "+att.Digest[:19]+"…, whose subject it is", got[pending[1]], "fresh %v", fresh)
+		assert.Equal(t, 1, rep.Count(retention.OutcomeDeleted))
+	}
+}
+
+// What Apply costs per delete does not grow with the tags: with a fresh
+// plan, a repository of 0, 50 and 200 tags costs the same registry
+// requests per delete (the tag names, and nothing else while nothing
+// changes), and three REST requests (the newest versions, the version, the
+// DELETE).
+func TestApplyCostDoesNotGrowWithTags(t *testing.T) {
+	t.Parallel()
+	perDelete := map[int][2]float64{}
+	for _, tags := range []int{0, 50, 200} {
+		clock := ghpackagestest.NewFakeClock(start)
+		srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "app"})
+		for i := range tags {
+			srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Tags: []string{fmt.Sprintf("v%d", i)}, CreatedAt: start.Add(-day),
+				Image: &ghpackagestest.ImageSpec{Seed: fmt.Sprint("t", i)}})
+		}
+		for i := range 20 {
+			srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{CreatedAt: start.Add(-60 * day), Image: &ghpackagestest.ImageSpec{Seed: fmt.Sprint("o", i)}})
+		}
+		srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Tags: []string{"latest"}, CreatedAt: start, Image: &ghpackagestest.ImageSpec{Seed: "latest"}})
+		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+			Transport: srv.HTTPClient().Transport, Clock: clock})
+		client := srv.Client()
+		p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+			retention.WithResolver(resolver), retention.WithNow(clock.Now))
+		require.NoError(t, err)
+		require.Equal(t, 20, p.Deletes())
+		before := srv.Stats()
+		rep, err := retention.Apply(t.Context(), client, p, retention.WithResolver(resolver), retention.WithNow(clock.Now), retention.WithFreshPlan())
+		require.NoError(t, err)
+		require.Equal(t, 20, rep.Count(retention.OutcomeDeleted))
+		after := srv.Stats()
+		perDelete[tags] = [2]float64{float64(after.RegistryRequests-before.RegistryRequests) / 20, float64(after.Requests-before.Requests) / 20}
+	}
+	for tags, c := range perDelete {
+		assert.Equal(t, 1.0, c[0], "registry requests per delete at %d tags", tags)
+		assert.Equal(t, 3.0, c[1], "REST requests per delete at %d tags", tags)
+	}
+}
+
+// A planned index whose delete fails stays whole: the manifests it lists,
+// planned after it, are skipped rather than deleted from under it.
+func TestApplyKeepsWhatAFailedIndexLists(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, false)
+	f.image("old-amd64")
+	f.image("old-arm64")
+	f.index("old", false, "old-amd64", "old-arm64")
+	f.version("old-amd64", 61*day)
+	f.version("old-arm64", 61*day)
+	f.version("old", 60*day)
+	f.image("keep")
+	f.tag("latest", "keep")
+	f.version("keep", day, "latest")
+	p := f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(f.g.resolver()))
+	require.Equal(t, []string{"old", "old-amd64", "old-arm64"}, f.planned(p))
+	f.g.fake.InjectFault(ghpackagestest.Fault{Method: "DELETE", Status: 500, Count: 50, Path: fmt.Sprintf("/orgs/octo-org/packages/container/app/versions/%d", f.ids["old"])})
+	rep := f.apply(p)
+	got := map[string]string{}
+	for _, it := range rep.Items {
+		got[f.role(it.VersionID)] = string(it.Outcome)
+		if it.Outcome == retention.OutcomeSkipped {
+			assert.Contains(t, it.Error, "now needed by "+f.digests["old"][:19]+"…, which was not deleted (its delete failed: ")
+		}
+	}
+	assert.Equal(t, map[string]string{"old": "failed", "old-amd64": "skipped", "old-arm64": "skipped"}, got)
+	assert.True(t, f.g.exists(propRepo, f.digests["old-amd64"]))
+}
+
+// An organization's packages are planned several at a time (within the
+// client's limit of requests in flight), and the plan is the same as one
+// package at a time would make: in name order, each decided on its own.
+func TestPlanReadsPackagesConcurrently(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(start)
+	srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
+	const n = 300
+	for i := range n {
+		name := fmt.Sprintf("svc-%03d", i)
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: ghpackages.Container, Name: name})
+		srv.AddVersion("acme", ghpackages.Container, name, ghpackagestest.VersionSpec{Tags: []string{"latest"}, CreatedAt: start.Add(-day), Image: &ghpackagestest.ImageSpec{Seed: name}})
+		srv.AddVersion("acme", ghpackages.Container, name, ghpackagestest.VersionSpec{CreatedAt: start.Add(-60 * day), Image: &ghpackagestest.ImageSpec{Seed: name + " old"}})
+	}
+	// The first listing waits until another request is in flight (or
+	// gives up after a while, and the test fails).
+	var mu sync.Mutex
+	inflight, most, first := 0, 0, true
+	base := srv.HTTPClient().Transport
+	counting := roundTrip(func(req *http.Request) (*http.Response, error) {
+		mu.Lock()
+		inflight++
+		most = max(most, inflight)
+		wait := first && strings.HasSuffix(req.URL.Path, "/versions")
+		first = first && !wait
+		mu.Unlock()
+		for deadline := time.Now().Add(5 * time.Second); wait && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			mu.Lock()
+			wait = most < 2
+			mu.Unlock()
+		}
+		defer func() {
+			mu.Lock()
+			inflight--
+			mu.Unlock()
+		}()
+		return base.RoundTrip(req)
+	})
+	client := srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: counting}), ghpackages.WithPacing(ghpackages.DefaultPacing()), ghpackages.WithClock(clock))
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+		Transport: base, Clock: clock})
+	p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+		retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	require.Len(t, p.Packages, n)
+	assert.Empty(t, p.Warnings)
+	for i, pp := range p.Packages {
+		assert.Equal(t, fmt.Sprintf("svc-%03d", i), pp.Name)
+		assert.Equal(t, 1, pp.Deletes(), pp.Name)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.GreaterOrEqual(t, most, 2, "packages are read at once")
+	assert.LessOrEqual(t, most, ghpackages.DefaultPacing().MaxConcurrent, "within the client's limit")
+}
