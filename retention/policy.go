@@ -5,6 +5,10 @@
 // carries a plan out under the client's pacing and retries and reports
 // what happened to each version; Restore undoes a run from its report
 // within GitHub's 30 days; Verify proves a repository's tags are whole.
+// Container plans can also remove single tags and keep the image
+// (Policy.Untag, NewUntagPlan; see TagMover), keep N images per group of
+// tags (Policy.GroupBy), and never delete an untagged version a push in
+// progress may still tag (Policy.Grace).
 //
 // # Where to start
 //
