@@ -149,8 +149,9 @@ type app struct {
 	// showAll is prune's --show all.
 	showAll bool
 
-	// mu guards cur and lineOpen: progress is reported from the
-	// transport too.
+	// mu guards cur, lineOpen and the writes to stderr of progress and
+	// notes: progress is reported from the transport, and registry waits
+	// from concurrent lookups.
 	mu sync.Mutex
 	// cur is the progress phase running, if any.
 	cur *progress

@@ -226,7 +226,7 @@ func (a *app) limitWait(d time.Duration) {
 	stop, limit := a.stopRun, a.maxWait
 	a.waits.Unlock()
 	if over && stop != nil {
-		fmt.Fprintf(a.env.Stderr, "ghpkg: waiting would exceed --max-wait %s: stopping\n", waitString(*limit))
+		a.note(fmt.Sprintf("ghpkg: waiting would exceed --max-wait %s: stopping", waitString(*limit)))
 		stop(errMaxWait)
 	}
 }
@@ -234,8 +234,7 @@ func (a *app) limitWait(d time.Duration) {
 // registryWait reports a wait of the registry resolver on stderr, counts
 // it, and adds a rate-limit wait to --max-wait's total.
 func (a *app) registryWait(e retention.RegistryWait) {
-	a.progressBreak()
-	fmt.Fprintln(a.env.Stderr, registryWaitLine(e))
+	a.note(registryWaitLine(e))
 	a.waits.Lock()
 	a.registryWaits++
 	a.waits.Unlock()

@@ -607,8 +607,7 @@ func (a *app) table(header string, rows [][]string) {
 
 // warnf prints a warning on stderr.
 func (a *app) warnf(format string, args ...any) {
-	a.progressBreak()
-	fmt.Fprintf(a.env.Stderr, "ghpkg %s: warning: %s\n", a.name, fmt.Sprintf(format, args...))
+	a.note(fmt.Sprintf("ghpkg %s: warning: %s", a.name, fmt.Sprintf(format, args...)))
 }
 
 // mdCell makes s safe inside a Markdown table cell.

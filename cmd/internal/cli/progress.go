@@ -124,8 +124,23 @@ func (a *app) endProgress() {
 func (a *app) progressBreak() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.breakLocked()
+}
+
+// breakLocked ends a live progress line; a.mu is held.
+func (a *app) breakLocked() {
 	if a.lineOpen {
 		fmt.Fprintln(a.env.Stderr)
 		a.lineOpen = false
 	}
+}
+
+// note prints line on stderr, on a line of its own after any live progress
+// line. Registry lookups run concurrently and report their waits through
+// it, so its lines never interleave.
+func (a *app) note(line string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.breakLocked()
+	fmt.Fprintln(a.env.Stderr, line)
 }

@@ -2,9 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ghpackages/ghpackages-go/retention"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -50,4 +54,28 @@ func TestFlagWords(t *testing.T) {
 	} {
 		assert.Equal(t, want, flagWords(in))
 	}
+}
+
+// TestRegistryWaitsFromConcurrentLookups reports waits as the resolver
+// does, from several lookups at once: each is one whole line, and the
+// count is exact (under -race, an unguarded write to stderr fails here).
+func TestRegistryWaitsFromConcurrentLookups(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	a := &app{name: "prune", env: Env{Stderr: &stderr, Now: time.Now}}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			a.registryWait(retention.RegistryWait{Method: "GET", URL: fmt.Sprintf("https://ghcr.io/v2/o/p/manifests/m%d", i),
+				Attempt: 1, StatusCode: 503, Wait: time.Second})
+			a.warnf("lookup %d", i)
+		})
+	}
+	wg.Wait()
+	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+	assert.Len(t, lines, 16)
+	for _, l := range lines {
+		assert.True(t, strings.HasPrefix(l, "ghpkg"), "a whole line: %q", l)
+	}
+	assert.Equal(t, 8, a.registryWaitCount())
 }
