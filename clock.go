@@ -16,6 +16,12 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
+// SystemClock returns the wall clock, a Client's default Clock: Now is
+// time.Now, and Sleep waits on a timer or until ctx is done. Code that takes
+// a Clock (ghpackagestest's server, retention's registry waits) uses it as
+// its default too.
+func SystemClock() Clock { return realClock{} }
+
 type realClock struct{}
 
 // Now returns the wall-clock time.

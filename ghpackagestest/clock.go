@@ -46,9 +46,6 @@ func (c *FakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// realClock is the wall clock.
-type realClock struct{ offsetClock }
-
 // OffsetClock returns a Clock reading the wall clock moved by d (negative
 // for the past), for a server that lives at another time but still moves;
 // its Sleep takes real time. For a clock that stands still, use
@@ -60,17 +57,7 @@ type offsetClock struct{ d time.Duration }
 // Now returns the wall clock plus the offset.
 func (c offsetClock) Now() time.Time { return time.Now().Add(c.d) }
 
-// Sleep waits for d on a timer, or until ctx is done.
+// Sleep waits for d in real time, or until ctx is done.
 func (offsetClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return ghpackages.SystemClock().Sleep(ctx, d)
 }

@@ -190,7 +190,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 func newServer(tb testing.TB, opts []Option) *Server {
 	s := &Server{
 		tb:     tb,
-		clock:  realClock{},
+		clock:  ghpackages.SystemClock(),
 		nextID: 1_260_000_000,
 		owners: map[string]*owner{},
 		tokens: map[string]TokenSpec{},
@@ -277,7 +277,7 @@ func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 		ghpackages.WithToken(DefaultToken),
 		ghpackages.WithPacing(ghpackages.NoPacing()),
 	}
-	if _, real := s.clock.(realClock); !real {
+	if s.clock != ghpackages.SystemClock() {
 		base = append(base, ghpackages.WithClock(s.clock))
 	}
 	if s.tls {

@@ -371,7 +371,7 @@ func (dc *decider) decideOne(v *ghpackages.PackageVersion, tags []string, rank i
 	}
 	age := now.Sub(v.CreatedAt)
 	if g := p.grace(); g > 0 && len(tags) == 0 && age < g && (dc.typ == ghpackages.Container || dc.typ == ghpackages.Docker) {
-		return ActionKeep, fmt.Sprintf("untagged, created %s ago: within the %s grace for pushes in progress (Grace)", roundAge(age), graceString(g)), nil
+		return ActionKeep, fmt.Sprintf("untagged, created %s ago: within the %s grace for pushes in progress (Grace)", roundAge(age), FormatAge(g)), nil
 	}
 	if c, ok := dc.in.Broken[v.Name]; ok && excluded == "" {
 		if yes, why := p.optedIn(c); yes {

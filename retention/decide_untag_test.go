@@ -128,7 +128,7 @@ func TestPolicyGraceJSON(t *testing.T) {
 	for _, c := range []struct {
 		in   time.Duration
 		json string
-	}{{0, ""}, {2 * time.Hour, `"grace":"2h0m0s"`}, {2 * day, `"grace":"2d"`}, {-1, `"grace":"off"`}} {
+	}{{0, ""}, {2 * time.Hour, `"grace":"2h"`}, {2 * day, `"grace":"2d"`}, {-1, `"grace":"off"`}} {
 		p := Policy{Type: ghpackages.Container, OlderThan: day, Grace: c.in, GroupBy: MustPattern(`re:v(\d+)`), KeepNewest: 1}
 		raw, err := json.Marshal(p)
 		require.NoError(t, err)

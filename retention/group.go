@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 )
 
 // groupsOf returns the GroupBy groups of an image with tags, sorted: the
@@ -66,18 +65,4 @@ func (dc *decider) countGroups() {
 	for _, g := range slices.Sorted(maps.Keys(by)) {
 		dc.out.Groups = append(dc.out.Groups, *by[g])
 	}
-}
-
-// graceString writes a grace window in its largest whole unit: "1h",
-// "30m", "2d".
-func graceString(d time.Duration) string {
-	switch {
-	case d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
-	return d.String()
 }

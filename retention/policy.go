@@ -441,11 +441,19 @@ func ageJSON(field string, raw json.RawMessage) (d time.Duration, set bool, err 
 	return time.Duration(n), true, nil
 }
 
-// FormatAge writes an age the way ParseAge reads it: whole days as "30d",
-// anything else as a Go duration ("36h0m0s").
+// FormatAge writes an age the way ParseAge reads it, in its largest whole
+// unit: "30d", "36h", "90m"; anything else as a Go duration ("90s",
+// "1h0m30s").
 func FormatAge(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
-		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	if d > 0 {
+		for _, u := range []struct {
+			unit   time.Duration
+			suffix string
+		}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
+			if d%u.unit == 0 {
+				return strconv.FormatInt(int64(d/u.unit), 10) + u.suffix
+			}
+		}
 	}
 	return d.String()
 }

@@ -166,7 +166,7 @@ func NewRegistryResolver(cfg RegistryConfig) *RegistryResolver {
 	r := &RegistryResolver{auth: authn.Anonymous, repos: map[string]*repoClient{},
 		clock: cfg.Clock, retries: cfg.MaxRetries, maxWait: cfg.MaxWait, onWait: cfg.OnWait, cache: cfg.Cache}
 	if r.clock == nil {
-		r.clock = realClock{}
+		r.clock = ghpackages.SystemClock()
 	}
 	if r.retries == 0 {
 		r.retries = defaultRegistryRetries

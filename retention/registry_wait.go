@@ -78,25 +78,6 @@ const (
 	registryConcurrencyMax   = 32
 )
 
-// realClock waits on timers.
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // gate bounds the registry requests in flight, adapting to rate limits
 // (additive increase, multiplicative decrease), and holds every request
 // while a limit is in force: one 429 pauses the whole resolver, not just

@@ -458,7 +458,7 @@ func TestVerifyListsBrokenTags(t *testing.T) {
 
 func TestPolicyJSONWritesReadableAges(t *testing.T) {
 	t.Parallel()
-	for age, want := range map[time.Duration]string{30 * day: `"30d"`, 36 * time.Hour: `"36h0m0s"`, 90 * time.Minute: `"1h30m0s"`} {
+	for age, want := range map[time.Duration]string{30 * day: `"30d"`, 36 * time.Hour: `"36h"`, 90 * time.Minute: `"90m"`, 90 * time.Second: `"1m30s"`} {
 		p := retention.Policy{Type: ghpackages.Container, OlderThan: age, Tags: retention.AnyTags}
 		raw, err := json.Marshal(p)
 		require.NoError(t, err)

@@ -317,13 +317,8 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	plan, err := retention.NewPlan(ctx, c, owner, policy, planOpts...)
 	a.endProgress()
 	if err != nil {
-		var rl *ghpackages.RateLimitError
-		if errors.As(err, &rl) || ctx.Err() != nil {
-			// Nothing was deleted: a clean stop, to resume next run.
-			out.DryRun = true
-			msg := "stopped while planning: " + err.Error()
-			out.Stopped = &stopped{Reason: stopReason(ctx, msg), Message: msg}
-			return a.emitRun(ctx, out, false), nil
+		if code, ok := a.planStopped(ctx, out, err); ok {
+			return code, nil
 		}
 		return 0, a.checkOwner(ctx, c, owner, err)
 	}
@@ -435,15 +430,7 @@ func graceFlag(d time.Duration) string {
 	case d == 0:
 		d = retention.DefaultGrace
 	}
-	switch {
-	case d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
-	return d.String()
+	return retention.FormatAge(d)
 }
 
 func registryOr(flag, baseURL string) string {
@@ -543,4 +530,18 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// planStopped reports a plan that ended on a rate limit or with the run
+// (--max-wait, a signal) as a clean stop: nothing was changed, and the next
+// run resumes. ok is false for any other error, which the caller reports.
+func (a *app) planStopped(ctx context.Context, out runOutput, err error) (code int, ok bool) {
+	var rl *ghpackages.RateLimitError
+	if !errors.As(err, &rl) && ctx.Err() == nil {
+		return 0, false
+	}
+	out.DryRun = true
+	msg := "stopped while planning: " + err.Error()
+	out.Stopped = &stopped{Reason: stopReason(ctx, msg), Message: msg}
+	return a.emitRun(ctx, out, false), true
 }

@@ -115,12 +115,8 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 	case errors.Is(err, retention.ErrTagNotFound):
 		return 0, usagef("%s ('ghpkg versions %s' lists the tags)", strings.TrimPrefix(err.Error(), retention.ErrTagNotFound.Error()+": "), name)
 	case err != nil:
-		var rl *ghpackages.RateLimitError
-		if errors.As(err, &rl) || ctx.Err() != nil {
-			out.DryRun = true
-			msg := "stopped while planning: " + err.Error()
-			out.Stopped = &stopped{Reason: stopReason(ctx, msg), Message: msg}
-			return a.emitRun(ctx, out, false), nil
+		if code, ok := a.planStopped(ctx, out, err); ok {
+			return code, nil
 		}
 		return 0, a.checkOwner(ctx, c, owner, err)
 	}
