@@ -73,6 +73,7 @@ import (
 	"time"
 
 	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/editdistance"
 	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 )
@@ -112,7 +113,7 @@ func flagError(fs *flag.FlagSet, err error) error {
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 		best, bestDist := "", 3
 		fs.VisitAll(func(f *flag.Flag) {
-			if d := editDistance(strings.TrimLeft(name, "-"), f.Name); d < bestDist {
+			if d := editdistance.Levenshtein(strings.TrimLeft(name, "-"), f.Name); d < bestDist {
 				best, bestDist = f.Name, d
 			}
 		})
@@ -122,27 +123,6 @@ func flagError(fs *flag.FlagSet, err error) error {
 		}
 	}
 	return usageError{msg}
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // tokenFlag is one -token NAME=SPEC.

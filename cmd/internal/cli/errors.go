@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/cmd/internal/editdistance"
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 
@@ -212,7 +213,7 @@ func suggestFlag(cmd *cobra.Command, err error) string {
 		if f.Hidden {
 			return
 		}
-		d := levenshtein(typed, f.Name)
+		d := editdistance.Levenshtein(typed, f.Name)
 		if d <= 2 || strings.HasPrefix(f.Name, typed) && len(typed) >= 3 {
 			cands = append(cands, cand{f.Name, d})
 		}
@@ -224,25 +225,4 @@ func suggestFlag(cmd *cobra.Command, err error) string {
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].d < cands[j].d })
 	return "--" + cands[0].name
-}
-
-// levenshtein is the edit distance between a and b.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
