@@ -154,8 +154,8 @@ type Item struct {
 // New fields may be added; existing ones keep their names and meaning.
 type Report struct {
 	// OwnerKind and OwnerName are the owner, as in Plan.
-	OwnerKind string `json:"owner_kind"`
-	OwnerName string `json:"owner_name,omitempty"`
+	OwnerKind ghpackages.OwnerKind `json:"owner_kind"`
+	OwnerName string               `json:"owner_name,omitempty"`
 	// StartedAt and FinishedAt bound the run.
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
@@ -444,7 +444,7 @@ const restoreWindow = 30 * 24 * time.Hour
 // that cannot be read either, or a package name now in use by another
 // package), with the typed error in Item.Err.
 func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, opts ...RestoreOption) (*Report, error) {
-	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(deleted.OwnerKind), deleted.OwnerName)
+	owner, err := ghpackages.ParseOwner(deleted.OwnerKind, deleted.OwnerName)
 	if err != nil {
 		return nil, err
 	}
@@ -518,7 +518,7 @@ func active(ctx context.Context, api *ghpackages.OwnerPackages, it *Item) bool {
 // run executes items in order, serially, and stops on a rate limit the
 // client could not wait out or when ctx ends. Items that already have an
 // outcome are reported as they are.
-func run(ctx context.Context, kind, name string, items []Item, o runConfig,
+func run(ctx context.Context, kind ghpackages.OwnerKind, name string, items []Item, o runConfig,
 	do func(int, *Item) (*ghpackages.Response, error), record func(*Item, *ghpackages.Response, error)) *Report {
 	rep := &Report{OwnerKind: kind, OwnerName: name, StartedAt: o.now(), Items: items}
 	if rep.Items == nil {

@@ -40,8 +40,8 @@ import (
 //	}
 type Plan struct {
 	// OwnerKind and OwnerName are ghpackages.Owner's Kind and Name.
-	OwnerKind string `json:"owner_kind"`
-	OwnerName string `json:"owner_name,omitempty"`
+	OwnerKind ghpackages.OwnerKind `json:"owner_kind"`
+	OwnerName string               `json:"owner_name,omitempty"`
 	// CreatedAt is the time versions were aged by.
 	CreatedAt time.Time `json:"created_at"`
 	// Warnings say, once each, what the planner could not check (a
@@ -95,7 +95,7 @@ type PackagePlan struct {
 
 // Owner returns the owner the plan is for.
 func (p *Plan) Owner() (ghpackages.Owner, error) {
-	return ghpackages.ParseOwner(ghpackages.OwnerKind(p.OwnerKind), p.OwnerName)
+	return ghpackages.ParseOwner(p.OwnerKind, p.OwnerName)
 }
 
 // Deletes counts the deletions planned: versions, and whole packages as one
@@ -162,7 +162,7 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 	if err != nil {
 		return nil, err
 	}
-	plan := &Plan{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Packages: []PackagePlan{}}
+	plan := &Plan{OwnerKind: owner.Kind(), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Packages: []PackagePlan{}}
 	budget := -1
 	if policy.MaxDelete > 0 {
 		budget = policy.MaxDelete

@@ -439,7 +439,7 @@ func TestPlanForTheAuthenticatedUserReadsTheirRegistryRepository(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []int64{orphan}, deleted, "the registry was read at octocat/tool, so the orphan can go")
-	assert.Equal(t, "authenticated", p.OwnerKind)
+	assert.Equal(t, ghpackages.OwnerKindAuthenticated, p.OwnerKind)
 }
 
 func TestPlanJSONIsStable(t *testing.T) {

@@ -210,7 +210,7 @@ func NewUntagPlan(ctx context.Context, client *ghpackages.Client, owner ghpackag
 	if !tagged && len(remove) > 0 {
 		return nil, fmt.Errorf("%w: removing %s would leave %s with no tagged version, and GitHub refuses to delete a package's last tagged version (the placeholder the tags move to): delete the package instead", ErrInvalidPolicy, tagList(asked), pkg)
 	}
-	return &Plan{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Untag: asked,
+	return &Plan{OwnerKind: owner.Kind(), OwnerName: owner.Name(), CreatedAt: now, Policy: policy, Untag: asked,
 		Packages: []PackagePlan{{Type: ghpackages.Container, Name: p.Name, Repository: repo, PackageDecision: d}},
 		readings: map[string]*repoGraph{p.Name: g}}, nil
 }

@@ -375,7 +375,7 @@ func (a *app) verifyAfter(ctx context.Context, f *pruneFlags, resolver retention
 // changing) go to stderr once each, with the fix.
 func (a *app) planOf(p *retention.Plan, registry string) *planJSON {
 	pol := p.Policy
-	out := &planJSON{OwnerKind: p.OwnerKind, OwnerName: p.OwnerName, CreatedAt: p.CreatedAt.UTC(), Warnings: nonNil(p.Warnings), Packages: []packagePlanJSON{},
+	out := &planJSON{OwnerKind: string(p.OwnerKind), OwnerName: p.OwnerName, CreatedAt: p.CreatedAt.UTC(), Warnings: nonNil(p.Warnings), Packages: []packagePlanJSON{},
 		Policy: policyJSON{Type: string(pol.Type), Packages: patternStrings(pol.Packages), KeepNewest: pol.KeepNewest, KeepTagged: pol.KeepNewestTagged, KeepUntagged: pol.KeepNewestUntagged, AllAges: pol.DeleteAllMatching,
 			Tags: string(pol.Tags), Include: patternStrings(pol.IncludeTags), Exclude: patternStrings(pol.ExcludeTags),
 			KeepTags: nonNil(pol.KeepTags), KeepNames: nonNil(pol.KeepNames), KeepIDs: nonNil(pol.KeepIDs), MaxDelete: pol.MaxDelete,

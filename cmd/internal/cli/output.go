@@ -434,7 +434,7 @@ type reportJSON struct {
 }
 
 func reportOf(r *retention.Report) *reportJSON {
-	out := &reportJSON{OwnerKind: r.OwnerKind, OwnerName: r.OwnerName, StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(),
+	out := &reportJSON{OwnerKind: string(r.OwnerKind), OwnerName: r.OwnerName, StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(),
 		Stopped: r.Stopped, Items: make([]itemJSON, 0, len(r.Items))}
 	for _, it := range r.Items {
 		ij := itemJSON{Type: string(it.Type), Package: it.Package, Repository: it.Repository, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
@@ -470,7 +470,7 @@ func itemAdvice(err error, pkg string) string {
 // retentionReport converts a report read back from JSON into the
 // retention package's form, for retention.Restore.
 func (r *reportJSON) retentionReport() *retention.Report {
-	out := &retention.Report{OwnerKind: r.OwnerKind, OwnerName: r.OwnerName, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Stopped: r.Stopped}
+	out := &retention.Report{OwnerKind: ghpackages.OwnerKind(r.OwnerKind), OwnerName: r.OwnerName, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Stopped: r.Stopped}
 	for _, it := range r.Items {
 		outcome := it.Outcome
 		if outcome == retention.OutcomeAlreadyGone && it.Replayed {
