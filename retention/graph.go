@@ -54,12 +54,15 @@ func (g *repoGraph) clone() *repoGraph {
 		extraTags: maps.Clone(g.extraTags), vouched: maps.Clone(g.vouched)}
 }
 
-// vouch marks digests as known to exist (see repoGraph.vouched).
+// vouch marks digests as known to exist (see repoGraph.vouched). A
+// digest found missing earlier exists again (pushed again, restored): it
+// is no longer missing, so the next walk reads it.
 func (g *repoGraph) vouch(digests ...string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, d := range digests {
 		g.vouched[d] = true
+		delete(g.missing, d)
 	}
 }
 
@@ -73,6 +76,7 @@ func (g *repoGraph) loadTags(ctx context.Context) error {
 	g.tags = tags
 	for _, d := range tags {
 		g.vouched[d] = true
+		delete(g.missing, d)
 	}
 	g.changedLocked()
 	g.mu.Unlock()
@@ -116,6 +120,7 @@ func (g *repoGraph) setTag(tag, digest string) {
 	}
 	g.tags[tag] = digest
 	g.vouched[digest] = true
+	delete(g.missing, digest)
 }
 
 // gone records that digest was deleted, with every tag on it (as GitHub

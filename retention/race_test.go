@@ -373,3 +373,71 @@ func TestPlanReadsPackagesConcurrently(t *testing.T) {
 	assert.GreaterOrEqual(t, most, 2, "packages are read at once")
 	assert.LessOrEqual(t, most, ghpackages.DefaultPacing().MaxConcurrent, "within the client's limit")
 }
+
+// raceIndex pushes an index of the manifests digests by digest only (no
+// tag) and returns its digest and bytes.
+func (r *raceRepo) raceIndex(digests ...string) (string, []byte) {
+	var children []descriptor
+	for _, d := range digests {
+		ct, body := r.get(d)
+		children = append(children, descriptor{MediaType: ct, Digest: d, Size: len(body), Platform: map[string]string{"os": "linux", "architecture": "amd64"}})
+	}
+	body, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": ociIndex, "manifests": children})
+	require.NoError(r.t, err)
+	return r.put(digestOf(body), ociIndex, body), body
+}
+
+// A manifest the plan found missing can come back while Apply runs: here
+// the nested index of a release whose version someone deleted is pushed
+// again (a repair, or a rebuild with the same bytes) after Apply's first
+// delete. It lists an untagged image the plan took for an orphan; Apply's
+// check must read the index now that it exists again, and skip the image
+// the release needs once more.
+func TestApplyRaceMissingManifestPushedAgain(t *testing.T) {
+	t.Parallel()
+	for _, fresh := range []bool{false, true} {
+		clock := ghpackagestest.NewFakeClock(start.Add(-60 * day))
+		srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
+		r := &raceRepo{t: t, srv: srv, hc: srv.HTTPClient(), repo: "octo-org/app"}
+		child := r.image("child", nil)
+		nested, nestedBody := r.raceIndex(child.Digest)
+		release := r.index("v1", nested) // v1 → release → nested → child
+		clock.Advance(time.Hour)
+		other := r.image("other", nil) // deleted first: the newest planned
+		clock.Advance(60 * day)
+		client := srv.Client()
+		var nestedID int64
+		for _, v := range srv.Versions("octo-org", ghpackages.Container, "app") {
+			if v.Name == nested {
+				nestedID = v.ID
+			}
+		}
+		_, err := client.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "app", nestedID)
+		require.NoError(t, err)
+
+		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+			Transport: r.hc.Transport, Clock: clock})
+		p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+			retention.WithResolver(resolver), retention.WithNow(clock.Now))
+		require.NoError(t, err)
+		require.Equal(t, 2, p.Deletes(), "the other image, and the child the plan takes for an orphan")
+		opts := []retention.ApplyOption{retention.WithResolver(resolver), retention.WithNow(clock.Now), retention.WithProgress(func(it retention.Item) {
+			if it.Version == other.Digest {
+				r.put(nested, ociIndex, nestedBody) // the nested index is back
+			}
+		})}
+		if fresh {
+			opts = append(opts, retention.WithFreshPlan())
+		}
+		rep, err := retention.Apply(t.Context(), client, p, opts...)
+		require.NoError(t, err)
+		got := map[string]string{}
+		for _, it := range rep.Items {
+			got[it.Version] = string(it.Outcome)
+		}
+		assert.Equal(t, map[string]string{other.Digest: "deleted", child.Digest: "skipped"}, got, "fresh %v", fresh)
+		res, err := retention.Verify(t.Context(), resolver, r.repo)
+		require.NoError(t, err)
+		assert.Empty(t, res.Broken, "v1 (%s) is whole again and stays whole; fresh %v", release[:19], fresh)
+	}
+}
