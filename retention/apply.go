@@ -219,8 +219,9 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // placeholder (pushed through the resolver, which must be a TagMover), then
 // a StepDeletePlaceholder item, which deletes the placeholder's version
 // and so the tags; the untag items are then OutcomeUntagged. If that
-// delete fails, the tags are pushed back onto their images and the untag
-// items fail; if the run stops first, they are OutcomeUntagPending.
+// delete fails, the tags still on the placeholder are pushed back onto
+// their images and the untag items fail; if the run stops first, they are
+// OutcomeUntagPending.
 //
 // Outcomes: OutcomeDeleted; OutcomeAlreadyGone for a 404 (deleted
 // meanwhile, or not visible to the token); OutcomeGoneUnconfirmed when the

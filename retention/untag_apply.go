@@ -26,10 +26,11 @@ import (
 //     passes the watch's check (watch.refresh, then watch.safe, as every
 //     delete does) and deletes it, which removes every tag on it: the
 //     untag items become OutcomeUntagged. When the delete fails (a token
-//     that may push but not delete, say), the tags are pushed back onto
-//     their images and the untag items fail; when the run stops first,
-//     they stay OutcomeUntagPending and the next NewPlan finds the
-//     placeholder and deletes it.
+//     that may push but not delete, say), the tags still on the
+//     placeholder are pushed back onto their images (one another job moved
+//     since stays where it is) and the untag items fail; when the run
+//     stops first, they stay OutcomeUntagPending and the next NewPlan
+//     finds the placeholder and deletes it.
 //
 // A version only ever loses tags here, never its manifest, so nothing an
 // image needs goes; and a version left with no tag is not deleted in the
@@ -177,7 +178,7 @@ func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
 	for _, t := range move {
 		if err := u.mover.PushPlaceholder(ctx, u.repo, t); err != nil {
 			err = fmt.Errorf("retention: not untagged: pushing the placeholder under %s: %w", t, err)
-			stuck := u.putBack(ctx, it.Version, moved)
+			stuck, _ := u.putBack(ctx, it.Version, moved)
 			if len(stuck) == 0 && len(already) == 0 {
 				return err
 			}
@@ -197,9 +198,28 @@ func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
 	return nil
 }
 
-// putBack points tags at digest again and returns those it could not.
-func (u *untagRun) putBack(ctx context.Context, digest string, tags []string) (stuck []string) {
+// putBack points the tags that are still on the placeholder at digest
+// again (read first, a HEAD each) and returns those it could not put back.
+// A tag that no longer points at the placeholder (another job pushed it
+// elsewhere since, or it is gone) is left where it is, in left: putting
+// it back would take it from the image its owner just pushed. When the
+// tags cannot be read, none is put back.
+func (u *untagRun) putBack(ctx context.Context, digest string, tags []string) (stuck, left []string) {
+	now, err := tagsNow(ctx, u.seg.w.g, tags)
+	if err != nil {
+		return tags, nil
+	}
 	for _, t := range tags {
+		switch now[t] {
+		case PlaceholderDigest():
+		case digest:
+			u.seg.w.g.setTag(t, digest)
+			u.seg.w.needed = nil
+			continue
+		default:
+			left = append(left, t)
+			continue
+		}
 		if err := u.mover.Retag(ctx, u.repo, t, digest); err != nil {
 			stuck = append(stuck, t)
 			continue
@@ -207,7 +227,7 @@ func (u *untagRun) putBack(ctx context.Context, digest string, tags []string) (s
 		u.seg.w.g.setTag(t, digest)
 		u.seg.w.needed = nil
 	}
-	return stuck
+	return stuck, left
 }
 
 // deletePlaceholder deletes the placeholder it names, after the watch's
@@ -291,10 +311,14 @@ func (u *untagRun) failed(ctx context.Context, it *Item, resp *ghpackages.Respon
 	}
 	for _, j := range u.pending() {
 		ut := &(*u.all)[j]
-		stuck := u.putBack(ctx, ut.Version, ut.Tags)
+		stuck, left := u.putBack(ctx, ut.Version, ut.Tags)
 		if len(stuck) == 0 {
 			ut.Outcome = OutcomeFailed
-			setErr(ut, fmt.Errorf("retention: not untagged: the placeholder could not be deleted (%w); the tags were put back on the image", err))
+			moved := ""
+			if len(left) > 0 {
+				moved = fmt.Sprintf(" (except %s, which no longer pointed at the placeholder: left where it is)", strings.Join(left, ", "))
+			}
+			setErr(ut, fmt.Errorf("retention: not untagged: the placeholder could not be deleted (%w); the tags were put back on the image%s", err, moved))
 			continue
 		}
 		ut.Tags = stuck

@@ -345,3 +345,36 @@ func TestUntagWithheldWithoutRegistry(t *testing.T) {
 		assert.NotEqual(t, retention.ActionUntag, v.Action, v.Name)
 	}
 }
+
+// TestUntagPutBackLeavesATagPushedMeanwhile: when the placeholder cannot
+// be deleted, only the tags still on the placeholder go back to their
+// image; a tag another job pushed a new image under in the meantime
+// stays on that image (putting it back would take it from the image its
+// owner just pushed, and leave that image untagged).
+func TestUntagPutBackLeavesATagPushedMeanwhile(t *testing.T) {
+	t.Parallel()
+	const tok = "ghs_workflow_write"
+	srv, clock, resolver := demoFront(t, tok, ghpackagestest.WithTokenSpec(tok, ghpackagestest.TokenSpec{Repository: "octo-org/app"}))
+	client := srv.Client(ghpackages.WithToken(tok))
+	orig, _ := versionWith(t, srv, ghpackagestest.DemoContainer, "stable")
+	other, ok := versionWith(t, srv, ghpackagestest.DemoContainer, "v1.7.0")
+	require.True(t, ok)
+	require.NotEqual(t, orig.Name, other.Name)
+	plan, err := retention.NewUntagPlan(t.Context(), client, demoOwner, ghpackagestest.DemoContainer, []string{"stable", "latest"}, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	rep, err := retention.Apply(t.Context(), client, plan, retention.WithResolver(resolver), retention.WithNow(clock.Now), retention.WithProgress(func(it retention.Item) {
+		if it.Step == retention.StepUntag {
+			// Another job moves stable to another image while it is on
+			// the placeholder.
+			require.NoError(t, resolver.Retag(t.Context(), demoRepo, "stable", other.Name))
+		}
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"untag failed stable,latest", "delete-placeholder failed latest,stable"}, steps(rep))
+	assert.Contains(t, rep.Items[0].Error, "the tags were put back on the image (except stable, which no longer pointed at the placeholder: left where it is)")
+	tags := registryTags(t, resolver)
+	assert.Equal(t, other.Name, tags["stable"], "the tag pushed meanwhile stays where its owner put it")
+	assert.Equal(t, orig.Name, tags["latest"], "the tag still on the placeholder goes back")
+	res := wholeDemo(t, resolver)
+	assert.True(t, res.OK(), "%+v", res)
+}
