@@ -66,6 +66,16 @@ func (g *repoGraph) vouch(digests ...string) {
 	}
 }
 
+// unmiss forgets that digest was found missing, so that the next walk
+// asks the registry again; it reports whether it was.
+func (g *repoGraph) unmiss(digest string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	was := g.missing[digest]
+	delete(g.missing, digest)
+	return was
+}
+
 // loadTags reads the repository's tags again.
 func (g *repoGraph) loadTags(ctx context.Context) error {
 	tags, err := g.resolver.Tags(ctx, g.repo)

@@ -441,3 +441,60 @@ func TestApplyRaceMissingManifestPushedAgain(t *testing.T) {
 		assert.Empty(t, res.Broken, "v1 (%s) is whole again and stays whole; fresh %v", release[:19], fresh)
 	}
 }
+
+// A version GitHub lists whose manifest the registry did not have when
+// the plan read it (a ghost version: decided on without its manifest)
+// can get it while Apply runs (pushed late, or restored). Here it is an
+// attestation of the platform image a kept release lists: before its
+// delete, Apply must read the manifest it now has, and skip it.
+func TestApplyReadsAGhostVersionAgainBeforeItsDelete(t *testing.T) {
+	t.Parallel()
+	for _, fresh := range []bool{false, true} {
+		clock := ghpackagestest.NewFakeClock(start.Add(-60 * day))
+		srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
+		r := &raceRepo{t: t, srv: srv, hc: srv.HTTPClient(), repo: "octo-org/app"}
+		platform := r.image("platform", nil)
+		r.index("v1", platform.Digest)
+		// The attestation's version is listed before the registry has
+		// its manifest.
+		cfg := r.blob([]byte(`{"architecture":"amd64","os":"linux","config":{"Labels":{"seed":"attestation"}}}`))
+		cfg.MediaType = ociConfig
+		layer := r.blob([]byte("layer attestation"))
+		layer.MediaType = ociLayer
+		attBody, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": ociImage, "artifactType": "application/vnd.in-toto+json",
+			"config": cfg, "layers": []descriptor{layer}, "subject": platform})
+		require.NoError(t, err)
+		att := digestOf(attBody)
+		srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Name: att, CreatedAt: clock.Now()})
+		clock.Advance(time.Hour)
+		other := r.image("other", nil) // deleted first: the newest planned
+		clock.Advance(60 * day)
+		client := srv.Client()
+		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+			Transport: r.hc.Transport, Clock: clock})
+		p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+			retention.WithResolver(resolver), retention.WithNow(clock.Now))
+		require.NoError(t, err)
+		require.Equal(t, 2, p.Deletes(), "the other image, and the ghost version")
+		opts := []retention.ApplyOption{retention.WithResolver(resolver), retention.WithNow(clock.Now), retention.WithProgress(func(it retention.Item) {
+			if it.Version == other.Digest {
+				r.put(att, ociImage, attBody) // the attestation's manifest arrives
+			}
+		})}
+		if fresh {
+			opts = append(opts, retention.WithFreshPlan())
+		}
+		rep, err := retention.Apply(t.Context(), client, p, opts...)
+		require.NoError(t, err)
+		got := map[string]string{}
+		for _, it := range rep.Items {
+			got[it.Version] = string(it.Outcome)
+		}
+		assert.Equal(t, map[string]string{other.Digest: "deleted", att: "skipped"}, got, "fresh %v", fresh)
+		for _, v := range srv.Versions("octo-org", ghpackages.Container, "app") {
+			if v.Name == att {
+				assert.Nil(t, v.DeletedAt, "the attestation of the kept release stays; fresh %v", fresh)
+			}
+		}
+	}
+}

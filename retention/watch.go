@@ -334,6 +334,18 @@ func (w *watch) checkVersion(ctx context.Context, it *Item) error {
 	if v.Name != it.Version {
 		return &skipError{fmt.Sprintf("version %d is now %s, not %s", it.VersionID, shortDigest(v.Name), shortDigest(it.Version))}
 	}
+	// A version whose manifest the registry did not have when it was read
+	// (decided on without it) may have it now: read it again, so that a
+	// subject or children it names count before it goes.
+	if w.g.unmiss(it.Version) {
+		w.needed = nil
+		if err := w.g.walk(ctx, []string{it.Version}); err != nil {
+			return err
+		}
+		if n, d, err := w.g.firstFailure(); n > 0 {
+			return fmt.Errorf("retention: not deleted: %d manifest(s) could not be read from the registry (first: %s: %w)", n, shortDigest(d), err)
+		}
+	}
 	return w.safe(it.Version, nonNilTags(v.Tags()))
 }
 
