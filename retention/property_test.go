@@ -488,15 +488,16 @@ func (sc *scenario) whole(live []node) []node {
 }
 
 // adder is another job that only adds: an index built from existing
-// whole manifests under a new tag, a new tag on an existing manifest, or
-// a signature.
+// whole manifests under a new tag, a new tag on an existing manifest, a
+// signature, or a deleted version restored (by this run or before it,
+// with the tags it had, as 'ghpkg restore' racing the run would).
 func (sc *scenario) adder() {
 	rng, g := sc.rng, sc.g
 	live := sc.existing()
 	if len(live) == 0 {
 		return
 	}
-	switch rng.IntN(3) {
+	switch rng.IntN(4) {
 	case 0:
 		whole := sc.whole(live)
 		if len(whole) == 0 {
@@ -520,6 +521,23 @@ func (sc *scenario) adder() {
 		sig := sc.pushImage("signature", nil, "")
 		g.tag(sc.repo, sigTag(subject.digest, ".sig"), sig.digest)
 		sc.logf("during apply: another job signed %s with %s", sc.short(subject.digest), sc.short(sig.digest))
+	case 3:
+		var deleted []ghpackagestest.VersionRecord
+		for _, v := range g.fake.Versions("octo-org", ghpackages.Container, sc.pkg) {
+			// An index is restored only with what it lists (the
+			// registry refuses it otherwise).
+			// Nor the placeholder: its tags are ones being removed, and
+			// Restore never restores it.
+			if v.DeletedAt != nil && len(sc.missingUnder(v.Name)) == 0 && v.Name != retention.PlaceholderDigest() {
+				deleted = append(deleted, v)
+			}
+		}
+		if len(deleted) == 0 {
+			return
+		}
+		v := deleted[rng.IntN(len(deleted))]
+		_, err := g.client().Orgs.RestoreVersion(context.Background(), "octo-org", ghpackages.Container, sc.pkg, v.ID)
+		sc.logf("during apply: another job restored version %d (%s): %v", v.ID, sc.short(v.Name), err)
 	}
 }
 
