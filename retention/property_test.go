@@ -102,8 +102,9 @@ func TestInvariantHolds(t *testing.T) {
 		for what, n := range map[string]int{"deleted": got.Deleted, "skipped": got.Skipped, "failed": got.Failed, "stopped runs": got.Stopped,
 			"plans with warnings": got.Warned, "deletes under team/app": got.SlashDeletes, "kept versions needed by others": got.Needed,
 			"runs from the plan's own reading (WithFreshPlan)": got.Fresh,
-			"untagged": got.Untagged, "untags left pending": got.Pending, "pending untags finished": got.Finished} {
-			if n == 0 {
+			"untagged": got.Untagged, "untags left pending": got.Pending, "pending untags finished": got.Finished,
+			"manifests read from the cache": int(got.CacheHits)} {
+			if n == 0 && !(what == "manifests read from the cache" && mode == "off") {
 				t.Errorf("no case had any %s: the generator no longer exercises it", what)
 			}
 		}
@@ -169,6 +170,7 @@ type scenario struct {
 	// from rng, so a case is the same repository and story either way.
 	cfg      *rand.Rand
 	cacheDir string // the manifest cache, "" for none
+	cache    *retention.ManifestCache
 }
 
 // configure draws case i's configuration: the manifest cache per mode
@@ -186,7 +188,10 @@ func (sc *scenario) resolver() retention.ManifestResolver {
 	if sc.cacheDir == "" {
 		return sc.g.resolver()
 	}
-	r, _ := sc.g.cachedResolver(sc.t, sc.cacheDir)
+	r, c := sc.g.cachedResolver(sc.t, sc.cacheDir)
+	if sc.cache == nil {
+		sc.cache = c // the run's (plan and apply) resolver's
+	}
 	return r
 }
 
@@ -199,6 +204,7 @@ type tally struct {
 type counts struct {
 	Deleted, Skipped, Failed, Stopped, Warned, SlashDeletes, Needed, Fresh int
 	Untagged, Pending, Finished                                            int
+	CacheHits                                                              int64
 }
 
 func (t *tally) add(f func(*counts)) {
@@ -790,6 +796,9 @@ func (sc *scenario) run(stopAt int) (bool, int) {
 		}
 		c.Untagged += rep.Count(retention.OutcomeUntagged)
 		c.Pending += rep.Count(retention.OutcomeUntagPending)
+		if sc.cache != nil {
+			c.CacheHits += sc.cache.Stats().Hits
+		}
 	})
 	if pp.DeletePackage {
 		// Whatever was pushed since the plan must not go with the package.
