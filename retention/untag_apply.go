@@ -110,7 +110,7 @@ func untagItems(pp *PackagePlan, seg *segment, api *ghpackages.OwnerPackages, o 
 // do carries out item i, one of the package's untag items.
 func (u *untagRun) do(ctx context.Context, i int, it *Item) (*ghpackages.Response, error) {
 	if err := u.seg.open(ctx, u.o, u.api, *u.all, i); err != nil {
-		if it.Step == StepUntag {
+		if it.Step == StepUntag || stopsRun(ctx, err) {
 			return nil, err
 		}
 		return u.failed(ctx, it, nil, err)
@@ -242,6 +242,8 @@ func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages
 	if ours && u.pushed || it.VersionID == 0 {
 		id, err := u.findVersion(ctx, it.Version)
 		switch {
+		case stopsRun(ctx, err):
+			return nil, err // the run stops; the tags stay on the placeholder
 		case err != nil:
 			return u.failed(ctx, it, nil, fmt.Errorf("retention: not deleted: listing the package's versions to find the placeholder: %w", err))
 		case id == 0:
@@ -250,6 +252,9 @@ func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages
 		it.VersionID = id
 	}
 	if err := w.refresh(ctx); err != nil {
+		if stopsRun(ctx, err) {
+			return nil, err
+		}
 		return u.failed(ctx, it, nil, err)
 	}
 	// Every tag on a placeholder is one someone chose to remove, and the
@@ -266,7 +271,7 @@ func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages
 	switch {
 	case err == nil:
 		it.Outcome, it.Replayed = OutcomeDeleted, resp != nil && resp.Replayed
-	case errors.Is(err, ghpackages.ErrRateLimited), ctx.Err() != nil:
+	case stopsRun(ctx, err):
 		w.done(it.Version, false, describeStay(OutcomeNotAttempted, err))
 		return resp, err // the run stops; the tags stay on the placeholder
 	case errors.Is(err, ghpackages.ErrDeleteUnconfirmed):
@@ -284,6 +289,14 @@ func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages
 		(*u.all)[j].Outcome = OutcomeUntagged
 	}
 	return resp, nil
+}
+
+// stopsRun reports whether err stops the run (see run): a rate limit the
+// client could not wait out, or ctx ending. The placeholder is then not
+// deleted and its tags are not put back: they stay on it, untag-pending,
+// for the next run.
+func stopsRun(ctx context.Context, err error) bool {
+	return err != nil && (errors.Is(err, ghpackages.ErrRateLimited) || ctx.Err() != nil)
 }
 
 // active reports whether the placeholder's version can still be read.

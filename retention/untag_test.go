@@ -3,6 +3,9 @@ package retention_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -377,4 +380,37 @@ func TestUntagPutBackLeavesATagPushedMeanwhile(t *testing.T) {
 	assert.Equal(t, orig.Name, tags["latest"], "the tag still on the placeholder goes back")
 	res := wholeDemo(t, resolver)
 	assert.True(t, res.OK(), "%+v", res)
+}
+
+// TestUntagStopsAtARateLimitBeforeThePlaceholderGoes: a rate limit the
+// client cannot wait out while the placeholder's delete is prepared (the
+// listing that finds its version) stops the run, as it does before any
+// delete: the placeholder's item is not attempted, the tags stay on the
+// placeholder (untag-pending, for the next run to finish), and nothing is
+// reported failed.
+func TestUntagStopsAtARateLimitBeforeThePlaceholderGoes(t *testing.T) {
+	t.Parallel()
+	srv, clock, resolver := demoFront(t, ghpackagestest.DefaultToken)
+	plan, err := retention.NewUntagPlan(t.Context(), srv.Client(), demoOwner, ghpackagestest.DemoContainer, []string{"stable"}, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	base := srv.HTTPClient().Transport
+	limited := false
+	rt := roundTrip(func(req *http.Request) (*http.Response, error) {
+		if limited && req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/versions") && req.URL.Query().Get("per_page") == "100" {
+			h := http.Header{"Content-Type": {"application/json"}, "X-Ratelimit-Limit": {"5000"}, "X-Ratelimit-Remaining": {"0"},
+				"X-Ratelimit-Reset": {strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)}}
+			return &http.Response{StatusCode: http.StatusForbidden, Header: h, Request: req,
+				Body: io.NopCloser(strings.NewReader(`{"message":"API rate limit exceeded for user ID 1."}`))}, nil
+		}
+		return base.RoundTrip(req)
+	})
+	client := srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: rt}), ghpackages.WithRetry(ghpackages.RetryPolicy{MaxRateLimitRetries: 1, MaxWait: time.Minute}))
+	rep, err := retention.Apply(t.Context(), client, plan, retention.WithResolver(resolver), retention.WithNow(clock.Now), retention.WithProgress(func(it retention.Item) {
+		limited = limited || it.Step == retention.StepUntag
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"untag untag-pending stable", "delete-placeholder not-attempted "}, steps(rep))
+	assert.Contains(t, rep.Stopped, "stopped at the rate limit")
+	assert.False(t, rep.Failed())
+	assert.Equal(t, retention.PlaceholderDigest(), registryTags(t, resolver)["stable"], "the tag waits on the placeholder for the next run")
 }
