@@ -82,13 +82,7 @@ func TestReplayedDeleteIsSettledHonestly(t *testing.T) {
 			h := &scripted{steps: tc.steps}
 			c := retryClient(t, h, newTestClock())
 			resp, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", Container, "team/app", 1260000001)
-			var sent []string
-			h.mu.Lock()
-			for _, r := range h.seen {
-				sent = append(sent, r.Method+" "+r.URL.EscapedPath())
-			}
-			h.mu.Unlock()
-			assert.Equal(t, tc.wantSent, sent)
+			assert.Equal(t, tc.wantSent, h.sent())
 			if tc.wantErr == nil {
 				require.NoError(t, err)
 			} else {
@@ -226,13 +220,7 @@ func TestReplayedRestoreIsSettledByReads(t *testing.T) {
 			} else {
 				resp, err = c.Orgs.Restore(t.Context(), "octo-org", Container, "team/app", nil)
 			}
-			var sent []string
-			h.mu.Lock()
-			for _, r := range h.seen {
-				sent = append(sent, r.Method+" "+r.URL.EscapedPath())
-			}
-			h.mu.Unlock()
-			assert.Equal(t, tc.wantSent, sent)
+			assert.Equal(t, tc.wantSent, h.sent())
 			if tc.wantErr == nil {
 				require.NoError(t, err)
 			} else {

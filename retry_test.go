@@ -68,6 +68,17 @@ type scripted struct {
 	seen  []*http.Request
 }
 
+// sent lists the requests the handler saw, as "METHOD /escaped/path".
+func (s *scripted) sent() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, r := range s.seen {
+		out = append(out, r.Method+" "+r.URL.EscapedPath())
+	}
+	return out
+}
+
 func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	i := s.hits

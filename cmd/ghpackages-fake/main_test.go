@@ -83,7 +83,7 @@ func TestServesAndShutsDown(t *testing.T) {
 	select {
 	case err := <-done:
 		assert.NoError(t, err)
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("no shutdown")
 	}
 	assert.Contains(t, out.String(), "serving the GitHub Packages API at "+url+"/")
