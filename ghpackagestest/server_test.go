@@ -352,7 +352,7 @@ func TestConcurrentUseAndClose(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	srv.Close() // also closes the idle connections of srv's own transport
+	srv.Close()                                  // also closes the idle connections of srv's own transport
 	deadline := time.Now().Add(30 * time.Second) // ends as soon as they are gone
 	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
