@@ -291,3 +291,57 @@ func TestRegistryLatencyAndLimit(t *testing.T) {
 	assert.Equal(t, 7, st.RegistryRequests)
 
 }
+
+// WithListingLag: a push is in the registry at once, but the REST API
+// shows its new version (in the listing and by ID) and the tag it moved
+// only once the lag has passed on the server's Clock.
+func TestRegistryListingLag(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	srv := ghpackagestest.NewServer(ghcrtest.WithRegistry(), ghpackagestest.WithClock(clock),
+		ghpackagestest.WithListingLag(30*time.Second))
+	t.Cleanup(srv.Close)
+	srv.AddOrg("octo-org")
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "lag"})
+	oldID := srv.AddVersion("octo-org", ghpackages.Container, "lag", ghpackagestest.VersionSpec{Tags: []string{"latest"}, Image: &ghpackagestest.ImageSpec{}})
+	hc := testClient(t)
+	host := strings.TrimPrefix(srv.URL(), "http://")
+	img, err := random.Image(64, 1)
+	require.NoError(t, err)
+	ref, err := name.ParseReference(host + "/octo-org/lag:latest")
+	require.NoError(t, err)
+	require.NoError(t, remote.Write(ref, img, remote.WithTransport(hc.Transport), remote.WithAuth(&authn.Basic{Username: "x", Password: ghpackagestest.DefaultToken})))
+	d, err := img.Digest()
+	require.NoError(t, err)
+
+	status, hdr, _ := registryGet(t, hc, "HEAD", srv.URL()+"/v2/octo-org/lag/manifests/latest", bearer)
+	require.Equal(t, 200, status)
+	assert.Equal(t, d.String(), hdr.Get("Docker-Content-Digest"), "the registry has the push at once")
+
+	api := srv.Client(ghpackages.WithHTTPClient(hc)).Packages(ghpackages.OrgOwner("octo-org"))
+	list := func() map[string][]string {
+		t.Helper()
+		vs, _, err := api.ListVersions(t.Context(), ghpackages.Container, "lag", nil)
+		require.NoError(t, err)
+		out := map[string][]string{}
+		for _, v := range vs {
+			out[v.Name] = v.Tags()
+		}
+		return out
+	}
+	vs := srv.Versions("octo-org", ghpackages.Container, "lag")
+	require.Len(t, vs, 2)
+	newID := vs[1].ID
+	assert.Equal(t, map[string][]string{vs[0].Name: {"latest"}}, list(), "the listing does not show the push yet")
+	_, _, err = api.GetVersion(t.Context(), ghpackages.Container, "lag", newID)
+	require.ErrorIs(t, err, ghpackages.ErrNotFound, "nor does a read by ID")
+	old, _, err := api.GetVersion(t.Context(), ghpackages.Container, "lag", oldID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"latest"}, old.Tags(), "the moved tag still shows on the old version")
+
+	clock.Advance(30 * time.Second)
+	assert.Equal(t, map[string][]string{vs[0].Name: nil, d.String(): {"latest"}}, list(), "after the lag the listing shows the push")
+	got, _, err := api.GetVersion(t.Context(), ghpackages.Container, "lag", newID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"latest"}, got.Tags())
+}

@@ -347,21 +347,25 @@ func (s *Server) recordPush(repo, ref, digest string) {
 			v = a
 		}
 	}
+	now := s.now()
 	if v == nil {
 		s.addVersion(p, VersionSpec{Name: digest})
 		v = p.versions[len(p.versions)-1]
+		if s.listingLag > 0 {
+			v.listedAt = now.Add(s.listingLag)
+		}
 	}
 	if ref == digest || strings.HasPrefix(ref, "sha256:") {
 		return
 	}
 	for _, a := range p.versions {
-		if a != v && a.deletedAt == nil {
-			a.tags = slices.DeleteFunc(a.tags, func(t string) bool { return t == ref })
+		if a != v && a.deletedAt == nil && slices.Contains(a.tags, ref) {
+			a.setTags(slices.DeleteFunc(slices.Clone(a.tags), func(t string) bool { return t == ref }), now, s.listingLag)
 		}
 	}
 	if !slices.Contains(v.tags, ref) {
-		v.tags = append(v.tags, ref)
-		v.updated = s.now()
+		v.setTags(append(slices.Clone(v.tags), ref), now, s.listingLag)
+		v.updated = now
 	}
 }
 

@@ -13,6 +13,15 @@ import (
 // registry requests show in its run time.
 func WithRegistryLatency(d time.Duration) Option { return func(s *Server) { s.regLatency = d } }
 
+// WithListingLag makes the REST API show what a registry push changed
+// only d after the push, on the server's Clock, as GitHub's package
+// listing lags ghcr.io: a version a push created is missing from the
+// version listing and from a read by its ID (404) until then, and a tag a
+// push moved stays, in the REST answers, on the version it was on (the
+// registry's own tag list and manifests change at once). Versions added
+// with AddVersion or a seed, deletes and restores are not delayed.
+func WithListingLag(d time.Duration) Option { return func(s *Server) { s.listingLag = d } }
+
 // WithRegistryLimit makes the registry answer 429 TOOMANYREQUESTS, with
 // Retry-After (the whole seconds until a request leaves the window),
 // once perMinute manifest requests (GET or HEAD of /v2/…/manifests/…)

@@ -146,6 +146,9 @@ type Server struct {
 	regLatency time.Duration
 	regLimit   int
 	regStamps  []time.Time
+	// listingLag delays a push's appearance in the REST API
+	// (WithListingLag).
+	listingLag time.Duration
 
 	tls       bool
 	tlsHosts  []string

@@ -53,6 +53,46 @@ type version struct {
 	// deletedWithPackage marks the last npm version whose deletion took
 	// the package with it (WithNPMLastVersionDeletesPackage).
 	deletedWithPackage bool
+	// With WithListingLag: listedAt is when a version a push created
+	// shows in the REST API (zero: at once), and shown the tags the REST
+	// API gave it from each time on, oldest first (nil: tags at once).
+	listedAt time.Time
+	shown    []tagState
+}
+
+// tagState is a version's tags from a time on, as the REST API shows them.
+type tagState struct {
+	from time.Time
+	tags []string
+}
+
+// listed reports whether the REST API shows v at now.
+func (v *version) listed(now time.Time) bool { return !now.Before(v.listedAt) }
+
+// restTags are v's tags as the REST API shows them at now, lag behind
+// the registry.
+func (v *version) restTags(now time.Time, lag time.Duration) []string {
+	if v.shown == nil {
+		return v.tags
+	}
+	for _, st := range slices.Backward(v.shown) {
+		if !now.Before(st.from.Add(lag)) {
+			return st.tags
+		}
+	}
+	return v.shown[0].tags
+}
+
+// setTags changes v's tags at now, as a push does: with a listing lag the
+// REST API keeps showing the old ones for the lag.
+func (v *version) setTags(tags []string, now time.Time, lag time.Duration) {
+	if lag > 0 {
+		if v.shown == nil {
+			v.shown = []tagState{{tags: slices.Clone(v.tags)}}
+		}
+		v.shown = append(v.shown, tagState{from: now, tags: slices.Clone(tags)})
+	}
+	v.tags = tags
 }
 
 // PackageSpec describes a package to add with AddPackage.
@@ -566,11 +606,13 @@ func packageJSON(b baseURLs, p *pkg) map[string]any {
 	return m
 }
 
-func versionJSON(b baseURLs, p *pkg, v *version) map[string]any {
+// versionJSON is v as the REST API shows it at now, with the listing
+// lag of WithListingLag.
+func versionJSON(b baseURLs, p *pkg, v *version, now time.Time, lag time.Duration) map[string]any {
 	base := b.api + "/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/" + pathEscape(p.name)
 	pkgHTML, html := htmlURLs(b, p, v)
 	meta := map[string]any{"package_type": string(p.typ)}
-	tags := v.tags
+	tags := v.restTags(now, lag)
 	if tags == nil {
 		tags = []string{}
 	}

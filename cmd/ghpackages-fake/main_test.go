@@ -111,6 +111,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-registry-limit", "0/min"}, "above 0"},
 		{[]string{"-registry-latency", "-5ms"}, "-registry-latency -5ms: want a duration of 0 or more"},
 		{[]string{"-registry-latency", "soon"}, "registry-latency"},
+		{[]string{"-listing-lag", "-1s"}, "-listing-lag -1s: want a duration of 0 or more"},
 		{[]string{"-registry=false", "-registry-limit", "10/min"}, "need the registry"},
 		{[]string{"-tls-cert-file", "x.pem"}, "-tls-cert-file needs -tls"},
 		{[]string{"stray"}, `unexpected argument "stray"`},
