@@ -56,6 +56,11 @@ const (
 	// OutcomeUntagged: an untag step removed the item's Tags from its
 	// version (the placeholder they were moved to was deleted).
 	OutcomeUntagged Outcome = "untagged"
+	// OutcomeHealed: Apply's final check found a tag that needed this
+	// version, which the run had deleted (a push the checks before the
+	// delete could not see), and restored it (a StepRestoreVersion item
+	// after the deletes; Tags are the tags that needed it).
+	OutcomeHealed Outcome = "healed"
 	// OutcomeUntagPending: an untag step moved the item's Tags to the
 	// placeholder, but the placeholder's version was not deleted (the run
 	// stopped first, or the tags could not be put back after its delete
@@ -144,7 +149,7 @@ type Item struct {
 //	    "reason": "…", "outcome": "deleted" | "already-gone" | "gone-unconfirmed" |
 //	                              "retained" | "failed" | "not-attempted" | "restored" |
 //	                              "already-active" | "expired" | "skipped" |
-//	                              "untagged" | "untag-pending",
+//	                              "untagged" | "untag-pending" | "healed",
 //	    "error": "…", "status": 404,          // on errors only
 //	    "replayed": true,                     // only when set
 //	    "at": "2026-11-24T03:17:01Z"
@@ -298,7 +303,7 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 			items = append(items, Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason})
 		}
 	}
-	return run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(i int, it *Item) (*ghpackages.Response, error) {
+	rep := run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(i int, it *Item) (*ghpackages.Response, error) {
 		if u := untags[i]; u != nil {
 			return u.do(ctx, i, it)
 		}
@@ -363,7 +368,10 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 		default:
 			it.Outcome = OutcomeFailed
 		}
-	}), nil
+	})
+	heal(ctx, o, api, rep, segs)
+	rep.FinishedAt = o.now()
+	return rep, nil
 }
 
 // segment is the checked deletes of one container package: items
