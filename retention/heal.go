@@ -89,8 +89,7 @@ func (seg *segment) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 			Reason: "final check", Err: err, Error: err.Error(), At: o.now()}}
 	}
 	g := w.g
-	before := g.tagNames()
-	broken, err := seg.brokenTags(ctx, api, deleted, before)
+	broken, err := seg.brokenTags(ctx, api, deleted, maps.Clone(w.lastSeen))
 	if err != nil {
 		return fail("retention: the final check could not tell whether the tags are whole (%v); versions this run deleted: %s", err, idList(deleted, slices.Sorted(maps.Keys(deleted))))
 	}
@@ -197,17 +196,20 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 		g.mu.Unlock()
 		return miss
 	}
-	var broken []brokenTag
-	for _, t := range slices.Sorted(maps.Keys(now)) {
-		d := now[t]
+	needs := func(d string) []string {
 		var need []string
 		for _, x := range g.below(d) {
 			if deleted[x] != nil && gone(x) {
 				need = append(need, x)
 			}
 		}
-		if len(need) > 0 {
-			broken = append(broken, brokenTag{tag: t, digest: d, need: need})
+		return need
+	}
+	var broken []brokenTag
+	for _, t := range slices.Sorted(maps.Keys(now)) {
+		d := now[t]
+		if need := needs(d); len(need) > 0 {
+			broken = append(broken, brokenTag{tag: t, digest: d, need: needs(d)})
 		}
 	}
 	// Tags that vanished while their image stayed.
@@ -256,7 +258,7 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 	}
 	for _, t := range vanished {
 		if d, ok := carried[t]; ok {
-			broken = append(broken, brokenTag{tag: t, digest: d, need: []string{d}, vanished: true})
+			broken = append(broken, brokenTag{tag: t, digest: d, need: needs(d), vanished: true})
 			continue
 		}
 		// GitHub's listing does not say (yet): any of them may.
