@@ -15,7 +15,7 @@
 #                       from the action's own checkout; turns the INPUT_*
 #                       variables into a 'ghpkg prune' command line, runs it
 #                       and writes the step's outputs (deleted, planned,
-#                       failed, withheld, report) to $GITHUB_OUTPUT. ghpkg
+#                       failed, withheld, healed, report) to $GITHUB_OUTPUT. ghpkg
 #                       itself appends the Markdown table to
 #                       $GITHUB_STEP_SUMMARY. It exits with ghpkg's exit
 #                       code (0 done or dry run, 1 some deletions failed,
@@ -236,6 +236,10 @@ deleted=$(count deleted)
 planned=$(count planned)
 failed=$(count failed)
 withheld=$(count withheld)
+healed=$(count healed)
+if [ "$healed" != 0 ]; then
+  echo "::warning::ghpkg restored $healed version(s) it had deleted: a tag needed them (a push GitHub's listing did not show yet); see the report's \"healed\" items."
+fi
 if [ "$withheld" != 0 ]; then
   echo "::error::ghpkg withheld $withheld deletions: their safety could not be proven (the registry could not be read; see the log). The step fails until that is fixed."
 fi
@@ -244,7 +248,7 @@ fi
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   # One simple command: bash ignores '!' on a { ...; } group whose
   # redirection fails.
-  if ! printf '%s\n' "deleted=$deleted" "planned=$planned" "failed=$failed" "withheld=$withheld" "report=$report" >> "$GITHUB_OUTPUT"; then
+  if ! printf '%s\n' "deleted=$deleted" "planned=$planned" "failed=$failed" "withheld=$withheld" "healed=$healed" "report=$report" >> "$GITHUB_OUTPUT"; then
     echo "::error::could not write the step outputs to GITHUB_OUTPUT ($GITHUB_OUTPUT); the run's JSON report is $report"
     if [ "$code" -eq 0 ]; then code=1; fi
   fi

@@ -167,6 +167,7 @@ func TestActionScript(t *testing.T) {
 		assert.Equal(t, "0", outputs["deleted"])
 		assert.Equal(t, "8", outputs["planned"], "10 old untagged versions, 2 kept by keep-ids")
 		assert.Equal(t, "0", outputs["failed"])
+		assert.Equal(t, "0", outputs["healed"], "nothing to heal")
 		assert.FileExists(t, outputs["report"])
 		assert.Contains(t, log, "Dry run: nothing is deleted")
 		assert.True(t, strings.HasPrefix(md, "### ghpkg prune: org octo-org (dry run)\n"), md)

@@ -144,6 +144,9 @@ type app struct {
 
 	// printed is set once the command wrote its JSON document.
 	printed bool
+	// tokenScopes are the classic token's scopes preflight read; nil when
+	// unknown (a fine-grained, App or Actions token, or a failed read).
+	tokenScopes []ghpackages.Scope
 	// tok caches the token once read (stdin can be read only once).
 	tok string
 	// showAll is prune's --show all.

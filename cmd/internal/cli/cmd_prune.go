@@ -304,6 +304,12 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	planOpts := []retention.PlanOption{now}
 	// The plan is applied at once: Apply starts from its registry reading.
 	applyOpts := []retention.ApplyOption{now, retention.WithFreshPlan()}
+	if apply && typ == ghpackages.Container && !f.skipRefs && a.tokenScopes != nil &&
+		len(ghpackages.MissingScopes(a.tokenScopes, []ghpackages.Scope{ghpackages.ScopeWritePackages})) > 0 {
+		// Restoring a version needs write:packages.
+		a.warnf("healing is off: the token lacks write:packages, so a tag the final check finds broken by this run's deletes is reported (exit 1), not restored")
+		applyOpts = append(applyOpts, retention.WithoutHealing())
+	}
 	var resolver retention.ManifestResolver
 	if typ == ghpackages.Container && (!f.skipRefs || f.verify) {
 		resolver = a.resolver(f.registry, cache)

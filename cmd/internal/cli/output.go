@@ -118,6 +118,10 @@ delete, restore, prune, untag:
                                   untag: every tag moved since the plan;
                                   restore-tags: every tag points elsewhere
                  untagged         untag: the tags were removed
+                 healed           restore-version after the deletes: the
+                                  final check found a tag that needed this
+                                  deleted version (a push the checks could
+                                  not see yet) and restored it
                  untag-pending    untag: the tags point at the placeholder,
                                   which was not deleted (the run stopped):
                                   the next untag or prune of the package
@@ -130,6 +134,8 @@ delete, restore, prune, untag:
                withheld because their safety could not be proven, e.g. the
                registry could not be read; exit 1 when not 0),
                registry_waits (registry rate limits and errors waited out);
+               healed (present when not 0: versions the final check
+               restored because a tag needed them);
                and in tags: planned_untags (tags to remove), untagged
                (removed), untag_pending (left on the placeholder)
   verify       (prune --verify) [{package, repository, tags, manifests,
@@ -516,6 +522,9 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
+	// Healed counts the versions Apply's final check restored because a
+	// tag needed them (present when not 0).
+	Healed int `json:"healed,omitempty"`
 	Withheld        int `json:"withheld"`
 	// RegistryWaits counts the times the container registry's rate limit
 	// or a transient error was waited out (a request sent again).
