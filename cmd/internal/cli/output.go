@@ -524,8 +524,8 @@ type summary struct {
 	Skipped         int `json:"skipped"`
 	// Healed counts the versions Apply's final check restored because a
 	// tag needed them (present when not 0).
-	Healed int `json:"healed,omitempty"`
-	Withheld        int `json:"withheld"`
+	Healed   int `json:"healed,omitempty"`
+	Withheld int `json:"withheld"`
 	// RegistryWaits counts the times the container registry's rate limit
 	// or a transient error was waited out (a request sent again).
 	RegistryWaits int `json:"registry_waits"`
