@@ -89,7 +89,22 @@ func (seg *segment) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 			Reason: "final check", Err: err, Error: err.Error(), At: o.now()}}
 	}
 	g := w.g
-	broken, err := seg.brokenTags(ctx, api, deleted, maps.Clone(w.lastSeen))
+	// The tags the run removed on purpose (its untag steps) are not
+	// missed.
+	before := maps.Clone(w.lastSeen)
+	for _, it := range items {
+		if it.Package == seg.pp.Name && it.Type == seg.pp.Type && (it.Step == StepUntag || it.Step == StepDeletePlaceholder) {
+			for _, t := range it.Tags {
+				delete(before, t)
+			}
+		}
+	}
+	for t, d := range before {
+		if d == PlaceholderDigest() {
+			delete(before, t)
+		}
+	}
+	broken, err := seg.brokenTags(ctx, api, deleted, before)
 	if err != nil {
 		return fail("retention: the final check could not tell whether the tags are whole (%v); versions this run deleted: %s", err, idList(deleted, slices.Sorted(maps.Keys(deleted))))
 	}

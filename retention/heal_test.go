@@ -2,6 +2,7 @@ package retention_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -273,4 +274,61 @@ func TestApplyRaceVersionRestoredAndTaggedDuringApply(t *testing.T) {
 		}
 	}
 	w.verifyWhole("stable is whole")
+}
+
+// An untag raced by a push of the same tag: the tag is read again just
+// before the placeholder's PUT and once after it. A push that lands
+// before the second read keeps its tag (the placeholder is not pushed);
+// one that lands right after the PUT is found by the read after it and
+// left where it is. Either way the tag ends on the image just pushed.
+func TestUntagRacedByAPushOfTheTag(t *testing.T) {
+	t.Parallel()
+	for _, when := range []string{"before the PUT", "after the PUT"} {
+		clock := ghpackagestest.NewFakeClock(start)
+		srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghcrtest.WithRegistry())
+		host := strings.TrimPrefix(srv.URL(), "http://")
+		other := srv.HTTPClient().Transport
+		pusher := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken, Transport: other})
+		newer, ok := versionWith(t, srv, ghpackagestest.DemoContainer, "v1.7.0")
+		require.True(t, ok)
+		orig, ok := versionWith(t, srv, ghpackagestest.DemoContainer, "latest")
+		require.True(t, ok)
+		heads, armed := 0, false
+		hooked := roundTrip(func(req *http.Request) (*http.Response, error) {
+			isTag := strings.HasSuffix(req.URL.Path, "/manifests/latest")
+			if isTag && req.Method == http.MethodHead && armed {
+				// Apply reads the tags when it opens the package, then
+				// the untag's tags, then the tag just before its PUT.
+				if heads++; heads == 3 && when == "before the PUT" {
+					require.NoError(t, pusher.Retag(req.Context(), demoRepo, "latest", newer.Name))
+				}
+			}
+			resp, err := other.RoundTrip(req)
+			if isTag && req.Method == http.MethodPut && when == "after the PUT" && err == nil {
+				require.NoError(t, pusher.Retag(req.Context(), demoRepo, "latest", newer.Name))
+			}
+			return resp, err
+		})
+		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken, Transport: hooked})
+		client := srv.Client()
+		plan, err := retention.NewUntagPlan(t.Context(), client, demoOwner, ghpackagestest.DemoContainer, []string{"latest"}, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+		require.NoError(t, err)
+		armed = true
+		rep, err := retention.Apply(t.Context(), client, plan, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+		require.NoError(t, err)
+		require.NotEmpty(t, rep.Items)
+		untag := rep.Items[0]
+		require.Equal(t, retention.StepUntag, untag.Step)
+		assert.Equal(t, retention.OutcomeSkipped, untag.Outcome, when)
+		if when == "before the PUT" {
+			assert.Equal(t, "not deleted: tag latest was pushed again ("+newer.Name[:19]+"…) just before its untag: not removed", untag.Error)
+		} else {
+			assert.Equal(t, "not deleted: tag latest was pushed again ("+newer.Name[:19]+"…) during its untag: left there", untag.Error)
+		}
+		tags := registryTags(t, pusher)
+		assert.Equal(t, newer.Name, tags["latest"], "%s: the tag stays on the image just pushed", when)
+		assert.Equal(t, orig.Name, tags["stable"], when)
+		assert.False(t, rep.Failed(), "%s: %v", when, steps(rep))
+		wholeDemo(t, pusher)
+	}
 }
