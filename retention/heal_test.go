@@ -332,3 +332,22 @@ func TestUntagRacedByAPushOfTheTag(t *testing.T) {
 		wholeDemo(t, pusher)
 	}
 }
+
+// Verify does not call an empty image index whole: a tag on an index that
+// lists no manifests (another tool's untag placeholder, or an older one)
+// is reported in Empty, and OK is false.
+func TestVerifyReportsATagOnAnEmptyIndex(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, 0)
+	w.ready()
+	r := w.raceRepo
+	body := []byte(`{"schemaVersion":2,"mediaType":"` + ociIndex + `","manifests":[]}`)
+	r.put(digestOf(body), ociIndex, body)
+	r.put("old-untag", ociIndex, body)
+	res, err := retention.Verify(t.Context(), w.resolver, w.repo)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"old-untag"}, res.Empty)
+	assert.Empty(t, res.Broken)
+	assert.Empty(t, res.Placeholders)
+	assert.False(t, res.OK(), "an empty index is not a whole image")
+}
