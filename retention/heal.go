@@ -211,9 +211,33 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 		g.mu.Unlock()
 		return miss
 	}
+	// What a tag needs: what its image lists at any depth, and the
+	// referrers and signatures of those, as the checks before each delete
+	// count them.
+	// A signature this run deleted took its tag, which named its
+	// subject, with it: its planned tags still say.
+	sigs := map[string][]string{} // subject → deleted signatures
+	for d, it := range deleted {
+		for _, t := range it.Tags {
+			if sub, ok := tagSubject([]string{t}); ok {
+				sigs[sub] = append(sigs[sub], d)
+			}
+		}
+	}
 	needs := func(d string) []string {
+		reached := map[string]bool{}
+		for next := []string{d}; len(next) > 0; {
+			var more []string
+			for x := range g.reach(next) {
+				if !reached[x] {
+					reached[x] = true
+					more = append(more, sigs[x]...)
+				}
+			}
+			next = slices.DeleteFunc(more, func(x string) bool { return reached[x] })
+		}
 		var need []string
-		for _, x := range g.below(d) {
+		for _, x := range slices.Sorted(maps.Keys(reached)) {
 			if deleted[x] != nil && gone(x) {
 				need = append(need, x)
 			}
@@ -280,23 +304,6 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 		broken = append(broken, brokenTag{tag: t, digest: before[t], vanished: true})
 	}
 	return broken, nil
-}
-
-// below returns d and every manifest it lists, at any depth.
-func (g *repoGraph) below(d string) []string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	seen := map[string]bool{d: true}
-	out := []string{d}
-	for i := 0; i < len(out); i++ {
-		for _, c := range g.manifests[out[i]].Children {
-			if !seen[c] {
-				seen[c] = true
-				out = append(out, c)
-			}
-		}
-	}
-	return out
 }
 
 // digestList names digests, short.
