@@ -258,14 +258,20 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 		if _, ok := now[t]; ok || deleted[before[t]] != nil {
 			continue
 		}
+		// Is its image still there? (Else it went with it, deleted by
+		// someone else.)
 		if tr != nil {
 			got, err := tr.head(ctx, g.repo, before[t])
 			if err != nil {
 				return nil, err
 			}
 			if got == "" {
-				continue // its image is gone too: deleted by someone else
+				continue
 			}
+		} else if _, err := g.resolver.Manifest(ctx, g.repo, before[t]); errors.Is(err, ErrManifestUnknown) {
+			continue
+		} else if err != nil {
+			return nil, err
 		}
 		vanished = append(vanished, t)
 	}
