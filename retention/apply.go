@@ -215,6 +215,16 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // whole (a request per tag) once per package, before its first delete,
 // unless WithFreshPlan says the plan's own reading is current.
 //
+// After the last step (also when the run stopped, then within HealTimeout)
+// Apply checks what it touched, and heals: for each container package it
+// deleted versions from, it reads every tag again (the tag list and a
+// HEAD per tag, once per run) and restores each deleted version a tag now
+// needs — one a push GitHub's listing did not show yet made a tag need,
+// say — reporting it as a StepRestoreVersion item with OutcomeHealed
+// (WithoutHealing turns the restores off). What it cannot heal is an
+// OutcomeFailed item naming the tag, the missing manifests and the
+// version IDs to restore by hand.
+//
 // Before deleting a whole package Apply lists its versions again and skips
 // the package when a version, or a tag, was added since the plan.
 //
