@@ -126,7 +126,7 @@ func (seg *segment) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 			Reason: "final check: deleted by this run, needed by tag " + strings.Join(needers[d], ", ")}
 		var err error
 		if o.noHeal {
-			err = errors.New("healing is off (WithoutHealing): not restored")
+			err = errors.New("healing is off (WithoutHealing)")
 		} else {
 			var resp *ghpackages.Response
 			resp, err = api.RestoreVersion(ctx, del.Type, del.Package, del.VersionID)

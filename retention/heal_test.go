@@ -237,7 +237,7 @@ func TestApplyWithoutHealingNamesWhatToRestore(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{
-		"not restored: healing is off (WithoutHealing): not restored",
+		"not restored: healing is off (WithoutHealing)",
 		fmt.Sprintf("retention: tag latest (%s…) is broken: it needs %s…, which this run deleted; restore version(s) %d by hand", idx[:19], platform[:19], id),
 	}, msgs)
 }
