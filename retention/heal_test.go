@@ -351,3 +351,33 @@ func TestVerifyReportsATagOnAnEmptyIndex(t *testing.T) {
 	assert.Empty(t, res.Placeholders)
 	assert.False(t, res.OK(), "an empty index is not a whole image")
 }
+
+// A push between a delete's check and its DELETE (here: sent by the
+// transport just before the DELETE of a planned platform image, a new
+// index over it under latest) is not seen by the check; the final check
+// finds latest broken and restores the image.
+func TestApplyHealsAPushBetweenTheCheckAndTheDelete(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, 0)
+	platform := w.image("platform", nil).Digest
+	w.ready()
+	var id int64
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		if v.Name == platform {
+			id = v.ID
+		}
+	}
+	var idx string
+	base := w.hc.Transport
+	w.client = w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
+		if req.Method == http.MethodDelete && strings.HasSuffix(req.URL.Path, fmt.Sprintf("/versions/%d", id)) && idx == "" {
+			idx = w.index("latest", platform)
+		}
+		return base.RoundTrip(req)
+	})}))
+	rep := w.apply([]string{platform}, func(retention.Item) {})
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{platform: "deleted", "restore " + platform: "healed"}, got)
+	assert.Empty(t, errs)
+	w.verifyWhole("latest (" + idx[:19] + ") is whole again")
+}
