@@ -1,6 +1,7 @@
 package retention_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -29,6 +30,8 @@ type healWorld struct {
 	client   *ghpackages.Client
 	resolver *retention.RegistryResolver
 	keep     string
+	// ctx, if set, is the context Apply runs in.
+	ctx context.Context
 }
 
 // newHealWorld starts the fake 60 days before start; the test pushes its
@@ -75,7 +78,11 @@ func (w *healWorld) apply(deletes []string, race func(it retention.Item), opts .
 	require.ElementsMatch(t, deletes, planned)
 	opts = append([]retention.ApplyOption{retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now), retention.WithFreshPlan(),
 		retention.WithProgress(race)}, opts...)
-	rep, err := retention.Apply(t.Context(), w.client, p, opts...)
+	ctx := t.Context()
+	if w.ctx != nil {
+		ctx = w.ctx
+	}
+	rep, err := retention.Apply(ctx, w.client, p, opts...)
 	require.NoError(t, err)
 	return rep
 }
@@ -380,4 +387,33 @@ func TestApplyHealsAPushBetweenTheCheckAndTheDelete(t *testing.T) {
 	assert.Equal(t, map[string]string{platform: "deleted", "restore " + platform: "healed"}, got)
 	assert.Empty(t, errs)
 	w.verifyWhole("latest (" + idx[:19] + ") is whole again")
+}
+
+// A run canceled after the delete that broke a tag still heals it: the
+// final check runs on a context of its own (HealTimeout).
+func TestApplyHealsAfterACanceledRun(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	last := w.image("last", nil).Digest // the oldest planned: deleted last
+	w.clock.Advance(time.Hour)
+	platform := w.image("platform", nil).Digest
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	w.ctx = ctx
+	rep := w.apply([]string{o, platform, last}, func(it retention.Item) {
+		switch it.Version {
+		case o:
+			w.index("latest", platform)
+		case platform:
+			cancel()
+		}
+	})
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{o: "deleted", platform: "deleted", last: "not-attempted", "restore " + platform: "healed"}, got)
+	assert.Empty(t, errs)
+	assert.NotEmpty(t, rep.Stopped)
+	w.verifyWhole("latest is whole again")
 }
