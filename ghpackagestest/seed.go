@@ -406,8 +406,16 @@ func (f *SeedFile) check() error {
 // WithSeed fills the Server with f's data when it starts (after WithDemo's,
 // if both are given). Relative times are relative to the server's clock
 // then. NewServer panics, and New fails its test, if the data conflicts
-// (for example a package listed twice).
-func WithSeed(f *SeedFile) Option { return func(s *Server) { s.seeds = append(s.seeds, f) } }
+// (for example a package listed twice). A nil f is invalid.
+func WithSeed(f *SeedFile) Option {
+	return func(s *Server) {
+		if f == nil {
+			s.invalid("WithSeed: nil SeedFile (read one with ReadSeedFile or ParseSeed)")
+			return
+		}
+		s.seeds = append(s.seeds, f)
+	}
+}
 
 // apply adds f's data to s.
 func (f *SeedFile) apply(s *Server) (err error) {
@@ -420,6 +428,12 @@ func (f *SeedFile) apply(s *Server) (err error) {
 	tm := func(v string) time.Time {
 		t, _ := parseSeedTime(v, now)
 		return t
+	}
+	deleted := func(v string) *time.Time {
+		if v == "" {
+			return nil
+		}
+		return new(tm(v))
 	}
 	for _, o := range f.Owners {
 		if o.Type == "User" {
@@ -438,7 +452,7 @@ func (f *SeedFile) apply(s *Server) (err error) {
 			return f.errAt(fmt.Sprintf("packages[%d]", i), "%s package %s/%s is listed twice", typ, p.Owner, p.Name)
 		}
 		s.AddPackage(PackageSpec{Owner: p.Owner, Type: typ, Name: p.Name, Visibility: ghpackages.Visibility(p.Visibility),
-			Repository: p.Repository, CreatedAt: tm(p.CreatedAt), DockerConflict: p.DockerConflict, DeletedAt: tm(p.DeletedAt)})
+			Repository: p.Repository, CreatedAt: tm(p.CreatedAt), DockerConflict: p.DockerConflict, DeletedAt: deleted(p.DeletedAt)})
 		for j, v := range p.Versions {
 			every := time.Minute
 			if v.Every != "" {
@@ -447,7 +461,7 @@ func (f *SeedFile) apply(s *Server) (err error) {
 			for k := range max(v.Count, 1) {
 				repl := strings.NewReplacer("{i}", strconv.Itoa(k))
 				spec := VersionSpec{Name: repl.Replace(v.Name), Downloads: v.Downloads, License: v.License, Description: v.Description,
-					CreatedAt: tm(v.CreatedAt), UpdatedAt: tm(v.UpdatedAt), DeletedAt: tm(v.DeletedAt)}
+					CreatedAt: tm(v.CreatedAt), UpdatedAt: tm(v.UpdatedAt), DeletedAt: deleted(v.DeletedAt)}
 				if spec.CreatedAt.IsZero() {
 					spec.CreatedAt = now
 				}

@@ -72,9 +72,10 @@ type PackageSpec struct {
 	CreatedAt time.Time
 	// DockerConflict lists the package in the owner's docker/conflicts.
 	DockerConflict bool
-	// DeletedAt, if set, adds the package as deleted at that time
-	// (restorable for 30 days from it).
-	DeletedAt time.Time
+	// DeletedAt, if not nil, adds the package as deleted at that time
+	// (restorable for 30 days from it), as PackageRecord.DeletedAt and
+	// ghpackages.PackageVersion.DeletedAt say a deletion.
+	DeletedAt *time.Time
 }
 
 // VersionSpec describes a package version to add with AddVersion.
@@ -90,9 +91,10 @@ type VersionSpec struct {
 	Downloads   int
 	License     string
 	Description string
-	// DeletedAt, if set, adds the version as deleted at that time
-	// (listed with state=deleted and restorable for 30 days from it).
-	DeletedAt time.Time
+	// DeletedAt, if not nil, adds the version as deleted at that time
+	// (listed with state=deleted and restorable for 30 days from it), as
+	// VersionRecord.DeletedAt says a deletion.
+	DeletedAt *time.Time
 	// Image, for a container or docker package, generates a real image
 	// (see ImageSpec): Name, if set, must then be its digest.
 	Image *ImageSpec
@@ -165,7 +167,7 @@ func (s *Server) AddPackage(spec PackageSpec) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.ensureOwner(spec.Owner, true)
-	if spec.DeletedAt.IsZero() && s.findPackage(o, spec.Type, spec.Name) != nil {
+	if spec.DeletedAt == nil && s.findPackage(o, spec.Type, spec.Name) != nil {
 		s.misuse("AddPackage: %s %s/%s exists", spec.Type, spec.Owner, spec.Name)
 	}
 	created := spec.CreatedAt
@@ -179,9 +181,8 @@ func (s *Server) AddPackage(spec PackageSpec) int64 {
 		s.nextID++
 		p.repoID = s.nextID
 	}
-	if !spec.DeletedAt.IsZero() {
-		at := spec.DeletedAt.UTC()
-		p.deletedAt = &at
+	if spec.DeletedAt != nil {
+		p.deletedAt = new(spec.DeletedAt.UTC())
 	}
 	s.packages = append(s.packages, p)
 	return p.id
@@ -277,9 +278,8 @@ func (s *Server) addVersion(p *pkg, spec VersionSpec) int64 {
 	s.nextID++
 	v := &version{id: s.nextID, name: spec.Name, tags: slices.Clone(spec.Tags), created: created, updated: updated,
 		downloads: spec.Downloads, license: spec.License, description: spec.Description}
-	if !spec.DeletedAt.IsZero() {
-		at := spec.DeletedAt.UTC()
-		v.deletedAt = &at
+	if spec.DeletedAt != nil {
+		v.deletedAt = new(spec.DeletedAt.UTC())
 	}
 	p.versions = append(p.versions, v)
 	if updated.After(p.updated) {
