@@ -23,34 +23,31 @@ import (
 // that silently does something else.
 func TestOptionsRefuseInvalidArguments(t *testing.T) {
 	t.Parallel()
-	storage := http.NotFoundHandler()
 	cases := map[string]struct {
 		opts []ghpackagestest.Option
 		want string
 	}{
-		"nil option":              {[]ghpackagestest.Option{nil}, "nil Option"},
-		"nil clock":               {[]ghpackagestest.Option{ghpackagestest.WithClock(nil)}, "WithClock: nil Clock"},
-		"empty token":             {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec(" ", ghpackagestest.TokenSpec{})}, "WithTokenSpec: empty token"},
-		"token with a space":      {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec("ghp a", ghpackagestest.TokenSpec{})}, "WithTokenSpec: a token has no spaces"},
-		"admin without repo":      {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec("ghs_x", ghpackagestest.TokenSpec{Admin: true})}, "WithTokenSpec: Admin is for an Actions token"},
-		"fine-grained and repo":   {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec("ghs_x", ghpackagestest.TokenSpec{FineGrained: true, Repository: "o/r"})}, "WithTokenSpec: a token is fine-grained or an Actions token (Repository), not both"},
-		"repository not o/r":      {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec("ghs_x", ghpackagestest.TokenSpec{Repository: "app"})}, `WithTokenSpec: Repository "app" is not OWNER/REPO`},
-		"first ID zero":           {[]ghpackagestest.Option{ghpackagestest.WithFirstID(0)}, "WithFirstID: 0 is not a positive ID"},
-		"empty prefix":            {[]ghpackagestest.Option{ghpackagestest.WithAPIPrefix("/")}, `WithAPIPrefix: "/" is not a path prefix`},
-		"prefix with a query":     {[]ghpackagestest.Option{ghpackagestest.WithAPIPrefix("/api?v=3")}, "WithAPIPrefix"},
-		"negative primary limit":  {[]ghpackagestest.Option{ghpackagestest.WithPrimaryLimit(-1, 403)}, "WithPrimaryLimit: negative limit -1"},
-		"primary status 500":      {[]ghpackagestest.Option{ghpackagestest.WithPrimaryLimit(10, 500)}, "WithPrimaryLimit: status 500 is not 403 or 429"},
-		"zero primary window":     {[]ghpackagestest.Option{ghpackagestest.WithPrimaryWindow(0)}, "WithPrimaryWindow: 0s is not a positive duration"},
-		"negative secondary":      {[]ghpackagestest.Option{ghpackagestest.WithSecondaryLimit(-5)}, "WithSecondaryLimit: negative budget -5"},
-		"secondary status 503":    {[]ghpackagestest.Option{ghpackagestest.WithSecondaryStatus(503)}, "WithSecondaryStatus: status 503 is not 403 or 429"},
-		"negative max concurrent": {[]ghpackagestest.Option{ghpackagestest.WithMaxConcurrent(-1)}, "WithMaxConcurrent: negative limit -1"},
-		"bad fault pattern":       {[]ghpackagestest.Option{ghpackagestest.WithFault(ghpackagestest.Fault{Path: "[", Status: 500})}, "WithFault: bad Path pattern"},
-		"nil request log":         {[]ghpackagestest.Option{ghpackagestest.WithRequestLog(nil)}, "WithRequestLog: nil writer"},
-		"nil seed":                {[]ghpackagestest.Option{ghpackagestest.WithSeed(nil)}, "WithSeed: nil SeedFile"},
-		"nil storage":             {[]ghpackagestest.Option{ghpackagestest.WithRegistry(nil)}, "WithRegistry: nil storage"},
-		"nil raw registry":        {[]ghpackagestest.Option{ghpackagestest.WithRawRegistry(nil)}, "WithRawRegistry: nil handler"},
-		"two registries": {[]ghpackagestest.Option{ghpackagestest.WithRegistry(storage), ghpackagestest.WithRawRegistry(storage)},
-			"WithRegistry and WithRawRegistry: give one registry, not both"},
+		"nil option":                {[]ghpackagestest.Option{nil}, "nil Option"},
+		"nil clock":                 {[]ghpackagestest.Option{ghpackagestest.WithClock(nil)}, "WithClock: nil Clock"},
+		"empty token":               {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec(" ", ghpackagestest.TokenSpec{})}, "WithTokenSpec: empty token"},
+		"token with a space":        {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec("ghp a", ghpackagestest.TokenSpec{})}, "WithTokenSpec: a token has no spaces"},
+		"admin without repo":        {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec("ghs_x", ghpackagestest.TokenSpec{Admin: true})}, "WithTokenSpec: Admin is for an Actions token"},
+		"fine-grained and repo":     {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec("ghs_x", ghpackagestest.TokenSpec{FineGrained: true, Repository: "o/r"})}, "WithTokenSpec: a token is fine-grained or an Actions token (Repository), not both"},
+		"repository not o/r":        {[]ghpackagestest.Option{ghpackagestest.WithTokenSpec("ghs_x", ghpackagestest.TokenSpec{Repository: "app"})}, `WithTokenSpec: Repository "app" is not OWNER/REPO`},
+		"first ID zero":             {[]ghpackagestest.Option{ghpackagestest.WithFirstID(0)}, "WithFirstID: 0 is not a positive ID"},
+		"empty prefix":              {[]ghpackagestest.Option{ghpackagestest.WithAPIPrefix("/")}, `WithAPIPrefix: "/" is not a path prefix`},
+		"prefix with a query":       {[]ghpackagestest.Option{ghpackagestest.WithAPIPrefix("/api?v=3")}, "WithAPIPrefix"},
+		"negative primary limit":    {[]ghpackagestest.Option{ghpackagestest.WithPrimaryLimit(-1, 403)}, "WithPrimaryLimit: negative limit -1"},
+		"primary status 500":        {[]ghpackagestest.Option{ghpackagestest.WithPrimaryLimit(10, 500)}, "WithPrimaryLimit: status 500 is not 403 or 429"},
+		"zero primary window":       {[]ghpackagestest.Option{ghpackagestest.WithPrimaryWindow(0)}, "WithPrimaryWindow: 0s is not a positive duration"},
+		"negative secondary":        {[]ghpackagestest.Option{ghpackagestest.WithSecondaryLimit(-5)}, "WithSecondaryLimit: negative budget -5"},
+		"secondary status 503":      {[]ghpackagestest.Option{ghpackagestest.WithSecondaryStatus(503)}, "WithSecondaryStatus: status 503 is not 403 or 429"},
+		"negative max concurrent":   {[]ghpackagestest.Option{ghpackagestest.WithMaxConcurrent(-1)}, "WithMaxConcurrent: negative limit -1"},
+		"bad fault pattern":         {[]ghpackagestest.Option{ghpackagestest.WithFault(ghpackagestest.Fault{Path: "[", Status: 500})}, "WithFault: bad Path pattern"},
+		"nil request log":           {[]ghpackagestest.Option{ghpackagestest.WithRequestLog(nil)}, "WithRequestLog: nil writer"},
+		"nil seed":                  {[]ghpackagestest.Option{ghpackagestest.WithSeed(nil)}, "WithSeed: nil SeedFile"},
+		"nil storage":               {[]ghpackagestest.Option{ghpackagestest.WithRegistry(nil)}, "WithRegistry: nil storage"},
+		"nil raw registry":          {[]ghpackagestest.Option{ghpackagestest.WithRawRegistry(nil)}, "WithRawRegistry: nil handler"},
 		"negative registry latency": {[]ghpackagestest.Option{ghpackagestest.WithRegistryLatency(-time.Millisecond)}, "WithRegistryLatency: negative latency"},
 		"negative registry limit":   {[]ghpackagestest.Option{ghpackagestest.WithRegistryLimit(-1)}, "WithRegistryLimit: negative limit -1"},
 		"TLS host with a port":      {[]ghpackagestest.Option{ghpackagestest.WithTLS("ghes.example:443")}, `WithTLS: "ghes.example:443" is not a host name`},
@@ -191,4 +188,32 @@ func TestDeletedAtIsOneTypeFromSpecToRecord(t *testing.T) {
 	// The record's time is a copy: changing it changes nothing on the server.
 	*vs[0].DeletedAt = fixedNow
 	assert.Equal(t, &gone, srv.Versions("acme", ghpackages.NPM, "lib")[0].DeletedAt)
+}
+
+// TestLastRegistryOptionWins checks that a Server has one registry, the
+// last of WithRegistry and WithRawRegistry given: a helper's default
+// registry can be replaced by its caller's, in either direction.
+func TestLastRegistryOptionWins(t *testing.T) {
+	t.Parallel()
+	raw := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	storage := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	for _, c := range []struct {
+		name string
+		opts []ghpackagestest.Option
+		want int
+	}{
+		// The raw handler answers /v2/ itself; the front asks for a
+		// credential before the storage sees anything.
+		{"raw last", []ghpackagestest.Option{ghpackagestest.WithRegistry(storage), ghpackagestest.WithRawRegistry(raw)}, http.StatusTeapot},
+		{"front last", []ghpackagestest.Option{ghpackagestest.WithRawRegistry(raw), ghpackagestest.WithRegistry(storage)}, http.StatusUnauthorized},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			srv := ghpackagestest.New(t, c.opts...)
+			resp, err := srv.HTTPClient().Get("http://" + srv.Host() + "/v2/")
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, c.want, resp.StatusCode)
+		})
+	}
 }

@@ -41,15 +41,16 @@ import (
 // digest becomes a version, and a pushed tag moves to it from any other
 // version; the tag list leaves out tags only deleted versions carry.
 //
-// A Server has one registry: giving WithRegistry and WithRawRegistry, or
-// a nil storage, is invalid.
+// A Server has one registry: the last WithRegistry or WithRawRegistry
+// given, so a test helper's default can be overridden by its caller's. A
+// nil storage is invalid.
 func WithRegistry(storage http.Handler) Option {
 	return func(s *Server) {
 		if storage == nil {
 			s.invalid("WithRegistry: nil storage")
 			return
 		}
-		s.storage = storage
+		s.storage, s.raw = storage, nil
 	}
 }
 
@@ -59,14 +60,15 @@ func WithRegistry(storage http.Handler) Option {
 // generated images, pushes not recorded as versions. It is for tests that
 // bring a registry with behaviour of their own (faults, request counts,
 // another API version) but want it on the API's host, where ghpkg and
-// retention look for it by default. A nil h is invalid.
+// retention look for it by default. It replaces an earlier WithRegistry
+// (the last registry option given wins). A nil h is invalid.
 func WithRawRegistry(h http.Handler) Option {
 	return func(s *Server) {
 		if h == nil {
 			s.invalid("WithRawRegistry: nil handler")
 			return
 		}
-		s.raw = h
+		s.raw, s.storage = h, nil
 	}
 }
 

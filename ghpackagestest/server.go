@@ -245,9 +245,6 @@ func newServer(tb testing.TB, opts []Option) *Server {
 		}
 		opt(s)
 	}
-	if s.storage != nil && s.raw != nil {
-		s.invalid("WithRegistry and WithRawRegistry: give one registry, not both")
-	}
 	if len(s.invalids) > 0 {
 		// Nothing is listening yet: there is nothing to close.
 		s.misuse("%s", strings.Join(s.invalids, "; "))

@@ -60,7 +60,8 @@ type PackageSpec struct {
 	// Owner is the owning org's or user's login; it is created (as an
 	// organization, unless AddUser made it a user) when unknown.
 	Owner string
-	Type  ghpackages.PackageType
+	// Type is the package type; it must be valid.
+	Type ghpackages.PackageType
 	// Name may contain "/" (container images such as "team/app").
 	Name string
 	// Visibility defaults to private.
@@ -88,9 +89,10 @@ type VersionSpec struct {
 	CreatedAt, UpdatedAt time.Time
 	// Downloads counts downloads (the API does not expose it, but a public
 	// version above 5,000 cannot be deleted).
-	Downloads   int
-	License     string
-	Description string
+	Downloads int
+	// License and Description are the version's npm-style metadata,
+	// answered as "license" and "description" when set.
+	License, Description string
 	// DeletedAt, if not nil, adds the version as deleted at that time
 	// (listed with state=deleted and restorable for 30 days from it), as
 	// VersionRecord.DeletedAt says a deletion.
@@ -102,15 +104,21 @@ type VersionSpec struct {
 
 // PackageRecord is a package as the server holds it, deleted or not.
 type PackageRecord struct {
-	ID         int64
-	Owner      string
-	Type       ghpackages.PackageType
-	Name       string
+	// ID is the package's ID, as the API answers it.
+	ID int64
+	// Owner is the owner's login.
+	Owner string
+	// Type is the package type.
+	Type ghpackages.PackageType
+	// Name is the package name, as given (not escaped).
+	Name string
+	// Visibility is the package's visibility, internal included.
 	Visibility ghpackages.Visibility
 	// Repository is the linked repository's name, "" for none.
 	Repository string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// CreatedAt and UpdatedAt are the package's times on the server's
+	// clock; UpdatedAt follows its newest version's.
+	CreatedAt, UpdatedAt time.Time
 	// DeletedAt is nil for an active package.
 	DeletedAt *time.Time
 	// Versions counts the active versions.
@@ -119,13 +127,18 @@ type PackageRecord struct {
 
 // VersionRecord is a version as the server holds it, deleted or not.
 type VersionRecord struct {
-	ID        int64
-	Name      string
-	Tags      []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// ID is the version's ID, as the API answers it.
+	ID int64
+	// Name is the version name; for a container image, its digest.
+	Name string
+	// Tags are the version's container or docker tags.
+	Tags []string
+	// CreatedAt and UpdatedAt are the version's times on the server's
+	// clock.
+	CreatedAt, UpdatedAt time.Time
 	// DeletedAt is nil for an active version.
 	DeletedAt *time.Time
+	// Downloads is the download count it was added with.
 	Downloads int
 }
 
