@@ -55,6 +55,9 @@ func TestNewFailsTheTestOnMisuse(t *testing.T) {
 		"invalid package spec": {func(srv *ghpackagestest.Server) {
 			srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: "jar", Name: "x"})
 		}, "ghpackagestest: AddPackage: invalid spec"},
+		"invalid token": {func(srv *ghpackagestest.Server) {
+			srv.AddToken("ghs_wf", ghpackagestest.TokenSpec{Admin: true})
+		}, "ghpackagestest: AddToken: Admin is for an Actions token"},
 		"bad fault pattern": {func(srv *ghpackagestest.Server) {
 			srv.InjectFault(ghpackagestest.Fault{Path: "[", Status: 500})
 		}, "ghpackagestest: InjectFault: bad Path pattern"},

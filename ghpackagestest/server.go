@@ -113,8 +113,8 @@ func WithClock(c ghpackages.Clock) Option {
 // "Bearer"). An empty token, or Admin without Repository, is invalid.
 func WithTokenSpec(token string, spec TokenSpec) Option {
 	return func(s *Server) {
-		if err := checkToken(token, spec); err != nil {
-			s.invalid("WithTokenSpec: %v", err)
+		if problem := tokenProblem(token, spec); problem != "" {
+			s.invalid("WithTokenSpec: %s", problem)
 			return
 		}
 		s.addToken(token, spec)
@@ -357,8 +357,8 @@ func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 // AddToken makes the running Server accept token, as WithTokenSpec does.
 // It panics (fails the test of New) where WithTokenSpec refuses.
 func (s *Server) AddToken(token string, t TokenSpec) {
-	if err := checkToken(token, t); err != nil {
-		s.misuse("AddToken: %v", err)
+	if problem := tokenProblem(token, t); problem != "" {
+		s.misuse("AddToken: %s", problem)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -366,21 +366,22 @@ func (s *Server) AddToken(token string, t TokenSpec) {
 	s.ensureOwner(s.tokens[token].Login, false)
 }
 
-// checkToken reports what makes a token or its spec unusable.
-func checkToken(token string, t TokenSpec) error {
+// tokenProblem says what makes a token or its spec unusable, "" if
+// nothing does.
+func tokenProblem(token string, t TokenSpec) string {
 	switch {
 	case strings.TrimSpace(token) == "":
-		return fmt.Errorf("empty token")
+		return "empty token"
 	case strings.ContainsAny(token, " \t\r\n"):
-		return fmt.Errorf("a token has no spaces or line breaks")
+		return "a token has no spaces or line breaks"
 	case t.Admin && t.Repository == "":
-		return fmt.Errorf("Admin is for an Actions token: set Repository too")
+		return "Admin is for an Actions token: set Repository too"
 	case t.FineGrained && t.Repository != "":
-		return fmt.Errorf("a token is fine-grained or an Actions token (Repository), not both")
+		return "a token is fine-grained or an Actions token (Repository), not both"
 	case t.Repository != "" && strings.Count(t.Repository, "/") != 1:
-		return fmt.Errorf("Repository %q is not OWNER/REPO", t.Repository)
+		return fmt.Sprintf("Repository %q is not OWNER/REPO", t.Repository)
 	}
-	return nil
+	return ""
 }
 
 func (s *Server) addToken(token string, t TokenSpec) {
