@@ -93,3 +93,23 @@ func TestAPIStabilityNamesEveryPackage(t *testing.T) {
 		assert.True(t, strings.Contains(text, s), "%s does not say that %s is no importable API", where, s)
 	}
 }
+
+// TestFakeDocumentsNothingAsMayChange checks that ghpackagestest, under
+// the module's v1 promise with its answers, documents nothing as outside
+// it: no "may change", no "experimental".
+func TestFakeDocumentsNothingAsMayChange(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("ghpackagestest", "*.go"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		for _, hedge := range []string{"may change", "experimental", "subject to change"} {
+			assert.NotContains(t, strings.ToLower(string(data)), hedge, "%s: ghpackagestest is under the v1 promise", file)
+		}
+	}
+}
