@@ -176,8 +176,8 @@
 //
 // Package ghpackagestest is in this module and under the same promise, its
 // answers included: the routes it serves, their statuses, headers and
-// error bodies, the seed file format, the request log's keys and its option
-// names (docs/api-stability.md lists what each package
-// promises). Retention, ghcrtest and the ghpkg command live in modules of
-// their own, which make their own promises.
+// error bodies, the seed file format, the request log's keys and its
+// option names (docs/api-stability.md lists what each package promises).
+// Retention, ghcrtest and the ghpkg command live in modules of their own,
+// which make their own promises.
 package ghpackages
