@@ -172,9 +172,12 @@
 //   - the default retry and pacing numbers (DefaultRetryPolicy,
 //     DefaultPacing, BudgetPacing follow GitHub's published limits);
 //   - Pacing's fields beyond the presets, and WithETagCache's sizing, which
-//     are experimental;
-//   - what ghpackagestest's fake answers, which follows GitHub's behaviour
-//     as it is learnt (its Go API is under the promise, as part of this
-//     module); retention, ghcrtest and the ghpkg command live in modules of
-//     their own, which make their own promises.
+//     are experimental.
+//
+// Package ghpackagestest is in this module and under the same promise, its
+// answers included: the routes it serves, their statuses, headers and
+// error bodies, the seed file format, the request log's keys and its
+// option names (docs/api-stability.md lists what each package promises).
+// Retention, ghcrtest and the ghpkg command live in modules of their own,
+// which make their own promises.
 package ghpackages

@@ -137,7 +137,7 @@ func TestActionScript(t *testing.T) {
 	run := func(t *testing.T, inputs map[string]string) (code int, outputs map[string]string, log, summary string) {
 		t.Helper()
 		dir := t.TempDir()
-		env := actionInputs(srv.URL(), inputs)
+		env := actionInputs(strings.TrimSuffix(srv.BaseURL(), "/"), inputs)
 		env["GHPKG_BIN"] = bin
 		for k, v := range inputs {
 			if name, ok := strings.CutPrefix(k, "$"); ok {
@@ -198,7 +198,7 @@ func TestActionScript(t *testing.T) {
 		assert.Equal(t, 2, strings.Count(md, "| delete-version | deleted |"))
 
 		// The report output undoes the run.
-		restore := exec.Command(bin, "restore", "--report", outputs["report"], "--base-url", srv.URL())
+		restore := exec.Command(bin, "restore", "--report", outputs["report"], "--base-url", srv.BaseURL())
 		restore.Env = []string{"GITHUB_TOKEN=" + secret}
 		out, err := restore.CombinedOutput()
 		assert.Error(t, err, "the token lacks write:packages: %s", out)

@@ -71,7 +71,7 @@ func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
 	clock := ghpackagestest.NewFakeClock(start)
 	base := []ghpackagestest.Option{
 		ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(),
-		ghpackagestest.WithRegistryHandler(registry.New(registry.Logger(log.New(io.Discard, "", 0)))),
+		ghpackagestest.WithRawRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))),
 		ghpackagestest.WithTokenSpec(secret, ghpackagestest.TokenSpec{Scopes: ghpackagestest.AllScopes()}),
 		ghpackagestest.WithTokenSpec(readOnly, ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
 		ghpackagestest.WithTokenSpec(fineGrain, ghpackagestest.TokenSpec{FineGrained: true}),
@@ -104,7 +104,7 @@ func (h *harness) runIn(t testing.TB, stdin string, args ...string) (int, string
 	var out, errOut bytes.Buffer
 	full := append([]string{}, args...)
 	if !slices.ContainsFunc(args, func(a string) bool { return a == "--base-url" || strings.HasPrefix(a, "--base-url=") }) {
-		full = append(full, "--base-url", h.srv.URL())
+		full = append(full, "--base-url", h.srv.BaseURL())
 	}
 	ctx := t.Context()
 	if h.ctx != nil {
