@@ -305,7 +305,7 @@ func TestRegistryListingLag(t *testing.T) {
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "lag"})
 	oldID := srv.AddVersion("octo-org", ghpackages.Container, "lag", ghpackagestest.VersionSpec{Tags: []string{"latest"}, Image: &ghpackagestest.ImageSpec{}})
 	hc := testClient(t)
-	host := strings.TrimPrefix(srv.URL(), "http://")
+	host := srv.Host()
 	img, err := random.Image(64, 1)
 	require.NoError(t, err)
 	ref, err := name.ParseReference(host + "/octo-org/lag:latest")
@@ -314,7 +314,7 @@ func TestRegistryListingLag(t *testing.T) {
 	d, err := img.Digest()
 	require.NoError(t, err)
 
-	status, hdr, _ := registryGet(t, hc, "HEAD", srv.URL()+"/v2/octo-org/lag/manifests/latest", bearer)
+	status, hdr, _ := registryGet(t, hc, "HEAD", "http://"+srv.Host()+"/v2/octo-org/lag/manifests/latest", bearer)
 	require.Equal(t, 200, status)
 	assert.Equal(t, d.String(), hdr.Get("Docker-Content-Digest"), "the registry has the push at once")
 
