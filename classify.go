@@ -264,10 +264,11 @@ func classify(req *http.Request, resp *Response, body []byte, ep endpoint, now t
 	if r.kind == ErrRateLimited {
 		e.MissingScopes = nil // a wait, not a scope, is what it needs
 		return &RateLimitError{
-			Err:        e,
-			Rate:       resp.Rate,
-			RetryAfter: retryAfter,
-			Secondary:  r.secondary || (!a.exhausted && (a.retryAfter || a.status == http.StatusTooManyRequests)),
+			Err:            e,
+			Rate:           resp.Rate,
+			RetryAfter:     retryAfter,
+			retryAfterSent: hasRetryAfter,
+			Secondary:      r.secondary || (!a.exhausted && (a.retryAfter || a.status == http.StatusTooManyRequests)),
 		}
 	}
 	if resp.StatusCode == http.StatusNotFound && ep.op != "" {

@@ -2,9 +2,7 @@ package ghpackages
 
 import (
 	"bytes"
-	stdjson "encoding/json"
 	"errors"
-	"fmt"
 	"go/token"
 	"io"
 	"net/http"
@@ -74,14 +72,13 @@ func decodeOptions(v any) json.Options {
 }
 
 // decodeInto decodes the JSON body in b, the answer to req, into v (see
-// bodyBuffer.decode). Its error names the request and keeps the failure's
-// kind (decodeErrorKind): a body cut short is worth a retry.
+// bodyBuffer.decode); a failure is a *DecodeError.
 func decodeInto(req *http.Request, resp *Response, b *bodyBuffer, v any) error {
 	err := b.decode(v)
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, decodeErrorKind(err))
+	return &DecodeError{Type: reflect.TypeOf(v), StatusCode: resp.StatusCode, Method: req.Method, URL: redactURL(req.URL), Err: err}
 }
 
 // bodyBuffer holds one response body and the decoder that parses it in
@@ -156,27 +153,6 @@ func endsEarly(data []byte) bool {
 	d := jsontext.NewDecoder(bytes.NewReader(data), sdkOptions)
 	_, err := d.ReadValue()
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// decodeErrorKind classifies a decode error as encoding/json's were: a
-// body that ended early is a transport failure (io.ErrUnexpectedEOF, worth
-// a retry); malformed JSON and a type mismatch are not (the same bytes
-// would fail again); any other error is treated as a failure to read.
-func decodeErrorKind(err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return &transportError{io.ErrUnexpectedEOF}
-	}
-	var syntaxErr *jsontext.SyntacticError
-	var semanticErr *json.SemanticError
-	var v1Syntax *jsonv1.SyntaxError
-	var v1Type *jsonv1.UnmarshalTypeError
-	var stdSyntax *stdjson.SyntaxError
-	var stdType *stdjson.UnmarshalTypeError
-	if errors.As(err, &syntaxErr) || errors.As(err, &semanticErr) || errors.As(err, &v1Syntax) || errors.As(err, &v1Type) ||
-		errors.As(err, &stdSyntax) || errors.As(err, &stdType) {
-		return err
-	}
-	return &transportError{err}
 }
 
 // pointers returns pointers to the elements of vs, which share vs's array:
