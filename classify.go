@@ -150,15 +150,13 @@ type errorBody struct {
 	Errors           []ErrorDetail `json:"errors"`
 }
 
-// classify maps a non-2xx response to *Error or *RateLimitError. body is
-// (the start of) its body; ep is what is known of the operation (nothing,
-// for a raw Do call); now is the Client's clock, against which an HTTP-date
-// Retry-After is read.
-func classify(req *http.Request, resp *Response, body []byte, ep endpoint, now time.Time) error {
+// classify maps a non-2xx response to *Error or *RateLimitError (whose
+// request Client.do names). body is (the start of) its body; ep is what is
+// known of the operation (nothing, for a raw Do call); now is the Client's
+// clock, against which an HTTP-date Retry-After is read.
+func classify(resp *Response, body []byte, ep endpoint, now time.Time) error {
 	e := &Error{
 		StatusCode: resp.StatusCode,
-		Method:     req.Method,
-		URL:        redactURL(req.URL),
 		RequestID:  resp.RequestID,
 		Response:   resp,
 	}
@@ -187,7 +185,7 @@ func classify(req *http.Request, resp *Response, body []byte, ep endpoint, now t
 		exhausted:    resp.Header.Get(headerRateRemaining) == "0",
 		lacksScope:   len(e.MissingScopes) > 0,
 		listEndpoint: ep.listLimit,
-		pastLimit:    ep.listLimit && pastListLimit(req.URL),
+		pastLimit:    ep.listLimit && resp.Request != nil && pastListLimit(resp.Request.URL),
 	}
 	r := ruleFor(&a)
 	e.kind = r.kind

@@ -51,6 +51,13 @@ func recordedAnswers(t *testing.T) map[string][]recorded {
 	return out
 }
 
+// classifyAnswer classifies resp, the answer to req, and names req in the
+// error as Client.do does.
+func classifyAnswer(req *http.Request, resp *Response, body []byte, ep endpoint, now time.Time) error {
+	resp.Request = req
+	return wrap(req, classify(resp, body, ep, now))
+}
+
 // classifyRecorded classifies a recorded answer to a list-packages request
 // past the 10,000-item limit when listPast, else to a version DELETE. The
 // token has every scope the operation needs.
@@ -76,7 +83,7 @@ func classifyRecorded(t *testing.T, rec recorded, listPast bool) error {
 		ep = listOp(Container)
 	}
 	resp := newResponse(&http.Response{StatusCode: rec.status, Header: h})
-	return classify(req, resp, body, ep, testEpoch)
+	return classifyAnswer(req, resp, body, ep, testEpoch)
 }
 
 // TestClassificationRules runs one test per row of the classification
@@ -155,7 +162,7 @@ func TestRateLimitSignalsOrder(t *testing.T) {
 	// refusal too, whatever its message, budget spent or not.
 	req := httptest.NewRequest(http.MethodDelete, "https://api.github.com/orgs/o/packages/container/a/versions/1", nil)
 	h := http.Header{"X-Oauth-Scopes": {"read:packages"}, "X-Ratelimit-Remaining": {"0"}}
-	err := classify(req, newResponse(&http.Response{StatusCode: 403, Header: h}), []byte(`{"message":"Resource not accessible by personal access token"}`),
+	err := classifyAnswer(req, newResponse(&http.Response{StatusCode: 403, Header: h}), []byte(`{"message":"Resource not accessible by personal access token"}`),
 		deleteOp(Container, "p", "p/versions/1"), time.Now())
 	assert.ErrorIs(t, err, ErrForbidden)
 	assert.NotErrorIs(t, err, ErrRateLimited)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"go/token"
 	"io"
-	"net/http"
 	"reflect"
 	"sync"
 
@@ -71,14 +70,15 @@ func decodeOptions(v any) json.Options {
 	return v1Options
 }
 
-// decodeInto decodes the JSON body in b, the answer to req, into v (see
-// bodyBuffer.decode); a failure is a *DecodeError.
-func decodeInto(req *http.Request, resp *Response, b *bodyBuffer, v any) error {
+// decodeInto decodes the JSON body in b, the answer resp brought, into v
+// (see bodyBuffer.decode); a failure is a *DecodeError (whose request
+// Client.do names).
+func decodeInto(resp *Response, b *bodyBuffer, v any) error {
 	err := b.decode(v)
 	if err == nil {
 		return nil
 	}
-	return &DecodeError{Type: reflect.TypeOf(v), StatusCode: resp.StatusCode, Method: req.Method, URL: redactURL(req.URL), Err: err}
+	return &DecodeError{Type: reflect.TypeOf(v), StatusCode: resp.StatusCode, Err: err}
 }
 
 // bodyBuffer holds one response body and the decoder that parses it in

@@ -112,6 +112,15 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the cause.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
+// named is an error of this package that names its request: Client.do
+// fills in the method and redacted URL once, as it returns the error.
+type named interface{ name(method, url string) }
+
+func (e *Error) name(method, url string)                 { e.Method, e.URL = method, url }
+func (e *DecodeError) name(method, url string)           { e.Method, e.URL = method, url }
+func (e *RedirectError) name(method, url string)         { e.Method, e.URL = method, url }
+func (e *ResponseTooLargeError) name(method, url string) { e.Method, e.URL = method, url }
+
 // RedirectError is a mutation answered with a redirect, refused rather than
 // followed (see ErrRedirect). It matches ErrRedirect.
 type RedirectError struct {

@@ -135,12 +135,11 @@ func (l *limiter) pause(until time.Time) {
 	l.mu.Unlock()
 }
 
-// acquire waits until a request of method may be sent and returns the
+// acquire waits until a request (a mutation or not) may be sent and returns the
 // function that marks it finished. primary is the core budget the last
 // response reported. It fails only when ctx ends (or its deadline would
 // pass during the wait).
-func (l *limiter) acquire(ctx context.Context, method string, primary Rate) (release func(), err error) {
-	mutation := isMutation(method)
+func (l *limiter) acquire(ctx context.Context, mutation bool, primary Rate) (release func(), err error) {
 	var held []chan struct{}
 	release = func() {
 		for _, ch := range held {

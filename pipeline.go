@@ -59,7 +59,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 }
 
 // do sends req, an operation described by ep, through the stages above,
-// decoding a 2xx answer into v.
+// decoding a 2xx answer into v. Its error names the request, once (wrap).
 func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -74,11 +74,22 @@ func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 	if !sameHost(req.URL, c.baseURL) {
 		return nil, fmt.Errorf("%w: refusing request to %s://%s: not the API host", ErrInvalidArgument, req.URL.Scheme, req.URL.Host)
 	}
+	resp, err := c.attempts(req, ep, v)
+	if err != nil {
+		return resp, wrap(req, err)
+	}
+	return resp, nil
+}
+
+// attempts sends req until an attempt succeeds or the retry stage says to
+// stop, and returns the last attempt's response and error.
+func (c *Client) attempts(req *http.Request, ep endpoint, v any) (*Response, error) {
+	ctx := req.Context()
 	var t tries
 	for n := 1; ; n++ {
-		release, err := c.limiter.acquire(ctx, req.Method, c.Rate(coreResource))
+		release, err := c.limiter.acquire(ctx, ep.mutation, c.Rate(coreResource))
 		if err != nil {
-			return nil, wrap(req, fmt.Errorf("waiting to send: %w", err))
+			return nil, fmt.Errorf("waiting to send: %w", err)
 		}
 		a := c.send(req, ep, v, n)
 		release()
@@ -90,35 +101,38 @@ func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
 			return a.resp, nil
 		}
 		if t.ambiguous && replays(req, ep) && errors.Is(a.err, ErrNotFound) {
-			return a.resp, unconfirmed(req, ep, a)
+			return a.resp, unconfirmed(ep, a)
 		}
 		o := c.retry.next(&t, req, a, c.clock.Now(), fullJitter)
 		if o.reason == "" {
-			return a.resp, wrap(req, a.err)
+			return a.resp, a.err
 		}
 		if o.pause {
 			c.limiter.pause(c.clock.Now().Add(o.wait))
 		}
 		if why := mayResend(req, ep, o.refused); why != "" {
-			return a.resp, notResent(wrap(req, a.err), why)
+			return a.resp, notResent(a.err, why)
 		}
 		c.report(req, a.resp, n, o, a.err)
 		if serr := sleepFor(ctx, c.clock, o.wait); serr != nil {
 			if ctx.Err() == nil {
 				// The deadline would pass before the wait ends: give up now.
-				return a.resp, wrap(req, a.err)
+				return a.resp, a.err
 			}
-			return a.resp, fmt.Errorf("%w (gave up waiting to retry: %w)", wrap(req, a.err), ctx.Err())
+			return a.resp, fmt.Errorf("%w (gave up waiting to retry: %w)", a.err, ctx.Err())
 		}
 	}
 }
 
-// wrap names req (method and redacted URL) in err, unless err names it
-// already (the package's error types carry Method and URL).
+// wrap names req (its method and redacted URL) in err: in the error itself
+// when it is one of the package's types that carry them (named), else as a
+// prefix. It is the one place errors of the request path are wrapped.
 func wrap(req *http.Request, err error) error {
-	switch err.(type) {
-	case *Error, *RateLimitError, *DecodeError, *RedirectError, *ResponseTooLargeError:
+	u := redactURL(req.URL)
+	var n named
+	if errors.As(err, &n) {
+		n.name(req.Method, u)
 		return err
 	}
-	return fmt.Errorf("ghpackages: %s %s: %w", req.Method, redactURL(req.URL), err)
+	return fmt.Errorf("ghpackages: %s %s: %w", req.Method, u, err)
 }

@@ -43,12 +43,12 @@ const (
 	hintNotActive          = "the version is not active: the restore did not take effect; GitHub answers 404 when the token lacks admin permission on the package or the version cannot be restored"
 )
 
-// unconfirmed is the error of a, the attempt of req whose 404 answered a
+// unconfirmed is the error of a, the attempt whose 404 answered a
 // resend after a lost answer: the *Error comes to match
 // ErrDeleteUnconfirmed or ErrRestoreUnconfirmed, and Response.Replayed is
 // set. A raw DELETE (Client.Do) ends there; the typed delete and restore
 // methods go on to settle it by reading (settle, packages.go).
-func unconfirmed(req *http.Request, ep endpoint, a attempt) error {
+func unconfirmed(ep endpoint, a attempt) error {
 	a.resp.Replayed = true
 	var apiErr *Error
 	if errors.As(a.err, &apiErr) {
@@ -58,5 +58,5 @@ func unconfirmed(req *http.Request, ep endpoint, a attempt) error {
 			apiErr.kind, apiErr.Hint = ErrDeleteUnconfirmed, hintDeleteUnconfirmed
 		}
 	}
-	return wrap(req, a.err)
+	return a.err
 }

@@ -206,18 +206,17 @@ func (p RetryPolicy) next(t *tries, req *http.Request, a attempt, now time.Time,
 			t.limits++
 			return outcome{reason: reason, wait: wait, refused: true, pause: pausesClient(rl)}
 		}
-		switch a.resp.StatusCode {
-		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			// The server may have carried a mutation out before failing.
-			reason = RetryServerError
-			t.ambiguous = t.ambiguous || isMutation(req.Method)
-		default:
+		if !serverError(a.resp.StatusCode) {
 			return outcome{} // a 2xx (its body's error is the caller's), or a refusal
 		}
+		reason = RetryServerError
 	case cut:
 		reason = RetryTransport
 	case ambiguous:
 		reason = RetryTransport
+		if a.resp != nil {
+			reason = RetryServerError
+		}
 		t.ambiguous = true
 	default:
 		return outcome{}
@@ -244,6 +243,7 @@ func pausesClient(rl *RateLimitError) bool {
 // report tells the OnRetry hook and the logger about a wait before attempt
 // attempt+1 of req.
 func (c *Client) report(req *http.Request, resp *Response, attempt int, o outcome, err error) {
+	err = wrap(req, err) // the event's error names the request, as the caller's will
 	ev := RetryEvent{Method: req.Method, URL: redactURL(req.URL), Attempt: attempt, Reason: o.reason, Wait: o.wait, Err: err}
 	if resp != nil {
 		ev.StatusCode = resp.StatusCode

@@ -2,6 +2,7 @@ package ghpackages
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -34,7 +35,8 @@ const (
 	// answer or had its 2xx body cut short. It may go again if its body
 	// rewinds and its method allows.
 	cut
-	// ambiguous: a mutation was sent and its answer lost; it may have been
+	// ambiguous: a mutation was sent and its answer lost (no answer, or a
+	// 500, 502, 503 or 504, a gateway's word for one); it may have been
 	// carried out. It may go again if its body rewinds and it is
 	// idempotent; a later 404 is then settled by reading (replay.go).
 	ambiguous
@@ -58,6 +60,7 @@ type attempt struct {
 // *Error or *RateLimitError (classify.go); a 2xx body goes to v (an
 // io.Writer gets it raw; anything else gets it decoded, decode.go).
 func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
+	mutation := ep.mutation
 	hit := c.cache.lookup(req, v)
 	out, err := c.sendable(req, n, hit)
 	if err != nil {
@@ -70,10 +73,9 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 			// CheckRedirect refused to follow a mutation's redirect: the
 			// redirect is the answer.
 			giveBackRequest(httpResp, req)
-			re.URL = redactURL(req.URL)
 			return attempt{resp: newResponse(httpResp), err: re, verdict: answered}
 		}
-		v := unanswered(req, err)
+		v := unanswered(req.Context(), mutation, err)
 		if req.Context().Err() != nil {
 			// Report the context's end rather than the transport's words.
 			return attempt{err: req.Context().Err(), verdict: v}
@@ -106,11 +108,16 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 		b := getBodyBuffer()
 		defer b.release()
 		b.buf.Write(hit.body)
-		a.err = decodeInto(req, resp, b, v)
+		a.err = decodeInto(resp, b, v)
 		return a
 	case code < 200 || code > 299:
 		msg, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
-		a.err = classify(req, resp, msg, ep, c.clock.Now())
+		a.err = classify(resp, msg, ep, c.clock.Now())
+		if mutation && serverError(code) {
+			// A gateway's 5xx stands for an answer that was lost: the
+			// server may have carried the mutation out.
+			a.verdict = ambiguous
+		}
 		return a
 	case v == nil || code == http.StatusNoContent:
 		return a
@@ -122,7 +129,7 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 		return a
 	}
 	if httpResp.ContentLength > c.maxBody {
-		a.err = tooLarge(req, resp, c.maxBody)
+		a.err = tooLarge(resp, c.maxBody)
 		return a
 	}
 	// The body is read whole into a pooled buffer and parsed there once.
@@ -130,13 +137,13 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 	defer b.release()
 	if err := b.readFrom(io.LimitReader(body, c.maxBody+1), httpResp.ContentLength); err != nil {
 		a.err = &bodyError{op: "reading body", err: err}
-		if !isMutation(req.Method) {
+		if !mutation {
 			a.verdict = cut // a read may ask again for what it did not get whole
 		}
 		return a
 	}
 	if int64(b.buf.Len()) > c.maxBody {
-		a.err = tooLarge(req, resp, c.maxBody)
+		a.err = tooLarge(resp, c.maxBody)
 		return a
 	}
 	atEOF = true
@@ -144,7 +151,7 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 	if hit.key != "" {
 		kept = bytes.Clone(b.buf.Bytes()) // decoding consumes the buffer
 	}
-	if a.err = decodeInto(req, resp, b, v); a.err != nil {
+	if a.err = decodeInto(resp, b, v); a.err != nil {
 		return a
 	}
 	c.cache.keep(hit, httpResp.Header.Get(headerETag), kept)
@@ -192,16 +199,27 @@ func (c *Client) sendable(req *http.Request, n int, hit cacheHit) (*http.Request
 	return r, nil
 }
 
-// unanswered is the verdict on an attempt of req that got no answer and
-// failed with err.
-func unanswered(req *http.Request, err error) verdict {
+// unanswered is the verdict on an attempt that got no answer and failed
+// with err; ctx is its request's context, mutation whether it is a
+// mutation.
+func unanswered(ctx context.Context, mutation bool, err error) verdict {
 	switch {
-	case req.Context().Err() != nil, permanentTransportError(err):
+	case ctx.Err() != nil, permanentTransportError(err):
 		return failed
-	case errors.Is(err, syscall.ECONNREFUSED), !isMutation(req.Method):
+	case errors.Is(err, syscall.ECONNREFUSED), !mutation:
 		return cut
 	}
 	return ambiguous
+}
+
+// serverError reports whether code is a server failure worth sending the
+// request again for: 500, 502, 503 or 504.
+func serverError(code int) bool {
+	switch code {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // permanentTransportError reports whether a transport failure will recur on
@@ -225,9 +243,10 @@ func permanentTransportError(err error) bool {
 	return strings.Contains(err.Error(), "net/http: invalid header field")
 }
 
-// tooLarge is the error of a 2xx body over the cap.
-func tooLarge(req *http.Request, resp *Response, limit int64) error {
-	return &ResponseTooLargeError{Method: req.Method, URL: redactURL(req.URL), StatusCode: resp.StatusCode, Limit: limit}
+// tooLarge is the error of a 2xx body over the cap (whose request
+// Client.do names).
+func tooLarge(resp *Response, limit int64) error {
+	return &ResponseTooLargeError{StatusCode: resp.StatusCode, Limit: limit}
 }
 
 // unwrapURLError strips *url.Error, whose text repeats the URL, keeping its
