@@ -86,6 +86,7 @@ func decodeInto(resp *Response, b *bodyBuffer, v any) error {
 type bodyBuffer struct {
 	buf bytes.Buffer
 	dec *jsontext.Decoder
+	lim io.LimitedReader // readFrom's reader, kept here so it costs no allocation
 }
 
 // maxPooledBody is the largest buffer kept for reuse; a rare huge body is
@@ -105,14 +106,17 @@ func (b *bodyBuffer) release() {
 	bodyPool.Put(b)
 }
 
-// readFrom reads r to its end into b. size is the expected length (the
+// readFrom reads r to its end into b, but no more than limit bytes: it
+// reports whether r held more. size is the expected length (the
 // Content-Length), or -1 when unknown.
-func (b *bodyBuffer) readFrom(r io.Reader, size int64) error {
+func (b *bodyBuffer) readFrom(r io.Reader, size, limit int64) (over bool, err error) {
 	if size > 0 && size <= maxPooledBody {
 		b.buf.Grow(int(size) + 1) // +1: room to see EOF without growing
 	}
-	_, err := b.buf.ReadFrom(r)
-	return err
+	b.lim = io.LimitedReader{R: r, N: limit + 1}
+	_, err = b.buf.ReadFrom(&b.lim)
+	b.lim.R = nil
+	return int64(b.buf.Len()) > limit, err
 }
 
 // decode parses the first JSON value in b into v. Anything after that value

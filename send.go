@@ -135,14 +135,15 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 	// The body is read whole into a pooled buffer and parsed there once.
 	b := getBodyBuffer()
 	defer b.release()
-	if err := b.readFrom(io.LimitReader(body, c.maxBody+1), httpResp.ContentLength); err != nil {
+	over, err := b.readFrom(body, httpResp.ContentLength, c.maxBody)
+	switch {
+	case err != nil:
 		a.err = &bodyError{op: "reading body", err: err}
 		if !mutation {
 			a.verdict = cut // a read may ask again for what it did not get whole
 		}
 		return a
-	}
-	if int64(b.buf.Len()) > c.maxBody {
+	case over:
 		a.err = tooLarge(resp, c.maxBody)
 		return a
 	}
