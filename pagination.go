@@ -195,18 +195,14 @@ func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (
 				yield(zero, fmt.Errorf("ghpackages: pagination stopped: %d empty pages in a row, each linking another (last %s)", empty, redactURL(req.URL)))
 				return
 			}
-			next, perr := url.Parse(resp.NextURL)
-			if perr != nil {
-				yield(zero, fmt.Errorf("%w: next link %q: %v", ErrInvalidArgument, resp.NextURL, perr))
+			nextURL, lerr := nextLink(req.URL, resp.NextURL)
+			if lerr != nil {
+				yield(zero, lerr)
 				return
-			}
-			nextURL := resp.NextURL // an absolute link is followed exactly as sent
-			if !next.IsAbs() {
-				next = req.URL.ResolveReference(next)
-				nextURL = next.String()
 			}
 			see(req.URL.String())
 			if saw(nextURL) {
+				next, _ := url.Parse(nextURL)
 				yield(zero, fmt.Errorf("ghpackages: pagination loop: next link repeats %s, a page already fetched", redactURL(next)))
 				return
 			}
@@ -214,6 +210,23 @@ func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (
 			req, err = c.newRequest(req.Context(), http.MethodGet, nextURL, nil, nil)
 		}
 	}
+}
+
+// nextLink returns the URL a next link names: link itself, exactly as
+// sent, when it is absolute; else link resolved against base, the URL of
+// the page that sent it (RFC 3986).
+func nextLink(base *url.URL, link string) (string, error) {
+	if strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://") {
+		return link, nil // absolute: the common case, not parsed twice
+	}
+	ref, err := url.Parse(link)
+	if err != nil {
+		return "", fmt.Errorf("%w: next link %q: %v", ErrInvalidArgument, link, err)
+	}
+	if ref.IsAbs() {
+		return link, nil
+	}
+	return base.ResolveReference(ref).String(), nil
 }
 
 // Collect drains seq into a slice. It stops at the first error and returns it
