@@ -34,8 +34,12 @@ import (
 // Do sends req, made with NewRequest, and, for a 2xx response with a body,
 // decodes the JSON body into v (when v is not nil; an io.Writer v receives
 // the raw body instead). An empty body (or one of white space only) is no
-// body: v is left as it is. Any other status becomes an *Error (or a
-// *RateLimitError) matched by this package's sentinel errors. Transport
+// body: v is left as it is. A 2xx answer is final: a body that does not
+// decode into v is a *DecodeError, one over the Client's cap (see
+// WithMaxResponseBytes) a *ResponseTooLargeError, and neither is sent
+// again. A mutation answered with a redirect is a *RedirectError (never
+// followed). Any other status becomes an *Error (or a *RateLimitError)
+// matched by this package's sentinel errors. Transport
 // errors are returned wrapped, so errors.Is(err, context.Canceled) works.
 // The returned Response is non-nil whenever a response was received.
 //
