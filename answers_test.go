@@ -378,3 +378,40 @@ func TestNilClientRuleIsWhatTheDocsSay(t *testing.T) {
 	assert.NotContains(t, text, "a nil *Client) and its services refuse")
 	assert.Contains(t, text, "panics", "the Client's doc says what a nil *Client's fields do")
 }
+
+// The token rides the attempt's one copy of the request; a redirect on the
+// API host keeps it (net/http copies the headers), and what the caller gets
+// back carries it nowhere, not even in the redirect's own request.
+func TestRedirectOnTheAPIHostKeepsTheTokenAndHidesIt(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var auths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		if r.URL.Path == "/moved" {
+			fmt.Fprint(w, `{}`)
+			return
+		}
+		http.Redirect(w, r, "/moved", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithToken(secretToken), WithPacing(NoPacing()), WithRetry(NoRetry()))
+	require.NoError(t, err)
+	req, err := c.NewRequest(t.Context(), http.MethodGet, "x", nil)
+	require.NoError(t, err)
+	resp, err := c.Do(req, &map[string]any{})
+	require.NoError(t, err)
+	mu.Lock()
+	assert.Equal(t, []string{"/x Bearer " + secretToken, "/moved Bearer " + secretToken}, auths)
+	mu.Unlock()
+	assert.Empty(t, req.Header.Get("Authorization"), "the caller's request is untouched")
+	for r := resp.Request; r != nil; {
+		assert.Empty(t, r.Header.Get("Authorization"), "%s carries no token", r.URL)
+		if r.Response == nil {
+			break
+		}
+		r = r.Response.Request
+	}
+}
