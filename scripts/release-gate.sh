@@ -41,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "release gate: $*" >&2; exit 1; }
-step() { echo "== release gate: $*"; }
+step() { echo "== release gate (${SECONDS}s): $*"; }
 
 go build -o "$work/relmod" ./cmd/internal/release/relmod
 relmod() { "$work/relmod" "$@"; }
@@ -149,10 +149,10 @@ cd "$work"
 go install "$mod/cmd/ghpkg@$version" "$mod/cmd/ghpackages-fake@$version" 2>&1 | grep -v '^go: downloading' || true
 out=$("$work/bin/ghpkg" version)
 echo "   $out"
-[[ "$out" == "ghpkg $version "* ]] || fail "ghpkg version prints \"$out\", not ghpkg $version"
+[[ "$out" == "ghpkg $version "* || "$out" == "ghpkg $version,"* ]] || fail "ghpkg version prints \"$out\", not ghpkg $version"
 out=$("$work/bin/ghpackages-fake" -version)
 echo "   $out"
-[[ "$out" == "ghpackages-fake $version "* ]] || fail "ghpackages-fake -version prints \"$out\", not ghpackages-fake $version"
+[[ "$out" == "ghpackages-fake $version "* || "$out" == "ghpackages-fake $version,"* ]] || fail "ghpackages-fake -version prints \"$out\", not ghpackages-fake $version"
 
 step "one dependency set: cmd built at its tag as goreleaser builds it, against go install"
 git clone --quiet --branch "cmd/$version" "$src" "$work/at-tag" 2>/dev/null
