@@ -42,9 +42,10 @@ branch=$(git symbolic-ref --quiet --short HEAD) || die "HEAD is detached: check 
 tmp=$(mktemp -d)
 start=$(git rev-parse HEAD)
 made_tags=()
+started=false
 done=false
 cleanup() {
-  if [ "$done" != true ]; then
+  if $started && ! $done; then
     echo "release.sh: failed; putting the clone back at $start" >&2
     for t in "${made_tags[@]}"; do git tag -d "$t" >/dev/null || true; done
     git reset --quiet --hard "$start"
@@ -85,6 +86,7 @@ today=$(date -u +%Y-%m-%d)
 url=https://github.com/ghpackages/ghpackages-go
 
 # --- 1. the release commit -------------------------------------------------
+started=true
 awk -v new="$new" -v today="$today" -v url="$url" -v version="$version" -v prev="$prev" '
   /^## \[Unreleased\]/ { print; print ""; print "## [" new "] - " today; next }
   /^\[Unreleased\]: / {

@@ -91,7 +91,7 @@ func CheckGoMod(dir string, data []byte, version string) []string {
 	if version != "" {
 		where = name + " at " + Tag(dir, version)
 	}
-	f, err := modfile.ParseLax(name, data, nil)
+	f, err := modfile.Parse(name, data, nil)
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", where, err)}
 	}
