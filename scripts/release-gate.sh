@@ -26,7 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 mode=clone
-version=${RELEASE_GATE_VERSION:-v0.98.0}
+version=${RELEASE_GATE_VERSION:-}
 if [ $# -gt 0 ]; then
   [ $# -eq 2 ] && [ "$1" = --tag ] || { echo "usage: scripts/release-gate.sh [--tag vX.Y.Z]" >&2; exit 2; }
   mode=tag
@@ -47,12 +47,28 @@ go build -o "$work/relmod" ./cmd/internal/release/relmod
 relmod() { "$work/relmod" "$@"; }
 
 if [ "$mode" = clone ]; then
+  if [ -z "$version" ]; then
+    # v0.98.0, or the minor release after the last tag once that is higher.
+    version=v0.98.0
+    last=$(git tag --list 'v*' | grep -E '^v[0-9]+\.[0-9]+\.[0-9]+$' | sort -V | tail -1 || true)
+    if [ -n "$last" ] && [ "$(printf '%s\n%s\n' "$last" "$version" | sort -V | tail -1)" = "$last" ]; then
+      version=$(echo "$last" | awk -F. '{ print $1 "." $2 + 1 ".0" }')
+    fi
+  fi
   step "scripts/release.sh $version in a throwaway clone of HEAD"
   git clone --quiet "$repo" "$work/clone"
   src=$work/clone
   (
     cd "$src"
     export GIT_AUTHOR_NAME=release-gate GIT_AUTHOR_EMAIL=release-gate@invalid GIT_COMMITTER_NAME=release-gate GIT_COMMITTER_EMAIL=release-gate@invalid
+    # Right after a release, CHANGELOG.md's Unreleased section is empty and
+    # release.sh would refuse: the gate proves the mechanics, so the clone
+    # gets an entry of its own.
+    if ! awk '/^## \[Unreleased\]/ { on = 1; next } on && /^## / { exit } on && /^- / { found = 1 } END { exit !found }' CHANGELOG.md; then
+      awk '{ print } /^## \[Unreleased\]/ { print ""; print "### Added"; print ""; print "- (release gate) an entry for the test release." }' CHANGELOG.md >"$work/CHANGELOG.md"
+      cp "$work/CHANGELOG.md" CHANGELOG.md
+      git commit --quiet -am "release gate: an Unreleased entry"
+    fi
     scripts/release.sh "$version" >"$work/release.log" 2>&1 || { cat "$work/release.log" >&2; exit 1; }
     tail -3 "$work/release.log"
   ) || fail "scripts/release.sh $version failed (above)"
