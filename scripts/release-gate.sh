@@ -56,7 +56,9 @@ if [ "$mode" = clone ]; then
     fi
   fi
   step "scripts/release.sh $version in a throwaway clone of HEAD"
-  git clone --quiet "$repo" "$work/clone"
+  # On a branch of its own: CI checks out a detached HEAD, which release.sh refuses.
+  git clone --quiet --no-checkout "$repo" "$work/clone"
+  git -C "$work/clone" checkout --quiet -B release-gate "$(git rev-parse HEAD)"
   src=$work/clone
   (
     cd "$src"
