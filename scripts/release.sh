@@ -60,13 +60,8 @@ trap cleanup EXIT
 go build -o "$tmp/relmod" ./cmd/internal/release/relmod
 relmod() { "$tmp/relmod" "$@"; }
 
-relmod next "$version"
-last=$(git tag --list 'v*' | grep -v / | grep -E '^v[0-9]+\.[0-9]+\.[0-9]+' || true)
-prev=""
-for t in $last; do
-  # The highest release tag below VERSION (relmod next has checked none is above).
-  if [ -z "$prev" ] || [ "$(printf '%s\n%s\n' "$prev" "$t" | sort -V | tail -1)" = "$t" ]; then prev=$t; fi
-done
+# The previous release (empty before the first), for the changelog's link.
+prev=$(relmod next "$version")
 
 # The Unreleased section must say what the release changes.
 entries=$(awk '

@@ -63,11 +63,8 @@ func CheckVersion(version string, tags []string) error {
 	if !semver.IsValid(version) || semver.Canonical(version) != version || semver.Build(version) != "" {
 		return fmt.Errorf("%q is not a release version: use vMAJOR.MINOR.PATCH or vMAJOR.MINOR.PATCH-PRERELEASE", version)
 	}
-	last := ""
+	last := LastRelease(tags)
 	for _, t := range tags {
-		if !strings.Contains(t, "/") && semver.IsValid(t) && (last == "" || semver.Compare(t, last) > 0) {
-			last = t
-		}
 		for _, dir := range Tagged {
 			if t == Tag(dir, version) {
 				return fmt.Errorf("tag %s exists already", t)
@@ -78,6 +75,18 @@ func CheckVersion(version string, tags []string) error {
 		return fmt.Errorf("%s is not above the last release, %s", version, last)
 	}
 	return nil
+}
+
+// LastRelease returns the highest root release tag (vX.Y.Z or
+// vX.Y.Z-PRE) among tags, or "" when there is none.
+func LastRelease(tags []string) string {
+	last := ""
+	for _, t := range tags {
+		if !strings.Contains(t, "/") && semver.IsValid(t) && semver.Canonical(t) == t && (last == "" || semver.Compare(t, last) > 0) {
+			last = t
+		}
+	}
+	return last
 }
 
 // CheckGoMod returns what is wrong with the go.mod of the module in dir

@@ -155,6 +155,9 @@ func TestCheckVersion(t *testing.T) {
 		}
 	}
 	assert.NoError(t, CheckVersion("v0.1.0", nil), "the first release")
+	assert.Equal(t, "v0.2.0", LastRelease(tags))
+	assert.Equal(t, "v1.0.0", LastRelease([]string{"v1.0.0-rc.1", "v1.0.0", "v0.9.0", "cmd/v2.0.0"}))
+	assert.Empty(t, LastRelease(nil))
 }
 
 // TestGoreleaserBuildsTheTaggedModule: the archives are built as go

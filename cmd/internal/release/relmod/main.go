@@ -2,7 +2,8 @@
 // scripts/release-gate.sh. Run it from the repository's root:
 //
 //	relmod modules              the directories of the modules a release tags, in release order
-//	relmod next VERSION         fails unless VERSION can be the next release (SemVer, above the last tag)
+//	relmod next VERSION         fails unless VERSION can be the next release (SemVer, above the last tag);
+//	                            prints the last release (empty before the first)
 //	relmod check VERSION        fails, naming the module and the fix, unless the release's tags are installable
 //	relmod pin [-drop-replace] VERSION
 //	                            makes every nested go.mod require this repository's modules at VERSION
@@ -60,6 +61,7 @@ func main() {
 		if err := release.CheckVersion(args[0], strings.Fields(out)); err != nil {
 			fail(err.Error())
 		}
+		fmt.Println(release.LastRelease(strings.Fields(out)))
 	case "check":
 		if len(args) != 1 {
 			usage()
