@@ -236,6 +236,15 @@ deleted=$(count deleted)
 planned=$(count planned)
 failed=$(count failed)
 withheld=$(count withheld)
+# summary.storage's byte counts, one level deeper; null (or absent) is
+# unknown: sizes are known for container images read from the registry.
+bytes_of() {
+  local n
+  n=$(sed -n "s/^      \"$1\": \([0-9][0-9]*\),\{0,1\}\$/\1/p" "$report" | tail -n 1)
+  echo "${n:-unknown}"
+}
+freed_bytes=$(bytes_of freed_bytes)
+kept_bytes=$(bytes_of kept_bytes)
 if [ "$withheld" != 0 ]; then
   echo "::error::ghpkg withheld $withheld deletions: their safety could not be proven (the registry could not be read; see the log). The step fails until that is fixed."
 fi
@@ -244,10 +253,14 @@ fi
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   # One simple command: bash ignores '!' on a { ...; } group whose
   # redirection fails.
-  if ! printf '%s\n' "deleted=$deleted" "planned=$planned" "failed=$failed" "withheld=$withheld" "report=$report" >> "$GITHUB_OUTPUT"; then
+  if ! printf '%s\n' "deleted=$deleted" "planned=$planned" "failed=$failed" "withheld=$withheld" "freed-bytes=$freed_bytes" "kept-bytes=$kept_bytes" "report=$report" >> "$GITHUB_OUTPUT"; then
     echo "::error::could not write the step outputs to GITHUB_OUTPUT ($GITHUB_OUTPUT); the run's JSON report is $report"
     if [ "$code" -eq 0 ]; then code=1; fi
   fi
 fi
-echo "ghpkg prune: planned $planned, deleted $deleted, failed $failed, withheld $withheld (exit $code); JSON report: $report"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  printf '%s\n' "| freed bytes | kept bytes |" "| ---: | ---: |" "| $freed_bytes | $kept_bytes |" "" >> "$GITHUB_STEP_SUMMARY" ||
+    echo "::warning::could not write the storage table to the job summary"
+fi
+echo "ghpkg prune: planned $planned, deleted $deleted, failed $failed, withheld $withheld, freed bytes $freed_bytes, kept bytes $kept_bytes (exit $code); JSON report: $report"
 exit "$code"

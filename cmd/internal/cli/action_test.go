@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -168,6 +169,14 @@ func TestActionScript(t *testing.T) {
 		assert.Equal(t, "8", outputs["planned"], "10 old untagged versions, 2 kept by keep-ids")
 		assert.Equal(t, "0", outputs["failed"])
 		assert.FileExists(t, outputs["report"])
+		freed, err := strconv.ParseInt(outputs["freed-bytes"], 10, 64)
+		require.NoError(t, err, "freed-bytes %q", outputs["freed-bytes"])
+		kept, err := strconv.ParseInt(outputs["kept-bytes"], 10, 64)
+		require.NoError(t, err, "kept-bytes %q", outputs["kept-bytes"])
+		assert.Positive(t, freed)
+		assert.Greater(t, kept, freed)
+		assert.Contains(t, md, fmt.Sprintf("| %d | %d |", freed, kept), "the job summary shows them")
+		assert.Contains(t, md, "; frees ", "ghpkg's summary line says it in binary units")
 		assert.Contains(t, log, "Dry run: nothing is deleted")
 		assert.True(t, strings.HasPrefix(md, "### ghpkg prune: org octo-org (dry run)\n"), md)
 		assert.NotContains(t, log, "registry", "the registry was read")
@@ -195,6 +204,8 @@ func TestActionScript(t *testing.T) {
 		assert.Equal(t, "2", outputs["deleted"])
 		assert.Equal(t, "2", outputs["planned"])
 		assert.Equal(t, 2, strings.Count(md, "| delete-version | deleted |"))
+		assert.Equal(t, "unknown", outputs["freed-bytes"], "--skip-reference-check reads no sizes")
+		assert.Equal(t, "unknown", outputs["kept-bytes"])
 
 		// The report output undoes the run.
 		restore := exec.Command(bin, "restore", "--report", outputs["report"], "--base-url", srv.URL())
