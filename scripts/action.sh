@@ -163,6 +163,33 @@ truthy() {
   esac
 }
 
+# command: usage reads what the packages hold (by kind and by age) and
+# changes nothing; ghpkg writes its table and chart to the job summary.
+case "${INPUT_COMMAND:-prune}" in
+  prune) ;;
+  usage)
+    args=(usage --json --owner "${INPUT_OWNER:?the owner input is required}" --type "${INPUT_TYPE:-container}")
+    if [ -n "${INPUT_BASE_URL:-}" ]; then args+=(--base-url "${INPUT_BASE_URL%/}/"); fi
+    if [ -n "${INPUT_REGISTRY:-}" ]; then args+=(--registry "$INPUT_REGISTRY"); fi
+    if ! truthy "${INPUT_CACHE:-true}"; then args+=(--no-cache); elif [ -n "${INPUT_CACHE_DIR:-}" ]; then args+=(--cache-dir "$INPUT_CACHE_DIR"); fi
+    packages=()
+    set -f
+    for p in ${INPUT_PACKAGES:-}; do packages+=("$p"); done
+    set +f
+    args+=(-- "${packages[@]}")
+    report="$tmp/ghpkg-usage-$$.json"
+    code=0
+    GITHUB_TOKEN="${INPUT_TOKEN:?the token input is required}" "$bin" "${args[@]}" > "$report" || code=$?
+    if [ -n "${GITHUB_OUTPUT:-}" ] && ! printf '%s\n' "report=$report" >> "$GITHUB_OUTPUT"; then
+      echo "::error::could not write the step outputs to GITHUB_OUTPUT ($GITHUB_OUTPUT); the JSON is $report"
+      if [ "$code" -eq 0 ]; then code=1; fi
+    fi
+    echo "ghpkg usage (exit $code); JSON: $report"
+    exit "$code"
+    ;;
+  *) echo "::error::command must be prune or usage, got '${INPUT_COMMAND}'" >&2; exit 2 ;;
+esac
+
 args=(prune --json --owner "${INPUT_OWNER:?the owner input is required}" --type "${INPUT_TYPE:-container}")
 if [ -n "${INPUT_BASE_URL:-}" ]; then args+=(--base-url "${INPUT_BASE_URL%/}/"); fi
 if [ -n "${INPUT_OLDER_THAN:-}" ]; then args+=(--older-than "$INPUT_OLDER_THAN"); fi

@@ -99,7 +99,7 @@ func actionStep(t *testing.T, dir string, env map[string]string, args ...string)
 // defaults, the API at baseURL, and inputs on top.
 func actionInputs(baseURL string, inputs map[string]string) map[string]string {
 	defaults := map[string]string{
-		"TOKEN": secret, "OWNER": "octo-org", "TYPE": "container", "PACKAGES": "", "OLDER_THAN": "", "ALL_AGES": "false",
+		"COMMAND": "prune", "TOKEN": secret, "OWNER": "octo-org", "TYPE": "container", "PACKAGES": "", "OLDER_THAN": "", "ALL_AGES": "false",
 		"KEEP": "0", "KEEP_TAGGED": "0", "KEEP_UNTAGGED": "0", "TAGS": "untagged", "INCLUDE": "", "EXCLUDE": "", "KEEP_TAGS": "", "KEEP_NAMES": "", "KEEP_IDS": "",
 		"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false", "UNTAG": "false", "GROUP_BY": "", "GRACE": "",
 		"DELETE_GHOST_IMAGES": "false", "DELETE_PARTIAL_IMAGES": "false", "DELETE_ORPHANED_REFERRERS": "false", "SKIP_REFERENCE_CHECK": "false", "REGISTRY": "",

@@ -156,6 +156,16 @@ verify:
                an untag that did not finish), error (the registry could not
                be read)}]
 
+usage:
+  packages     [{type, name, repository, versions, bytes (each blob once;
+               null when unknown), by_kind: [ROW] (tagged,
+               platform-or-attestation, signature, untagged-orphan, ghost),
+               by_age: [ROW] (<1d, <1w, <30d, <90d, older), warning (why
+               kinds and sizes are unknown)}], always every row
+               ROW: {name, versions, bytes (the row's manifests and each
+               blob they list once; null when unknown)}
+  versions, bytes  the packages' totals
+
 scopes:
   for          the command whose needs set the exit code ("all" for every one)
   token_kind   "classic", or "unknown" when GitHub reports no classic scopes
