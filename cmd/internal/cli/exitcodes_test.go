@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,8 +130,8 @@ func TestExitCodeContract(t *testing.T) {
 	}
 }
 
-// TestExitCodesDocumented: 'ghpkg help' and the README state the same
-// contract.
+// TestExitCodesDocumented: 'ghpkg help' and the documentation (the ghpkg
+// reference, docs/ghpkg.md) state the same contract.
 func TestExitCodesDocumented(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
@@ -140,13 +141,12 @@ func TestExitCodesDocumented(t *testing.T) {
 	require.GreaterOrEqual(t, i, 0, help)
 	block := help[i:]
 	block = block[:strings.Index(block, "\n\n")]
-	readme, err := os.ReadFile("../../../README.md")
-	require.NoError(t, err)
-	assert.Contains(t, string(readme), block, "the README repeats 'ghpkg help's exit codes word for word")
+	assert.Contains(t, documentation(t), block, "README.md or docs/ repeats 'ghpkg help's exit codes word for word")
 }
 
-// TestValuesRuleDocumented: 'ghpkg help prune' and the README state the
-// same rule for exact values and patterns, word for word.
+// TestValuesRuleDocumented: 'ghpkg help prune' and the documentation (the
+// ghpkg reference, docs/ghpkg.md) state the same rule for exact values and
+// patterns, word for word.
 func TestValuesRuleDocumented(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
@@ -157,9 +157,23 @@ func TestValuesRuleDocumented(t *testing.T) {
 	block := help[i:]
 	block = block[:strings.Index(block, "\n\n")]
 	require.Contains(t, block, "--keep-tag")
-	readme, err := os.ReadFile("../../../README.md")
+	assert.Contains(t, documentation(t), "```text\n"+block+"\n```", "README.md or docs/ repeats 'ghpkg help prune's rule word for word")
+}
+
+// documentation returns README.md and every docs/*.md page, joined.
+func documentation(t *testing.T) string {
+	t.Helper()
+	files, err := filepath.Glob("../../../docs/*.md")
 	require.NoError(t, err)
-	assert.Contains(t, string(readme), "```text\n"+block+"\n```", "the README repeats 'ghpkg help prune's rule word for word")
+	require.NotEmpty(t, files, "no docs/*.md pages")
+	var all strings.Builder
+	for _, f := range append([]string{"../../../README.md"}, files...) {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		all.Write(data)
+		all.WriteString("\n")
+	}
+	return all.String()
 }
 
 // losingTransport forwards the first DELETE of each path but loses its answer, as a
