@@ -177,6 +177,7 @@ func TestPruneStorageOnTheDemo(t *testing.T) {
 	// The text says it in binary units.
 	code, text, errOut := h.run(t, args[:len(args)-1]...)
 	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, text, "would delete 16 and keep 21 versions in 1 package(s); frees 421.9 KiB of 1.6 MiB; dry run", "as docs/ghpkg.md shows")
 	assert.Contains(t, text, "; frees "+formatBinary(freed)+" of "+formatBinary(freed+kept)+"; dry run")
 
 	// The run counts what it deleted: all of it.

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -91,6 +92,10 @@ func TestUsageOnTheDemo(t *testing.T) {
 	}
 	assert.Regexp(t, `(?m)^  tagged +19 +[0-9.]+ [KM]iB +#+$`, text, "a bar")
 	assert.NotContains(t, text, "\x1b[", "no colour")
+	docs, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "ghpkg.md"))
+	require.NoError(t, err)
+	trimmed := regexp.MustCompile(`(?m) +$`).ReplaceAllString(text, "")
+	assert.Contains(t, string(docs), "```text\n"+trimmed+"```\n", "docs/ghpkg.md shows this output")
 	md, err := os.ReadFile(filepath.Join(h.dir, "summary.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "### ghpkg usage: org octo-org\n")
