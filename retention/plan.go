@@ -208,12 +208,14 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 		}
 		pp.PackageDecision = d
 		if unsafe == nil && r.graph != nil {
-			ps := newPackageSizes(r.graph, d.Versions)
+			ps := newPackageSizes(r.graph)
 			setStorage(&pp, ps)
-			if plan.sizes == nil {
-				plan.sizes = map[string]*packageSizes{}
+			if ps != nil {
+				if plan.sizes == nil {
+					plan.sizes = map[string]*packageSizes{}
+				}
+				plan.sizes[pkg.Name] = ps
 			}
-			plan.sizes[pkg.Name] = ps
 		}
 		plan.Packages = append(plan.Packages, pp)
 	}

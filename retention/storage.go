@@ -66,37 +66,35 @@ type Blob struct {
 	Size   int64  `json:"size"`
 }
 
-// packageSizes is what the planner read of one repository's manifests,
-// for counting storage: every manifest read (version or not), by digest.
+// packageSizes counts storage over what the planner read of one
+// repository: every manifest of its reading (version or not), by digest.
+// It shares the reading the plan keeps for Apply rather than copying it.
 type packageSizes struct {
-	manifests map[string]Manifest
-	// versions are the digests of the package's versions.
-	versions map[string]bool
-	// unknown is set when some manifest's size is not known.
-	unknown bool
+	g *repoGraph
 }
 
-// newPackageSizes takes the sizes from g, the planner's reading.
-func newPackageSizes(g *repoGraph, versions []Decision) *packageSizes {
+// newPackageSizes returns the sizes of g's manifests, or nil when some
+// manifest's size is not known (a resolver that does not give sizes).
+func newPackageSizes(g *repoGraph) *packageSizes {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ps := &packageSizes{manifests: make(map[string]Manifest, len(g.manifests)), versions: make(map[string]bool, len(versions))}
-	for d, m := range g.manifests {
-		ps.manifests[d] = m
+	for _, m := range g.manifests {
 		if m.Size <= 0 {
-			ps.unknown = true
+			return nil
 		}
 	}
-	for _, v := range versions {
-		ps.versions[v.Name] = true
-	}
-	return ps
+	return &packageSizes{g: g}
 }
 
 // versionSize returns a version's bytes: nil when its manifest was not
 // read (the registry does not have it).
 func (ps *packageSizes) versionSize(digest string) *int64 {
-	m, ok := ps.manifests[digest]
+	if ps == nil {
+		return nil
+	}
+	ps.g.mu.Lock()
+	m, ok := ps.g.manifests[digest]
+	ps.g.mu.Unlock()
 	if !ok || m.Size <= 0 {
 		return nil
 	}
@@ -110,12 +108,14 @@ func (ps *packageSizes) versionSize(digest string) *int64 {
 // count applies the rule to the manifests for which deleted is true: what
 // they free and what the others keep.
 func (ps *packageSizes) count(deleted func(digest string) bool) Storage {
-	if ps == nil || ps.unknown {
+	if ps == nil {
 		return Storage{}
 	}
+	ps.g.mu.Lock()
+	defer ps.g.mu.Unlock()
 	var freed, kept int64
 	keptBlobs := map[string]bool{}
-	for d, m := range ps.manifests {
+	for d, m := range ps.g.manifests {
 		if deleted(d) {
 			freed += m.Size
 			continue
@@ -129,7 +129,7 @@ func (ps *packageSizes) count(deleted func(digest string) bool) Storage {
 		}
 	}
 	freedBlobs := map[string]bool{}
-	for d, m := range ps.manifests {
+	for d, m := range ps.g.manifests {
 		if !deleted(d) {
 			continue
 		}
@@ -191,7 +191,7 @@ func (p *Plan) StorageDeleted(r *Report) Storage {
 	total := zeroStorage()
 	for _, pp := range p.Packages {
 		ps := p.sizes[pp.Name]
-		if ps == nil || pp.Type != ghpackages.Container {
+		if ps == nil || pp.Type != ghpackages.Container || !pp.Storage.Known() {
 			return Storage{}
 		}
 		if whole[pp.Name] {

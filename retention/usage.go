@@ -144,7 +144,7 @@ func usageOf(typ ghpackages.PackageType, name string, r *packageRead, now time.T
 	}
 	var ps *packageSizes
 	if r.unsafe == nil && r.graph != nil {
-		ps = newPackageSizes(r.graph, nil)
+		ps = newPackageSizes(r.graph)
 	}
 	container := typ == ghpackages.Container && r.unsafe == nil && r.graph != nil
 	tags := func(v *ghpackages.PackageVersion) []string {
@@ -215,7 +215,7 @@ func usageOf(typ ghpackages.PackageType, name string, r *packageRead, now time.T
 	row := func(key, name string) UsageRow {
 		ds := members[key]
 		ur := UsageRow{Name: name, Versions: len(ds)}
-		if ps != nil && !ps.unknown {
+		if ps != nil {
 			in := map[string]bool{}
 			for _, d := range ds {
 				in[d] = true
@@ -230,7 +230,7 @@ func usageOf(typ ghpackages.PackageType, name string, r *packageRead, now time.T
 	for _, b := range AgeBuckets() {
 		pu.ByAge = append(pu.ByAge, row("age:"+b.Name, b.Name))
 	}
-	if ps != nil && !ps.unknown {
+	if ps != nil {
 		pu.Bytes = ps.count(func(string) bool { return false }).KeptBytes
 	}
 	return pu
