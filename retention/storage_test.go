@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,4 +157,49 @@ func sum(m map[string]int64) int64 {
 		n += v
 	}
 	return n
+}
+
+// sizeGetCounter counts the manifest GETs a transport sends.
+type sizeGetCounter struct {
+	rt http.RoundTripper
+	n  atomic.Int64
+}
+
+func (m *sizeGetCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/manifests/") {
+		m.n.Add(1)
+	}
+	return m.rt.RoundTrip(req)
+}
+
+// TestPlanStorageFromTheCache plans the demo's team/app twice with a
+// manifest cache: the second plan reads no manifest from the registry and
+// reports the same storage, so sizes cost no request of their own.
+func TestPlanStorageFromTheCache(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(start)
+	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghcrtest.WithRegistry())
+	t.Cleanup(srv.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	gets := &sizeGetCounter{rt: tr}
+	cache, err := retention.OpenManifestCache(t.TempDir())
+	require.NoError(t, err)
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"),
+		Token: ghpackagestest.DefaultToken, Transport: gets, Clock: clock, Cache: cache})
+	policy := retention.Policy{Type: ghpackages.Container, OlderThan: 24 * time.Hour, Tags: retention.UntaggedOnly,
+		Packages: []retention.Pattern{retention.MustPattern(ghpackagestest.DemoContainer)}}
+	plan := func() retention.Storage {
+		p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner(ghpackagestest.DemoOrg), policy,
+			retention.WithResolver(resolver), retention.WithNow(clock.Now))
+		require.NoError(t, err)
+		return p.Storage()
+	}
+	first := plan()
+	require.True(t, first.Known())
+	assert.Positive(t, *first.FreedBytes)
+	require.Positive(t, gets.n.Load())
+	gets.n.Store(0)
+	assert.Equal(t, first, plan())
+	assert.Zero(t, gets.n.Load(), "the cache holds the sizes")
 }
