@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,6 +98,10 @@ type Env struct {
 	// unless --cache-dir or --no-cache says otherwise; os.UserCacheDir
 	// when nil.
 	CacheDir func() (string, error)
+	// StateDir returns the directory under which runs that change
+	// something keep their undo journal when no --report is given
+	// (runs/); when nil, $XDG_STATE_HOME/ghpkg or ~/.local/state/ghpkg.
+	StateDir func() (string, error)
 }
 
 func (e *Env) defaults() {
@@ -167,6 +172,9 @@ type app struct {
 	maxWait       *time.Duration
 	stopRun       context.CancelCauseFunc
 	registryWaits int
+
+	// jr is the run's undo journal, once a change is about to be made.
+	jr atomic.Pointer[journal]
 }
 
 // Run runs ghpkg with args (without the program name) and returns the exit

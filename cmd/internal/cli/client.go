@@ -202,7 +202,7 @@ func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpac
 		ghpackages.WithBaseURL(a.baseURL),
 		ghpackages.WithUserAgent("ghpkg (ghpackages-go/" + ghpackages.Version + ")"),
 		ghpackages.WithRetry(p),
-		ghpackages.WithHTTPClient(&http.Client{Transport: countingTransport{next: a.env.Transport, a: a}}),
+		ghpackages.WithHTTPClient(&http.Client{Transport: countingTransport{next: journalTransport{next: a.env.Transport, a: a}, a: a}}),
 	}
 	if rf != nil {
 		// Conditional requests for what is read again (a listing's second
@@ -360,7 +360,7 @@ func (a *app) resolver(host string, cache *retention.ManifestCache) retention.Ma
 		host = defaultRegistry(a.baseURL)
 	}
 	tok, _ := a.token()
-	return retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok, Transport: a.env.Transport,
+	return retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok, Transport: journalTransport{next: a.env.Transport, a: a},
 		Clock: a.env.Clock, Cache: cache, OnWait: a.registryWait})
 }
 

@@ -331,28 +331,25 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		a.verifyAfter(ctx, f, resolver, plan, &out)
 		return a.emitRun(ctx, out, false), nil
 	}
-	if f.reportFile != "" {
+	if f.reportFile != "" || steps(plan) > 0 {
 		// The last check before the first delete: the record restore
-		// needs can be written.
-		if err := a.checkReportPath(f.reportFile, true, owner); err != nil {
+		// needs is on disk, and grows with every request.
+		if err := a.beginJournal(f.reportFile, owner, out.Plan); err != nil {
 			return 0, err
 		}
 	}
-	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.retentionProgress("deleting", steps(plan))))...)
+	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.applyProgress("deleting", steps(plan))))...)
 	a.endProgress()
 	if err != nil {
+		a.dropJournal()
 		return 0, err
 	}
 	out.Report = reportOf(rep)
 	a.recheck(ctx, c.Packages(owner), out.Report.Items)
-	reported := f.reportFile == "" || a.writeReport(f.reportFile, out.Report)
+	path, reported := a.endJournal(out.Report)
 	a.verifyAfter(ctx, f, resolver, plan, &out)
 	code := a.emitRun(ctx, out, false)
-	if !reported {
-		fmt.Fprintf(a.env.Stderr, "ghpkg %s: exit 1: the --report file %s could not be written (see above for where the report is)\n", a.name, f.reportFile)
-		code = max(code, ExitFailed)
-	}
-	return code, nil
+	return a.reportLost(code, path, reported, f.reportFile != ""), nil
 }
 
 // verifyAfter runs --verify on the plan's container packages.

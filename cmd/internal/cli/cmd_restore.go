@@ -85,6 +85,9 @@ func readReport(r io.Reader) (*reportJSON, error) {
 	if err != nil {
 		return nil, err
 	}
+	if isJournal(raw) {
+		return journalReport(raw)
+	}
 	var doc struct {
 		Schema string          `json:"schema"`
 		Report json.RawMessage `json:"report"`
@@ -152,19 +155,26 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry st
 			restorable++
 		}
 	}
-	opts := []retention.RestoreOption{retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", restorable))}
+	opts := []retention.RestoreOption{retention.WithNow(a.env.Now), retention.WithProgress(a.applyProgress("restoring", restorable))}
 	if typ == ghpackages.Container {
 		// Tags an untag removed are pushed back through the registry.
 		opts = append(opts, retention.WithResolver(a.resolver(registry, nil)))
 	}
+	if restorable > 0 {
+		if err := a.beginJournal("", owner, nil); err != nil {
+			return 0, err
+		}
+	}
 	rep, err := retention.Restore(ctx, c, in2, opts...)
 	a.endProgress()
 	if err != nil {
+		a.dropJournal()
 		return 0, err
 	}
 	out := reportOf(rep)
 	if typ == "" {
 		a.warnf("the report lists nothing to restore")
 	}
-	return a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: out}, false), nil
+	path, reported := a.endJournal(out)
+	return a.reportLost(a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: out}, false), path, reported, false), nil
 }

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -370,29 +371,41 @@ func TestMistakes(t *testing.T) {
 }
 
 // TestReportWrittenBeforeFirstDelete: when the first DELETE goes out, the
-// --report file already exists and is a valid report (of nothing yet) that
-// says the run did not finish; at the end it is the run's report.
+// --report file is already the run's journal: its first line holds the
+// owner and the plan, and the DELETE's intent is on disk before the request
+// is sent. At the end it is the run's report.
 func TestReportWrittenBeforeFirstDelete(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	path := filepath.Join(h.dir, "run.json")
-	var atFirst string
+	var atFirst, url string
 	h.wrap = func(next http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
 			if req.Method == http.MethodDelete && atFirst == "" {
 				b, err := os.ReadFile(path)
-				atFirst = string(b) + fmt.Sprint(err)
+				atFirst, url = string(b)+fmt.Sprint(err), req.URL.String()
 			}
 			return next.RoundTrip(req)
 		})
 	}
 	code, _, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--max-delete", "2", "--report", path)
 	require.Equal(t, 0, code, errOut)
-	var placeholder reportDoc
-	decodeStrict(t, strings.TrimSuffix(atFirst, "<nil>"), &placeholder)
-	assert.Empty(t, placeholder.Items)
-	assert.Contains(t, placeholder.Stopped, "the run did not finish")
-	assert.Equal(t, "octo-org", placeholder.OwnerName)
+	lines := strings.Split(strings.TrimSuffix(atFirst, "<nil>"), "\n")
+	require.GreaterOrEqual(t, len(lines), 2, atFirst)
+	var head struct {
+		J         string           `json:"j"`
+		Schema    string           `json:"schema"`
+		OwnerName string           `json:"owner_name"`
+		Plan      *json.RawMessage `json:"plan"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &head))
+	assert.Equal(t, "start", head.J)
+	assert.Equal(t, "ghpkg/journal/v1", head.Schema)
+	assert.Equal(t, "octo-org", head.OwnerName)
+	assert.NotNil(t, head.Plan, "the plan is in the journal before the first change")
+	assert.Contains(t, lines[1], `"j":"intent"`)
+	assert.Contains(t, lines[1], `"method":"DELETE"`)
+	assert.Contains(t, lines[1], url, "the DELETE's intent is on disk before it is sent")
 	var final reportDoc
 	decodeStrict(t, readFile(t, path), &final)
 	assert.Len(t, final.Items, 2)

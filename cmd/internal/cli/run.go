@@ -165,6 +165,9 @@ func (a *app) single(ctx context.Context, api *ghpackages.OwnerPackages, owner g
 	do func() (*ghpackages.Response, error)) (int, error) {
 	it := itemJSON{Type: string(typ), Package: name, VersionID: id, Action: action}
 	start := a.env.Now().UTC()
+	if err := a.beginJournal("", owner, nil); err != nil {
+		return 0, err
+	}
 	resp, err := do()
 	it.At = a.env.Now().UTC()
 	var apiErr *ghpackages.Error
@@ -199,7 +202,9 @@ func (a *app) single(ctx context.Context, api *ghpackages.OwnerPackages, owner g
 	}
 	a.recheck(context.WithoutCancel(ctx), api, rep.Items)
 	rep.FinishedAt = a.env.Now().UTC()
-	code := a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: rep}, true)
+	a.journalItem(rep.Items[0])
+	path, reported := a.endJournal(rep)
+	code := a.reportLost(a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: rep}, true), path, reported, false)
 	if final := rep.Items[0]; final.Outcome == retention.OutcomeFailed {
 		if len(missingScopes(err)) > 0 || errors.Is(err, ghpackages.ErrUnauthorized) {
 			return ExitUsage, nil

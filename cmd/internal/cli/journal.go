@@ -1,0 +1,550 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/retention"
+)
+
+// The undo record is a journal. Before the first change of delete,
+// restore, prune --yes or untag --yes, ghpkg creates it (the --report file,
+// or a file in the user's state directory, whose path it prints) and
+// writes a first line with the owner and, for prune and untag, the plan.
+// Every request that changes something (DELETE, PUT, POST, PATCH, to the
+// API or the registry) appends an "intent" line before it is sent and a
+// "done" line once it is answered; every finished item appends an "item"
+// line. Each append is flushed to disk (fsync) before ghpkg goes on. At the
+// end, the file is replaced (atomically) by the run's report. So a run
+// stopped at any point, even by SIGKILL, leaves either the report or a
+// journal that 'ghpkg restore --report' and 'ghpkg verify --report' read:
+// an intent without its answer is "may have been done", settled by reading
+// the version (as Apply settles a lost answer).
+
+// journalSchema names the journal's format (JSON Lines).
+const journalSchema = "ghpkg/journal/v1"
+
+// journalKeep is how long journals in the state directory are kept:
+// GitHub's restore window.
+const journalKeep = 30 * 24 * time.Hour
+
+// journalMaybe starts the error of an item read back from an intent whose
+// answer the journal does not hold.
+const journalMaybe = "may have been done"
+
+// journalStopped is the "stopped" of a report read back from a journal.
+const journalStopped = "the run did not finish: this is its journal, read back (requests sent without an answer recorded are \"" + journalMaybe + "\")"
+
+// journalLine is one line of a journal; J says which kind.
+type journalLine struct {
+	J string `json:"j"`
+	// start
+	Schema    string    `json:"schema,omitempty"`
+	Command   string    `json:"command,omitempty"`
+	OwnerKind string    `json:"owner_kind,omitempty"`
+	OwnerName string    `json:"owner_name,omitempty"`
+	Plan      *planJSON `json:"plan,omitempty"`
+	// intent and done
+	Seq    int    `json:"seq,omitempty"`
+	Method string `json:"method,omitempty"`
+	URL    string `json:"url,omitempty"`
+	Status int    `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// item
+	Item *itemJSON `json:"item,omitempty"`
+	At   time.Time `json:"at"`
+}
+
+// journal appends to a run's journal file.
+type journal struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+	seq  int
+	now  func() time.Time
+}
+
+// append writes l as one line and flushes it to disk.
+func (j *journal) append(l journalLine) error {
+	raw, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	if _, err := j.f.Write(append(raw, '\n')); err != nil {
+		return err
+	}
+	return j.f.Sync()
+}
+
+// intent records a request about to be sent and returns its number.
+func (j *journal) intent(method, u string) (int, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	return j.seq, j.append(journalLine{J: "intent", Seq: j.seq, Method: method, URL: u, At: j.now().UTC()})
+}
+
+// done records the answer to request seq (or the error that stood for it).
+func (j *journal) done(seq, status int, err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	l := journalLine{J: "done", Seq: seq, Status: status, At: j.now().UTC()}
+	if err != nil {
+		l.Error = err.Error()
+	}
+	_ = j.append(l)
+}
+
+// item records a finished item.
+func (j *journal) item(it itemJSON) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	_ = j.append(journalLine{J: "item", Item: &it, At: j.now().UTC()})
+}
+
+// close closes the file; the final report then replaces it.
+func (j *journal) close() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f != nil {
+		j.f.Close()
+		j.f = nil
+	}
+}
+
+// stateDir is where journals live without --report: $XDG_STATE_HOME/ghpkg,
+// or ~/.local/state/ghpkg.
+func (e *Env) stateDir() (string, error) {
+	if e.StateDir != nil {
+		return e.StateDir()
+	}
+	if d := e.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "ghpkg"), nil
+	}
+	home := e.Getenv("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(home, ".local", "state", "ghpkg"), nil
+}
+
+// beginJournal creates the run's journal before its first change: at path
+// (--report), or in the state directory's runs/ (printing where), holding
+// the owner and the plan. Failing, nothing has changed: a usage error
+// (exit 2) names the path.
+func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) error {
+	now := a.env.Now().UTC()
+	printed := false
+	if path == "" {
+		dir, err := a.env.stateDir()
+		if err != nil {
+			return usagef("no state directory for the undo journal (%v): set XDG_STATE_HOME or HOME, or pass --report FILE", err)
+		}
+		dir = filepath.Join(dir, "runs")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return usagef("the undo journal's directory %s cannot be created (%v): pass --report FILE to keep it elsewhere", dir, errText(err))
+		}
+		pruneJournals(dir, now)
+		path = filepath.Join(dir, fmt.Sprintf("%s-%s-%d.json", a.name, now.Format("20060102T150405Z"), os.Getpid()))
+		printed = true
+	} else if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return usagef("--report %s is a directory: give a file name, e.g. --report %s", path, filepath.Join(path, "run.json"))
+	} else if dir := filepath.Dir(path); !isDir(dir) {
+		return usagef("--report %s: the directory %s does not exist: create it first, or give a path in an existing directory", path, dir)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		if printed {
+			return usagef("the undo journal %s cannot be written (%v): pass --report FILE to keep it elsewhere", path, errText(err))
+		}
+		return usagef("--report %s cannot be written: %v", path, errText(err))
+	}
+	_ = f.Chmod(0o600)
+	j := &journal{f: f, path: path, now: a.env.Now}
+	head := journalLine{J: "start", Schema: journalSchema, Command: a.name, OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), Plan: plan, At: now}
+	if err := j.append(head); err != nil {
+		f.Close()
+		return usagef("--report %s cannot be written: %v", path, errText(err))
+	}
+	a.jr.Store(j)
+	if printed {
+		a.note(fmt.Sprintf("ghpkg %s: undo journal: %s ('ghpkg restore --report %s' undoes this run, even if it is stopped)", a.name, path, path))
+	}
+	return nil
+}
+
+func isDir(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.IsDir()
+}
+
+// pruneJournals removes journals older than journalKeep from dir.
+func pruneJournals(dir string, now time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > journalKeep {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// endJournal closes the journal and replaces it by the run's final report
+// (rescued elsewhere if that fails); it returns the journal's path and
+// whether the report was written there. Without a journal it does nothing.
+func (a *app) endJournal(rep *reportJSON) (string, bool) {
+	j := a.jr.Swap(nil)
+	if j == nil {
+		return "", true
+	}
+	j.close()
+	return j.path, a.writeReport(j.path, rep)
+}
+
+// journalItem records a finished item, if a journal is open.
+func (a *app) journalItem(it itemJSON) {
+	if j := a.jr.Load(); j != nil {
+		j.item(it)
+	}
+}
+
+// applyProgress is the progress hook of Apply and Restore: progress on
+// stderr, and each item into the journal.
+func (a *app) applyProgress(verb string, total int) func(retention.Item) {
+	p := a.retentionProgress(verb, total)
+	return func(it retention.Item) {
+		p(it)
+		a.journalItem(itemOf(it))
+	}
+}
+
+// itemOf is a retention item in the report's form.
+func itemOf(it retention.Item) itemJSON {
+	ij := itemJSON{Type: string(it.Type), Package: it.Package, Repository: it.Repository, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,
+		Action: string(it.Step), Reason: flagWords(it.Reason), Outcome: it.Outcome, Error: it.Error, Status: it.Status, Replayed: it.Replayed, err: it.Err}
+	if !it.At.IsZero() {
+		ij.At = it.At.UTC()
+	}
+	return ij
+}
+
+// journalTransport records every request that changes something in the
+// run's journal, when one is open: its intent before it is sent (a request
+// whose intent cannot be recorded is not sent), its answer after.
+type journalTransport struct {
+	next http.RoundTripper
+	a    *app
+}
+
+// RoundTrip records and sends req.
+func (t journalTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	j := t.a.jr.Load()
+	if j == nil || !changes(req.Method) {
+		return t.next.RoundTrip(req)
+	}
+	seq, err := j.intent(req.Method, req.URL.String())
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("not sent: the undo journal %s could not be written: %w", j.path, err)
+	}
+	resp, err := t.next.RoundTrip(req)
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	j.done(seq, status, err)
+	return resp, err
+}
+
+// changes reports whether a request of method may change something.
+func changes(method string) bool {
+	switch method {
+	case http.MethodDelete, http.MethodPut, http.MethodPost, http.MethodPatch:
+		return true
+	}
+	return false
+}
+
+// isJournal reports whether raw is a journal rather than a report.
+func isJournal(raw []byte) bool {
+	return bytes.HasPrefix(bytes.TrimLeft(raw, " \t\r\n"), []byte(`{"j":"start"`))
+}
+
+var (
+	// apiTarget matches the API paths that change a package or version.
+	apiTarget = regexp.MustCompile(`/packages/([^/]+)/([^/]+)(?:/versions/([0-9]+))?(/restore)?$`)
+	// registryTag matches a registry manifest push under a tag.
+	registryTag = regexp.MustCompile(`^/v2/(.+)/manifests/([^/]+)$`)
+)
+
+// journalReport reads a journal, cut anywhere (a torn last line is
+// ignored), back into a report: the items it recorded, and for each
+// change request no item accounts for, an item from the request: deleted
+// when it was answered 2xx, gone-unconfirmed when answered 404 or never
+// answered ("may have been done": restore settles it by reading), failed
+// otherwise.
+func journalReport(raw []byte) (*reportJSON, error) {
+	var head *journalLine
+	var items []itemJSON
+	type req struct {
+		line    journalLine
+		status  int
+		errText string
+		done    bool
+	}
+	var reqs []*req
+	bySeq := map[int]*req{}
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 0, 1<<20), 256<<20)
+	for sc.Scan() {
+		var l journalLine
+		if json.Unmarshal(sc.Bytes(), &l) != nil {
+			continue // torn
+		}
+		switch l.J {
+		case "start":
+			if head == nil {
+				head = &l
+			}
+		case "intent":
+			r := &req{line: l}
+			reqs = append(reqs, r)
+			bySeq[l.Seq] = r
+		case "done":
+			if r := bySeq[l.Seq]; r != nil {
+				r.done, r.status, r.errText = true, l.Status, l.Error
+			}
+		case "item":
+			if l.Item != nil {
+				items = append(items, *l.Item)
+			}
+		}
+	}
+	if head == nil || head.Schema != journalSchema {
+		return nil, errors.New("not a ghpkg journal (no start line)")
+	}
+	rep := &reportJSON{OwnerKind: head.OwnerKind, OwnerName: head.OwnerName, StartedAt: head.At, FinishedAt: head.At, Stopped: journalStopped, Items: items}
+	covered := func(match func(it itemJSON) bool) bool { return slices.ContainsFunc(rep.Items, match) }
+	// Requests to the same target merge: the best-known outcome wins.
+	type target struct {
+		it    itemJSON
+		ok    bool // some attempt was answered 2xx
+		maybe bool // some attempt was never answered
+		nf    bool // some attempt was answered 404
+		last  req
+	}
+	var order []string
+	targets := map[string]*target{}
+	for _, r := range reqs {
+		u, err := url.Parse(r.line.URL)
+		if err != nil {
+			continue
+		}
+		it, ok := journalTarget(head, r.line.Method, u)
+		if !ok {
+			continue
+		}
+		it.At = r.line.At
+		key := it.Action + " " + it.Package + " " + strconv.FormatInt(it.VersionID, 10) + " " + strings.Join(it.Tags, ",")
+		t := targets[key]
+		if t == nil {
+			t = &target{it: it}
+			targets[key] = t
+			order = append(order, key)
+		}
+		switch {
+		case r.done && r.status >= 200 && r.status < 300:
+			t.ok = true
+		case !r.done || r.status == 0:
+			t.maybe = true
+		case r.status == http.StatusNotFound:
+			t.nf = true
+		}
+		t.last = *r
+	}
+	untags := map[string]int{}
+	for _, key := range order {
+		t := targets[key]
+		it := t.it
+		switch it.Action {
+		case string(retention.StepDeleteVersion), string(retention.StepDeletePackage), string(retention.StepDeletePlaceholder):
+			if covered(func(x itemJSON) bool {
+				return x.VersionID == it.VersionID && x.Package == it.Package && strings.HasPrefix(x.Action, "delete-")
+			}) {
+				continue
+			}
+		case string(retention.StepUntag):
+			if covered(func(x itemJSON) bool {
+				return x.Action == it.Action && x.Version == it.Version && slices.Contains(x.Tags, it.Tags[0])
+			}) {
+				continue
+			}
+		default:
+			if covered(func(x itemJSON) bool { return x.Action == it.Action && x.Package == it.Package && x.VersionID == it.VersionID }) {
+				continue
+			}
+		}
+		switch {
+		case it.Action == string(retention.StepUntag):
+			it.Outcome = retention.OutcomeUntagPending
+			if !t.ok {
+				it.Error = journalMaybe + ": the tag's move to the placeholder was sent, its answer not recorded"
+			}
+		case t.ok:
+			it.Outcome = retention.OutcomeDeleted
+			if strings.HasPrefix(it.Action, "restore-") {
+				it.Outcome = retention.OutcomeRestored
+			}
+		case t.maybe:
+			it.Outcome = retention.OutcomeGoneUnconfirmed
+			it.Error = journalMaybe + ": the request was sent and the run stopped before its answer was recorded"
+		case t.nf:
+			it.Outcome = retention.OutcomeGoneUnconfirmed
+			it.Error = "404 (from the journal: not re-read)"
+			it.Status = http.StatusNotFound
+		default:
+			it.Outcome = retention.OutcomeFailed
+			it.Status = t.last.status
+			it.Error = fmt.Sprintf("answered %d (from the journal)", t.last.status)
+		}
+		if strings.HasPrefix(it.Action, "restore-") && it.Outcome == retention.OutcomeGoneUnconfirmed {
+			it.Outcome = retention.OutcomeNotAttempted
+		}
+		if it.Action == string(retention.StepUntag) {
+			// Tags moved off the same image make one item.
+			k := it.Repository + "@" + it.Version + "#" + it.Error
+			if i, ok := untags[k]; ok {
+				rep.Items[i].Tags = append(rep.Items[i].Tags, it.Tags...)
+				continue
+			}
+			untags[k] = len(rep.Items)
+		}
+		rep.Items = append(rep.Items, it)
+	}
+	if rep.Items == nil {
+		rep.Items = []itemJSON{}
+	}
+	return rep, nil
+}
+
+// journalTarget turns a change request into the item it acts on, using
+// the plan (when the journal has one) for what the URL does not say.
+func journalTarget(head *journalLine, method string, u *url.URL) (itemJSON, bool) {
+	path := u.EscapedPath()
+	if m := registryTag.FindStringSubmatch(path); m != nil && method == http.MethodPut {
+		repo, tag := m[1], m[2]
+		if strings.HasPrefix(tag, "sha256:") || head.Plan == nil {
+			return itemJSON{}, false
+		}
+		for _, pp := range head.Plan.Packages {
+			if !strings.HasSuffix(repo, "/"+strings.ToLower(pp.Name)) {
+				continue
+			}
+			for _, v := range pp.Versions {
+				if slices.Contains(v.Untag, tag) {
+					return itemJSON{Type: pp.Type, Package: pp.Name, Repository: repo, Version: v.Name, Tags: []string{tag}, Action: string(retention.StepUntag)}, true
+				}
+			}
+		}
+		return itemJSON{}, false
+	}
+	m := apiTarget.FindStringSubmatch(path)
+	if m == nil {
+		return itemJSON{}, false
+	}
+	name, err := url.PathUnescape(m[2])
+	if err != nil {
+		return itemJSON{}, false
+	}
+	it := itemJSON{Type: m[1], Package: name}
+	if m[3] != "" {
+		it.VersionID, _ = strconv.ParseInt(m[3], 10, 64)
+	}
+	switch {
+	case m[4] != "" && method == http.MethodPost && it.VersionID != 0:
+		it.Action = string(retention.StepRestoreVersion)
+	case m[4] != "" && method == http.MethodPost:
+		it.Action = string(retention.StepRestorePackage)
+	case method == http.MethodDelete && it.VersionID == 0:
+		it.Action = string(retention.StepDeletePackage)
+	case method == http.MethodDelete:
+		it.Action = string(retention.StepDeleteVersion)
+		if head.Plan != nil {
+			it.Action = string(retention.StepDeletePlaceholder)
+			for _, pp := range head.Plan.Packages {
+				if pp.Name != name {
+					continue
+				}
+				for _, v := range pp.Versions {
+					if v.ID == it.VersionID {
+						it.Version, it.Tags, it.Reason = v.Name, v.Tags, v.Reason
+						if !v.Placeholder && v.Action == string(retention.ActionDelete) {
+							it.Action = string(retention.StepDeleteVersion)
+						}
+					}
+				}
+			}
+		}
+	default:
+		return itemJSON{}, false
+	}
+	return it, true
+}
+
+// dropJournal closes the journal and leaves it as it is: the record of a
+// run that ended in an error.
+func (a *app) dropJournal() {
+	if j := a.jr.Swap(nil); j != nil {
+		j.close()
+	}
+}
+
+// reportLost turns a run's exit code into 1 when its report could not be
+// written where the journal was (the report was rescued elsewhere, and
+// the message said where).
+func (a *app) reportLost(code int, path string, reported, flag bool) int {
+	if reported {
+		return code
+	}
+	what := "report file"
+	if flag {
+		what = "--report file"
+	}
+	a.lastWords(fmt.Sprintf("ghpkg %s: exit 1: the %s %s could not be written (see above for where the report is)", a.name, what, path))
+	return max(code, ExitFailed)
+}
+
+// lastWords prints a line that must reach the user: on stderr, or on
+// stdout when stderr cannot be written.
+func (a *app) lastWords(line string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.breakLocked()
+	if _, err := fmt.Fprintln(a.env.Stderr, line); err != nil {
+		fmt.Fprintln(a.env.Stdout, line)
+	}
+}
