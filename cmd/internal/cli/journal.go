@@ -404,7 +404,9 @@ func journalReport(raw []byte) (*reportJSON, error) {
 				continue
 			}
 		default:
-			if covered(func(x itemJSON) bool { return x.Action == it.Action && x.Package == it.Package && x.VersionID == it.VersionID }) {
+			if covered(func(x itemJSON) bool {
+				return x.Action == it.Action && x.Package == it.Package && x.VersionID == it.VersionID
+			}) {
 				continue
 			}
 		}
