@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -112,28 +111,19 @@ func readReport(r io.Reader) (*reportJSON, error) {
 }
 
 func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry string) (int, error) {
-	var in io.Reader = a.env.Stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return 0, usagef("reading --report: %v", err)
-		}
-		defer f.Close()
-		in = f
-	}
-	deleted, err := readReport(in)
+	deleted, err := a.openReport(path)
 	if err != nil {
-		return 0, usagef("--report %s: %v", path, err)
-	}
-	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(deleted.OwnerKind), deleted.OwnerName)
-	if err != nil {
-		return 0, usagef("--report %s: %v", path, err)
+		return 0, err
 	}
 	var typ ghpackages.PackageType
 	if len(deleted.Items) > 0 {
 		typ = ghpackages.PackageType(deleted.Items[0].Type)
 	}
-	ctx, c, err := a.client(ctx, rf)
+	ctx, c, flagged, _, err := a.target(ctx, rf)
+	if err != nil {
+		return 0, err
+	}
+	owner, err := a.reportOwner(path, deleted, flagged)
 	if err != nil {
 		return 0, err
 	}
@@ -141,6 +131,12 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry st
 		if err := a.preflight(ctx, c, ghpackages.OperationRestore, typ, "restore "+string(typ)+" packages", true); err != nil {
 			return 0, err
 		}
+		if err := a.restoreTargets(ctx, c, owner, path, deleted); err != nil {
+			return 0, err
+		}
+	}
+	for _, l := range a.settle(ctx, c, deleted) {
+		a.note("ghpkg " + a.name + ": " + l)
 	}
 	in2 := deleted.retentionReport()
 	restorable := 0

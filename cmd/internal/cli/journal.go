@@ -3,9 +3,11 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -549,4 +551,133 @@ func (a *app) lastWords(line string) {
 	if _, err := fmt.Fprintln(a.env.Stderr, line); err != nil {
 		fmt.Fprintln(a.env.Stdout, line)
 	}
+}
+
+// settle reads each item a journal left "may have been done" (a delete
+// sent without its answer recorded): a version or package that is still
+// active was not deleted (not-attempted); one that is gone stays
+// gone-unconfirmed, for restore. It returns one line per item settled.
+func (a *app) settle(ctx context.Context, c *ghpackages.Client, rep *reportJSON) []string {
+	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(rep.OwnerKind), rep.OwnerName)
+	if err != nil {
+		return nil
+	}
+	api := c.Packages(owner)
+	var lines []string
+	for i := range rep.Items {
+		it := &rep.Items[i]
+		if !strings.HasPrefix(it.Error, journalMaybe) || (it.Action != string(retention.StepDeleteVersion) && it.Action != string(retention.StepDeletePackage)) {
+			continue
+		}
+		exists, _, err := a.lookup(ctx, api, ghpackages.PackageType(it.Type), it.Package, it.VersionID)
+		switch {
+		case err != nil:
+			lines = append(lines, fmt.Sprintf("%s: %s; reading it failed: %v", describe(*it), journalMaybe, firstLine(err.Error())))
+		case exists:
+			it.Outcome, it.Error = retention.OutcomeNotAttempted, journalMaybe+", and was not: it is still there"
+			lines = append(lines, fmt.Sprintf("%s: the stopped run's delete did not happen: it is still there", describe(*it)))
+		default:
+			it.Error = journalMaybe + ", and was: it is gone"
+			lines = append(lines, fmt.Sprintf("%s: the stopped run's delete happened: it is gone (restore --report restores it)", describe(*it)))
+		}
+	}
+	return lines
+}
+
+// openReport reads a report or journal from path ("-": stdin).
+func (a *app) openReport(path string) (*reportJSON, error) {
+	var in io.Reader = a.env.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, usagef("reading --report: %v", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	rep, err := readReport(in)
+	if err != nil {
+		return nil, usagef("--report %s: %v", path, err)
+	}
+	return rep, nil
+}
+
+// reportOwner is the owner of a report; flagged is the owner the flags
+// name, which must be the report's when --org, --user or --owner is given.
+func (a *app) reportOwner(path string, rep *reportJSON, flagged ghpackages.Owner) (ghpackages.Owner, error) {
+	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(rep.OwnerKind), rep.OwnerName)
+	if err != nil {
+		return owner, usagef("--report %s: %v", path, err)
+	}
+	if a.org == "" && a.user == "" && a.ownerLogin == "" {
+		return owner, nil
+	}
+	if !strings.EqualFold(flagged.Name(), owner.Name()) || (a.ownerLogin == "" && flagged.Kind() != owner.Kind()) {
+		return owner, usagef("--report %s is a run of %s %s, not of %s %s: drop --%s, or give the report of that owner's run",
+			path, owner.Kind(), orText(owner.Name(), "(the token's account)"), flagged.Kind(), flagged.Name(), flagName(a))
+	}
+	return owner, nil
+}
+
+// flagName is the owner flag given.
+func flagName(a *app) string {
+	switch {
+	case a.org != "":
+		return "org"
+	case a.user != "":
+		return "user"
+	}
+	return "owner"
+}
+
+// reportPackages are the distinct packages of typ a report's items name.
+func reportPackages(rep *reportJSON, typ ghpackages.PackageType) []string {
+	var out []string
+	for _, it := range rep.Items {
+		if ghpackages.PackageType(it.Type) == typ && !slices.Contains(out, it.Package) {
+			out = append(out, it.Package)
+		}
+	}
+	return out
+}
+
+// restoreTargets checks, before any change, that a report's owner exists
+// and that each package it would restore into exists, or was deleted
+// whole by the run (and is restored whole): exit 2 otherwise.
+func (a *app) restoreTargets(ctx context.Context, c *ghpackages.Client, owner ghpackages.Owner, path string, rep *reportJSON) error {
+	if owner.Name() != "" {
+		_, _, err := c.ResolveOwner(ctx, owner.Name())
+		switch {
+		case errors.Is(err, ghpackages.ErrNotFound):
+			return usagef("--report %s: its owner, %s %s, does not exist (or the token cannot see it): nothing restored", path, owner.Kind(), owner.Name())
+		case err != nil:
+			return err
+		}
+	}
+	api := c.Packages(owner)
+	seen := map[string]bool{}
+	for _, it := range rep.Items {
+		restorable := it.Outcome == retention.OutcomeDeleted || it.Outcome == retention.OutcomeGoneUnconfirmed ||
+			it.Outcome == retention.OutcomeUntagged || it.Outcome == retention.OutcomeUntagPending
+		key := it.Type + "/" + it.Package
+		if !restorable || it.Action == string(retention.StepDeletePlaceholder) || seen[key] {
+			continue
+		}
+		seen[key] = true
+		wholly := slices.ContainsFunc(rep.Items, func(x itemJSON) bool {
+			return x.Type == it.Type && x.Package == it.Package && x.Action == string(retention.StepDeletePackage)
+		})
+		if wholly {
+			continue
+		}
+		_, _, err := api.Get(ctx, ghpackages.PackageType(it.Type), it.Package)
+		switch {
+		case errors.Is(err, ghpackages.ErrNotFound):
+			return usagef("--report %s: the %s package %s of %s %s does not exist (or the token cannot see it), and the run did not delete it whole: nothing restored",
+				path, it.Type, it.Package, owner.Kind(), orText(owner.Name(), "(the token's account)"))
+		case err != nil:
+			return err
+		}
+	}
+	return nil
 }
