@@ -53,6 +53,12 @@ var (
 )
 
 func main() {
+	// Output can never stop a run: with SIGPIPE ignored, a write to a
+	// closed stdout or stderr (ghpkg ... | head -1) returns EPIPE instead
+	// of killing ghpkg between two deletes. Progress lines are then
+	// dropped, the --json document is saved to a file (exit 1), and the
+	// undo journal is complete either way.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fi, err := os.Stderr.Stat()

@@ -345,7 +345,7 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 			// The document holds the report restore needs: it must reach
 			// the user some other way.
 			raw, _ := json.MarshalIndent(out, "", "  ")
-			fmt.Fprintf(a.env.Stderr, "ghpkg %s: writing the --json output failed: %v; %s\n", a.name, err, a.rescue("output", append(raw, '\n'), out.Report != nil && len(out.Report.Items) > 0))
+			a.lastWords(fmt.Sprintf("ghpkg %s: writing the --json output failed: %v; %s", a.name, err, a.rescue("output", append(raw, '\n'), out.Report != nil && len(out.Report.Items) > 0)))
 			return ExitFailed
 		}
 	} else {
