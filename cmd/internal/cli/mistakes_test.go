@@ -168,7 +168,7 @@ func mistakes() []mistake {
 		{name: "bad regexp", args: prune("--any-tags", "--older-than", "30d", "--include", "re:v1.(0"), code: 2, want: []string{`--include "re:v1.(0"`, "missing closing )"}},
 		{name: "version ID zero", args: []string{"delete", teamApp, "--org", "octo-org", "--id", "0", "--yes"}, code: 2, want: []string{`"0" for "--id"`, "positive version ID"}},
 		{name: "unknown pace", args: prune("--older-than", "30d", "--pace", "fast"), code: 2, want: []string{`"fast" for "--pace"`, "guidance or budget"}},
-		{name: "max-wait in words", args: prune("--older-than", "30d", "--max-wait", "soon"), code: 2, want: []string{`"soon" for "--max-wait"`, "90s, 15m or 1h"}},
+		{name: "max-wait in words", args: prune("--older-than", "30d", "--max-wait", "soon"), code: 2, want: []string{`"soon" for "--max-wait"`, "90s, 15min or 1h"}},
 		{name: "version that does not exist", args: []string{"get", teamApp, "--org", "octo-org", "--id", "99"}, code: 2,
 			want: []string{"container team/app has no version 99", "'ghpkg versions team/app --org octo-org' lists its versions"}},
 
