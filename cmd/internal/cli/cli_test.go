@@ -403,7 +403,7 @@ func TestUsageAndAuthErrors(t *testing.T) {
 		{"delete needs --yes", nil, []string{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID)}, 2, "refusing to delete without --yes"},
 		{"delete needs --yes before a token", map[string]string{}, []string{"delete", teamApp, "--org", "octo-org"}, 2, "refusing to delete without --yes"},
 		{"missing scope names it", map[string]string{"GITHUB_TOKEN": readOnly}, []string{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--yes"}, 2, "the token lacks the scopes delete:packages"},
-		{"missing version is already gone", nil, []string{"delete", ghpackagestest.DemoUserGem, "--type", "rubygems", "--id", "1260000099", "--yes"}, 0, ""},
+		{"version never there is refused", nil, []string{"delete", ghpackagestest.DemoUserGem, "--type", "rubygems", "--id", "1260000099", "--yes"}, 2, "has no version 1260000099, active or deleted"},
 		{"missing package explains 404", nil, []string{"get", "nope", "--org", "octo-org"}, 2, "GitHub answers 404, not 403"},
 		{"policy needs an age", nil, []string{"prune", "--org", "octo-org"}, 2, "give --older-than AGE (e.g. 30d), or --all-ages"},
 		{"two selections", nil, []string{"prune", "--org", "octo-org", "--older-than", "1d", "--any-tags", "--tagged-only"}, 2, "give one of"},

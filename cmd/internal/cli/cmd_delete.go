@@ -74,6 +74,9 @@ confirmed gone is "already-gone".`,
 		}
 		api := c.Packages(owner)
 		if id != 0 {
+			if err := a.checkVersionKnown(ctx, c, owner, typ, name, int64(id), "delete"); err != nil {
+				return 0, err
+			}
 			if typ == ghpackages.Container {
 				if err := a.guardDelete(ctx, c, owner, name, int64(id), registry, force); err != nil {
 					return 0, err

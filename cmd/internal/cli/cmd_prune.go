@@ -425,8 +425,11 @@ func (a *app) planOf(p *retention.Plan, registry string) *planJSON {
 	for _, w := range p.Warnings {
 		fix := ""
 		if strings.Contains(w, "registry") {
-			fix = fmt.Sprintf(". Check --registry (default %s) and that the token can read the registry; --skip-reference-check skips the check but can break multi-arch images",
-				registryOr(registry, a.baseURL))
+			which := fmt.Sprintf("--registry (default %s)", registryOr(registry, a.baseURL))
+			if registry != "" {
+				which = "--registry " + registry
+			}
+			fix = fmt.Sprintf(". Check %s and that the token can read the registry; --skip-reference-check skips the check but can break multi-arch images", which)
 		}
 		a.warnf("%s%s", flagWords(w), fix)
 	}

@@ -66,8 +66,14 @@ restoring the same report twice exits 0.`,
 		if err := a.preflight(ctx, c, ghpackages.OperationRestore, typ, "restore "+string(typ)+" packages", true); err != nil {
 			return 0, err
 		}
+		if err := a.checkOwnerExists(ctx, c, owner); err != nil {
+			return 0, err
+		}
 		api := c.Packages(owner)
 		if id != 0 {
+			if err := a.checkVersionKnown(ctx, c, owner, typ, name, int64(id), "restore"); err != nil {
+				return 0, err
+			}
 			return a.single(ctx, api, owner, "restore-version", name, typ, int64(id), func() (*ghpackages.Response, error) {
 				return api.RestoreVersion(ctx, typ, name, int64(id))
 			})

@@ -164,8 +164,13 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 			return usagef("the undo journal's directory %s cannot be created (%v): pass --report FILE to keep it elsewhere", dir, errText(err))
 		}
 		pruneJournals(dir, now)
-		path = filepath.Join(dir, fmt.Sprintf("%s-%s-%d.json", a.name, now.Format("20060102T150405Z"), os.Getpid()))
 		printed = true
+		f, err := os.CreateTemp(dir, fmt.Sprintf("%s-%s-*.json", a.name, now.Format("20060102T150405Z")))
+		if err != nil {
+			return usagef("the undo journal cannot be written in %s (%v): pass --report FILE to keep it elsewhere", dir, errText(err))
+		}
+		f.Close()
+		path = f.Name()
 	} else if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return usagef("--report %s is a directory: give a file name, e.g. --report %s", path, filepath.Join(path, "run.json"))
 	} else if dir := filepath.Dir(path); !isDir(dir) {
@@ -186,8 +191,11 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 		return usagef("--report %s cannot be written: %v", path, errText(err))
 	}
 	a.jr.Store(j)
-	if printed {
-		a.note(fmt.Sprintf("ghpkg %s: undo journal: %s ('ghpkg restore --report %s' undoes this run, even if it is stopped)", a.name, path, path))
+	switch {
+	case printed && a.name == "restore":
+		a.note(fmt.Sprintf("ghpkg %s: journal: %s (the record of this run, kept 30 days)", a.name, path))
+	case printed:
+		a.note(fmt.Sprintf("ghpkg %s: undo journal: %s ('ghpkg restore --report %s' undoes this run, even if it is stopped; kept 30 days)", a.name, path, path))
 	}
 	return nil
 }

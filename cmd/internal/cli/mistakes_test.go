@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,6 +108,17 @@ func rescued(what string, whole bool) func(t *testing.T, h *harness, stdout, std
 	}
 }
 
+// writeReport writes {DIR}/r.json: a report of owner's run that deleted
+// version 1260000006 of pkg.
+func writeReport(owner, pkg string) func(t *testing.T, h *harness) {
+	return func(t *testing.T, h *harness) {
+		at := start.UTC().Format(time.RFC3339)
+		doc := fmt.Sprintf(`{"owner_kind":"org","owner_name":%q,"started_at":%q,"finished_at":%q,"items":[`+
+			`{"type":"container","package":%q,"version_id":1260000006,"action":"delete-version","outcome":"deleted","at":%q}]}`, owner, at, at, pkg, at)
+		require.NoError(t, os.WriteFile(filepath.Join(h.dir, "r.json"), []byte(doc), 0o600))
+	}
+}
+
 // state is every package's and version's state in the fake.
 func state(h *harness) map[string]bool {
 	out := map[string]bool{}
@@ -143,6 +155,54 @@ func mistakes() []mistake {
 			want: []string{"--keep-tag v9.9.9 matches no version of team/app: it keeps nothing", "'ghpkg versions team/app' lists them"}},
 		{name: "exclude matching nothing", args: prune("--any-tags", "--older-than", "30d", "--exclude", "lates"), code: 0,
 			want: []string{"--exclude lates matches no tag of team/app: it keeps nothing"}},
+
+		// Protective values that match nothing (issue 27): refused under --yes.
+		{name: "keep-id a digit short", args: prune("--any-tags", "--older-than", "30d", "--keep-id", "126000006", "--yes"), code: 2,
+			want: []string{"refusing to change anything, as a protective value that matches nothing protects nothing", "--keep-id 126000006 matches no version of team/app", "did you mean 1260000006?", "--allow-unmatched"}},
+		{name: "exclude in the wrong case", args: prune("--any-tags", "--older-than", "30d", "--exclude", "V1.*", "--yes"), code: 2,
+			want: []string{"--exclude V1.* matches no tag of team/app: it keeps nothing", "(matching V1.* ignoring case)", "--allow-unmatched"}},
+		{name: "keep-tag matching nothing, yes", args: prune("--any-tags", "--older-than", "30d", "--keep-tag", "V1.0.0", "--yes"), code: 2,
+			want: []string{"--keep-tag V1.0.0 matches no version of team/app", "did you mean v1.0.0?"}},
+		{name: "keep-name matching nothing, yes", args: prune("--older-than", "30d", "--keep-name", full, "--yes"), code: 2,
+			want: []string{"--keep-name " + full + " matches no version of team/app"}},
+		{name: "group-by matching no tag", args: prune("--tagged-only", "--all-ages", "--group-by", `re:^V([0-9]+)\.`, "--keep-tagged", "2", "--yes"), code: 2,
+			want: []string{`--group-by re:^V([0-9]+)\. matches no tag of team/app: every tagged image falls in one group`, "ignoring case"}},
+		{name: "group-by matching no tag, dry run", args: prune("--tagged-only", "--all-ages", "--group-by", `re:^V([0-9]+)\.`, "--keep-tagged", "2"), code: 0,
+			want: []string{`warning: --group-by re:^V([0-9]+)\. matches no tag of team/app`}},
+		{name: "keep-id a digit short, dry run", args: prune("--any-tags", "--older-than", "30d", "--keep-id", "126000006", "--json"), code: 0,
+			want: []string{`"warnings": [`, "--keep-id 126000006 matches no version of team/app", "did you mean 1260000006?"}},
+		{name: "unmatched value allowed", args: prune("--older-than", "30d", "--keep-id", "126000006", "--yes", "--allow-unmatched", "--json"), code: 0,
+			want: []string{"warning: --keep-id 126000006 matches no version"}},
+
+		// Units and zero (issue 27).
+		{name: "age in m", args: prune("--older-than", "6m"), code: 2, want: []string{"--older-than 6m: m is ambiguous: write 6min, or 180d for 6 months"}},
+		{name: "age in months", args: prune("--older-than", "1mo"), code: 2, want: []string{"--older-than 1mo: months and years are not units here", "180d"}},
+		{name: "grace in m", args: prune("--older-than", "30d", "--grace", "30m"), code: 2, want: []string{"--grace 30m: m is ambiguous: write 30min"}},
+		{name: "max-wait in m", args: prune("--older-than", "30d", "--max-wait", "15m"), code: 2, want: []string{`"15m" for "--max-wait"`, "write 15min"}},
+		{name: "max-delete zero", args: prune("--older-than", "30d", "--max-delete", "0", "--yes"), code: 2,
+			want: []string{`"0" for "--max-delete"`, "omit the flag for no cap"}},
+		{name: "registry as a pattern", args: prune("--older-than", "30d", "--registry", "ghcr.*"), code: 2,
+			want: []string{`--registry "ghcr.*" is a pattern, but --registry takes one host`}},
+		{name: "registry as a pattern, verify", args: []string{"verify", teamApp, "--org", "octo-org", "--registry", "ghcr.*"}, code: 2,
+			want: []string{`--registry "ghcr.*" is a pattern`}},
+
+		// Restores and deletes that check first (issue 27).
+		{name: "restore report of an owner that does not exist", setup: writeReport("nobody-here", teamApp),
+			args: []string{"restore", "--report", "{DIR}/r.json"}, code: 2, want: []string{"its owner, org nobody-here, does not exist", "nothing restored"}},
+		{name: "restore report into another org", setup: writeReport("octo-org", teamApp),
+			args: []string{"restore", "--report", "{DIR}/r.json", "--org", "other-org"}, code: 2, want: []string{"is a run of org octo-org, not of org other-org", "drop --org"}},
+		{name: "restore report of a package that does not exist", setup: writeReport("octo-org", "gone-pkg"),
+			args: []string{"restore", "--report", "{DIR}/r.json"}, code: 2, want: []string{"the container package gone-pkg of org octo-org does not exist", "nothing restored"}},
+		{name: "restore into an owner that does not exist", args: []string{"restore", teamApp, "--org", "nobody-here", "--id", "1260000007"}, code: 2,
+			want: []string{"--org nobody-here: no such organization"}},
+		{name: "restore a version the package never had", args: []string{"restore", teamApp, "--org", "octo-org", "--id", "999"}, code: 2,
+			want: []string{"has no version 999, active or deleted: nothing to restore", "--state deleted"}},
+		{name: "delete a version the package never had", args: []string{"delete", teamApp, "--org", "octo-org", "--id", "999", "--yes"}, code: 2,
+			want: []string{"container team/app has no version 999, active or deleted: nothing to delete"}},
+		{name: "untag report in a missing directory", args: []string{"untag", teamApp, "stable", "--org", "octo-org", "--yes", "--report", "/nonexistent/dir/u.json"}, code: 2,
+			want: []string{"the directory /nonexistent/dir does not exist"}},
+		{name: "untag report is a directory", args: []string{"untag", teamApp, "stable", "--org", "octo-org", "--yes", "--report", "{DIR}"}, code: 2,
+			want: []string{"is a directory: give a file name"}},
 
 		// Wrong values.
 		{name: "age of zero", args: prune("--older-than", "0d"), code: 2, want: []string{"--older-than 0d is an age of zero", "--all-ages"}},
@@ -263,7 +323,7 @@ func mistakes() []mistake {
 		{name: "base URL refusing connections", args: []string{"packages", "--org", "octo-org", "--base-url", "http://127.0.0.1:1/"}, code: 1,
 			want: []string{"connection refused", "could not connect to 127.0.0.1:1: check --base-url"}},
 		{name: "registry unreachable", args: prune("--older-than", "30d", "--yes", "--registry", "127.0.0.1:1", "--json"), code: 1,
-			want: []string{"withheld 10 deletions in 1 package: team/app (10): the registry's tags could not be read", "Check --registry (default 127.0.0.1:1)"}},
+			want: []string{"withheld 10 deletions in 1 package: team/app (10): the registry's tags could not be read", "Check --registry 127.0.0.1:1 and"}},
 		{name: "delete with the registry unreachable", args: []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000043", "--yes", "--registry", "127.0.0.1:1"}, code: 2,
 			want: []string{"cannot tell whether a tag needs version 1260000043", "Check --registry", "--force deletes it without the check"}},
 		{name: "delete a platform image", args: []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000043", "--yes"}, code: 2,

@@ -205,8 +205,8 @@ func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 // or within an edit distance of 2 (1 for short values).
 func nearStrings(v string, known []string) []string {
 	type cand struct {
-		s string
-		d int
+		s    string
+		d, a int // distance; affinity: common prefix and suffix
 	}
 	limit := 2
 	if len(v) <= 4 {
@@ -216,14 +216,19 @@ func nearStrings(v string, known []string) []string {
 	for _, k := range known {
 		switch d := editdistance.Levenshtein(v, k); {
 		case strings.EqualFold(v, k):
-			cs = append(cs, cand{k, 0})
+			cs = append(cs, cand{k, 0, 0})
 		case d <= limit:
-			cs = append(cs, cand{k, d})
+			cs = append(cs, cand{k, d, affinity(v, k)})
 		}
 	}
-	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(a.d, b.d) })
+	// The closest first, and among them those sharing the longest ends:
+	// 126000006 is 1260000006 with a 0 dropped, not 1260000016.
+	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(b.a, a.a)) })
 	var out []string
-	for _, c := range cs[:min(3, len(cs))] {
+	for _, c := range cs {
+		if c.d > cs[0].d || c.a < cs[0].a || len(out) == 3 {
+			break
+		}
 		out = append(out, c.s)
 	}
 	return out
@@ -269,6 +274,20 @@ func refuseUnmatched(us []unmatched) error {
 	if len(parts) == 0 {
 		return nil
 	}
-	return usagef("refusing to change anything: %s. A protective value that matches nothing protects nothing: fix it, or pass --allow-unmatched to go ahead",
+	return usagef("refusing to change anything, as a protective value that matches nothing protects nothing (fix it, or pass --allow-unmatched to go ahead): %s",
 		strings.Join(parts, "; and "))
+}
+
+// affinity is the length of the common prefix plus that of the common
+// suffix of a and b.
+func affinity(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	m := 0
+	for m < len(a) && m < len(b) && a[len(a)-1-m] == b[len(b)-1-m] {
+		m++
+	}
+	return n + m
 }
