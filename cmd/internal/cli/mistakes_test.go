@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -119,6 +120,27 @@ func writeReport(owner, pkg string) func(t *testing.T, h *harness) {
 	}
 }
 
+// cacheEntry fills the manifest cache (a first verify), replaces the
+// entry of a manifest the run reads with mk's, and checks after the run
+// that the entry is a regular file or nothing.
+func cacheEntry(mk func(path string) error) func(t *testing.T, h *harness) {
+	return func(t *testing.T, h *harness) {
+		code, _, errOut := h.run(t, "verify", teamApp, "--org", "octo-org")
+		require.Equal(t, 0, code, errOut)
+		entries, err := filepath.Glob(filepath.Join(h.cacheBase, "ghpkg", "manifests", "sha256", "*", "*"))
+		require.NoError(t, err)
+		require.NotEmpty(t, entries)
+		p := entries[0]
+		require.NoError(t, os.Remove(p))
+		require.NoError(t, mk(p))
+		t.Cleanup(func() {
+			if info, err := os.Lstat(p); err == nil {
+				assert.True(t, info.Mode().IsRegular(), "the entry is a regular file or nothing")
+			}
+		})
+	}
+}
+
 // state is every package's and version's state in the fake.
 func state(h *harness) map[string]bool {
 	out := map[string]bool{}
@@ -203,6 +225,16 @@ func mistakes() []mistake {
 			want: []string{"the directory /nonexistent/dir does not exist"}},
 		{name: "untag report is a directory", args: []string{"untag", teamApp, "stable", "--org", "octo-org", "--yes", "--report", "{DIR}"}, code: 2,
 			want: []string{"is a directory: give a file name"}},
+
+		// Cache entries that are not regular files (issue 27): ignored,
+		// removed with a warning, never read (a FIFO would block, a link
+		// to /dev/zero exhaust memory).
+		{name: "FIFO in the cache", setup: cacheEntry(func(p string) error { return syscall.Mkfifo(p, 0o600) }),
+			args: []string{"verify", teamApp, "--org", "octo-org"}, code: 0, want: []string{"manifest cache entries ignored and removed, to be rewritten", "(a FIFO)"}},
+		{name: "cache entry linked to /dev/zero", setup: cacheEntry(func(p string) error { return os.Symlink("/dev/zero", p) }),
+			args: []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d"}, code: 0, want: []string{"(a symbolic link)"}},
+		{name: "oversized cache entry", setup: cacheEntry(func(p string) error { return os.WriteFile(p, make([]byte, 5<<20), 0o600) }),
+			args: []string{"verify", teamApp, "--org", "octo-org"}, code: 0, want: []string{"over the 4 MiB a manifest can have"}},
 
 		// Wrong values.
 		{name: "age of zero", args: prune("--older-than", "0d"), code: 2, want: []string{"--older-than 0d is an age of zero", "--all-ages"}},
