@@ -32,7 +32,7 @@ type runFlags struct {
 func (a *app) addRunFlags(cmd *cobra.Command, rf *runFlags) {
 	cmd.Flags().Var(newEnum(&rf.pace, "guidance", "guidance", "budget"), "pace",
 		"guidance: mutations one at a time, at least 1s apart, as GitHub asks (60/min); budget: up to GitHub's 900 points/min secondary budget (about 180 deletes/min)")
-	cmd.Flags().Var(&rf.maxWait, "max-wait", "stop cleanly (exit 1, progress reported) once rate-limit waits would exceed DURATION in total (default: wait, up to 15m per wait)")
+	cmd.Flags().Var(&rf.maxWait, "max-wait", "stop cleanly (exit 1, progress reported) once rate-limit waits would exceed DURATION in total (90s, 15min, 1h; 0: no waiting; default: wait, up to 15min per wait)")
 	_ = cmd.RegisterFlagCompletionFunc("pace", fixedCompletion("guidance", "budget"))
 }
 

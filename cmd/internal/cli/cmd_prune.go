@@ -81,7 +81,7 @@ version). Progress goes to stderr. Images are deleted before the manifests
 they reference (an index before its platform manifests, a subject before
 its signatures), other versions newest first.
 
-` + valuesRule
+` + valuesRule + "\n\n" + unmatchedRule + "\n\n" + unitsRule + "\n\n" + journalHelp
 
 func (a *app) pruneCommand() *cobra.Command {
 	var f pruneFlags

@@ -147,20 +147,26 @@ func TestExitCodesDocumented(t *testing.T) {
 }
 
 // TestValuesRuleDocumented: 'ghpkg help prune' and the README state the
-// same rule for exact values and patterns, word for word.
+// same rules, word for word: exact values and patterns, values that match
+// nothing, units, and the undo journal.
 func TestValuesRuleDocumented(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.Equal(t, 0, cli.Run(t.Context(), []string{"help", "prune"}, cli.Env{Stdout: &out}))
 	help := out.String()
-	i := strings.Index(help, "Exact values and patterns:")
-	require.GreaterOrEqual(t, i, 0, help)
-	block := help[i:]
-	block = block[:strings.Index(block, "\n\n")]
-	require.Contains(t, block, "--keep-tag")
 	readme, err := os.ReadFile("../../../README.md")
 	require.NoError(t, err)
-	assert.Contains(t, string(readme), "```text\n"+block+"\n```", "the README repeats 'ghpkg help prune's rule word for word")
+	for title, must := range map[string]string{"Exact values and patterns:": "--keep-tag", "Values that match nothing:": "--allow-unmatched",
+		"Units:": "180d", "Undo journal:": "~/.local/state/ghpkg/runs"} {
+		i := strings.Index(help, title)
+		require.GreaterOrEqual(t, i, 0, help)
+		block := help[i:]
+		if j := strings.Index(block, "\n\n"); j >= 0 {
+			block = block[:j]
+		}
+		require.Contains(t, block, must)
+		assert.Contains(t, string(readme), "```text\n"+block+"\n```", "the README repeats 'ghpkg help prune's %s word for word", title)
+	}
 }
 
 // losingTransport forwards the first DELETE of each path but loses its answer, as a

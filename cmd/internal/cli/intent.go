@@ -27,9 +27,9 @@ const valuesRule = `Exact values and patterns:
   host), the TAGs of untag (tags; prune --untag --include takes
   patterns) and the PACKAGE of every other command (one name).
   One value per flag: repeat the flag; a list in one value is refused.
-  A keep-list, --include or --exclude entry that matches no version, and a
-  PACKAGE pattern that matches no package, are warnings (in the text, and
-  in the --json plan's warnings).`
+  An --include entry or a PACKAGE pattern that matches nothing is a
+  warning (in the text, and in the --json plan's warnings); a protective
+  value that matches nothing refuses a --yes run (below).`
 
 // patternChars are the characters that make a value a glob.
 const patternChars = "*?["

@@ -689,3 +689,18 @@ func (a *app) restoreTargets(ctx context.Context, c *ghpackages.Client, owner gh
 	}
 	return nil
 }
+
+// journalHelp is the undo journal as 'ghpkg help prune' states it; the
+// README repeats it word for word (a test checks).
+const journalHelp = `Undo journal:
+  Before its first change, a run that changes something (delete,
+  restore, prune --yes, untag --yes) creates its journal: the --report
+  file, or without --report a new file under $XDG_STATE_HOME/ghpkg/runs
+  (by default ~/.local/state/ghpkg/runs), whose path it prints. The
+  journal holds the plan, then each request's intent before it is sent
+  and its answer after, each flushed to disk; at the end the run's report
+  replaces it. A run stopped in any way, even killed, leaves a record:
+  'ghpkg restore --report FILE' undoes it and 'ghpkg verify --report
+  FILE' checks it, settling by reading each request sent without a
+  recorded answer. Journals under the state directory are removed after
+  30 days (GitHub's restore window); a --report file is yours to keep.`
