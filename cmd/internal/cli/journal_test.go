@@ -1,0 +1,68 @@
+package cli_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ghpackages "github.com/ghpackages/ghpackages-go"
+)
+
+// TestJournalReadBack: a journal cut mid-run (a torn last line) is read
+// back by restore --report and verify --report. A DELETE answered 204 is
+// "deleted"; one sent without a recorded answer "may have been done" and is
+// settled by reading: gone → restored, still there → not attempted (and
+// never restored, so never "restored" twice).
+func TestJournalReadBack(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	c := h.srv.Client(ghpackages.WithToken(secret), ghpackages.WithPacing(ghpackages.NoPacing()))
+	for _, id := range []int64{1260000006, 1260000016} {
+		_, err := c.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, teamApp, id)
+		require.NoError(t, err)
+	}
+	at := start.UTC().Format(time.RFC3339)
+	url := func(id int) string {
+		return fmt.Sprintf("%s/orgs/octo-org/packages/container/team%%2Fapp/versions/%d", strings.TrimSuffix(h.srv.URL(), "/"), id)
+	}
+	lines := []string{
+		fmt.Sprintf(`{"j":"start","schema":"ghpkg/journal/v1","command":"prune","owner_kind":"org","owner_name":"octo-org","at":%q}`, at),
+		fmt.Sprintf(`{"j":"intent","seq":1,"method":"DELETE","url":%q,"at":%q}`, url(1260000006), at),
+		fmt.Sprintf(`{"j":"done","seq":1,"status":204,"at":%q}`, at),
+		fmt.Sprintf(`{"j":"intent","seq":2,"method":"DELETE","url":%q,"at":%q}`, url(1260000013), at),
+		fmt.Sprintf(`{"j":"intent","seq":3,"method":"DELETE","url":%q,"at":%q}`, url(1260000016), at),
+		`{"j":"done","seq":3,"sta`,
+	}
+	path := filepath.Join(h.dir, "journal.json")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o600))
+
+	code, _, errOut := h.run(t, "verify", "--report", path, "--org", "octo-org")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "version 1260000013 of team/app: the stopped run's delete did not happen: it is still there")
+	assert.Contains(t, errOut, "version 1260000016 of team/app: the stopped run's delete happened: it is gone")
+	assert.Zero(t, h.srv.Stats().Restores, "verify changes nothing")
+
+	code, out, errOut := h.run(t, "restore", "--report", path, "--json")
+	require.Equal(t, 0, code, errOut)
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	outcomes := map[int64]string{}
+	for _, it := range doc.Report.Items {
+		outcomes[it.VersionID] = it.Outcome
+	}
+	assert.Equal(t, map[int64]string{1260000006: "restored", 1260000016: "restored"}, outcomes)
+	assert.Equal(t, 2, h.srv.Stats().Restores)
+	active := map[int64]bool{}
+	for _, v := range h.srv.Versions("octo-org", ghpackages.Container, teamApp) {
+		active[v.ID] = v.DeletedAt == nil
+	}
+	for _, id := range []int64{1260000006, 1260000013, 1260000016} {
+		assert.True(t, active[id], "version %d is active", id)
+	}
+}
