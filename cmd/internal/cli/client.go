@@ -172,6 +172,10 @@ func (a *app) token() (string, error) {
 // context is then canceled (cause errMaxWait) once rate-limit waits would
 // exceed it.
 func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpackages.Client, error) {
+	if v := a.baseURL; strings.ContainsAny(v, "*?") || strings.HasPrefix(v, "re:") || strings.HasPrefix(v, "glob:") {
+		// Brackets stay allowed: an IPv6 host is written [::1].
+		return ctx, nil, usagef("--base-url %q is a pattern, but --base-url takes one URL, e.g. https://HOST/api/v3/", v)
+	}
 	tok, err := a.token()
 	if err != nil {
 		return ctx, nil, err
