@@ -155,22 +155,11 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 	now := a.env.Now().UTC()
 	printed := false
 	if path == "" {
-		dir, err := a.env.stateDir()
-		if err != nil {
-			return usagef("no state directory for the undo journal (%v): set XDG_STATE_HOME or HOME, or pass --report FILE", err)
+		var err error
+		if path, err = a.newJournalFile(now); err != nil {
+			return err
 		}
-		dir = filepath.Join(dir, "runs")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return usagef("the undo journal's directory %s cannot be created (%v): pass --report FILE to keep it elsewhere", dir, errText(err))
-		}
-		pruneJournals(dir, now)
 		printed = true
-		f, err := os.CreateTemp(dir, fmt.Sprintf("%s-%s-*.json", a.name, now.Format("20060102T150405Z")))
-		if err != nil {
-			return usagef("the undo journal cannot be written in %s (%v): pass --report FILE to keep it elsewhere", dir, errText(err))
-		}
-		f.Close()
-		path = f.Name()
 	} else if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return usagef("--report %s is a directory: give a file name, e.g. --report %s", path, filepath.Join(path, "run.json"))
 	} else if dir := filepath.Dir(path); !isDir(dir) {
@@ -198,6 +187,35 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 		a.note(fmt.Sprintf("ghpkg %s: undo journal: %s ('ghpkg restore --report %s' undoes this run, even if it is stopped; kept 30 days)", a.name, path, path))
 	}
 	return nil
+}
+
+// newJournalFile creates a new journal file in the state directory's
+// runs/, removing the journals there older than journalKeep; when the
+// state directory cannot be written (a read-only HOME), in the temporary
+// directory, with a warning. Neither: a usage error.
+func (a *app) newJournalFile(now time.Time) (string, error) {
+	pattern := fmt.Sprintf("%s-%s-*.json", a.name, now.Format("20060102T150405Z"))
+	base, err := a.env.stateDir()
+	if err == nil {
+		dir := filepath.Join(base, "runs")
+		if err = os.MkdirAll(dir, 0o700); err == nil {
+			// File times are the wall clock's, whatever Env.Now says.
+			pruneJournals(dir, time.Now())
+			var f *os.File
+			if f, err = os.CreateTemp(dir, pattern); err == nil {
+				f.Close()
+				return f.Name(), nil
+			}
+		}
+	}
+	f, terr := os.CreateTemp("", "ghpkg-"+pattern)
+	if terr != nil {
+		return "", usagef("the undo journal cannot be written in the state directory (%v) nor in %s (%v): set XDG_STATE_HOME to a writable directory, or pass --report FILE",
+			errText(err), os.TempDir(), errText(terr))
+	}
+	f.Close()
+	a.warnf("the state directory cannot hold the undo journal (%v): it is in %s instead, and not removed after 30 days", errText(err), os.TempDir())
+	return f.Name(), nil
 }
 
 func isDir(p string) bool {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -65,4 +66,45 @@ func TestJournalReadBack(t *testing.T) {
 	for _, id := range []int64{1260000006, 1260000013, 1260000016} {
 		assert.True(t, active[id], "version %d is active", id)
 	}
+}
+
+// TestJournalStateDir: without --report the journal is a new file under
+// the state directory's runs/, printed before the first change, holding
+// the final report at the end; journals there older than 30 days are
+// removed. A state directory that cannot be written puts the journal in
+// the temporary directory, with a warning.
+func TestJournalStateDir(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	runs := filepath.Join(h.stateDir, "runs")
+	require.NoError(t, os.MkdirAll(runs, 0o700))
+	old := filepath.Join(runs, "prune-old.json")
+	require.NoError(t, os.WriteFile(old, []byte("{}"), 0o600))
+	past := time.Now().Add(-31 * 24 * time.Hour)
+	require.NoError(t, os.Chtimes(old, past, past))
+
+	code, _, errOut := h.run(t, "delete", teamApp, "--org", "octo-org", "--id", "1260000006", "--yes")
+	require.Equal(t, 0, code, errOut)
+	m := regexp.MustCompile(`undo journal: (\S+) \('ghpkg restore --report`).FindStringSubmatch(errOut)
+	require.NotNil(t, m, errOut)
+	assert.Equal(t, runs, filepath.Dir(m[1]))
+	var rep reportDoc
+	decodeStrict(t, readFile(t, m[1]), &rep)
+	require.Len(t, rep.Items, 1)
+	assert.Equal(t, "deleted", rep.Items[0].Outcome)
+	assert.NoFileExists(t, old, "a journal older than 30 days is removed")
+
+	code, _, errOut = h.run(t, "restore", "--report", m[1])
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, 1, h.srv.Stats().Restores)
+
+	h.stateDir = filepath.Join(h.dir, "not-a-dir")
+	require.NoError(t, os.WriteFile(h.stateDir, nil, 0o600))
+	code, _, errOut = h.run(t, "delete", teamApp, "--org", "octo-org", "--id", "1260000006", "--yes")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "the state directory cannot hold the undo journal")
+	m = regexp.MustCompile(`undo journal: (\S+) \(`).FindStringSubmatch(errOut)
+	require.NotNil(t, m, errOut)
+	t.Cleanup(func() { os.Remove(m[1]) })
+	assert.Equal(t, filepath.Clean(os.TempDir()), filepath.Dir(m[1]))
 }
