@@ -63,7 +63,11 @@ done" (sent, its answer never recorded): it says whether it happened.`,
   ghpkg verify team/app --org octo-org
 
   # two packages, as JSON
-  ghpkg verify team/app base-image --org octo-org --json`,
+  ghpkg verify team/app base-image --org octo-org --json
+
+  # the packages a run touched, from its report or undo journal (also of a
+  # run that was killed)
+  ghpkg verify --report run.json`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if report != "" && len(args) > 0 {
 				return usagef("--report takes no PACKAGE: it verifies the packages the run touched")
