@@ -322,7 +322,7 @@ func toEnum[T ~string](in []string) []T {
 	return out
 }
 
-// TestDescriptionQuirks pins the quirks README.md lists, so a new
+// TestDescriptionQuirks pins quirks of GitHub's OpenAPI description, so a new
 // description that fixes them is noticed.
 func TestDescriptionQuirks(t *testing.T) {
 	t.Parallel()

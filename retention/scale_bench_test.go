@@ -17,7 +17,7 @@ import (
 	"github.com/ghpackages/ghpackages-go/retention"
 )
 
-// The scale benchmarks (the README's Safety section quotes their numbers):
+// The scale benchmarks (docs/performance.md quotes their numbers):
 //
 //	go test ./retention -run '^$' -bench 'Scale|ApplyRequests' -benchtime 1x -timeout 30m
 //

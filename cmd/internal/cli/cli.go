@@ -23,7 +23,7 @@ import (
 	"github.com/ghpackages/ghpackages-go/cmd/internal/buildinfo"
 )
 
-// Exit codes of Run: the contract 'ghpkg help' and the README state.
+// Exit codes of Run: the contract 'ghpkg help' and docs/ghpkg.md state.
 const (
 	// ExitOK: done, including nothing to do and a dry run.
 	ExitOK = 0
@@ -39,7 +39,7 @@ const (
 )
 
 // exitCodesHelp is the exit-code contract as 'ghpkg help' prints it; the
-// README repeats it word for word (a test checks).
+// ghpkg reference (docs/ghpkg.md) repeats it word for word (a test checks).
 const exitCodesHelp = `Exit codes:
   0  done, including nothing to do and a dry run
   1  incomplete: some operations failed; the run stopped early (rate

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,8 +131,8 @@ func TestExitCodeContract(t *testing.T) {
 	}
 }
 
-// TestExitCodesDocumented: 'ghpkg help' and the README state the same
-// contract.
+// TestExitCodesDocumented: 'ghpkg help' and the documentation (the ghpkg
+// reference, docs/ghpkg.md) state the same contract.
 func TestExitCodesDocumented(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
@@ -141,21 +142,19 @@ func TestExitCodesDocumented(t *testing.T) {
 	require.GreaterOrEqual(t, i, 0, help)
 	block := help[i:]
 	block = block[:strings.Index(block, "\n\n")]
-	readme, err := os.ReadFile("../../../README.md")
-	require.NoError(t, err)
-	assert.Contains(t, string(readme), block, "the README repeats 'ghpkg help's exit codes word for word")
+	assert.Contains(t, documentation(t), block, "README.md or docs/ repeats 'ghpkg help's exit codes word for word")
 }
 
-// TestValuesRuleDocumented: 'ghpkg help prune' and the README state the
-// same rules, word for word: exact values and patterns, values that match
-// nothing, units, and the undo journal.
+// TestValuesRuleDocumented: 'ghpkg help prune' and the documentation (the
+// ghpkg reference, docs/ghpkg.md) state the same rules, word for word:
+// exact values and patterns, values that match nothing, units, and the
+// undo journal.
 func TestValuesRuleDocumented(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.Equal(t, 0, cli.Run(t.Context(), []string{"help", "prune"}, cli.Env{Stdout: &out}))
 	help := out.String()
-	readme, err := os.ReadFile("../../../README.md")
-	require.NoError(t, err)
+	docs := documentation(t)
 	for title, must := range map[string]string{"Exact values and patterns:": "--keep-tag", "Values that match nothing:": "--allow-unmatched",
 		"Units:": "180d", "Undo journal:": "~/.local/state/ghpkg/runs"} {
 		i := strings.Index(help, title)
@@ -165,8 +164,24 @@ func TestValuesRuleDocumented(t *testing.T) {
 			block = block[:j]
 		}
 		require.Contains(t, block, must)
-		assert.Contains(t, string(readme), "```text\n"+block+"\n```", "the README repeats 'ghpkg help prune's %s word for word", title)
+		assert.Contains(t, docs, "```text\n"+block+"\n```", "README.md or docs/ repeats 'ghpkg help prune's %s word for word", title)
 	}
+}
+
+// documentation returns README.md and every docs/*.md page, joined.
+func documentation(t *testing.T) string {
+	t.Helper()
+	files, err := filepath.Glob("../../../docs/*.md")
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no docs/*.md pages")
+	var all strings.Builder
+	for _, f := range append([]string{"../../../README.md"}, files...) {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		all.Write(data)
+		all.WriteString("\n")
+	}
+	return all.String()
 }
 
 // losingTransport forwards the first DELETE of each path but loses its answer, as a

@@ -10,7 +10,7 @@ import (
 )
 
 // valuesRule is the rule every flag follows, as 'ghpkg help prune' prints
-// it; the README repeats it word for word (a test checks). New flags follow
+// it; docs/ghpkg.md repeats it word for word (a test checks). New flags follow
 // it: a flag that takes an exact value refuses pattern syntax, a flag that
 // takes a pattern says PATTERN in its help, and a value that matches
 // nothing is a warning.

@@ -94,16 +94,16 @@ func runReleaseInstall(t *testing.T, b block) {
 	m := releaseURL.FindStringSubmatch(b.text)
 	repo, tag := m[1], m[2]
 	if want := strings.TrimPrefix(modulePath(t), "github.com/"); repo != want {
-		t.Errorf("README.md:%d: the release is downloaded from %s, not this repository %s", b.line, repo, want)
+		t.Errorf("%s: the release is downloaded from %s, not this repository %s", b.pos(), repo, want)
 	}
 	if tag != "v"+ghpackages.Version {
-		t.Errorf("README.md:%d: the release installed is %s; show this version's, v%s (ghpackages.Version)", b.line, tag, ghpackages.Version)
+		t.Errorf("%s: the release installed is %s; show this version's, v%s (ghpackages.Version)", b.pos(), tag, ghpackages.Version)
 	}
 	// The block's archive is the one the release build names; it holds this
 	// machine's ghpkg whatever platform it names, so it runs here.
 	archive := ghpkgArchiveName(t, strings.TrimPrefix(tag, "v"), "linux", "amd64")
 	if !strings.Contains(b.text, archive) {
-		t.Fatalf("README.md:%d: the block does not download %s, the name .goreleaser.yaml gives ghpkg %s for linux/amd64", b.line, archive, tag)
+		t.Fatalf("%s: the block does not download %s, the name .goreleaser.yaml gives ghpkg %s for linux/amd64", b.pos(), archive, tag)
 	}
 	const commit, date = "0123456789abcdef0123456789abcdef01234567", "2026-12-01T10:00:00Z"
 	exe := filepath.Join(t.TempDir(), "ghpkg")
@@ -161,16 +161,16 @@ func runReleaseInstall(t *testing.T, b block) {
 	cmd.Env = append(withoutToken(os.Environ()), "PATH="+stubs+string(os.PathListSeparator)+os.Getenv("PATH"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("README.md:%d: the install failed: %v\n%s", b.line, err, out)
+		t.Fatalf("%s: the install failed: %v\n%s", b.pos(), err, out)
 	}
 	if !strings.Contains(string(out), archive+": OK") {
-		t.Errorf("README.md:%d: the block did not check %s's sum:\n%s", b.line, archive, out)
+		t.Errorf("%s: the block did not check %s's sum:\n%s", b.pos(), archive, out)
 	}
 	logged, _ := os.ReadFile(ghLog)
 	if want := "attestation verify " + archive + " --repo " + repo + "\n"; string(logged) != want {
-		t.Errorf("README.md:%d: gh ran as %q, want %q", b.line, logged, want)
+		t.Errorf("%s: gh ran as %q, want %q", b.pos(), logged, want)
 	}
 	if want := "ghpkg " + tag + " (" + commit + ", " + date + "), ghpackages-go "; !strings.Contains(string(out), want) {
-		t.Errorf("README.md:%d: the unpacked ghpkg did not report %q:\n%s", b.line, want, out)
+		t.Errorf("%s: the unpacked ghpkg did not report %q:\n%s", b.pos(), want, out)
 	}
 }

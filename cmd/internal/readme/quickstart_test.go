@@ -37,7 +37,7 @@ func TestReadmeDeletesAreSafeOnTheDemo(t *testing.T) {
 			id, _ := strconv.ParseInt(m[3], 10, 64)
 			v, _, err := client.Orgs.GetVersion(t.Context(), org, ghpackages.Container, pkg, id)
 			if err != nil {
-				t.Errorf("README.md:%d deletes version %d of %s, which the demo does not have: %v", b.line, id, pkg, err)
+				t.Errorf("%s deletes version %d of %s, which the demo does not have: %v", b.pos(), id, pkg, err)
 				continue
 			}
 			deps, err := retention.NeededBy(t.Context(), resolver, org+"/"+pkg, v.Name)
@@ -45,11 +45,11 @@ func TestReadmeDeletesAreSafeOnTheDemo(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(deps) > 0 {
-				t.Errorf("README.md:%d deletes version %d of %s, which the demo's %v need: deleting it breaks them", b.line, id, pkg, deps)
+				t.Errorf("%s deletes version %d of %s, which the demo's %v need: deleting it breaks them", b.pos(), id, pkg, deps)
 			}
 		}
 	}
 	if found == 0 {
-		t.Fatal("no DeleteVersion call found in the README's Go blocks: update this test")
+		t.Fatal("no DeleteVersion call found in the Go blocks of README.md and docs/: update this test")
 	}
 }

@@ -20,12 +20,16 @@ import (
 	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 )
 
-// block is one fenced code block of the README.
+// block is one fenced code block of the README or a docs/ page.
 type block struct {
+	file string // relative to the repository root, with forward slashes: "README.md", "docs/sdk.md"
 	lang string
 	line int // 1-based line of the opening fence
 	text string
 }
+
+// pos is where the block starts, as "FILE:LINE".
+func (b block) pos() string { return fmt.Sprintf("%s:%d", b.file, b.line) }
 
 // repoRoot is the repository root (the go.work workspace), three
 // directories up from this package.
@@ -38,10 +42,39 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// readmeBlocks returns README.md's fenced code blocks.
+// docFiles are the documentation files these tests keep true: README.md and
+// every docs/*.md page, relative to the repository root.
+func docFiles(t *testing.T) []string {
+	t.Helper()
+	pages, err := filepath.Glob(filepath.Join(repoRoot(t), "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"README.md"}
+	for _, p := range pages {
+		files = append(files, "docs/"+filepath.Base(p))
+	}
+	if len(files) < 2 {
+		t.Fatal("no docs/*.md pages found: the README's detail lives there")
+	}
+	return files
+}
+
+// readmeBlocks returns the fenced code blocks of README.md and of every
+// docs/*.md page, in that order.
 func readmeBlocks(t *testing.T) []block {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	var blocks []block
+	for _, file := range docFiles(t) {
+		blocks = append(blocks, fileBlocks(t, file)...)
+	}
+	return blocks
+}
+
+// fileBlocks returns the fenced code blocks of one documentation file.
+func fileBlocks(t *testing.T, file string) []block {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), filepath.FromSlash(file)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +87,7 @@ func readmeBlocks(t *testing.T) []block {
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case cur == nil && strings.HasPrefix(trimmed, "```"):
-			cur = &block{lang: strings.TrimSpace(strings.TrimPrefix(trimmed, "```")), line: n}
+			cur = &block{file: file, lang: strings.TrimSpace(strings.TrimPrefix(trimmed, "```")), line: n}
 			body.Reset()
 		case cur != nil && trimmed == "```":
 			cur.text = body.String()
@@ -66,7 +99,7 @@ func readmeBlocks(t *testing.T) []block {
 		}
 	}
 	if cur != nil {
-		t.Fatalf("README.md:%d: code block never closed", cur.line)
+		t.Fatalf("%s: code block never closed", cur.pos())
 	}
 	return blocks
 }
@@ -121,7 +154,7 @@ func snippetFile(pkg string, b block) string {
 			f.WriteString(decl + "\n")
 		}
 	}
-	fmt.Fprintf(&f, "\n//line README.md:%d\n", b.line+1)
+	fmt.Fprintf(&f, "\n//line %s:%d\n", b.file, b.line+1)
 	if regexp.MustCompile(`(?m)^func `).MatchString(src) {
 		f.WriteString(src)
 		return f.String()
@@ -145,7 +178,7 @@ func TestGoSnippetsCompile(t *testing.T) {
 		if b.lang != "go" {
 			continue
 		}
-		pkg := fmt.Sprintf("snippet%d", b.line)
+		pkg := "snippet_" + regexp.MustCompile(`\W`).ReplaceAllString(strings.TrimSuffix(b.file, ".md"), "_") + fmt.Sprintf("_%d", b.line)
 		src := filepath.Join(tmp, pkg+".go")
 		if err := os.WriteFile(src, []byte(snippetFile(pkg, b)), 0o644); err != nil {
 			t.Fatal(err)
@@ -156,7 +189,7 @@ func TestGoSnippetsCompile(t *testing.T) {
 		n++
 	}
 	if n == 0 {
-		t.Fatal("README.md has no ```go blocks: the extraction is broken")
+		t.Fatal("README.md and docs/ have no ```go blocks: the extraction is broken")
 	}
 	ov := filepath.Join(tmp, "overlay.json")
 	data, _ := json.Marshal(overlay)
@@ -174,11 +207,11 @@ func TestGoSnippetsCompile(t *testing.T) {
 		real = append(real, line)
 	}
 	if len(real) > 0 {
-		t.Errorf("README Go snippets do not compile:\n%s", strings.Join(real, "\n"))
+		t.Errorf("Go snippets of README.md and docs/ do not compile:\n%s", strings.Join(real, "\n"))
 	} else if err != nil && !strings.Contains(string(out), "declared and not used") {
 		t.Errorf("go build: %v\n%s", err, out)
 	}
-	t.Logf("compiled %d README Go snippets", n)
+	t.Logf("compiled %d Go snippets of README.md and docs/", n)
 }
 
 // builds caches binaries built from this module for the shell-command tests.
@@ -247,13 +280,16 @@ func shellCommands(t *testing.T) []command {
 	return cmds
 }
 
-// command is one README shell command.
+// command is one shell command of the README or a docs/ page.
 type command struct {
 	line    int
 	text    string
 	comment string
 	block   block // the block it is in
 }
+
+// pos is where the command is, as "FILE:LINE".
+func (c command) pos() string { return fmt.Sprintf("%s:%d", c.block.file, c.line) }
 
 // isScript reports whether a shell block is one script rather than a list of
 // commands: it starts a background job (a line ending in "&"), so its lines
@@ -278,7 +314,7 @@ func runScript(t *testing.T, b block) {
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("README.md:%d: the script failed: %v\n%s", b.line, err, out)
+		t.Fatalf("%s: the script failed: %v\n%s", b.pos(), err, out)
 	}
 }
 
@@ -301,33 +337,33 @@ func ciTestCommand(t *testing.T) string {
 	return last
 }
 
-// TestShellCommands runs, or checks, every command in the README's shell
-// blocks. A command this test does not know how to exercise fails it, so a
-// new README command cannot go untested.
+// TestShellCommands runs, or checks, every command in the shell blocks of
+// README.md and docs/*.md. A command this test does not know how to
+// exercise fails it, so a new documented command cannot go untested.
 func TestShellCommands(t *testing.T) {
 	t.Parallel()
 	cmds := shellCommands(t)
 	if len(cmds) == 0 {
-		t.Fatal("README.md has no shell commands: the extraction is broken")
+		t.Fatal("README.md and docs/ have no shell commands: the extraction is broken")
 	}
 	ci := ciTestCommand(t)
 	seenCI := false
 	scripts := map[int]bool{}
 	for _, c := range cmds {
-		name := fmt.Sprintf("README.md:%d", c.line)
+		name := c.pos()
 		fields := strings.Fields(c.text)
 		switch {
 		case isReleaseInstall(c.block):
 			if !scripts[c.block.line] {
 				scripts[c.block.line] = true
 				b := c.block
-				t.Run(fmt.Sprintf("README.md:%d", b.line), func(t *testing.T) { t.Parallel(); runReleaseInstall(t, b) })
+				t.Run(b.pos(), func(t *testing.T) { t.Parallel(); runReleaseInstall(t, b) })
 			}
 		case isScript(c.block):
 			if !scripts[c.block.line] {
 				scripts[c.block.line] = true
 				b := c.block
-				t.Run(fmt.Sprintf("README.md:%d", b.line), func(t *testing.T) { t.Parallel(); runScript(t, b) })
+				t.Run(b.pos(), func(t *testing.T) { t.Parallel(); runScript(t, b) })
 			}
 		case c.text == ci:
 			// The README's test command is the one CI runs; running it here
@@ -370,21 +406,21 @@ func TestShellCommands(t *testing.T) {
 		}
 	}
 	if !seenCI {
-		t.Errorf("the README's shell blocks lack .ci/run's test command %q", ci)
+		t.Errorf("the shell blocks of README.md and docs/ lack .ci/run's test command %q", ci)
 	}
 }
 
 func requireTestNamed(t *testing.T, c command) {
 	m := regexp.MustCompile(`-run\s+'?\^?(\w+)`).FindStringSubmatch(c.text)
 	if m == nil {
-		t.Errorf("README.md:%d: %q names no test", c.line, c.text)
+		t.Errorf("%s: %q names no test", c.pos(), c.text)
 		return
 	}
 	cmd := exec.CommandContext(t.Context(), "go", "test", "-list", "^"+m[1]+"$", ".")
 	cmd.Dir = repoRoot(t)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), m[1]) {
-		t.Errorf("README.md:%d: test %s not found: %v\n%s", c.line, m[1], err, out)
+		t.Errorf("%s: test %s not found: %v\n%s", c.pos(), m[1], err, out)
 	}
 }
 

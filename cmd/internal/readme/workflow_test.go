@@ -43,7 +43,7 @@ func readmeWorkflows(t *testing.T) map[block]workflow {
 		}
 		var wf workflow
 		if err := yaml.Unmarshal([]byte(b.text), &wf); err != nil {
-			t.Errorf("README.md:%d: not valid YAML: %v", b.line, err)
+			t.Errorf("%s: not valid YAML: %v", b.pos(), err)
 			continue
 		}
 		if len(wf.Jobs) > 0 {
@@ -79,7 +79,7 @@ func TestWorkflowCommands(t *testing.T) {
 		}
 		m := scopesComment.FindStringSubmatch(b.text)
 		if m == nil {
-			t.Errorf("README.md:%d: the workflow runs ghpkg but no comment says which scopes its token has (# classic PAT: …)", b.line)
+			t.Errorf("%s: the workflow runs ghpkg but no comment says which scopes its token has (# classic PAT: …)", b.pos())
 			continue
 		}
 		var scopes []ghpackages.Scope
@@ -89,13 +89,13 @@ func TestWorkflowCommands(t *testing.T) {
 			}
 		}
 		ran++
-		t.Run("README.md:"+strconv.Itoa(b.line), func(t *testing.T) {
+		t.Run(b.pos(), func(t *testing.T) {
 			t.Parallel()
 			runWorkflowSteps(t, steps, scopes)
 		})
 	}
 	if ran == 0 {
-		t.Fatal("the README has no workflow that runs ghpkg: the extraction is broken")
+		t.Fatal("README.md and docs/ have no workflow that runs ghpkg: the extraction is broken")
 	}
 }
 
@@ -251,17 +251,17 @@ func TestActionInputsInReadme(t *testing.T) {
 				used++
 				ref := strings.TrimPrefix(s.Uses, "ghpackages/ghpackages-go@")
 				if ref != "v"+ghpackages.Version && !regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(ref) {
-					t.Errorf("README.md:%d: the action is used at %q: pin the release tag v%s (ghpackages.Version) or a full commit SHA", b.line, ref, ghpackages.Version)
+					t.Errorf("%s: the action is used at %q: pin the release tag v%s (ghpackages.Version) or a full commit SHA", b.pos(), ref, ghpackages.Version)
 				}
 				for k := range s.With {
 					if _, ok := action.Inputs[k]; !ok {
-						t.Errorf("README.md:%d: the action has no input %q", b.line, k)
+						t.Errorf("%s: the action has no input %q", b.pos(), k)
 					}
 				}
 			}
 		}
 	}
 	if used == 0 {
-		t.Error("the README shows no workflow that uses the action")
+		t.Error("README.md and docs/ show no workflow that uses the action")
 	}
 }
