@@ -38,6 +38,9 @@ type mistake struct {
 	// report returns the run's report, for runs that may change things;
 	// by default the --json document on stdout.
 	report func(t *testing.T, h *harness, stdout, stderr string) *reportDoc
+	// run, if set, runs the case instead of h.run: the real binary, for
+	// signals and closed pipes (binary_mistakes_test.go).
+	run func(t *testing.T, h *harness, args []string) (code int, stdout, stderr string)
 }
 
 const (
@@ -390,7 +393,7 @@ func mistakes() []mistake {
 // TestMistakes drives ghpkg as a hurried user would, into each mistake.
 func TestMistakes(t *testing.T) {
 	t.Parallel()
-	cases := mistakes()
+	cases := append(mistakes(), binaryMistakes()...)
 	require.GreaterOrEqual(t, len(cases), 40)
 	names := map[string]bool{}
 	for _, c := range cases {
@@ -416,7 +419,11 @@ func TestMistakes(t *testing.T) {
 				args[i] = strings.ReplaceAll(a, "{DIR}", h.dir)
 			}
 			before := state(h)
-			code, out, errOut := h.run(t, args...)
+			run := func(t *testing.T, _ *harness, args []string) (int, string, string) { return h.run(t, args...) }
+			if c.run != nil {
+				run = c.run
+			}
+			code, out, errOut := run(t, h, args)
 			assert.Equal(t, c.code, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 			for _, w := range c.want {
 				assert.Contains(t, out+errOut, strings.ReplaceAll(w, "{DIR}", h.dir))
