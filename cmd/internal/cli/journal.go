@@ -248,7 +248,33 @@ func (a *app) endJournal(rep *reportJSON) (string, bool) {
 		return "", true
 	}
 	j.close()
+	if raw, err := os.ReadFile(j.path); err == nil {
+		mayHaveBeenDone(rep, raw)
+	}
 	return j.path, a.writeReport(j.path, rep)
+}
+
+// mayHaveBeenDone marks the deletes of rep that the run reports
+// not-attempted (it was stopped: a signal, --max-wait) although the
+// journal shows their request went out without an answer:
+// gone-unconfirmed, which restore --report settles by reading.
+func mayHaveBeenDone(rep *reportJSON, journalRaw []byte) {
+	read, err := journalReport(journalRaw)
+	if err != nil {
+		return
+	}
+	for _, m := range read.Items {
+		if !strings.HasPrefix(m.Error, journalMaybe) || !strings.HasPrefix(m.Action, "delete-") || m.Action == string(retention.StepDeletePlaceholder) {
+			continue
+		}
+		for i := range rep.Items {
+			it := &rep.Items[i]
+			if it.Package == m.Package && it.VersionID == m.VersionID && strings.HasPrefix(it.Action, "delete-") && it.Outcome == retention.OutcomeNotAttempted {
+				it.Outcome = retention.OutcomeGoneUnconfirmed
+				it.Error = journalMaybe + ": the request was sent and the run stopped before its answer (" + orText(firstLine(it.Error), "none") + ")"
+			}
+		}
+	}
 }
 
 // journalItem records a finished item, if a journal is open.
@@ -420,8 +446,10 @@ func journalReport(raw []byte) (*reportJSON, error) {
 		it := t.it
 		switch it.Action {
 		case string(retention.StepDeleteVersion), string(retention.StepDeletePackage), string(retention.StepDeletePlaceholder):
+			// An item the run stopped before is no answer: its request
+			// may have gone out all the same.
 			if covered(func(x itemJSON) bool {
-				return x.VersionID == it.VersionID && x.Package == it.Package && strings.HasPrefix(x.Action, "delete-")
+				return x.VersionID == it.VersionID && x.Package == it.Package && strings.HasPrefix(x.Action, "delete-") && x.Outcome != retention.OutcomeNotAttempted
 			}) {
 				continue
 			}

@@ -1,10 +1,14 @@
 package cli_test
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,4 +111,54 @@ func TestJournalStateDir(t *testing.T) {
 	require.NotNil(t, m, errOut)
 	t.Cleanup(func() { os.Remove(m[1]) })
 	assert.Equal(t, filepath.Clean(os.TempDir()), filepath.Dir(m[1]))
+}
+
+// TestStoppedMidRequest: a run stopped (SIGINT, SIGTERM) while a DELETE is
+// on the wire, which GitHub carried out, reports it gone-unconfirmed, not
+// "not attempted": its intent is in the journal without an answer, and
+// restore --report brings it back.
+func TestStoppedMidRequest(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	h.ctx = ctx
+	deletes := 0
+	var lost int64
+	h.wrap = func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if req.Method != http.MethodDelete {
+				return next.RoundTrip(req)
+			}
+			deletes++
+			if deletes < 2 {
+				return next.RoundTrip(req)
+			}
+			// The server does it; the signal comes before the answer.
+			resp, err := next.RoundTrip(req.WithContext(context.WithoutCancel(req.Context())))
+			if err == nil {
+				resp.Body.Close()
+			}
+			_, id := path.Split(req.URL.Path)
+			lost, _ = strconv.ParseInt(id, 10, 64)
+			cancel()
+			return nil, context.Canceled
+		})
+	}
+	report := filepath.Join(h.dir, "run.json")
+	code, out, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--report", report, "--json")
+	require.Equal(t, 1, code, errOut)
+	require.NotZero(t, lost)
+	var doc runDoc
+	decodeStrict(t, out, &doc)
+	outcome := map[int64]string{}
+	for _, it := range doc.Report.Items {
+		outcome[it.VersionID] = it.Outcome
+	}
+	assert.Equal(t, "gone-unconfirmed", outcome[lost], "the DELETE on the wire when the run stopped may have been done\n%s", errOut)
+
+	h.ctx, h.wrap = nil, nil
+	code, _, errOut = h.run(t, "restore", "--report", report)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, appVersion, activeVersions(h), "restore --report brings back both, the confirmed and the unconfirmed")
 }
