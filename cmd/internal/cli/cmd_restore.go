@@ -28,10 +28,17 @@ GitHub restores what was deleted within the last 30 days. Tags a run removed
 (untag, prune --untag) are put back by pushing their image again under each
 tag, unless the tag now points at another image.
 
+FILE may be a run's undo journal, also of a run that was stopped or killed
+('ghpkg help prune', Undo journal): a delete it sent without a recorded
+answer is read first, and restored if it happened.
+
 The token's scopes are checked first (write:packages; plus repo for types
 other than container): a token that lacks them exits 2 before any change.
-What is already active is reported "already active" and counts as done, so
-restoring the same report twice exits 0.`,
+So are the owner (the report's, which --org, --user or --owner must name
+when given), the packages (each must exist, or have been deleted whole by
+the run) and, with --id, the version (active or deleted): exit 2 before any
+change otherwise. What is already active is reported "already active" and
+counts as done, so restoring the same report twice exits 0.`,
 		Example: `  # one version, deleted two days ago
   ghpkg restore team/app --org octo-org --id 1260000007
 

@@ -41,7 +41,9 @@ If a run stops between the push and the delete (a limit, a cancel), the
 tags point at the placeholder: the report says "untag-pending", 'ghpkg
 verify' names them, and the next 'ghpkg untag' or 'ghpkg prune' of the
 package deletes the placeholder. 'ghpkg restore --report FILE' puts
-removed tags back on their image.`
+removed tags back on their image. --report FILE is checked before any
+change and is the run's undo journal until the run ends ('ghpkg help
+prune', Undo journal).`
 
 func (a *app) untagCommand() *cobra.Command {
 	var f untagFlags
