@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,9 +96,13 @@ func (c *ManifestCache) get(digest string) (Manifest, bool) {
 	if !ok {
 		return Manifest{}, false
 	}
-	raw, err := os.ReadFile(p)
-	if err != nil {
+	raw, err := readEntry(p)
+	if errors.Is(err, fs.ErrNotExist) {
 		c.misses.Add(1)
+		return Manifest{}, false
+	}
+	if err != nil {
+		c.rejected.Add(1) // not a regular file, too large, or unreadable: rewritten by put
 		return Manifest{}, false
 	}
 	m, ok := decodeEntry(raw, digest)
@@ -106,6 +112,47 @@ func (c *ManifestCache) get(digest string) (Manifest, bool) {
 	}
 	c.hits.Add(1)
 	return m, true
+}
+
+// maxEntry bounds what is read of an entry: the largest manifest a
+// registry accepts (4 MiB), its media type line and the magic.
+const maxEntry = 4<<20 + 512
+
+// errNotEntry is a cache path that holds something other than a regular
+// file of at most maxEntry bytes: a FIFO, a device, a socket, a symlink
+// or a directory. Such a path is ignored, never read from, and replaced
+// by the next put.
+var errNotEntry = errors.New("not a regular file of at most 4 MiB")
+
+// readEntry reads the entry at p, if p is a regular file of at most
+// maxEntry bytes. It never follows a symlink (Lstat first; O_NOFOLLOW
+// where the system has it), never blocks on a FIFO (O_NONBLOCK, and the
+// opened file is checked again to be regular), and never reads more than
+// maxEntry+1 bytes, whatever the file claims.
+func readEntry(p string) ([]byte, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxEntry {
+		return nil, errNotEntry
+	}
+	f, err := os.OpenFile(p, entryOpenFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, errNotEntry // swapped between the Lstat and the open
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, maxEntry+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > maxEntry {
+		return nil, errNotEntry
+	}
+	return raw, nil
 }
 
 // decodeEntry checks an entry against digest and parses it.
@@ -139,7 +186,7 @@ func (c *ManifestCache) put(digest, mediaType string, body []byte) {
 	if !ok {
 		return
 	}
-	if raw, err := os.ReadFile(p); err == nil {
+	if raw, err := readEntry(p); err == nil {
 		if _, ok := decodeEntry(raw, digest); ok {
 			return
 		}
