@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -416,4 +417,101 @@ func TestApplyHealsAfterACanceledRun(t *testing.T) {
 	assert.Empty(t, errs)
 	assert.NotEmpty(t, rep.Stopped)
 	w.verifyWhole("latest is whole again")
+}
+
+// The final check restores what a restored manifest names before it: an
+// index's platform images and its attestation (itself after its subject)
+// come back before the index, so at no point does the registry hold a
+// restored index that names a manifest still deleted. The order is the
+// one the fake is asked in; each restore is checked as it is sent.
+func TestApplyHealRestoresChildrenBeforeTheirIndex(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	c1 := w.image("c1", nil)
+	c2 := w.image("c2", nil).Digest
+	c3 := w.image("c3", nil).Digest
+	att := w.image("attestation of c1", &c1).Digest
+	idx, _ := w.raceIndex(att, c3, c2, c1.Digest)
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest // the newest planned: deleted first
+	w.ready()
+	byID := map[int64]string{}
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		byID[v.ID] = v.Name
+	}
+	names := map[string][]string{idx: {att, c3, c2, c1.Digest}, att: {c1.Digest}}
+	var restores []string
+	base := w.hc.Transport
+	w.client = w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
+		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/restore") {
+			parts := strings.Split(req.URL.Path, "/")
+			id, err := strconv.ParseInt(parts[len(parts)-2], 10, 64)
+			require.NoError(t, err)
+			d := byID[id]
+			for _, n := range names[d] {
+				assert.Contains(t, restores, n, "%s… is restored while %s…, which it names, is still deleted", d[:19], n[:19])
+			}
+			restores = append(restores, d)
+		}
+		return base.RoundTrip(req)
+	})}))
+	planned := []string{o, idx, att, c1.Digest, c2, c3}
+	deletes := 0
+	rep := w.apply(planned, func(it retention.Item) {
+		if it.Step != retention.StepDeleteVersion {
+			return
+		}
+		switch deletes++; {
+		case it.Version == o:
+			w.tag("latest", idx) // the rollout: latest is the old index again
+		case deletes == len(planned):
+			w.clock.Advance(listingLag)
+		}
+	})
+	assert.Equal(t, 5, rep.Count(retention.OutcomeHealed), "%v", restores)
+	require.Len(t, restores, 5)
+	assert.Equal(t, idx, restores[4], "the index last")
+	w.verifyWhole("latest is whole again")
+}
+
+// Apply announces the final check's restores (WithHealStart) before the
+// first of them, with their number, so that progress counts them as a
+// phase of their own: WithProgress sees the plan's steps, then the
+// announcement, then exactly that many restores.
+func TestApplyHealStartAnnouncesTheRestores(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	c1 := w.image("c1", nil).Digest
+	c2 := w.image("c2", nil).Digest
+	idx, _ := w.raceIndex(c1, c2)
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	var events []string
+	n := 0
+	rep := w.apply([]string{o, idx, c1, c2}, func(it retention.Item) {
+		events = append(events, string(it.Step)+" "+string(it.Outcome))
+		switch n++; {
+		case it.Version == o:
+			w.tag("latest", idx)
+		case n == 4:
+			w.clock.Advance(listingLag)
+		}
+	}, retention.WithHealStart(func(restores int) {
+		events = append(events, fmt.Sprintf("heal start %d", restores))
+	}))
+	assert.Equal(t, []string{
+		"delete-version deleted", "delete-version deleted", "delete-version deleted", "delete-version deleted",
+		"heal start 3",
+		"restore-version healed", "restore-version healed", "restore-version healed",
+	}, events)
+	assert.Equal(t, 3, rep.Count(retention.OutcomeHealed))
+
+	// Nothing to heal: no announcement.
+	w2 := newHealWorld(t, 0)
+	old := w2.image("old", nil).Digest
+	w2.ready()
+	started := false
+	w2.apply([]string{old}, func(retention.Item) {}, retention.WithHealStart(func(int) { started = true }))
+	assert.False(t, started)
 }
