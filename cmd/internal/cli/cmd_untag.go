@@ -124,7 +124,7 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 	if !apply {
 		return a.emitRun(ctx, out, false), nil
 	}
-	rep, err := retention.Apply(ctx, c, plan, resolver, now, retention.WithFreshPlan(), retention.WithProgress(a.retentionProgress("untagging", steps(plan))))
+	rep, err := retention.Apply(ctx, c, plan, append([]retention.ApplyOption{resolver, now, retention.WithFreshPlan()}, a.retentionProgress("untagging", steps(plan)).applyOptions()...)...)
 	a.endProgress()
 	if err != nil {
 		return 0, err
