@@ -195,6 +195,12 @@ func (hw *healWork) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 	// Check again: each broken tag must point at a whole image now.
 	tr, _ := g.resolver.(tagReader)
 	for _, b := range hw.broken {
+		if len(b.need) == 0 && hw.deleted[b.digest] != nil {
+			err := fmt.Errorf("retention: tag %s was moved during the run onto %s, which this run deleted (version %s) and which is back without the tag; put the tag on it again by hand",
+				b.tag, shortDigest(b.digest), idList(hw.deleted, []string{b.digest}))
+			out = append(out, hw.seg.failed(o, []string{b.tag}, err))
+			continue
+		}
 		if len(b.need) == 0 {
 			err := fmt.Errorf("retention: tag %s vanished during the run while its image %s stayed: it was moved onto a version this run deleted, which GitHub's listing does not name yet; restore the one it was on (of versions %s) by hand",
 				b.tag, shortDigest(b.digest), idList(hw.deleted, slices.Sorted(maps.Keys(hw.deleted))))
@@ -281,8 +287,9 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 	if err := g.walk(ctx, targets); err != nil {
 		return nil, err
 	}
-	// Still missing: a deleted digest that no tag points at (a tag on it
-	// unmarks it) may have been restored by someone; a HEAD tells.
+	// Gone: deleted by this run and not seen since (a tag on it now
+	// unmarks it). One someone else restored meanwhile, untagged, still
+	// counts as gone: its restore then finds it active (healWork.heal).
 	gone := func(d string) bool {
 		g.mu.Lock()
 		miss := g.missing[d]
@@ -302,7 +309,11 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 			}
 		}
 	}
+	memo := map[string][]string{} // many tags share an image
 	needs := func(d string) []string {
+		if need, ok := memo[d]; ok {
+			return need
+		}
 		reached := map[string]bool{}
 		for next := []string{d}; len(next) > 0; {
 			var more []string
@@ -320,6 +331,7 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 				need = append(need, x)
 			}
 		}
+		memo[d] = need
 		return need
 	}
 	var broken []brokenTag
@@ -381,6 +393,8 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 	}
 	for _, t := range vanished {
 		if d, ok := carried[t]; ok {
+			// On a version this run deleted. (Needing nothing: the
+			// version is back, but without the tag.)
 			broken = append(broken, brokenTag{tag: t, digest: d, need: needs(d), vanished: true})
 			continue
 		}

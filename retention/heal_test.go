@@ -515,3 +515,40 @@ func TestApplyHealStartAnnouncesTheRestores(t *testing.T) {
 	w2.apply([]string{old}, func(retention.Item) {}, retention.WithHealStart(func(int) { started = true }))
 	assert.False(t, started)
 }
+
+// A tag moved onto a planned orphan (a rollback the listing does not show
+// yet) goes with it; when someone pushes the orphan's bytes again under
+// another tag before the final check, the image is back but the moved
+// tag is not: the run fails naming the tag and the version, and says so
+// (nothing to restore).
+func TestApplyNamesATagLostWithAVersionPushedAgain(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	old := w.image("old", nil).Digest
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	var id int64
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		if v.Name == old {
+			id = v.ID
+		}
+	}
+	var ct string
+	var body []byte
+	rep := w.apply([]string{o, old}, func(it retention.Item) {
+		switch it.Version {
+		case o:
+			ct, body = w.get(old)
+			w.tag("latest", old)
+		case old:
+			w.clock.Advance(listingLag)
+			w.put("rollback", ct, body)
+		}
+	})
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{o: "deleted", old: "deleted"}, got, "nothing restored")
+	assert.Equal(t, []string{fmt.Sprintf("retention: tag latest was moved during the run onto %s…, which this run deleted (version %d) and which is back without the tag; put the tag on it again by hand",
+		old[:19], id)}, errs)
+	assert.True(t, rep.Failed())
+}
