@@ -33,6 +33,9 @@ type healWorld struct {
 	keep     string
 	// ctx, if set, is the context Apply runs in.
 	ctx context.Context
+	// tags, if set, is the policy's tag selection (untagged only by
+	// default).
+	tags retention.TagSelection
 }
 
 // newHealWorld starts the fake 60 days before start; the test pushes its
@@ -65,7 +68,7 @@ func (w *healWorld) ready() {
 // called after each item Apply finishes.
 func (w *healWorld) apply(deletes []string, race func(it retention.Item), opts ...retention.ApplyOption) *retention.Report {
 	t := w.t
-	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: w.tags},
 		retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
 	require.NoError(t, err)
 	var planned []string
@@ -105,6 +108,31 @@ func healOutcomes(rep *retention.Report) (map[string]string, []string) {
 		got[k] = string(it.Outcome)
 	}
 	return got, errs
+}
+
+// recordRestores makes w's client record, in order, the digest of each
+// version the fake is asked to restore, calling before (if set) just
+// before each restore is sent with the digests restored so far.
+func (w *healWorld) recordRestores(before func(d string, restored []string)) *[]string {
+	byID := map[int64]string{}
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		byID[v.ID] = v.Name
+	}
+	restores := &[]string{}
+	base := w.hc.Transport
+	w.client = w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
+		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/restore") {
+			parts := strings.Split(req.URL.Path, "/")
+			id, err := strconv.ParseInt(parts[len(parts)-2], 10, 64)
+			require.NoError(w.t, err)
+			if before != nil {
+				before(byID[id], *restores)
+			}
+			*restores = append(*restores, byID[id])
+		}
+		return base.RoundTrip(req)
+	})}))
+	return restores
 }
 
 // verifyWhole asserts that every tag of the repository is a whole image.
@@ -435,26 +463,12 @@ func TestApplyHealRestoresChildrenBeforeTheirIndex(t *testing.T) {
 	w.clock.Advance(time.Hour)
 	o := w.image("o", nil).Digest // the newest planned: deleted first
 	w.ready()
-	byID := map[int64]string{}
-	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
-		byID[v.ID] = v.Name
-	}
 	names := map[string][]string{idx: {att, c3, c2, c1.Digest}, att: {c1.Digest}}
-	var restores []string
-	base := w.hc.Transport
-	w.client = w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
-		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/restore") {
-			parts := strings.Split(req.URL.Path, "/")
-			id, err := strconv.ParseInt(parts[len(parts)-2], 10, 64)
-			require.NoError(t, err)
-			d := byID[id]
-			for _, n := range names[d] {
-				assert.Contains(t, restores, n, "%s… is restored while %s…, which it names, is still deleted", d[:19], n[:19])
-			}
-			restores = append(restores, d)
+	restores := w.recordRestores(func(d string, restored []string) {
+		for _, n := range names[d] {
+			assert.Contains(t, restored, n, "%s… is restored while %s…, which it names, is still deleted", d[:19], n[:19])
 		}
-		return base.RoundTrip(req)
-	})}))
+	})
 	planned := []string{o, idx, att, c1.Digest, c2, c3}
 	deletes := 0
 	rep := w.apply(planned, func(it retention.Item) {
@@ -468,9 +482,9 @@ func TestApplyHealRestoresChildrenBeforeTheirIndex(t *testing.T) {
 			w.clock.Advance(listingLag)
 		}
 	})
-	assert.Equal(t, 5, rep.Count(retention.OutcomeHealed), "%v", restores)
-	require.Len(t, restores, 5)
-	assert.Equal(t, idx, restores[4], "the index last")
+	assert.Equal(t, 5, rep.Count(retention.OutcomeHealed), "%v", *restores)
+	require.Len(t, *restores, 5)
+	assert.Equal(t, idx, (*restores)[4], "the index last")
 	w.verifyWhole("latest is whole again")
 }
 
@@ -551,4 +565,35 @@ func TestApplyNamesATagLostWithAVersionPushedAgain(t *testing.T) {
 	assert.Equal(t, []string{fmt.Sprintf("retention: tag latest was moved during the run onto %s…, which this run deleted (version %d) and which is back without the tag; put the tag on it again by hand",
 		old[:19], id)}, errs)
 	assert.True(t, rep.Failed())
+}
+
+// A signature restored by the final check comes back after its subject,
+// never naming (by its tag) an image still deleted.
+func TestApplyHealRestoresASignatureAfterItsSubject(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	w.tags = retention.AnyTags // the signature is tagged
+	c1 := w.image("c1", nil).Digest
+	idx, _ := w.raceIndex(c1)
+	sig := w.image("signature", nil).Digest
+	w.tag(sigTag(idx, ".sig"), sig)
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	restores := w.recordRestores(nil)
+	planned := []string{o, idx, c1, sig}
+	deletes := 0
+	w.apply(planned, func(it retention.Item) {
+		if it.Step != retention.StepDeleteVersion {
+			return
+		}
+		switch deletes++; {
+		case it.Version == o:
+			w.tag("latest", idx)
+		case deletes == len(planned):
+			w.clock.Advance(listingLag)
+		}
+	})
+	assert.Equal(t, []string{c1, idx, sig}, *restores)
+	w.verifyWhole("latest is whole again")
 }
