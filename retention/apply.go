@@ -449,6 +449,14 @@ type skipError struct{ why string }
 
 func (e *skipError) Error() string { return "not deleted: " + e.why }
 
+// undoable reports whether the item deleted something Restore (and
+// Apply's final check) may restore: a version or package the run deleted,
+// or most likely did (OutcomeGoneUnconfirmed); never the placeholder
+// (restoring it would put removed tags back on it).
+func (it *Item) undoable() bool {
+	return it.Step != StepDeletePlaceholder && it.Step != StepUntag && (it.Outcome == OutcomeDeleted || it.Outcome == OutcomeGoneUnconfirmed)
+}
+
 // restoreWindow is how long GitHub keeps deleted packages and versions.
 const restoreWindow = 30 * 24 * time.Hour
 
@@ -481,7 +489,7 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 			continue
 		case it.Step == StepDeletePlaceholder:
 			continue // restoring it would put removed tags back on the placeholder
-		case it.Outcome != OutcomeDeleted && it.Outcome != OutcomeGoneUnconfirmed:
+		case !it.undoable():
 			continue
 		}
 		r := Item{Type: it.Type, Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,

@@ -106,7 +106,7 @@ func (seg *segment) check(ctx context.Context, api *ghpackages.OwnerPackages, it
 	}
 	deleted := map[string]*Item{}
 	for k := seg.start; k < seg.end; k++ {
-		if it := &items[k]; it.Outcome == OutcomeDeleted || it.Outcome == OutcomeGoneUnconfirmed {
+		if it := &items[k]; it.undoable() {
 			deleted[it.Version] = it
 		}
 	}
