@@ -220,8 +220,10 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // deleted versions from, it reads every tag again (the tag list and a
 // HEAD per tag, once per run) and restores each deleted version a tag now
 // needs — one a push GitHub's listing did not show yet made a tag need,
-// say — reporting it as a StepRestoreVersion item with OutcomeHealed
-// (WithoutHealing turns the restores off). What it cannot heal is an
+// say — what a manifest names before it (an index's children, a
+// signature's subject), reporting each as a StepRestoreVersion item with
+// OutcomeHealed (WithoutHealing turns the restores off; WithHealStart
+// announces them). What it cannot heal is an
 // OutcomeFailed item naming the tag, the missing manifests and the
 // version IDs to restore by hand.
 //
