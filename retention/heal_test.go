@@ -49,7 +49,7 @@ func newHealWorld(t *testing.T, lag time.Duration) *healWorld {
 	srv := ghpackagestest.New(t, opts...)
 	w := &healWorld{raceRepo: &raceRepo{t: t, srv: srv, hc: srv.HTTPClient(), repo: "octo-org/app"}, clock: clock}
 	w.client = srv.Client()
-	w.resolver = retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+	w.resolver = retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken,
 		Transport: w.hc.Transport, Clock: ghpackagestest.NewFakeClock(start)})
 	return w
 }
@@ -322,7 +322,7 @@ func TestUntagRacedByAPushOfTheTag(t *testing.T) {
 	for _, when := range []string{"before the PUT", "after the PUT"} {
 		clock := ghpackagestest.NewFakeClock(start)
 		srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghcrtest.WithRegistry())
-		host := strings.TrimPrefix(srv.URL(), "http://")
+		host := srv.Host()
 		other := srv.HTTPClient().Transport
 		pusher := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken, Transport: other})
 		newer, ok := versionWith(t, srv, ghpackagestest.DemoContainer, "v1.7.0")

@@ -33,7 +33,7 @@ type raceRepo struct {
 
 func (r *raceRepo) do(method, path, contentType string, body []byte) *http.Response {
 	r.t.Helper()
-	req, err := http.NewRequestWithContext(r.t.Context(), method, r.srv.URL()+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(r.t.Context(), method, "http://"+r.srv.Host()+path, bytes.NewReader(body))
 	require.NoError(r.t, err)
 	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
 	req.Header.Set("Accept", ociIndex+", "+ociImage)
@@ -49,7 +49,7 @@ func (r *raceRepo) do(method, path, contentType string, body []byte) *http.Respo
 // get reads a manifest through the front.
 func (r *raceRepo) get(ref string) (string, []byte) {
 	r.t.Helper()
-	req, err := http.NewRequestWithContext(r.t.Context(), "GET", r.srv.URL()+"/v2/"+r.repo+"/manifests/"+ref, nil)
+	req, err := http.NewRequestWithContext(r.t.Context(), "GET", "http://"+r.srv.Host()+"/v2/"+r.repo+"/manifests/"+ref, nil)
 	require.NoError(r.t, err)
 	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
 	req.Header.Set("Accept", ociIndex+", "+ociImage)
@@ -144,7 +144,7 @@ func newRaceWorld(t *testing.T) *raceWorld {
 }
 
 func (w *raceWorld) resolver() *retention.RegistryResolver {
-	return retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(w.srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+	return retention.NewRegistryResolver(retention.RegistryConfig{Host: w.srv.Host(), Token: ghpackagestest.DefaultToken,
 		Transport: w.hc.Transport, Clock: ghpackagestest.NewFakeClock(start)})
 }
 
@@ -270,7 +270,7 @@ func TestApplyCostDoesNotGrowWithTags(t *testing.T) {
 			srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{CreatedAt: start.Add(-60 * day), Image: &ghpackagestest.ImageSpec{Seed: fmt.Sprint("o", i)}})
 		}
 		srv.AddVersion("octo-org", ghpackages.Container, "app", ghpackagestest.VersionSpec{Tags: []string{"latest"}, CreatedAt: start, Image: &ghpackagestest.ImageSpec{Seed: "latest"}})
-		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken,
 			Transport: srv.HTTPClient().Transport, Clock: clock})
 		client := srv.Client()
 		p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
@@ -368,7 +368,7 @@ func TestPlanReadsPackagesConcurrently(t *testing.T) {
 		return base.RoundTrip(req)
 	})
 	client := srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: counting}), ghpackages.WithPacing(ghpackages.DefaultPacing()), ghpackages.WithClock(clock))
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken,
 		Transport: base, Clock: clock})
 	p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
 		retention.WithResolver(resolver), retention.WithNow(clock.Now))
@@ -426,7 +426,7 @@ func TestApplyRaceMissingManifestPushedAgain(t *testing.T) {
 		_, err := client.Orgs.DeleteVersion(t.Context(), "octo-org", ghpackages.Container, "app", nestedID)
 		require.NoError(t, err)
 
-		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken,
 			Transport: r.hc.Transport, Clock: clock})
 		p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
 			retention.WithResolver(resolver), retention.WithNow(clock.Now))
@@ -481,7 +481,7 @@ func TestApplyReadsAGhostVersionAgainBeforeItsDelete(t *testing.T) {
 		other := r.image("other", nil) // deleted first: the newest planned
 		clock.Advance(60 * day)
 		client := srv.Client()
-		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+		resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken,
 			Transport: r.hc.Transport, Clock: clock})
 		p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
 			retention.WithResolver(resolver), retention.WithNow(clock.Now))

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -155,7 +154,7 @@ func (r *scaleRepo) run(pacing ghpackages.Pacing, cache string) *scaleRun {
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	r.tb.Cleanup(tr.CloseIdleConnections)
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(r.srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: r.srv.Host(), Token: ghpackagestest.DefaultToken,
 		Transport: tr, Cache: c})
 	client := r.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: tr}), ghpackages.WithPacing(pacing))
 	return &scaleRun{r: r, client: client, resolver: resolver}

@@ -318,6 +318,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(
 		a.packagesCommand(), a.versionsCommand(), a.getCommand(), a.deleteCommand(),
 		a.restoreCommand(), a.pruneCommand(), a.untagCommand(), a.verifyCommand(), a.scopesCommand(), a.versionCommand(),
+		a.usageCommand(),
 		jsonTopic(),
 	)
 	// The completion command (cobra's) refuses an unknown shell.

@@ -634,8 +634,12 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// summaryLine says in one line what a run did or would do.
-func summaryLine(out runOutput) string {
+// summaryLine says in one line what a run did or would do, and (prune)
+// what it frees.
+func summaryLine(out runOutput) string { return withStorage(countsLine(out), out) }
+
+// countsLine says in one line what a run did or would do.
+func countsLine(out runOutput) string {
 	s := out.Summary
 	if out.Report == nil {
 		if out.Plan == nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	ghpackages "github.com/ghpackages/ghpackages-go"
 	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 )
 
@@ -400,6 +402,29 @@ func TestShellCommands(t *testing.T) {
 				continue
 			}
 			build(t, "."+strings.TrimPrefix(pkg, modulePath(t)))
+		case len(fields) == 3 && fields[0] == "go" && fields[1] == "install" && strings.Contains(fields[2], "@v"):
+			// A release: the one ghpackages.Version names (scripts/release.sh
+			// rewrites it), and a package that builds here.
+			pkg, version, _ := strings.Cut(fields[2], "@")
+			if version != "v"+ghpackages.Version {
+				t.Errorf("%s: go install %s at %s; show this version's, v%s (ghpackages.Version)", name, pkg, version, ghpackages.Version)
+			}
+			if !strings.HasPrefix(pkg, modulePath(t)+"/") {
+				t.Errorf("%s: go install %s is not a package of %s", name, pkg, modulePath(t))
+				continue
+			}
+			build(t, "."+strings.TrimPrefix(pkg, modulePath(t)))
+		case len(fields) > 2 && fields[0] == "go" && fields[1] == "install" && strings.HasPrefix(fields[2], "./"):
+			// From a clone: each package builds.
+			for _, pkg := range fields[2:] {
+				build(t, pkg)
+			}
+		case len(fields) == 3 && fields[0] == "git" && fields[1] == "clone":
+			if want := "https://" + modulePath(t); fields[2] != want {
+				t.Errorf("%s: git clone %s, but the repository is %s", name, fields[2], want)
+			}
+		case c.text == "cd "+path.Base(modulePath(t)):
+			// Into the clone above.
 		default:
 			// ghpkg steps live in the workflows (TestWorkflowCommands).
 			t.Errorf("%s: no test exercises README command %q; teach internal/readme how to run or check it", name, c.text)
