@@ -220,8 +220,10 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // deleted versions from, it reads every tag again (the tag list and a
 // HEAD per tag, once per run) and restores each deleted version a tag now
 // needs — one a push GitHub's listing did not show yet made a tag need,
-// say — reporting it as a StepRestoreVersion item with OutcomeHealed
-// (WithoutHealing turns the restores off). What it cannot heal is an
+// say — what a manifest names before it (an index's children, a
+// signature's subject), reporting each as a StepRestoreVersion item with
+// OutcomeHealed (WithoutHealing turns the restores off; WithHealStart
+// announces them). What it cannot heal is an
 // OutcomeFailed item naming the tag, the missing manifests and the
 // version IDs to restore by hand.
 //
@@ -458,6 +460,14 @@ func (e *skipError) Error() string {
 	return "not " + e.not + ": " + e.why
 }
 
+// undoable reports whether the item deleted something Restore (and
+// Apply's final check) may restore: a version or package the run deleted,
+// or most likely did (OutcomeGoneUnconfirmed); never the placeholder
+// (restoring it would put removed tags back on it).
+func (it *Item) undoable() bool {
+	return it.Step != StepDeletePlaceholder && it.Step != StepUntag && (it.Outcome == OutcomeDeleted || it.Outcome == OutcomeGoneUnconfirmed)
+}
+
 // restoreWindow is how long GitHub keeps deleted packages and versions.
 const restoreWindow = 30 * 24 * time.Hour
 
@@ -490,7 +500,7 @@ func Restore(ctx context.Context, client *ghpackages.Client, deleted *Report, op
 			continue
 		case it.Step == StepDeletePlaceholder:
 			continue // restoring it would put removed tags back on the placeholder
-		case it.Outcome != OutcomeDeleted && it.Outcome != OutcomeGoneUnconfirmed:
+		case !it.undoable():
 			continue
 		}
 		r := Item{Type: it.Type, Package: it.Package, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,

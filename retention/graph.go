@@ -270,6 +270,18 @@ func (g *repoGraph) children(d string) []string {
 	return g.manifests[d].Children
 }
 
+// names returns the manifests d names, as far as it has been read: its
+// children and its subject.
+func (g *repoGraph) names(d string) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	m := g.manifests[d]
+	if m.Subject == "" {
+		return m.Children
+	}
+	return append(slices.Clone(m.Children), m.Subject)
+}
+
 // refs returns everything that must stay while d stays: its children,
 // its referrers (from the referrers API, and the manifests read that name
 // it as their subject, for registries without the API), and the

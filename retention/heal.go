@@ -1,6 +1,7 @@
 package retention
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,10 +38,13 @@ func healContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // (at any depth of an index) that this run deleted. A tag that vanished
 // while the image it was on is still there was moved onto a version this
 // run deleted (GitHub deletes a version's tags with it): the package's
-// deleted versions are listed to find which. Such versions are restored
-// (unless WithoutHealing), and the tags read again: each restored version
-// is reported OutcomeHealed, and what stays broken OutcomeFailed, naming
-// the tag, the missing manifests and the version IDs to restore by hand.
+// deleted versions are listed to find which. Every package is checked
+// before the first restore, so that WithHealStart can say how many
+// restores follow. Such versions are restored (unless WithoutHealing),
+// what each names first (see restoreOrder), and the tags read again: each
+// restored version is reported OutcomeHealed, and what stays broken
+// OutcomeFailed, naming the tag, the missing manifests and the version
+// IDs to restore by hand.
 func heal(ctx context.Context, o runConfig, api *ghpackages.OwnerPackages, rep *Report, segs map[int]*segment) {
 	var order []*segment
 	for _, i := range slices.Sorted(maps.Keys(segs)) {
@@ -53,8 +57,23 @@ func heal(ctx context.Context, o runConfig, api *ghpackages.OwnerPackages, rep *
 	}
 	hctx, cancel := healContext(ctx)
 	defer cancel()
+	var work []*healWork
+	total := 0
 	for _, seg := range order {
-		rep.Items = append(rep.Items, seg.heal(hctx, o, api, rep.Items)...)
+		hw, failed := seg.check(hctx, api, rep.Items)
+		if failed != nil {
+			rep.Items = append(rep.Items, seg.failed(o, nil, failed))
+		}
+		if hw != nil {
+			work = append(work, hw)
+			total += len(hw.restore)
+		}
+	}
+	if total > 0 && o.healStart != nil {
+		o.healStart(total)
+	}
+	for _, hw := range work {
+		rep.Items = append(rep.Items, hw.heal(hctx, o, api)...)
 	}
 }
 
@@ -67,28 +86,33 @@ type brokenTag struct {
 	vanished bool
 }
 
-// heal checks one package after the run (see heal) and returns the items
-// that report what it did.
-func (seg *segment) heal(ctx context.Context, o runConfig, api *ghpackages.OwnerPackages, items []Item) []Item {
+// healWork is what the final check found in one package: the tags this
+// run broke, and the versions to restore, in the order to restore them.
+type healWork struct {
+	seg     *segment
+	deleted map[string]*Item // digest → its delete item
+	broken  []brokenTag
+	restore []string            // digests, what each names first
+	needers map[string][]string // digest → the tags that need it
+}
+
+// check checks one package after the run (see heal). It returns the work
+// to do (nil when no tag needs what the run deleted), or the error that
+// kept it from telling.
+func (seg *segment) check(ctx context.Context, api *ghpackages.OwnerPackages, items []Item) (*healWork, error) {
 	w := seg.w
 	if w == nil {
-		return nil
+		return nil, nil
 	}
-	deleted := map[string]*Item{} // digest → its delete item
+	deleted := map[string]*Item{}
 	for k := seg.start; k < seg.end; k++ {
-		if it := &items[k]; it.Outcome == OutcomeDeleted || it.Outcome == OutcomeGoneUnconfirmed {
+		if it := &items[k]; it.undoable() {
 			deleted[it.Version] = it
 		}
 	}
 	if len(deleted) == 0 {
-		return nil
+		return nil, nil
 	}
-	fail := func(format string, args ...any) []Item {
-		err := fmt.Errorf(format, args...)
-		return []Item{{Type: seg.pp.Type, Package: seg.pp.Name, Repository: seg.repo, Step: StepRestoreVersion, Outcome: OutcomeFailed,
-			Reason: "final check", Err: err, Error: err.Error(), At: o.now()}}
-	}
-	g := w.g
 	// The tags the run removed on purpose (its untag steps) are not
 	// missed.
 	before := maps.Clone(w.lastSeen)
@@ -106,24 +130,39 @@ func (seg *segment) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 	}
 	broken, err := seg.brokenTags(ctx, api, deleted, before)
 	if err != nil {
-		return fail("retention: the final check could not tell whether the tags are whole (%v); versions this run deleted: %s", err, idList(deleted, slices.Sorted(maps.Keys(deleted))))
+		return nil, fmt.Errorf("retention: the final check could not tell whether the tags are whole: %w; versions this run deleted: %s",
+			err, idList(deleted, slices.Sorted(maps.Keys(deleted))))
 	}
 	if len(broken) == 0 {
-		return nil
+		return nil, nil
 	}
-	// The versions to restore, each with the tags that need it.
 	needers := map[string][]string{}
 	for _, b := range broken {
 		for _, d := range b.need {
 			needers[d] = append(needers[d], b.tag)
 		}
 	}
+	return &healWork{seg: seg, deleted: deleted, broken: broken, needers: needers,
+		restore: restoreOrder(w.g, deleted, slices.Collect(maps.Keys(needers)))}, nil
+}
+
+// failed is the final check's report of what it could not heal in the
+// package: err, about tags.
+func (seg *segment) failed(o runConfig, tags []string, err error) Item {
+	return Item{Type: seg.pp.Type, Package: seg.pp.Name, Repository: seg.repo, Tags: tags, Step: StepRestoreVersion,
+		Outcome: OutcomeFailed, Reason: "final check", Err: err, Error: err.Error(), At: o.now()}
+}
+
+// heal restores the versions hw found needed (unless WithoutHealing),
+// reads the broken tags again, and returns the items that report it.
+func (hw *healWork) heal(ctx context.Context, o runConfig, api *ghpackages.OwnerPackages) []Item {
+	g := hw.seg.w.g
 	var out []Item
 	restored := map[string]bool{}
-	for _, d := range slices.Sorted(maps.Keys(needers)) {
-		del := deleted[d]
-		it := Item{Type: del.Type, Package: del.Package, VersionID: del.VersionID, Version: d, Tags: needers[d], Step: StepRestoreVersion,
-			Reason: "final check: deleted by this run, needed by tag " + strings.Join(needers[d], ", ")}
+	for _, d := range hw.restore {
+		del := hw.deleted[d]
+		it := Item{Type: del.Type, Package: del.Package, VersionID: del.VersionID, Version: d, Tags: hw.needers[d], Step: StepRestoreVersion,
+			Reason: "final check: deleted by this run, needed by tag " + strings.Join(hw.needers[d], ", ")}
 		var err error
 		if o.noHeal {
 			err = errors.New("healing is off (WithoutHealing)")
@@ -155,38 +194,83 @@ func (seg *segment) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 	}
 	// Check again: each broken tag must point at a whole image now.
 	tr, _ := g.resolver.(tagReader)
-	for _, b := range broken {
+	for _, b := range hw.broken {
+		if len(b.need) == 0 && hw.deleted[b.digest] != nil {
+			err := fmt.Errorf("retention: tag %s was moved during the run onto %s, which this run deleted (version %s) and which is back without the tag; put the tag on it again by hand",
+				b.tag, shortDigest(b.digest), idList(hw.deleted, []string{b.digest}))
+			out = append(out, hw.seg.failed(o, []string{b.tag}, err))
+			continue
+		}
+		if len(b.need) == 0 {
+			err := fmt.Errorf("retention: tag %s vanished during the run while its image %s stayed: it was moved onto a version this run deleted, which GitHub's listing does not name yet; restore the one it was on (of versions %s) by hand",
+				b.tag, shortDigest(b.digest), idList(hw.deleted, slices.Sorted(maps.Keys(hw.deleted))))
+			out = append(out, hw.seg.failed(o, []string{b.tag}, err))
+			continue
+		}
 		var missing []string
+		var readErr error
 		for _, d := range b.need {
 			ok := restored[d]
 			if ok && tr != nil {
 				got, err := tr.head(ctx, g.repo, d)
 				ok = err == nil && got == d
+				readErr = cmp.Or(readErr, err)
 			}
 			if !ok {
 				missing = append(missing, d)
 			}
 		}
-		if ok := len(missing) == 0; ok && b.vanished && tr != nil {
+		if len(missing) == 0 && b.vanished && tr != nil {
 			got, err := tr.head(ctx, g.repo, b.tag)
 			if err != nil || got == "" {
 				missing = b.need
+				readErr = cmp.Or(readErr, err)
 			}
-		}
-		if len(b.need) == 0 {
-			all := slices.Sorted(maps.Keys(deleted))
-			err := fmt.Errorf("retention: tag %s vanished during the run while its image %s stayed: it was moved onto a version this run deleted, which GitHub's listing does not name yet; restore the one it was on (of versions %s) by hand",
-				b.tag, shortDigest(b.digest), idList(deleted, all))
-			out = append(out, Item{Type: seg.pp.Type, Package: seg.pp.Name, Repository: seg.repo, Tags: []string{b.tag}, Step: StepRestoreVersion,
-				Outcome: OutcomeFailed, Reason: "final check", Err: err, Error: err.Error(), At: o.now()})
-			continue
 		}
 		if len(missing) > 0 {
 			err := fmt.Errorf("retention: tag %s (%s) is broken: it needs %s, which this run deleted; restore version(s) %s by hand",
-				b.tag, shortDigest(b.digest), digestList(missing), idList(deleted, missing))
-			out = append(out, Item{Type: seg.pp.Type, Package: seg.pp.Name, Repository: seg.repo, Tags: []string{b.tag}, Step: StepRestoreVersion,
-				Outcome: OutcomeFailed, Reason: "final check", Err: err, Error: err.Error(), At: o.now()})
+				b.tag, shortDigest(b.digest), digestList(missing), idList(hw.deleted, missing))
+			if readErr != nil {
+				err = fmt.Errorf("%w (after the restores, reading the registry again failed: %w)", err, readErr)
+			}
+			out = append(out, hw.seg.failed(o, []string{b.tag}, err))
 		}
+	}
+	return out
+}
+
+// restoreOrder returns the digests ds in the order to restore them: what
+// each names (an index's children at any depth, attestation manifests
+// among them; the subject of a referrer, and of a signature by its tag)
+// comes before it, so that no restored manifest ever names one still
+// deleted. Digests no order binds go by digest.
+func restoreOrder(g *repoGraph, deleted map[string]*Item, ds []string) []string {
+	want := map[string]bool{}
+	for _, d := range ds {
+		want[d] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	var visit func(d string)
+	visit = func(d string) {
+		if seen[d] {
+			return
+		}
+		seen[d] = true
+		for _, x := range g.names(d) {
+			visit(x)
+		}
+		if it := deleted[d]; it != nil {
+			if s, ok := tagSubject(it.Tags); ok {
+				visit(s)
+			}
+		}
+		if want[d] {
+			out = append(out, d)
+		}
+	}
+	for _, d := range slices.Sorted(slices.Values(ds)) {
+		visit(d)
 	}
 	return out
 }
@@ -203,8 +287,9 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 	if err := g.walk(ctx, targets); err != nil {
 		return nil, err
 	}
-	// Still missing: a deleted digest that no tag points at (a tag on it
-	// unmarks it) may have been restored by someone; a HEAD tells.
+	// Gone: deleted by this run and not seen since (a tag on it now
+	// unmarks it). One someone else restored meanwhile, untagged, still
+	// counts as gone: its restore then finds it active (healWork.heal).
 	gone := func(d string) bool {
 		g.mu.Lock()
 		miss := g.missing[d]
@@ -224,7 +309,11 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 			}
 		}
 	}
+	memo := map[string][]string{} // many tags share an image
 	needs := func(d string) []string {
+		if need, ok := memo[d]; ok {
+			return need
+		}
 		reached := map[string]bool{}
 		for next := []string{d}; len(next) > 0; {
 			var more []string
@@ -242,13 +331,14 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 				need = append(need, x)
 			}
 		}
+		memo[d] = need
 		return need
 	}
 	var broken []brokenTag
 	for _, t := range slices.Sorted(maps.Keys(now)) {
 		d := now[t]
 		if need := needs(d); len(need) > 0 {
-			broken = append(broken, brokenTag{tag: t, digest: d, need: needs(d)})
+			broken = append(broken, brokenTag{tag: t, digest: d, need: need})
 		}
 	}
 	// Tags that vanished while their image stayed.
@@ -303,6 +393,8 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 	}
 	for _, t := range vanished {
 		if d, ok := carried[t]; ok {
+			// On a version this run deleted. (Needing nothing: the
+			// version is back, but without the tag.)
 			broken = append(broken, brokenTag{tag: t, digest: d, need: needs(d), vanished: true})
 			continue
 		}

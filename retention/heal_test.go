@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ type healWorld struct {
 	keep     string
 	// ctx, if set, is the context Apply runs in.
 	ctx context.Context
+	// tags, if set, is the policy's tag selection (untagged only by
+	// default).
+	tags retention.TagSelection
 }
 
 // newHealWorld starts the fake 60 days before start; the test pushes its
@@ -64,7 +68,7 @@ func (w *healWorld) ready() {
 // called after each item Apply finishes.
 func (w *healWorld) apply(deletes []string, race func(it retention.Item), opts ...retention.ApplyOption) *retention.Report {
 	t := w.t
-	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+	p, err := retention.NewPlan(t.Context(), w.client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day, Tags: w.tags},
 		retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now))
 	require.NoError(t, err)
 	var planned []string
@@ -104,6 +108,31 @@ func healOutcomes(rep *retention.Report) (map[string]string, []string) {
 		got[k] = string(it.Outcome)
 	}
 	return got, errs
+}
+
+// recordRestores makes w's client record, in order, the digest of each
+// version the fake is asked to restore, calling before (if set) just
+// before each restore is sent with the digests restored so far.
+func (w *healWorld) recordRestores(before func(d string, restored []string)) *[]string {
+	byID := map[int64]string{}
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		byID[v.ID] = v.Name
+	}
+	restores := &[]string{}
+	base := w.hc.Transport
+	w.client = w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
+		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/restore") {
+			parts := strings.Split(req.URL.Path, "/")
+			id, err := strconv.ParseInt(parts[len(parts)-2], 10, 64)
+			require.NoError(w.t, err)
+			if before != nil {
+				before(byID[id], *restores)
+			}
+			*restores = append(*restores, byID[id])
+		}
+		return base.RoundTrip(req)
+	})}))
+	return restores
 }
 
 // verifyWhole asserts that every tag of the repository is a whole image.
@@ -415,5 +444,156 @@ func TestApplyHealsAfterACanceledRun(t *testing.T) {
 	assert.Equal(t, map[string]string{o: "deleted", platform: "deleted", last: "not-attempted", "restore " + platform: "healed"}, got)
 	assert.Empty(t, errs)
 	assert.NotEmpty(t, rep.Stopped)
+	w.verifyWhole("latest is whole again")
+}
+
+// The final check restores what a restored manifest names before it: an
+// index's platform images and its attestation (itself after its subject)
+// come back before the index, so at no point does the registry hold a
+// restored index that names a manifest still deleted. The order is the
+// one the fake is asked in; each restore is checked as it is sent.
+func TestApplyHealRestoresChildrenBeforeTheirIndex(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	c1 := w.image("c1", nil)
+	c2 := w.image("c2", nil).Digest
+	c3 := w.image("c3", nil).Digest
+	att := w.image("attestation of c1", &c1).Digest
+	idx, _ := w.raceIndex(att, c3, c2, c1.Digest)
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest // the newest planned: deleted first
+	w.ready()
+	names := map[string][]string{idx: {att, c3, c2, c1.Digest}, att: {c1.Digest}}
+	restores := w.recordRestores(func(d string, restored []string) {
+		for _, n := range names[d] {
+			assert.Contains(t, restored, n, "%s… is restored while %s…, which it names, is still deleted", d[:19], n[:19])
+		}
+	})
+	planned := []string{o, idx, att, c1.Digest, c2, c3}
+	deletes := 0
+	rep := w.apply(planned, func(it retention.Item) {
+		if it.Step != retention.StepDeleteVersion {
+			return
+		}
+		switch deletes++; {
+		case it.Version == o:
+			w.tag("latest", idx) // the rollout: latest is the old index again
+		case deletes == len(planned):
+			w.clock.Advance(listingLag)
+		}
+	})
+	assert.Equal(t, 5, rep.Count(retention.OutcomeHealed), "%v", *restores)
+	require.Len(t, *restores, 5)
+	assert.Equal(t, idx, (*restores)[4], "the index last")
+	w.verifyWhole("latest is whole again")
+}
+
+// Apply announces the final check's restores (WithHealStart) before the
+// first of them, with their number, so that progress counts them as a
+// phase of their own: WithProgress sees the plan's steps, then the
+// announcement, then exactly that many restores.
+func TestApplyHealStartAnnouncesTheRestores(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	c1 := w.image("c1", nil).Digest
+	c2 := w.image("c2", nil).Digest
+	idx, _ := w.raceIndex(c1, c2)
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	var events []string
+	n := 0
+	rep := w.apply([]string{o, idx, c1, c2}, func(it retention.Item) {
+		events = append(events, string(it.Step)+" "+string(it.Outcome))
+		switch n++; {
+		case it.Version == o:
+			w.tag("latest", idx)
+		case n == 4:
+			w.clock.Advance(listingLag)
+		}
+	}, retention.WithHealStart(func(restores int) {
+		events = append(events, fmt.Sprintf("heal start %d", restores))
+	}))
+	assert.Equal(t, []string{
+		"delete-version deleted", "delete-version deleted", "delete-version deleted", "delete-version deleted",
+		"heal start 3",
+		"restore-version healed", "restore-version healed", "restore-version healed",
+	}, events)
+	assert.Equal(t, 3, rep.Count(retention.OutcomeHealed))
+
+	// Nothing to heal: no announcement.
+	w2 := newHealWorld(t, 0)
+	old := w2.image("old", nil).Digest
+	w2.ready()
+	started := false
+	w2.apply([]string{old}, func(retention.Item) {}, retention.WithHealStart(func(int) { started = true }))
+	assert.False(t, started)
+}
+
+// A tag moved onto a planned orphan (a rollback the listing does not show
+// yet) goes with it; when someone pushes the orphan's bytes again under
+// another tag before the final check, the image is back but the moved
+// tag is not: the run fails naming the tag and the version, and says so
+// (nothing to restore).
+func TestApplyNamesATagLostWithAVersionPushedAgain(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	old := w.image("old", nil).Digest
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	var id int64
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		if v.Name == old {
+			id = v.ID
+		}
+	}
+	var ct string
+	var body []byte
+	rep := w.apply([]string{o, old}, func(it retention.Item) {
+		switch it.Version {
+		case o:
+			ct, body = w.get(old)
+			w.tag("latest", old)
+		case old:
+			w.clock.Advance(listingLag)
+			w.put("rollback", ct, body)
+		}
+	})
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{o: "deleted", old: "deleted"}, got, "nothing restored")
+	assert.Equal(t, []string{fmt.Sprintf("retention: tag latest was moved during the run onto %s…, which this run deleted (version %d) and which is back without the tag; put the tag on it again by hand",
+		old[:19], id)}, errs)
+	assert.True(t, rep.Failed())
+}
+
+// A signature restored by the final check comes back after its subject,
+// never naming (by its tag) an image still deleted.
+func TestApplyHealRestoresASignatureAfterItsSubject(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	w.tags = retention.AnyTags // the signature is tagged
+	c1 := w.image("c1", nil).Digest
+	idx, _ := w.raceIndex(c1)
+	sig := w.image("signature", nil).Digest
+	w.tag(sigTag(idx, ".sig"), sig)
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	restores := w.recordRestores(nil)
+	planned := []string{o, idx, c1, sig}
+	deletes := 0
+	w.apply(planned, func(it retention.Item) {
+		if it.Step != retention.StepDeleteVersion {
+			return
+		}
+		switch deletes++; {
+		case it.Version == o:
+			w.tag("latest", idx)
+		case deletes == len(planned):
+			w.clock.Advance(listingLag)
+		}
+	})
+	assert.Equal(t, []string{c1, idx, sig}, *restores)
 	w.verifyWhole("latest is whole again")
 }

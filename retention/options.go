@@ -6,8 +6,8 @@ import "time"
 // PlanOptions.
 type PlanOption interface{ applyPlan(*planConfig) }
 
-// ApplyOption configures Apply. WithResolver, WithNow and WithProgress are
-// ApplyOptions.
+// ApplyOption configures Apply. WithResolver, WithNow, WithProgress,
+// WithFreshPlan, WithoutHealing and WithHealStart are ApplyOptions.
 type ApplyOption interface{ applyApply(*runConfig) }
 
 // RestoreOption configures Restore. WithResolver, WithNow and WithProgress
@@ -25,6 +25,8 @@ type runConfig struct {
 	progress func(Item)
 	fresh    bool
 	noHeal   bool
+	// healStart is called before the final check's first restore.
+	healStart func(restores int)
 }
 
 // ResolverOption is the option WithResolver returns: it configures
@@ -73,6 +75,22 @@ func (NoHealOption) applyApply(c *runConfig) { c.noHeal = true }
 // write:packages).
 func WithoutHealing() NoHealOption { return NoHealOption{} }
 
+// HealStartOption is the option WithHealStart returns: it configures
+// Apply.
+type HealStartOption struct{ f func(restores int) }
+
+func (o HealStartOption) applyApply(c *runConfig) { c.healStart = o.f }
+
+// WithHealStart calls f once, from the goroutine that called Apply, when
+// Apply's final check has found versions to restore and before the first
+// restore: restores is how many StepRestoreVersion items follow, for all
+// packages together. Each of them then reaches WithProgress's function
+// like a planned item, so a progress display counts them as a phase of
+// their own ("healing: 1/2"), not against the plan's steps. f is not
+// called when there is nothing to heal. With WithoutHealing the items
+// still follow, each OutcomeFailed.
+func WithHealStart(f func(restores int)) HealStartOption { return HealStartOption{f} }
+
 // NowOption is the option WithNow returns: it configures NewPlan, Apply
 // and Restore.
 type NowOption struct{ now func() time.Time }
@@ -93,7 +111,10 @@ func (o ProgressOption) applyApply(c *runConfig)   { c.progress = o.f }
 func (o ProgressOption) applyRestore(c *runConfig) { c.progress = o.f }
 
 // WithProgress calls f after each item Apply or Restore finishes, from the
-// goroutine that called them.
+// goroutine that called them. Apply's items are its plan's steps, then the
+// restores of its final check, if any, announced by WithHealStart; the
+// final check's other findings (a tag it could not heal) reach f only in
+// the report.
 func WithProgress(f func(Item)) ProgressOption { return ProgressOption{f} }
 
 func planOptions(opts []PlanOption) planConfig {

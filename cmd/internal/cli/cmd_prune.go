@@ -365,7 +365,7 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 			return 0, err
 		}
 	}
-	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.applyProgress("deleting", steps(plan))))...)
+	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, a.retentionProgress("deleting", steps(plan)).applyOptions()...)...)
 	a.endProgress()
 	if err != nil {
 		a.dropJournal()

@@ -164,7 +164,7 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry st
 			restorable++
 		}
 	}
-	opts := []retention.RestoreOption{retention.WithNow(a.env.Now), retention.WithProgress(a.applyProgress("restoring", restorable))}
+	opts := []retention.RestoreOption{retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", restorable).item)}
 	if typ == ghpackages.Container {
 		// Tags an untag removed are pushed back through the registry.
 		opts = append(opts, retention.WithResolver(a.resolver(registry, nil)))

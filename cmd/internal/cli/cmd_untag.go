@@ -137,7 +137,7 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 			return 0, err
 		}
 	}
-	rep, err := retention.Apply(ctx, c, plan, resolver, now, retention.WithFreshPlan(), retention.WithProgress(a.applyProgress("untagging", steps(plan))))
+	rep, err := retention.Apply(ctx, c, plan, append([]retention.ApplyOption{resolver, now, retention.WithFreshPlan()}, a.retentionProgress("untagging", steps(plan)).applyOptions()...)...)
 	a.endProgress()
 	if err != nil {
 		a.dropJournal()

@@ -284,16 +284,6 @@ func (a *app) journalItem(it itemJSON) {
 	}
 }
 
-// applyProgress is the progress hook of Apply and Restore: progress on
-// stderr, and each item into the journal.
-func (a *app) applyProgress(verb string, total int) func(retention.Item) {
-	p := a.retentionProgress(verb, total)
-	return func(it retention.Item) {
-		p(it)
-		a.journalItem(itemOf(it))
-	}
-}
-
 // itemOf is a retention item in the report's form.
 func itemOf(it retention.Item) itemJSON {
 	ij := itemJSON{Type: string(it.Type), Package: it.Package, Repository: it.Repository, VersionID: it.VersionID, Version: it.Version, Tags: it.Tags,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ghpackages/ghpackages-go/retention"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestProgressLines(t *testing.T) {
@@ -78,4 +79,33 @@ func TestRegistryWaitsFromConcurrentLookups(t *testing.T) {
 		assert.True(t, strings.HasPrefix(l, "ghpkg"), "a whole line: %q", l)
 	}
 	assert.Equal(t, 8, a.registryWaitCount())
+}
+
+// Apply's final check reports its restores after the plan's steps: they
+// are a phase of their own ("healing: n/M", M as WithHealStart announces
+// it), so "deleting: n/N" never goes past N.
+func TestProgressHealingIsItsOwnPhase(t *testing.T) {
+	t.Parallel()
+	for _, terminal := range []bool{true, false} {
+		var stderr bytes.Buffer
+		a := &app{name: "prune", env: Env{Stderr: &stderr, StderrIsTerminal: terminal, Now: time.Now}}
+		r := a.retentionProgress("deleting", 2)
+		announced := false
+		for _, o := range r.applyOptions() {
+			_, ok := o.(retention.HealStartOption)
+			announced = announced || ok
+		}
+		require.True(t, announced, "Apply is asked to announce the heal phase")
+		r.item(retention.Item{Step: retention.StepDeleteVersion, Outcome: retention.OutcomeDeleted})
+		r.item(retention.Item{Step: retention.StepDeleteVersion, Outcome: retention.OutcomeDeleted})
+		r.heal(2) // as WithHealStart calls it
+		r.item(retention.Item{Step: retention.StepRestoreVersion, Outcome: retention.OutcomeHealed})
+		r.item(retention.Item{Step: retention.StepRestoreVersion, Outcome: retention.OutcomeFailed})
+		a.endProgress()
+		want := "deleting: 2/2\nhealing: 2/2 (1 failed)\n"
+		if terminal {
+			want = "\rdeleting: 1/2\rdeleting: 2/2\n\rhealing: 1/2\rhealing: 2/2 (1 failed)\n"
+		}
+		assert.Equal(t, want, stderr.String(), "terminal %v", terminal)
+	}
 }

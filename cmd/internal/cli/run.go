@@ -740,10 +740,33 @@ func detailOf(it itemJSON) string {
 	return it.Reason
 }
 
-// retentionProgress adapts the progress reporter to retention's hook.
-func (a *app) retentionProgress(verb string, total int) func(retention.Item) {
-	p := a.startProgress(verb, total)
-	return func(it retention.Item) {
-		p.step(it.Outcome == retention.OutcomeFailed)
-	}
+// runProgress adapts the progress reporter to retention's hooks: a run's
+// items count against its total under its verb ("deleting: 3/4"), and
+// Apply's final check, once it announces its restores, is a phase of its
+// own ("healing: 1/2"), never counted as more steps of the plan.
+type runProgress struct {
+	a *app
+	p *progress
+}
+
+// retentionProgress starts the progress of a run of total items.
+func (a *app) retentionProgress(verb string, total int) *runProgress {
+	return &runProgress{a: a, p: a.startProgress(verb, total)}
+}
+
+// item counts one finished item in the current phase and records it in
+// the run's journal, when one is open.
+func (r *runProgress) item(it retention.Item) {
+	r.p.step(it.Outcome == retention.OutcomeFailed)
+	r.a.journalItem(itemOf(it))
+}
+
+// heal starts the final check's phase of restores.
+func (r *runProgress) heal(restores int) {
+	r.p = r.a.startProgress("healing", restores)
+}
+
+// applyOptions are the options that report an Apply's progress.
+func (r *runProgress) applyOptions() []retention.ApplyOption {
+	return []retention.ApplyOption{retention.WithProgress(r.item), retention.WithHealStart(r.heal)}
 }
