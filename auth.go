@@ -4,15 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"golang.org/x/oauth2"
 )
 
-// The auth stage of the request path: a RoundTripper wrapping the Client's
-// transport, which adds the token to a copy of each request bound for the
-// API host. Nothing else in the package sees or stores a token.
+// The auth stage of the request path: the token goes on the one copy of
+// each attempt that send makes (sendable), when the request is bound for
+// the API host (sameHost, which reads default ports as the same host). A
+// redirect keeps it only while it stays on the API host (NewClient's
+// CheckRedirect removes it elsewhere). Nothing else in the package sees or
+// stores a token.
 
 // tokenFunc gives the token for one request; ctx is the request's.
 type tokenFunc func(ctx context.Context) (string, error)
@@ -81,61 +83,6 @@ func WithTokenFunc(f func(ctx context.Context) (string, error)) Option {
 		s.token = f
 		return nil
 	}
-}
-
-// authTransport adds the token to requests bound for the API's own scheme
-// and host, and to no other.
-type authTransport struct {
-	next   http.RoundTripper
-	token  tokenFunc
-	scheme string
-	host   string
-}
-
-// RoundTrip sends req, with the token when it is bound for the API host, on
-// a copy of req (a RoundTripper must not change the request it is given).
-// The response refers to req, not to the copy that carries the token.
-func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
-		return t.next.RoundTrip(req)
-	}
-	token, err := checkedToken(req.Context(), t.token)
-	if err != nil {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, err
-	}
-	resp, err := t.next.RoundTrip(withAuthorization(req, "Bearer "+token))
-	if resp != nil {
-		resp.Request = req
-	}
-	return resp, err
-}
-
-// withAuthorization returns a copy of req (see copyRequest) with an
-// Authorization header.
-func withAuthorization(req *http.Request, value string) *http.Request {
-	r := copyRequest(req, 1)
-	r.Header["Authorization"] = []string{value}
-	return r
-}
-
-// copyRequest returns a copy of req that may be given headers without
-// changing req, as a RoundTripper must not change the request it is given,
-// and a retry or a conditional GET must not change the caller's. req.Clone
-// would copy far more than that needs: the copy shares everything with req
-// but its header map (whose value slices are shared too; header values are
-// replaced, never changed in place). extra is room for headers to come.
-func copyRequest(req *http.Request, extra int) *http.Request {
-	r := new(http.Request)
-	*r = *req
-	h := make(http.Header, len(req.Header)+extra)
-	for k, vs := range req.Header {
-		h[k] = vs
-	}
-	r.Header = h
-	return r
 }
 
 // checkedToken asks token for the token of a request with context ctx and

@@ -8,8 +8,9 @@ import (
 )
 
 // The conditional-request stage of the request path: a GET whose answer the
-// caller reads is sent with If-None-Match when a body for its URL is cached,
-// and a 304 answer is served from the cache (send.go).
+// caller reads is sent with If-None-Match when a body for its URL is cached
+// (send.go's sendable adds it), and a 304 answer is served from the cache
+// (send.go).
 
 // WithETagCache keeps the bodies of up to maxEntries GET responses, and at
 // most maxBytes of them in all, with their ETags. A repeated GET of the same
@@ -48,20 +49,6 @@ func (c *etagCache) lookup(req *http.Request, v any) cacheHit {
 	h := cacheHit{key: req.URL.String()}
 	h.etag, h.body, _ = c.get(h.key)
 	return h
-}
-
-// condition returns out, about to be sent for req, asking the server to
-// answer 304 Not Modified if h's body is still current: with If-None-Match
-// on a copy, when out is still the caller's req.
-func (h cacheHit) condition(out, req *http.Request) *http.Request {
-	if h.etag == "" {
-		return out
-	}
-	if out == req {
-		out = copyRequest(req, 1)
-	}
-	out.Header["If-None-Match"] = []string{h.etag}
-	return out
 }
 
 // keep stores body, the answer to h's request, under its ETag (none: the
@@ -134,11 +121,4 @@ func (c *etagCache) removeLocked(key string) {
 		c.order.Remove(el)
 		delete(c.byKey, key)
 	}
-}
-
-// len reports the number of cached entries and their total size.
-func (c *etagCache) len() (int, int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len(), c.bytes
 }

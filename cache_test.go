@@ -78,3 +78,10 @@ func TestETagCacheServesRawBodyToAWriter(t *testing.T) {
 	defer mu.Unlock()
 	assert.Equal(t, []string{"", `"e1"`, `"e1"`, `"e1"`}, inm)
 }
+
+// len reports the number of cached entries and their total size.
+func (c *etagCache) len() (int, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len(), c.bytes
+}

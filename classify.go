@@ -14,8 +14,9 @@ import (
 // answer means. GitHub tells most answers apart by their status, rate
 // limits by status and headers, and a few refusals (the last version, the
 // download limit) only by the text of their message. rules holds that
-// knowledge as a table tried in order, the first match winning; each row
-// carries the answers GitHub was recorded sending that it must match, and
+// knowledge as a table tried in order, the first match winning. The answers
+// GitHub was recorded sending, which each row (and no row before it) must
+// match, are kept beside the table in testdata/classify/recorded.json, and
 // classify_test.go checks each row against them, one test per row.
 
 // signals are what the rules read of a non-2xx response.
@@ -49,27 +50,7 @@ type rule struct {
 	// another limit is secondary when it asks for a wait (Retry-After or
 	// 429) while the primary budget is not spent.
 	secondary bool
-	// recorded are answers GitHub was seen sending that this rule, and no
-	// rule before it, must match.
-	recorded []recorded
 }
-
-// recorded is an answer as it was seen: its status, the headers that
-// matter here ("Name: value"), its message, and where it was seen.
-type recorded struct {
-	status  int
-	headers []string
-	message string
-	source  string
-}
-
-// Where the recorded answers come from.
-const (
-	fromFacts   = "FACTS.md (users of the API)"
-	fromOpenAPI = "GitHub's OpenAPI description of the Packages API"
-	fromDocs    = "GitHub's REST API docs"
-	fromProxy   = "not GitHub's own words: a proxy or gateway in front of it"
-)
 
 // rules is the classification table. Rate limits come first, most
 // specific first, so that a 403 about a scope is told from a spent budget
@@ -81,21 +62,11 @@ var rules = []rule{
 		match:     func(a *signals) bool { return a.limitStatus() && (a.has("secondary rate limit") || a.has("abuse")) },
 		kind:      ErrRateLimited,
 		secondary: true,
-		recorded: []recorded{
-			{403, nil, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ABCD:1234.", fromFacts},
-			{429, []string{"Retry-After: 60"}, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", fromFacts},
-			{403, nil, "You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.", fromDocs},
-		},
 	},
 	{
 		name:  "rate limit named in the message",
 		match: func(a *signals) bool { return a.limitStatus() && a.has("rate limit") },
 		kind:  ErrRateLimited,
-		recorded: []recorded{
-			{403, []string{"X-RateLimit-Remaining: 0"}, "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID ABCD:1234.", fromDocs},
-			{429, []string{"X-RateLimit-Remaining: 0"}, "API rate limit exceeded for user ID 1.", fromFacts},
-			{403, []string{"X-RateLimit-Remaining: 0"}, "API rate limit exceeded for 192.0.2.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)", fromDocs},
-		},
 	},
 	{
 		name: "wait asked for",
@@ -103,11 +74,6 @@ var rules = []rule{
 			return a.limitStatus() && (a.retryAfter || a.status == http.StatusTooManyRequests)
 		},
 		kind: ErrRateLimited,
-		recorded: []recorded{
-			{429, []string{"Retry-After: 7"}, "Too Many Requests", fromProxy},
-			{429, nil, "", fromProxy},
-			{403, []string{"Retry-After: 30"}, "Forbidden", fromProxy},
-		},
 	},
 	{
 		// A 403 that names a scope, or comes while the token lacks one the
@@ -118,28 +84,16 @@ var rules = []rule{
 			return a.status == http.StatusForbidden && a.exhausted && !a.has("scope") && !a.lacksScope
 		},
 		kind: ErrRateLimited,
-		recorded: []recorded{
-			{403, []string{"X-RateLimit-Remaining: 0"}, "Forbidden", fromProxy},
-		},
 	},
 	{
 		name:  "forbidden",
 		match: func(a *signals) bool { return a.status == http.StatusForbidden },
 		kind:  ErrForbidden,
-		recorded: []recorded{
-			{403, nil, "Must have admin rights to Repository.", fromDocs},
-			{403, []string{"X-RateLimit-Remaining: 4999"}, "Resource not accessible by integration", fromDocs},
-			{403, []string{"X-RateLimit-Remaining: 0"}, "This operation requires the delete:packages scope.", fromDocs},
-		},
 	},
 	{
 		name:  "last version",
 		match: func(a *signals) bool { return a.status == http.StatusBadRequest && a.has("cannot delete the last") },
 		kind:  ErrLastVersion,
-		recorded: []recorded{
-			{400, nil, "You cannot delete the last tagged version of a package. You must delete the package instead.", fromFacts},
-			{400, nil, "You cannot delete the last version of a package. You must delete the package instead.", fromFacts},
-		},
 	},
 	{
 		name: "download limit",
@@ -147,9 +101,6 @@ var rules = []rule{
 			return a.status == http.StatusBadRequest && a.has("downloads cannot be deleted")
 		},
 		kind: ErrTooManyDownloads,
-		recorded: []recorded{
-			{400, nil, "Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance.", fromFacts},
-		},
 	},
 	{
 		// The OpenAPI description gives this answer no body; GitHub's
@@ -160,46 +111,25 @@ var rules = []rule{
 			return a.status == http.StatusBadRequest && a.listEndpoint && (a.has("10000") || a.pastLimit)
 		},
 		kind: ErrListLimit,
-		recorded: []recorded{
-			{400, nil, "The value of `per_page` multiplied by `page` cannot be greater than 10000.", fromOpenAPI},
-		},
 	},
 	{
 		name:  "unauthorized",
 		match: func(a *signals) bool { return a.status == http.StatusUnauthorized },
 		kind:  ErrUnauthorized,
-		recorded: []recorded{
-			{401, nil, "Bad credentials", fromDocs},
-			{401, nil, "Requires authentication", fromOpenAPI},
-		},
 	},
 	{
 		name:  "not found",
 		match: func(a *signals) bool { return a.status == http.StatusNotFound },
 		kind:  ErrNotFound,
-		recorded: []recorded{
-			{404, nil, "Package not found.", fromFacts},
-			{404, nil, "Package version not found.", fromFacts},
-			{404, nil, "Not Found", fromOpenAPI},
-		},
 	},
 	{
 		name:  "server error",
 		match: func(a *signals) bool { return a.status >= 500 && a.status <= 599 },
 		kind:  ErrServer,
-		recorded: []recorded{
-			{500, nil, "Server Error", fromFacts},
-			{502, nil, "", fromProxy},
-		},
 	},
 	{
 		name:  "any other answer",
 		match: func(*signals) bool { return true },
-		recorded: []recorded{
-			{400, nil, "Problems parsing JSON", fromDocs},
-			{422, nil, "Validation Failed", fromDocs},
-			{410, nil, "Gone", fromDocs},
-		},
 	},
 }
 
@@ -220,15 +150,13 @@ type errorBody struct {
 	Errors           []ErrorDetail `json:"errors"`
 }
 
-// classify maps a non-2xx response to *Error or *RateLimitError. body is
-// (the start of) its body; ep is what is known of the operation (nothing,
-// for a raw Do call); now is the Client's clock, against which an HTTP-date
-// Retry-After is read.
-func classify(req *http.Request, resp *Response, body []byte, ep endpoint, now time.Time) error {
+// classify maps a non-2xx response to *Error or *RateLimitError (whose
+// request Client.do names). body is (the start of) its body; ep is what is
+// known of the operation (nothing, for a raw Do call); now is the Client's
+// clock, against which an HTTP-date Retry-After is read.
+func classify(resp *Response, body []byte, ep endpoint, now time.Time) error {
 	e := &Error{
 		StatusCode: resp.StatusCode,
-		Method:     req.Method,
-		URL:        redactURL(req.URL),
 		RequestID:  resp.RequestID,
 		Response:   resp,
 	}
@@ -257,17 +185,18 @@ func classify(req *http.Request, resp *Response, body []byte, ep endpoint, now t
 		exhausted:    resp.Header.Get(headerRateRemaining) == "0",
 		lacksScope:   len(e.MissingScopes) > 0,
 		listEndpoint: ep.listLimit,
-		pastLimit:    ep.listLimit && pastListLimit(req.URL),
+		pastLimit:    ep.listLimit && resp.Request != nil && pastListLimit(resp.Request.URL),
 	}
 	r := ruleFor(&a)
 	e.kind = r.kind
 	if r.kind == ErrRateLimited {
 		e.MissingScopes = nil // a wait, not a scope, is what it needs
 		return &RateLimitError{
-			Err:        e,
-			Rate:       resp.Rate,
-			RetryAfter: retryAfter,
-			Secondary:  r.secondary || (!a.exhausted && (a.retryAfter || a.status == http.StatusTooManyRequests)),
+			Err:            e,
+			Rate:           resp.Rate,
+			RetryAfter:     retryAfter,
+			retryAfterSent: hasRetryAfter,
+			Secondary:      r.secondary || (!a.exhausted && (a.retryAfter || a.status == http.StatusTooManyRequests)),
 		}
 	}
 	if resp.StatusCode == http.StatusNotFound && ep.op != "" {

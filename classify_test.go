@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,50 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// recorded is an answer as it was seen: its status, the headers that
+// matter here ("Name: value"), its message, and where it was seen.
+type recorded struct {
+	status  int
+	headers []string
+	message string
+	source  string
+}
+
+// recordedAnswers reads testdata/classify/recorded.json: by rule name, the
+// answers GitHub was recorded sending that the rule, and no rule before it,
+// must match.
+func recordedAnswers(t *testing.T) map[string][]recorded {
+	t.Helper()
+	b, err := os.ReadFile("testdata/classify/recorded.json")
+	require.NoError(t, err)
+	var rows []struct {
+		Rule     string
+		Recorded []struct {
+			Status  int
+			Headers []string
+			Message string
+			Source  string
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &rows))
+	out := map[string][]recorded{}
+	for _, row := range rows {
+		require.NotContains(t, out, row.Rule, "one entry per rule")
+		out[row.Rule] = []recorded{}
+		for _, r := range row.Recorded {
+			out[row.Rule] = append(out[row.Rule], recorded{r.Status, r.Headers, r.Message, r.Source})
+		}
+	}
+	return out
+}
+
+// classifyAnswer classifies resp, the answer to req, and names req in the
+// error as Client.do does.
+func classifyAnswer(req *http.Request, resp *Response, body []byte, ep endpoint, now time.Time) error {
+	resp.Request = req
+	return wrap(req, classify(resp, body, ep, now))
+}
 
 // classifyRecorded classifies a recorded answer to a list-packages request
 // past the 10,000-item limit when listPast, else to a version DELETE. The
@@ -38,7 +83,7 @@ func classifyRecorded(t *testing.T, rec recorded, listPast bool) error {
 		ep = listOp(Container)
 	}
 	resp := newResponse(&http.Response{StatusCode: rec.status, Header: h})
-	return classify(req, resp, body, ep, testEpoch)
+	return classifyAnswer(req, resp, body, ep, testEpoch)
 }
 
 // TestClassificationRules runs one test per row of the classification
@@ -48,15 +93,17 @@ func classifyRecorded(t *testing.T, rec recorded, listPast bool) error {
 func TestClassificationRules(t *testing.T) {
 	t.Parallel()
 	sentinels := append(allSentinels, ErrDeleteUnconfirmed, ErrRestoreUnconfirmed, ErrInvalidArgument, ErrTokenSource)
+	answers := recordedAnswers(t)
 	names := map[string]bool{}
 	for i := range rules {
 		r := &rules[i]
 		require.False(t, names[r.name], "rule names are unique: %s", r.name)
 		names[r.name] = true
+		recs := answers[r.name]
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
-			require.NotEmpty(t, r.recorded, "every rule has recorded answers")
-			for _, rec := range r.recorded {
+			require.NotEmpty(t, recs, "every rule has recorded answers")
+			for _, rec := range recs {
 				what := strings.TrimSpace(strings.Join(append([]string{http.StatusText(rec.status)}, rec.headers...), " ") + " " + rec.message)
 				assert.NotEmpty(t, rec.source, what)
 				err := classifyRecorded(t, rec, r.kind == ErrListLimit)
@@ -75,6 +122,9 @@ func TestClassificationRules(t *testing.T) {
 		})
 	}
 	assert.Equal(t, "any other answer", rules[len(rules)-1].name, "the last rule takes whatever the others do not")
+	for name := range answers {
+		assert.True(t, names[name], "recorded answers for a rule the table has: %s", name)
+	}
 }
 
 // TestRateLimitSignalsOrder pins what the order of the rate-limit rows
@@ -112,7 +162,7 @@ func TestRateLimitSignalsOrder(t *testing.T) {
 	// refusal too, whatever its message, budget spent or not.
 	req := httptest.NewRequest(http.MethodDelete, "https://api.github.com/orgs/o/packages/container/a/versions/1", nil)
 	h := http.Header{"X-Oauth-Scopes": {"read:packages"}, "X-Ratelimit-Remaining": {"0"}}
-	err := classify(req, newResponse(&http.Response{StatusCode: 403, Header: h}), []byte(`{"message":"Resource not accessible by personal access token"}`),
+	err := classifyAnswer(req, newResponse(&http.Response{StatusCode: 403, Header: h}), []byte(`{"message":"Resource not accessible by personal access token"}`),
 		deleteOp(Container, "p", "p/versions/1"), time.Now())
 	assert.ErrorIs(t, err, ErrForbidden)
 	assert.NotErrorIs(t, err, ErrRateLimited)

@@ -25,9 +25,14 @@ const (
 )
 
 // Client talks to the GitHub Packages REST API. Create one with NewClient; a
-// Client is safe for concurrent use by multiple goroutines. A Client not
-// made by NewClient (the zero Client, a nil *Client) and its services
-// refuse every call with an error matching ErrInvalidArgument.
+// Client is safe for concurrent use by multiple goroutines.
+//
+// A Client not made by NewClient refuses every call, never sending
+// anything: the methods of the zero Client, of a nil *Client, and of their
+// services (the zero Client's Orgs, User and Users are nil, and a method
+// on a nil service refuses too) return an error matching
+// ErrInvalidArgument. Reading a field of a nil *Client, such as c.Orgs,
+// panics, as for any nil pointer; c.Packages(owner) does not.
 type Client struct {
 	httpClient *http.Client
 	baseURL    *url.URL
@@ -38,6 +43,8 @@ type Client struct {
 	limiter    *limiter
 	cache      *etagCache
 	logger     *slog.Logger
+	token      tokenFunc // nil: no Authorization header
+	maxBody    int64     // the cap on a 2xx body that is decoded
 
 	rateMu sync.Mutex
 	rates  map[string]Rate // by X-RateLimit-Resource
@@ -61,6 +68,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		retry:      DefaultRetryPolicy(),
 		pacing:     DefaultPacing(),
 		clock:      realClock{},
+		maxBody:    DefaultMaxResponseBytes,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -83,30 +91,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		copied := *s.httpClient
 		hc = &copied
 	}
-	next := hc.Transport
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	if s.token != nil {
-		next = &authTransport{next: next, token: s.token, scheme: base.Scheme, host: base.Host}
-	}
-	hc.Transport = next
-	// A redirect to another host must not carry our credentials: the standard
-	// library already drops Authorization there; we additionally refuse
-	// redirects that downgrade to plain http off loopback.
-	userCheck := hc.CheckRedirect
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Scheme == "http" && !isLoopback(req.URL.Hostname()) && len(via) > 0 && via[0].URL.Scheme == "https" {
-			return fmt.Errorf("ghpackages: refusing redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)
-		}
-		if userCheck != nil {
-			return userCheck(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("ghpackages: stopped after 10 redirects")
-		}
-		return nil
-	}
+	hc.CheckRedirect = checkRedirect(hc.CheckRedirect, base)
 
 	retry := s.retry.withDefaults()
 	c := &Client{
@@ -119,11 +104,51 @@ func NewClient(opts ...Option) (*Client, error) {
 		limiter:    newLimiter(s.pacing, s.clock, retry.MaxWait),
 		cache:      s.cache,
 		logger:     s.logger,
+		token:      s.token,
+		maxBody:    s.maxBody,
 	}
 	c.Orgs = &OrgsService{s: service{client: c, kind: OwnerKindOrg}}
 	c.User = &UserService{s: service{client: c, kind: OwnerKindAuthenticated}}
 	c.Users = &UsersService{s: service{client: c, kind: OwnerKindUser}}
 	return c, nil
+}
+
+// checkRedirect is the CheckRedirect of the Client's copy of its
+// *http.Client: what a redirect may do, before user, the caller's own
+// CheckRedirect (nil: net/http's rule of at most 10), is asked.
+//
+//   - A mutation (DELETE, POST, PUT, PATCH, …) is never sent on: net/http
+//     would send a 301, 302 or 303 on as a GET and report that GET's
+//     answer as the mutation's. It ends in a *RedirectError.
+//   - A redirect from https to plain http off loopback is refused.
+//   - A redirect off the API host (base's scheme, host and port, default
+//     ports normalised) carries no token. (net/http drops Authorization
+//     on a change of domain, but keeps it for a subdomain.)
+func checkRedirect(user func(*http.Request, []*http.Request) error, base *url.URL) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		first := via[0]
+		if isMutation(first.Method) {
+			re := &RedirectError{Method: first.Method, URL: redactURL(first.URL)}
+			if req.Response != nil {
+				re.StatusCode = req.Response.StatusCode
+				re.Location = req.Response.Header.Get("Location")
+			}
+			return re
+		}
+		if req.URL.Scheme == "http" && !isLoopback(req.URL.Hostname()) && first.URL.Scheme == "https" {
+			return fmt.Errorf("ghpackages: refusing redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)
+		}
+		if !sameHost(req.URL, base) {
+			req.Header.Del("Authorization")
+		}
+		if user != nil {
+			return user(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("ghpackages: stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // errNotMade is the error of every call on a Client not made by NewClient.

@@ -2,12 +2,9 @@ package ghpackages
 
 import (
 	"bytes"
-	stdjson "encoding/json"
 	"errors"
-	"fmt"
 	"go/token"
 	"io"
-	"net/http"
 	"reflect"
 	"sync"
 
@@ -73,15 +70,15 @@ func decodeOptions(v any) json.Options {
 	return v1Options
 }
 
-// decodeInto decodes the JSON body in b, the answer to req, into v (see
-// bodyBuffer.decode). Its error names the request and keeps the failure's
-// kind (decodeErrorKind): a body cut short is worth a retry.
-func decodeInto(req *http.Request, resp *Response, b *bodyBuffer, v any) error {
+// decodeInto decodes the JSON body in b, the answer resp brought, into v
+// (see bodyBuffer.decode); a failure is a *DecodeError (whose request
+// Client.do names).
+func decodeInto(resp *Response, b *bodyBuffer, v any) error {
 	err := b.decode(v)
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("ghpackages: %s %s: decoding %d response: %w", req.Method, redactURL(req.URL), resp.StatusCode, decodeErrorKind(err))
+	return &DecodeError{Type: reflect.TypeOf(v), StatusCode: resp.StatusCode, Err: err}
 }
 
 // bodyBuffer holds one response body and the decoder that parses it in
@@ -89,6 +86,7 @@ func decodeInto(req *http.Request, resp *Response, b *bodyBuffer, v any) error {
 type bodyBuffer struct {
 	buf bytes.Buffer
 	dec *jsontext.Decoder
+	lim io.LimitedReader // readFrom's reader, kept here so it costs no allocation
 }
 
 // maxPooledBody is the largest buffer kept for reuse; a rare huge body is
@@ -108,14 +106,17 @@ func (b *bodyBuffer) release() {
 	bodyPool.Put(b)
 }
 
-// readFrom reads r to its end into b. size is the expected length (the
+// readFrom reads r to its end into b, but no more than limit bytes: it
+// reports whether r held more. size is the expected length (the
 // Content-Length), or -1 when unknown.
-func (b *bodyBuffer) readFrom(r io.Reader, size int64) error {
+func (b *bodyBuffer) readFrom(r io.Reader, size, limit int64) (over bool, err error) {
 	if size > 0 && size <= maxPooledBody {
 		b.buf.Grow(int(size) + 1) // +1: room to see EOF without growing
 	}
-	_, err := b.buf.ReadFrom(r)
-	return err
+	b.lim = io.LimitedReader{R: r, N: limit + 1}
+	_, err = b.buf.ReadFrom(&b.lim)
+	b.lim.R = nil
+	return int64(b.buf.Len()) > limit, err
 }
 
 // decode parses the first JSON value in b into v. Anything after that value
@@ -156,27 +157,6 @@ func endsEarly(data []byte) bool {
 	d := jsontext.NewDecoder(bytes.NewReader(data), sdkOptions)
 	_, err := d.ReadValue()
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// decodeErrorKind classifies a decode error as encoding/json's were: a
-// body that ended early is a transport failure (io.ErrUnexpectedEOF, worth
-// a retry); malformed JSON and a type mismatch are not (the same bytes
-// would fail again); any other error is treated as a failure to read.
-func decodeErrorKind(err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return &transportError{io.ErrUnexpectedEOF}
-	}
-	var syntaxErr *jsontext.SyntacticError
-	var semanticErr *json.SemanticError
-	var v1Syntax *jsonv1.SyntaxError
-	var v1Type *jsonv1.UnmarshalTypeError
-	var stdSyntax *stdjson.SyntaxError
-	var stdType *stdjson.UnmarshalTypeError
-	if errors.As(err, &syntaxErr) || errors.As(err, &semanticErr) || errors.As(err, &v1Syntax) || errors.As(err, &v1Type) ||
-		errors.As(err, &stdSyntax) || errors.As(err, &stdType) {
-		return err
-	}
-	return &transportError{err}
 }
 
 // pointers returns pointers to the elements of vs, which share vs's array:

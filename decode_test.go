@@ -3,7 +3,6 @@ package ghpackages
 import (
 	"bytes"
 	stdjson "encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -385,15 +384,17 @@ func TestDoDecodesCallerValuesLikeEncodingJSON(t *testing.T) {
 	assert.Equal(t, "octo-org", p.Owner.Login)
 }
 
-// TestDecodeErrorsKeepTheirKind: a body cut short is a transport failure
-// and retried; malformed JSON and a type mismatch are not; both through the
-// SDK's types and a caller's value.
-func TestDecodeErrorsKeepTheirKind(t *testing.T) {
+// TestDecodeErrorsAreTheCallers: a 2xx body that does not decode, whether
+// cut inside its value (the body itself arrived whole), malformed or of the
+// wrong type, is a *DecodeError and is not sent again; through the SDK's
+// types and a caller's value. A body the transport cut short is another
+// matter (TestRetryMatrix's "truncated body then ok").
+func TestDecodeErrorsAreTheCallers(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
-		body      string
-		transport bool
+		name string
+		body string
+		cut  bool
 	}{
 		{"cut in a string", `{"id":1260000001,"name":"sha256:a`, true},
 		{"cut after a comma", `{"id":1260000001,`, true},
@@ -407,61 +408,35 @@ func TestDecodeErrorsKeepTheirKind(t *testing.T) {
 		for _, target := range []string{"sdk", "caller"} {
 			var calls atomic.Int32
 			c, _ := connCountingClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if calls.Add(1) == 1 {
-					w.Write([]byte(tc.body))
-					return
-				}
-				w.Write([]byte(testVersion))
+				calls.Add(1)
+				w.Write([]byte(tc.body))
 			}), WithClock(newTestClock()), WithRetry(RetryPolicy{MaxRetries: 1}))
 			var err error
-			var got *PackageVersion
 			if target == "sdk" {
-				got, _, err = c.Orgs.GetVersion(t.Context(), "octo-org", Container, "team/app", 1260000001)
+				_, _, err = c.Orgs.GetVersion(t.Context(), "octo-org", Container, "team/app", 1260000001)
 			} else {
 				var m struct{ ID int64 }
 				req, rerr := c.NewRequest(t.Context(), http.MethodGet, "anything", nil)
 				require.NoError(t, rerr)
-				if _, err = c.Do(req, &m); err == nil {
-					got = &PackageVersion{ID: m.ID}
-				}
+				_, err = c.Do(req, &m)
 			}
 			what := tc.name + " into " + target
-			if tc.transport {
-				require.NoError(t, err, what)
-				assert.EqualValues(t, 1260000001, got.ID, what)
-				assert.EqualValues(t, 2, calls.Load(), "%s: retried", what)
-				// Without retries the error says what happened.
-				_, derr := decodeErrorOf(tc.body, target)
-				assert.ErrorIs(t, derr, io.ErrUnexpectedEOF, what)
-				assert.True(t, isTransportError(derr), what)
-			} else {
-				require.Error(t, err, what)
-				assert.ErrorContains(t, err, "decoding 200 response", what)
-				assert.False(t, isTransportError(err), what)
-				assert.EqualValues(t, 1, calls.Load(), "%s: not retried", what)
+			require.Error(t, err, what)
+			var de *DecodeError
+			require.ErrorAs(t, err, &de, what)
+			assert.Equal(t, 200, de.StatusCode, what)
+			assert.ErrorContains(t, err, "decoding 200 response", what)
+			if tc.cut {
+				assert.ErrorIs(t, err, io.ErrUnexpectedEOF, what)
 			}
+			assert.EqualValues(t, 1, calls.Load(), "%s: not resent", what)
 		}
 	}
 }
 
-// decodeErrorOf decodes body as send would, into an SDK type or a caller's
-// value, and returns the classified error.
-func decodeErrorOf(body, target string) (any, error) {
-	var v any = new(PackageVersion)
-	if target == "caller" {
-		v = new(struct{ ID int64 })
-	}
-	err := decodeBytes([]byte(body), v)
-	if err == nil {
-		return v, errors.New("decoded")
-	}
-	return v, decodeErrorKind(err)
-}
-
 // An empty 2xx body (or one of white space only) is no body: v is left
 // as it is and the request is not resent. (It was taken for a truncated
-// body: a GET was sent 4 times, then failed.) A body cut inside its JSON
-// value is still a transport failure, retried.
+// body: a GET was sent 4 times, then failed.)
 func TestEmptyBodyIsNoBody(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{"", " \n"} {

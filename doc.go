@@ -87,8 +87,14 @@
 // happened; a failing token source matches ErrTokenSource (nothing was
 // sent). Rate limits are a *RateLimitError matching ErrRateLimited. When a
 // 401, 403 or 404 reports the token's classic scopes, Error.MissingScopes
-// names those the operation needs and lacks (see RequiredScopes). Transport
-// failures are wrapped with %w, so errors.Is(err, context.Canceled) works.
+// names those the operation needs and lacks (see RequiredScopes). A
+// mutation answered with a redirect is refused, never followed: a
+// *RedirectError matching ErrRedirect. A 2xx answer is final: a body that
+// does not decode is a *DecodeError (unwrapping to the decoder's or the
+// value's own error) and one larger than the cap (DefaultMaxResponseBytes,
+// WithMaxResponseBytes) a *ResponseTooLargeError matching
+// ErrResponseTooLarge; neither is sent again. Transport failures are
+// wrapped with %w, so errors.Is(err, context.Canceled) works.
 // Errors and logs never carry the token or URL credentials. The texts of
 // errors and of Error.Hint are for people and may change; match with
 // errors.Is.
@@ -103,9 +109,11 @@
 //     a time as the loop reaches them, and only one page is held in memory.
 //     opts.Page, if set, is the first page fetched.
 //   - Exact: each next page is the response's Link rel="next" URL exactly
-//     as GitHub sent it. A link to another scheme or host is refused (the
-//     token is never sent there), as is a link back to a page already
-//     fetched (a loop).
+//     as GitHub sent it (a relative one resolved against the URL of the
+//     page that sent it). A link to another scheme, host or port (a
+//     default port is the same as none) is refused (the token is never
+//     sent there), as is a link back to a page already fetched (a loop);
+//     after 3 empty pages in a row that each link another, the walk fails.
 //   - Break: leaving the loop stops fetching at once.
 //   - Errors: a failed page, or a canceled ctx, is yielded once as an error
 //     with a nil item, and iteration then stops.
@@ -124,8 +132,13 @@
 // The Client retries transient failures of idempotent operations and waits
 // out rate limits (RetryPolicy, WithRetry), paces itself under GitHub's
 // secondary limits (Pacing, WithPacing), and pauses all its requests while
-// a secondary limit, or a spent core budget, is in force. No wait outlives the request's
-// context. Client.Rate(resource) and Client.Rates() report the latest
+// a secondary limit, or a spent core budget, is in force. In both
+// RetryPolicy and Pacing a zero field means its default and a negative one
+// turns that limit off. "Retry-After: 0" is a retry at once. Whether an
+// attempt may go again is decided once, where it is sent: an answer (any
+// status) is final unless it is a rate limit or a 500, 502, 503 or 504; an
+// attempt cut off before its answer may go again if its body rewinds and
+// its operation is idempotent. No wait outlives the request's context. Client.Rate(resource) and Client.Rates() report the latest
 // X-RateLimit-* state per resource ("core", "search", …); pacing reads only
 // "core".
 //
@@ -151,9 +164,9 @@
 //
 // WithToken sends a fixed token; WithTokenSource asks an oauth2.TokenSource
 // for one per request; WithTokenFunc asks a function, with the request's
-// context, so a refresh ends with the request. The token is added to a copy
-// of each request bound for the API host, by a RoundTripper wrapping the
-// Client's transport. Any other scheme works through WithHTTPClient: pass an
+// context, so a refresh ends with the request. The token is added to the
+// copy of each request the Client sends, when it is bound for the API host;
+// a redirect keeps it only while it stays on that host. Any other scheme works through WithHTTPClient: pass an
 // *http.Client whose Transport authenticates (for example a GitHub App
 // installation transport) and give no token option. The client is copied,
 // never modified. NewClient reads no environment variables. A Client is safe
@@ -178,10 +191,14 @@
 //   - the values of RetryReason (compare with the constants);
 //   - the default retry and pacing numbers (DefaultRetryPolicy,
 //     DefaultPacing, BudgetPacing follow GitHub's published limits);
-//   - Pacing's fields beyond the presets, and WithETagCache's sizing, which
-//     are experimental;
-//   - what ghpackagestest's fake answers, which follows GitHub's behaviour
-//     as it is learnt (its Go API is under the promise, as part of this
-//     module); retention, ghcrtest and the ghpkg command live in modules of
-//     their own, which make their own promises.
+//   - WithETagCache's sizing, which is experimental. (Pacing's fields are
+//     promised: a zero field means its default, a negative one turns that
+//     limit off, as in RetryPolicy.)
+//
+// Package ghpackagestest is in this module and under the same promise, its
+// answers included: the routes it serves, their statuses, headers and
+// error bodies, the seed file format, the request log's keys and its
+// option names (docs/api-stability.md lists what each package promises).
+// Retention, ghcrtest and the ghpkg command live in modules of their own,
+// which make their own promises.
 package ghpackages

@@ -21,6 +21,10 @@ type endpoint struct {
 	// idempotent says the operation has the same effect however many times
 	// it is carried out, so a transient failure may be retried.
 	idempotent bool
+	// mutation says the operation changes something (any method but GET,
+	// HEAD and OPTIONS: isMutation): it is paced as one, and a lost answer
+	// leaves it ambiguous.
+	mutation bool
 	// pkg and version are the escaped paths of the package and (for a
 	// version operation) the version a delete or restore acts on: what
 	// replay.go reads to settle a resend answered 404. Empty elsewhere.
@@ -40,14 +44,14 @@ func listOp(typ PackageType) endpoint {
 // deleteOp is a DELETE of the package at pkg, or of its version at version
 // (empty for the package itself): deleting twice leaves the same state.
 func deleteOp(typ PackageType, pkg, version string) endpoint {
-	return endpoint{op: OperationDelete, typ: typ, idempotent: true, pkg: pkg, version: version}
+	return endpoint{op: OperationDelete, typ: typ, idempotent: true, mutation: true, pkg: pkg, version: version}
 }
 
 // restoreOp is a restore POST of the package at pkg, or of its version at
 // version (empty for the package itself): restoring twice leaves the same
 // state.
 func restoreOp(typ PackageType, pkg, version string) endpoint {
-	return endpoint{op: OperationRestore, typ: typ, idempotent: true, pkg: pkg, version: version}
+	return endpoint{op: OperationRestore, typ: typ, idempotent: true, mutation: true, pkg: pkg, version: version}
 }
 
 // plainGET is a GET outside the Packages API (GET /rate_limit, GET
@@ -62,7 +66,7 @@ func plainGET() endpoint { return endpoint{idempotent: true} }
 func rawEndpoint(method string) endpoint {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodDelete:
-		return endpoint{idempotent: true}
+		return endpoint{idempotent: true, mutation: isMutation(method)}
 	}
-	return endpoint{}
+	return endpoint{mutation: isMutation(method)}
 }

@@ -114,10 +114,13 @@ func TestEndpointsOfTypedOperations(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, endpoint{op: OperationRead, typ: NPM, idempotent: true}, readOp(NPM))
 	assert.Equal(t, endpoint{op: OperationRead, typ: NPM, listLimit: true, idempotent: true}, listOp(NPM))
-	assert.Equal(t, endpoint{op: OperationDelete, typ: Maven, idempotent: true, pkg: "p", version: "p/versions/1"}, deleteOp(Maven, "p", "p/versions/1"))
-	assert.Equal(t, endpoint{op: OperationRestore, typ: Container, idempotent: true, pkg: "p"}, restoreOp(Container, "p", ""))
+	assert.Equal(t, endpoint{op: OperationDelete, typ: Maven, idempotent: true, mutation: true, pkg: "p", version: "p/versions/1"}, deleteOp(Maven, "p", "p/versions/1"))
+	assert.Equal(t, endpoint{op: OperationRestore, typ: Container, idempotent: true, mutation: true, pkg: "p"}, restoreOp(Container, "p", ""))
 	assert.Equal(t, endpoint{idempotent: true}, plainGET())
-	for method, idempotent := range map[string]bool{"GET": true, "HEAD": true, "DELETE": true, "POST": false, "PUT": false, "PATCH": false, "OPTIONS": false} {
-		assert.Equal(t, endpoint{idempotent: idempotent}, rawEndpoint(method), method)
+	for method, want := range map[string]endpoint{
+		"GET": {idempotent: true}, "HEAD": {idempotent: true}, "OPTIONS": {},
+		"DELETE": {idempotent: true, mutation: true}, "POST": {mutation: true}, "PUT": {mutation: true}, "PATCH": {mutation: true},
+	} {
+		assert.Equal(t, want, rawEndpoint(method), method)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -72,7 +73,93 @@ var (
 	// RestoreVersion return nil (with Response.Replayed set) when a read
 	// shows the package or version active.
 	ErrRestoreUnconfirmed = errors.New("ghpackages: restore not confirmed")
+
+	// ErrRedirect matches a mutation (DELETE, POST, PUT, PATCH, …) answered
+	// with a redirect (301, 302, 303, 307 or 308), which the Client never
+	// follows: net/http would send a 301, 302 or 303 on as a GET and report
+	// that GET's answer. Such errors are *RedirectError. A GET or HEAD
+	// follows redirects as net/http does.
+	ErrRedirect = errors.New("ghpackages: redirect of a mutation refused")
+
+	// ErrResponseTooLarge matches a 2xx response whose body, to be decoded,
+	// is larger than the Client's cap (DefaultMaxResponseBytes, or
+	// WithMaxResponseBytes). Such errors are *ResponseTooLargeError.
+	ErrResponseTooLarge = errors.New("ghpackages: response body too large")
 )
+
+// DecodeError is a 2xx response whose body could not be decoded into the
+// value it was meant for. The request was carried out: it is not sent
+// again. Err is the decoder's error (or the value's own UnmarshalJSON
+// error), which errors.Is and errors.As reach through Unwrap; its type is
+// not part of this package's API.
+type DecodeError struct {
+	// Type is the type of the value the body was decoded into.
+	Type reflect.Type
+	// StatusCode is the response's status.
+	StatusCode int
+	// Method and URL identify the request. URL carries no credentials.
+	Method string
+	URL    string
+	// Err is the cause.
+	Err error
+}
+
+// Error names the request, the status and the type.
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("ghpackages: %s %s: decoding %d response into %v: %v", e.Method, e.URL, e.StatusCode, e.Type, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// named is an error of this package that names its request: Client.do
+// fills in the method and redacted URL once, as it returns the error.
+type named interface{ name(method, url string) }
+
+func (e *Error) name(method, url string)                 { e.Method, e.URL = method, url }
+func (e *DecodeError) name(method, url string)           { e.Method, e.URL = method, url }
+func (e *RedirectError) name(method, url string)         { e.Method, e.URL = method, url }
+func (e *ResponseTooLargeError) name(method, url string) { e.Method, e.URL = method, url }
+
+// RedirectError is a mutation answered with a redirect, refused rather than
+// followed (see ErrRedirect). It matches ErrRedirect.
+type RedirectError struct {
+	// Method and URL identify the request. URL carries no credentials.
+	Method string
+	URL    string
+	// StatusCode is the redirect's status: 301, 302, 303, 307 or 308.
+	StatusCode int
+	// Location is the redirect's Location header, as sent.
+	Location string
+}
+
+// Error names the request, the status and where it pointed.
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("ghpackages: %s %s: %d redirect to %q refused: a %s is never sent on to another URL", e.Method, e.URL, e.StatusCode, e.Location, e.Method)
+}
+
+// Is matches ErrRedirect.
+func (e *RedirectError) Is(target error) bool { return target == ErrRedirect }
+
+// ResponseTooLargeError is a 2xx response whose body is larger than the
+// Client's cap (see ErrResponseTooLarge). It matches ErrResponseTooLarge.
+type ResponseTooLargeError struct {
+	// Method and URL identify the request. URL carries no credentials.
+	Method string
+	URL    string
+	// StatusCode is the response's status.
+	StatusCode int
+	// Limit is the cap, in bytes.
+	Limit int64
+}
+
+// Error names the request and the cap.
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("ghpackages: %s %s: %d response body larger than %d bytes (see WithMaxResponseBytes)", e.Method, e.URL, e.StatusCode, e.Limit)
+}
+
+// Is matches ErrResponseTooLarge.
+func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
 
 // Error is a non-2xx response from the API. Use errors.As to get one, and
 // errors.Is with the sentinel errors to classify it.
@@ -186,11 +273,14 @@ type RateLimitError struct {
 	Err *Error
 	// Rate is the rate-limit state the response reported.
 	Rate Rate
-	// RetryAfter is the Retry-After the response asked for; 0 when absent.
+	// RetryAfter is the Retry-After the response asked for; 0 when absent,
+	// and for "Retry-After: 0", which the Client reads as "retry now".
 	RetryAfter time.Duration
 	// Secondary is true for a secondary (abuse) limit, false for the primary
 	// hourly budget.
 	Secondary bool
+
+	retryAfterSent bool // a Retry-After header was sent (it may say 0)
 }
 
 // Error describes the limit and when it ends.

@@ -43,7 +43,7 @@ func ExampleNewClient() {
 	//
 	// Here the client talks to the fake instead.
 	client, err := ghpackages.NewClient(
-		ghpackages.WithBaseURL(srv.URL()),
+		ghpackages.WithBaseURL(srv.BaseURL()),
 		ghpackages.WithHTTPClient(srv.HTTPClient()),
 		ghpackages.WithToken(ghpackagestest.DefaultToken),
 	)

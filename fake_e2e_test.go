@@ -385,7 +385,7 @@ func TestRulesOnTheFake(t *testing.T) {
 	t.Run("401 without a token on a private package", func(t *testing.T) {
 		t.Parallel()
 		srv, _, _ := e2eFake(t, "octo-org", 2)
-		anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), ghpackages.WithHTTPClient(srv.HTTPClient()), noRetry)
+		anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.BaseURL()), ghpackages.WithHTTPClient(srv.HTTPClient()), noRetry)
 		require.NoError(t, err)
 		_, _, err = anon.Orgs.Get(ctx, "octo-org", ghpackages.Container, "team/app")
 		var apiErr *ghpackages.Error

@@ -65,7 +65,7 @@ func FuzzErrorBody(f *testing.F) {
 			h.Set("Retry-After", strings.ToValidUTF8(strings.ReplaceAll(retryAfter, "\n", ""), ""))
 		}
 		resp := newResponse(&http.Response{StatusCode: code, Header: h})
-		err := classify(req, resp, body, deleteOp(Container, "orgs/o/packages/container/a%2Fb", ""), time.Unix(1800000000, 0))
+		err := classifyAnswer(req, resp, body, deleteOp(Container, "orgs/o/packages/container/a%2Fb", ""), time.Unix(1800000000, 0))
 		msg := err.Error()
 		if msg == "" || strings.Contains(msg, "\n") && !strings.Contains(string(body), "\n") {
 			t.Fatalf("bad error text %q", msg)

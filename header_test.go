@@ -29,16 +29,21 @@ func TestHeaderNamesAreCanonical(t *testing.T) {
 	assert.Equal(t, `"e"`, h.Get(headerETag))
 }
 
-// TestAuthorizationOnACopy: the token goes on a copy of the request; the
-// caller's request, its headers and their values are left as they were.
+// TestAuthorizationOnACopy: the token goes on the attempt's one copy of
+// the request (with the cache's condition); the caller's request, its
+// headers and their values are left as they were.
 func TestAuthorizationOnACopy(t *testing.T) {
 	t.Parallel()
+	c, err := NewClient(WithToken(secretToken))
+	require.NoError(t, err)
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://api.github.com/user/packages?package_type=npm", nil)
 	require.NoError(t, err)
 	req.Header.Set("Accept", mediaTypeJSON)
 	req.Header.Add("X-Extra", "a")
 	accept := req.Header["Accept"]
-	sent := withAuthorization(req, "Bearer "+secretToken)
+	sent, err := c.sendable(req, 1, cacheHit{key: "k", etag: `"e"`})
+	require.NoError(t, err)
+	assert.Equal(t, []string{`"e"`}, sent.Header["If-None-Match"])
 	assert.NotSame(t, req, sent)
 	assert.Equal(t, []string{"Bearer " + secretToken}, sent.Header["Authorization"])
 	assert.Equal(t, mediaTypeJSON, sent.Header.Get("Accept"))

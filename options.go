@@ -25,6 +25,28 @@ type settings struct {
 	clock      Clock
 	cache      *etagCache
 	logger     *slog.Logger
+	maxBody    int64
+}
+
+// DefaultMaxResponseBytes is the largest 2xx body a Client decodes unless
+// WithMaxResponseBytes says otherwise: 32 MiB, far beyond the largest page
+// GitHub serves (100 items).
+const DefaultMaxResponseBytes = 32 << 20
+
+// WithMaxResponseBytes caps the size of a 2xx body the Client decodes
+// (default DefaultMaxResponseBytes); a larger one is not read to its end,
+// and the call fails with a *ResponseTooLargeError (ErrResponseTooLarge).
+// n must be positive. The cap does not apply to a body Client.Do writes to
+// an io.Writer, which streams it, nor to error bodies, of which at most
+// 64 KiB are read.
+func WithMaxResponseBytes(n int64) Option {
+	return func(s *settings) error {
+		if n <= 0 {
+			return fmt.Errorf("%w: WithMaxResponseBytes: %d is not positive", ErrInvalidArgument, n)
+		}
+		s.maxBody = n
+		return nil
+	}
 }
 
 // WithLogger makes the Client log each retry and rate-limit wait (reason,

@@ -176,11 +176,12 @@ func TestETagCacheByteBound(t *testing.T) {
 // its own copy, never another caller's preset or a Client's default.
 func TestPresetsCannotBeChangedProcessWide(t *testing.T) {
 	t.Parallel()
-	wantDefault := Pacing{MaxConcurrent: 100, SerialMutations: true, MutationInterval: time.Second}
-	wantBudget := Pacing{MaxConcurrent: 100, PointsPerMinute: 900, ReadPoints: 1, MutationPoints: 5, Margin: time.Second}
+	wantDefault := Pacing{MaxConcurrent: 100, MutationInterval: time.Second}
+	wantBudget := Pacing{MaxConcurrent: 100, ParallelMutations: true, MutationInterval: -1, PointsPerMinute: 900, ReadPoints: 1, MutationPoints: 5, Margin: time.Second}
+	wantNone := Pacing{MaxConcurrent: -1, ParallelMutations: true, MutationInterval: -1, PointsPerMinute: -1}
 
 	d := DefaultPacing()
-	d.SerialMutations, d.MutationInterval, d.MaxConcurrent = false, 0, 0
+	d.ParallelMutations, d.MutationInterval, d.MaxConcurrent = true, -1, -1
 	b := BudgetPacing()
 	b.PointsPerMinute = 1 << 20
 	n := NoPacing()
@@ -191,7 +192,7 @@ func TestPresetsCannotBeChangedProcessWide(t *testing.T) {
 
 	assert.Equal(t, wantDefault, DefaultPacing())
 	assert.Equal(t, wantBudget, BudgetPacing())
-	assert.Equal(t, Pacing{}, NoPacing())
+	assert.Equal(t, wantNone, NoPacing())
 	assert.Equal(t, RetryPolicy{MaxRetries: -1, MaxRateLimitRetries: -1}, NoRetry())
 
 	// A Client built without WithPacing still spaces mutations a second
@@ -209,4 +210,29 @@ func TestPresetsCannotBeChangedProcessWide(t *testing.T) {
 	require.Len(t, srv.times, 3)
 	assert.Equal(t, time.Second, srv.times[1].Sub(srv.times[0]))
 	assert.Equal(t, time.Second, srv.times[2].Sub(srv.times[1]))
+}
+
+// Zero means the default in Pacing as in RetryPolicy, and a negative
+// number turns a limit off in both. (A zero Pacing field used to turn its
+// limit off, while a zero RetryPolicy field meant its default.)
+func TestZeroMeansTheDefaultInPacingAndRetryPolicy(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, DefaultPacing().resolve(), Pacing{}.resolve(), "Pacing{} paces as DefaultPacing()")
+	assert.Equal(t, DefaultRetryPolicy(), RetryPolicy{}.withDefaults(), "RetryPolicy{} retries as DefaultRetryPolicy()")
+	assert.Equal(t, limits{maxConcurrent: 100, serial: true, interval: time.Second, readPoints: 1, mutationPoints: 5, margin: time.Second},
+		Pacing{}.resolve())
+	assert.Equal(t, limits{readPoints: 1, mutationPoints: 5, margin: time.Second}, NoPacing().resolve(), "NoPacing turns every limit off")
+	one := Pacing{MaxConcurrent: 3}.resolve()
+	assert.Equal(t, 3, one.maxConcurrent)
+	assert.True(t, one.serial, "the other limits keep their defaults")
+	assert.Equal(t, time.Second, one.interval)
+	assert.Equal(t, limits{maxConcurrent: 100, interval: time.Second, pointsPerMinute: 900, readPoints: 1, mutationPoints: 5, margin: time.Second},
+		Pacing{ParallelMutations: true, PointsPerMinute: 900}.resolve())
+	assert.Zero(t, Pacing{MutationInterval: -1, Margin: -1}.resolve().interval)
+	assert.Zero(t, Pacing{MutationInterval: -1, Margin: -1}.resolve().margin)
+	p := RetryPolicy{MaxRetries: -1, MaxRateLimitRetries: -1}.withDefaults()
+	assert.Zero(t, p.MaxRetries)
+	assert.Zero(t, p.MaxRateLimitRetries)
+	_, err := NewClient(WithPacing(Pacing{ReadPoints: -1}))
+	assert.ErrorIs(t, err, ErrInvalidArgument)
 }

@@ -2,6 +2,7 @@ package ghpackages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -165,7 +166,9 @@ func (s *service) delete(ctx context.Context, owner string, typ PackageType, nam
 	if err != nil {
 		return nil, err
 	}
-	return s.client.call(ctx, deleteOp(typ, path, ""), http.MethodDelete, path, nil, nil)
+	ep := deleteOp(typ, path, "")
+	resp, err := s.client.call(ctx, ep, http.MethodDelete, path, nil, nil)
+	return s.client.settle(ctx, ep, resp, err)
 }
 
 func (s *service) restore(ctx context.Context, owner string, typ PackageType, name string, opts *RestoreOptions) (*Response, error) {
@@ -177,7 +180,9 @@ func (s *service) restore(ctx context.Context, owner string, typ PackageType, na
 	if opts != nil {
 		q = opts
 	}
-	return s.client.call(ctx, restoreOp(typ, path, ""), http.MethodPost, path+"/restore", q, nil)
+	ep := restoreOp(typ, path, "")
+	resp, err := s.client.call(ctx, ep, http.MethodPost, path+"/restore", q, nil)
+	return s.client.settle(ctx, ep, resp, err)
 }
 
 func (s *service) versionsRequest(ctx context.Context, owner string, typ PackageType, name string, opts *PackageVersionListOptions) (*http.Request, error) {
@@ -227,7 +232,9 @@ func (s *service) deleteVersion(ctx context.Context, owner string, typ PackageTy
 	if err != nil {
 		return nil, err
 	}
-	return s.client.call(ctx, deleteOp(typ, pkg, path), http.MethodDelete, path, nil, nil)
+	ep := deleteOp(typ, pkg, path)
+	resp, err := s.client.call(ctx, ep, http.MethodDelete, path, nil, nil)
+	return s.client.settle(ctx, ep, resp, err)
 }
 
 func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageType, name string, id int64) (*Response, error) {
@@ -235,7 +242,9 @@ func (s *service) restoreVersion(ctx context.Context, owner string, typ PackageT
 	if err != nil {
 		return nil, err
 	}
-	return s.client.call(ctx, restoreOp(typ, pkg, path), http.MethodPost, path+"/restore", nil, nil)
+	ep := restoreOp(typ, pkg, path)
+	resp, err := s.client.call(ctx, ep, http.MethodPost, path+"/restore", nil, nil)
+	return s.client.settle(ctx, ep, resp, err)
 }
 
 // listQuery is the query of the list-packages endpoints.
@@ -517,4 +526,70 @@ func (c *Client) ResolveOwner(ctx context.Context, login string) (Owner, *Respon
 		return OrgOwner(login), resp, nil
 	}
 	return UserOwner(login), resp, nil
+}
+
+// settle returns what the call of ep, which returned resp and err, means:
+// when its resend was answered 404 after a lost answer (resp.Replayed, err
+// matching ErrDeleteUnconfirmed or ErrRestoreUnconfirmed), reads settle it
+// by the table in replay.go; any other outcome is returned as it is.
+func (c *Client) settle(ctx context.Context, ep endpoint, resp *Response, err error) (*Response, error) {
+	if resp == nil || !resp.Replayed {
+		return resp, err
+	}
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		return resp, err
+	}
+	return resp, c.settled(ctx, ep, apiErr, err)
+}
+
+// settled is settle's reading, by the table in replay.go.
+func (c *Client) settled(ctx context.Context, ep endpoint, apiErr *Error, err error) error {
+	restore := ep.op == OperationRestore
+	if ep.version != "" {
+		switch c.reads(ctx, ep, ep.version) {
+		case readsOK:
+			if restore {
+				return nil
+			}
+			apiErr.kind, apiErr.Hint = nil, hintStillExists
+			return err
+		case readsFailed:
+			return err
+		}
+		if c.reads(ctx, ep, ep.pkg) != readsOK {
+			return err
+		}
+		if restore {
+			apiErr.kind, apiErr.Hint = nil, hintNotActive
+			return err
+		}
+		return nil
+	}
+	if restore && ep.pkg != "" && c.reads(ctx, ep, ep.pkg) == readsOK {
+		return nil
+	}
+	return err
+}
+
+// readOutcome is what a settling read found.
+type readOutcome int
+
+const (
+	readsOK       readOutcome = iota // 2xx: it exists, and the token sees it
+	readsNotFound                    // 404: gone, or not visible
+	readsFailed                      // anything else: nothing learnt
+)
+
+// reads GETs path (escaped, relative to the base URL), a package or version
+// of ep's type, without decoding the answer.
+func (c *Client) reads(ctx context.Context, ep endpoint, path string) readOutcome {
+	_, err := c.call(ctx, readOp(ep.typ), http.MethodGet, path, nil, nil)
+	switch {
+	case err == nil:
+		return readsOK
+	case errors.Is(err, ErrNotFound):
+		return readsNotFound
+	}
+	return readsFailed
 }

@@ -38,20 +38,6 @@ func (r *Response) populatePageLinks() {
 	})
 }
 
-// parseLinks parses RFC 8288 Link header values into a map from rel to URL.
-// It tolerates extra whitespace, quoted or bare parameters, several rels in
-// one parameter, several header lines, and skips entries it cannot read.
-// The first link for a rel wins.
-func parseLinks(headers []string) map[string]string {
-	links := map[string]string{}
-	eachLink(headers, func(rel, target string) {
-		if _, seen := links[rel]; !seen {
-			links[rel] = target
-		}
-	})
-	return links
-}
-
 // eachLink calls f with the lower-cased rel and the target of every link
 // with a non-empty target in the Link header values, in order (a link with
 // several rels once for each).
@@ -142,11 +128,18 @@ func perPageOf(rawQuery string) int {
 	return 30
 }
 
+// maxEmptyPages is how many empty pages in a row, each linking a next one,
+// an iterator follows before it fails: a server that keeps linking pages
+// with nothing on them would otherwise be followed until the context ends.
+const maxEmptyPages = 3
+
 // paginate returns an iterator over every item of a paged list endpoint. The
 // first request is built by first; each following page is fetched, lazily,
-// from the response's next link exactly as the server sent it. A next link
-// off the API's scheme and host is refused, as is one that repeats the page
-// just fetched. Each page is decoded into one slice of values, and the
+// from the response's next link exactly as the server sent it, a relative
+// one resolved against the URL of the page that sent it (RFC 3986). A next
+// link off the API's scheme, host and port is refused, as is one that
+// repeats a page already fetched, and the walk fails after maxEmptyPages
+// empty pages in a row that still link a next one. Each page is decoded into one slice of values, and the
 // iterator yields pointers into it; it keeps no page once it has moved on.
 func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (*http.Request, error)) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
@@ -164,7 +157,8 @@ func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (
 			return ok
 		}
 		see := func(u string) { seen[maphash.String(seed, u)] = struct{}{} }
-		size := 0 // the last page's length: the next page's likely length
+		size := 0  // the last page's length: the next page's likely length
+		empty := 0 // empty pages in a row
 		if req != nil {
 			size = perPageOf(req.URL.RawQuery)
 		}
@@ -192,16 +186,47 @@ func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (
 			if resp.NextURL == "" {
 				return
 			}
+			if len(page) == 0 {
+				empty++
+			} else {
+				empty = 0
+			}
+			if empty >= maxEmptyPages {
+				yield(zero, fmt.Errorf("ghpackages: pagination stopped: %d empty pages in a row, each linking another (last %s)", empty, redactURL(req.URL)))
+				return
+			}
+			nextURL, lerr := nextLink(req.URL, resp.NextURL)
+			if lerr != nil {
+				yield(zero, lerr)
+				return
+			}
 			see(req.URL.String())
-			if saw(resp.NextURL) {
-				next, _ := url.Parse(resp.NextURL)
+			if saw(nextURL) {
+				next, _ := url.Parse(nextURL)
 				yield(zero, fmt.Errorf("ghpackages: pagination loop: next link repeats %s, a page already fetched", redactURL(next)))
 				return
 			}
-			see(resp.NextURL)
-			req, err = c.newRequest(req.Context(), http.MethodGet, resp.NextURL, nil, nil)
+			see(nextURL)
+			req, err = c.newRequest(req.Context(), http.MethodGet, nextURL, nil, nil)
 		}
 	}
+}
+
+// nextLink returns the URL a next link names: link itself, exactly as
+// sent, when it is absolute; else link resolved against base, the URL of
+// the page that sent it (RFC 3986).
+func nextLink(base *url.URL, link string) (string, error) {
+	if strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://") {
+		return link, nil // absolute: the common case, not parsed twice
+	}
+	ref, err := url.Parse(link)
+	if err != nil {
+		return "", fmt.Errorf("%w: next link %q: %v", ErrInvalidArgument, link, err)
+	}
+	if ref.IsAbs() {
+		return link, nil
+	}
+	return base.ResolveReference(ref).String(), nil
 }
 
 // Collect drains seq into a slice. It stops at the first error and returns it

@@ -180,6 +180,30 @@ func hasURLTags(t reflect.Type, depth int) bool {
 	return false
 }
 
+// sameHost reports whether a and b name the same origin: the same scheme
+// and host name (case aside) and the same port, a missing port read as the
+// scheme's default (443 for https, 80 for http). It is the one host check
+// of the package: which URLs a request may go to (Client.do, resolve, so
+// pagination links), and which get the token (send, NewClient's
+// CheckRedirect).
+func sameHost(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// port is u's port, or its scheme's default when it names none.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
+}
+
 // resolve turns an escaped relative path or a same-origin absolute URL into a
 // URL, keeping its escaping exactly as given.
 func (c *Client) resolve(path string) (*url.URL, error) {
@@ -188,7 +212,7 @@ func (c *Client) resolve(path string) (*url.URL, error) {
 		return nil, fmt.Errorf("%w: path %q: %v", ErrInvalidArgument, path, err)
 	}
 	if ref.IsAbs() || ref.Host != "" {
-		if ref.Scheme != c.baseURL.Scheme || !strings.EqualFold(ref.Host, c.baseURL.Host) {
+		if !sameHost(ref, c.baseURL) {
 			return nil, fmt.Errorf("%w: refusing URL on %s://%s: not the API host %s", ErrInvalidArgument, ref.Scheme, ref.Host, c.baseURL.Host)
 		}
 		return ref, nil

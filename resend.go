@@ -8,7 +8,7 @@ import (
 // The one rule for sending a request again, whatever the reason (a
 // transient failure, a rate limit): the retry stage (retry.go) decides
 // whether a resend is worth a wait; this file decides whether the request
-// may be sent again at all, and builds what is sent.
+// may be sent again at all. What a resend sends is send.go's (sendable).
 
 // mayResend returns "" when req, of the operation ep, may be sent again
 // after a failed attempt, or else why not:
@@ -39,23 +39,4 @@ func rewindable(req *http.Request) bool {
 // because mayResend said why the request cannot be sent again.
 func notResent(err error, why string) error {
 	return fmt.Errorf("%w (not resent: %s)", err, why)
-}
-
-// forAttempt returns what to send on attempt n of req: req itself on the
-// first; on a resend (which mayResend allowed) a copy with a fresh body from
-// GetBody, since req's own body has been read. The copy has room for extra
-// more headers; req, the caller's, never changes.
-func forAttempt(req *http.Request, n, extra int) (*http.Request, error) {
-	if n == 1 {
-		return req, nil
-	}
-	r := copyRequest(req, extra)
-	if req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return nil, fmt.Errorf("ghpackages: %s %s: rewinding body: %w", req.Method, redactURL(req.URL), err)
-		}
-		r.Body = body
-	}
-	return r, nil
 }

@@ -1,16 +1,11 @@
 package ghpackages
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"strings"
-	"syscall"
 	"time"
 )
 
@@ -188,29 +183,45 @@ type outcome struct {
 	pause bool
 }
 
-// next decides what to do after an attempt of req failed with err, and
-// counts the retry in t. now is the Client's clock; rng draws the jitter.
-func (p RetryPolicy) next(t *tries, req *http.Request, err error, now time.Time, rng func(time.Duration) time.Duration) outcome {
+// next decides what to do after attempt a of req failed, reading its
+// verdict (and, for an answer, its status and rate-limit signals) and
+// nothing else, and counts the retry in t. now is the Client's clock; rng
+// draws the jitter.
+func (p RetryPolicy) next(t *tries, req *http.Request, a attempt, now time.Time, rng func(time.Duration) time.Duration) outcome {
 	if req.Context().Err() != nil {
 		return outcome{}
 	}
-	var rl *RateLimitError
-	if errors.As(err, &rl) {
-		if t.limits >= p.MaxRateLimitRetries {
-			return outcome{}
+	var reason RetryReason
+	switch a.verdict {
+	case answered:
+		var rl *RateLimitError
+		if errors.As(a.err, &rl) {
+			if t.limits >= p.MaxRateLimitRetries {
+				return outcome{}
+			}
+			wait, reason := rateLimitWait(p, rl, t.limits, now)
+			if wait > p.MaxWait {
+				return outcome{}
+			}
+			t.limits++
+			return outcome{reason: reason, wait: wait, refused: true, pause: pausesClient(rl)}
 		}
-		wait, reason := rateLimitWait(p, rl, t.limits, now)
-		if wait > p.MaxWait {
-			return outcome{}
+		if !serverError(a.resp.StatusCode) {
+			return outcome{} // a 2xx (its body's error is the caller's), or a refusal
 		}
-		t.limits++
-		return outcome{reason: reason, wait: wait, refused: true, pause: pausesClient(rl)}
-	}
-	if t.transient >= p.MaxRetries {
+		reason = RetryServerError
+	case cut:
+		reason = RetryTransport
+	case ambiguous:
+		reason = RetryTransport
+		if a.resp != nil {
+			reason = RetryServerError
+		}
+		t.ambiguous = true
+	default:
 		return outcome{}
 	}
-	reason, ambiguous := transient(err)
-	if reason == "" {
+	if t.transient >= p.MaxRetries {
 		return outcome{}
 	}
 	ceiling := p.BaseDelay << t.transient
@@ -218,27 +229,7 @@ func (p RetryPolicy) next(t *tries, req *http.Request, err error, now time.Time,
 		ceiling = p.MaxDelay
 	}
 	t.transient++
-	t.ambiguous = t.ambiguous || ambiguous
 	return outcome{reason: reason, wait: rng(ceiling)}
-}
-
-// transient reports whether err is a failure worth sending the request again
-// for (a 500, 502, 503 or 504; a transport error that may not recur), and
-// whether the server may have carried the request out meanwhile (every such
-// failure but a refused connection).
-func transient(err error) (reason RetryReason, ambiguous bool) {
-	var apiErr *Error
-	if errors.As(err, &apiErr) {
-		switch apiErr.StatusCode {
-		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return RetryServerError, true
-		}
-		return "", false
-	}
-	if isTransportError(err) && !permanentTransportError(err) {
-		return RetryTransport, !errors.Is(err, syscall.ECONNREFUSED)
-	}
-	return "", false
 }
 
 // pausesClient reports whether a rate limit holds back every request of the
@@ -252,6 +243,7 @@ func pausesClient(rl *RateLimitError) bool {
 // report tells the OnRetry hook and the logger about a wait before attempt
 // attempt+1 of req.
 func (c *Client) report(req *http.Request, resp *Response, attempt int, o outcome, err error) {
+	err = wrap(req, err) // the event's error names the request, as the caller's will
 	ev := RetryEvent{Method: req.Method, URL: redactURL(req.URL), Attempt: attempt, Reason: o.reason, Wait: o.wait, Err: err}
 	if resp != nil {
 		ev.StatusCode = resp.StatusCode
@@ -281,7 +273,7 @@ func rateLimitWait(p RetryPolicy, rl *RateLimitError, limitCount int, now time.T
 	}
 	exhausted := rl.Rate.Remaining == 0 && !rl.Rate.Reset.IsZero()
 	switch {
-	case rl.RetryAfter > 0:
+	case rl.RetryAfter > 0 || rl.retryAfterSent: // Retry-After: 0 means now
 		reason := RetrySecondaryLimit
 		if !rl.Secondary {
 			reason = RetryPrimaryLimit
@@ -298,27 +290,6 @@ func rateLimitWait(p RetryPolicy, rl *RateLimitError, limitCount int, now time.T
 		}
 		return wait, RetrySecondaryLimit
 	}
-}
-
-// permanentTransportError reports whether a transport failure will recur on
-// every attempt, so retrying only delays the error: the server's certificate
-// is not trusted (a GitHub Enterprise Server with its own CA, say), the
-// host name does not exist (a DNS "no such host" answer, as for a mistyped
-// base URL; a DNS timeout or server failure is still retried), or a header
-// value, such as a token from a TokenSource, is not valid in HTTP.
-func permanentTransportError(err error) bool {
-	var certErr *tls.CertificateVerificationError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalidCert x509.CertificateInvalidError
-	var dnsErr *net.DNSError
-	switch {
-	case errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
-		return true
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound && !dnsErr.IsTimeout && !dnsErr.IsTemporary:
-		return true
-	}
-	return strings.Contains(err.Error(), "net/http: invalid header field")
 }
 
 // fullJitter returns a random duration in [0, ceiling].

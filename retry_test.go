@@ -254,7 +254,7 @@ func TestRetryBackoffIsBoundedAndJittered(t *testing.T) {
 	t.Parallel()
 	p := DefaultRetryPolicy()
 	req := httptest.NewRequest("GET", "https://api.github.com/x", nil)
-	err := &Error{StatusCode: 503}
+	err := attempt{resp: &Response{Response: &http.Response{StatusCode: 503}}, err: &Error{StatusCode: 503}, verdict: answered}
 	for n := range 3 {
 		ceiling := p.BaseDelay << n
 		o := p.next(&tries{transient: n}, req, err, time.Now(), func(c time.Duration) time.Duration { return c })

@@ -3,14 +3,15 @@ module github.com/ghpackages/ghpackages-go/cmd
 go 1.26.0
 
 require (
-	github.com/ghpackages/ghpackages-go v0.0.0-00010101000000-000000000000
-	github.com/ghpackages/ghpackages-go/ghcrtest v0.0.0-00010101000000-000000000000
-	github.com/ghpackages/ghpackages-go/retention v0.0.0-00010101000000-000000000000
+	github.com/ghpackages/ghpackages-go v0.0.0-20261204203228-75e9cabbb70b
+	github.com/ghpackages/ghpackages-go/ghcrtest v0.0.0-20261204203228-75e9cabbb70b
+	github.com/ghpackages/ghpackages-go/retention v0.0.0-20261204203228-75e9cabbb70b
 	github.com/google/go-containerregistry v0.22.1
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
 	github.com/stretchr/testify v1.12.1
 	go.yaml.in/yaml/v3 v3.0.5
+	golang.org/x/mod v0.39.0
 )
 
 require (

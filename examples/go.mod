@@ -3,8 +3,8 @@ module github.com/ghpackages/ghpackages-go/examples
 go 1.26.0
 
 require (
-	github.com/ghpackages/ghpackages-go v0.0.0-00010101000000-000000000000
-	github.com/ghpackages/ghpackages-go/retention v0.0.0-00010101000000-000000000000
+	github.com/ghpackages/ghpackages-go v0.0.0-20261204203228-75e9cabbb70b
+	github.com/ghpackages/ghpackages-go/retention v0.0.0-20261204203228-75e9cabbb70b
 	github.com/google/go-containerregistry v0.22.1
 )
 

@@ -3,7 +3,7 @@ module github.com/ghpackages/ghpackages-go/ghcrtest
 go 1.26.0
 
 require (
-	github.com/ghpackages/ghpackages-go v0.0.0-00010101000000-000000000000
+	github.com/ghpackages/ghpackages-go v0.0.0-20261204203228-75e9cabbb70b
 	github.com/google/go-containerregistry v0.22.1
 	github.com/stretchr/testify v1.12.1
 )

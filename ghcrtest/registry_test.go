@@ -68,14 +68,14 @@ func TestRegistryFollowsRESTState(t *testing.T) {
 	vs := srv.Versions("octo-org", ghpackages.Container, "svc")
 	require.Len(t, vs, 2)
 	digest := vs[1].Name
-	manifest := srv.URL() + "/v2/octo-org/svc/manifests/"
+	manifest := "http://" + srv.Host() + "/v2/octo-org/svc/manifests/"
 
 	status, h, _ := registryGet(t, hc, "GET", manifest+"v1", bearer)
 	require.Equal(t, 200, status)
 	assert.Equal(t, digest, h.Get("Docker-Content-Digest"))
-	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/anything/v2/octo-org/svc/manifests/v1", bearer)
+	status, _, _ = registryGet(t, hc, "GET", "http://"+srv.Host()+"/anything/v2/octo-org/svc/manifests/v1", bearer)
 	assert.Equal(t, 404, status, "the API prefix is required for REST and /v2/ is the registry")
-	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/manifests/v1", bearer, "containers.ghes.example")
+	status, _, _ = registryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/octo-org/svc/manifests/v1", bearer, "containers.ghes.example")
 	assert.Equal(t, 200, status, "the Host header alone routes to the registry")
 
 	status, _, body := registryGet(t, hc, "DELETE", manifest+digest, bearer)
@@ -116,11 +116,11 @@ func TestRegistryAuth(t *testing.T) {
 		ghpackagestest.WithTokenSpec("ghs_app", ghpackagestest.TokenSpec{Repository: "octo-org/app"}))
 	t.Cleanup(srv.Close)
 	hc := testClient(t)
-	host := strings.TrimPrefix(srv.URL(), "http://")
-	public := srv.URL() + "/v2/octo-org/team/app/manifests/latest"
-	private := srv.URL() + "/v2/octo-org/base-image/manifests/latest"
+	host := srv.Host()
+	public := "http://" + srv.Host() + "/v2/octo-org/team/app/manifests/latest"
+	private := "http://" + srv.Host() + "/v2/octo-org/base-image/manifests/latest"
 
-	status, h, _ := registryGet(t, hc, "GET", srv.URL()+"/v2/", "")
+	status, h, _ := registryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/", "")
 	assert.Equal(t, 401, status)
 	assert.Equal(t, `Bearer realm="http://`+host+`/token",service="`+host+`"`, h.Get("WWW-Authenticate"))
 	status, h, _ = registryGet(t, hc, "GET", private, "")
@@ -128,7 +128,7 @@ func TestRegistryAuth(t *testing.T) {
 	assert.Contains(t, h.Get("WWW-Authenticate"), `scope="repository:octo-org/base-image:pull"`)
 
 	token := func(user, pass string) (int, string) {
-		req, err := http.NewRequestWithContext(t.Context(), "GET", srv.URL()+"/token?scope=repository:octo-org/base-image:pull&service="+host, nil)
+		req, err := http.NewRequestWithContext(t.Context(), "GET", "http://"+srv.Host()+"/token?scope=repository:octo-org/base-image:pull&service="+host, nil)
 		require.NoError(t, err)
 		if pass != "" {
 			req.SetBasicAuth(user, pass)
@@ -158,7 +158,7 @@ func TestRegistryAuth(t *testing.T) {
 	assert.Equal(t, 403, status, "reading a private image needs read:packages")
 	status, _, _ = registryGet(t, hc, "GET", private, "Bearer ghs_app")
 	assert.Equal(t, 403, status, "a workflow token reads only what its repository reaches")
-	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/team/app/manifests/v1.0.0", "Bearer ghs_app")
+	status, _, _ = registryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/octo-org/team/app/manifests/v1.0.0", "Bearer ghs_app")
 	assert.Equal(t, 200, status)
 }
 
@@ -172,7 +172,7 @@ func TestRegistryPushCreatesVersions(t *testing.T) {
 	t.Cleanup(srv.Close)
 	srv.AddOrg("octo-org")
 	hc := testClient(t)
-	host := strings.TrimPrefix(srv.URL(), "http://")
+	host := srv.Host()
 	push := func(token, tag string, img v1.Image) error {
 		ref, err := name.ParseReference(host + "/octo-org/pushed:" + tag)
 		require.NoError(t, err)
@@ -199,11 +199,11 @@ func TestRegistryPushCreatesVersions(t *testing.T) {
 	assert.Equal(t, d2.String(), vs[1].Name)
 	assert.Equal(t, []string{"v1"}, vs[1].Tags)
 
-	status, _, body := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/pushed/tags/list", bearer)
+	status, _, body := registryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/octo-org/pushed/tags/list", bearer)
 	require.Equal(t, 200, status)
 	assert.JSONEq(t, `{"name": "octo-org/pushed", "tags": ["v1"]}`, string(body))
-	srv.AddVersion("octo-org", ghpackages.Container, "pushed", ghpackagestest.VersionSpec{Tags: []string{"gone"}, DeletedAt: srv.Now(), Image: &ghpackagestest.ImageSpec{}})
-	status, _, body = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/pushed/tags/list", bearer)
+	srv.AddVersion("octo-org", ghpackages.Container, "pushed", ghpackagestest.VersionSpec{Tags: []string{"gone"}, DeletedAt: new(srv.Now()), Image: &ghpackagestest.ImageSpec{}})
+	status, _, body = registryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/octo-org/pushed/tags/list", bearer)
 	require.Equal(t, 200, status)
 	assert.JSONEq(t, `{"name": "octo-org/pushed", "tags": ["v1"]}`, string(body), "a deleted version's tag is not listed")
 }
@@ -227,7 +227,7 @@ func TestRegistryTagListPages(t *testing.T) {
 
 	var got []string
 	var links []string
-	next := srv.URL() + "/v2/octo-org/svc/tags/list?n=3"
+	next := "http://" + srv.Host() + "/v2/octo-org/svc/tags/list?n=3"
 	for next != "" {
 		status, h, body := registryGet(t, hc, "GET", next, bearer)
 		require.Equal(t, 200, status, next)
@@ -239,17 +239,17 @@ func TestRegistryTagListPages(t *testing.T) {
 		if l := h.Get("Link"); l != "" {
 			links = append(links, l)
 			target, _, _ := strings.Cut(l, ";")
-			next = srv.URL() + strings.Trim(target, "<>")
+			next = "http://" + srv.Host() + strings.Trim(target, "<>")
 		}
 	}
 	assert.Equal(t, want, got, "every active tag once, in order; t3a went with its version")
 	assert.Equal(t, []string{`</v2/octo-org/svc/tags/list?last=t2&n=3>; rel="next"`, `</v2/octo-org/svc/tags/list?last=t5&n=3>; rel="next"`}, links)
 
-	status, h, body := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/tags/list", bearer)
+	status, h, body := registryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/octo-org/svc/tags/list", bearer)
 	require.Equal(t, 200, status)
 	assert.Empty(t, h.Get("Link"), "without n, one page")
 	assert.Contains(t, string(body), `"t6"`)
-	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/tags/list?n=x", bearer)
+	status, _, _ = registryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/octo-org/svc/tags/list?n=x", bearer)
 	assert.Equal(t, 400, status)
 }
 
@@ -265,10 +265,10 @@ func TestRegistryLatencyAndLimit(t *testing.T) {
 	hc := testClient(t)
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "svc"})
 	srv.AddVersion("octo-org", ghpackages.Container, "svc", ghpackagestest.VersionSpec{Tags: []string{"v1"}, Image: &ghpackagestest.ImageSpec{}})
-	manifest := srv.URL() + "/v2/octo-org/svc/manifests/v1"
+	manifest := "http://" + srv.Host() + "/v2/octo-org/svc/manifests/v1"
 
 	start := time.Now()
-	status, _, _ := registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/tags/list", bearer)
+	status, _, _ := registryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/octo-org/svc/tags/list", bearer)
 	require.Equal(t, 200, status)
 	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond, "the latency is real time")
 	for i := range 3 {
@@ -280,7 +280,7 @@ func TestRegistryLatencyAndLimit(t *testing.T) {
 	require.Equal(t, 429, status)
 	assert.Equal(t, "30", h.Get("Retry-After"), "the first read leaves the window 30 s from now")
 	assert.Contains(t, string(body), `"code":"TOOMANYREQUESTS"`)
-	status, _, _ = registryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/svc/tags/list", bearer)
+	status, _, _ = registryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/octo-org/svc/tags/list", bearer)
 	assert.Equal(t, 200, status, "only manifest reads count")
 	clock.Advance(30 * time.Second)
 	status, _, _ = registryGet(t, hc, "GET", manifest, bearer)
@@ -290,4 +290,58 @@ func TestRegistryLatencyAndLimit(t *testing.T) {
 	assert.Equal(t, 5, st.RegistryManifests)
 	assert.Equal(t, 7, st.RegistryRequests)
 
+}
+
+// WithListingLag: a push is in the registry at once, but the REST API
+// shows its new version (in the listing and by ID) and the tag it moved
+// only once the lag has passed on the server's Clock.
+func TestRegistryListingLag(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	srv := ghpackagestest.NewServer(ghcrtest.WithRegistry(), ghpackagestest.WithClock(clock),
+		ghpackagestest.WithListingLag(30*time.Second))
+	t.Cleanup(srv.Close)
+	srv.AddOrg("octo-org")
+	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "lag"})
+	oldID := srv.AddVersion("octo-org", ghpackages.Container, "lag", ghpackagestest.VersionSpec{Tags: []string{"latest"}, Image: &ghpackagestest.ImageSpec{}})
+	hc := testClient(t)
+	host := srv.Host()
+	img, err := random.Image(64, 1)
+	require.NoError(t, err)
+	ref, err := name.ParseReference(host + "/octo-org/lag:latest")
+	require.NoError(t, err)
+	require.NoError(t, remote.Write(ref, img, remote.WithTransport(hc.Transport), remote.WithAuth(&authn.Basic{Username: "x", Password: ghpackagestest.DefaultToken})))
+	d, err := img.Digest()
+	require.NoError(t, err)
+
+	status, hdr, _ := registryGet(t, hc, "HEAD", "http://"+srv.Host()+"/v2/octo-org/lag/manifests/latest", bearer)
+	require.Equal(t, 200, status)
+	assert.Equal(t, d.String(), hdr.Get("Docker-Content-Digest"), "the registry has the push at once")
+
+	api := srv.Client(ghpackages.WithHTTPClient(hc)).Packages(ghpackages.OrgOwner("octo-org"))
+	list := func() map[string][]string {
+		t.Helper()
+		vs, _, err := api.ListVersions(t.Context(), ghpackages.Container, "lag", nil)
+		require.NoError(t, err)
+		out := map[string][]string{}
+		for _, v := range vs {
+			out[v.Name] = v.Tags()
+		}
+		return out
+	}
+	vs := srv.Versions("octo-org", ghpackages.Container, "lag")
+	require.Len(t, vs, 2)
+	newID := vs[1].ID
+	assert.Equal(t, map[string][]string{vs[0].Name: {"latest"}}, list(), "the listing does not show the push yet")
+	_, _, err = api.GetVersion(t.Context(), ghpackages.Container, "lag", newID)
+	require.ErrorIs(t, err, ghpackages.ErrNotFound, "nor does a read by ID")
+	old, _, err := api.GetVersion(t.Context(), ghpackages.Container, "lag", oldID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"latest"}, old.Tags(), "the moved tag still shows on the old version")
+
+	clock.Advance(30 * time.Second)
+	assert.Equal(t, map[string][]string{vs[0].Name: nil, d.String(): {"latest"}}, list(), "after the lag the listing shows the push")
+	got, _, err := api.GetVersion(t.Context(), ghpackages.Container, "lag", newID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"latest"}, got.Tags())
 }

@@ -9,7 +9,7 @@ import (
 	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
-// Names in the demo data set that Seed creates.
+// Names in the demo data set of WithDemo.
 const (
 	// DemoOrg is the demo organization.
 	DemoOrg = "octo-org"
@@ -29,7 +29,9 @@ func Digest(seed string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// Seed fills s with a realistic demo, relative to the server's clock:
+// WithDemo fills the Server, once it starts, with a realistic demo data set
+// (before WithSeed's data, if both are given), relative to the server's
+// clock:
 //   - DemoOrg's public container DemoContainer with 40 versions over 80
 //     days: releases tagged v1.0.0…, the newest also "latest" and "stable",
 //     nightly tagged builds, untagged builds, and 3 versions deleted two days
@@ -47,7 +49,10 @@ func Digest(seed string) string {
 // untagged builds are orphans that nothing references. Without it, names
 // are Digest("team/app build N") and Digest("base N"). IDs are the same
 // either way.
-func Seed(s *Server) {
+func WithDemo() Option { return func(s *Server) { s.seedDemo = true } }
+
+// seedDemo fills s with the demo data set of WithDemo.
+func seedDemo(s *Server) {
 	now := s.now()
 	day := 24 * time.Hour
 	deleted := now.Add(-2 * day) // recent enough for the restore example
@@ -83,7 +88,7 @@ func Seed(s *Server) {
 			spec.Tags = []string{fmt.Sprintf("nightly-%s", created.Format("20060102"))}
 		}
 		if i == 2 || i == 4 || i == 7 {
-			spec.DeletedAt = deleted
+			spec.DeletedAt = &deleted
 		}
 		seed := fmt.Sprintf("team/app build %d", i)
 		switch {
@@ -112,7 +117,7 @@ func Seed(s *Server) {
 		spec := VersionSpec{Name: fmt.Sprintf("1.0.%d", i), CreatedAt: now.Add(-time.Duration(400-60*i) * day), License: "MIT",
 			Description: "Hello world in npm"}
 		if i == 1 {
-			spec.DeletedAt = deleted
+			spec.DeletedAt = &deleted
 		}
 		s.AddVersion(DemoOrg, ghpackages.NPM, DemoNPM, spec)
 	}

@@ -382,7 +382,7 @@ func (s *Server) route(req *request) (int, any, *apiError) {
 			if aerr != nil {
 				return 0, nil, aerr
 			}
-			return http.StatusOK, versionJSON(req.base, p, v), nil
+			return http.StatusOK, versionJSON(req.base, p, v, req.now, s.listingLag), nil
 		case len(tail) == 2 && req.method == http.MethodDelete:
 			return s.deleteVersion(req, o, typ, name, id)
 		case len(tail) == 3 && tail[2] == "restore" && req.method == http.MethodPost:
@@ -458,7 +458,7 @@ func (s *Server) readableVersion(req *request, o *owner, typ ghpackages.PackageT
 		return nil, nil, err
 	}
 	for _, v := range p.versions {
-		if v.id == id && v.deletedAt == nil {
+		if v.id == id && v.deletedAt == nil && v.listed(req.now) {
 			return p, v, nil
 		}
 	}
@@ -601,7 +601,7 @@ func (s *Server) listVersions(req *request, o *owner, typ ghpackages.PackageType
 	var vs []*version
 	for _, v := range p.versions {
 		switch {
-		case state == ghpackages.StateActive && v.deletedAt == nil:
+		case state == ghpackages.StateActive && v.deletedAt == nil && v.listed(req.now):
 			vs = append(vs, v)
 		case state == ghpackages.StateDeleted && v.deletedAt != nil && req.now.Sub(*v.deletedAt) <= restoreWindow:
 			vs = append(vs, v)
@@ -610,7 +610,7 @@ func (s *Server) listVersions(req *request, o *owner, typ ghpackages.PackageType
 	sortNewestFirst(vs)
 	out := make([]any, 0, len(vs))
 	for _, v := range paginate(req, vs) {
-		out = append(out, versionJSON(req.base, p, v))
+		out = append(out, versionJSON(req.base, p, v, req.now, s.listingLag))
 	}
 	return http.StatusOK, out, nil
 }

@@ -17,8 +17,9 @@ import (
 // The images the Server makes for ImageSpec versions and the demo are
 // small, deterministic OCI artifacts written here with the standard
 // library, so that this package needs no container-registry dependency:
-// an image is a config and one layer under an OCI image manifest; a
-// multi-arch image is an OCI image index of such manifests. They are
+// an image is a config and three layers (see layers.go) under an OCI
+// image manifest; a multi-arch image is an OCI image index of such
+// manifests. They are
 // pushed through the OCI distribution API to the registry storage of
 // WithRegistry.
 
@@ -79,18 +80,25 @@ func sha256Digest(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// platformImage builds a small deterministic image for platform: the seed
-// is its description label and, with the platform, its one layer, so
-// images of different seeds or platforms differ.
+// platformImage builds a small deterministic image for platform: a
+// config and three layers (see imageLayers), the last of them made from
+// the seed and the platform, so images of different seeds or platforms
+// differ while images of one platform share their base layers.
 func platformImage(seed, platform string) (*ociObject, error) {
 	p, err := parsePlatform(platform)
 	if err != nil {
 		return nil, err
 	}
-	layer := []byte(seed + " " + platform + "\n")
+	layers := imageLayers(seed, platform)
+	diffIDs := make([]string, len(layers))
+	descs := make([]ociDescriptor, len(layers))
+	for i, l := range layers {
+		diffIDs[i] = sha256Digest(l)
+		descs[i] = ociDescriptor{MediaType: mediaTypeLayer, Digest: diffIDs[i], Size: int64(len(l))}
+	}
 	cfg := map[string]any{"architecture": p.Architecture, "os": p.OS,
 		"config": map[string]any{"Labels": map[string]string{"org.opencontainers.image.description": seed}},
-		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{sha256Digest(layer)}}}
+		"rootfs": map[string]any{"type": "layers", "diff_ids": diffIDs}}
 	if p.Variant != "" {
 		cfg["variant"] = p.Variant
 	}
@@ -104,12 +112,11 @@ func platformImage(seed, platform string) (*ociObject, error) {
 		Config        ociDescriptor   `json:"config"`
 		Layers        []ociDescriptor `json:"layers"`
 	}{2, mediaTypeManifest,
-		ociDescriptor{MediaType: mediaTypeConfig, Digest: sha256Digest(config), Size: int64(len(config))},
-		[]ociDescriptor{{MediaType: mediaTypeLayer, Digest: sha256Digest(layer), Size: int64(len(layer))}}})
+		ociDescriptor{MediaType: mediaTypeConfig, Digest: sha256Digest(config), Size: int64(len(config))}, descs})
 	if err != nil {
 		return nil, err
 	}
-	return &ociObject{mediaType: mediaTypeManifest, body: body, blobs: [][]byte{config, layer}}, nil
+	return &ociObject{mediaType: mediaTypeManifest, body: body, blobs: append([][]byte{config}, layers...)}, nil
 }
 
 // imageIndex builds an OCI image index of imgs, the images of platforms.

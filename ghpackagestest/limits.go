@@ -33,19 +33,38 @@ type stamp struct {
 
 // WithPrimaryLimit sets the hourly request budget of each token (and of
 // anonymous callers): limit requests an hour, and status (403, as GitHub
-// usually answers, or 429) once it is spent. The default is 5,000 with 403.
+// usually answers, or 429; 0 means 403) once it is spent. The default is
+// 5,000 with 403. A negative limit is invalid.
 func WithPrimaryLimit(limit, status int) Option {
 	return func(s *Server) {
+		if limit < 0 {
+			s.invalid("WithPrimaryLimit: negative limit %d", limit)
+		}
+		if !limitStatus(status) {
+			s.invalid("WithPrimaryLimit: status %d is not 403 or 429", status)
+		}
 		s.limits.primaryLimit = limit
 		s.limits.primaryStatus = status
 	}
 }
 
+// limitStatus reports whether status is one GitHub refuses a rate-limited
+// request with (0 standing for the default, 403).
+func limitStatus(status int) bool {
+	return status == 0 || status == http.StatusForbidden || status == http.StatusTooManyRequests
+}
+
 // WithPrimaryWindow sets how long a primary budget lasts before it resets
 // (an hour, as GitHub's, by default): the window starts with the first
-// request, and X-RateLimit-Reset is its end.
+// request, and X-RateLimit-Reset is its end. d must be positive.
 func WithPrimaryWindow(d time.Duration) Option {
-	return func(s *Server) { s.limits.window = d }
+	return func(s *Server) {
+		if d <= 0 {
+			s.invalid("WithPrimaryWindow: %v is not a positive duration", d)
+			return
+		}
+		s.limits.window = d
+	}
 }
 
 // WithSecondaryLimit enables GitHub's points budget: at most pointsPerMinute
@@ -53,21 +72,42 @@ func WithPrimaryWindow(d time.Duration) Option {
 // Past it the server answers 403 (or WithSecondaryStatus's status) with
 // Retry-After, the seconds until enough points leave the window, and GitHub's
 // secondary-limit message. The budget is the server's, shared by all callers.
+// 0 turns it off (the default); a negative budget is invalid.
 func WithSecondaryLimit(pointsPerMinute int) Option {
-	return func(s *Server) { s.limits.pointsPerMinute = pointsPerMinute }
+	return func(s *Server) {
+		if pointsPerMinute < 0 {
+			s.invalid("WithSecondaryLimit: negative budget %d", pointsPerMinute)
+			return
+		}
+		s.limits.pointsPerMinute = pointsPerMinute
+	}
 }
 
 // WithSecondaryStatus sets the status of secondary-limit refusals: 403, as
 // GitHub usually answers and the default, or 429, which it also sends.
+// Any other status is invalid.
 func WithSecondaryStatus(status int) Option {
-	return func(s *Server) { s.limits.secondaryStatus = status }
+	return func(s *Server) {
+		if !limitStatus(status) {
+			s.invalid("WithSecondaryStatus: status %d is not 403 or 429", status)
+			return
+		}
+		s.limits.secondaryStatus = status
+	}
 }
 
 // WithMaxConcurrent refuses requests beyond n in flight at once with the
 // secondary-limit answer and Retry-After: 1. A Fault with only a Delay keeps
-// a request in flight for that long.
+// a request in flight for that long. 0 means no limit (the default); a
+// negative n is invalid.
 func WithMaxConcurrent(n int) Option {
-	return func(s *Server) { s.limits.maxConcurrent = n }
+	return func(s *Server) {
+		if n < 0 {
+			s.invalid("WithMaxConcurrent: negative limit %d", n)
+			return
+		}
+		s.limits.maxConcurrent = n
+	}
 }
 
 // admit applies the rate limits to a request and sets the X-RateLimit
@@ -343,14 +383,16 @@ func (f Fault) String() string {
 	return fmt.Sprintf("%s %s%s%s ×%d", what, f.Method, f.PathPrefix, f.Path, f.Count)
 }
 
-// WithFault injects f when the server starts, as InjectFault does.
+// WithFault injects f when the server starts, as InjectFault does; a
+// malformed Path pattern is invalid.
 func WithFault(f Fault) Option {
 	return func(s *Server) {
 		if f.Count < 1 {
 			f.Count = 1
 		}
 		if _, err := path.Match(f.Path, ""); err != nil {
-			s.misuse("WithFault: bad Path pattern %q: %v", f.Path, err)
+			s.invalid("WithFault: bad Path pattern %q: %v", f.Path, err)
+			return
 		}
 		s.faults = append(s.faults, &f)
 	}

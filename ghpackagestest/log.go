@@ -12,27 +12,46 @@ import (
 // WithRequestLog writes one JSON object per answered request to w, one a
 // line, for tests in any language to assert on:
 //
-//	{"time":"2026-11-24T12:00:00Z","method":"GET","path":"/orgs/octo-org/packages","query":"package_type=container","token":"ci","status":200}
+//	{"time":"2026-11-24T12:00:00Z","method":"GET","path":"/orgs/octo-org/packages","query":"package_type=container","token_name":"ci","status":200}
 //
 // time is the server's clock; path is the escaped path as sent (registry
-// requests under /v2/ included); token is the Name of the token the
-// request carried, or that a registry token was issued for ("" for none,
+// requests under /v2/ included); token_name is the TokenSpec.Name of the
+// token the request carried, or that a registry token was issued for ("" for none,
 // an anonymous registry token or an unnamed token, "unknown" for a token
 // the server does not accept; the token string itself is never written);
 // status is the status answered, 0 when the connection was dropped; fault,
 // when present, names the injected fault ("status 502", "dropped
-// connection", "truncated body", "delay 2s"). Writes are serialized.
-func WithRequestLog(w io.Writer) Option { return func(s *Server) { s.reqLog = w } }
+// connection", "truncated body", "delay 2s"). Writes are serialized. A
+// nil w is invalid.
+func WithRequestLog(w io.Writer) Option {
+	return func(s *Server) {
+		if w == nil {
+			s.invalid("WithRequestLog: nil writer")
+			return
+		}
+		s.reqLog = w
+	}
+}
 
-// LogEntry is one line of the request log (WithRequestLog).
+// LogEntry is one line of the request log (WithRequestLog), to decode it
+// with; the fields are described there.
 type LogEntry struct {
-	Time   time.Time `json:"time"`
-	Method string    `json:"method"`
-	Path   string    `json:"path"`
-	Query  string    `json:"query"`
-	Token  string    `json:"token"`
-	Status int       `json:"status"`
-	Fault  string    `json:"fault,omitempty"`
+	// Time is the server's clock when the request was answered.
+	Time time.Time `json:"time"`
+	// Method is the request's method.
+	Method string `json:"method"`
+	// Path is the request's escaped path.
+	Path string `json:"path"`
+	// Query is the request's raw query, without "?".
+	Query string `json:"query"`
+	// TokenName is the name (TokenSpec.Name) of the token the request
+	// carried: "" for none or an unnamed one, "unknown" for a token the
+	// server does not accept. Never the token itself.
+	TokenName string `json:"token_name"`
+	// Status is the status answered, 0 when the connection was dropped.
+	Status int `json:"status"`
+	// Fault names the injected fault, if any.
+	Fault string `json:"fault,omitempty"`
 }
 
 // logRequest writes r's log line, if the server keeps a log.
@@ -43,7 +62,7 @@ func (s *Server) logRequest(r *http.Request, status int, fault string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := LogEntry{Time: s.now(), Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery,
-		Token: s.tokenName(r), Status: status, Fault: fault}
+		TokenName: s.tokenName(r), Status: status, Fault: fault}
 	line, _ := json.Marshal(e)
 	s.reqLog.Write(append(line, '\n'))
 }

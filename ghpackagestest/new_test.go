@@ -55,6 +55,9 @@ func TestNewFailsTheTestOnMisuse(t *testing.T) {
 		"invalid package spec": {func(srv *ghpackagestest.Server) {
 			srv.AddPackage(ghpackagestest.PackageSpec{Owner: "acme", Type: "jar", Name: "x"})
 		}, "ghpackagestest: AddPackage: invalid spec"},
+		"invalid token": {func(srv *ghpackagestest.Server) {
+			srv.AddToken("ghs_wf", ghpackagestest.TokenSpec{Admin: true})
+		}, "ghpackagestest: AddToken: Admin is for an Actions token"},
 		"bad fault pattern": {func(srv *ghpackagestest.Server) {
 			srv.InjectFault(ghpackagestest.Fault{Path: "[", Status: 500})
 		}, "ghpackagestest: InjectFault: bad Path pattern"},
@@ -89,8 +92,8 @@ func TestNewClosesTheServerWithTheTest(t *testing.T) {
 	var url string
 	tb := run(func(tb *fakeTB) {
 		srv := ghpackagestest.New(tb, ghpackagestest.WithDemo())
-		url = srv.URL()
-		resp, err := testClient(t).Get(url + "/rate_limit")
+		url = srv.BaseURL()
+		resp, err := testClient(t).Get(url + "rate_limit")
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusOK, resp.StatusCode)
@@ -98,7 +101,7 @@ func TestNewClosesTheServerWithTheTest(t *testing.T) {
 	require.Empty(t, tb.failed)
 	require.Len(t, tb.cleanups, 1)
 	tb.cleanups[0]()
-	_, err := testClient(t).Get(url + "/rate_limit")
+	_, err := testClient(t).Get(url + "rate_limit")
 	assert.Error(t, err, "the server is closed once the test's cleanups ran")
 }
 

@@ -106,7 +106,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(),
 		ghpackagestest.WithTokenSpec("ghp_readonly", ghpackagestest.TokenSpec{Login: "reader", Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}))
 	t.Cleanup(srv.Close)
-	doc.Servers = openapi3.Servers{{URL: srv.URL()}}
+	doc.Servers = openapi3.Servers{{URL: "http://" + srv.Host()}}
 	router, err := legacy.NewRouter(doc)
 	require.NoError(t, err)
 	tr := &http.Transport{}
@@ -115,7 +115,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	hc := &http.Client{Transport: v}
 	c := srv.Client(ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry()))
 	reader := srv.Client(ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry()), ghpackages.WithToken("ghp_readonly"))
-	anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.URL()), ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry()))
+	anon, err := ghpackages.NewClient(ghpackages.WithBaseURL(srv.BaseURL()), ghpackages.WithHTTPClient(hc), ghpackages.WithRetry(ghpackages.NoRetry()))
 	require.NoError(t, err)
 
 	// "team/svc" travels as team%2Fsvc.

@@ -40,16 +40,37 @@ import (
 // private container package of the path's first segment, each manifest
 // digest becomes a version, and a pushed tag moves to it from any other
 // version; the tag list leaves out tags only deleted versions carry.
-// It takes precedence over WithRegistryHandler.
-func WithRegistry(storage http.Handler) Option { return func(s *Server) { s.storage = storage } }
+//
+// A Server has one registry: the last WithRegistry or WithRawRegistry
+// given, so a test helper's default can be overridden by its caller's. A
+// nil storage is invalid.
+func WithRegistry(storage http.Handler) Option {
+	return func(s *Server) {
+		if storage == nil {
+			s.invalid("WithRegistry: nil storage")
+			return
+		}
+		s.storage, s.raw = storage, nil
+	}
+}
 
-// WithRegistryHandler serves the registry paths (/v2/, and every path on a
-// "containers." host) with h as it is, with none of WithRegistry's ghcr.io
-// front: no authentication, no REST state, no seeded images. It is for
-// tests that bring a registry with behaviour of their own (faults, another
-// API version) but want it on the API's host, where ghpkg and retention
-// look for it by default.
-func WithRegistryHandler(h http.Handler) Option { return func(s *Server) { s.registry = h } }
+// WithRawRegistry serves the registry paths (/v2/, and every path on a
+// "containers." host) with h as it is, where WithRegistry would put
+// ghcr.io's front before a storage: no authentication, no REST state, no
+// generated images, pushes not recorded as versions. It is for tests that
+// bring a registry with behaviour of their own (faults, request counts,
+// another API version) but want it on the API's host, where ghpkg and
+// retention look for it by default. It replaces an earlier WithRegistry
+// (the last registry option given wins). A nil h is invalid.
+func WithRawRegistry(h http.Handler) Option {
+	return func(s *Server) {
+		if h == nil {
+			s.invalid("WithRawRegistry: nil handler")
+			return
+		}
+		s.raw, s.storage = h, nil
+	}
+}
 
 // ImageSpec makes AddVersion generate a container image, push it to the
 // registry of WithRegistry (when the server has one), and name the
@@ -73,10 +94,14 @@ type ImageSpec struct {
 // lower-case.
 func repository(owner, pkgName string) string { return lower(owner + "/" + pkgName) }
 
-// startRegistry puts the ghcr.io front before the storage of WithRegistry.
+// startRegistry puts the ghcr.io front before the storage of WithRegistry,
+// or serves WithRawRegistry's handler as it is.
 func (s *Server) startRegistry() {
-	if s.storage != nil {
+	switch {
+	case s.storage != nil:
 		s.registry = http.HandlerFunc(s.serveRegistry)
+	case s.raw != nil:
+		s.registry = s.raw
 	}
 }
 
@@ -347,21 +372,25 @@ func (s *Server) recordPush(repo, ref, digest string) {
 			v = a
 		}
 	}
+	now := s.now()
 	if v == nil {
 		s.addVersion(p, VersionSpec{Name: digest})
 		v = p.versions[len(p.versions)-1]
+		if s.listingLag > 0 {
+			v.listedAt = now.Add(s.listingLag)
+		}
 	}
 	if ref == digest || strings.HasPrefix(ref, "sha256:") {
 		return
 	}
 	for _, a := range p.versions {
-		if a != v && a.deletedAt == nil {
-			a.tags = slices.DeleteFunc(a.tags, func(t string) bool { return t == ref })
+		if a != v && a.deletedAt == nil && slices.Contains(a.tags, ref) {
+			a.setTags(slices.DeleteFunc(slices.Clone(a.tags), func(t string) bool { return t == ref }), now, s.listingLag)
 		}
 	}
 	if !slices.Contains(v.tags, ref) {
-		v.tags = append(v.tags, ref)
-		v.updated = s.now()
+		v.setTags(append(slices.Clone(v.tags), ref), now, s.listingLag)
+		v.updated = now
 	}
 }
 

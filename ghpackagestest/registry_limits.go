@@ -7,18 +7,44 @@ import (
 )
 
 // WithRegistryLatency makes every registry request (WithRegistry or
-// WithRegistryHandler) take at least d of real time before it is
+// WithRawRegistry) take at least d of real time before it is
 // answered, as a registry across the internet does: ghcr.io is some 20 ms
 // away from a GitHub-hosted runner. It makes the cost of a client's
-// registry requests show in its run time.
-func WithRegistryLatency(d time.Duration) Option { return func(s *Server) { s.regLatency = d } }
+// registry requests show in its run time. A negative d is invalid.
+func WithRegistryLatency(d time.Duration) Option {
+	return func(s *Server) {
+		if d < 0 {
+			s.invalid("WithRegistryLatency: negative latency %v", d)
+			return
+		}
+		s.regLatency = d
+	}
+}
+
+// WithListingLag makes the REST API show what a registry push changed
+// only d after the push, on the server's Clock, as GitHub's package
+// listing lags ghcr.io: a version a push created is missing from the
+// version listing and from a read by its ID (404) until then, and a tag a
+// push moved stays, in the REST answers, on the version it was on (the
+// registry's own tag list and manifests change at once). Versions added
+// with AddVersion or a seed, deletes and restores are not delayed.
+func WithListingLag(d time.Duration) Option { return func(s *Server) { s.listingLag = d } }
 
 // WithRegistryLimit makes the registry answer 429 TOOMANYREQUESTS, with
 // Retry-After (the whole seconds until a request leaves the window),
 // once perMinute manifest requests (GET or HEAD of /v2/…/manifests/…)
 // were answered within the last minute of the server's Clock, as ghcr.io
-// does past about 44,000 a minute. Refused requests do not count.
-func WithRegistryLimit(perMinute int) Option { return func(s *Server) { s.regLimit = perMinute } }
+// does past about 44,000 a minute. Refused requests do not count. 0 means
+// no limit (the default); a negative limit is invalid.
+func WithRegistryLimit(perMinute int) Option {
+	return func(s *Server) {
+		if perMinute < 0 {
+			s.invalid("WithRegistryLimit: negative limit %d", perMinute)
+			return
+		}
+		s.regLimit = perMinute
+	}
+}
 
 // isManifestRead reports whether r reads a manifest.
 func isManifestRead(r *http.Request) bool {

@@ -317,11 +317,11 @@ func TestStateAPI(t *testing.T) {
 		Repository: "ci", CreatedAt: fixedNow.Add(-10 * day)})
 	assert.Equal(t, int64(1<<32+2), id, "octocat, mona, then this package")
 	assert.Greater(t, id, int64(math.MaxInt32), "IDs do not fit in 32 bits")
-	old := srv.AddPackage(ghpackagestest.PackageSpec{Owner: "mona", Type: ghpackages.NPM, Name: "gone", DeletedAt: fixedNow.Add(-day)})
+	old := srv.AddPackage(ghpackagestest.PackageSpec{Owner: "mona", Type: ghpackages.NPM, Name: "gone", DeletedAt: new(fixedNow.Add(-day))})
 	srv.AddVersion("mona", ghpackages.NPM, "gone", ghpackagestest.VersionSpec{Name: "0.1.0"})
 	v1 := srv.AddVersion("mona", ghpackages.Container, "tools/ci", ghpackagestest.VersionSpec{Name: "sha256:1", Tags: []string{"v1"}, Downloads: 7,
 		CreatedAt: fixedNow.Add(-3 * day), UpdatedAt: fixedNow.Add(-2 * day)})
-	v2 := srv.AddVersion("mona", ghpackages.Container, "tools/ci", ghpackagestest.VersionSpec{Name: "sha256:2", CreatedAt: fixedNow.Add(-day), DeletedAt: fixedNow.Add(-time.Hour)})
+	v2 := srv.AddVersion("mona", ghpackages.Container, "tools/ci", ghpackagestest.VersionSpec{Name: "sha256:2", CreatedAt: fixedNow.Add(-day), DeletedAt: new(fixedNow.Add(-time.Hour))})
 	assert.Greater(t, v2, v1)
 
 	pkgs := srv.Packages("mona")
@@ -372,7 +372,7 @@ func TestRegistryMount(t *testing.T) {
 		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 		w.WriteHeader(http.StatusOK)
 	})
-	srv, _ := newServer(t, ghpackagestest.WithRegistryHandler(reg))
+	srv, _ := newServer(t, ghpackagestest.WithRawRegistry(reg))
 	status, h, _, _ := do(t, srv, "GET", "/v2/", "")
 	assert.Equal(t, 200, status)
 	assert.Equal(t, "registry/2.0", h.Get("Docker-Distribution-API-Version"))

@@ -124,8 +124,8 @@ func callWithScopes(t *testing.T, r documentedRule, typ ghpackages.PackageType, 
 		for i := range 3 {
 			srv.AddVersion(owner, typ, "p", ghpackagestest.VersionSpec{Name: fmt.Sprint("1.0.", i), Tags: []string{fmt.Sprint("t", i)}})
 		}
-		srv.AddVersion(owner, typ, "p", ghpackagestest.VersionSpec{Name: "0.9", DeletedAt: srv.Now()})
-		srv.AddPackage(ghpackagestest.PackageSpec{Owner: owner, Type: typ, Name: "gone", DeletedAt: srv.Now()})
+		srv.AddVersion(owner, typ, "p", ghpackagestest.VersionSpec{Name: "0.9", DeletedAt: new(srv.Now())})
+		srv.AddPackage(ghpackagestest.PackageSpec{Owner: owner, Type: typ, Name: "gone", DeletedAt: new(srv.Now())})
 	}
 	path := strings.NewReplacer("{org}", ghpackagestest.DemoOrg, "{username}", ghpackagestest.DefaultLogin,
 		"{package_type}", string(typ)).Replace(r.path)
@@ -154,7 +154,7 @@ func callWithScopes(t *testing.T, r documentedRule, typ ghpackages.PackageType, 
 		path += "?package_type=" + string(typ)
 	}
 	require.NotContains(t, path, "{")
-	req, err := http.NewRequestWithContext(t.Context(), r.method, srv.URL()+path, nil)
+	req, err := http.NewRequestWithContext(t.Context(), r.method, "http://"+srv.Host()+path, nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer ghp_scoped")
 	resp, err := testClient(t).Do(req)
@@ -181,7 +181,7 @@ func TestConflictsAnonymous(t *testing.T) {
 	}
 	hc := testClient(t)
 	for path, want := range map[string]int{"/orgs/octo-org/docker/conflicts": 200, "/users/octocat/docker/conflicts": 200, "/user/docker/conflicts": 401} {
-		resp, err := hc.Get(srv.URL() + path)
+		resp, err := hc.Get("http://" + srv.Host() + path)
 		require.NoError(t, err)
 		var body []struct {
 			Name string `json:"name"`

@@ -70,7 +70,9 @@ import (
 // wrong types and invalid values are errors naming the line, column and
 // field.
 type SeedFile struct {
-	Owners   []SeedOwner   `json:"owners"`
+	// Owners are created first, in order.
+	Owners []SeedOwner `json:"owners"`
+	// Packages are created next, in order, each with its versions.
 	Packages []SeedPackage `json:"packages"`
 
 	// positions maps a field path ("packages[1].versions[0].created_at")
@@ -82,45 +84,73 @@ type SeedFile struct {
 
 // SeedOwner is an owner of a SeedFile.
 type SeedOwner struct {
+	// Login is the owner's login; required.
 	Login string `json:"login"`
 	// Type is "Organization" (default) or "User".
 	Type string `json:"type"`
 }
 
-// SeedPackage is a package of a SeedFile.
+// SeedPackage is a package of a SeedFile; its fields are PackageSpec's,
+// as JSON (see SeedFile for the values each takes).
 type SeedPackage struct {
-	Owner          string        `json:"owner"`
-	Type           string        `json:"type"`
-	Name           string        `json:"name"`
-	Visibility     string        `json:"visibility"`
-	Repository     string        `json:"repository"`
-	CreatedAt      string        `json:"created_at"`
-	DeletedAt      string        `json:"deleted_at"`
-	DockerConflict bool          `json:"docker_conflict"`
-	Versions       []SeedVersion `json:"versions"`
+	// Owner is the owner's login; required.
+	Owner string `json:"owner"`
+	// Type is the package type, e.g. "container"; required.
+	Type string `json:"type"`
+	// Name is the package name; required.
+	Name string `json:"name"`
+	// Visibility is public, private (the default) or internal.
+	Visibility string `json:"visibility"`
+	// Repository links the package to that repository of the owner.
+	Repository string `json:"repository"`
+	// CreatedAt is a seed time (RFC 3339 or relative, as "-90d").
+	CreatedAt string `json:"created_at"`
+	// DeletedAt, a seed time, adds the package deleted.
+	DeletedAt string `json:"deleted_at"`
+	// DockerConflict lists the package among docker conflicts.
+	DockerConflict bool `json:"docker_conflict"`
+	// Versions are the package's versions, in order.
+	Versions []SeedVersion `json:"versions"`
 }
 
 // SeedVersion is a version (or, with Count, a run of versions) of a
 // SeedPackage.
 type SeedVersion struct {
-	Name        string     `json:"name"`
-	Tags        []string   `json:"tags"`
-	CreatedAt   string     `json:"created_at"`
-	UpdatedAt   string     `json:"updated_at"`
-	DeletedAt   string     `json:"deleted_at"`
-	Downloads   int        `json:"downloads"`
-	License     string     `json:"license"`
-	Description string     `json:"description"`
-	Image       *SeedImage `json:"image"`
-	Count       int        `json:"count"`
-	Every       string     `json:"every"`
+	// Name is the version name, with "{i}" replaced when Count repeats
+	// it; for an image, its digest, filled in when empty.
+	Name string `json:"name"`
+	// Tags are the container or docker tags ("{i}" replaced too).
+	Tags []string `json:"tags"`
+	// CreatedAt is a seed time (RFC 3339 or relative, as "-2d").
+	CreatedAt string `json:"created_at"`
+	// UpdatedAt defaults to CreatedAt.
+	UpdatedAt string `json:"updated_at"`
+	// DeletedAt, if set, adds the version deleted at that time.
+	DeletedAt string `json:"deleted_at"`
+	// Downloads is the download count (above 5,000, a public version
+	// cannot be deleted).
+	Downloads int `json:"downloads"`
+	// License is the version's license.
+	License string `json:"license"`
+	// Description is the version's description.
+	Description string `json:"description"`
+	// Image, for a container or docker package, generates a real image.
+	Image *SeedImage `json:"image"`
+	// Count repeats the version that many times.
+	Count int `json:"count"`
+	// Every is the time between repeated versions' creation (1m when
+	// empty), as "1h" or "2d".
+	Every string `json:"every"`
 }
 
 // SeedImage is a generated image (see ImageSpec).
 type SeedImage struct {
+	// Platforms makes a multi-arch image index (ImageSpec.Platforms).
 	Platforms []string `json:"platforms"`
-	Platform  string   `json:"platform"`
-	Seed      string   `json:"seed"`
+	// Platform is a plain image's platform (ImageSpec.Platform).
+	Platform string `json:"platform"`
+	// Seed makes otherwise equal images distinct (ImageSpec.Seed).
+	Seed string `json:"seed"`
 }
 
 // allowedKeys lists the fields of each object of a seed file, by path
@@ -406,8 +436,16 @@ func (f *SeedFile) check() error {
 // WithSeed fills the Server with f's data when it starts (after WithDemo's,
 // if both are given). Relative times are relative to the server's clock
 // then. NewServer panics, and New fails its test, if the data conflicts
-// (for example a package listed twice).
-func WithSeed(f *SeedFile) Option { return func(s *Server) { s.seeds = append(s.seeds, f) } }
+// (for example a package listed twice). A nil f is invalid.
+func WithSeed(f *SeedFile) Option {
+	return func(s *Server) {
+		if f == nil {
+			s.invalid("WithSeed: nil SeedFile (read one with ReadSeedFile or ParseSeed)")
+			return
+		}
+		s.seeds = append(s.seeds, f)
+	}
+}
 
 // apply adds f's data to s.
 func (f *SeedFile) apply(s *Server) (err error) {
@@ -420,6 +458,12 @@ func (f *SeedFile) apply(s *Server) (err error) {
 	tm := func(v string) time.Time {
 		t, _ := parseSeedTime(v, now)
 		return t
+	}
+	deleted := func(v string) *time.Time {
+		if v == "" {
+			return nil
+		}
+		return new(tm(v))
 	}
 	for _, o := range f.Owners {
 		if o.Type == "User" {
@@ -438,7 +482,7 @@ func (f *SeedFile) apply(s *Server) (err error) {
 			return f.errAt(fmt.Sprintf("packages[%d]", i), "%s package %s/%s is listed twice", typ, p.Owner, p.Name)
 		}
 		s.AddPackage(PackageSpec{Owner: p.Owner, Type: typ, Name: p.Name, Visibility: ghpackages.Visibility(p.Visibility),
-			Repository: p.Repository, CreatedAt: tm(p.CreatedAt), DockerConflict: p.DockerConflict, DeletedAt: tm(p.DeletedAt)})
+			Repository: p.Repository, CreatedAt: tm(p.CreatedAt), DockerConflict: p.DockerConflict, DeletedAt: deleted(p.DeletedAt)})
 		for j, v := range p.Versions {
 			every := time.Minute
 			if v.Every != "" {
@@ -447,7 +491,7 @@ func (f *SeedFile) apply(s *Server) (err error) {
 			for k := range max(v.Count, 1) {
 				repl := strings.NewReplacer("{i}", strconv.Itoa(k))
 				spec := VersionSpec{Name: repl.Replace(v.Name), Downloads: v.Downloads, License: v.License, Description: v.Description,
-					CreatedAt: tm(v.CreatedAt), UpdatedAt: tm(v.UpdatedAt), DeletedAt: tm(v.DeletedAt)}
+					CreatedAt: tm(v.CreatedAt), UpdatedAt: tm(v.UpdatedAt), DeletedAt: deleted(v.DeletedAt)}
 				if spec.CreatedAt.IsZero() {
 					spec.CreatedAt = now
 				}

@@ -64,7 +64,7 @@ func TestSeedFileExample(t *testing.T) {
 	assert.Equal(t, time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC), srv.Versions("mona", ghpackages.NuGet, "Mona.Tools")[0].CreatedAt)
 
 	// mona is a user: GET /users/mona says so.
-	resp, err := testClient(t).Get(srv.URL() + "/users/mona")
+	resp, err := testClient(t).Get(srv.BaseURL() + "users/mona")
 	require.NoError(t, err)
 	var u struct {
 		Type string `json:"type"`
@@ -120,7 +120,7 @@ func TestActionsToken(t *testing.T) {
 	require.Nil(t, untagged.DeletedAt)
 	hc := testClient(t)
 	call := func(method, path, token string) (int, http.Header, string) {
-		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL()+path, nil)
+		req, err := http.NewRequestWithContext(t.Context(), method, "http://"+srv.Host()+path, nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := hc.Do(req)
@@ -158,7 +158,7 @@ func TestFakeLinksAndGHESShape(t *testing.T) {
 	t.Parallel()
 	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghpackagestest.WithAPIPrefix("api/v3/"))
 	t.Cleanup(srv.Close)
-	require.Equal(t, srv.URL()+"/api/v3/", srv.BaseURL())
+	require.Equal(t, "http://"+srv.Host()+"/api/v3/", srv.BaseURL())
 	hc := testClient(t)
 	getJSON := func(path string, v any) int {
 		req, err := http.NewRequestWithContext(t.Context(), "GET", srv.BaseURL()+path, nil)
@@ -181,7 +181,7 @@ func TestFakeLinksAndGHESShape(t *testing.T) {
 	}
 	var cs []version
 	require.Equal(t, 200, getJSON("orgs/octo-org/packages/container/team%2Fapp/versions?per_page=1", &cs))
-	web := srv.URL()
+	web := "http://" + srv.Host()
 	assert.Equal(t, srv.BaseURL()+"orgs/octo-org/packages/container/team%2Fapp/versions/"+itoa(cs[0].ID), cs[0].URL)
 	assert.Equal(t, web+"/orgs/octo-org/packages/container/team%2Fapp/"+itoa(cs[0].ID), cs[0].HTMLURL)
 	assert.Equal(t, web+"/orgs/octo-org/packages/container/package/team%2Fapp", cs[0].PackageHTMLURL)
@@ -207,7 +207,7 @@ func TestFakeLinksAndGHESShape(t *testing.T) {
 	assert.Equal(t, srv.BaseURL()+"repos/octo-org/hello-world-npm", pkg.Repository.URL)
 
 	// Outside the prefix nothing answers; the SDK pointed at the prefix works.
-	resp, err := hc.Get(srv.URL() + "/orgs/octo-org/packages/npm/hello-world-npm")
+	resp, err := hc.Get("http://" + srv.Host() + "/orgs/octo-org/packages/npm/hello-world-npm")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 404, resp.StatusCode)
@@ -225,14 +225,14 @@ func TestRequestLogInProcess(t *testing.T) {
 	t.Cleanup(srv.Close)
 	hc := testClient(t)
 	for _, p := range []string{"/rate_limit", "/users/octo-org?x=1"} {
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL()+p, nil)
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://"+srv.Host()+p, nil)
 		req.Header.Set("Authorization", "Bearer ghp_nope")
 		resp, err := hc.Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
 	}
-	assert.Equal(t, `{"time":"2026-11-24T12:00:00Z","method":"GET","path":"/rate_limit","query":"","token":"unknown","status":502,"fault":"status 502"}
-{"time":"2026-11-24T12:00:00Z","method":"GET","path":"/users/octo-org","query":"x=1","token":"unknown","status":401}
+	assert.Equal(t, `{"time":"2026-11-24T12:00:00Z","method":"GET","path":"/rate_limit","query":"","token_name":"unknown","status":502,"fault":"status 502"}
+{"time":"2026-11-24T12:00:00Z","method":"GET","path":"/users/octo-org","query":"x=1","token_name":"unknown","status":401}
 `, log.String())
 	assert.NotContains(t, log.String(), "ghp_nope", "tokens are never logged")
 }

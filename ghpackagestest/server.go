@@ -86,7 +86,15 @@ func AllScopes() []ghpackages.Scope {
 	return []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeWritePackages, ghpackages.ScopeDeletePackages, ghpackages.ScopeRepo}
 }
 
-// Option configures a Server.
+// Option configures a Server; the With… functions make them. Each option
+// checks its arguments: New fails its test, and NewServer panics, naming
+// every invalid option, before the server starts listening.
+//
+// Options are functions of *Server rather than ghpackages' validating
+// func(*settings) error because the constructors differ: NewClient returns
+// an error, while New and NewServer have httptest's shape (no error: a
+// test fake reports misuse through the test, or by panicking), so an
+// option reports what it refuses to the Server it configures.
 type Option func(*Server)
 
 // WithClock makes the Server read the time from c, the same Clock that
@@ -95,11 +103,26 @@ type Option func(*Server)
 // Server.Client get c too, so their rate-limit waits are measured on the
 // server's time; a *FakeClock then makes those waits take no real time.
 // The default is the wall clock.
-func WithClock(c ghpackages.Clock) Option { return func(s *Server) { s.clock = c } }
+func WithClock(c ghpackages.Clock) Option {
+	return func(s *Server) {
+		if c == nil {
+			s.invalid("WithClock: nil Clock")
+			return
+		}
+		s.clock = c
+	}
+}
 
-// WithTokenSpec makes the Server accept token (the string sent after "Bearer").
+// WithTokenSpec makes the Server accept token (the string sent after
+// "Bearer"). An empty token, or Admin without Repository, is invalid.
 func WithTokenSpec(token string, spec TokenSpec) Option {
-	return func(s *Server) { s.addToken(token, spec) }
+	return func(s *Server) {
+		if problem := tokenProblem(token, spec); problem != "" {
+			s.invalid("WithTokenSpec: %s", problem)
+			return
+		}
+		s.addToken(token, spec)
+	}
 }
 
 // WithNPMLastVersionDeletesPackage makes deleting the only remaining
@@ -117,23 +140,40 @@ func WithNPMLastVersionDeletesPackage() Option {
 // the next number, DefaultLogin's account first). The default,
 // 1_260_000_001, is about where GitHub's version IDs were in 2026; start
 // above math.MaxInt32 to catch code that keeps IDs in 32 bits.
-func WithFirstID(id int64) Option { return func(s *Server) { s.nextID = id - 1 } }
-
-// WithDemo seeds the Server with the demo data set (see Seed).
-func WithDemo() Option { return func(s *Server) { s.seedDemo = true } }
+// id must be at least 1.
+func WithFirstID(id int64) Option {
+	return func(s *Server) {
+		if id < 1 {
+			s.invalid("WithFirstID: %d is not a positive ID", id)
+			return
+		}
+		s.nextID = id - 1
+	}
+}
 
 // WithAPIPrefix serves the REST API under prefix, as GitHub Enterprise
-// Server does under "/api/v3": the base URL becomes URL()+prefix, and
-// paths outside it answer 404 (the registry stays at /v2/ and on
-// "containers." hosts).
+// Server does under "/api/v3" (leading and trailing slashes are optional):
+// BaseURL ends with it, and paths outside it answer 404 (the registry stays
+// at /v2/ and on "containers." hosts). An empty prefix, or one with a
+// query, fragment or escape, is invalid.
 func WithAPIPrefix(prefix string) Option {
-	return func(s *Server) { s.prefix = "/" + strings.Trim(prefix, "/") }
+	return func(s *Server) {
+		p := strings.Trim(prefix, "/")
+		if p == "" || strings.ContainsAny(p, "?#%") {
+			s.invalid("WithAPIPrefix: %q is not a path prefix like /api/v3", prefix)
+			return
+		}
+		s.prefix = "/" + p
+	}
 }
 
 // Server is an in-memory GitHub Packages API. Its methods are safe for
 // concurrent use.
 type Server struct {
-	tb       testing.TB // New's test, failed on misuse; nil for NewServer
+	tb testing.TB // New's test, failed on misuse; nil for NewServer
+	// invalids are the options' refusals of their arguments, reported
+	// together once every option ran.
+	invalids []string
 	srv      *httptest.Server
 	clock    ghpackages.Clock
 	registry http.Handler
@@ -143,6 +183,7 @@ type Server struct {
 	reqLog   io.Writer
 
 	storage   http.Handler      // the registry's storage (WithRegistry), nil without one
+	raw       http.Handler      // a registry served as it is (WithRawRegistry), nil without one
 	regTokens map[string]string // registry token → API token ("" anonymous)
 	// regLatency delays every registry answer (WithRegistryLatency);
 	// regLimit caps manifest requests a minute (WithRegistryLimit), whose
@@ -150,6 +191,9 @@ type Server struct {
 	regLatency time.Duration
 	regLimit   int
 	regStamps  []time.Time
+	// listingLag delays a push's appearance in the REST API
+	// (WithListingLag).
+	listingLag time.Duration
 
 	tls       bool
 	tlsHosts  []string
@@ -202,7 +246,15 @@ func newServer(tb testing.TB, opts []Option) *Server {
 	s.limits.primaryLimit = 5000
 	s.addToken(DefaultToken, TokenSpec{Login: DefaultLogin, Scopes: AllScopes(), Name: "default"})
 	for _, opt := range opts {
+		if opt == nil {
+			s.invalid("nil Option")
+			continue
+		}
 		opt(s)
+	}
+	if len(s.invalids) > 0 {
+		// Nothing is listening yet: there is nothing to close.
+		s.misuse("%s", strings.Join(s.invalids, "; "))
 	}
 	// Token owners exist from the start, numbered once the options (which
 	// may set the first ID) are in.
@@ -222,7 +274,7 @@ func newServer(tb testing.TB, opts []Option) *Server {
 		s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	}
 	if s.seedDemo {
-		Seed(s)
+		seedDemo(s)
 	}
 	for _, f := range s.seeds {
 		if err := f.apply(s); err != nil {
@@ -231,6 +283,12 @@ func newServer(tb testing.TB, opts []Option) *Server {
 		}
 	}
 	return s
+}
+
+// invalid records an option's refusal of its arguments, for newServer to
+// report with the others.
+func (s *Server) invalid(format string, args ...any) {
+	s.invalids = append(s.invalids, fmt.Sprintf(format, args...))
 }
 
 // misuse reports a caller's mistake: it fails the test of New, or panics.
@@ -243,16 +301,24 @@ func (s *Server) misuse(format string, args ...any) {
 	panic(msg)
 }
 
-// BaseURL is the REST API's base URL: URL() plus the WithAPIPrefix prefix
-// and a trailing slash.
-func (s *Server) BaseURL() string { return s.URL() + s.prefix + "/" }
+// BaseURL is the REST API's base URL, with a trailing slash:
+// "http://127.0.0.1:PORT/" ("https://" with WithTLS), with WithAPIPrefix's
+// prefix before the slash ("http://127.0.0.1:PORT/api/v3/"). It is what
+// ghpackages.WithBaseURL and ghpkg's --base-url take; a raw request's URL
+// is BaseURL()+"orgs/…".
+func (s *Server) BaseURL() string { return s.srv.URL + s.prefix + "/" }
+
+// Host is the server's host and port, "127.0.0.1:PORT": where its registry
+// answers (at /v2/, as ghcr.io does), so what a registry client takes as
+// its host (retention.RegistryConfig.Host, ghpkg's --registry) and image
+// references start with ("127.0.0.1:PORT/octo-org/app:v1"). The scheme is
+// BaseURL's.
+func (s *Server) Host() string {
+	return strings.TrimPrefix(strings.TrimPrefix(s.srv.URL, "http://"), "https://")
+}
 
 // Now is the server's time: its Clock's, in whole seconds, UTC.
 func (s *Server) Now() time.Time { return s.now() }
-
-// URL is the server's base URL, e.g. "http://127.0.0.1:PORT" (https with
-// WithTLS).
-func (s *Server) URL() string { return s.srv.URL }
 
 // Close shuts the server down and waits for its requests to finish.
 func (s *Server) Close() {
@@ -295,12 +361,34 @@ func (s *Server) Client(opts ...ghpackages.Option) *ghpackages.Client {
 	return c
 }
 
-// AddToken makes the running Server accept token, as WithToken does.
+// AddToken makes the running Server accept token, as WithTokenSpec does.
+// It panics (fails the test of New) where WithTokenSpec refuses.
 func (s *Server) AddToken(token string, t TokenSpec) {
+	if problem := tokenProblem(token, t); problem != "" {
+		s.misuse("AddToken: %s", problem)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addToken(token, t)
 	s.ensureOwner(s.tokens[token].Login, false)
+}
+
+// tokenProblem says what makes a token or its spec unusable, "" if
+// nothing does.
+func tokenProblem(token string, t TokenSpec) string {
+	switch {
+	case strings.TrimSpace(token) == "":
+		return "empty token"
+	case strings.ContainsAny(token, " \t\r\n"):
+		return "a token has no spaces or line breaks"
+	case t.Admin && t.Repository == "":
+		return "Admin is for an Actions token: set Repository too"
+	case t.FineGrained && t.Repository != "":
+		return "a token is fine-grained or an Actions token (Repository), not both"
+	case t.Repository != "" && strings.Count(t.Repository, "/") != 1:
+		return fmt.Sprintf("Repository %q is not OWNER/REPO", t.Repository)
+	}
+	return ""
 }
 
 func (s *Server) addToken(token string, t TokenSpec) {

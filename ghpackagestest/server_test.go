@@ -22,7 +22,7 @@ import (
 // headers and decoded JSON message (if any).
 func do(t *testing.T, srv *ghpackagestest.Server, method, path, token string) (int, http.Header, string, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL()+path, nil)
+	req, err := http.NewRequestWithContext(t.Context(), method, "http://"+srv.Host()+path, nil)
 	require.NoError(t, err)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -184,7 +184,7 @@ func TestPaginationLinks(t *testing.T) {
 		srv.AddVersion("acme", ghpackages.Container, "team/app", ghpackagestest.VersionSpec{Name: ghpackagestest.Digest(string(rune('a' + i))), CreatedAt: fixedNow.Add(time.Duration(i) * time.Hour)})
 	}
 	path := "/orgs/acme/packages/container/team%2Fapp/versions"
-	base := srv.URL() + path
+	base := "http://" + srv.Host() + path
 	tests := []struct {
 		name, query, link string
 		n                 int
@@ -305,7 +305,7 @@ func TestFaults(t *testing.T) {
 	assert.Equal(t, 502, first(do(t, srv, "GET", path, ghpackagestest.DefaultToken)))
 	assert.Equal(t, 200, first(do(t, srv, "GET", path, ghpackagestest.DefaultToken)))
 
-	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL()+"/orgs/octo-org/packages/npm/hello-world-npm", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.BaseURL()+"orgs/octo-org/packages/npm/hello-world-npm", nil)
 	req.Header.Set("Authorization", "Bearer "+ghpackagestest.DefaultToken)
 	resp, err := srv.HTTPClient().Do(req)
 	require.NoError(t, err)

@@ -53,6 +53,46 @@ type version struct {
 	// deletedWithPackage marks the last npm version whose deletion took
 	// the package with it (WithNPMLastVersionDeletesPackage).
 	deletedWithPackage bool
+	// With WithListingLag: listedAt is when a version a push created
+	// shows in the REST API (zero: at once), and shown the tags the REST
+	// API gave it from each time on, oldest first (nil: tags at once).
+	listedAt time.Time
+	shown    []tagState
+}
+
+// tagState is a version's tags from a time on, as the REST API shows them.
+type tagState struct {
+	from time.Time
+	tags []string
+}
+
+// listed reports whether the REST API shows v at now.
+func (v *version) listed(now time.Time) bool { return !now.Before(v.listedAt) }
+
+// restTags are v's tags as the REST API shows them at now, lag behind
+// the registry.
+func (v *version) restTags(now time.Time, lag time.Duration) []string {
+	if v.shown == nil {
+		return v.tags
+	}
+	for _, st := range slices.Backward(v.shown) {
+		if !now.Before(st.from.Add(lag)) {
+			return st.tags
+		}
+	}
+	return v.shown[0].tags
+}
+
+// setTags changes v's tags at now, as a push does: with a listing lag the
+// REST API keeps showing the old ones for the lag.
+func (v *version) setTags(tags []string, now time.Time, lag time.Duration) {
+	if lag > 0 {
+		if v.shown == nil {
+			v.shown = []tagState{{tags: slices.Clone(v.tags)}}
+		}
+		v.shown = append(v.shown, tagState{from: now, tags: slices.Clone(tags)})
+	}
+	v.tags = tags
 }
 
 // PackageSpec describes a package to add with AddPackage.
@@ -60,7 +100,8 @@ type PackageSpec struct {
 	// Owner is the owning org's or user's login; it is created (as an
 	// organization, unless AddUser made it a user) when unknown.
 	Owner string
-	Type  ghpackages.PackageType
+	// Type is the package type; it must be valid.
+	Type ghpackages.PackageType
 	// Name may contain "/" (container images such as "team/app").
 	Name string
 	// Visibility defaults to private.
@@ -72,9 +113,10 @@ type PackageSpec struct {
 	CreatedAt time.Time
 	// DockerConflict lists the package in the owner's docker/conflicts.
 	DockerConflict bool
-	// DeletedAt, if set, adds the package as deleted at that time
-	// (restorable for 30 days from it).
-	DeletedAt time.Time
+	// DeletedAt, if not nil, adds the package as deleted at that time
+	// (restorable for 30 days from it), as PackageRecord.DeletedAt and
+	// ghpackages.PackageVersion.DeletedAt say a deletion.
+	DeletedAt *time.Time
 }
 
 // VersionSpec describes a package version to add with AddVersion.
@@ -87,12 +129,14 @@ type VersionSpec struct {
 	CreatedAt, UpdatedAt time.Time
 	// Downloads counts downloads (the API does not expose it, but a public
 	// version above 5,000 cannot be deleted).
-	Downloads   int
-	License     string
-	Description string
-	// DeletedAt, if set, adds the version as deleted at that time
-	// (listed with state=deleted and restorable for 30 days from it).
-	DeletedAt time.Time
+	Downloads int
+	// License and Description are the version's npm-style metadata,
+	// answered as "license" and "description" when set.
+	License, Description string
+	// DeletedAt, if not nil, adds the version as deleted at that time
+	// (listed with state=deleted and restorable for 30 days from it), as
+	// VersionRecord.DeletedAt says a deletion.
+	DeletedAt *time.Time
 	// Image, for a container or docker package, generates a real image
 	// (see ImageSpec): Name, if set, must then be its digest.
 	Image *ImageSpec
@@ -100,15 +144,21 @@ type VersionSpec struct {
 
 // PackageRecord is a package as the server holds it, deleted or not.
 type PackageRecord struct {
-	ID         int64
-	Owner      string
-	Type       ghpackages.PackageType
-	Name       string
+	// ID is the package's ID, as the API answers it.
+	ID int64
+	// Owner is the owner's login.
+	Owner string
+	// Type is the package type.
+	Type ghpackages.PackageType
+	// Name is the package name, as given (not escaped).
+	Name string
+	// Visibility is the package's visibility, internal included.
 	Visibility ghpackages.Visibility
 	// Repository is the linked repository's name, "" for none.
 	Repository string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// CreatedAt and UpdatedAt are the package's times on the server's
+	// clock; UpdatedAt follows its newest version's.
+	CreatedAt, UpdatedAt time.Time
 	// DeletedAt is nil for an active package.
 	DeletedAt *time.Time
 	// Versions counts the active versions.
@@ -117,13 +167,18 @@ type PackageRecord struct {
 
 // VersionRecord is a version as the server holds it, deleted or not.
 type VersionRecord struct {
-	ID        int64
-	Name      string
-	Tags      []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// ID is the version's ID, as the API answers it.
+	ID int64
+	// Name is the version name; for a container image, its digest.
+	Name string
+	// Tags are the version's container or docker tags.
+	Tags []string
+	// CreatedAt and UpdatedAt are the version's times on the server's
+	// clock.
+	CreatedAt, UpdatedAt time.Time
 	// DeletedAt is nil for an active version.
 	DeletedAt *time.Time
+	// Downloads is the download count it was added with.
 	Downloads int
 }
 
@@ -165,7 +220,7 @@ func (s *Server) AddPackage(spec PackageSpec) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.ensureOwner(spec.Owner, true)
-	if spec.DeletedAt.IsZero() && s.findPackage(o, spec.Type, spec.Name) != nil {
+	if spec.DeletedAt == nil && s.findPackage(o, spec.Type, spec.Name) != nil {
 		s.misuse("AddPackage: %s %s/%s exists", spec.Type, spec.Owner, spec.Name)
 	}
 	created := spec.CreatedAt
@@ -179,9 +234,8 @@ func (s *Server) AddPackage(spec PackageSpec) int64 {
 		s.nextID++
 		p.repoID = s.nextID
 	}
-	if !spec.DeletedAt.IsZero() {
-		at := spec.DeletedAt.UTC()
-		p.deletedAt = &at
+	if spec.DeletedAt != nil {
+		p.deletedAt = new(spec.DeletedAt.UTC())
 	}
 	s.packages = append(s.packages, p)
 	return p.id
@@ -277,9 +331,8 @@ func (s *Server) addVersion(p *pkg, spec VersionSpec) int64 {
 	s.nextID++
 	v := &version{id: s.nextID, name: spec.Name, tags: slices.Clone(spec.Tags), created: created, updated: updated,
 		downloads: spec.Downloads, license: spec.License, description: spec.Description}
-	if !spec.DeletedAt.IsZero() {
-		at := spec.DeletedAt.UTC()
-		v.deletedAt = &at
+	if spec.DeletedAt != nil {
+		v.deletedAt = new(spec.DeletedAt.UTC())
 	}
 	p.versions = append(p.versions, v)
 	if updated.After(p.updated) {
@@ -566,11 +619,13 @@ func packageJSON(b baseURLs, p *pkg) map[string]any {
 	return m
 }
 
-func versionJSON(b baseURLs, p *pkg, v *version) map[string]any {
+// versionJSON is v as the REST API shows it at now, with the listing
+// lag of WithListingLag.
+func versionJSON(b baseURLs, p *pkg, v *version, now time.Time, lag time.Duration) map[string]any {
 	base := b.api + "/" + ownerPath(p.owner) + "/packages/" + string(p.typ) + "/" + pathEscape(p.name)
 	pkgHTML, html := htmlURLs(b, p, v)
 	meta := map[string]any{"package_type": string(p.typ)}
-	tags := v.tags
+	tags := v.restTags(now, lag)
 	if tags == nil {
 		tags = []string{}
 	}

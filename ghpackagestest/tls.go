@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -17,10 +18,17 @@ import (
 // ::1, localhost, and each of hosts with its "containers." registry host
 // (so "ghes.example" also covers "containers.ghes.example"): what a test
 // of GitHub Enterprise Server's shape needs, with a dialer that sends
-// those names to URL()'s address. CertPool and CertificatePEM give the
-// certificate to clients; Client trusts it.
+// those names to Host's address. CertPool and CertificatePEM give the
+// certificate to clients; Client trusts it. An empty host, or one with a
+// port, scheme or path, is invalid.
 func WithTLS(hosts ...string) Option {
 	return func(s *Server) {
+		for _, h := range hosts {
+			if h == "" || strings.ContainsAny(h, ":/ ") && net.ParseIP(h) == nil {
+				s.invalid("WithTLS: %q is not a host name or IP address", h)
+				return
+			}
+		}
 		s.tls = true
 		s.tlsHosts = append(s.tlsHosts, hosts...)
 	}

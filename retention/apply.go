@@ -56,6 +56,11 @@ const (
 	// OutcomeUntagged: an untag step removed the item's Tags from its
 	// version (the placeholder they were moved to was deleted).
 	OutcomeUntagged Outcome = "untagged"
+	// OutcomeHealed: Apply's final check found a tag that needed this
+	// version, which the run had deleted (a push the checks before the
+	// delete could not see), and restored it (a StepRestoreVersion item
+	// after the deletes; Tags are the tags that needed it).
+	OutcomeHealed Outcome = "healed"
 	// OutcomeUntagPending: an untag step moved the item's Tags to the
 	// placeholder, but the placeholder's version was not deleted (the run
 	// stopped first, or the tags could not be put back after its delete
@@ -144,7 +149,7 @@ type Item struct {
 //	    "reason": "…", "outcome": "deleted" | "already-gone" | "gone-unconfirmed" |
 //	                              "retained" | "failed" | "not-attempted" | "restored" |
 //	                              "already-active" | "expired" | "skipped" |
-//	                              "untagged" | "untag-pending",
+//	                              "untagged" | "untag-pending" | "healed",
 //	    "error": "…", "status": 404,          // on errors only
 //	    "replayed": true,                     // only when set
 //	    "at": "2026-11-24T03:17:01Z"
@@ -209,6 +214,16 @@ var ErrNoResolver = errors.New("retention: the plan deletes container versions c
 // registry it cannot read fails the affected deletes. The tags are read
 // whole (a request per tag) once per package, before its first delete,
 // unless WithFreshPlan says the plan's own reading is current.
+//
+// After the last step (also when the run stopped, then within HealTimeout)
+// Apply checks what it touched, and heals: for each container package it
+// deleted versions from, it reads every tag again (the tag list and a
+// HEAD per tag, once per run) and restores each deleted version a tag now
+// needs — one a push GitHub's listing did not show yet made a tag need,
+// say — reporting it as a StepRestoreVersion item with OutcomeHealed
+// (WithoutHealing turns the restores off). What it cannot heal is an
+// OutcomeFailed item naming the tag, the missing manifests and the
+// version IDs to restore by hand.
 //
 // Before deleting a whole package Apply lists its versions again and skips
 // the package when a version, or a tag, was added since the plan.
@@ -298,7 +313,7 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 			items = append(items, Item{Type: pp.Type, Package: pp.Name, VersionID: v.ID, Version: v.Name, Tags: v.Tags, Step: StepDeleteVersion, Reason: v.Reason})
 		}
 	}
-	return run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(i int, it *Item) (*ghpackages.Response, error) {
+	rep := run(ctx, plan.OwnerKind, plan.OwnerName, items, o, func(i int, it *Item) (*ghpackages.Response, error) {
 		if u := untags[i]; u != nil {
 			return u.do(ctx, i, it)
 		}
@@ -363,7 +378,10 @@ func Apply(ctx context.Context, client *ghpackages.Client, plan *Plan, opts ...A
 		default:
 			it.Outcome = OutcomeFailed
 		}
-	}), nil
+	})
+	heal(ctx, o, api, rep, segs)
+	rep.FinishedAt = o.now()
+	return rep, nil
 }
 
 // segment is the checked deletes of one container package: items

@@ -49,6 +49,10 @@ type Decision struct {
 	// Groups are the Policy.GroupBy groups the version counts in, for an
 	// image when GroupBy is set.
 	Groups []string `json:"groups,omitempty"`
+	// SizeBytes is the version's size in the registry (see Storage): its
+	// manifest and, for an image, its config and layers. Nil when unknown
+	// (not a container, the registry was not read or no longer has it).
+	SizeBytes *int64 `json:"size_bytes,omitempty"`
 }
 
 // keeps reports whether the version stays: kept, or only losing tags.

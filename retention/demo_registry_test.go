@@ -49,10 +49,10 @@ func TestDemoPruneThroughRegistry(t *testing.T) {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{Transport: tr}
-	host := strings.TrimPrefix(srv.URL(), "http://")
+	host := srv.Host()
 
 	// The index behind "latest", straight from the registry.
-	status, h, body := demoRegistryGet(t, hc, "GET", srv.URL()+"/v2/octo-org/team/app/manifests/latest", "Bearer "+ghpackagestest.DefaultToken)
+	status, h, body := demoRegistryGet(t, hc, "GET", "http://"+srv.Host()+"/v2/octo-org/team/app/manifests/latest", "Bearer "+ghpackagestest.DefaultToken)
 	require.Equal(t, 200, status, string(body))
 	var index struct {
 		MediaType string `json:"mediaType"`
@@ -85,7 +85,7 @@ func TestDemoPruneThroughRegistry(t *testing.T) {
 		}
 		if len(v.Tags) == 0 && v.DeletedAt == nil && v.CreatedAt.Before(clock.Now().Add(-24*time.Hour)) {
 			want = append(want, v.ID)
-			status, _, _ := demoRegistryGet(t, hc, "HEAD", srv.URL()+"/v2/octo-org/team/app/manifests/"+v.Name, "Bearer "+ghpackagestest.DefaultToken)
+			status, _, _ := demoRegistryGet(t, hc, "HEAD", "http://"+srv.Host()+"/v2/octo-org/team/app/manifests/"+v.Name, "Bearer "+ghpackagestest.DefaultToken)
 			assert.Equal(t, 200, status, "orphan %s is a real manifest", v.Name)
 		}
 	}
@@ -123,8 +123,8 @@ func TestGHESShapeOverTLS(t *testing.T) {
 	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghcrtest.WithRegistry(),
 		ghpackagestest.WithAPIPrefix("/api/v3"), ghpackagestest.WithTLS("ghes.example"))
 	t.Cleanup(srv.Close)
-	require.True(t, strings.HasPrefix(srv.URL(), "https://"))
-	addr := strings.TrimPrefix(srv.URL(), "https://")
+	require.True(t, strings.HasPrefix(srv.BaseURL(), "https://"))
+	addr := srv.Host()
 	dialer := &net.Dialer{}
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: srv.CertPool()},

@@ -28,7 +28,7 @@ func Example() {
 
 	ctx := context.Background()
 	resolver := retention.NewRegistryResolver(retention.RegistryConfig{
-		Host:      strings.TrimPrefix(srv.URL(), "http://"), // ghcr.io when empty
+		Host:      srv.Host(), // ghcr.io when empty
 		Token:     ghpackagestest.DefaultToken,
 		Transport: srv.HTTPClient().Transport,
 	})

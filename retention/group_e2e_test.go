@@ -24,7 +24,7 @@ func imageFront(t *testing.T) (*ghpackagestest.Server, *ghpackagestest.FakeClock
 	srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghcrtest.WithRegistry())
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken, Transport: tr})
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken, Transport: tr})
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.Container, Name: "svc"})
 	n := 0
 	add := func(age time.Duration, platforms []string, tags ...string) string {

@@ -83,12 +83,12 @@ func newGHCR(t testing.TB, o ghcrOptions) *ghcr {
 	t.Helper()
 	g := &ghcr{t: t, stash: map[string]stashed{}, inproc: o.inproc, recordPushes: o.recordPushes}
 	g.reg = registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(o.referrers))
-	g.fake = ghpackagestest.NewServer(append([]ghpackagestest.Option{ghpackagestest.WithRegistryHandler(http.HandlerFunc(g.serveRegistry))}, o.fake...)...)
+	g.fake = ghpackagestest.NewServer(append([]ghpackagestest.Option{ghpackagestest.WithRawRegistry(http.HandlerFunc(g.serveRegistry))}, o.fake...)...)
 	t.Cleanup(g.fake.Close)
 	if o.inproc {
 		g.host = "127.0.0.1:5000"
 	} else {
-		g.host = strings.TrimPrefix(g.fake.URL(), "http://")
+		g.host = g.fake.Host()
 	}
 	return g
 }

@@ -24,6 +24,7 @@ type runConfig struct {
 	now      func() time.Time
 	progress func(Item)
 	fresh    bool
+	noHeal   bool
 }
 
 // ResolverOption is the option WithResolver returns: it configures
@@ -58,6 +59,19 @@ func (FreshPlanOption) applyApply(c *runConfig) { c.fresh = true }
 // someone reviewed, say), Apply reads every tag of a package once before
 // its first delete.
 func WithFreshPlan() FreshPlanOption { return FreshPlanOption{} }
+
+// NoHealOption is the option WithoutHealing returns: it configures
+// Apply.
+type NoHealOption struct{}
+
+func (NoHealOption) applyApply(c *runConfig) { c.noHeal = true }
+
+// WithoutHealing turns off the restores of Apply's final check (see
+// Apply): the check still runs, and a tag it finds broken by this run's
+// deletes fails the run, naming the versions to restore by hand. Use it
+// when the token cannot restore versions (a classic token without
+// write:packages).
+func WithoutHealing() NoHealOption { return NoHealOption{} }
 
 // NowOption is the option WithNow returns: it configures NewPlan, Apply
 // and Restore.

@@ -3,7 +3,6 @@ package retention_test
 import (
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,7 +22,7 @@ func demoFront(t *testing.T, token string, extra ...ghpackagestest.Option) (*ghp
 	srv := ghpackagestest.New(t, append([]ghpackagestest.Option{ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghcrtest.WithRegistry()}, extra...)...)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	host := strings.TrimPrefix(srv.URL(), "http://")
+	host := srv.Host()
 	return srv, clock, retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: token, Transport: tr})
 }
 

@@ -28,12 +28,14 @@ import (
 //	    "withheld_reason": "the registry's tags could not be read (…)",
 //	    "delete_package": false, "package_reason": "",
 //	    "groups": [{"group": "1", "images": 4, "kept": 2}], // with GroupBy
+//	    "storage": {"freed_bytes": 1048576, "kept_bytes": 4194304}, // null: unknown (see Storage)
 //	    "versions": [{                      // oldest first: created_at, then id
 //	      "id": 1260000042, "name": "sha256:…", "tags": ["v1", "sha-1a2b"],
 //	      "created_at": "…", "action": "keep" | "delete" | "untag", "reason": "…",
 //	      "untag": ["sha-1a2b"],            // action untag: the tags it removes
 //	      "placeholder": true,              // an unfinished untag's placeholder
-//	      "groups": ["1"]                   // with GroupBy
+//	      "groups": ["1"],                  // with GroupBy
+//	      "size_bytes": 524288              // container images: see Storage (absent: unknown)
 //	    }]
 //	  }],
 //	  "untag": ["sha-1a2b"]                 // NewUntagPlan: the tags asked for
@@ -68,6 +70,9 @@ type Plan struct {
 	// readings are the registry readings NewPlan made, by package name,
 	// for Apply with WithFreshPlan; a decoded plan has none.
 	readings map[string]*repoGraph
+	// sizes are the manifests' sizes NewPlan read, by package name, for
+	// StorageDeleted; a decoded plan has none.
+	sizes map[string]*packageSizes
 }
 
 // PackagePlan is the plan for one package.
@@ -90,6 +95,10 @@ type PackagePlan struct {
 	// needs no registry and withholds nothing.
 	Withheld       int    `json:"withheld,omitempty"`
 	WithheldReason string `json:"withheld_reason,omitempty"`
+	// Storage is what the package's plan frees and keeps (see Storage);
+	// unknown for package types other than container and when the
+	// registry was not read.
+	Storage Storage `json:"storage"`
 	PackageDecision
 }
 
@@ -198,6 +207,16 @@ func NewPlan(ctx context.Context, client *ghpackages.Client, owner ghpackages.Ow
 			budget -= d.deletions()
 		}
 		pp.PackageDecision = d
+		if unsafe == nil && r.graph != nil {
+			ps := newPackageSizes(r.graph)
+			setStorage(&pp, ps)
+			if ps != nil {
+				if plan.sizes == nil {
+					plan.sizes = map[string]*packageSizes{}
+				}
+				plan.sizes[pkg.Name] = ps
+			}
+		}
 		plan.Packages = append(plan.Packages, pp)
 	}
 	plan.Warnings = concerns.warnings()

@@ -210,7 +210,7 @@ func TestSignatureTagsFollowTheirSubject(t *testing.T) {
 		tag := "sha256-" + strings.TrimPrefix(w.digests[subject], "sha256:") + suffix
 		img, err := random.Image(64, 1)
 		require.NoError(t, err)
-		ref, err := name.ParseReference(strings.TrimPrefix(w.srv.URL(), "http://") + "/octo-org/app:" + tag)
+		ref, err := name.ParseReference(w.srv.Host() + "/octo-org/app:" + tag)
 		require.NoError(t, err)
 		require.NoError(t, remote.Write(ref, img, remote.WithTransport(w.g.transport())))
 		d, err := img.Digest()
@@ -381,8 +381,8 @@ func TestRestoreSkipsExpiredDeletions(t *testing.T) {
 	srv := ghpackagestest.NewServer(ghpackagestest.WithClock(ghpackagestest.NewFakeClock(start)))
 	t.Cleanup(srv.Close)
 	srv.AddPackage(ghpackagestest.PackageSpec{Owner: "someone", Type: ghpackages.Maven, Name: "com.example.lib"})
-	old := srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.0", CreatedAt: start.Add(-90 * day), DeletedAt: start.Add(-40 * day)})
-	recent := srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.1", CreatedAt: start.Add(-80 * day), DeletedAt: start.Add(-2 * day)})
+	old := srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.0", CreatedAt: start.Add(-90 * day), DeletedAt: new(start.Add(-40 * day))})
+	recent := srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.1", CreatedAt: start.Add(-80 * day), DeletedAt: new(start.Add(-2 * day))})
 	srv.AddVersion("someone", ghpackages.Maven, "com.example.lib", ghpackagestest.VersionSpec{Name: "1.2", CreatedAt: start.Add(-70 * day)})
 	prev := &retention.Report{OwnerKind: "user", OwnerName: "someone", Items: []retention.Item{
 		{Type: ghpackages.Maven, Package: "com.example.lib", VersionID: old, Version: "1.0", Step: retention.StepDeleteVersion, Outcome: retention.OutcomeDeleted, At: start.Add(-40 * day)},
@@ -403,9 +403,9 @@ func TestRestoreSkipsExpiredDeletions(t *testing.T) {
 
 func TestPlanForTheAuthenticatedUserReadsTheirRegistryRepository(t *testing.T) {
 	t.Parallel()
-	srv := ghpackagestest.NewServer(ghpackagestest.WithRegistryHandler(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
+	srv := ghpackagestest.NewServer(ghpackagestest.WithRawRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
 	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL(), "http://")
+	host := srv.Host()
 	idx, err := random.Index(64, 1, 2)
 	require.NoError(t, err)
 	ref, err := name.ParseReference(host + "/" + ghpackagestest.DefaultLogin + "/tool:v1")

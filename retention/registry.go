@@ -44,6 +44,12 @@ type Manifest struct {
 	// (PlaceholderArtifactType and PlaceholderAnnotation): the tags on it
 	// are being removed.
 	Placeholder bool
+	// Size is the manifest's own length in bytes; 0 when the resolver
+	// does not say, which makes the plan's Storage unknown.
+	Size int64
+	// Blobs are the config and layers an image manifest lists, with the
+	// sizes it gives them; none for an index.
+	Blobs []Blob
 }
 
 // ManifestResolver reads a container registry for the planner, Apply and
@@ -631,6 +637,8 @@ func parseManifest(body []byte) (Manifest, error) {
 		Manifests []struct {
 			Digest string `json:"digest"`
 		} `json:"manifests"`
+		Config  *Blob  `json:"config"`
+		Layers  []Blob `json:"layers"`
 		Subject *struct {
 			Digest string `json:"digest"`
 		} `json:"subject"`
@@ -640,7 +648,8 @@ func parseManifest(body []byte) (Manifest, error) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return Manifest{}, err
 	}
-	m := Manifest{MediaType: raw.MediaType, Placeholder: isPlaceholder(raw.ArtifactType, raw.Annotations)}
+	m := Manifest{MediaType: raw.MediaType, Placeholder: isPlaceholder(raw.ArtifactType, raw.Annotations),
+		Size: int64(len(body)), Blobs: blobsOf(raw.Config, raw.Layers)}
 	for _, c := range raw.Manifests {
 		m.Children = append(m.Children, c.Digest)
 	}

@@ -193,7 +193,7 @@ func TestPlanWithinTheFakesRegistryLimit(t *testing.T) {
 		srv.AddVersion("acme", ghpackages.Container, "app", ghpackagestest.VersionSpec{CreatedAt: start.Add(-60 * day), Image: &ghpackagestest.ImageSpec{Seed: "orphan" + string(rune('a'+i))}})
 	}
 	var w waits
-	host := strings.TrimPrefix(srv.URL(), "http://")
+	host := srv.Host()
 	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: ghpackagestest.DefaultToken, Transport: srv.HTTPClient().Transport, Clock: clock, OnWait: w.add})
 	p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
 		retention.WithResolver(resolver), retention.WithNow(func() time.Time { return start }))

@@ -747,7 +747,7 @@ func TestOnePingBearerRegistryTwoRepositories(t *testing.T) {
 		}
 		return resp, err
 	})
-	resolver := retention.WithResolver(retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken, Transport: counting, Clock: ghpackagestest.NewFakeClock(start)}))
+	resolver := retention.WithResolver(retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken, Transport: counting, Clock: ghpackagestest.NewFakeClock(start)}))
 	p, err := retention.NewPlan(t.Context(), srv.Client(), ghpackages.OrgOwner("acme"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day}, resolver, retention.WithNow(clock.Now))
 	require.NoError(t, err)
 	assert.Empty(t, p.Warnings)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +28,9 @@ import (
 // older than the policy's 30 days. It reports plan time cold and warm
 // (with the manifest cache), the requests per version planned, and for
 // Apply the requests per delete and the time per delete over the pacing
-// floor (1 s a delete for "guidance", 1/3 s for "budget").
+// floor (1 s a delete for "guidance", 1/3 s for "budget"), and the final
+// check's time, registry requests and manifest GETs (besides the HEADs of
+// the 2,000 tags) once the last delete is done.
 // BenchmarkApplyRequests counts Apply's requests per delete at 0, 50, 200
 // and 2,000 tags.
 
@@ -153,7 +154,7 @@ func (r *scaleRepo) run(pacing ghpackages.Pacing, cache string) *scaleRun {
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	r.tb.Cleanup(tr.CloseIdleConnections)
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(r.srv.URL(), "http://"), Token: ghpackagestest.DefaultToken,
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: r.srv.Host(), Token: ghpackagestest.DefaultToken,
 		Transport: tr, Cache: c})
 	client := r.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: tr}), ghpackages.WithPacing(pacing))
 	return &scaleRun{r: r, client: client, resolver: resolver}
@@ -243,6 +244,7 @@ func BenchmarkScale(b *testing.B) {
 				s := r.run(tc.pacing, filepath.Join(b.TempDir(), "cache"))
 				p, _, _ := s.plan(tc.deletes)
 				var first, last time.Time
+				var atLast ghpackagestest.Stats
 				done := 0
 				s.progress = func(retention.Item) {
 					switch done++; done {
@@ -250,9 +252,16 @@ func BenchmarkScale(b *testing.B) {
 						first = time.Now()
 					case tc.deletes:
 						last = time.Now()
+						atLast = r.srv.Stats()
 					}
 				}
 				_, st := s.apply(p)
+				// The final check: from the last delete to Apply's return
+				// (the tag list, a HEAD per tag, the manifests not cached).
+				check := delta(atLast, r.srv.Stats())
+				b.ReportMetric(time.Since(last).Seconds(), "final-check-s")
+				b.ReportMetric(float64(check.RegistryRequests), "final-check-registry")
+				b.ReportMetric(float64(check.RegistryManifests-2*releases), "final-check-GETs")
 				per := last.Sub(first) / time.Duration(tc.deletes-1)
 				b.ReportMetric(per.Seconds(), "s/delete")
 				if tc.floor > 0 {

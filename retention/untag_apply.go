@@ -176,7 +176,28 @@ func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
 	}
 	var moved []string
 	for _, t := range move {
-		if err := u.mover.PushPlaceholder(ctx, u.repo, t); err != nil {
+		// Read the tag again just before its PUT: a push since the read
+		// above keeps its tag (registries have no conditional tag PUT, so
+		// a push between this read and the PUT is the window that
+		// remains).
+		before, err := tagsNow(ctx, u.seg.w.g, []string{t})
+		if err == nil && before[t] != it.Version {
+			switch d := before[t]; d {
+			case PlaceholderDigest():
+				already = append(already, t)
+			case "":
+				notes = append(notes, fmt.Sprintf("tag %s was already gone", t))
+			default:
+				notes = append(notes, fmt.Sprintf("tag %s was pushed again (%s) just before its untag: not removed", t, shortDigest(d)))
+				u.seg.w.g.setTag(t, d)
+				u.seg.w.needed = nil
+			}
+			continue
+		}
+		if err == nil {
+			err = u.mover.PushPlaceholder(ctx, u.repo, t)
+		}
+		if err != nil {
 			err = fmt.Errorf("retention: not untagged: pushing the placeholder under %s: %w", t, err)
 			stuck, _ := u.putBack(ctx, it.Version, moved)
 			if len(stuck) == 0 && len(already) == 0 {
@@ -188,9 +209,25 @@ func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
 			return nil
 		}
 		u.pushed = true
+		// And once after it: a push that landed since keeps its tag, and
+		// the tag is not counted as moved.
+		if after, err := tagsNow(ctx, u.seg.w.g, []string{t}); err == nil && after[t] != PlaceholderDigest() {
+			if d := after[t]; d != "" {
+				notes = append(notes, fmt.Sprintf("tag %s was pushed again (%s) during its untag: left there", t, shortDigest(d)))
+				u.seg.w.g.setTag(t, d)
+			} else {
+				notes = append(notes, fmt.Sprintf("tag %s was gone right after its untag", t))
+				u.seg.w.g.setTag(t, "")
+			}
+			u.seg.w.needed = nil
+			continue
+		}
 		u.seg.w.g.setTag(t, PlaceholderDigest())
 		u.seg.w.needed = nil
 		moved = append(moved, t)
+	}
+	if len(moved) == 0 && len(already) == 0 {
+		return &skipError{strings.Join(notes, "; ")}
 	}
 	it.Tags = append(already, moved...)
 	it.Outcome = OutcomeUntagPending

@@ -23,11 +23,24 @@ type VerifyResult struct {
 	// and deleting the placeholder, and the next NewPlan (or
 	// NewUntagPlan) of the package finishes it. Empty, never nil.
 	Placeholders []string `json:"placeholders"`
+	// Empty lists, sorted, the tags that point at an image index (or
+	// manifest list) with no manifests: nothing can run from them. It is
+	// what another tool's untag placeholder, or one an older version of
+	// this package pushed, looks like. Empty, never nil.
+	Empty []string `json:"empty"`
 }
 
 // OK reports whether every tag is whole: none broken, none left on an
-// untag placeholder.
-func (r *VerifyResult) OK() bool { return len(r.Broken) == 0 && len(r.Placeholders) == 0 }
+// untag placeholder, none on an empty image index.
+func (r *VerifyResult) OK() bool {
+	return len(r.Broken) == 0 && len(r.Placeholders) == 0 && len(r.Empty) == 0
+}
+
+// emptyIndex reports whether m is an image index or manifest list that
+// lists no manifests.
+func emptyIndex(m Manifest) bool {
+	return len(m.Children) == 0 && (m.MediaType == mediaOCIIndex || m.MediaType == mediaDockerList)
+}
 
 // BrokenTag is a tag that points at an image with manifests missing.
 type BrokenTag struct {
@@ -75,16 +88,20 @@ func Verify(ctx context.Context, resolver ManifestResolver, repository string) (
 	if n, d, err := g.firstFailure(); n > 0 {
 		return nil, fmt.Errorf("retention: verifying %s: %d manifest(s) could not be read (first: %s): %w", repository, n, d, err)
 	}
-	res := &VerifyResult{Repository: repository, Broken: []BrokenTag{}, Placeholders: []string{}}
+	res := &VerifyResult{Repository: repository, Broken: []BrokenTag{}, Placeholders: []string{}, Empty: []string{}}
 	g.mu.Lock()
 	tags := make(map[string]string, len(g.tags))
 	for t, d := range g.tags {
 		tags[t] = d
-		if g.manifests[d].Placeholder {
+		switch m, ok := g.manifests[d]; {
+		case m.Placeholder:
 			res.Placeholders = append(res.Placeholders, t)
+		case ok && emptyIndex(m):
+			res.Empty = append(res.Empty, t)
 		}
 	}
 	slices.Sort(res.Placeholders)
+	slices.Sort(res.Empty)
 	res.Manifests = len(g.manifests) + len(g.missing)
 	g.mu.Unlock()
 	res.Tags = len(tags)
@@ -190,3 +207,9 @@ func NeededBy(ctx context.Context, resolver ManifestResolver, repository, digest
 	}
 	return out, nil
 }
+
+// Media types of an image index and a Docker manifest list.
+const (
+	mediaOCIIndex   = "application/vnd.oci.image.index.v1+json"
+	mediaDockerList = "application/vnd.docker.distribution.manifest.list.v2+json"
+)

@@ -51,6 +51,14 @@ type watch struct {
 	// plan to how to name them.
 	known  map[int64]bool
 	pushed map[string]string
+	// ids maps the plan's digests to their version IDs, and removed marks
+	// the IDs this run deleted: listed again, such a version was restored
+	// since.
+	ids     map[string]int64
+	removed map[int64]bool
+	// lastSeen maps every tag the watch has seen, removed ones too, to
+	// the digest it last saw it on: for the final check (heal.go).
+	lastSeen map[string]string
 	// baseTags are the tag names the plan knew of, and signed maps planned
 	// digests to the signature or attestation that names them and is new
 	// since the plan.
@@ -68,10 +76,12 @@ type watch struct {
 // by reading the registry's tags and the manifests they reach again.
 func newWatch(ctx context.Context, resolver ManifestResolver, api *ghpackages.OwnerPackages, pp *PackagePlan, repo string, from *repoGraph) (*watch, error) {
 	w := &watch{api: api, typ: pp.Type, pkg: pp.Name, planned: map[string][]string{}, pending: map[string]bool{}, stayed: map[string]string{},
-		known: map[int64]bool{}, pushed: map[string]string{}, baseTags: map[string]bool{}, signed: map[string]string{}}
+		known: map[int64]bool{}, pushed: map[string]string{}, baseTags: map[string]bool{}, signed: map[string]string{},
+		ids: map[string]int64{}, removed: map[int64]bool{}}
 	var names []string
 	for _, v := range pp.Versions {
 		w.known[v.ID] = true
+		w.ids[v.Name] = v.ID
 		names = append(names, v.Name)
 		for _, t := range v.Tags {
 			w.baseTags[t] = true
@@ -83,7 +93,8 @@ func newWatch(ctx context.Context, resolver ManifestResolver, api *ghpackages.Ow
 	}
 	if from != nil {
 		w.g = from.clone()
-		for t := range w.g.tagNames() {
+		w.lastSeen = w.g.tagNames()
+		for t := range w.lastSeen {
 			w.baseTags[t] = true
 		}
 		return w, nil
@@ -104,7 +115,8 @@ func newWatch(ctx context.Context, resolver ManifestResolver, api *ghpackages.Ow
 		return nil, fmt.Errorf("retention: not deleted: %d manifest(s) could not be read from the registry to order and re-check the deletes (first: %s: %w)", n, shortDigest(d), err)
 	}
 	// Signatures present now that the plan did not know of are new.
-	for t, d := range w.g.tagNames() {
+	w.lastSeen = w.g.tagNames()
+	for t, d := range w.lastSeen {
 		w.noteTag(t, d)
 	}
 	return w, nil
@@ -191,6 +203,7 @@ func (w *watch) refreshTags(ctx context.Context) error {
 	var targets []string
 	for t, d := range after {
 		if before[t] != d {
+			w.lastSeen[t] = d
 			w.needed = nil
 			w.noteTag(t, d)
 			targets = append(targets, d)
@@ -217,12 +230,24 @@ func (w *watch) refreshVersions(ctx context.Context) error {
 		}
 		allNew := len(vs) > 0
 		for _, v := range vs {
-			if w.known[v.ID] {
+			restored := w.removed[v.ID]
+			if w.known[v.ID] && !restored {
 				allNew = false
 				continue
 			}
 			w.known[v.ID] = true
 			w.pushed[v.Name] = describeImage(v.Name, v.Tags()) + ", pushed since the plan"
+			if restored {
+				// Deleted by this run and listed again: restored since,
+				// whatever the plan knew of it, and its tags are those
+				// GitHub gives it now.
+				delete(w.removed, v.ID)
+				allNew = false
+				w.pushed[v.Name] = describeImage(v.Name, v.Tags()) + ", restored since this run deleted it"
+				for _, t := range v.Tags() {
+					w.g.setTag(t, v.Name)
+				}
+			}
 			w.g.vouch(v.Name)
 			w.g.addExtraTags(v.Name, v.Tags())
 			for _, t := range v.Tags() {
@@ -362,6 +387,9 @@ func (w *watch) done(digest string, removed bool, why string) {
 	delete(w.pending, digest)
 	if removed {
 		w.g.gone(digest)
+		if id, ok := w.ids[digest]; ok {
+			w.removed[id] = true
+		}
 	} else {
 		w.stayed[digest] = why
 	}

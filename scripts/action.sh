@@ -15,7 +15,7 @@
 #                       from the action's own checkout; turns the INPUT_*
 #                       variables into a 'ghpkg prune' command line, runs it
 #                       and writes the step's outputs (deleted, planned,
-#                       failed, withheld, report) to $GITHUB_OUTPUT. ghpkg
+#                       failed, withheld, healed, report) to $GITHUB_OUTPUT. ghpkg
 #                       itself appends the Markdown table to
 #                       $GITHUB_STEP_SUMMARY. It exits with ghpkg's exit
 #                       code (0 done or dry run, 1 some deletions failed,
@@ -163,6 +163,33 @@ truthy() {
   esac
 }
 
+# command: usage reads what the packages hold (by kind and by age) and
+# changes nothing; ghpkg writes its table and chart to the job summary.
+case "${INPUT_COMMAND:-prune}" in
+  prune) ;;
+  usage)
+    args=(usage --json --owner "${INPUT_OWNER:?the owner input is required}" --type "${INPUT_TYPE:-container}")
+    if [ -n "${INPUT_BASE_URL:-}" ]; then args+=(--base-url "${INPUT_BASE_URL%/}/"); fi
+    if [ -n "${INPUT_REGISTRY:-}" ]; then args+=(--registry "$INPUT_REGISTRY"); fi
+    if ! truthy "${INPUT_CACHE:-true}"; then args+=(--no-cache); elif [ -n "${INPUT_CACHE_DIR:-}" ]; then args+=(--cache-dir "$INPUT_CACHE_DIR"); fi
+    packages=()
+    set -f
+    for p in ${INPUT_PACKAGES:-}; do packages+=("$p"); done
+    set +f
+    args+=(-- "${packages[@]}")
+    report="$tmp/ghpkg-usage-$$.json"
+    code=0
+    GITHUB_TOKEN="${INPUT_TOKEN:?the token input is required}" "$bin" "${args[@]}" > "$report" || code=$?
+    if [ -n "${GITHUB_OUTPUT:-}" ] && ! printf '%s\n' "report=$report" >> "$GITHUB_OUTPUT"; then
+      echo "::error::could not write the step outputs to GITHUB_OUTPUT ($GITHUB_OUTPUT); the JSON is $report"
+      if [ "$code" -eq 0 ]; then code=1; fi
+    fi
+    echo "ghpkg usage (exit $code); JSON: $report"
+    exit "$code"
+    ;;
+  *) echo "::error::command must be prune or usage, got '${INPUT_COMMAND}'" >&2; exit 2 ;;
+esac
+
 args=(prune --json --owner "${INPUT_OWNER:?the owner input is required}" --type "${INPUT_TYPE:-container}")
 if [ -n "${INPUT_BASE_URL:-}" ]; then args+=(--base-url "${INPUT_BASE_URL%/}/"); fi
 if [ -n "${INPUT_OLDER_THAN:-}" ]; then args+=(--older-than "$INPUT_OLDER_THAN"); fi
@@ -236,6 +263,19 @@ deleted=$(count deleted)
 planned=$(count planned)
 failed=$(count failed)
 withheld=$(count withheld)
+healed=$(count healed)
+if [ "$healed" != 0 ]; then
+  echo "::warning::ghpkg restored $healed version(s) it had deleted: a tag needed them (a push GitHub's listing did not show yet); see the report's \"healed\" items."
+fi
+# summary.storage's byte counts, one level deeper; null (or absent) is
+# unknown: sizes are known for container images read from the registry.
+bytes_of() {
+  local n
+  n=$(sed -n "s/^      \"$1\": \([0-9][0-9]*\),\{0,1\}\$/\1/p" "$report" | tail -n 1)
+  echo "${n:-unknown}"
+}
+freed_bytes=$(bytes_of freed_bytes)
+kept_bytes=$(bytes_of kept_bytes)
 if [ "$withheld" != 0 ]; then
   echo "::error::ghpkg withheld $withheld deletions: their safety could not be proven (the registry could not be read; see the log). The step fails until that is fixed."
 fi
@@ -244,10 +284,14 @@ fi
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   # One simple command: bash ignores '!' on a { ...; } group whose
   # redirection fails.
-  if ! printf '%s\n' "deleted=$deleted" "planned=$planned" "failed=$failed" "withheld=$withheld" "report=$report" >> "$GITHUB_OUTPUT"; then
+  if ! printf '%s\n' "deleted=$deleted" "planned=$planned" "failed=$failed" "withheld=$withheld" "healed=$healed" "freed-bytes=$freed_bytes" "kept-bytes=$kept_bytes" "report=$report" >> "$GITHUB_OUTPUT"; then
     echo "::error::could not write the step outputs to GITHUB_OUTPUT ($GITHUB_OUTPUT); the run's JSON report is $report"
     if [ "$code" -eq 0 ]; then code=1; fi
   fi
 fi
-echo "ghpkg prune: planned $planned, deleted $deleted, failed $failed, withheld $withheld (exit $code); JSON report: $report"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  printf '%s\n' "| freed bytes | kept bytes |" "| ---: | ---: |" "| $freed_bytes | $kept_bytes |" "" >> "$GITHUB_STEP_SUMMARY" ||
+    echo "::warning::could not write the storage table to the job summary"
+fi
+echo "ghpkg prune: planned $planned, deleted $deleted, failed $failed, withheld $withheld, freed bytes $freed_bytes, kept bytes $kept_bytes (exit $code); JSON report: $report"
 exit "$code"

@@ -221,7 +221,7 @@ func TestBinaryEndToEnd(t *testing.T) {
 		Method string `json:"method"`
 		Path   string `json:"path"`
 		Query  string `json:"query"`
-		Token  string `json:"token"`
+		Token  string `json:"token_name"`
 		Status int    `json:"status"`
 		Fault  string `json:"fault"`
 	}

@@ -195,6 +195,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	fs.Var(&tokens, "token", "accept token NAME: NAME=scope,scope (classic), NAME=fine-grained, or NAME=actions:OWNER/REPO[:admin]; end with @LOGIN to name its user; repeatable")
 	withRegistry := fs.Bool("registry", true, "serve an OCI container registry at /v2/ on the same host and port")
 	regLatency := fs.Duration("registry-latency", 0, "answer every registry request after this long (e.g. 20ms)")
+	listingLag := fs.Duration("listing-lag", 0, "show a registry push in the REST version listing (its new version, the tags it moved) only this long after it, on the server's clock (e.g. 30s)")
 	regLimit := fs.String("registry-limit", "", "answer 429 TOOMANYREQUESTS past N manifest requests a minute, written N/min (e.g. 44000/min)")
 	prefix := fs.String("api-prefix", "", `serve the REST API under this prefix, e.g. "/api/v3" as GitHub Enterprise Server`)
 	primary := fs.Int("primary-limit", 5000, "primary rate limit: requests per token per window")
@@ -257,6 +258,12 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	}
 	if *regLatency > 0 {
 		opts = append(opts, ghpackagestest.WithRegistryLatency(*regLatency))
+	}
+	if *listingLag < 0 {
+		return usagef("-listing-lag %s: want a duration of 0 or more, e.g. 30s", *listingLag)
+	}
+	if *listingLag > 0 {
+		opts = append(opts, ghpackagestest.WithListingLag(*listingLag))
 	}
 	if *regLimit != "" {
 		n, err := parseRegistryLimit(*regLimit)

@@ -111,6 +111,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-registry-limit", "0/min"}, "above 0"},
 		{[]string{"-registry-latency", "-5ms"}, "-registry-latency -5ms: want a duration of 0 or more"},
 		{[]string{"-registry-latency", "soon"}, "registry-latency"},
+		{[]string{"-listing-lag", "-1s"}, "-listing-lag -1s: want a duration of 0 or more"},
 		{[]string{"-registry=false", "-registry-limit", "10/min"}, "need the registry"},
 		{[]string{"-tls-cert-file", "x.pem"}, "-tls-cert-file needs -tls"},
 		{[]string{"stray"}, `unexpected argument "stray"`},
@@ -239,4 +240,53 @@ func TestVersionFlag(t *testing.T) {
 	require.NoError(t, run(t.Context(), []string{"-version"}, &out, nil))
 	assert.Equal(t, buildinfo.Resolve("", "", "").Line("ghpackages-fake")+"\n", out.String())
 	assert.True(t, strings.HasPrefix(out.String(), "ghpackages-fake "), out.String())
+}
+
+// -listing-lag reaches the server: a tag pushed through the registry is
+// in the registry at once, but the REST listing (the clock frozen, so the
+// lag never passes) still shows the version without it.
+func TestListingLagFlag(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-seed", "demo", "-listing-lag", "1m", "-now", "2026-11-24T12:00:00Z"}, io.Discard, ready)
+	}()
+	var base string
+	select {
+	case base = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	call := func(method, path, contentType string, body []byte) (*http.Response, []byte) {
+		req, _ := http.NewRequestWithContext(t.Context(), method, strings.TrimSuffix(base, "/")+path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer ghp_fake_default_token")
+		req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json")
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp, b
+	}
+	resp, manifest := call("GET", "/v2/octo-org/team/app/manifests/latest", "", nil)
+	require.Equal(t, 200, resp.StatusCode)
+	resp, _ = call("PUT", "/v2/octo-org/team/app/manifests/rollout", resp.Header.Get("Content-Type"), manifest)
+	require.Equal(t, 201, resp.StatusCode)
+	resp, _ = call("HEAD", "/v2/octo-org/team/app/manifests/rollout", "", nil)
+	assert.Equal(t, 200, resp.StatusCode, "the registry has the tag at once")
+	resp, body := call("GET", "/orgs/octo-org/packages/container/team%2Fapp/versions?per_page=100", "", nil)
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, string(body), `"latest"`)
+	assert.NotContains(t, string(body), `"rollout"`, "the listing does not show it yet")
+	cancel()
+	require.NoError(t, <-done)
 }

@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer fake.Close()
 		client, token, *reg = fake.Client(), ghpackagestest.DefaultToken, host
-		fmt.Fprintf(out, "GITHUB_TOKEN is not set: using the built-in fake GitHub Packages server at %s, with a multi-arch image in its registry\n", fake.URL())
+		fmt.Fprintf(out, "GITHUB_TOKEN is not set: using the built-in fake GitHub Packages server at %s, with a multi-arch image in its registry\n", strings.TrimSuffix(fake.BaseURL(), "/"))
 	}
 
 	policy := retention.Policy{
@@ -105,8 +105,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 // a tagged index whose two platform manifests are untagged and old, plus
 // three old untagged leftovers of earlier builds.
 func demo(org, pkg string) (*ghpackagestest.Server, string, error) {
-	fake := ghpackagestest.NewServer(ghpackagestest.WithRegistryHandler(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
-	host := strings.TrimPrefix(fake.URL(), "http://")
+	fake := ghpackagestest.NewServer(ghpackagestest.WithRawRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))))
+	host := fake.Host()
 	repo := host + "/" + org + "/" + pkg
 	now := time.Now()
 	fake.AddOrg(org)

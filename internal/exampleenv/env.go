@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
@@ -104,7 +105,7 @@ func Connect(f *Flags, w io.Writer, opts ...ghpackages.Option) (*Env, error) {
 	} else {
 		env.Fake = ghpackagestest.NewServer(ghpackagestest.WithDemo())
 		env.Client = env.Fake.Client(opts...)
-		fmt.Fprintf(w, FakeBanner+"\n", env.Fake.URL())
+		fmt.Fprintf(w, FakeBanner+"\n", strings.TrimSuffix(env.Fake.BaseURL(), "/"))
 	}
 	env.Owner = owner
 	env.Packages = env.Client.Packages(env.Owner)

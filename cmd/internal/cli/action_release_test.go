@@ -293,7 +293,7 @@ func TestActionRelease(t *testing.T) {
 		api := ghpackagestest.NewServer(ghpackagestest.WithDemo(), ghcrtest.WithRegistry(),
 			ghpackagestest.WithTokenSpec(secret, ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages, ghpackages.ScopeDeletePackages}}))
 		t.Cleanup(api.Close)
-		env := actionInputs(api.URL(), map[string]string{"PACKAGES": "team/*", "OLDER_THAN": "30d"})
+		env := actionInputs(strings.TrimSuffix(api.BaseURL(), "/"), map[string]string{"PACKAGES": "team/*", "OLDER_THAN": "30d"})
 		env["GHPKG_BIN"] = outputs["bin"]
 		env["PATH"] = stubGo(t, true) + string(os.PathListSeparator) + os.Getenv("PATH")
 		code, outputs, log = actionStep(t, t.TempDir(), env, "run")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -98,7 +99,7 @@ func actionStep(t *testing.T, dir string, env map[string]string, args ...string)
 // defaults, the API at baseURL, and inputs on top.
 func actionInputs(baseURL string, inputs map[string]string) map[string]string {
 	defaults := map[string]string{
-		"TOKEN": secret, "OWNER": "octo-org", "TYPE": "container", "PACKAGES": "", "OLDER_THAN": "", "ALL_AGES": "false",
+		"COMMAND": "prune", "TOKEN": secret, "OWNER": "octo-org", "TYPE": "container", "PACKAGES": "", "OLDER_THAN": "", "ALL_AGES": "false",
 		"KEEP": "0", "KEEP_TAGGED": "0", "KEEP_UNTAGGED": "0", "TAGS": "untagged", "INCLUDE": "", "EXCLUDE": "", "KEEP_TAGS": "", "KEEP_NAMES": "", "KEEP_IDS": "",
 		"MAX_DELETE": "0", "DELETE_PACKAGE_WHEN_EMPTY": "false", "UNTAG": "false", "GROUP_BY": "", "GRACE": "",
 		"DELETE_GHOST_IMAGES": "false", "DELETE_PARTIAL_IMAGES": "false", "DELETE_ORPHANED_REFERRERS": "false", "SKIP_REFERENCE_CHECK": "false", "REGISTRY": "",
@@ -137,7 +138,7 @@ func TestActionScript(t *testing.T) {
 	run := func(t *testing.T, inputs map[string]string) (code int, outputs map[string]string, log, summary string) {
 		t.Helper()
 		dir := t.TempDir()
-		env := actionInputs(srv.URL(), inputs)
+		env := actionInputs(strings.TrimSuffix(srv.BaseURL(), "/"), inputs)
 		env["GHPKG_BIN"] = bin
 		for k, v := range inputs {
 			if name, ok := strings.CutPrefix(k, "$"); ok {
@@ -167,7 +168,16 @@ func TestActionScript(t *testing.T) {
 		assert.Equal(t, "0", outputs["deleted"])
 		assert.Equal(t, "8", outputs["planned"], "10 old untagged versions, 2 kept by keep-ids")
 		assert.Equal(t, "0", outputs["failed"])
+		assert.Equal(t, "0", outputs["healed"], "nothing to heal")
 		assert.FileExists(t, outputs["report"])
+		freed, err := strconv.ParseInt(outputs["freed-bytes"], 10, 64)
+		require.NoError(t, err, "freed-bytes %q", outputs["freed-bytes"])
+		kept, err := strconv.ParseInt(outputs["kept-bytes"], 10, 64)
+		require.NoError(t, err, "kept-bytes %q", outputs["kept-bytes"])
+		assert.Positive(t, freed)
+		assert.Greater(t, kept, freed)
+		assert.Contains(t, md, fmt.Sprintf("| %d | %d |", freed, kept), "the job summary shows them")
+		assert.Contains(t, md, "; frees ", "ghpkg's summary line says it in binary units")
 		assert.Contains(t, log, "Dry run: nothing is deleted")
 		assert.True(t, strings.HasPrefix(md, "### ghpkg prune: org octo-org (dry run)\n"), md)
 		assert.NotContains(t, log, "registry", "the registry was read")
@@ -195,9 +205,11 @@ func TestActionScript(t *testing.T) {
 		assert.Equal(t, "2", outputs["deleted"])
 		assert.Equal(t, "2", outputs["planned"])
 		assert.Equal(t, 2, strings.Count(md, "| delete-version | deleted |"))
+		assert.Equal(t, "unknown", outputs["freed-bytes"], "--skip-reference-check reads no sizes")
+		assert.Equal(t, "unknown", outputs["kept-bytes"])
 
 		// The report output undoes the run.
-		restore := exec.Command(bin, "restore", "--report", outputs["report"], "--base-url", srv.URL())
+		restore := exec.Command(bin, "restore", "--report", outputs["report"], "--base-url", srv.BaseURL())
 		restore.Env = []string{"GITHUB_TOKEN=" + secret}
 		out, err := restore.CombinedOutput()
 		assert.Error(t, err, "the token lacks write:packages: %s", out)

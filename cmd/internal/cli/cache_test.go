@@ -146,7 +146,7 @@ func limitedRegistry(n int) http.Handler {
 // summary, and the plan is what it would be without it.
 func TestPruneWaitsOutTheRegistryLimit(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, ghpackagestest.WithRegistryHandler(limitedRegistry(3)))
+	h := newHarness(t, ghpackagestest.WithRawRegistry(limitedRegistry(3)))
 	img := pushMulti(t, h)
 	code, out, errOut := h.run(t, "prune", "multi", "--org", "octo-org", "--older-than", "30d", "--yes", "--json", "--no-cache")
 	require.Equal(t, 0, code, errOut)
@@ -160,7 +160,7 @@ func TestPruneWaitsOutTheRegistryLimit(t *testing.T) {
 
 	// Waits count against --max-wait: past it, the run stops cleanly
 	// (exit 1, nothing deleted) for a next run to resume.
-	h = newHarness(t, ghpackagestest.WithRegistryHandler(limitedRegistry(3)))
+	h = newHarness(t, ghpackagestest.WithRawRegistry(limitedRegistry(3)))
 	pushMulti(t, h)
 	code, out, errOut = h.run(t, "prune", "multi", "--org", "octo-org", "--older-than", "30d", "--yes", "--json", "--no-cache", "--max-wait", "3s")
 	assert.Equal(t, 1, code, errOut)
@@ -173,7 +173,7 @@ func TestPruneWaitsOutTheRegistryLimit(t *testing.T) {
 	// A limit that is never lifted cannot be waited out: after its
 	// retries, the package's deletions are withheld (exit 1), as for any
 	// registry that cannot be read.
-	h = newHarness(t, ghpackagestest.WithRegistryHandler(limitedRegistry(1000)))
+	h = newHarness(t, ghpackagestest.WithRawRegistry(limitedRegistry(1000)))
 	pushMulti(t, h)
 	code, out, errOut = h.run(t, "prune", "multi", "--org", "octo-org", "--older-than", "30d", "--yes", "--json", "--no-cache")
 	assert.Equal(t, 1, code, errOut)

@@ -144,6 +144,9 @@ type app struct {
 
 	// printed is set once the command wrote its JSON document.
 	printed bool
+	// tokenScopes are the classic token's scopes preflight read; nil when
+	// unknown (a fine-grained, App or Actions token, or a failed read).
+	tokenScopes []ghpackages.Scope
 	// tok caches the token once read (stdin can be read only once).
 	tok string
 	// showAll is prune's --show all.
@@ -315,6 +318,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(
 		a.packagesCommand(), a.versionsCommand(), a.getCommand(), a.deleteCommand(),
 		a.restoreCommand(), a.pruneCommand(), a.untagCommand(), a.verifyCommand(), a.scopesCommand(), a.versionCommand(),
+		a.usageCommand(),
 		jsonTopic(),
 	)
 	// The completion command (cobra's) refuses an unknown shell.

@@ -71,7 +71,7 @@ func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
 	clock := ghpackagestest.NewFakeClock(start)
 	base := []ghpackagestest.Option{
 		ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(),
-		ghpackagestest.WithRegistryHandler(registry.New(registry.Logger(log.New(io.Discard, "", 0)))),
+		ghpackagestest.WithRawRegistry(registry.New(registry.Logger(log.New(io.Discard, "", 0)))),
 		ghpackagestest.WithTokenSpec(secret, ghpackagestest.TokenSpec{Scopes: ghpackagestest.AllScopes()}),
 		ghpackagestest.WithTokenSpec(readOnly, ghpackagestest.TokenSpec{Scopes: []ghpackages.Scope{ghpackages.ScopeReadPackages}}),
 		ghpackagestest.WithTokenSpec(fineGrain, ghpackagestest.TokenSpec{FineGrained: true}),
@@ -104,7 +104,7 @@ func (h *harness) runIn(t testing.TB, stdin string, args ...string) (int, string
 	var out, errOut bytes.Buffer
 	full := append([]string{}, args...)
 	if !slices.ContainsFunc(args, func(a string) bool { return a == "--base-url" || strings.HasPrefix(a, "--base-url=") }) {
-		full = append(full, "--base-url", h.srv.URL())
+		full = append(full, "--base-url", h.srv.BaseURL())
 	}
 	ctx := t.Context()
 	if h.ctx != nil {
@@ -193,6 +193,18 @@ type summary struct {
 	PlannedUntags   int `json:"planned_untags"`
 	Untagged        int `json:"untagged"`
 	UntagPending    int `json:"untag_pending"`
+	// Storage, prune only: null counts are unknown.
+	Storage *storageDoc `json:"storage"`
+}
+
+// unknownStorage is the storage of a prune that did not read the
+// registry.
+var unknownStorage = &storageDoc{}
+
+// storageDoc is a plan's or run's storage, in bytes; nil is unknown.
+type storageDoc struct {
+	FreedBytes *int64 `json:"freed_bytes"`
+	KeptBytes  *int64 `json:"kept_bytes"`
 }
 
 // itemDoc, reportDoc and planDoc are the documented report and plan.
@@ -236,6 +248,7 @@ type planDoc struct {
 		DeletePackage  bool           `json:"delete_package"`
 		PackageReason  string         `json:"package_reason"`
 		KeptByReason   map[string]int `json:"kept_by_reason"`
+		Storage        storageDoc     `json:"storage"`
 		Groups         []struct {
 			Group  string `json:"group"`
 			Images int    `json:"images"`
@@ -251,6 +264,7 @@ type planDoc struct {
 			Untag       []string  `json:"untag"`
 			Placeholder bool      `json:"placeholder"`
 			Groups      []string  `json:"groups"`
+			SizeBytes   *int64    `json:"size_bytes"`
 		} `json:"versions"`
 	} `json:"packages"`
 }
@@ -611,7 +625,7 @@ func TestPruneDryRunChangesNothing(t *testing.T) {
 	code, out, _ := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check")
 	require.Equal(t, 0, code)
 	assert.Equal(t, []string{"PACKAGE", "ID", "VERSION", "TAGS", "AGE", "PLAN", "REASON"}, strings.Fields(strings.Split(out, "\n")[0]))
-	assert.Contains(t, out, "would delete 10 and keep 27 versions in 1 package(s); dry run, nothing changed: pass --yes to delete")
+	assert.Contains(t, out, "would delete 10 and keep 27 versions in 1 package(s); frees an unknown amount of storage; dry run, nothing changed: pass --yes to delete")
 	assert.Contains(t, out, "untagged, created 77d ago, older than 30d")
 	md, err := os.ReadFile(summaryFile)
 	require.NoError(t, err)
@@ -627,7 +641,7 @@ func TestPruneDryRunChangesNothing(t *testing.T) {
 	assert.True(t, doc.DryRun)
 	assert.Nil(t, doc.Report, "a dry run has no report")
 	require.NotNil(t, doc.Plan)
-	assert.Equal(t, summary{Planned: prunedApp, Kept: appVersion - prunedApp}, doc.Summary)
+	assert.Equal(t, summary{Planned: prunedApp, Kept: appVersion - prunedApp, Storage: unknownStorage}, doc.Summary)
 	assert.Contains(t, out, `"report": null`)
 
 	// --yes with an explicit --dry-run contradict each other: refused.
@@ -705,7 +719,7 @@ func TestPruneApplyReportAndRestore(t *testing.T) {
 	require.NotNil(t, doc.Plan)
 	require.NotNil(t, doc.Report)
 	assert.Nil(t, doc.Stopped)
-	assert.Equal(t, summary{Planned: 4, Kept: appVersion - 4, Deleted: 4}, doc.Summary)
+	assert.Equal(t, summary{Planned: 4, Kept: appVersion - 4, Deleted: 4, Storage: unknownStorage}, doc.Summary)
 	assert.Equal(t, 4, h.srv.Stats().Deletes)
 	assert.Contains(t, errOut, "deleting: 4/4\n")
 	for _, it := range doc.Report.Items {
@@ -718,7 +732,7 @@ func TestPruneApplyReportAndRestore(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(md), "### ghpkg prune: org octo-org\n\n| type | package | id | version | tags | action | outcome | detail |\n"), string(md))
 	assert.Equal(t, 4, strings.Count(string(md), "| delete-version | deleted |"))
-	assert.True(t, strings.HasSuffix(string(md), "\n4 deleted\n\n"))
+	assert.True(t, strings.HasSuffix(string(md), "\n4 deleted; freed an unknown amount of storage\n\n"), string(md))
 
 	// The --report file is the bare report.
 	var bare reportDoc
@@ -775,7 +789,7 @@ func TestPruneStopsAtRateLimit(t *testing.T) {
 	left := prunedApp - done
 	assert.Equal(t, stopped{Reason: "rate_limit", Message: doc.Report.Stopped, Done: done, Left: left}, *doc.Stopped)
 	assert.Contains(t, errOut, fmt.Sprintf("ghpkg prune: stopped at the rate limit; %d done, %d left; rerun to resume\n", done, left))
-	assert.Equal(t, summary{Planned: prunedApp, Kept: appVersion - prunedApp, Deleted: done, NotAttempted: left}, doc.Summary)
+	assert.Equal(t, summary{Planned: prunedApp, Kept: appVersion - prunedApp, Deleted: done, NotAttempted: left, Storage: unknownStorage}, doc.Summary)
 	assert.Equal(t, done, h.srv.Stats().Deletes)
 	md, err := os.ReadFile(h.env["GITHUB_STEP_SUMMARY"])
 	require.NoError(t, err)
@@ -784,7 +798,7 @@ func TestPruneStopsAtRateLimit(t *testing.T) {
 	require.Zero(t, h.srv.PendingFaults())
 	code, out, errOut = h.run(t, args...)
 	require.Equal(t, 0, code, errOut)
-	assert.Contains(t, out, fmt.Sprintf("\n%d deleted\n", left))
+	assert.Contains(t, out, fmt.Sprintf("\n%d deleted; freed an unknown amount of storage\n", left))
 	assert.Equal(t, prunedApp, h.srv.Stats().Deletes)
 }
 

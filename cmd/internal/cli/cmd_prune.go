@@ -304,6 +304,12 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	planOpts := []retention.PlanOption{now}
 	// The plan is applied at once: Apply starts from its registry reading.
 	applyOpts := []retention.ApplyOption{now, retention.WithFreshPlan()}
+	if apply && typ == ghpackages.Container && !f.skipRefs && a.tokenScopes != nil &&
+		len(ghpackages.MissingScopes(a.tokenScopes, []ghpackages.Scope{ghpackages.ScopeWritePackages})) > 0 {
+		// Restoring a version needs write:packages.
+		a.warnf("healing is off: the token lacks write:packages, so a tag the final check finds broken by this run's deletes is reported (exit 1), not restored")
+		applyOpts = append(applyOpts, retention.WithoutHealing())
+	}
 	var resolver retention.ManifestResolver
 	if typ == ghpackages.Container && (!f.skipRefs || f.verify) {
 		resolver = a.resolver(f.registry, cache)
@@ -323,6 +329,8 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		return 0, a.checkOwner(ctx, c, owner, err)
 	}
 	out.Plan = a.planOf(plan, f.registry)
+	storage := plan.Storage()
+	out.Summary.Storage = &storage
 	for _, w := range append(unmatchedPackages(args, out.Plan), keepUnmatched(out.Plan)...) {
 		out.Plan.Warnings = append(out.Plan.Warnings, w)
 		a.warnf("%s", w)
@@ -344,6 +352,8 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		return 0, err
 	}
 	out.Report = reportOf(rep)
+	freed := plan.StorageDeleted(rep)
+	out.Summary.Storage = &freed
 	a.recheck(ctx, c.Packages(owner), out.Report.Items)
 	reported := f.reportFile == "" || a.writeReport(f.reportFile, out.Report)
 	a.verifyAfter(ctx, f, resolver, plan, &out)
@@ -388,11 +398,11 @@ func (a *app) planOf(p *retention.Plan, registry string) *planJSON {
 	for _, pp := range p.Packages {
 		pj := packagePlanJSON{Type: string(pp.Type), Name: pp.Name, Withheld: pp.Withheld, WithheldReason: pp.WithheldReason,
 			DeletePackage: pp.DeletePackage, PackageReason: flagWords(pp.PackageReason),
-			KeptByReason: map[string]int{}, Versions: make([]decisionJSON, 0, len(pp.Versions))}
+			KeptByReason: map[string]int{}, Versions: make([]decisionJSON, 0, len(pp.Versions)), Storage: pp.Storage}
 		for _, v := range pp.Versions {
 			reason := strings.ReplaceAll(flagWords(v.Reason), "(see the plan's warnings)", "(see the warning on stderr)")
 			pj.Versions = append(pj.Versions, decisionJSON{ID: v.ID, Name: v.Name, Tags: nonNil(v.Tags), CreatedAt: v.CreatedAt.UTC(), Action: string(v.Action), Reason: reason,
-				Untag: v.Untag, Placeholder: v.Placeholder, Groups: v.Groups})
+				Untag: v.Untag, Placeholder: v.Placeholder, Groups: v.Groups, SizeBytes: v.SizeBytes})
 			switch {
 			case pp.DeletePackage || v.Action == retention.ActionDelete:
 			case v.Action == retention.ActionUntag:

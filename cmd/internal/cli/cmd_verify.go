@@ -21,7 +21,10 @@ type verifyJSON struct {
 	Broken     []brokenJSON `json:"broken"`
 	// Placeholders are tags left on an untag placeholder.
 	Placeholders []string `json:"placeholders"`
-	Error        string   `json:"error,omitempty"`
+	// Empty are tags on an image index with no manifests (another tool's
+	// untag placeholder, or an older one); present when there are some.
+	Empty []string `json:"empty,omitempty"`
+	Error string   `json:"error,omitempty"`
 }
 
 // brokenJSON is a tag whose image has manifests missing.
@@ -129,6 +132,9 @@ func (a *app) verify(ctx context.Context, resolver retention.ManifestResolver, t
 			continue
 		}
 		v.Tags, v.Manifests, v.Whole, v.Placeholders = res.Tags, res.Manifests, res.OK(), nonNil(res.Placeholders)
+		if len(res.Empty) > 0 {
+			v.Empty = res.Empty
+		}
 		for _, b := range res.Broken {
 			bj := brokenJSON{Tag: b.Tag, Digest: b.Digest, Missing: []missingJSON{}}
 			for _, m := range b.Missing {
@@ -156,6 +162,10 @@ func (a *app) verifyLines(results []verifyJSON, toStdout bool) bool {
 			fmt.Fprintf(w, "%s: could not verify: %s\n", v.Package, firstLine(v.Error))
 		case v.Whole:
 			fmt.Fprintf(w, "%s: whole: %d tags, %d manifests\n", v.Package, v.Tags, v.Manifests)
+		case len(v.Broken) == 0 && len(v.Placeholders) == 0:
+			ok = false
+			fmt.Fprintf(w, "%s: EMPTY: %s point at an image index with no manifests (another tool's untag placeholder, or an older one): nothing runs from them\n",
+				v.Package, strings.Join(v.Empty, ", "))
 		case len(v.Broken) == 0:
 			ok = false
 			fmt.Fprintf(w, "%s: UNTAG NOT FINISHED: %s point at the placeholder of an untag that stopped before deleting it; "+
@@ -186,6 +196,9 @@ func (a *app) verifyLines(results []verifyJSON, toStdout bool) bool {
 			}
 			if len(v.Placeholders) > 0 {
 				fmt.Fprintf(w, "  and %s point at an unfinished untag's placeholder\n", strings.Join(v.Placeholders, ", "))
+			}
+			if len(v.Empty) > 0 {
+				fmt.Fprintf(w, "  and %s point at an image index with no manifests\n", strings.Join(v.Empty, ", "))
 			}
 		}
 	}

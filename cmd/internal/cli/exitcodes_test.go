@@ -270,7 +270,7 @@ func TestPruneLostDeleteIsRestorable(t *testing.T) {
 	code, out, errOut = h.run(t, "restore", "--report", report, "--json")
 	require.Equal(t, 0, code, errOut)
 	decodeStrict(t, out, &doc)
-	assert.Equal(t, summary{Planned: 1, Restored: 1}, doc.Summary)
+	assert.Equal(t, summary{Planned: 1, Restored: 1, Storage: unknownStorage}, doc.Summary)
 	p, _ = h.srv.Package("octo-org", ghpackages.NPM, "old-tool")
 	assert.Nil(t, p.DeletedAt, "restored")
 
@@ -320,7 +320,7 @@ func TestPruneReplayed404ButVisible(t *testing.T) {
 	assert.Equal(t, "failed", it.Outcome)
 	assert.Equal(t, 404, it.Status)
 	assert.Contains(t, it.Error, "but it still exists: the token can read team/app but not delete it")
-	assert.Equal(t, summary{Planned: 1, Kept: doc.Summary.Kept, Failed: 1}, doc.Summary)
+	assert.Equal(t, summary{Planned: 1, Kept: doc.Summary.Kept, Failed: 1, Storage: unknownStorage}, doc.Summary)
 	assert.Zero(t, h.srv.Stats().Deletes)
 }
 

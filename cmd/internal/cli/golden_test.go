@@ -80,7 +80,7 @@ func TestJSONGolden(t *testing.T) {
 			code, out, errOut := h.run(t, append(c.args, "--json")...)
 			require.Equal(t, c.code, code, errOut)
 			require.True(t, json.Valid([]byte(out)), out)
-			got := strings.ReplaceAll(out, h.srv.URL(), "http://fake")
+			got := strings.ReplaceAll(out, "http://"+h.srv.Host(), "http://fake")
 			path := filepath.Join("testdata", c.name+".golden.json")
 			if *update {
 				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))

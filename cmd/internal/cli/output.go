@@ -65,7 +65,8 @@ delete, restore, prune, untag:
                [{type, name, withheld (deletions the policy selected but
                withheld: their safety could not be proven), withheld_reason
                (why; absent when withheld is 0), delete_package,
-               package_reason, kept_by_reason: {REASON: COUNT}, groups (with
+               package_reason, kept_by_reason: {REASON: COUNT}, storage
+               ({freed_bytes, kept_bytes}: see STORAGE below), groups (with
                --group-by: [{group, images, kept}]; group "(other tags)"
                holds images with a tag the pattern does not match,
                "(untagged)" untagged images), versions: [{id, name, tags,
@@ -73,7 +74,14 @@ delete, restore, prune, untag:
                (action untag: the tags it removes; the rest stay),
                placeholder (true: the placeholder of an untag that did not
                finish, deleted to finish it), groups (with --group-by: the
-               image's groups)}]}]}
+               image's groups), size_bytes (container images: the
+               manifest, config and layers; absent when unknown)}]}]}
+               STORAGE: bytes the registry can drop (freed_bytes: every
+               deleted manifest, and each config or layer only deleted
+               manifests of the package reference) and what stays
+               (kept_bytes), from the manifests the plan read; null when
+               unknown (types other than container, or the registry not
+               read). Blobs shared with other packages may stay billed.
                policy: {type, packages, keep_newest, keep_tagged,
                keep_untagged, older_than, all_ages,
                tags: "untagged"|"tagged"|"any", include, exclude, keep_tags,
@@ -118,6 +126,10 @@ delete, restore, prune, untag:
                                   untag: every tag moved since the plan;
                                   restore-tags: every tag points elsewhere
                  untagged         untag: the tags were removed
+                 healed           restore-version after the deletes: the
+                                  final check found a tag that needed this
+                                  deleted version (a push the checks could
+                                  not see yet) and restored it
                  untag-pending    untag: the tags point at the placeholder,
                                   which was not deleted (the run stopped):
                                   the next untag or prune of the package
@@ -130,8 +142,12 @@ delete, restore, prune, untag:
                withheld because their safety could not be proven, e.g. the
                registry could not be read; exit 1 when not 0),
                registry_waits (registry rate limits and errors waited out);
+               healed (present when not 0: versions the final check
+               restored because a tag needed them);
                and in tags: planned_untags (tags to remove), untagged
-               (removed), untag_pending (left on the placeholder)
+               (removed), untag_pending (left on the placeholder); prune:
+               storage {freed_bytes, kept_bytes} (see STORAGE), the plan's,
+               or with --yes what the run's deletions freed
   verify       (prune --verify) [{package, repository, tags, manifests,
                whole, broken: [{tag, digest, missing: [{digest, via}]}],
                placeholders, error}] as in verify's packages (exit 1
@@ -145,6 +161,16 @@ verify:
                [DIGEST]}]}], placeholders (tags left on the placeholder of
                an untag that did not finish), error (the registry could not
                be read)}]
+
+usage:
+  packages     [{type, name, repository, versions, bytes (each blob once;
+               null when unknown), by_kind: [ROW] (tagged,
+               platform-or-attestation, signature, untagged-orphan, ghost),
+               by_age: [ROW] (<1d, <1w, <30d, <90d, older), warning (why
+               kinds and sizes are unknown)}], always every row
+               ROW: {name, versions, bytes (the row's manifests and each
+               blob they list once; null when unknown)}
+  versions, bytes  the packages' totals
 
 scopes:
   for          the command whose needs set the exit code ("all" for every one)
@@ -340,6 +366,9 @@ type decisionJSON struct {
 	Untag       []string  `json:"untag,omitempty"`
 	Placeholder bool      `json:"placeholder,omitempty"`
 	Groups      []string  `json:"groups,omitempty"`
+	// SizeBytes is the version's size in the registry; absent when
+	// unknown (see retention.Storage).
+	SizeBytes *int64 `json:"size_bytes,omitempty"`
 }
 
 // groupJSON counts a --group-by group's images and those kept.
@@ -358,8 +387,11 @@ type packagePlanJSON struct {
 	DeletePackage  bool           `json:"delete_package"`
 	PackageReason  string         `json:"package_reason,omitempty"`
 	KeptByReason   map[string]int `json:"kept_by_reason"`
-	Groups         []groupJSON    `json:"groups,omitempty"`
-	Versions       []decisionJSON `json:"versions"`
+	// Storage is what the package's plan frees and keeps, in bytes (null:
+	// unknown).
+	Storage  retention.Storage `json:"storage"`
+	Groups   []groupJSON       `json:"groups,omitempty"`
+	Versions []decisionJSON    `json:"versions"`
 }
 
 // planJSON is a prune's (or untag's) plan.
@@ -516,7 +548,10 @@ type summary struct {
 	AlreadyActive   int `json:"already_active"`
 	Expired         int `json:"expired"`
 	Skipped         int `json:"skipped"`
-	Withheld        int `json:"withheld"`
+	// Healed counts the versions Apply's final check restored because a
+	// tag needed them (present when not 0).
+	Healed   int `json:"healed,omitempty"`
+	Withheld int `json:"withheld"`
 	// RegistryWaits counts the times the container registry's rate limit
 	// or a transient error was waited out (a request sent again).
 	RegistryWaits int `json:"registry_waits"`
@@ -525,6 +560,10 @@ type summary struct {
 	PlannedUntags int `json:"planned_untags"`
 	Untagged      int `json:"untagged"`
 	UntagPending  int `json:"untag_pending"`
+	// Storage (prune) is what the plan frees and keeps in the registry,
+	// or after --yes what the run freed: {freed_bytes, kept_bytes}, null
+	// when unknown.
+	Storage *retention.Storage `json:"storage,omitempty"`
 }
 
 // stopped says why a run ended before its last item.

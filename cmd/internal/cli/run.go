@@ -23,6 +23,9 @@ import (
 // op's (write:packages to push an untag's placeholder).
 func (a *app) preflight(ctx context.Context, c *ghpackages.Client, op ghpackages.Operation, typ ghpackages.PackageType, what string, enforce bool, extra ...ghpackages.Scope) error {
 	have, _, err := c.TokenScopes(ctx)
+	if err == nil {
+		a.tokenScopes = have
+	}
 	switch {
 	case errors.Is(err, ghpackages.ErrUnauthorized):
 		return err
@@ -297,6 +300,8 @@ func tally(ctx context.Context, out *runOutput) {
 			s.Expired++
 		case retention.OutcomeSkipped:
 			s.Skipped++
+		case retention.OutcomeHealed:
+			s.Healed++
 		}
 	}
 	s.Untagged = len(removed)
@@ -629,8 +634,12 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// summaryLine says in one line what a run did or would do.
-func summaryLine(out runOutput) string {
+// summaryLine says in one line what a run did or would do, and (prune)
+// what it frees.
+func summaryLine(out runOutput) string { return withStorage(countsLine(out), out) }
+
+// countsLine says in one line what a run did or would do.
+func countsLine(out runOutput) string {
 	s := out.Summary
 	if out.Report == nil {
 		if out.Plan == nil {
@@ -678,7 +687,7 @@ func summaryLine(out runOutput) string {
 		n    int
 		name string
 	}{{s.Deleted, "deleted"}, {s.Untagged, "tag(s) removed"}, {s.UntagPending, "tag(s) left on the untag placeholder"}, {s.Restored, "restored"}, {s.AlreadyGone, "already gone"}, {s.GoneUnconfirmed, "gone (not confirmed)"},
-		{s.AlreadyActive, "already active"}, {s.Retained, "retained"}, {s.Skipped, "skipped"}, {s.Expired, "expired"}, {s.Failed, "failed"}, {s.NotAttempted, "not attempted"}} {
+		{s.AlreadyActive, "already active"}, {s.Retained, "retained"}, {s.Skipped, "skipped"}, {s.Healed, "healed (restored by the final check)"}, {s.Expired, "expired"}, {s.Failed, "failed"}, {s.NotAttempted, "not attempted"}} {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.name))
 		}

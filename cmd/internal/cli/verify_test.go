@@ -3,7 +3,6 @@ package cli_test
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ func pushMulti(t *testing.T, h *harness) multiImage {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	host := strings.TrimPrefix(h.srv.URL(), "http://")
+	host := h.srv.Host()
 	idx, err := random.Index(64, 1, 2)
 	require.NoError(t, err)
 	ref, err := name.ParseReference(host + "/octo-org/multi:latest")
@@ -89,7 +88,7 @@ func TestVerify(t *testing.T) {
 	// the missing manifest, exit 1.
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	host := strings.TrimPrefix(h.srv.URL(), "http://")
+	host := h.srv.Host()
 	child, err := name.ParseReference(host + "/octo-org/multi@" + children[0])
 	require.NoError(t, err)
 	require.NoError(t, remote.Delete(child, remote.WithTransport(tr)))

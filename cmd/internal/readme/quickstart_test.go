@@ -31,7 +31,7 @@ func TestReadmeDeletesAreSafeOnTheDemo(t *testing.T) {
 	client := srv.Client(ghpackages.WithPacing(ghpackages.NoPacing()))
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: strings.TrimPrefix(srv.URL(), "http://"), Token: ghpackagestest.DefaultToken, Transport: tr})
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken, Transport: tr})
 	call := regexp.MustCompile(`DeleteVersion\(ctx, "([^"]+)", ghpackages\.Container, "([^"]+)", (\d+)\)`)
 	found := 0
 	for _, b := range readmeBlocks(t) {

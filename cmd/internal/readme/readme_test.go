@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	ghpackages "github.com/ghpackages/ghpackages-go"
 	"github.com/ghpackages/ghpackages-go/ghcrtest"
 	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
@@ -408,16 +409,6 @@ func TestShellCommands(t *testing.T) {
 			// The README's test command is the one CI runs; running it here
 			// would run this test again.
 			seenCI = seenCI || c.block.file == "README.md"
-		case len(fields) == 3 && fields[0] == "git" && fields[1] == "clone":
-			// Needs GitHub; check it clones this module's repository.
-			if want := "https://" + modulePath(t) + ".git"; fields[2] != want {
-				t.Errorf("%s: git clone %s, but the repository is %s", name, fields[2], want)
-			}
-		case len(fields) == 2 && fields[0] == "cd":
-			// After a clone: the directory git clone makes.
-			if want := path.Base(modulePath(t)); fields[1] != want {
-				t.Errorf("%s: cd %s, but git clone makes %s", name, fields[1], want)
-			}
 		case fields[0] == "ghpkg":
 			t.Run(name, func(t *testing.T) { t.Parallel(); runGhpkg(t, fields[1:]) })
 		case strings.HasPrefix(c.text, "go run ./examples/"):
@@ -451,6 +442,29 @@ func TestShellCommands(t *testing.T) {
 				continue
 			}
 			build(t, "."+strings.TrimPrefix(pkg, modulePath(t)))
+		case len(fields) == 3 && fields[0] == "go" && fields[1] == "install" && strings.Contains(fields[2], "@v"):
+			// A release: the one ghpackages.Version names (scripts/release.sh
+			// rewrites it), and a package that builds here.
+			pkg, version, _ := strings.Cut(fields[2], "@")
+			if version != "v"+ghpackages.Version {
+				t.Errorf("%s: go install %s at %s; show this version's, v%s (ghpackages.Version)", name, pkg, version, ghpackages.Version)
+			}
+			if !strings.HasPrefix(pkg, modulePath(t)+"/") {
+				t.Errorf("%s: go install %s is not a package of %s", name, pkg, modulePath(t))
+				continue
+			}
+			build(t, "."+strings.TrimPrefix(pkg, modulePath(t)))
+		case len(fields) > 2 && fields[0] == "go" && fields[1] == "install" && strings.HasPrefix(fields[2], "./"):
+			// From a clone: each package builds.
+			for _, pkg := range fields[2:] {
+				build(t, pkg)
+			}
+		case len(fields) == 3 && fields[0] == "git" && fields[1] == "clone":
+			if want := "https://" + modulePath(t); fields[2] != want {
+				t.Errorf("%s: git clone %s, but the repository is %s", name, fields[2], want)
+			}
+		case c.text == "cd "+path.Base(modulePath(t)):
+			// Into the clone above.
 		default:
 			// ghpkg steps of workflows run in TestWorkflowCommands.
 			t.Errorf("%s: no test exercises README command %q; teach internal/readme how to run or check it", name, c.text)

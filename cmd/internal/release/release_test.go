@@ -154,7 +154,8 @@ func TestChangelog(t *testing.T) {
 
 // TestReleaseWorkflow checks .github/workflows/release.yml: it runs on v*
 // tags only, grants nothing by default, lets only the publishing job write,
-// and only what publishing and attesting need; it runs the CI first, takes
+// and only what publishing and attesting need; it runs the release gate on
+// the pushed tags first, then the CI, and takes
 // its notes from the changelog, and attests every archive goreleaser
 // listed in checksums.txt.
 func TestReleaseWorkflow(t *testing.T) {
@@ -180,8 +181,17 @@ func TestReleaseWorkflow(t *testing.T) {
 	require.NoError(t, yaml.Unmarshal(data, &wf))
 	assert.Equal(t, map[string][]string{"tags": {"v*"}}, wf.On.Push)
 	assert.Empty(t, wf.Permissions, "nothing granted at the top")
+	require.Contains(t, wf.Jobs, "gate")
 	require.Contains(t, wf.Jobs, "test")
 	require.Contains(t, wf.Jobs, "release")
+	assert.Equal(t, map[string]string{"contents": "read"}, wf.Jobs["gate"].Permissions)
+	assert.Nil(t, wf.Jobs["gate"].Needs, "the gate runs first")
+	var gate []string
+	for _, s := range wf.Jobs["gate"].Steps {
+		gate = append(gate, s.Run)
+	}
+	assert.Contains(t, gate, `bash scripts/release-gate.sh --tag "$GITHUB_REF_NAME"`)
+	assert.Equal(t, "gate", wf.Jobs["test"].Needs, "the CI waits for the gate")
 	assert.Equal(t, map[string]string{"contents": "read"}, wf.Jobs["test"].Permissions)
 	assert.Equal(t, map[string]string{"contents": "write", "id-token": "write", "attestations": "write"}, wf.Jobs["release"].Permissions)
 	assert.Equal(t, "test", wf.Jobs["release"].Needs, "the release waits for the CI")
