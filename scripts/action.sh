@@ -222,7 +222,7 @@ add_lines --keep-name "${INPUT_KEEP_NAMES:-}"
 set -f # split lists on whitespace, but never expand patterns as file globs
 for id in ${INPUT_KEEP_IDS//,/ }; do args+=(--keep-id "$id"); done
 set +f
-if [ -n "${INPUT_MAX_DELETE:-}" ]; then args+=(--max-delete "$INPUT_MAX_DELETE"); fi
+if [ -n "${INPUT_MAX_DELETE:-}" ] && [ "$INPUT_MAX_DELETE" != 0 ]; then args+=(--max-delete "$INPUT_MAX_DELETE"); fi
 if truthy "${INPUT_DELETE_PACKAGE_WHEN_EMPTY:-false}"; then args+=(--delete-package-when-empty); fi
 if truthy "${INPUT_DELETE_GHOST_IMAGES:-false}"; then args+=(--delete-ghost-images); fi
 if truthy "${INPUT_DELETE_PARTIAL_IMAGES:-false}"; then args+=(--delete-partial-images); fi

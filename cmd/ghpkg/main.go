@@ -13,6 +13,7 @@
 //	ghpkg restore  --report FILE                restore what a prune or delete deleted
 //	ghpkg prune    [PACKAGE|PATTERN...] POLICY  plan a cleanup; carry it out with --yes
 //	ghpkg verify   PACKAGE...                   prove every tag of container packages is a whole image
+//	ghpkg verify   --report FILE                the same for the packages a run touched (its journal)
 //	ghpkg scopes   [--for COMMAND]              the token's scopes against what commands need
 //	ghpkg version                               version, VCS revision and date, Go version
 //	ghpkg completion bash|zsh|fish|powershell   shell completion script
@@ -21,6 +22,11 @@
 // The owner is --org NAME, --user NAME, --owner NAME (looked up), or by
 // default the token's own account. The token comes from GITHUB_TOKEN or
 // GH_TOKEN, or --token-file FILE ("-" for stdin), and is never printed.
+//
+// Every run that changes something keeps an undo journal (the --report
+// file, or a file under $XDG_STATE_HOME/ghpkg/runs), written before and
+// after each change, so 'ghpkg restore --report FILE' undoes even a run
+// that was killed.
 //
 // Exit codes: 0 done, including nothing to do and a dry run; 1 some
 // operations failed, or the run stopped early (rate limit, --max-wait,
@@ -58,6 +64,12 @@ var (
 )
 
 func main() {
+	// Output can never stop a run: with SIGPIPE ignored, a write to a
+	// closed stdout or stderr (ghpkg ... | head -1) returns EPIPE instead
+	// of killing ghpkg between two deletes. Progress lines are then
+	// dropped, the --json document is saved to a file (exit 1), and the
+	// undo journal is complete either way.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fi, err := os.Stderr.Stat()

@@ -50,6 +50,7 @@ func (a *app) openCache(cmd *cobra.Command, cf *cacheFlags) (*retention.Manifest
 		if err := probeWritable(c.Dir()); err != nil {
 			return nil, usagef("--cache-dir %s cannot be written (%v): give a directory you can write, or --no-cache", cf.dir, unwrapPath(err))
 		}
+		a.sweepCache(c.Dir())
 		return c, nil
 	}
 	base, err := a.env.CacheDir()
@@ -65,6 +66,7 @@ func (a *app) openCache(cmd *cobra.Command, cf *cacheFlags) (*retention.Manifest
 		a.warnf("the manifest cache in %s cannot be used (%v): registry manifests are not kept between runs; --cache-dir DIR keeps them elsewhere", filepath.Join(base, cacheSubdir), unwrapPath(err))
 		return nil, nil
 	}
+	a.sweepCache(c.Dir())
 	return c, nil
 }
 

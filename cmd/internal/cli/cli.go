@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,8 +50,10 @@ const exitCodesHelp = `Exit codes:
      the message says where); or the server failed. What was done is
      reported; fix the cause, then rerun to resume
   2  found before any change: a usage, authentication, permission or
-     scope error, a package, owner or host that does not exist, or a
-     delete refused as unsafe (see 'ghpkg help delete')`
+     scope error, a package, version, owner or host that does not
+     exist, a protective value that matches nothing (prune --yes: see
+     'ghpkg help prune'), or a delete refused as unsafe (see 'ghpkg
+     help delete')`
 
 // Env is what the program reads and writes besides its arguments. The zero
 // value of each field has a sensible default, so tests set only what they
@@ -97,6 +100,10 @@ type Env struct {
 	// unless --cache-dir or --no-cache says otherwise; os.UserCacheDir
 	// when nil.
 	CacheDir func() (string, error)
+	// StateDir returns the directory under which runs that change
+	// something keep their undo journal when no --report is given
+	// (runs/); when nil, $XDG_STATE_HOME/ghpkg or ~/.local/state/ghpkg.
+	StateDir func() (string, error)
 }
 
 func (e *Env) defaults() {
@@ -170,6 +177,9 @@ type app struct {
 	maxWait       *time.Duration
 	stopRun       context.CancelCauseFunc
 	registryWaits int
+
+	// jr is the run's undo journal, once a change is about to be made.
+	jr atomic.Pointer[journal]
 }
 
 // Run runs ghpkg with args (without the program name) and returns the exit
@@ -274,6 +284,15 @@ gives the repository admin.
 In GitHub Actions (GITHUB_STEP_SUMMARY set), delete, restore, prune and
 untag append a Markdown table to the step summary. --json output: 'ghpkg
 help json'.
+
+Undo journal: delete, restore, prune --yes and untag --yes write each
+change to a journal before making it and its answer after (the --report
+file, or a file under $XDG_STATE_HOME/ghpkg/runs, by default
+~/.local/state/ghpkg/runs, whose path is printed; kept 30 days). 'ghpkg
+restore --report FILE' undoes a run from it, even one that was killed.
+Units: ages and waits take s, min, h, d or w (m is refused: write 45min,
+or 180d for six months). A protective value that matches nothing
+(--keep-id, --exclude, ...) refuses a --yes run: 'ghpkg help prune'.
 
 ` + exitCodesHelp
 

@@ -59,6 +59,8 @@ type harness struct {
 	registryClock *ghpackagestest.FakeClock
 	// cacheBase is the user cache directory the runs see.
 	cacheBase string
+	// stateDir is the user state directory the runs see (undo journals).
+	stateDir string
 	// ctx, if set, is the context runs get instead of the test's.
 	ctx context.Context
 	// stdout, if set, receives stdout as well as the returned string
@@ -79,7 +81,7 @@ func newHarness(t testing.TB, opts ...ghpackagestest.Option) *harness {
 	srv := ghpackagestest.NewServer(append(base, opts...)...)
 	t.Cleanup(srv.Close)
 	return &harness{srv: srv, clock: clock, env: map[string]string{"GITHUB_TOKEN": secret}, dir: t.TempDir(),
-		registryClock: ghpackagestest.NewFakeClock(start), cacheBase: t.TempDir()}
+		registryClock: ghpackagestest.NewFakeClock(start), cacheBase: t.TempDir(), stateDir: t.TempDir()}
 }
 
 // withEnv returns a copy of h that runs with env instead.
@@ -128,6 +130,7 @@ func (h *harness) runIn(t testing.TB, stdin string, args ...string) (int, string
 		Retry:         h.retry,
 		Clock:         h.registryClock,
 		CacheDir:      func() (string, error) { return h.cacheBase, nil },
+		StateDir:      func() (string, error) { return h.stateDir, nil },
 	})
 	outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String()}
 	files, _ := filepath.Glob(filepath.Join(h.dir, "*"))
@@ -414,7 +417,7 @@ func TestUsageAndAuthErrors(t *testing.T) {
 		{"delete needs --yes", nil, []string{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID)}, 2, "refusing to delete without --yes"},
 		{"delete needs --yes before a token", map[string]string{}, []string{"delete", teamApp, "--org", "octo-org"}, 2, "refusing to delete without --yes"},
 		{"missing scope names it", map[string]string{"GITHUB_TOKEN": readOnly}, []string{"delete", teamApp, "--org", "octo-org", "--id", strconv.Itoa(firstID), "--yes"}, 2, "the token lacks the scopes delete:packages"},
-		{"missing version is already gone", nil, []string{"delete", ghpackagestest.DemoUserGem, "--type", "rubygems", "--id", "1260000099", "--yes"}, 0, ""},
+		{"version never there is refused", nil, []string{"delete", ghpackagestest.DemoUserGem, "--type", "rubygems", "--id", "1260000099", "--yes"}, 2, "has no version 1260000099, active or deleted"},
 		{"missing package explains 404", nil, []string{"get", "nope", "--org", "octo-org"}, 2, "GitHub answers 404, not 403"},
 		{"policy needs an age", nil, []string{"prune", "--org", "octo-org"}, 2, "give --older-than AGE (e.g. 30d), or --all-ages"},
 		{"two selections", nil, []string{"prune", "--org", "octo-org", "--older-than", "1d", "--any-tags", "--tagged-only"}, 2, "give one of"},

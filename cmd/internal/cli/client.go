@@ -32,7 +32,7 @@ type runFlags struct {
 func (a *app) addRunFlags(cmd *cobra.Command, rf *runFlags) {
 	cmd.Flags().Var(newEnum(&rf.pace, "guidance", "guidance", "budget"), "pace",
 		"guidance: mutations one at a time, at least 1s apart, as GitHub asks (60/min); budget: up to GitHub's 900 points/min secondary budget (about 180 deletes/min)")
-	cmd.Flags().Var(&rf.maxWait, "max-wait", "stop cleanly (exit 1, progress reported) once rate-limit waits would exceed DURATION in total (default: wait, up to 15m per wait)")
+	cmd.Flags().Var(&rf.maxWait, "max-wait", "stop cleanly (exit 1, progress reported) once rate-limit waits would exceed DURATION in total (90s, 15min, 1h; 0: no waiting; default: wait, up to 15min per wait)")
 	_ = cmd.RegisterFlagCompletionFunc("pace", fixedCompletion("guidance", "budget"))
 }
 
@@ -172,6 +172,10 @@ func (a *app) token() (string, error) {
 // context is then canceled (cause errMaxWait) once rate-limit waits would
 // exceed it.
 func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpackages.Client, error) {
+	if v := a.baseURL; strings.ContainsAny(v, "*?") || strings.HasPrefix(v, "re:") || strings.HasPrefix(v, "glob:") {
+		// Brackets stay allowed: an IPv6 host is written [::1].
+		return ctx, nil, usagef("--base-url %q is a pattern, but --base-url takes one URL, e.g. https://HOST/api/v3/", v)
+	}
 	tok, err := a.token()
 	if err != nil {
 		return ctx, nil, err
@@ -202,7 +206,7 @@ func (a *app) client(ctx context.Context, rf *runFlags) (context.Context, *ghpac
 		ghpackages.WithBaseURL(a.baseURL),
 		ghpackages.WithUserAgent("ghpkg (ghpackages-go/" + ghpackages.Version + ")"),
 		ghpackages.WithRetry(p),
-		ghpackages.WithHTTPClient(&http.Client{Transport: countingTransport{next: a.env.Transport, a: a}}),
+		ghpackages.WithHTTPClient(&http.Client{Transport: countingTransport{next: journalTransport{next: a.env.Transport, a: a}, a: a}}),
 	}
 	if rf != nil {
 		// Conditional requests for what is read again (a listing's second
@@ -360,7 +364,7 @@ func (a *app) resolver(host string, cache *retention.ManifestCache) retention.Ma
 		host = defaultRegistry(a.baseURL)
 	}
 	tok, _ := a.token()
-	return retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok, Transport: a.env.Transport,
+	return retention.NewRegistryResolver(retention.RegistryConfig{Host: host, Token: tok, Transport: journalTransport{next: a.env.Transport, a: a},
 		Clock: a.env.Clock, Cache: cache, OnWait: a.registryWait})
 }
 

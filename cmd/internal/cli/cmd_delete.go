@@ -38,7 +38,10 @@ GitHub refuses to delete a package's last version (for containers, its last
 tagged version) and public versions downloaded over 5,000 times: such a
 version is reported "retained". A 404 is re-read before it is reported: a
 version that still exists is "failed" (the token may not delete it), one
-confirmed gone is "already-gone".`,
+confirmed gone is "already-gone"; an ID the package never had (neither
+active nor deleted) exits 2 before any change. The delete is recorded in
+an undo journal first ('ghpkg help prune', Undo journal), whose path is
+printed.`,
 		Example: `  # one version: an untagged build no image needs
   ghpkg delete team/app --org octo-org --id 1260000006 --yes
 
@@ -74,6 +77,9 @@ confirmed gone is "already-gone".`,
 		}
 		api := c.Packages(owner)
 		if id != 0 {
+			if err := a.checkVersionKnown(ctx, c, owner, typ, name, int64(id), "delete"); err != nil {
+				return 0, err
+			}
 			if typ == ghpackages.Container {
 				if err := a.guardDelete(ctx, c, owner, name, int64(id), registry, force); err != nil {
 					return 0, err

@@ -17,7 +17,9 @@ import (
 // pruneFlags are prune's policy and run flags.
 type pruneFlags struct {
 	keep, keepTagged          count
-	keepUntagged, maxDelete   count
+	keepUntagged              count
+	maxDelete                 capCount
+	allowUnmatched            bool
 	olderThan                 string
 	allAges                   bool
 	untagged, tagged, anyTags bool
@@ -79,7 +81,7 @@ version). Progress goes to stderr. Images are deleted before the manifests
 they reference (an index before its platform manifests, a subject before
 its signatures), other versions newest first.
 
-` + valuesRule
+` + valuesRule + "\n\n" + unmatchedRule + "\n\n" + unitsRule + "\n\n" + journalHelp
 
 func (a *app) pruneCommand() *cobra.Command {
 	var f pruneFlags
@@ -114,7 +116,7 @@ func (a *app) pruneCommand() *cobra.Command {
 	fl.Var(&f.keep, "keep", "always keep the N newest images of each package (a multi-arch image with its platform manifests and signatures counts once)")
 	fl.Var(&f.keepTagged, "keep-tagged", "always keep the N newest tagged images of each package")
 	fl.Var(&f.keepUntagged, "keep-untagged", "always keep the N newest untagged images of each package")
-	fl.StringVar(&f.olderThan, "older-than", "", "delete only versions older than `AGE` (30d, 2w, 12h, 90m)")
+	fl.StringVar(&f.olderThan, "older-than", "", "delete only versions older than `AGE` (30d, 2w, 12h, 90min)")
 	fl.BoolVar(&f.allAges, "all-ages", false, "delete matching versions of any age (instead of --older-than)")
 	fl.BoolVar(&f.untagged, "untagged-only", false, "delete untagged versions only (the default)")
 	fl.BoolVar(&f.tagged, "tagged-only", false, "delete tagged versions only")
@@ -124,7 +126,8 @@ func (a *app) pruneCommand() *cobra.Command {
 	fl.StringArrayVar(&f.keepTags, "keep-tag", nil, "keep the version with this exact `TAG` (not a pattern: see --exclude); repeatable")
 	fl.StringArrayVar(&f.keepNames, "keep-name", nil, "keep the version with this exact `NAME` (for containers the full sha256 digest); repeatable")
 	fl.Var(&f.keepIDs, "keep-id", "keep the version with this exact ID (the tables' ID column); repeatable")
-	fl.Var(&f.maxDelete, "max-delete", "delete at most N versions this run, oldest first (0: no cap)")
+	fl.Var(&f.maxDelete, "max-delete", "delete at most N versions this run, oldest first (1 or more; omit for no cap)")
+	fl.BoolVar(&f.allowUnmatched, "allow-unmatched", false, "with --yes: go ahead although a --keep-id, --keep-name, --keep-tag, --exclude or --group-by value matches nothing")
 	fl.BoolVar(&f.deletePkg, "delete-package-when-empty", false, "delete a package whose every version the policy deletes")
 	fl.BoolVar(&f.ghosts, "delete-ghost-images", false, "containers: also delete image indexes none of whose manifests exist any more, whatever their tags and age")
 	fl.BoolVar(&f.partial, "delete-partial-images", false, "containers: also delete image indexes with a manifest missing at any depth, whatever their tags and age")
@@ -211,9 +214,13 @@ func (f *pruneFlags) policy(typ ghpackages.PackageType, args []string) (retentio
 	case strings.HasPrefix(g, "-"):
 		return p, usagef("--grace %s: a grace window cannot be negative (0 turns it off)", f.grace)
 	default:
-		d, err := retention.ParseAge(g)
-		if err != nil {
-			return p, usagef("--grace %q: want an age such as 1h, 30m or 2d (0 turns it off)", f.grace)
+		d, err := ageValue("--grace", g)
+		var ue usageError
+		switch {
+		case errors.As(err, &ue):
+			return p, err
+		case err != nil:
+			return p, usagef("--grace %q: want an age such as 1h, 30min or 2d (0 turns it off)", f.grace)
 		}
 		if d == 0 {
 			d = -1
@@ -331,7 +338,19 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 	out.Plan = a.planOf(plan, f.registry)
 	storage := plan.Storage()
 	out.Summary.Storage = &storage
-	for _, w := range append(unmatchedPackages(args, out.Plan), keepUnmatched(out.Plan)...) {
+	unmatchedVals := unmatchedValues(out.Plan)
+	if apply && !f.allowUnmatched && steps(plan) > 0 {
+		// Before any change: a protective value that matches nothing is
+		// a typo until the user says otherwise.
+		if err := refuseUnmatched(unmatchedVals); err != nil {
+			return 0, err
+		}
+	}
+	warnings := unmatchedPackages(args, out.Plan)
+	for _, u := range unmatchedVals {
+		warnings = append(warnings, u.text)
+	}
+	for _, w := range warnings {
 		out.Plan.Warnings = append(out.Plan.Warnings, w)
 		a.warnf("%s", w)
 	}
@@ -339,30 +358,27 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		a.verifyAfter(ctx, f, resolver, plan, &out)
 		return a.emitRun(ctx, out, false), nil
 	}
-	if f.reportFile != "" {
+	if f.reportFile != "" || steps(plan) > 0 {
 		// The last check before the first delete: the record restore
-		// needs can be written.
-		if err := a.checkReportPath(f.reportFile, true, owner); err != nil {
+		// needs is on disk, and grows with every request.
+		if err := a.beginJournal(f.reportFile, owner, out.Plan); err != nil {
 			return 0, err
 		}
 	}
-	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.retentionProgress("deleting", steps(plan))))...)
+	rep, err := retention.Apply(ctx, c, plan, append(applyOpts, retention.WithProgress(a.applyProgress("deleting", steps(plan))))...)
 	a.endProgress()
 	if err != nil {
+		a.dropJournal()
 		return 0, err
 	}
 	out.Report = reportOf(rep)
 	freed := plan.StorageDeleted(rep)
 	out.Summary.Storage = &freed
 	a.recheck(ctx, c.Packages(owner), out.Report.Items)
-	reported := f.reportFile == "" || a.writeReport(f.reportFile, out.Report)
+	path, reported := a.endJournal(out.Report)
 	a.verifyAfter(ctx, f, resolver, plan, &out)
 	code := a.emitRun(ctx, out, false)
-	if !reported {
-		fmt.Fprintf(a.env.Stderr, "ghpkg %s: exit 1: the --report file %s could not be written (see above for where the report is)\n", a.name, f.reportFile)
-		code = max(code, ExitFailed)
-	}
-	return code, nil
+	return a.reportLost(code, path, reported, f.reportFile != ""), nil
 }
 
 // verifyAfter runs --verify on the plan's container packages.
@@ -393,14 +409,14 @@ func (a *app) planOf(p *retention.Plan, registry string) *planJSON {
 			DeleteOrphanedReferrers: pol.DeleteOrphanedReferrers, SkipReferenceCheck: pol.SkipReferenceCheck,
 			Untag: pol.Untag, GroupBy: pol.GroupBy.String(), Grace: graceFlag(pol.Grace)}, Untag: p.Untag}
 	if pol.OlderThan > 0 {
-		out.Policy.OlderThan = retention.FormatAge(pol.OlderThan)
+		out.Policy.OlderThan = ageString(pol.OlderThan)
 	}
 	for _, pp := range p.Packages {
 		pj := packagePlanJSON{Type: string(pp.Type), Name: pp.Name, Withheld: pp.Withheld, WithheldReason: pp.WithheldReason,
 			DeletePackage: pp.DeletePackage, PackageReason: flagWords(pp.PackageReason),
 			KeptByReason: map[string]int{}, Versions: make([]decisionJSON, 0, len(pp.Versions)), Storage: pp.Storage}
 		for _, v := range pp.Versions {
-			reason := strings.ReplaceAll(flagWords(v.Reason), "(see the plan's warnings)", "(see the warning on stderr)")
+			reason := minWords(strings.ReplaceAll(flagWords(v.Reason), "(see the plan's warnings)", "(see the warning on stderr)"))
 			pj.Versions = append(pj.Versions, decisionJSON{ID: v.ID, Name: v.Name, Tags: nonNil(v.Tags), CreatedAt: v.CreatedAt.UTC(), Action: string(v.Action), Reason: reason,
 				Untag: v.Untag, Placeholder: v.Placeholder, Groups: v.Groups, SizeBytes: v.SizeBytes})
 			switch {
@@ -419,8 +435,11 @@ func (a *app) planOf(p *retention.Plan, registry string) *planJSON {
 	for _, w := range p.Warnings {
 		fix := ""
 		if strings.Contains(w, "registry") {
-			fix = fmt.Sprintf(". Check --registry (default %s) and that the token can read the registry; --skip-reference-check skips the check but can break multi-arch images",
-				registryOr(registry, a.baseURL))
+			which := fmt.Sprintf("--registry (default %s)", registryOr(registry, a.baseURL))
+			if registry != "" {
+				which = "--registry " + registry
+			}
+			fix = fmt.Sprintf(". Check %s and that the token can read the registry; --skip-reference-check skips the check but can break multi-arch images", which)
 		}
 		a.warnf("%s%s", flagWords(w), fix)
 	}
@@ -440,7 +459,7 @@ func graceFlag(d time.Duration) string {
 	case d == 0:
 		d = retention.DefaultGrace
 	}
-	return retention.FormatAge(d)
+	return ageString(d)
 }
 
 func registryOr(flag, baseURL string) string {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -29,10 +28,17 @@ GitHub restores what was deleted within the last 30 days. Tags a run removed
 (untag, prune --untag) are put back by pushing their image again under each
 tag, unless the tag now points at another image.
 
+FILE may be a run's undo journal, also of a run that was stopped or killed
+('ghpkg help prune', Undo journal): a delete it sent without a recorded
+answer is read first, and restored if it happened.
+
 The token's scopes are checked first (write:packages; plus repo for types
 other than container): a token that lacks them exits 2 before any change.
-What is already active is reported "already active" and counts as done, so
-restoring the same report twice exits 0.`,
+So are the owner (the report's, which --org, --user or --owner must name
+when given), the packages (each must exist, or have been deleted whole by
+the run) and, with --id, the version (active or deleted): exit 2 before any
+change otherwise. What is already active is reported "already active" and
+counts as done, so restoring the same report twice exits 0.`,
 		Example: `  # one version, deleted two days ago
   ghpkg restore team/app --org octo-org --id 1260000007
 
@@ -67,8 +73,14 @@ restoring the same report twice exits 0.`,
 		if err := a.preflight(ctx, c, ghpackages.OperationRestore, typ, "restore "+string(typ)+" packages", true); err != nil {
 			return 0, err
 		}
+		if err := a.checkOwnerExists(ctx, c, owner); err != nil {
+			return 0, err
+		}
 		api := c.Packages(owner)
 		if id != 0 {
+			if err := a.checkVersionKnown(ctx, c, owner, typ, name, int64(id), "restore"); err != nil {
+				return 0, err
+			}
 			return a.single(ctx, api, owner, "restore-version", name, typ, int64(id), func() (*ghpackages.Response, error) {
 				return api.RestoreVersion(ctx, typ, name, int64(id))
 			})
@@ -84,6 +96,9 @@ func readReport(r io.Reader) (*reportJSON, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, 64<<20))
 	if err != nil {
 		return nil, err
+	}
+	if isJournal(raw) {
+		return journalReport(raw)
 	}
 	var doc struct {
 		Schema string          `json:"schema"`
@@ -109,28 +124,19 @@ func readReport(r io.Reader) (*reportJSON, error) {
 }
 
 func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry string) (int, error) {
-	var in io.Reader = a.env.Stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return 0, usagef("reading --report: %v", err)
-		}
-		defer f.Close()
-		in = f
-	}
-	deleted, err := readReport(in)
+	deleted, err := a.openReport(path)
 	if err != nil {
-		return 0, usagef("--report %s: %v", path, err)
-	}
-	owner, err := ghpackages.ParseOwner(ghpackages.OwnerKind(deleted.OwnerKind), deleted.OwnerName)
-	if err != nil {
-		return 0, usagef("--report %s: %v", path, err)
+		return 0, err
 	}
 	var typ ghpackages.PackageType
 	if len(deleted.Items) > 0 {
 		typ = ghpackages.PackageType(deleted.Items[0].Type)
 	}
-	ctx, c, err := a.client(ctx, rf)
+	ctx, c, flagged, _, err := a.target(ctx, rf)
+	if err != nil {
+		return 0, err
+	}
+	owner, err := a.reportOwner(path, deleted, flagged)
 	if err != nil {
 		return 0, err
 	}
@@ -138,6 +144,12 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry st
 		if err := a.preflight(ctx, c, ghpackages.OperationRestore, typ, "restore "+string(typ)+" packages", true); err != nil {
 			return 0, err
 		}
+		if err := a.restoreTargets(ctx, c, owner, path, deleted); err != nil {
+			return 0, err
+		}
+	}
+	for _, l := range a.settle(ctx, c, deleted) {
+		a.note("ghpkg " + a.name + ": " + l)
 	}
 	in2 := deleted.retentionReport()
 	restorable := 0
@@ -152,19 +164,26 @@ func (a *app) restoreReport(ctx context.Context, rf *runFlags, path, registry st
 			restorable++
 		}
 	}
-	opts := []retention.RestoreOption{retention.WithNow(a.env.Now), retention.WithProgress(a.retentionProgress("restoring", restorable))}
+	opts := []retention.RestoreOption{retention.WithNow(a.env.Now), retention.WithProgress(a.applyProgress("restoring", restorable))}
 	if typ == ghpackages.Container {
 		// Tags an untag removed are pushed back through the registry.
 		opts = append(opts, retention.WithResolver(a.resolver(registry, nil)))
 	}
+	if restorable > 0 {
+		if err := a.beginJournal("", owner, nil); err != nil {
+			return 0, err
+		}
+	}
 	rep, err := retention.Restore(ctx, c, in2, opts...)
 	a.endProgress()
 	if err != nil {
+		a.dropJournal()
 		return 0, err
 	}
 	out := reportOf(rep)
 	if typ == "" {
 		a.warnf("the report lists nothing to restore")
 	}
-	return a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: out}, false), nil
+	path, reported := a.endJournal(out)
+	return a.reportLost(a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: out}, false), path, reported, false), nil
 }

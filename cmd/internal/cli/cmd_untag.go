@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,7 +41,9 @@ If a run stops between the push and the delete (a limit, a cancel), the
 tags point at the placeholder: the report says "untag-pending", 'ghpkg
 verify' names them, and the next 'ghpkg untag' or 'ghpkg prune' of the
 package deletes the placeholder. 'ghpkg restore --report FILE' puts
-removed tags back on their image.`
+removed tags back on their image. --report FILE is checked before any
+change and is the run's undo journal until the run ends ('ghpkg help
+prune', Undo journal).`
 
 func (a *app) untagCommand() *cobra.Command {
 	var f untagFlags
@@ -98,6 +98,14 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 	if err := checkRegistry(f.registry); err != nil {
 		return 0, err
 	}
+	if f.reportFile != "" {
+		if err := a.checkReportPath(f.reportFile, false, ghpackages.Owner{}); err != nil {
+			return 0, err
+		}
+		if !apply {
+			a.warnf("--report %s: a dry run changes nothing, so it writes no report", f.reportFile)
+		}
+	}
 	ctx, c, owner, _, err := a.target(ctx, &f.run)
 	if err != nil {
 		return 0, err
@@ -124,20 +132,21 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 	if !apply {
 		return a.emitRun(ctx, out, false), nil
 	}
-	rep, err := retention.Apply(ctx, c, plan, resolver, now, retention.WithFreshPlan(), retention.WithProgress(a.retentionProgress("untagging", steps(plan))))
+	if f.reportFile != "" || steps(plan) > 0 {
+		if err := a.beginJournal(f.reportFile, owner, out.Plan); err != nil {
+			return 0, err
+		}
+	}
+	rep, err := retention.Apply(ctx, c, plan, resolver, now, retention.WithFreshPlan(), retention.WithProgress(a.applyProgress("untagging", steps(plan))))
 	a.endProgress()
 	if err != nil {
+		a.dropJournal()
 		return 0, err
 	}
 	out.Report = reportOf(rep)
 	a.recheck(ctx, c.Packages(owner), out.Report.Items)
-	if f.reportFile != "" {
-		raw, _ := json.MarshalIndent(out.Report, "", "  ")
-		if err := os.WriteFile(f.reportFile, append(raw, '\n'), 0o600); err != nil {
-			a.warnf("writing --report: %v", err)
-		}
-	}
-	return a.emitRun(ctx, out, false), nil
+	path, reported := a.endJournal(out.Report)
+	return a.reportLost(a.emitRun(ctx, out, false), path, reported, f.reportFile != ""), nil
 }
 
 // steps counts the items Apply reports for plan: its deletions, its untag

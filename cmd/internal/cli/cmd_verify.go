@@ -46,7 +46,7 @@ type verifyOutput struct {
 }
 
 func (a *app) verifyCommand() *cobra.Command {
-	var registry string
+	var registry, report string
 	var cf cacheFlags
 	cmd := &cobra.Command{
 		Use:   "verify PACKAGE...",
@@ -56,14 +56,26 @@ reachable from it (image index and manifest list children at any depth, OCI
 referrers), and list the tags whose image has manifests missing, and the tags
 an interrupted untag left on its placeholder. Nothing is changed. Exit 1 when
 a tag is broken or on a placeholder, or the registry cannot be read well
-enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
+enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.
+
+With --report FILE (a run's report or undo journal, also of a run that was
+stopped or killed), verify checks the container packages that run touched,
+and first settles by reading each request the journal says "may have been
+done" (sent, its answer never recorded): it says whether it happened.`,
 		Example: `  # every tag of team/app points at a whole image
   ghpkg verify team/app --org octo-org
 
   # two packages, as JSON
-  ghpkg verify team/app base-image --org octo-org --json`,
+  ghpkg verify team/app base-image --org octo-org --json
+
+  # the packages a run touched, from its report or undo journal (also of a
+  # run that was killed)
+  ghpkg verify --report run.json`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
+			if report != "" && len(args) > 0 {
+				return usagef("--report takes no PACKAGE: it verifies the packages the run touched")
+			}
+			if len(args) == 0 && report == "" {
 				return usagef("want one or more PACKAGE arguments")
 			}
 			for _, name := range args {
@@ -74,6 +86,7 @@ enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&report, "report", "", "verify the packages a run touched, from its report or undo journal in `FILE` (- for stdin)")
 	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` (default: ghcr.io, or containers.HOST for --base-url)")
 	a.addCacheFlags(cmd, &cf)
 	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
@@ -91,6 +104,22 @@ enough to tell; run it after a cleanup, or use 'ghpkg prune --verify'.`,
 		ctx, c, owner, _, err := a.target(ctx, nil)
 		if err != nil {
 			return 0, err
+		}
+		if report != "" {
+			rep, err := a.openReport(report)
+			if err != nil {
+				return 0, err
+			}
+			if owner, err = a.reportOwner(report, rep, owner); err != nil {
+				return 0, err
+			}
+			for _, l := range a.settle(ctx, c, rep) {
+				a.note("ghpkg verify: " + l)
+			}
+			args = reportPackages(rep, ghpackages.Container)
+			if len(args) == 0 {
+				a.warnf("--report %s: the run touched no container package", report)
+			}
 		}
 		api := c.Packages(owner)
 		var repos []verifyTarget

@@ -488,6 +488,11 @@ var examples = map[string]exampleCheck{
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Regexp(t, `^team/app: whole: [0-9]+ tags, [0-9]+ manifests\n$`, r.stdout)
 	}},
+	"ghpkg verify --report run.json": {comment: "the packages a run touched, from its report or undo journal (also of a run that was killed)", setup: prunedWithReport,
+		check: func(t *testing.T, r exampleRun) {
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Regexp(t, `^team/app: whole: [0-9]+ tags, [0-9]+ manifests\n$`, r.stdout, "the run's one package, from the report's owner")
+		}},
 	"ghpkg verify team/app base-image --org octo-org --json": {comment: "two packages, as JSON", check: func(t *testing.T, r exampleRun) {
 		require.Equal(t, 0, r.code, r.stderr)
 		var doc struct {

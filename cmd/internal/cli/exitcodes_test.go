@@ -61,7 +61,8 @@ func TestExitCodeContract(t *testing.T) {
 		{"delete needed version", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000043", "--yes", "--registry", "127.0.0.1:1"}, 2, "cannot tell whether a tag needs version 1260000043"},
 		{"get bad id", secret, nil, []string{"get", teamApp, "--id", "x"}, 2, `invalid argument "x" for "--id" flag`},
 		{"delete ok", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", id, "--yes"}, 0, "deleted: version"},
-		{"delete already gone", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000099", "--yes"}, 0, "already-gone: version"},
+		{"delete already gone", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000007", "--yes"}, 0, "already-gone: version"},
+		{"delete never there", secret, nil, []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000099", "--yes"}, 2, "has no version 1260000099, active or deleted"},
 		{"delete refused", secret, func(h *harness) {
 			h.srv.AddPackage(ghpackagestest.PackageSpec{Owner: "octo-org", Type: ghpackages.NPM, Name: "solo"})
 			h.subst = strconv.FormatInt(h.srv.AddVersion("octo-org", ghpackages.NPM, "solo", ghpackagestest.VersionSpec{Name: "1.0.0"}), 10)
@@ -145,19 +146,26 @@ func TestExitCodesDocumented(t *testing.T) {
 }
 
 // TestValuesRuleDocumented: 'ghpkg help prune' and the documentation (the
-// ghpkg reference, docs/ghpkg.md) state the same rule for exact values and
-// patterns, word for word.
+// ghpkg reference, docs/ghpkg.md) state the same rules, word for word:
+// exact values and patterns, values that match nothing, units, and the
+// undo journal.
 func TestValuesRuleDocumented(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.Equal(t, 0, cli.Run(t.Context(), []string{"help", "prune"}, cli.Env{Stdout: &out}))
 	help := out.String()
-	i := strings.Index(help, "Exact values and patterns:")
-	require.GreaterOrEqual(t, i, 0, help)
-	block := help[i:]
-	block = block[:strings.Index(block, "\n\n")]
-	require.Contains(t, block, "--keep-tag")
-	assert.Contains(t, documentation(t), "```text\n"+block+"\n```", "README.md or docs/ repeats 'ghpkg help prune's rule word for word")
+	docs := documentation(t)
+	for title, must := range map[string]string{"Exact values and patterns:": "--keep-tag", "Values that match nothing:": "--allow-unmatched",
+		"Units:": "180d", "Undo journal:": "~/.local/state/ghpkg/runs"} {
+		i := strings.Index(help, title)
+		require.GreaterOrEqual(t, i, 0, help)
+		block := help[i:]
+		if j := strings.Index(block, "\n\n"); j >= 0 {
+			block = block[:j]
+		}
+		require.Contains(t, block, must)
+		assert.Contains(t, docs, "```text\n"+block+"\n```", "README.md or docs/ repeats 'ghpkg help prune's %s word for word", title)
+	}
 }
 
 // documentation returns README.md and every docs/*.md page, joined.
@@ -295,10 +303,15 @@ func TestDelete404ButVisible(t *testing.T) {
 	assert.Contains(t, errOut, "but it still exists: the token can read team/app but not delete it")
 	assert.Contains(t, errOut, "Manage Actions access")
 
-	// A 404 for a version no longer there, in a readable package: gone.
-	code, out, _ = h.run(t, "delete", teamApp, "--org", "octo-org", "--id", "1260000099", "--yes")
+	// A 404 for a version deleted before, in a readable package: gone.
+	code, out, _ = h.run(t, "delete", teamApp, "--org", "octo-org", "--id", "1260000007", "--yes")
 	assert.Equal(t, 0, code)
-	assert.Equal(t, "already-gone: version 1260000099 of team/app\n", out)
+	assert.Equal(t, "already-gone: version 1260000007 of team/app\n", out)
+
+	// A version the package never had: exit 2, nothing sent.
+	code, _, errOut = h.run(t, "delete", teamApp, "--org", "octo-org", "--id", "1260000099", "--yes")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "has no version 1260000099, active or deleted: nothing to delete")
 }
 
 // TestPruneReplayed404ButVisible: a prune DELETE whose first attempt failed

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -144,11 +145,20 @@ func (w *waitLimit) String() string {
 	return w.d.String()
 }
 
-// Set accepts a Go duration such as 90s, 15m or 1h.
+// Set accepts a duration such as 90s, 15min or 1h (the units of ages:
+// m is refused); 0 means no wait at all.
 func (w *waitLimit) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return fmt.Errorf("want a duration such as 90s, 15m or 1h, got %q", s)
+	if strings.TrimSpace(s) == "0" {
+		w.d, w.set = 0, true
+		return nil
+	}
+	d, err := ageValue("--max-wait", s)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		return errors.New(strings.TrimPrefix(ue.Error(), "--max-wait "+s+": "))
+	case err != nil || d < 0 || strings.HasPrefix(strings.TrimSpace(s), "-"):
+		return fmt.Errorf("want a duration such as 90s, 15min or 1h, got %q", s)
 	}
 	w.d, w.set = d, true
 	return nil

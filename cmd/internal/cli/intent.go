@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"fmt"
-	"slices"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
-	"github.com/ghpackages/ghpackages-go/retention"
 )
 
 // valuesRule is the rule every flag follows, as 'ghpkg help prune' prints
@@ -29,9 +27,9 @@ const valuesRule = `Exact values and patterns:
   host), the TAGs of untag (tags; prune --untag --include takes
   patterns) and the PACKAGE of every other command (one name).
   One value per flag: repeat the flag; a list in one value is refused.
-  A keep-list, --include or --exclude entry that matches no version, and a
-  PACKAGE pattern that matches no package, are warnings (in the text, and
-  in the --json plan's warnings).`
+  An --include entry or a PACKAGE pattern that matches nothing is a
+  warning (in the text, and in the --json plan's warnings); a protective
+  value that matches nothing refuses a --yes run (below).`
 
 // patternChars are the characters that make a value a glob.
 const patternChars = "*?["
@@ -120,68 +118,6 @@ func checkPatternValue(flag, v string, isPackage bool) error {
 	return nil
 }
 
-// keepUnmatched returns a warning for each entry of the policy's keep
-// lists, --include and --exclude that matches no version of the plan.
-func keepUnmatched(p *planJSON) []string {
-	if len(p.Packages) == 0 {
-		return nil
-	}
-	tags, names, ids := map[string]bool{}, map[string]bool{}, map[int64]bool{}
-	for _, pp := range p.Packages {
-		for _, v := range pp.Versions {
-			for _, t := range v.Tags {
-				tags[t] = true
-			}
-			names[v.Name] = true
-			ids[v.ID] = true
-		}
-	}
-	scope, list := "the selected packages", "'ghpkg versions PACKAGE' lists them"
-	if len(p.Packages) == 1 {
-		scope = p.Packages[0].Name
-		list = fmt.Sprintf("'ghpkg versions %s' lists them", scope)
-	}
-	var out []string
-	for _, t := range p.Policy.KeepTags {
-		if !tags[t] {
-			out = append(out, fmt.Sprintf("--keep-tag %s matches no version of %s: it keeps nothing (%s with their tags)", t, scope, list))
-		}
-	}
-	for _, n := range p.Policy.KeepNames {
-		if !names[n] {
-			out = append(out, fmt.Sprintf("--keep-name %s matches no version of %s: it keeps nothing (%s with --json, for full names)", n, scope, list))
-		}
-	}
-	for _, id := range p.Policy.KeepIDs {
-		if !ids[id] {
-			out = append(out, fmt.Sprintf("--keep-id %d matches no version of %s: it keeps nothing (%s with their IDs)", id, scope, list))
-		}
-	}
-	for _, c := range []struct {
-		flag, effect string
-		pats         []string
-	}{{"--exclude", "it keeps nothing", p.Policy.Exclude}, {"--include", "it selects nothing", p.Policy.Include}} {
-		for _, s := range c.pats {
-			pat, err := retention.ParsePattern(s)
-			if err != nil {
-				continue
-			}
-			matched := false
-			for t := range tags {
-				if pat.Match(t) {
-					matched = true
-					break
-				}
-			}
-			if !matched {
-				out = append(out, fmt.Sprintf("%s %s matches no tag of %s: %s (%s with their tags)", c.flag, s, scope, c.effect, list))
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 // checkPackageName refuses a PACKAGE argument of a command that takes an
 // exact name (all but prune) when it is written as a pattern, a list or an
 // image reference, which would only ever be "not found".
@@ -221,6 +157,8 @@ func checkRegistry(v string) error {
 		return nil
 	case strings.Contains(v, "://"):
 		return usagef("--registry %q is a URL: give the host, e.g. --registry %s", v, strings.SplitN(strings.SplitN(v, "://", 2)[1], "/", 2)[0])
+	case isPatternSyntax(v):
+		return usagef("--registry %q is a pattern, but --registry takes one host, e.g. --registry ghcr.io", v)
 	case strings.Contains(v, "/"):
 		return usagef("--registry %q holds a path: give the host only, e.g. --registry %s (the repository comes from --org and PACKAGE)", v, strings.SplitN(v, "/", 2)[0])
 	}
@@ -234,12 +172,16 @@ func olderThanValue(s string) (time.Duration, error) {
 	if strings.HasPrefix(strings.TrimSpace(s), "-") {
 		return 0, usagef("--older-than %s: an age cannot be negative (want e.g. 30d, 2w, 12h)", s)
 	}
-	d, err := retention.ParseAge(s)
+	d, err := ageValue("--older-than", s)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 0, err
+	}
 	if err != nil {
 		if n, nerr := strconv.Atoi(strings.TrimSpace(s)); nerr == nil {
 			return 0, usagef("--older-than %q has no unit: write %dd for days, %dh for hours", s, n, n)
 		}
-		return 0, usagef("--older-than %q: want an age such as 30d, 2w, 12h or 90m", s)
+		return 0, usagef("--older-than %q: want an age such as 30d, 2w, 12h or 90min", s)
 	}
 	if d == 0 {
 		return 0, usagef("--older-than %s is an age of zero, which would delete regardless of age: give a positive age such as 30d, or --all-ages if you mean any age", s)

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,6 +38,9 @@ type mistake struct {
 	// report returns the run's report, for runs that may change things;
 	// by default the --json document on stdout.
 	report func(t *testing.T, h *harness, stdout, stderr string) *reportDoc
+	// run, if set, runs the case instead of h.run: the real binary, for
+	// signals and closed pipes (binary_mistakes_test.go).
+	run func(t *testing.T, h *harness, args []string) (code int, stdout, stderr string)
 }
 
 const (
@@ -106,6 +111,40 @@ func rescued(what string, whole bool) func(t *testing.T, h *harness, stdout, std
 	}
 }
 
+// writeReport writes {DIR}/r.json: a report of owner's run that deleted
+// version 1260000006 of pkg.
+func writeReport(owner, pkg string) func(t *testing.T, h *harness) {
+	return func(t *testing.T, h *harness) {
+		at := start.UTC().Format(time.RFC3339)
+		doc := fmt.Sprintf(`{"owner_kind":"org","owner_name":%q,"started_at":%q,"finished_at":%q,"items":[`+
+			`{"type":"container","package":%q,"version_id":1260000006,"action":"delete-version","outcome":"deleted","at":%q}]}`, owner, at, at, pkg, at)
+		require.NoError(t, os.WriteFile(filepath.Join(h.dir, "r.json"), []byte(doc), 0o600))
+	}
+}
+
+// cacheEntry fills the manifest cache (a first verify), replaces the
+// entry of a manifest the run reads with mk's, and checks after the run
+// that the entry is a regular file or nothing.
+func cacheEntry(mk func(path string) error) func(t *testing.T, h *harness) {
+	return func(t *testing.T, h *harness) {
+		code, _, errOut := h.run(t, "verify", teamApp, "--org", "octo-org")
+		require.Equal(t, 0, code, errOut)
+		entries, err := filepath.Glob(filepath.Join(h.cacheBase, "ghpkg", "manifests", "sha256", "*", "*"))
+		require.NoError(t, err)
+		require.NotEmpty(t, entries)
+		p := entries[0]
+		require.NoError(t, os.Remove(p))
+		if err := mk(p); err != nil {
+			t.Skipf("cannot make the entry here: %v", err)
+		}
+		t.Cleanup(func() {
+			if info, err := os.Lstat(p); err == nil {
+				assert.True(t, info.Mode().IsRegular(), "the entry is a regular file or nothing")
+			}
+		})
+	}
+}
+
 // state is every package's and version's state in the fake.
 func state(h *harness) map[string]bool {
 	out := map[string]bool{}
@@ -143,6 +182,66 @@ func mistakes() []mistake {
 		{name: "exclude matching nothing", args: prune("--any-tags", "--older-than", "30d", "--exclude", "lates"), code: 0,
 			want: []string{"--exclude lates matches no tag of team/app: it keeps nothing"}},
 
+		// Protective values that match nothing (issue 27): refused under --yes.
+		{name: "keep-id a digit short", args: prune("--any-tags", "--older-than", "30d", "--keep-id", "126000006", "--yes"), code: 2,
+			want: []string{"refusing to change anything, as a protective value that matches nothing protects nothing", "--keep-id 126000006 matches no version of team/app", "did you mean 1260000006?", "--allow-unmatched"}},
+		{name: "exclude in the wrong case", args: prune("--any-tags", "--older-than", "30d", "--exclude", "V1.*", "--yes"), code: 2,
+			want: []string{"--exclude V1.* matches no tag of team/app: it keeps nothing", "(matching V1.* ignoring case)", "--allow-unmatched"}},
+		{name: "keep-tag matching nothing, yes", args: prune("--any-tags", "--older-than", "30d", "--keep-tag", "V1.0.0", "--yes"), code: 2,
+			want: []string{"--keep-tag V1.0.0 matches no version of team/app", "did you mean v1.0.0?"}},
+		{name: "keep-name matching nothing, yes", args: prune("--older-than", "30d", "--keep-name", full, "--yes"), code: 2,
+			want: []string{"--keep-name " + full + " matches no version of team/app"}},
+		{name: "group-by matching no tag", args: prune("--tagged-only", "--all-ages", "--group-by", `re:^V([0-9]+)\.`, "--keep-tagged", "2", "--yes"), code: 2,
+			want: []string{`--group-by re:^V([0-9]+)\. matches no tag of team/app: every tagged image falls in one group`, "ignoring case"}},
+		{name: "group-by matching no tag, dry run", args: prune("--tagged-only", "--all-ages", "--group-by", `re:^V([0-9]+)\.`, "--keep-tagged", "2"), code: 0,
+			want: []string{`warning: --group-by re:^V([0-9]+)\. matches no tag of team/app`}},
+		{name: "keep-id a digit short, dry run", args: prune("--any-tags", "--older-than", "30d", "--keep-id", "126000006", "--json"), code: 0,
+			want: []string{`"warnings": [`, "--keep-id 126000006 matches no version of team/app", "did you mean 1260000006?"}},
+		{name: "unmatched value allowed", args: prune("--older-than", "30d", "--keep-id", "126000006", "--yes", "--allow-unmatched", "--json"), code: 0,
+			want: []string{"warning: --keep-id 126000006 matches no version"}},
+
+		// Units and zero (issue 27).
+		{name: "age in m", args: prune("--older-than", "6m"), code: 2, want: []string{"--older-than 6m: m is ambiguous: write 6min, or 180d for 6 months"}},
+		{name: "age in months", args: prune("--older-than", "1mo"), code: 2, want: []string{"--older-than 1mo: months and years are not units here", "180d"}},
+		{name: "grace in m", args: prune("--older-than", "30d", "--grace", "30m"), code: 2, want: []string{"--grace 30m: m is ambiguous: write 30min"}},
+		{name: "max-wait in m", args: prune("--older-than", "30d", "--max-wait", "15m"), code: 2, want: []string{`"15m" for "--max-wait"`, "write 15min"}},
+		{name: "max-delete zero", args: prune("--older-than", "30d", "--max-delete", "0", "--yes"), code: 2,
+			want: []string{`"0" for "--max-delete"`, "omit the flag for no cap"}},
+		{name: "registry as a pattern", args: prune("--older-than", "30d", "--registry", "ghcr.*"), code: 2,
+			want: []string{`--registry "ghcr.*" is a pattern, but --registry takes one host`}},
+		{name: "base URL as a pattern", args: []string{"packages", "--org", "octo-org", "--base-url", "https://*.example.com/api/v3/"}, code: 2,
+			want: []string{`--base-url "https://*.example.com/api/v3/" is a pattern`}},
+		{name: "registry as a pattern, verify", args: []string{"verify", teamApp, "--org", "octo-org", "--registry", "ghcr.*"}, code: 2,
+			want: []string{`--registry "ghcr.*" is a pattern`}},
+
+		// Restores and deletes that check first (issue 27).
+		{name: "restore report of an owner that does not exist", setup: writeReport("nobody-here", teamApp),
+			args: []string{"restore", "--report", "{DIR}/r.json"}, code: 2, want: []string{"its owner, org nobody-here, does not exist", "nothing restored"}},
+		{name: "restore report into another org", setup: writeReport("octo-org", teamApp),
+			args: []string{"restore", "--report", "{DIR}/r.json", "--org", "other-org"}, code: 2, want: []string{"is a run of org octo-org, not of org other-org", "drop --org"}},
+		{name: "restore report of a package that does not exist", setup: writeReport("octo-org", "gone-pkg"),
+			args: []string{"restore", "--report", "{DIR}/r.json"}, code: 2, want: []string{"the container package gone-pkg of org octo-org does not exist", "nothing restored"}},
+		{name: "restore into an owner that does not exist", args: []string{"restore", teamApp, "--org", "nobody-here", "--id", "1260000007"}, code: 2,
+			want: []string{"--org nobody-here: no such organization"}},
+		{name: "restore a version the package never had", args: []string{"restore", teamApp, "--org", "octo-org", "--id", "999"}, code: 2,
+			want: []string{"has no version 999, active or deleted: nothing to restore", "--state deleted"}},
+		{name: "delete a version the package never had", args: []string{"delete", teamApp, "--org", "octo-org", "--id", "999", "--yes"}, code: 2,
+			want: []string{"container team/app has no version 999, active or deleted: nothing to delete"}},
+		{name: "untag report in a missing directory", args: []string{"untag", teamApp, "stable", "--org", "octo-org", "--yes", "--report", "/nonexistent/dir/u.json"}, code: 2,
+			want: []string{"the directory /nonexistent/dir does not exist"}},
+		{name: "untag report is a directory", args: []string{"untag", teamApp, "stable", "--org", "octo-org", "--yes", "--report", "{DIR}"}, code: 2,
+			want: []string{"is a directory: give a file name"}},
+
+		// Cache entries that are not regular files (issue 27): ignored,
+		// removed with a warning, never read (a FIFO would block, a link
+		// to /dev/zero exhaust memory).
+		{name: "FIFO in the cache", setup: cacheEntry(mkfifo),
+			args: []string{"verify", teamApp, "--org", "octo-org"}, code: 0, want: []string{"manifest cache entries ignored and removed, to be rewritten", "(a FIFO)"}},
+		{name: "cache entry linked to /dev/zero", setup: cacheEntry(func(p string) error { return os.Symlink("/dev/zero", p) }),
+			args: []string{"prune", teamApp, "--org", "octo-org", "--older-than", "30d"}, code: 0, want: []string{"(a symbolic link)"}},
+		{name: "oversized cache entry", setup: cacheEntry(func(p string) error { return os.WriteFile(p, make([]byte, 5<<20), 0o600) }),
+			args: []string{"verify", teamApp, "--org", "octo-org"}, code: 0, want: []string{"over the 4 MiB a manifest can have"}},
+
 		// Wrong values.
 		{name: "age of zero", args: prune("--older-than", "0d"), code: 2, want: []string{"--older-than 0d is an age of zero", "--all-ages"}},
 		{name: "negative age", args: prune("--older-than", "-5d"), code: 2, want: []string{"--older-than -5d: an age cannot be negative", "30d"}},
@@ -167,7 +266,7 @@ func mistakes() []mistake {
 		{name: "bad regexp", args: prune("--any-tags", "--older-than", "30d", "--include", "re:v1.(0"), code: 2, want: []string{`--include "re:v1.(0"`, "missing closing )"}},
 		{name: "version ID zero", args: []string{"delete", teamApp, "--org", "octo-org", "--id", "0", "--yes"}, code: 2, want: []string{`"0" for "--id"`, "positive version ID"}},
 		{name: "unknown pace", args: prune("--older-than", "30d", "--pace", "fast"), code: 2, want: []string{`"fast" for "--pace"`, "guidance or budget"}},
-		{name: "max-wait in words", args: prune("--older-than", "30d", "--max-wait", "soon"), code: 2, want: []string{`"soon" for "--max-wait"`, "90s, 15m or 1h"}},
+		{name: "max-wait in words", args: prune("--older-than", "30d", "--max-wait", "soon"), code: 2, want: []string{`"soon" for "--max-wait"`, "90s, 15min or 1h"}},
 		{name: "version that does not exist", args: []string{"get", teamApp, "--org", "octo-org", "--id", "99"}, code: 2,
 			want: []string{"container team/app has no version 99", "'ghpkg versions team/app --org octo-org' lists its versions"}},
 
@@ -262,7 +361,7 @@ func mistakes() []mistake {
 		{name: "base URL refusing connections", args: []string{"packages", "--org", "octo-org", "--base-url", "http://127.0.0.1:1/"}, code: 1,
 			want: []string{"connection refused", "could not connect to 127.0.0.1:1: check --base-url"}},
 		{name: "registry unreachable", args: prune("--older-than", "30d", "--yes", "--registry", "127.0.0.1:1", "--json"), code: 1,
-			want: []string{"withheld 10 deletions in 1 package: team/app (10): the registry's tags could not be read", "Check --registry (default 127.0.0.1:1)"}},
+			want: []string{"withheld 10 deletions in 1 package: team/app (10): the registry's tags could not be read", "Check --registry 127.0.0.1:1 and"}},
 		{name: "delete with the registry unreachable", args: []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000043", "--yes", "--registry", "127.0.0.1:1"}, code: 2,
 			want: []string{"cannot tell whether a tag needs version 1260000043", "Check --registry", "--force deletes it without the check"}},
 		{name: "delete a platform image", args: []string{"delete", teamApp, "--org", "octo-org", "--id", "1260000043", "--yes"}, code: 2,
@@ -294,7 +393,7 @@ func mistakes() []mistake {
 // TestMistakes drives ghpkg as a hurried user would, into each mistake.
 func TestMistakes(t *testing.T) {
 	t.Parallel()
-	cases := mistakes()
+	cases := append(mistakes(), binaryMistakes()...)
 	require.GreaterOrEqual(t, len(cases), 40)
 	names := map[string]bool{}
 	for _, c := range cases {
@@ -320,7 +419,11 @@ func TestMistakes(t *testing.T) {
 				args[i] = strings.ReplaceAll(a, "{DIR}", h.dir)
 			}
 			before := state(h)
-			code, out, errOut := h.run(t, args...)
+			run := func(t *testing.T, _ *harness, args []string) (int, string, string) { return h.run(t, args...) }
+			if c.run != nil {
+				run = c.run
+			}
+			code, out, errOut := run(t, h, args)
 			assert.Equal(t, c.code, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 			for _, w := range c.want {
 				assert.Contains(t, out+errOut, strings.ReplaceAll(w, "{DIR}", h.dir))
@@ -370,29 +473,41 @@ func TestMistakes(t *testing.T) {
 }
 
 // TestReportWrittenBeforeFirstDelete: when the first DELETE goes out, the
-// --report file already exists and is a valid report (of nothing yet) that
-// says the run did not finish; at the end it is the run's report.
+// --report file is already the run's journal: its first line holds the
+// owner and the plan, and the DELETE's intent is on disk before the request
+// is sent. At the end it is the run's report.
 func TestReportWrittenBeforeFirstDelete(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	path := filepath.Join(h.dir, "run.json")
-	var atFirst string
+	var atFirst, url string
 	h.wrap = func(next http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
 			if req.Method == http.MethodDelete && atFirst == "" {
 				b, err := os.ReadFile(path)
-				atFirst = string(b) + fmt.Sprint(err)
+				atFirst, url = string(b)+fmt.Sprint(err), req.URL.String()
 			}
 			return next.RoundTrip(req)
 		})
 	}
 	code, _, errOut := h.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--max-delete", "2", "--report", path)
 	require.Equal(t, 0, code, errOut)
-	var placeholder reportDoc
-	decodeStrict(t, strings.TrimSuffix(atFirst, "<nil>"), &placeholder)
-	assert.Empty(t, placeholder.Items)
-	assert.Contains(t, placeholder.Stopped, "the run did not finish")
-	assert.Equal(t, "octo-org", placeholder.OwnerName)
+	lines := strings.Split(strings.TrimSuffix(atFirst, "<nil>"), "\n")
+	require.GreaterOrEqual(t, len(lines), 2, atFirst)
+	var head struct {
+		J         string           `json:"j"`
+		Schema    string           `json:"schema"`
+		OwnerName string           `json:"owner_name"`
+		Plan      *json.RawMessage `json:"plan"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &head))
+	assert.Equal(t, "start", head.J)
+	assert.Equal(t, "ghpkg/journal/v1", head.Schema)
+	assert.Equal(t, "octo-org", head.OwnerName)
+	assert.NotNil(t, head.Plan, "the plan is in the journal before the first change")
+	assert.Contains(t, lines[1], `"j":"intent"`)
+	assert.Contains(t, lines[1], `"method":"DELETE"`)
+	assert.Contains(t, lines[1], url, "the DELETE's intent is on disk before it is sent")
 	var final reportDoc
 	decodeStrict(t, readFile(t, path), &final)
 	assert.Len(t, final.Items, 2)

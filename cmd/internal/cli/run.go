@@ -168,6 +168,9 @@ func (a *app) single(ctx context.Context, api *ghpackages.OwnerPackages, owner g
 	do func() (*ghpackages.Response, error)) (int, error) {
 	it := itemJSON{Type: string(typ), Package: name, VersionID: id, Action: action}
 	start := a.env.Now().UTC()
+	if err := a.beginJournal("", owner, nil); err != nil {
+		return 0, err
+	}
 	resp, err := do()
 	it.At = a.env.Now().UTC()
 	var apiErr *ghpackages.Error
@@ -202,7 +205,9 @@ func (a *app) single(ctx context.Context, api *ghpackages.OwnerPackages, owner g
 	}
 	a.recheck(context.WithoutCancel(ctx), api, rep.Items)
 	rep.FinishedAt = a.env.Now().UTC()
-	code := a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: rep}, true)
+	a.journalItem(rep.Items[0])
+	path, reported := a.endJournal(rep)
+	code := a.reportLost(a.emitRun(ctx, runOutput{head: a.head(ownerOf(owner), typ), Report: rep}, true), path, reported, false)
 	if final := rep.Items[0]; final.Outcome == retention.OutcomeFailed {
 		if len(missingScopes(err)) > 0 || errors.Is(err, ghpackages.ErrUnauthorized) {
 			return ExitUsage, nil
@@ -345,7 +350,7 @@ func (a *app) emitRun(ctx context.Context, out runOutput, brief bool) int {
 			// The document holds the report restore needs: it must reach
 			// the user some other way.
 			raw, _ := json.MarshalIndent(out, "", "  ")
-			fmt.Fprintf(a.env.Stderr, "ghpkg %s: writing the --json output failed: %v; %s\n", a.name, err, a.rescue("output", append(raw, '\n'), out.Report != nil && len(out.Report.Items) > 0))
+			a.lastWords(fmt.Sprintf("ghpkg %s: writing the --json output failed: %v; %s", a.name, err, a.rescue("output", append(raw, '\n'), out.Report != nil && len(out.Report.Items) > 0)))
 			return ExitFailed
 		}
 	} else {

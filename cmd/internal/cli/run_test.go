@@ -66,7 +66,7 @@ func TestMaxWait(t *testing.T) {
 	h2 := newHarness(t)
 	h2.retry = &ghpackages.RetryPolicy{MaxRateLimitRetries: 5, SecondaryWait: 10 * time.Second}
 	h2.srv.InjectFault(ghpackagestest.Fault{Method: "DELETE", Count: 1, Status: 429})
-	code, _, errOut = h2.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--max-wait", "1m")
+	code, _, errOut = h2.run(t, "prune", teamApp, "--org", "octo-org", "--older-than", "30d", "--skip-reference-check", "--yes", "--max-wait", "1min")
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, prunedApp, h2.srv.Stats().Deletes)
 }

@@ -223,7 +223,7 @@ func TestPruneUntagGroupGraceFlags(t *testing.T) {
 		{[]string{"--group-by", "re:^v(", "--keep", "2"}, "--group-by \"re:^v(\""},
 		{[]string{"--group-by", "re:^v([0-9]+)"}, "--group-by counts --keep and --keep-tagged per group: give one of them"},
 		{[]string{"--grace", "-1h"}, "--grace -1h: a grace window cannot be negative (0 turns it off)"},
-		{[]string{"--grace", "soon"}, `--grace "soon": want an age such as 1h, 30m or 2d`},
+		{[]string{"--grace", "soon"}, `--grace "soon": want an age such as 1h, 30min or 2d`},
 	} {
 		code, _, errOut := h.run(t, append(base, c.args...)...)
 		assert.Equal(t, 2, code, "%v: %s", c.args, errOut)
@@ -301,8 +301,8 @@ func TestPruneGrace(t *testing.T) {
 	}
 	action, reason := planned()
 	assert.Equal(t, "keep", action)
-	assert.Equal(t, "untagged, created 10m ago: within the 1h grace for pushes in progress (--grace)", reason)
-	action, _ = planned("--grace", "5m")
+	assert.Equal(t, "untagged, created 10min ago: within the 1h grace for pushes in progress (--grace)", reason)
+	action, _ = planned("--grace", "5min")
 	assert.Equal(t, "delete", action)
 	action, _ = planned("--grace", "0")
 	assert.Equal(t, "delete", action)
