@@ -439,15 +439,24 @@ func noNewVersions(ctx context.Context, api *ghpackages.OwnerPackages, it *Item,
 		if len(added) > 3 {
 			added = append(added[:3], fmt.Sprintf("and %d more", len(added)-3))
 		}
-		return &skipError{"versions or tags were added since the plan (" + strings.Join(added, "; ") + "); deleting the package would delete them too"}
+		return &skipError{why: "versions or tags were added since the plan (" + strings.Join(added, "; ") + "); deleting the package would delete them too"}
 	}
 	return nil
 }
 
-// skipError is a re-check's refusal to delete.
-type skipError struct{ why string }
+// skipError is a re-check's refusal to make a change: a delete, or, when
+// not says so, an untag or a tag restore ("untagged", "restored").
+type skipError struct {
+	why string
+	not string // the change withheld; "" is "deleted"
+}
 
-func (e *skipError) Error() string { return "not deleted: " + e.why }
+func (e *skipError) Error() string {
+	if e.not == "" {
+		return "not deleted: " + e.why
+	}
+	return "not " + e.not + ": " + e.why
+}
 
 // restoreWindow is how long GitHub keeps deleted packages and versions.
 const restoreWindow = 30 * 24 * time.Hour

@@ -328,9 +328,9 @@ func TestUntagRacedByAPushOfTheTag(t *testing.T) {
 		require.Equal(t, retention.StepUntag, untag.Step)
 		assert.Equal(t, retention.OutcomeSkipped, untag.Outcome, when)
 		if when == "before the PUT" {
-			assert.Equal(t, "not deleted: tag latest was pushed again ("+newer.Name[:19]+"…) just before its untag: not removed", untag.Error)
+			assert.Equal(t, "not untagged: tag latest was pushed again ("+newer.Name[:19]+"…) just before its untag: not removed", untag.Error)
 		} else {
-			assert.Equal(t, "not deleted: tag latest was pushed again ("+newer.Name[:19]+"…) during its untag: left there", untag.Error)
+			assert.Equal(t, "not untagged: tag latest was pushed again ("+newer.Name[:19]+"…) during its untag: left there", untag.Error)
 		}
 		tags := registryTags(t, pusher)
 		assert.Equal(t, newer.Name, tags["latest"], "%s: the tag stays on the image just pushed", when)

@@ -172,7 +172,7 @@ func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
 		}
 	}
 	if len(move) == 0 && len(already) == 0 {
-		return &skipError{strings.Join(notes, "; ")}
+		return &skipError{why: strings.Join(notes, "; "), not: "untagged"}
 	}
 	var moved []string
 	for _, t := range move {
@@ -227,7 +227,7 @@ func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
 		moved = append(moved, t)
 	}
 	if len(moved) == 0 && len(already) == 0 {
-		return &skipError{strings.Join(notes, "; ")}
+		return &skipError{why: strings.Join(notes, "; "), not: "untagged"}
 	}
 	it.Tags = append(already, moved...)
 	it.Outcome = OutcomeUntagPending
@@ -274,7 +274,7 @@ func (u *untagRun) deletePlaceholder(ctx context.Context, it *Item) (*ghpackages
 	ours := it.Version == PlaceholderDigest()
 	pending := u.pending()
 	if ours && it.VersionID == 0 && !u.pushed && len(pending) == 0 {
-		return nil, &skipError{"no tag was moved to the placeholder (see the untag items)"}
+		return nil, &skipError{why: "no tag was moved to the placeholder (see the untag items)"}
 	}
 	if ours && u.pushed || it.VersionID == 0 {
 		id, err := u.findVersion(ctx, it.Version)
@@ -481,7 +481,7 @@ func (r *tagRestore) restore(ctx context.Context, it *Item) error {
 			it.Tags, it.Outcome, it.Error = there, OutcomeAlreadyActive, strings.Join(notes, "; ")
 			return nil
 		}
-		return &skipError{strings.Join(notes, "; ")}
+		return &skipError{why: strings.Join(notes, "; "), not: "restored"}
 	}
 	mover := r.o.resolver.(TagMover)
 	done := there

@@ -414,3 +414,28 @@ func TestUntagStopsAtARateLimitBeforeThePlaceholderGoes(t *testing.T) {
 	assert.False(t, rep.Failed())
 	assert.Equal(t, retention.PlaceholderDigest(), registryTags(t, resolver)["stable"], "the tag waits on the placeholder for the next run")
 }
+
+// TestRestoreOfATagMovedSinceSaysNotRestored: restoring an untag whose tag
+// another job has since pushed onto another image leaves the tag there,
+// and the item says what was withheld, a restore ("not restored: …"), not
+// a delete.
+func TestRestoreOfATagMovedSinceSaysNotRestored(t *testing.T) {
+	t.Parallel()
+	srv, clock, resolver := demoFront(t, ghpackagestest.DefaultToken)
+	other, ok := versionWith(t, srv, ghpackagestest.DemoContainer, "v1.7.0")
+	require.True(t, ok)
+	plan, err := retention.NewUntagPlan(t.Context(), srv.Client(), demoOwner, ghpackagestest.DemoContainer, []string{"stable"}, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	rep, err := retention.Apply(t.Context(), srv.Client(), plan, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	require.Equal(t, []string{"untag untagged stable", "delete-placeholder deleted stable"}, steps(rep))
+
+	// Another job tags another image stable before the restore.
+	require.NoError(t, resolver.Retag(t.Context(), demoRepo, "stable", other.Name))
+	undo, err := retention.Restore(t.Context(), srv.Client(), rep, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	require.Len(t, undo.Items, 1)
+	assert.Equal(t, retention.OutcomeSkipped, undo.Items[0].Outcome)
+	assert.Equal(t, "not restored: tag stable now points at "+other.Name[:19]+"…: left there", undo.Items[0].Error)
+	assert.Equal(t, other.Name, registryTags(t, resolver)["stable"], "the tag stays where the other job put it")
+}

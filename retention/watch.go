@@ -286,7 +286,7 @@ func (w *watch) refreshVersions(ctx context.Context) error {
 func (w *watch) safe(digest string, nowTags []string) error {
 	for _, t := range nowTags {
 		if !slices.Contains(w.planned[digest], t) {
-			return &skipError{fmt.Sprintf("tagged %s since the plan", t)}
+			return &skipError{why: fmt.Sprintf("tagged %s since the plan", t)}
 		}
 	}
 	if w.needed == nil {
@@ -295,14 +295,14 @@ func (w *watch) safe(digest string, nowTags []string) error {
 	byDigest := w.byDigest
 	for _, t := range byDigest[digest] {
 		if !slices.Contains(w.planned[digest], t) {
-			return &skipError{fmt.Sprintf("tagged %s in the registry since the plan", t)}
+			return &skipError{why: fmt.Sprintf("tagged %s in the registry since the plan", t)}
 		}
 	}
 	if by, ok := w.signed[digest]; ok {
-		return &skipError{"signed or attested since the plan: " + by}
+		return &skipError{why: "signed or attested since the plan: " + by}
 	}
 	if root, ok := w.reach(byDigest)[digest]; ok {
-		return &skipError{"now needed by " + root}
+		return &skipError{why: "now needed by " + root}
 	}
 	return nil
 }
@@ -357,7 +357,7 @@ func (w *watch) checkVersion(ctx context.Context, it *Item) error {
 		return fmt.Errorf("retention: not deleted: the version could not be read again: %w", err)
 	}
 	if v.Name != it.Version {
-		return &skipError{fmt.Sprintf("version %d is now %s, not %s", it.VersionID, shortDigest(v.Name), shortDigest(it.Version))}
+		return &skipError{why: fmt.Sprintf("version %d is now %s, not %s", it.VersionID, shortDigest(v.Name), shortDigest(it.Version))}
 	}
 	// A version whose manifest the registry did not have when it was read
 	// (decided on without it) may have it now: read it again, so that a
