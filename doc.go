@@ -37,6 +37,13 @@
 // Client.Packages(owner) does the same for an owner chosen at run time, and
 // the package ghpackagestest serves all of it from a fake for tests.
 //
+// The README has a complete program, and the two commands that run the
+// examples and the tests from a fresh clone:
+// https://github.com/ghpackages/ghpackages-go#readme. The SDK guide covers
+// errors, pagination, rate limits, GitHub Enterprise Server and custom HTTP
+// clients:
+// https://github.com/ghpackages/ghpackages-go/blob/main/docs/sdk.md.
+//
 // # Services
 //
 // A Client, made by NewClient, has three services with one method set:

@@ -12,6 +12,9 @@
 // What the registry does, the ghcr.io rules its front keeps (tags follow
 // the REST state, deletes go through the REST API, Bearer token auth), is
 // described at ghpackagestest.WithRegistry.
+//
+// The guide to the fake and its registry is
+// https://github.com/ghpackages/ghpackages-go/blob/main/docs/fake.md.
 package ghcrtest
 
 import (

@@ -23,6 +23,10 @@
 //	srv := ghpackagestest.NewServer(ghpackagestest.WithDemo())
 //	defer srv.Close()
 //	client := srv.Client()
+//
+// The guide to the fake, with a whole test, what it does as GitHub does and
+// the seed file format:
+// https://github.com/ghpackages/ghpackages-go/blob/main/docs/fake.md.
 package ghpackagestest
 
 import (

@@ -25,7 +25,11 @@
 //	undo, err := retention.Restore(ctx, client, report) // within 30 days
 //
 // Verify checks a repository's tags afterwards. Decide is the planner
-// without I/O, for versions listed some other way.
+// without I/O, for versions listed some other way. The command ghpkg runs
+// all of this from a terminal or CI:
+// https://github.com/ghpackages/ghpackages-go/blob/main/docs/ghpkg.md. What a run promises
+// and what it costs:
+// https://github.com/ghpackages/ghpackages-go/blob/main/docs/safety.md.
 //
 // # Safety
 //

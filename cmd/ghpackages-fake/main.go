@@ -54,6 +54,9 @@
 // stops cleanly on SIGINT or SIGTERM. A malformed seed file or flag stops
 // it at start with exit status 2 and one line on stderr naming the flag
 // (and pointing at -h); -h prints the flags on stdout and exits 0.
+//
+// The guide to the fake, with a CI job that starts it, is
+// https://github.com/ghpackages/ghpackages-go/blob/main/docs/fake.md.
 package main
 
 import (

@@ -36,6 +36,11 @@
 // Example, in a scheduled workflow:
 //
 //	GITHUB_TOKEN=... ghpkg prune --org my-org --older-than 30d --keep 10 --yes 'my-image'
+//
+// The ghpkg reference:
+// https://github.com/ghpackages/ghpackages-go/blob/main/docs/ghpkg.md. The GitHub Action
+// that runs it:
+// https://github.com/ghpackages/ghpackages-go/blob/main/docs/action.md.
 package main
 
 import (

@@ -59,6 +59,56 @@ func TestDocLinks(t *testing.T) {
 	}
 }
 
+// repoURL matches a link to a file of this repository on GitHub's main
+// branch, as package documentation writes it (go doc shows no relative
+// links): group 1 is the path, group 2 the anchor.
+var repoURL = regexp.MustCompile(`https://github\.com/ghpackages/ghpackages-go/blob/main/([\w./-]*[\w/-])(?:#([\w-]+))?`)
+
+// TestRepoURLsResolve: every link to a file of this repository's main
+// branch, in Go source (package documentation, so that go doc's "where to
+// start" leads somewhere) and in Markdown, names a file of this tree and,
+// with an anchor, one of its headings.
+func TestRepoURLsResolve(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	n := 0
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !(strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".md")) {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		for _, m := range repoURL.FindAllStringSubmatch(string(data), -1) {
+			n++
+			target := filepath.Join(root, filepath.FromSlash(m[1]))
+			content, err := os.ReadFile(target)
+			if _, statErr := os.Stat(target); statErr != nil {
+				t.Errorf("%s: %s: no such file in this repository", rel, m[0])
+				continue
+			}
+			if m[2] != "" && (err != nil || !anchors(string(content))[m[2]]) {
+				t.Errorf("%s: %s: %s has no heading with the anchor %q", rel, m[0], m[1], m[2])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 5 {
+		t.Errorf("found %d links to this repository's files: the package docs should lead to docs/", n)
+	}
+}
+
 // TestDocLinksCatchesBreakage: the checker reports a missing file, a
 // missing anchor in the same file and in another, and an unreachable page,
 // and accepts what GitHub would resolve (punctuation dropped, code spans

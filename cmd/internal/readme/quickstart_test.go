@@ -1,10 +1,18 @@
 package readme
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
 	"github.com/ghpackages/ghpackages-go/ghcrtest"
@@ -50,5 +58,56 @@ func TestReadmeDeletesAreSafeOnTheDemo(t *testing.T) {
 	}
 	if found == 0 {
 		t.Fatal("no DeleteVersion call found in the Go blocks of README.md and docs/: update this test")
+	}
+}
+
+// TestReadmeProgramRuns builds each complete program of README.md (a ```go
+// block that starts with "package main") and runs it against the demo
+// fake, as a reader with a token would run it against GitHub: GITHUB_TOKEN
+// is the fake's token and GITHUB_API_URL its base URL (what GitHub Actions
+// sets). It must exit 0 and print the demo's tagged release.
+func TestReadmeProgramRuns(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	found := 0
+	for _, b := range fileBlocks(t, "README.md") {
+		if b.lang != "go" || !strings.HasPrefix(strings.TrimSpace(b.text), "package main") {
+			continue
+		}
+		found++
+		tmp := t.TempDir()
+		src := filepath.Join(tmp, "main.go")
+		if err := os.WriteFile(src, []byte(b.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pkg := fmt.Sprintf("./cmd/internal/readme/snippets/program%d", b.line)
+		target := filepath.Join(root, filepath.FromSlash(pkg), "main.go")
+		overlay, _ := json.Marshal(map[string]map[string]string{"Replace": {target: src}})
+		ov := filepath.Join(tmp, "overlay.json")
+		if err := os.WriteFile(ov, overlay, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		exe := filepath.Join(tmp, "program")
+		build := exec.CommandContext(t.Context(), "go", "build", "-overlay="+ov, "-o", exe, pkg)
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("%s: the program does not build: %v\n%s", b.pos(), err, out)
+		}
+
+		srv := ghpackagestest.New(t, ghpackagestest.WithDemo())
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		cmd := exec.CommandContext(ctx, exe)
+		cmd.Env = []string{"GITHUB_TOKEN=" + ghpackagestest.DefaultToken, "GITHUB_API_URL=" + srv.BaseURL(), "HOME=" + tmp}
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: the program failed on the demo: %v\n%s", b.pos(), err, out)
+		}
+		if !strings.Contains(string(out), "latest") {
+			t.Errorf("%s: the program did not print the demo's latest release:\n%s", b.pos(), out)
+		}
+	}
+	if found == 0 {
+		t.Fatal("README.md has no complete program (a ```go block starting with \"package main\")")
 	}
 }

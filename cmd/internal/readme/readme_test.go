@@ -19,6 +19,8 @@ import (
 	"time"
 
 	ghpackages "github.com/ghpackages/ghpackages-go"
+	"github.com/ghpackages/ghpackages-go/ghcrtest"
+	"github.com/ghpackages/ghpackages-go/ghpackagestest"
 	"github.com/ghpackages/ghpackages-go/internal/exampleenv"
 )
 
@@ -312,7 +314,11 @@ func runScript(t *testing.T, b block) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", b.text)
 	cmd.Dir = repoRoot(t)
-	cmd.Env = append(withoutToken(os.Environ()), "XDG_CACHE_HOME="+t.TempDir()) // ghpkg's manifest cache
+	// ghpkg's manifest cache goes to a directory of the test's own; Go's
+	// build cache, which also defaults to a directory under XDG_CACHE_HOME,
+	// stays where it is (an empty one makes a script's go build compile
+	// every dependency again, for minutes on a busy machine).
+	cmd.Env = append(withoutToken(os.Environ()), "XDG_CACHE_HOME="+t.TempDir(), "GOCACHE="+goEnv(t, "GOCACHE"))
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -320,23 +326,55 @@ func runScript(t *testing.T, b block) {
 	}
 }
 
-// ciTestCommand is the test command .ci/run runs: the last line that runs
-// go test.
+// goEnv returns the go command's setting of name (go env NAME).
+func goEnv(t *testing.T, name string) string {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), "go", "env", name).Output()
+	if err != nil {
+		t.Fatalf("go env %s: %v", name, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// testScript is the script that runs the tests of every module; .ci/run
+// runs it last, and the README tells a newcomer to run it.
+const testScript = "./scripts/test.sh"
+
+// ciTestCommand is the test command .ci/run runs: its line that runs
+// testScript, which the README shows as it is.
 func ciTestCommand(t *testing.T) string {
 	data, err := os.ReadFile(filepath.Join(repoRoot(t), ".ci", "run"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := ""
 	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "go vet") || strings.HasPrefix(strings.TrimSpace(line), "go test") {
-			last = strings.TrimSpace(line)
+		if line = strings.TrimSpace(line); strings.HasPrefix(line, testScript) {
+			return line
 		}
 	}
-	if last == "" {
-		t.Fatal(".ci/run runs no go test command")
+	t.Fatalf(".ci/run does not run %s", testScript)
+	return ""
+}
+
+// testScriptCommands returns the go vet and go test lines of testScript.
+func testScriptCommands(t *testing.T) (vet, test string) {
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), filepath.FromSlash(testScript)))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return last
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "go vet "):
+			vet = line
+		case strings.HasPrefix(line, "go test "):
+			test = line
+		}
+	}
+	if vet == "" || test == "" {
+		t.Fatalf("%s lacks a go vet or a go test line", testScript)
+	}
+	return vet, test
 }
 
 // TestShellCommands runs, or checks, every command in the shell blocks of
@@ -350,27 +388,29 @@ func TestShellCommands(t *testing.T) {
 	}
 	ci := ciTestCommand(t)
 	seenCI := false
-	scripts := map[int]bool{}
+	scripts := map[string]bool{}
 	for _, c := range cmds {
 		name := c.pos()
 		fields := strings.Fields(c.text)
 		switch {
 		case isReleaseInstall(c.block):
-			if !scripts[c.block.line] {
-				scripts[c.block.line] = true
+			if !scripts[c.block.pos()] {
+				scripts[c.block.pos()] = true
 				b := c.block
 				t.Run(b.pos(), func(t *testing.T) { t.Parallel(); runReleaseInstall(t, b) })
 			}
 		case isScript(c.block):
-			if !scripts[c.block.line] {
-				scripts[c.block.line] = true
+			if !scripts[c.block.pos()] {
+				scripts[c.block.pos()] = true
 				b := c.block
 				t.Run(b.pos(), func(t *testing.T) { t.Parallel(); runScript(t, b) })
 			}
 		case c.text == ci:
 			// The README's test command is the one CI runs; running it here
 			// would run this test again.
-			seenCI = true
+			seenCI = seenCI || c.block.file == "README.md"
+		case fields[0] == "ghpkg":
+			t.Run(name, func(t *testing.T) { t.Parallel(); runGhpkg(t, fields[1:]) })
 		case strings.HasPrefix(c.text, "go run ./examples/"):
 			t.Run(name, func(t *testing.T) { t.Parallel(); runExample(t, fields[2], fields[3:]) })
 		case strings.HasPrefix(c.text, "go run ./cmd/ghpackages-fake"):
@@ -426,12 +466,12 @@ func TestShellCommands(t *testing.T) {
 		case c.text == "cd "+path.Base(modulePath(t)):
 			// Into the clone above.
 		default:
-			// ghpkg steps live in the workflows (TestWorkflowCommands).
+			// ghpkg steps of workflows run in TestWorkflowCommands.
 			t.Errorf("%s: no test exercises README command %q; teach internal/readme how to run or check it", name, c.text)
 		}
 	}
 	if !seenCI {
-		t.Errorf("the shell blocks of README.md and docs/ lack .ci/run's test command %q", ci)
+		t.Errorf("README.md's shell blocks lack .ci/run's test command %q", ci)
 	}
 }
 
@@ -468,8 +508,15 @@ func runGo(t *testing.T, args []string, want string) {
 	for i, a := range args {
 		args[i] = strings.Trim(a, `'"`)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
+	// A benchmark or fuzz build from a cold cache on a busy machine takes
+	// minutes: no fixed limit, only the test binary's own deadline (less a
+	// minute, so that the failure names the command).
+	ctx := t.Context()
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-time.Minute))
+		defer cancel()
+	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = repoRoot(t)
 	out, err := cmd.CombinedOutput()
@@ -504,6 +551,29 @@ func runExample(t *testing.T, pkg string, args []string) {
 	}
 	if pkg == "./examples/quickstart" && !strings.HasSuffix(first, suffix) {
 		t.Errorf("%s: first line %q is not the banner %q", pkg, first, exampleenv.FakeBanner)
+	}
+}
+
+// runGhpkg runs a documented ghpkg command against a fake seeded with the
+// demo (and its registry), the one change being --base-url pointing at the
+// fake: it must exit 0, and one that says --yes must delete something.
+func runGhpkg(t *testing.T, args []string) {
+	exe := build(t, "./cmd/ghpkg")
+	for i, a := range args {
+		args[i] = strings.Trim(a, `'"`)
+	}
+	srv := ghpackagestest.New(t, ghpackagestest.WithDemo(), ghcrtest.WithRegistry())
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, append(args, "--base-url", srv.BaseURL())...)
+	home := t.TempDir()
+	cmd.Env = []string{"GITHUB_TOKEN=" + ghpackagestest.DefaultToken, "HOME=" + home, "XDG_CACHE_HOME=" + home}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ghpkg %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	if slices.Contains(args, "--yes") && srv.Stats().Deletes == 0 {
+		t.Errorf("ghpkg %s deleted nothing on the demo: show a command that does\n%s", strings.Join(args, " "), out)
 	}
 }
 
@@ -566,9 +636,9 @@ func TestReadmeQuotesTheQuickstartBanner(t *testing.T) {
 }
 
 // TestTestCommandCoversEveryModule checks that the README's test command,
-// which .ci/run runs, vets and tests every module go.work names: a package
-// pattern stops at a module boundary, so a module left out would go
-// untested without a word.
+// scripts/test.sh, which .ci/run runs, vets and tests every module go.work
+// names: a package pattern stops at a module boundary, so a module left out
+// would go untested without a word.
 func TestTestCommandCoversEveryModule(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile(filepath.Join(repoRoot(t), "go.work"))
@@ -593,10 +663,7 @@ func TestTestCommandCoversEveryModule(t *testing.T) {
 	if len(dirs) < 2 {
 		t.Fatalf("go.work names %d modules: the parsing is broken", len(dirs))
 	}
-	vet, test, ok := strings.Cut(ciTestCommand(t), " && ")
-	if !ok || !strings.HasPrefix(vet, "go vet ") || !strings.HasPrefix(test, "go test ") {
-		t.Fatalf("the test command is not 'go vet PATTERNS && go test FLAGS PATTERNS': %q", ciTestCommand(t))
-	}
+	vet, test := testScriptCommands(t)
 	for _, d := range dirs {
 		pattern := strings.TrimSuffix(d, "/") + "/..."
 		for _, part := range []string{vet, test} {
