@@ -74,21 +74,41 @@ type journalLine struct {
 // journal appends to a run's journal file.
 type journal struct {
 	mu   sync.Mutex
-	f    *os.File
+	f    journalFile
+	off  int64 // where the last whole line ends
 	path string
 	seq  int
 	now  func() time.Time
 }
 
-// append writes l as one line and flushes it to disk.
+// journalFile is what a journal writes to: an *os.File, opened without
+// O_APPEND so that a torn line can be cut off.
+type journalFile interface {
+	io.WriteSeeker
+	Sync() error
+	Truncate(size int64) error
+	Close() error
+}
+
+// append writes l as one line and flushes it to disk. A write that fails
+// part-way (a full disk) is cut back to the last whole line, so that the
+// next line, once there is room, starts on a line of its own instead of
+// being glued to a torn one (and lost with it when the journal is read).
 func (j *journal) append(l journalLine) error {
 	raw, err := json.Marshal(l)
 	if err != nil {
 		return err
 	}
-	if _, err := j.f.Write(append(raw, '\n')); err != nil {
+	n, err := j.f.Write(append(raw, '\n'))
+	if err != nil {
+		if n > 0 {
+			if terr := j.f.Truncate(j.off); terr == nil {
+				_, _ = j.f.Seek(j.off, io.SeekStart)
+			}
+		}
 		return err
 	}
+	j.off += int64(n)
 	return j.f.Sync()
 }
 
