@@ -58,11 +58,26 @@ func usageText(out usageOutput) string {
 			}
 		}
 		tw.Flush()
+		if sum, ok := rowsBytes(p.ByKind); ok && p.Bytes != nil && sum > *p.Bytes {
+			fmt.Fprintf(&b, "  (rows add up to %s: a layer shared by two rows counts in each, once in the total)\n", formatBytes(sum))
+		}
 	}
 	if len(out.Packages) > 1 {
 		fmt.Fprintf(&b, "\n%s in %s, %s\n", plural(out.Versions, "version"), plural(len(out.Packages), "package"), bytesText(out.Bytes))
 	}
 	return b.String()
+}
+
+// rowsBytes adds up rows' bytes; false when any is unknown.
+func rowsBytes(rows []retention.UsageRow) (int64, bool) {
+	var sum int64
+	for _, r := range rows {
+		if r.Bytes == nil {
+			return 0, false
+		}
+		sum += *r.Bytes
+	}
+	return sum, true
 }
 
 // usageMarkdown renders 'ghpkg usage' for a job summary: per package a
