@@ -97,19 +97,11 @@ mv "$tmp/CHANGELOG.md" CHANGELOG.md
 sed -i "s/^const Version = \".*\"$/const Version = \"$new\"/" client.go
 
 # Where the docs install or pin a release: the download URL, the archive
-# names, the Action's tag, go install @version and 'ghpkg version' output.
-o=${old//./\\.}
+# names, the Action's tag, go install @version and 'ghpkg version' output
+# (cmd/internal/release.RewriteVersions; its test checks every mention).
 docs=(README.md)
 for f in docs/*.md; do [ -f "$f" ] && docs+=("$f"); done
-sed -i -E \
-  -e "s#(releases/download/v)$o([^0-9.]|\$)#\1$new\2#g" \
-  -e "s#((ghpkg|ghpackages-fake)_)${o}_#\1${new}_#g" \
-  -e "s#(ghpackages/ghpackages-go@v)$o([^0-9.]|\$)#\1$new\2#g" \
-  -e "s#(/cmd/(ghpkg|ghpackages-fake)@v)$o([^0-9.]|\$)#\1$new\3#g" \
-  -e "s#(\`ghpkg\` v)$o([^0-9.]|\$)#\1$new\2#g" \
-  -e "s#(ghpkg v)$o \(#\1$new (#g" \
-  -e "s#(ghpackages-go )$o,#\1$new,#g" \
-  "${docs[@]}"
+relmod versions "$old" "$new" "${docs[@]}"
 
 # Every nested module requires its siblings at VERSION (examples/ too,
 # though it is not tagged); the binaries' module drops its replace lines.

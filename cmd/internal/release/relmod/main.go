@@ -8,6 +8,8 @@
 //	relmod pin [-drop-replace] VERSION
 //	                            makes every nested go.mod require this repository's modules at VERSION
 //	                            (-drop-replace: and cmd/go.mod replace none of them)
+//	relmod versions OLD NEW FILE...
+//	                            moves where the files install or pin release OLD to NEW (X.Y.Z, no "v")
 //	relmod lint                 fails if a go.mod of the working tree requires a placeholder version
 //	relmod proxy [-rev REV] -out DIR VERSION
 //	                            writes a file GOPROXY serving every tagged module at VERSION
@@ -68,6 +70,19 @@ func main() {
 		}
 		if problems := release.CheckRelease(repo, args[0]); len(problems) > 0 {
 			fail(strings.Join(problems, "\n"))
+		}
+	case "versions":
+		if len(args) < 3 {
+			usage()
+		}
+		for _, name := range args[2:] {
+			data, err := os.ReadFile(name)
+			if err == nil {
+				err = os.WriteFile(name, []byte(release.RewriteVersions(string(data), args[0], args[1])), 0o644)
+			}
+			if err != nil {
+				fail(err.Error())
+			}
 		}
 	case "lint":
 		mods, err := release.GoMods(repo)
@@ -200,7 +215,7 @@ func sortedKeys(m map[string][]byte) []string {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: relmod modules | next VERSION | check VERSION | lint | pin [-drop-replace] VERSION | proxy [-rev REV] -out DIR VERSION")
+	fmt.Fprintln(os.Stderr, "usage: relmod modules | next VERSION | check VERSION | versions OLD NEW FILE... | lint | pin [-drop-replace] VERSION | proxy [-rev REV] -out DIR VERSION")
 	os.Exit(2)
 }
 
