@@ -281,9 +281,9 @@ never printed. Deleting needs a classic token with delete:packages, removing
 a tag (untag, prune --untag) also write:packages (see 'ghpkg scopes'); the
 Actions GITHUB_TOKEN deletes only packages whose "Manage Actions access"
 gives the repository admin.
-In GitHub Actions (GITHUB_STEP_SUMMARY set), delete, restore, prune and
-untag append a Markdown table to the step summary. --json output: 'ghpkg
-help json'.
+In GitHub Actions (GITHUB_STEP_SUMMARY set), delete, restore, prune, untag
+and usage append a Markdown table to the step summary. --json output:
+'ghpkg help json'.
 
 Undo journal: delete, restore, prune --yes and untag --yes write each
 change to a journal before making it and its answer after (the --report

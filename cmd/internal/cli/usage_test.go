@@ -101,6 +101,8 @@ func TestUsageOnTheDemo(t *testing.T) {
 	assert.Contains(t, string(md), "### ghpkg usage: org octo-org\n")
 	assert.Contains(t, string(md), "| kind | untagged-orphan | 16 |")
 	assert.Contains(t, string(md), "```mermaid\nxychart-beta\n    title \"team/app by age (KiB)\"\n    x-axis [\"<1d\", \"<1w\", \"<30d\", \"<90d\", \"older\"]\n")
+	_, help, _ := h.run(t, "help")
+	assert.Contains(t, strings.Join(strings.Fields(help), " "), "prune, untag and usage append a Markdown table to the step summary", "ghpkg help names usage among the commands that write the step summary")
 
 	// Other types: sizes unknown, not 0.
 	code, out, errOut = h.run(t, "usage", "--org", "octo-org", "--type", "npm", "--json")
