@@ -13,10 +13,12 @@
 #   action.sh [run]     the run step: takes ghpkg from GHPKG_BIN (the install
 #                       step's bin output) or, when that is empty, builds it
 #                       from the action's own checkout; turns the INPUT_*
-#                       variables into a 'ghpkg prune' command line, runs it
-#                       and writes the step's outputs (deleted, planned,
-#                       failed, withheld, healed, report) to $GITHUB_OUTPUT. ghpkg
-#                       itself appends the Markdown table to
+#                       variables into a 'ghpkg prune' command line (or,
+#                       with INPUT_COMMAND=usage, 'ghpkg usage', whose only
+#                       output is report), runs it and writes the step's
+#                       outputs (deleted, planned, failed, withheld, healed,
+#                       freed-bytes, kept-bytes, report) to $GITHUB_OUTPUT.
+#                       ghpkg itself appends the Markdown table to
 #                       $GITHUB_STEP_SUMMARY. It exits with ghpkg's exit
 #                       code (0 done or dry run, 1 some deletions failed,
 #                       were withheld or the run stopped, 2 usage/token/scope
