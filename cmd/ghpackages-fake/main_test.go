@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -289,4 +290,40 @@ func TestListingLagFlag(t *testing.T) {
 	assert.NotContains(t, string(body), `"rollout"`, "the listing does not show it yet")
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// TestFlagsTableInDocs: docs/fake.md's table of ghpackages-fake's flags
+// names every flag -h lists, and no flag that does not exist.
+func TestFlagsTableInDocs(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"-h"}, &out, nil))
+	listed := map[string]bool{"-h": true}
+	for _, m := range regexp.MustCompile(`(?m)^  (-[a-z-]+)`).FindAllStringSubmatch(out.String(), -1) {
+		listed[m[1]] = true
+	}
+	require.Greater(t, len(listed), 10, out.String())
+
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "fake.md"))
+	require.NoError(t, err)
+	text := string(data)
+	start := strings.Index(text, "| Flag | What it does |")
+	require.GreaterOrEqual(t, start, 0, "docs/fake.md has the flags table")
+	table := text[start:]
+	if end := strings.Index(table, "\n\n"); end >= 0 {
+		table = table[:end]
+	}
+	documented := map[string]bool{}
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.SplitN(line, " | ", 2) // the first cell names the flags
+		for _, m := range regexp.MustCompile("`(-[a-z-]+)").FindAllStringSubmatch(cells[0], -1) {
+			documented[m[1]] = true
+		}
+	}
+	for f := range listed {
+		assert.True(t, documented[f], "docs/fake.md's flags table lacks %s", f)
+	}
+	for f := range documented {
+		assert.True(t, listed[f], "docs/fake.md's flags table names %s, which ghpackages-fake does not have", f)
+	}
 }
