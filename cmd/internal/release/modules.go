@@ -58,10 +58,17 @@ func ours(path string) bool {
 // CheckVersion reports whether version can be the next release after the
 // existing tags: canonical SemVer with a "v" (vX.Y.Z or vX.Y.Z-PRE, no
 // build metadata), above every root release tag, and not yet tagged for any
-// module.
+// module; and v0, since every module is tagged with it and retention and
+// ghcrtest make no v1 promise.
 func CheckVersion(version string, tags []string) error {
 	if !semver.IsValid(version) || semver.Canonical(version) != version || semver.Build(version) != "" {
 		return fmt.Errorf("%q is not a release version: use vMAJOR.MINOR.PATCH or vMAJOR.MINOR.PATCH-PRERELEASE", version)
+	}
+	if semver.Major(version) != "v0" {
+		// A release tags every module with one version, and a module's tag
+		// is forever: retention/v1.0.0 would give retention the v1 promise
+		// that docs/api-stability.md says it does not make yet.
+		return fmt.Errorf("%s: scripts/release.sh tags every module with one version, but retention and ghcrtest stay v0 while the SDK takes v1 (docs/api-stability.md, \"Versioning\"): release.Tagged must version them apart first", version)
 	}
 	last := LastRelease(tags)
 	for _, t := range tags {

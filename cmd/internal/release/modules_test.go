@@ -134,7 +134,9 @@ func TestCheckVersion(t *testing.T) {
 	for _, tc := range []struct{ version, err string }{
 		{version: "v0.4.0"},
 		{version: "v0.2.1"},
-		{version: "v1.0.0-rc.1"},
+		{version: "v1.0.0-rc.1", err: "v1.0.0-rc.1: scripts/release.sh tags every module with one version, but retention and ghcrtest stay v0"},
+		{version: "v1.0.0", err: "retention and ghcrtest stay v0 while the SDK takes v1"},
+		{version: "v2.0.0", err: "release.Tagged must version them apart first"},
 		{version: "v0.3.0-rc.1"},
 		{version: "v0.2.0", err: "tag v0.2.0 exists already"},
 		{version: "v0.1.5", err: "v0.1.5 is not above the last release, v0.2.0"},
