@@ -48,12 +48,17 @@ relmod() { "$work/relmod" "$@"; }
 
 if [ "$mode" = clone ]; then
   if [ -z "$version" ]; then
-    # v0.98.0, or the minor release after the last tag once that is higher.
+    # v0.98.0, or the minor release after the last release once that is
+    # higher: the last tag, or client.go's Version (a shallow CI clone has
+    # no tags).
     version=v0.98.0
     last=$(git tag --list 'v*' | grep -E '^v[0-9]+\.[0-9]+\.[0-9]+$' | sort -V | tail -1 || true)
-    if [ -n "$last" ] && [ "$(printf '%s\n%s\n' "$last" "$version" | sort -V | tail -1)" = "$last" ]; then
-      version=$(echo "$last" | awk -F. '{ print $1 "." $2 + 1 ".0" }')
-    fi
+    current=v$(sed -n 's/^const Version = "\(.*\)"$/\1/p' client.go)
+    for v in "$last" "$current"; do
+      if [ -n "$v" ] && [ "$v" != v ] && [ "$(printf '%s\n%s\n' "$v" "$version" | sort -V | tail -1)" = "$v" ]; then
+        version=$(echo "$v" | awk -F. '{ print $1 "." $2 + 1 ".0" }')
+      fi
+    done
   fi
   step "scripts/release.sh $version in a throwaway clone of HEAD"
   # On a branch of its own: CI checks out a detached HEAD, which release.sh refuses.
