@@ -528,8 +528,11 @@ func journalTarget(head *journalLine, method string, u *url.URL) (itemJSON, bool
 		if strings.HasPrefix(tag, "sha256:") || head.Plan == nil {
 			return itemJSON{}, false
 		}
+		// The repository is OWNER/NAME: the package is the one named by
+		// all of it after the owner (app is not team/app).
+		_, pkg, _ := strings.Cut(repo, "/")
 		for _, pp := range head.Plan.Packages {
-			if !strings.HasSuffix(repo, "/"+strings.ToLower(pp.Name)) {
+			if pkg != strings.ToLower(pp.Name) {
 				continue
 			}
 			for _, v := range pp.Versions {
