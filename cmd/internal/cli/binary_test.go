@@ -188,7 +188,17 @@ func TestKillLeavesJournal(t *testing.T) {
 			StateDir: func() (string, error) { return dir, nil }})
 		tr.CloseIdleConnections()
 		assert.Contains(t, []int{0, 1}, code, "run %d: %s", i, errOut.String())
-		assert.Equal(t, before, activeSet(srv), "run %d (killed after %d deletes): restore --report of the journal undoes the run\n%s\n%s", i, k, out.String(), errOut.String())
+		after := activeSet(srv)
+		if untag {
+			// The placeholder of an untag killed before deleting it stays,
+			// an untagged version the next prune deletes.
+			for id := range after {
+				if !before[id] {
+					delete(after, id)
+				}
+			}
+		}
+		assert.Equal(t, before, after, "run %d (killed after %d deletes): restore --report of the journal undoes the run\n%s\n%s", i, k, out.String(), errOut.String())
 		assert.Equal(t, tagsBefore, tagSet(srv), "run %d (%s, killed after %d deletes): restore --report of the journal puts every tag back\n%s\n%s", i, args[0], k, out.String(), errOut.String())
 	}
 }

@@ -185,18 +185,12 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 	} else if dir := filepath.Dir(path); !isDir(dir) {
 		return usagef("--report %s: the directory %s does not exist: create it first, or give a path in an existing directory", path, dir)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	head := journalLine{J: "start", Schema: journalSchema, Command: a.name, OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), Plan: plan, At: now}
+	j, err := createJournal(path, head, a.env.Now)
 	if err != nil {
 		if printed {
 			return usagef("the undo journal %s cannot be written (%v): pass --report FILE to keep it elsewhere", path, errText(err))
 		}
-		return usagef("--report %s cannot be written: %v", path, errText(err))
-	}
-	_ = f.Chmod(0o600)
-	j := &journal{f: f, path: path, now: a.env.Now}
-	head := journalLine{J: "start", Schema: journalSchema, Command: a.name, OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), Plan: plan, At: now}
-	if err := j.append(head); err != nil {
-		f.Close()
 		return usagef("--report %s cannot be written: %v", path, errText(err))
 	}
 	a.jr.Store(j)
@@ -207,6 +201,32 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 		a.note(fmt.Sprintf("ghpkg %s: undo journal: %s ('ghpkg restore --report %s' undoes this run, even if it is stopped; kept 30 days)", a.name, path, path))
 	}
 	return nil
+}
+
+// createJournal creates the journal at path holding its start line,
+// flushed to disk, in one step: the line is written to a new file beside
+// path, which is then renamed over it. So path holds either what it held
+// before (an earlier run's report, which a kill at this point must not
+// leave empty) or the journal, never an empty or torn start.
+func createJournal(path string, head journalLine, now func() time.Time) (*journal, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	j := &journal{f: f, path: path, now: now}
+	err = j.append(head)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return j, nil
 }
 
 // newJournalFile creates a new journal file in the state directory's

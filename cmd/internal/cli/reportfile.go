@@ -101,6 +101,11 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	_, err = f.Write(append(raw, '\n'))
+	if err == nil {
+		// On disk before the rename: a report that replaces a journal
+		// must not leave an empty file after a crash.
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
