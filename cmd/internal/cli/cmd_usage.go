@@ -107,7 +107,7 @@ and a Mermaid bar chart to the job summary.`,
 		}
 		if a.asJSON {
 			if err := a.printJSON(out); err != nil {
-				return ExitFailed, nil
+				return a.jsonLost(err), nil
 			}
 		} else {
 			fmt.Fprint(a.env.Stdout, usageText(out))

@@ -254,7 +254,7 @@ func (a *app) emitVerify(out verifyOutput, toStdout bool) int {
 			ok = ok && v.Error == "" && v.Whole
 		}
 		if err := a.printJSON(out); err != nil {
-			return ExitFailed
+			return a.jsonLost(err)
 		}
 		if !ok {
 			a.verifyLines(out.Packages, false)

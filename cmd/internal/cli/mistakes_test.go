@@ -330,6 +330,12 @@ func mistakes() []mistake {
 		{name: "stdout closed", setup: func(_ *testing.T, h *harness) { h.stdout = failingWriter{} },
 			args: prune("--older-than", "30d", "--yes", "--json"), code: 1,
 			want: []string{"writing the --json output failed: write /dev/stdout: broken pipe", "ghpkg restore --report "}, report: rescued("output", true)},
+		{name: "usage --json to a closed stdout", setup: func(_ *testing.T, h *harness) { h.stdout = failingWriter{} },
+			args: []string{"usage", teamApp, "--org", "octo-org", "--json"}, code: 1,
+			want: []string{"ghpkg usage: exit 1: writing the --json output failed: write /dev/stdout: broken pipe"}},
+		{name: "verify --json to a closed stdout", setup: func(_ *testing.T, h *harness) { h.stdout = failingWriter{} },
+			args: []string{"verify", teamApp, "--org", "octo-org", "--json"}, code: 1,
+			want: []string{"ghpkg verify: exit 1: writing the --json output failed: write /dev/stdout: broken pipe"}},
 
 		// Tokens and scopes.
 		{name: "read-only token deletes", token: readOnly, args: prune("--older-than", "30d", "--yes"), code: 2,
