@@ -280,7 +280,7 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		return 0, err
 	}
 	if f.reportFile != "" {
-		if err := a.checkReportPath(f.reportFile, false, ghpackages.Owner{}); err != nil {
+		if err := a.checkReportPath(f.reportFile); err != nil {
 			return 0, err
 		}
 		if !apply {

@@ -99,7 +99,7 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 		return 0, err
 	}
 	if f.reportFile != "" {
-		if err := a.checkReportPath(f.reportFile, false, ghpackages.Owner{}); err != nil {
+		if err := a.checkReportPath(f.reportFile); err != nil {
 			return 0, err
 		}
 		if !apply {

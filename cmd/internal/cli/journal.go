@@ -180,10 +180,8 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 			return err
 		}
 		printed = true
-	} else if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return usagef("--report %s is a directory: give a file name, e.g. --report %s", path, filepath.Join(path, "run.json"))
-	} else if dir := filepath.Dir(path); !isDir(dir) {
-		return usagef("--report %s: the directory %s does not exist: create it first, or give a path in an existing directory", path, dir)
+	} else if err := reportPathError(path); err != nil {
+		return err
 	}
 	head := journalLine{J: "start", Schema: journalSchema, Command: a.name, OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), Plan: plan, At: now}
 	j, err := createJournal(path, head, a.env.Now)
