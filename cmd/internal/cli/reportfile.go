@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
 )
 
 // The record 'ghpkg restore --report' needs must never be lost to a path
