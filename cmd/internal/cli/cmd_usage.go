@@ -51,9 +51,6 @@ and a Mermaid bar chart to the job summary.`,
 	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` (default: ghcr.io, or containers.HOST for --base-url)")
 	a.addCacheFlags(cmd, &cf)
 	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
-		if err := checkRegistry(registry); err != nil {
-			return 0, err
-		}
 		var patterns []retention.Pattern
 		for _, s := range args {
 			pat, err := retention.ParsePattern(s)

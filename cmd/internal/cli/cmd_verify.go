@@ -90,9 +90,6 @@ done" (sent, its answer never recorded): it says whether it happened.`,
 	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` (default: ghcr.io, or containers.HOST for --base-url)")
 	a.addCacheFlags(cmd, &cf)
 	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
-		if err := checkRegistry(registry); err != nil {
-			return 0, err
-		}
 		typ := a.packageType()
 		if typ != ghpackages.Container {
 			return 0, usagef("verify reads container images: --type %s has no registry manifests", typ)

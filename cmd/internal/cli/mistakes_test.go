@@ -213,6 +213,11 @@ func mistakes() []mistake {
 			want: []string{`--base-url "https://*.example.com/api/v3/" is a pattern`}},
 		{name: "registry as a pattern, verify", args: []string{"verify", teamApp, "--org", "octo-org", "--registry", "ghcr.*"}, code: 2,
 			want: []string{`--registry "ghcr.*" is a pattern`}},
+		{name: "registry as a pattern, restore (before any restore is sent)", setup: writeReport("octo-org", teamApp),
+			args: []string{"restore", "--report", "{DIR}/r.json", "--registry", "ghcr.*"}, code: 2,
+			want: []string{`--registry "ghcr.*" is a pattern`}},
+		{name: "registry as a URL, restore", args: []string{"restore", teamApp, "--org", "octo-org", "--registry", "https://ghcr.io"}, code: 2,
+			want: []string{`--registry "https://ghcr.io" is a URL`}},
 
 		// Restores and deletes that check first (issue 27).
 		{name: "restore report of an owner that does not exist", setup: writeReport("nobody-here", teamApp),
