@@ -44,6 +44,11 @@ and a Mermaid bar chart to the job summary.`,
 				if name == "" {
 					return usagef("PACKAGE: empty name")
 				}
+				// As prune: a list or an image reference is refused
+				// with the fix, before any request.
+				if err := checkPatternValue("PACKAGE", name, true); err != nil {
+					return err
+				}
 			}
 			return nil
 		},

@@ -216,6 +216,10 @@ func mistakes() []mistake {
 		{name: "registry as a pattern, restore (before any restore is sent)", setup: writeReport("octo-org", teamApp),
 			args: []string{"restore", "--report", "{DIR}/r.json", "--registry", "ghcr.*"}, code: 2,
 			want: []string{`--registry "ghcr.*" is a pattern`}},
+		{name: "usage of an image reference", args: []string{"usage", "ghcr.io/octo-org/team/app", "--org", "octo-org"}, code: 2,
+			want: []string{`PACKAGE "ghcr.io/octo-org/team/app" is an image reference: give the package name and the owner apart (team/app --owner octo-org)`}},
+		{name: "usage of a list", args: []string{"usage", "team/app,base", "--org", "octo-org"}, code: 2,
+			want: []string{`PACKAGE "team/app,base" holds several values`}},
 		{name: "registry as a URL, restore", args: []string{"restore", teamApp, "--org", "octo-org", "--registry", "https://ghcr.io"}, code: 2,
 			want: []string{`--registry "https://ghcr.io" is a URL`}},
 
