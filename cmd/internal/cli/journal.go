@@ -207,6 +207,11 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 // before (an earlier run's report, which a kill at this point must not
 // leave empty) or the journal, never an empty or torn start.
 func createJournal(path string, head journalLine, now func() time.Time) (*journal, error) {
+	// A file made read-only is kept (the rename would replace it whatever
+	// its mode, and root writes it whatever its mode).
+	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o222 == 0 {
+		return nil, errors.New("the file is read-only (" + info.Mode().Perm().String() + "): make it writable, or give another path")
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, err

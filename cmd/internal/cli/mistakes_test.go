@@ -242,6 +242,11 @@ func mistakes() []mistake {
 			want: []string{"container team/app has no version 999, active or deleted: nothing to delete"}},
 		{name: "untag report in a missing directory", args: []string{"untag", teamApp, "stable", "--org", "octo-org", "--yes", "--report", "/nonexistent/dir/u.json"}, code: 2,
 			want: []string{"the directory /nonexistent/dir does not exist"}},
+		{name: "report file that is read-only is not replaced", setup: func(t *testing.T, h *harness) {
+			require.NoError(t, os.WriteFile(filepath.Join(h.dir, "ro.json"), []byte("an earlier run's report\n"), 0o400))
+			t.Cleanup(func() { assert.Equal(t, "an earlier run's report\n", readFile(t, filepath.Join(h.dir, "ro.json"))) })
+		}, args: prune("--older-than", "30d", "--yes", "--report", "{DIR}/ro.json"), code: 2,
+			want: []string{"--report {DIR}/ro.json cannot be written: the file is read-only"}},
 		{name: "untag report is a directory", args: []string{"untag", teamApp, "stable", "--org", "octo-org", "--yes", "--report", "{DIR}"}, code: 2,
 			want: []string{"is a directory: give a file name"}},
 
