@@ -221,15 +221,36 @@ func createJournal(path string, head journalLine, now func() time.Time) (*journa
 	if err == nil {
 		err = f.Chmod(0o600)
 	}
+	// Closed before the rename: Windows renames no open file.
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err == nil {
 		err = os.Rename(f.Name(), path)
 	}
 	if err != nil {
-		f.Close()
 		os.Remove(f.Name())
 		return nil, err
 	}
+	// Opened again to go on after the start line (without O_APPEND, so
+	// that a torn line can be cut off).
+	if j.f, err = openJournalAt(path, j.off); err != nil {
+		return nil, err
+	}
 	return j, nil
+}
+
+// openJournalAt opens the journal at path for writing at off.
+func openJournalAt(path string, off int64) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // newJournalFile creates a new journal file in the state directory's
