@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -122,7 +123,8 @@ func activeSet(srv *ghpackagestest.Server) map[int64]bool {
 // TestKillLeavesJournal kills ghpkg (SIGKILL) at random points of a
 // paced --yes run, 20 times and more: every time, every DELETE and PUT the
 // fake logged has its intent in the journal, and 'ghpkg restore --report'
-// of the journal brings back every version the run deleted.
+// of the journal brings back every version the run deleted and every tag
+// an untag run removed.
 func TestKillLeavesJournal(t *testing.T) {
 	t.Parallel()
 	ghpkgBinary(t)
@@ -137,7 +139,7 @@ func TestKillLeavesJournal(t *testing.T) {
 		if untag {
 			args = []string{"untag", teamApp, "stable", "latest", "--org", "octo-org", "--yes", "--pace", "budget", "--report", report}
 		}
-		before := activeSet(srv)
+		before, tagsBefore := activeSet(srv), tagSet(srv)
 		cmd := binaryCmd(t, srv, dir, args...)
 		require.NoError(t, cmd.Start())
 		// Kill after a random number of answered DELETEs (0 = while
@@ -176,10 +178,8 @@ func TestKillLeavesJournal(t *testing.T) {
 				}
 			}
 		}
-		if untag {
-			continue
-		}
-		// The journal (or final report) restores every version deleted.
+		// The journal (or final report) restores every version deleted,
+		// and every tag an untag removed.
 		var out, errOut bytes.Buffer
 		tr := &http.Transport{}
 		code := cli.Run(t.Context(), []string{"restore", "--report", report, "--base-url", srv.BaseURL()}, cli.Env{
@@ -188,8 +188,30 @@ func TestKillLeavesJournal(t *testing.T) {
 			StateDir: func() (string, error) { return dir, nil }})
 		tr.CloseIdleConnections()
 		assert.Contains(t, []int{0, 1}, code, "run %d: %s", i, errOut.String())
-		assert.Equal(t, before, activeSet(srv), "run %d (killed after %d deletes): restore --report of the journal undoes the run\n%s\n%s", i, k, out.String(), errOut.String())
+		after := activeSet(srv)
+		if untag {
+			// The placeholder of an untag killed before deleting it stays,
+			// an untagged version the next prune deletes.
+			for id := range after {
+				if !before[id] {
+					delete(after, id)
+				}
+			}
+		}
+		assert.Equal(t, before, after, "run %d (killed after %d deletes): restore --report of the journal undoes the run\n%s\n%s", i, k, out.String(), errOut.String())
+		assert.Equal(t, tagsBefore, tagSet(srv), "run %d (%s, killed after %d deletes): restore --report of the journal puts every tag back\n%s\n%s", i, args[0], k, out.String(), errOut.String())
 	}
+}
+
+// tagSet is the tags of each active team/app version in srv, in order.
+func tagSet(srv *ghpackagestest.Server) map[int64][]string {
+	out := map[int64][]string{}
+	for _, v := range srv.Versions("octo-org", ghpackages.Container, teamApp) {
+		if v.DeletedAt == nil && len(v.Tags) > 0 {
+			out[v.ID] = slices.Sorted(slices.Values(v.Tags))
+		}
+	}
+	return out
 }
 
 func indexOf(s []string, v string) int {

@@ -8,9 +8,10 @@ import (
 	"strings"
 )
 
-// maxCacheEntry is the most a cache entry may hold: a manifest the
-// registry sends is at most 4 MiB.
-const maxCacheEntry = 4 << 20
+// maxCacheEntry is the most a cache entry may hold, as the manifest cache
+// reads it (retention's maxEntry): a manifest the registry sends is at
+// most 4 MiB, and the entry adds a header line and the media type.
+const maxCacheEntry = 4<<20 + 512
 
 // sweepCache makes every entry under the manifest cache dir a regular file
 // of at most maxCacheEntry bytes, or nothing: FIFOs, devices, sockets,
@@ -43,7 +44,7 @@ func (a *app) sweepCache(dir string) {
 		case !m.IsRegular():
 			why = "not a regular file"
 		case info.Size() > maxCacheEntry:
-			why = fmt.Sprintf("%d bytes, over the %d MiB a manifest can have", info.Size(), maxCacheEntry>>20)
+			why = fmt.Sprintf("%d bytes, over the 4 MiB a manifest can have", info.Size())
 		default:
 			return nil
 		}

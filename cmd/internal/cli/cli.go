@@ -260,6 +260,14 @@ func (e runError) Unwrap() error { return e.err }
 func (a *app) action(body func(ctx context.Context, cmd *cobra.Command, args []string) (int, error)) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		a.name = cmd.Name()
+		// Every command that takes --registry refuses a value that is not
+		// one host, before anything else (restore included: it would find
+		// out only after restoring the versions, when putting tags back).
+		if f := cmd.Flags().Lookup("registry"); f != nil {
+			if err := checkRegistry(f.Value.String()); err != nil {
+				return runError{code: ExitUsage, err: err}
+			}
+		}
 		code, err := body(cmd.Context(), cmd, args)
 		if err != nil && code == ExitOK {
 			code = exitCode(err)

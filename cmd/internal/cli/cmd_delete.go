@@ -62,9 +62,6 @@ printed.`,
 			return 0, usagef("refusing to delete without --yes (deleted packages and versions can be restored for 30 days)")
 		}
 		name := args[0]
-		if err := checkRegistry(registry); err != nil {
-			return 0, err
-		}
 		if force && (id == 0 || a.packageType() != ghpackages.Container) {
 			return 0, usagef("--force only overrides the check of a container version (--id with --type container); nothing else is checked")
 		}

@@ -276,11 +276,8 @@ func (a *app) prune(ctx context.Context, cmd *cobra.Command, args []string, f *p
 		return 0, usagef("--yes and --dry-run contradict each other: drop --dry-run to delete, or --yes to only plan")
 	}
 	apply := f.yes
-	if err := checkRegistry(f.registry); err != nil {
-		return 0, err
-	}
 	if f.reportFile != "" {
-		if err := a.checkReportPath(f.reportFile, false, ghpackages.Owner{}); err != nil {
+		if err := a.checkReportPath(f.reportFile); err != nil {
 			return 0, err
 		}
 		if !apply {

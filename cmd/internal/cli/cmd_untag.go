@@ -95,11 +95,8 @@ func (a *app) untag(ctx context.Context, cmd *cobra.Command, args []string, f *u
 	}
 	apply := f.yes && !(dryRunSet && f.dryRun)
 	name, tags := args[0], args[1:]
-	if err := checkRegistry(f.registry); err != nil {
-		return 0, err
-	}
 	if f.reportFile != "" {
-		if err := a.checkReportPath(f.reportFile, false, ghpackages.Owner{}); err != nil {
+		if err := a.checkReportPath(f.reportFile); err != nil {
 			return 0, err
 		}
 		if !apply {

@@ -44,6 +44,11 @@ and a Mermaid bar chart to the job summary.`,
 				if name == "" {
 					return usagef("PACKAGE: empty name")
 				}
+				// As prune: a list or an image reference is refused
+				// with the fix, before any request.
+				if err := checkPatternValue("PACKAGE", name, true); err != nil {
+					return err
+				}
 			}
 			return nil
 		},
@@ -51,9 +56,6 @@ and a Mermaid bar chart to the job summary.`,
 	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` (default: ghcr.io, or containers.HOST for --base-url)")
 	a.addCacheFlags(cmd, &cf)
 	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
-		if err := checkRegistry(registry); err != nil {
-			return 0, err
-		}
 		var patterns []retention.Pattern
 		for _, s := range args {
 			pat, err := retention.ParsePattern(s)
@@ -107,7 +109,7 @@ and a Mermaid bar chart to the job summary.`,
 		}
 		if a.asJSON {
 			if err := a.printJSON(out); err != nil {
-				return ExitFailed, nil
+				return a.jsonLost(err), nil
 			}
 		} else {
 			fmt.Fprint(a.env.Stdout, usageText(out))

@@ -90,9 +90,6 @@ done" (sent, its answer never recorded): it says whether it happened.`,
 	cmd.Flags().StringVar(&registry, "registry", "", "container registry `HOST` (default: ghcr.io, or containers.HOST for --base-url)")
 	a.addCacheFlags(cmd, &cf)
 	cmd.RunE = a.action(func(ctx context.Context, cmd *cobra.Command, args []string) (int, error) {
-		if err := checkRegistry(registry); err != nil {
-			return 0, err
-		}
 		typ := a.packageType()
 		if typ != ghpackages.Container {
 			return 0, usagef("verify reads container images: --type %s has no registry manifests", typ)
@@ -193,12 +190,15 @@ func (a *app) verifyLines(results []verifyJSON, toStdout bool) bool {
 			fmt.Fprintf(w, "%s: whole: %d tags, %d manifests\n", v.Package, v.Tags, v.Manifests)
 		case len(v.Broken) == 0 && len(v.Placeholders) == 0:
 			ok = false
-			fmt.Fprintf(w, "%s: EMPTY: %s point at an image index with no manifests (another tool's untag placeholder, or an older one): nothing runs from them\n",
-				v.Package, strings.Join(v.Empty, ", "))
+			fmt.Fprintf(w, "%s: EMPTY: %s at an image index with no manifests (another tool's untag placeholder, or an older one): nothing runs from them\n",
+				v.Package, tagsPoint(v.Empty))
 		case len(v.Broken) == 0:
 			ok = false
-			fmt.Fprintf(w, "%s: UNTAG NOT FINISHED: %s point at the placeholder of an untag that stopped before deleting it; "+
-				"'ghpkg untag %s %s --yes' (or the next prune of the package) finishes it\n", v.Package, strings.Join(v.Placeholders, ", "), v.Package, strings.Join(v.Placeholders, " "))
+			fmt.Fprintf(w, "%s: UNTAG NOT FINISHED: %s at the placeholder of an untag that stopped before deleting it; "+
+				"'ghpkg untag %s %s --yes' (or the next prune of the package) finishes it\n", v.Package, tagsPoint(v.Placeholders), v.Package, strings.Join(v.Placeholders, " "))
+			if len(v.Empty) > 0 {
+				fmt.Fprintf(w, "  and %s at an image index with no manifests\n", tagsPoint(v.Empty))
+			}
 		default:
 			ok = false
 			fmt.Fprintf(w, "%s: BROKEN: %d of %d tags have manifests missing\n", v.Package, len(v.Broken), v.Tags)
@@ -224,10 +224,10 @@ func (a *app) verifyLines(results []verifyJSON, toStdout bool) bool {
 				fmt.Fprintf(w, "  %s %s (%s\n", word, strings.Join(tags[key], ", "), key)
 			}
 			if len(v.Placeholders) > 0 {
-				fmt.Fprintf(w, "  and %s point at an unfinished untag's placeholder\n", strings.Join(v.Placeholders, ", "))
+				fmt.Fprintf(w, "  and %s at an unfinished untag's placeholder\n", tagsPoint(v.Placeholders))
 			}
 			if len(v.Empty) > 0 {
-				fmt.Fprintf(w, "  and %s point at an image index with no manifests\n", strings.Join(v.Empty, ", "))
+				fmt.Fprintf(w, "  and %s at an image index with no manifests\n", tagsPoint(v.Empty))
 			}
 		}
 	}
@@ -254,7 +254,7 @@ func (a *app) emitVerify(out verifyOutput, toStdout bool) int {
 			ok = ok && v.Error == "" && v.Whole
 		}
 		if err := a.printJSON(out); err != nil {
-			return ExitFailed
+			return a.jsonLost(err)
 		}
 		if !ok {
 			a.verifyLines(out.Packages, false)
@@ -266,4 +266,12 @@ func (a *app) emitVerify(out verifyOutput, toStdout bool) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// tagsPoint is "stable points" or "latest, stable point".
+func tagsPoint(tags []string) string {
+	if len(tags) == 1 {
+		return tags[0] + " points"
+	}
+	return strings.Join(tags, ", ") + " point"
 }

@@ -180,23 +180,15 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 			return err
 		}
 		printed = true
-	} else if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return usagef("--report %s is a directory: give a file name, e.g. --report %s", path, filepath.Join(path, "run.json"))
-	} else if dir := filepath.Dir(path); !isDir(dir) {
-		return usagef("--report %s: the directory %s does not exist: create it first, or give a path in an existing directory", path, dir)
+	} else if err := reportPathError(path); err != nil {
+		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	head := journalLine{J: "start", Schema: journalSchema, Command: a.name, OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), Plan: plan, At: now}
+	j, err := createJournal(path, head, a.env.Now)
 	if err != nil {
 		if printed {
 			return usagef("the undo journal %s cannot be written (%v): pass --report FILE to keep it elsewhere", path, errText(err))
 		}
-		return usagef("--report %s cannot be written: %v", path, errText(err))
-	}
-	_ = f.Chmod(0o600)
-	j := &journal{f: f, path: path, now: a.env.Now}
-	head := journalLine{J: "start", Schema: journalSchema, Command: a.name, OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), Plan: plan, At: now}
-	if err := j.append(head); err != nil {
-		f.Close()
 		return usagef("--report %s cannot be written: %v", path, errText(err))
 	}
 	a.jr.Store(j)
@@ -207,6 +199,58 @@ func (a *app) beginJournal(path string, owner ghpackages.Owner, plan *planJSON) 
 		a.note(fmt.Sprintf("ghpkg %s: undo journal: %s ('ghpkg restore --report %s' undoes this run, even if it is stopped; kept 30 days)", a.name, path, path))
 	}
 	return nil
+}
+
+// createJournal creates the journal at path holding its start line,
+// flushed to disk, in one step: the line is written to a new file beside
+// path, which is then renamed over it. So path holds either what it held
+// before (an earlier run's report, which a kill at this point must not
+// leave empty) or the journal, never an empty or torn start.
+func createJournal(path string, head journalLine, now func() time.Time) (*journal, error) {
+	// A file made read-only is kept (the rename would replace it whatever
+	// its mode, and root writes it whatever its mode).
+	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o222 == 0 {
+		return nil, errors.New("the file is read-only (" + info.Mode().Perm().String() + "): make it writable, or give another path")
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	j := &journal{f: f, path: path, now: now}
+	err = j.append(head)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	// Closed before the rename: Windows renames no open file.
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return nil, err
+	}
+	// Opened again to go on after the start line (without O_APPEND, so
+	// that a torn line can be cut off).
+	if j.f, err = openJournalAt(path, j.off); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// openJournalAt opens the journal at path for writing at off.
+func openJournalAt(path string, off int64) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // newJournalFile creates a new journal file in the state directory's
@@ -528,8 +572,11 @@ func journalTarget(head *journalLine, method string, u *url.URL) (itemJSON, bool
 		if strings.HasPrefix(tag, "sha256:") || head.Plan == nil {
 			return itemJSON{}, false
 		}
+		// The repository is OWNER/NAME: the package is the one named by
+		// all of it after the owner (app is not team/app).
+		_, pkg, _ := strings.Cut(repo, "/")
 		for _, pp := range head.Plan.Packages {
-			if !strings.HasSuffix(repo, "/"+strings.ToLower(pp.Name)) {
+			if pkg != strings.ToLower(pp.Name) {
 				continue
 			}
 			for _, v := range pp.Versions {

@@ -61,3 +61,37 @@ func TestJournalCutsATornLine(t *testing.T) {
 	assert.Equal(t, int64(2), rep.Items[0].VersionID)
 	assert.Equal(t, "deleted", string(rep.Items[0].Outcome))
 }
+
+// A tag push in a journal is the untag of the package whose repository
+// it names, not of another package whose name ends the same: with app
+// and team/app in the plan, both losing pr-1, the push to
+// octo-org/team/app is team/app's (restore puts pr-1 back on team/app's
+// image, not on a digest of app's that the repository does not hold).
+func TestJournalTagPushNamesItsPackage(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 24, 3, 17, 0, 0, time.UTC)
+	plan := &planJSON{OwnerKind: "org", OwnerName: "octo-org", Packages: []packagePlanJSON{
+		{Type: "container", Name: "app", Versions: []decisionJSON{{ID: 1, Name: "sha256:aaaa", Tags: []string{"pr-1"}, Action: "untag", Untag: []string{"pr-1"}}}},
+		{Type: "container", Name: "team/app", Versions: []decisionJSON{{ID: 2, Name: "sha256:bbbb", Tags: []string{"pr-1"}, Action: "untag", Untag: []string{"pr-1"}}}},
+	}}
+	path := filepath.Join(t.TempDir(), "run.json")
+	osf, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	require.NoError(t, err)
+	j := &journal{f: osf, path: path, now: func() time.Time { return at }}
+	require.NoError(t, j.append(journalLine{J: "start", Schema: journalSchema, Command: "prune", OwnerKind: "org", OwnerName: "octo-org", Plan: plan, At: at}))
+	for _, repo := range []string{"octo-org/team/app", "octo-org/app"} {
+		seq, err := j.intent("PUT", "https://ghcr.io/v2/"+repo+"/manifests/pr-1")
+		require.NoError(t, err)
+		j.done(seq, 201, nil)
+	}
+	j.close()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	rep, err := journalReport(raw)
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, it := range rep.Items {
+		got[it.Repository] = it.Package + " " + it.Version
+	}
+	assert.Equal(t, map[string]string{"octo-org/team/app": "team/app sha256:bbbb", "octo-org/app": "app sha256:aaaa"}, got)
+}

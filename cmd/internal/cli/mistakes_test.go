@@ -169,6 +169,10 @@ func mistakes() []mistake {
 		{name: "misspelt flag", args: prune("--older-then", "30d"), code: 2, want: []string{"unknown flag: --older-then", "Did you mean --older-than?"}},
 		{name: "misspelt command", args: []string{"prnue", teamApp}, code: 2, want: []string{`unknown command "prnue"`, "prune"}},
 		{name: "age without unit", args: prune("--older-than", "30"), code: 2, want: []string{`--older-than "30" has no unit`, "write 30d for days"}},
+		{name: "age in mins (Go would read 30ms)", args: prune("--older-than", "30mins", "--yes"), code: 2, want: []string{`--older-than "30mins": want an age such as 30d, 2w, 12h or 90min`}},
+		{name: "age in milliseconds", args: prune("--older-than", "500ms", "--yes"), code: 2, want: []string{`--older-than "500ms": want an age such as 30d, 2w, 12h or 90min`}},
+		{name: "grace in mins", args: prune("--older-than", "30d", "--grace", "10mins"), code: 2, want: []string{`--grace "10mins": want an age such as 1h, 30min or 2d`}},
+		{name: "max-wait in mins", args: prune("--older-than", "30d", "--max-wait", "15mins"), code: 2, want: []string{`"15mins" for "--max-wait"`, "90s, 15min or 1h"}},
 		{name: "age in words", args: prune("--older-than", "30days"), code: 2, want: []string{`--older-than "30days"`, "30d, 2w, 12h or 90m"}},
 		{name: "plural type", args: []string{"packages", "--org", "octo-org", "--type", "containers"}, code: 2, want: []string{`"containers" for "--type"`, "container"}},
 		{name: "misspelt --show value", args: prune("--older-than", "30d", "--show", "everything"), code: 2, want: []string{`"everything" for "--show"`, "deletes or all"}},
@@ -213,6 +217,15 @@ func mistakes() []mistake {
 			want: []string{`--base-url "https://*.example.com/api/v3/" is a pattern`}},
 		{name: "registry as a pattern, verify", args: []string{"verify", teamApp, "--org", "octo-org", "--registry", "ghcr.*"}, code: 2,
 			want: []string{`--registry "ghcr.*" is a pattern`}},
+		{name: "registry as a pattern, restore (before any restore is sent)", setup: writeReport("octo-org", teamApp),
+			args: []string{"restore", "--report", "{DIR}/r.json", "--registry", "ghcr.*"}, code: 2,
+			want: []string{`--registry "ghcr.*" is a pattern`}},
+		{name: "usage of an image reference", args: []string{"usage", "ghcr.io/octo-org/team/app", "--org", "octo-org"}, code: 2,
+			want: []string{`PACKAGE "ghcr.io/octo-org/team/app" is an image reference: give the package name and the owner apart (team/app --owner octo-org)`}},
+		{name: "usage of a list", args: []string{"usage", "team/app,base", "--org", "octo-org"}, code: 2,
+			want: []string{`PACKAGE "team/app,base" holds several values`}},
+		{name: "registry as a URL, restore", args: []string{"restore", teamApp, "--org", "octo-org", "--registry", "https://ghcr.io"}, code: 2,
+			want: []string{`--registry "https://ghcr.io" is a URL`}},
 
 		// Restores and deletes that check first (issue 27).
 		{name: "restore report of an owner that does not exist", setup: writeReport("nobody-here", teamApp),
@@ -229,6 +242,11 @@ func mistakes() []mistake {
 			want: []string{"container team/app has no version 999, active or deleted: nothing to delete"}},
 		{name: "untag report in a missing directory", args: []string{"untag", teamApp, "stable", "--org", "octo-org", "--yes", "--report", "/nonexistent/dir/u.json"}, code: 2,
 			want: []string{"the directory /nonexistent/dir does not exist"}},
+		{name: "report file that is read-only is not replaced", setup: func(t *testing.T, h *harness) {
+			require.NoError(t, os.WriteFile(filepath.Join(h.dir, "ro.json"), []byte("an earlier run's report\n"), 0o400))
+			t.Cleanup(func() { assert.Equal(t, "an earlier run's report\n", readFile(t, filepath.Join(h.dir, "ro.json"))) })
+		}, args: prune("--older-than", "30d", "--yes", "--report", "{DIR}/ro.json"), code: 2,
+			want: []string{"--report {DIR}/ro.json cannot be written: the file is read-only"}},
 		{name: "untag report is a directory", args: []string{"untag", teamApp, "stable", "--org", "octo-org", "--yes", "--report", "{DIR}"}, code: 2,
 			want: []string{"is a directory: give a file name"}},
 
@@ -330,6 +348,12 @@ func mistakes() []mistake {
 		{name: "stdout closed", setup: func(_ *testing.T, h *harness) { h.stdout = failingWriter{} },
 			args: prune("--older-than", "30d", "--yes", "--json"), code: 1,
 			want: []string{"writing the --json output failed: write /dev/stdout: broken pipe", "ghpkg restore --report "}, report: rescued("output", true)},
+		{name: "usage --json to a closed stdout", setup: func(_ *testing.T, h *harness) { h.stdout = failingWriter{} },
+			args: []string{"usage", teamApp, "--org", "octo-org", "--json"}, code: 1,
+			want: []string{"ghpkg usage: exit 1: writing the --json output failed: write /dev/stdout: broken pipe"}},
+		{name: "verify --json to a closed stdout", setup: func(_ *testing.T, h *harness) { h.stdout = failingWriter{} },
+			args: []string{"verify", teamApp, "--org", "octo-org", "--json"}, code: 1,
+			want: []string{"ghpkg verify: exit 1: writing the --json output failed: write /dev/stdout: broken pipe"}},
 
 		// Tokens and scopes.
 		{name: "read-only token deletes", token: readOnly, args: prune("--older-than", "30d", "--yes"), code: 2,

@@ -635,6 +635,14 @@ func (a *app) printJSON(v any) error {
 	return err
 }
 
+// jsonLost reports a --json document of a command that changes nothing
+// which stdout would not take (a closed pipe): exit 1, said on whatever
+// stream still works.
+func (a *app) jsonLost(err error) int {
+	a.lastWords(fmt.Sprintf("ghpkg %s: exit 1: writing the --json output failed: %v", a.name, err))
+	return ExitFailed
+}
+
 func (a *app) table(header string, rows [][]string) {
 	tw := tabwriter.NewWriter(a.env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, header)

@@ -7,47 +7,42 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	ghpackages "github.com/ghpackages/ghpackages-go"
 )
 
 // The record 'ghpkg restore --report' needs must never be lost to a path
-// mistake: prune checks --report before its first delete (by writing a
-// placeholder report there), writes the final report atomically (a
-// temporary file beside it, renamed over it), and if that fails anyway,
-// puts the report in a fallback file or on stderr, says where, and exits 1.
-// The --json document gets the same rescue when stdout cannot be written.
+// mistake: a run checks --report before its first change (checkReportPath),
+// keeps its undo journal there until it ends (journal.go), writes the final
+// report atomically (a temporary file beside it, renamed over it), and if
+// that fails anyway, puts the report in a fallback file or on stderr, says
+// where, and exits 1. The --json document gets the same rescue when stdout
+// cannot be written.
 
-// placeholderStopped is the "stopped" of the report prune writes before its
-// first delete; the final report replaces it.
-const placeholderStopped = "the run did not finish: ghpkg wrote this placeholder before its first delete and never replaced it with the run's report"
-
-// checkReportPath makes sure path can be written before anything is
-// changed: with apply, by writing a placeholder report there (it lists no
-// deletions, so restoring it does nothing); in a dry run, by creating and
-// removing a file beside it. Errors are usage errors (exit 2).
-func (a *app) checkReportPath(path string, apply bool, owner ghpackages.Owner) error {
+// reportPathError is what makes path unusable as a --report file before
+// anything is written: a directory, or a directory that does not exist
+// (a usage error); nil otherwise.
+func reportPathError(path string) error {
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return usagef("--report %s is a directory: give a file name, e.g. --report %s", path, filepath.Join(path, "run.json"))
 	}
-	dir := filepath.Dir(path)
-	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+	if dir := filepath.Dir(path); !isDir(dir) {
 		return usagef("--report %s: the directory %s does not exist: create it first, or give a path in an existing directory", path, dir)
 	}
-	if !apply {
-		f, err := os.CreateTemp(dir, ".ghpkg-report-check-*")
-		if err != nil {
-			return usagef("--report %s cannot be written: %v", path, errText(err))
-		}
-		f.Close()
-		os.Remove(f.Name())
-		return nil
+	return nil
+}
+
+// checkReportPath makes sure path can be written before anything is
+// changed, by creating and removing a file beside it (the journal and the
+// report are written that way). Errors are usage errors (exit 2).
+func (a *app) checkReportPath(path string) error {
+	if err := reportPathError(path); err != nil {
+		return err
 	}
-	now := a.env.Now().UTC()
-	placeholder := &reportJSON{OwnerKind: string(owner.Kind()), OwnerName: owner.Name(), StartedAt: now, FinishedAt: now, Stopped: placeholderStopped, Items: []itemJSON{}}
-	if err := writeJSONFile(path, placeholder); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(path), ".ghpkg-report-check-*")
+	if err != nil {
 		return usagef("--report %s cannot be written: %v", path, errText(err))
 	}
+	f.Close()
+	os.Remove(f.Name())
 	return nil
 }
 
@@ -101,6 +96,11 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	_, err = f.Write(append(raw, '\n'))
+	if err == nil {
+		// On disk before the rename: a report that replaces a journal
+		// must not leave an empty file after a crash.
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -54,9 +54,18 @@ func ageValue(flag, s string) (time.Duration, error) {
 	if strings.HasSuffix(v, "mo") || strings.HasSuffix(v, "M") || strings.HasSuffix(v, "y") {
 		return 0, usagef("%s %s: months and years are not units here: write days (180d) or weeks (26w)", flag, s)
 	}
+	if !ageUnits.MatchString(v) {
+		// Go's ms, us and ns, and anything "min" would turn into them
+		// (30mins is 30ms to time.ParseDuration): not an age.
+		return 0, fmt.Errorf("%s %q: want a number and a unit: s, min, h, d or w", flag, s)
+	}
 	v = strings.ReplaceAll(v, "min", "m")
 	return retention.ParseAge(v)
 }
+
+// ageUnits is what ageValue takes: 0, or numbers with s, min or h (1h30min),
+// or one number of d or w.
+var ageUnits = regexp.MustCompile(`^(?:0|(?:[0-9]+(?:\.[0-9]+)?(?:s|min|h))+|[0-9]+(?:\.[0-9]+)?[dw])$`)
 
 func monthWords(n string) string {
 	if n == "1" {
