@@ -36,6 +36,8 @@ type healWorld struct {
 	// tags, if set, is the policy's tag selection (untagged only by
 	// default).
 	tags retention.TagSelection
+	// plan is the plan apply made last.
+	plan *retention.Plan
 }
 
 // newHealWorld starts the fake 60 days before start; the test pushes its
@@ -80,6 +82,7 @@ func (w *healWorld) apply(deletes []string, race func(it retention.Item), opts .
 		}
 	}
 	require.ElementsMatch(t, deletes, planned)
+	w.plan = p
 	opts = append([]retention.ApplyOption{retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now), retention.WithFreshPlan(),
 		retention.WithProgress(race)}, opts...)
 	ctx := t.Context()
@@ -596,4 +599,33 @@ func TestApplyHealRestoresASignatureAfterItsSubject(t *testing.T) {
 	})
 	assert.Equal(t, []string{c1, idx, sig}, *restores)
 	w.verifyWhole("latest is whole again")
+}
+
+// A version the final check restored is not freed: the report's storage
+// counts what the run left deleted, as a report with only the deletes
+// that stayed does.
+func TestStorageDeletedLeavesOutHealedVersions(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	old := w.image("old", nil).Digest
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	var deletedO retention.Item
+	rep := w.apply([]string{o, old}, func(it retention.Item) {
+		switch it.Version {
+		case o:
+			deletedO = it
+			w.tag("latest", old)
+		case old:
+			w.clock.Advance(listingLag)
+		}
+	})
+	require.Equal(t, 1, rep.Count(retention.OutcomeHealed))
+	got := w.plan.StorageDeleted(rep)
+	want := w.plan.StorageDeleted(&retention.Report{Items: []retention.Item{deletedO}})
+	require.True(t, got.Known())
+	assert.Equal(t, *want.FreedBytes, *got.FreedBytes, "old was restored: only o is freed")
+	assert.Equal(t, *want.KeptBytes, *got.KeptBytes)
+	assert.Less(t, *got.FreedBytes, *w.plan.Storage().FreedBytes)
 }
