@@ -287,14 +287,28 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 	if err := g.walk(ctx, targets); err != nil {
 		return nil, err
 	}
-	// Gone: deleted by this run and not seen since (a tag on it now
-	// unmarks it). One someone else restored meanwhile, untagged, still
+	// Gone: deleted by this run and not in the registry now. The graph
+	// says which it deleted and has not seen since (a tag on it now
+	// unmarks it); the registry is asked about those a tag reaches (a
+	// HEAD each): a push may have uploaded one again (a new index
+	// re-uploads a child the registry lacks), and then nothing is to be
+	// restored. One someone else restored meanwhile, untagged, still
 	// counts as gone: its restore then finds it active (healWork.heal).
+	var readErr error
+	present := map[string]bool{}
 	gone := func(d string) bool {
 		g.mu.Lock()
 		miss := g.missing[d]
 		g.mu.Unlock()
-		return miss
+		if !miss {
+			return false
+		}
+		there, ok := present[d]
+		if !ok && readErr == nil {
+			there, readErr = stillThere(ctx, g, d)
+			present[d] = there
+		}
+		return !there
 	}
 	// What a tag needs: what its image lists at any depth, and the
 	// referrers and signatures of those, as the checks before each delete
@@ -341,29 +355,24 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 			broken = append(broken, brokenTag{tag: t, digest: d, need: need})
 		}
 	}
+	if readErr != nil {
+		return nil, readErr
+	}
 	// Tags that vanished while their image stayed.
 	var vanished []string
-	tr, _ := g.resolver.(tagReader)
 	for _, t := range slices.Sorted(maps.Keys(before)) {
 		if _, ok := now[t]; ok || deleted[before[t]] != nil {
 			continue
 		}
 		// Is its image still there? (Else it went with it, deleted by
 		// someone else.)
-		if tr != nil {
-			got, err := tr.head(ctx, g.repo, before[t])
-			if err != nil {
-				return nil, err
-			}
-			if got == "" {
-				continue
-			}
-		} else if _, err := g.resolver.Manifest(ctx, g.repo, before[t]); errors.Is(err, ErrManifestUnknown) {
-			continue
-		} else if err != nil {
+		there, err := stillThere(ctx, g, before[t])
+		if err != nil {
 			return nil, err
 		}
-		vanished = append(vanished, t)
+		if there {
+			vanished = append(vanished, t)
+		}
 	}
 	if len(vanished) == 0 {
 		return broken, nil
@@ -401,7 +410,24 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 		// GitHub's listing does not say (yet): any of them may.
 		broken = append(broken, brokenTag{tag: t, digest: before[t], vanished: true})
 	}
+	if readErr != nil {
+		return nil, readErr
+	}
 	return broken, nil
+}
+
+// stillThere asks the registry whether it has g's repository@d: a HEAD
+// with a resolver that reads tags one at a time, else a read.
+func stillThere(ctx context.Context, g *repoGraph, d string) (bool, error) {
+	if tr, ok := g.resolver.(tagReader); ok {
+		got, err := tr.head(ctx, g.repo, d)
+		return got != "", err
+	}
+	_, err := g.resolver.Manifest(ctx, g.repo, d)
+	if errors.Is(err, ErrManifestUnknown) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // digestList names digests, short.

@@ -629,3 +629,28 @@ func TestStorageDeletedLeavesOutHealedVersions(t *testing.T) {
 	assert.Equal(t, *want.KeptBytes, *got.KeptBytes)
 	assert.Less(t, *got.FreedBytes, *w.plan.Storage().FreedBytes)
 }
+
+// A planned platform image is deleted, then pushed again (a new index
+// under latest re-uploads it, as a push does for a child the registry
+// lacks): the registry has it, so latest is whole and nothing is to be
+// restored; the final check asks the registry rather than trusting that
+// the run deleted it.
+func TestApplyFinalCheckDoesNotRestoreAManifestPushedAgain(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, 0)
+	platform := w.image("platform", nil).Digest
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	rep := w.apply([]string{o, platform}, func(it retention.Item) {
+		if it.Version == platform && it.Outcome == retention.OutcomeDeleted {
+			require.Equal(t, platform, w.image("platform", nil).Digest)
+			w.index("latest", platform)
+		}
+	})
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{o: "deleted", platform: "deleted"}, got, "nothing restored")
+	assert.Empty(t, errs)
+	assert.False(t, rep.Failed())
+	w.verifyWhole("latest is whole")
+}
