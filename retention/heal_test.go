@@ -654,3 +654,48 @@ func TestApplyFinalCheckDoesNotRestoreAManifestPushedAgain(t *testing.T) {
 	assert.False(t, rep.Failed())
 	w.verifyWhole("latest is whole")
 }
+
+// The read of a tag just before its placeholder PUT fails: no placeholder
+// is pushed, and the error says the read failed, not the push.
+func TestUntagReadBeforeThePutFails(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(start)
+	srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghcrtest.WithRegistry())
+	other := srv.HTTPClient().Transport
+	orig, ok := versionWith(t, srv, ghpackagestest.DemoContainer, "latest")
+	require.True(t, ok)
+	heads, puts, armed := 0, 0, false
+	hooked := roundTrip(func(req *http.Request) (*http.Response, error) {
+		if strings.HasSuffix(req.URL.Path, "/manifests/latest") && armed {
+			switch req.Method {
+			case http.MethodPut:
+				puts++
+			case http.MethodHead:
+				// Apply reads the tags when it opens the package, then
+				// the untag's tags, then the tag just before its PUT.
+				if heads++; heads == 3 {
+					return &http.Response{StatusCode: http.StatusForbidden, Status: "403 Forbidden", Header: http.Header{},
+						Body: http.NoBody, Request: req}, nil
+				}
+			}
+		}
+		return other.RoundTrip(req)
+	})
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken, Transport: hooked})
+	client := srv.Client()
+	plan, err := retention.NewUntagPlan(t.Context(), client, demoOwner, ghpackagestest.DemoContainer, []string{"latest"}, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	armed = true
+	rep, err := retention.Apply(t.Context(), client, plan, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	require.NotEmpty(t, rep.Items)
+	untag := rep.Items[0]
+	require.Equal(t, retention.StepUntag, untag.Step)
+	assert.Equal(t, retention.OutcomeFailed, untag.Outcome)
+	assert.Contains(t, untag.Error, "reading tag latest again before its untag")
+	assert.NotContains(t, untag.Error, "pushing the placeholder")
+	assert.Zero(t, puts, "no placeholder pushed")
+	assert.True(t, rep.Failed())
+	pusher := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken, Transport: other})
+	assert.Equal(t, orig.Name, registryTags(t, pusher)["latest"])
+}
