@@ -38,7 +38,10 @@ func healContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // (at any depth of an index) that this run deleted. A tag that vanished
 // while the image it was on is still there was moved onto a version this
 // run deleted (GitHub deletes a version's tags with it): the package's
-// deleted versions are listed to find which. Every package is checked
+// deleted versions, which keep their tags, are listed (once per run, the
+// pages until this run's deletes are found) to find which, and to find
+// a tag put on a version under a new name between its check and its
+// DELETE, which went with it. Every package is checked
 // before the first restore, so that WithHealStart can say how many
 // restores follow. Such versions are restored (unless WithoutHealing),
 // what each names first (see restoreOrder), and the tags read again: each
@@ -374,11 +377,11 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 			vanished = append(vanished, t)
 		}
 	}
-	if len(vanished) == 0 {
-		return broken, nil
-	}
 	// Which deleted version carried it: GitHub's deleted versions keep
-	// their tags.
+	// their tags. The listing is read also when no tag vanished: a tag
+	// pushed under a new name onto a version between its check and its
+	// DELETE went with it and was never seen in the registry; the
+	// version's deleted entry still names it.
 	carried := map[string]string{} // tag → digest this run deleted
 	ids := map[int64]string{}
 	for d, it := range deleted {
@@ -395,11 +398,15 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 		}
 		for _, t := range v.Tags() {
 			carried[t] = d
+			if _, there := now[t]; !there && !slices.Contains(deleted[d].Tags, t) && !slices.Contains(vanished, t) {
+				vanished = append(vanished, t) // put on it during the run
+			}
 		}
 		if left--; left == 0 {
 			break
 		}
 	}
+	slices.Sort(vanished)
 	for _, t := range vanished {
 		if d, ok := carried[t]; ok {
 			// On a version this run deleted. (Needing nothing: the

@@ -699,3 +699,43 @@ func TestUntagReadBeforeThePutFails(t *testing.T) {
 	pusher := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken, Transport: other})
 	assert.Equal(t, orig.Name, registryTags(t, pusher)["latest"])
 }
+
+// A tag pushed under a new name onto a planned orphan between its check
+// and its DELETE goes with the version, and is never in the registry's
+// tag list the run reads: the final check finds it on the version's
+// deleted entry (GitHub's deleted versions keep their tags) and restores
+// the version.
+func TestApplyHealsANewTagPushedBetweenTheCheckAndTheDelete(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, 0)
+	old := w.image("old", nil).Digest
+	w.ready()
+	var id int64
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		if v.Name == old {
+			id = v.ID
+		}
+	}
+	pushed := false
+	base := w.hc.Transport
+	w.client = w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
+		if req.Method == http.MethodDelete && strings.HasSuffix(req.URL.Path, fmt.Sprintf("/versions/%d", id)) && !pushed {
+			pushed = true
+			w.tag("foo", old)
+		}
+		return base.RoundTrip(req)
+	})}))
+	rep := w.apply([]string{old}, func(retention.Item) {})
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{old: "deleted", "restore " + old: "healed"}, got)
+	assert.Empty(t, errs)
+	assert.False(t, rep.Failed())
+	for _, it := range rep.Items {
+		if it.Outcome == retention.OutcomeHealed {
+			assert.Equal(t, []string{"foo"}, it.Tags, "the tag that needed it")
+		}
+	}
+	_, body := w.get("foo")
+	assert.Equal(t, old, digestOf(body))
+	w.verifyWhole("foo is whole")
+}
