@@ -196,7 +196,6 @@ func (hw *healWork) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 		out = append(out, it)
 	}
 	// Check again: each broken tag must point at a whole image now.
-	tr, _ := g.resolver.(tagReader)
 	for _, b := range hw.broken {
 		if len(b.need) == 0 && hw.deleted[b.digest] != nil {
 			err := fmt.Errorf("retention: tag %s was moved during the run onto %s, which this run deleted (version %s) and which is back without the tag; put the tag on it again by hand",
@@ -214,18 +213,18 @@ func (hw *healWork) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 		var readErr error
 		for _, d := range b.need {
 			ok := restored[d]
-			if ok && tr != nil {
-				got, err := tr.head(ctx, g.repo, d)
-				ok = err == nil && got == d
+			if ok {
+				there, err := stillThere(ctx, g, d)
+				ok = err == nil && there
 				readErr = cmp.Or(readErr, err)
 			}
 			if !ok {
 				missing = append(missing, d)
 			}
 		}
-		if len(missing) == 0 && b.vanished && tr != nil {
-			got, err := tr.head(ctx, g.repo, b.tag)
-			if err != nil || got == "" {
+		if len(missing) == 0 && b.vanished {
+			got, err := tagsNow(ctx, g, []string{b.tag})
+			if err != nil || got[b.tag] == "" {
 				missing = b.need
 				readErr = cmp.Or(readErr, err)
 			}

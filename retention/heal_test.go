@@ -739,3 +739,49 @@ func TestApplyHealsANewTagPushedBetweenTheCheckAndTheDelete(t *testing.T) {
 	assert.Equal(t, old, digestOf(body))
 	w.verifyWhole("foo is whole")
 }
+
+// plainResolver is a ManifestResolver with nothing but its methods (no
+// HEAD of one tag): Apply reads the whole tag list instead.
+type plainResolver struct{ retention.ManifestResolver }
+
+// With a resolver that reads no single tag, the final check still reads
+// the registry again after its restores: a restore GitHub answered but
+// that brought nothing back is not reported healed. (A new index over a
+// planned platform image, pushed between the image's check and its
+// DELETE.)
+func TestApplyFinalCheckRereadsWithAPlainResolver(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, 0)
+	platform := w.image("platform", nil).Digest
+	w.ready()
+	var id int64
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		if v.Name == platform {
+			id = v.ID
+		}
+	}
+	var idx string
+	base := w.hc.Transport
+	client := w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
+		switch {
+		case req.Method == http.MethodDelete && strings.HasSuffix(req.URL.Path, fmt.Sprintf("/versions/%d", id)) && idx == "":
+			idx = w.index("latest", platform)
+		case req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/restore"):
+			// Answered, but nothing comes back.
+			return &http.Response{StatusCode: http.StatusNoContent, Status: "204 No Content", Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+		}
+		return base.RoundTrip(req)
+	})}))
+	resolver := plainResolver{w.resolver}
+	p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+		retention.WithResolver(resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	require.Equal(t, 1, p.Deletes())
+	rep, err := retention.Apply(t.Context(), client, p, retention.WithResolver(resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{platform: "deleted", "restore " + platform: "healed"}, got, "the restore was answered")
+	require.Len(t, errs, 1, "%v", got)
+	assert.Contains(t, errs[0], "tag latest ("+idx[:19]+"…) is broken: it needs "+platform[:19]+"…")
+	assert.True(t, rep.Failed(), "latest is still broken")
+}
