@@ -345,3 +345,55 @@ func TestRegistryListingLag(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"latest"}, got.Tags())
 }
+
+// A tag belongs to one version: a version restored after its tag was
+// pushed onto another image comes back without it, and the tag stays
+// where the push put it.
+func TestRegistryRestoreDoesNotTakeBackAMovedTag(t *testing.T) {
+	t.Parallel()
+	srv := ghpackagestest.NewServer(ghcrtest.WithRegistry())
+	t.Cleanup(srv.Close)
+	srv.AddOrg("octo-org")
+	hc := testClient(t)
+	host := srv.Host()
+	push := func(tag string, img v1.Image) string {
+		ref, err := name.ParseReference(host + "/octo-org/moved:" + tag)
+		require.NoError(t, err)
+		require.NoError(t, remote.Write(ref, img, remote.WithTransport(hc.Transport), remote.WithAuth(&authn.Basic{Username: "x", Password: ghpackagestest.DefaultToken})))
+		d, err := img.Digest()
+		require.NoError(t, err)
+		return d.String()
+	}
+	imgs := make([]v1.Image, 3)
+	for i := range imgs {
+		var err error
+		imgs[i], err = random.Image(64, 1)
+		require.NoError(t, err)
+	}
+	first := push("v1", imgs[0])
+	push("keep", imgs[1])
+	var firstID int64
+	for _, v := range srv.Versions("octo-org", ghpackages.Container, "moved") {
+		if v.Name == first {
+			firstID = v.ID
+		}
+	}
+	api := srv.Client(ghpackages.WithHTTPClient(hc)).Packages(ghpackages.OrgOwner("octo-org"))
+	_, err := api.DeleteVersion(t.Context(), ghpackages.Container, "moved", firstID)
+	require.NoError(t, err)
+	second := push("v1", imgs[2])
+	_, err = api.RestoreVersion(t.Context(), ghpackages.Container, "moved", firstID)
+	require.NoError(t, err)
+
+	status, hdr, _ := registryGet(t, hc, "HEAD", "http://"+host+"/v2/octo-org/moved/manifests/v1", bearer)
+	require.Equal(t, 200, status)
+	assert.Equal(t, second, hdr.Get("Docker-Content-Digest"), "v1 stays on the image pushed under it")
+	for _, v := range srv.Versions("octo-org", ghpackages.Container, "moved") {
+		switch v.Name {
+		case first:
+			assert.Empty(t, v.Tags, "the restored version comes back without v1")
+		case second:
+			assert.Equal(t, []string{"v1"}, v.Tags)
+		}
+	}
+}

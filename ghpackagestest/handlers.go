@@ -732,6 +732,27 @@ func (s *Server) deleteVersion(req *request, o *owner, typ ghpackages.PackageTyp
 	return http.StatusNoContent, nil, nil
 }
 
+// restoreTags drops from a container version just restored the tags
+// another active version of p carries now: a tag names one image, and a
+// push that moved it while v was deleted keeps it. The REST API shows
+// the change at once (restores are not delayed by WithListingLag).
+func restoreTags(p *pkg, v *version, now time.Time, lag time.Duration) {
+	if p.typ != ghpackages.Container && p.typ != ghpackages.Docker {
+		return
+	}
+	taken := map[string]bool{}
+	for _, a := range p.versions {
+		if a != v && a.deletedAt == nil {
+			for _, t := range a.tags {
+				taken[t] = true
+			}
+		}
+	}
+	if kept := slices.DeleteFunc(slices.Clone(v.tags), func(t string) bool { return taken[t] }); len(kept) != len(v.tags) {
+		v.setTags(kept, now.Add(-lag), lag)
+	}
+}
+
 func (s *Server) restoreVersion(req *request, o *owner, typ ghpackages.PackageType, name string, id int64) (int, any, *apiError) {
 	p, err := s.mutable(req, ghpackages.OperationRestore, o, typ, name, s.findPackage)
 	if err != nil {
@@ -745,6 +766,7 @@ func (s *Server) restoreVersion(req *request, o *owner, typ ghpackages.PackageTy
 			break
 		}
 		v.deletedAt, v.deletedWithPackage = nil, false
+		restoreTags(p, v, req.now, s.listingLag)
 		s.stats.Restores++
 		return http.StatusNoContent, nil, nil
 	}

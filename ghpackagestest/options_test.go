@@ -50,6 +50,7 @@ func TestOptionsRefuseInvalidArguments(t *testing.T) {
 		"nil raw registry":          {[]ghpackagestest.Option{ghpackagestest.WithRawRegistry(nil)}, "WithRawRegistry: nil handler"},
 		"negative registry latency": {[]ghpackagestest.Option{ghpackagestest.WithRegistryLatency(-time.Millisecond)}, "WithRegistryLatency: negative latency"},
 		"negative registry limit":   {[]ghpackagestest.Option{ghpackagestest.WithRegistryLimit(-1)}, "WithRegistryLimit: negative limit -1"},
+		"negative listing lag":      {[]ghpackagestest.Option{ghpackagestest.WithListingLag(-time.Second)}, "WithListingLag: negative lag -1s"},
 		"TLS host with a port":      {[]ghpackagestest.Option{ghpackagestest.WithTLS("ghes.example:443")}, `WithTLS: "ghes.example:443" is not a host name`},
 		"empty TLS host":            {[]ghpackagestest.Option{ghpackagestest.WithTLS("")}, `WithTLS: "" is not a host name`},
 	}

@@ -27,8 +27,17 @@ func WithRegistryLatency(d time.Duration) Option {
 // version listing and from a read by its ID (404) until then, and a tag a
 // push moved stays, in the REST answers, on the version it was on (the
 // registry's own tag list and manifests change at once). Versions added
-// with AddVersion or a seed, deletes and restores are not delayed.
-func WithListingLag(d time.Duration) Option { return func(s *Server) { s.listingLag = d } }
+// with AddVersion or a seed, deletes and restores are not delayed. A
+// negative d is invalid.
+func WithListingLag(d time.Duration) Option {
+	return func(s *Server) {
+		if d < 0 {
+			s.invalid("WithListingLag: negative lag %v", d)
+			return
+		}
+		s.listingLag = d
+	}
+}
 
 // WithRegistryLimit makes the registry answer 429 TOOMANYREQUESTS, with
 // Retry-After (the whole seconds until a request leaves the window),

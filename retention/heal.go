@@ -38,7 +38,10 @@ func healContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // (at any depth of an index) that this run deleted. A tag that vanished
 // while the image it was on is still there was moved onto a version this
 // run deleted (GitHub deletes a version's tags with it): the package's
-// deleted versions are listed to find which. Every package is checked
+// deleted versions, which keep their tags, are listed (once per run, the
+// pages until this run's deletes are found) to find which, and to find
+// a tag put on a version under a new name between its check and its
+// DELETE, which went with it. Every package is checked
 // before the first restore, so that WithHealStart can say how many
 // restores follow. Such versions are restored (unless WithoutHealing),
 // what each names first (see restoreOrder), and the tags read again: each
@@ -193,7 +196,6 @@ func (hw *healWork) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 		out = append(out, it)
 	}
 	// Check again: each broken tag must point at a whole image now.
-	tr, _ := g.resolver.(tagReader)
 	for _, b := range hw.broken {
 		if len(b.need) == 0 && hw.deleted[b.digest] != nil {
 			err := fmt.Errorf("retention: tag %s was moved during the run onto %s, which this run deleted (version %s) and which is back without the tag; put the tag on it again by hand",
@@ -211,18 +213,18 @@ func (hw *healWork) heal(ctx context.Context, o runConfig, api *ghpackages.Owner
 		var readErr error
 		for _, d := range b.need {
 			ok := restored[d]
-			if ok && tr != nil {
-				got, err := tr.head(ctx, g.repo, d)
-				ok = err == nil && got == d
+			if ok {
+				there, err := stillThere(ctx, g, d)
+				ok = err == nil && there
 				readErr = cmp.Or(readErr, err)
 			}
 			if !ok {
 				missing = append(missing, d)
 			}
 		}
-		if len(missing) == 0 && b.vanished && tr != nil {
-			got, err := tr.head(ctx, g.repo, b.tag)
-			if err != nil || got == "" {
+		if len(missing) == 0 && b.vanished {
+			got, err := tagsNow(ctx, g, []string{b.tag})
+			if err != nil || got[b.tag] == "" {
 				missing = b.need
 				readErr = cmp.Or(readErr, err)
 			}
@@ -287,14 +289,28 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 	if err := g.walk(ctx, targets); err != nil {
 		return nil, err
 	}
-	// Gone: deleted by this run and not seen since (a tag on it now
-	// unmarks it). One someone else restored meanwhile, untagged, still
+	// Gone: deleted by this run and not in the registry now. The graph
+	// says which it deleted and has not seen since (a tag on it now
+	// unmarks it); the registry is asked about those a tag reaches (a
+	// HEAD each): a push may have uploaded one again (a new index
+	// re-uploads a child the registry lacks), and then nothing is to be
+	// restored. One someone else restored meanwhile, untagged, still
 	// counts as gone: its restore then finds it active (healWork.heal).
+	var readErr error
+	present := map[string]bool{}
 	gone := func(d string) bool {
 		g.mu.Lock()
 		miss := g.missing[d]
 		g.mu.Unlock()
-		return miss
+		if !miss {
+			return false
+		}
+		there, ok := present[d]
+		if !ok && readErr == nil {
+			there, readErr = stillThere(ctx, g, d)
+			present[d] = there
+		}
+		return !there
 	}
 	// What a tag needs: what its image lists at any depth, and the
 	// referrers and signatures of those, as the checks before each delete
@@ -341,35 +357,30 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 			broken = append(broken, brokenTag{tag: t, digest: d, need: need})
 		}
 	}
+	if readErr != nil {
+		return nil, readErr
+	}
 	// Tags that vanished while their image stayed.
 	var vanished []string
-	tr, _ := g.resolver.(tagReader)
 	for _, t := range slices.Sorted(maps.Keys(before)) {
 		if _, ok := now[t]; ok || deleted[before[t]] != nil {
 			continue
 		}
 		// Is its image still there? (Else it went with it, deleted by
 		// someone else.)
-		if tr != nil {
-			got, err := tr.head(ctx, g.repo, before[t])
-			if err != nil {
-				return nil, err
-			}
-			if got == "" {
-				continue
-			}
-		} else if _, err := g.resolver.Manifest(ctx, g.repo, before[t]); errors.Is(err, ErrManifestUnknown) {
-			continue
-		} else if err != nil {
+		there, err := stillThere(ctx, g, before[t])
+		if err != nil {
 			return nil, err
 		}
-		vanished = append(vanished, t)
-	}
-	if len(vanished) == 0 {
-		return broken, nil
+		if there {
+			vanished = append(vanished, t)
+		}
 	}
 	// Which deleted version carried it: GitHub's deleted versions keep
-	// their tags.
+	// their tags. The listing is read also when no tag vanished: a tag
+	// pushed under a new name onto a version between its check and its
+	// DELETE went with it and was never seen in the registry; the
+	// version's deleted entry still names it.
 	carried := map[string]string{} // tag → digest this run deleted
 	ids := map[int64]string{}
 	for d, it := range deleted {
@@ -386,11 +397,15 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 		}
 		for _, t := range v.Tags() {
 			carried[t] = d
+			if _, there := now[t]; !there && !slices.Contains(deleted[d].Tags, t) && !slices.Contains(vanished, t) {
+				vanished = append(vanished, t) // put on it during the run
+			}
 		}
 		if left--; left == 0 {
 			break
 		}
 	}
+	slices.Sort(vanished)
 	for _, t := range vanished {
 		if d, ok := carried[t]; ok {
 			// On a version this run deleted. (Needing nothing: the
@@ -401,7 +416,24 @@ func (seg *segment) brokenTags(ctx context.Context, api *ghpackages.OwnerPackage
 		// GitHub's listing does not say (yet): any of them may.
 		broken = append(broken, brokenTag{tag: t, digest: before[t], vanished: true})
 	}
+	if readErr != nil {
+		return nil, readErr
+	}
 	return broken, nil
+}
+
+// stillThere asks the registry whether it has g's repository@d: a HEAD
+// with a resolver that reads tags one at a time, else a read.
+func stillThere(ctx context.Context, g *repoGraph, d string) (bool, error) {
+	if tr, ok := g.resolver.(tagReader); ok {
+		got, err := tr.head(ctx, g.repo, d)
+		return got != "", err
+	}
+	_, err := g.resolver.Manifest(ctx, g.repo, d)
+	if errors.Is(err, ErrManifestUnknown) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // digestList names digests, short.

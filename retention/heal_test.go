@@ -36,6 +36,8 @@ type healWorld struct {
 	// tags, if set, is the policy's tag selection (untagged only by
 	// default).
 	tags retention.TagSelection
+	// plan is the plan apply made last.
+	plan *retention.Plan
 }
 
 // newHealWorld starts the fake 60 days before start; the test pushes its
@@ -80,6 +82,7 @@ func (w *healWorld) apply(deletes []string, race func(it retention.Item), opts .
 		}
 	}
 	require.ElementsMatch(t, deletes, planned)
+	w.plan = p
 	opts = append([]retention.ApplyOption{retention.WithResolver(w.resolver), retention.WithNow(w.clock.Now), retention.WithFreshPlan(),
 		retention.WithProgress(race)}, opts...)
 	ctx := t.Context()
@@ -596,4 +599,189 @@ func TestApplyHealRestoresASignatureAfterItsSubject(t *testing.T) {
 	})
 	assert.Equal(t, []string{c1, idx, sig}, *restores)
 	w.verifyWhole("latest is whole again")
+}
+
+// A version the final check restored is not freed: the report's storage
+// counts what the run left deleted, as a report with only the deletes
+// that stayed does.
+func TestStorageDeletedLeavesOutHealedVersions(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, listingLag)
+	old := w.image("old", nil).Digest
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	var deletedO retention.Item
+	rep := w.apply([]string{o, old}, func(it retention.Item) {
+		switch it.Version {
+		case o:
+			deletedO = it
+			w.tag("latest", old)
+		case old:
+			w.clock.Advance(listingLag)
+		}
+	})
+	require.Equal(t, 1, rep.Count(retention.OutcomeHealed))
+	got := w.plan.StorageDeleted(rep)
+	want := w.plan.StorageDeleted(&retention.Report{Items: []retention.Item{deletedO}})
+	require.True(t, got.Known())
+	assert.Equal(t, *want.FreedBytes, *got.FreedBytes, "old was restored: only o is freed")
+	assert.Equal(t, *want.KeptBytes, *got.KeptBytes)
+	assert.Less(t, *got.FreedBytes, *w.plan.Storage().FreedBytes)
+}
+
+// A planned platform image is deleted, then pushed again (a new index
+// under latest re-uploads it, as a push does for a child the registry
+// lacks): the registry has it, so latest is whole and nothing is to be
+// restored; the final check asks the registry rather than trusting that
+// the run deleted it.
+func TestApplyFinalCheckDoesNotRestoreAManifestPushedAgain(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, 0)
+	platform := w.image("platform", nil).Digest
+	w.clock.Advance(time.Hour)
+	o := w.image("o", nil).Digest
+	w.ready()
+	rep := w.apply([]string{o, platform}, func(it retention.Item) {
+		if it.Version == platform && it.Outcome == retention.OutcomeDeleted {
+			require.Equal(t, platform, w.image("platform", nil).Digest)
+			w.index("latest", platform)
+		}
+	})
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{o: "deleted", platform: "deleted"}, got, "nothing restored")
+	assert.Empty(t, errs)
+	assert.False(t, rep.Failed())
+	w.verifyWhole("latest is whole")
+}
+
+// The read of a tag just before its placeholder PUT fails: no placeholder
+// is pushed, and the error says the read failed, not the push.
+func TestUntagReadBeforeThePutFails(t *testing.T) {
+	t.Parallel()
+	clock := ghpackagestest.NewFakeClock(start)
+	srv := ghpackagestest.New(t, ghpackagestest.WithClock(clock), ghpackagestest.WithDemo(), ghcrtest.WithRegistry())
+	other := srv.HTTPClient().Transport
+	orig, ok := versionWith(t, srv, ghpackagestest.DemoContainer, "latest")
+	require.True(t, ok)
+	heads, puts, armed := 0, 0, false
+	hooked := roundTrip(func(req *http.Request) (*http.Response, error) {
+		if strings.HasSuffix(req.URL.Path, "/manifests/latest") && armed {
+			switch req.Method {
+			case http.MethodPut:
+				puts++
+			case http.MethodHead:
+				// Apply reads the tags when it opens the package, then
+				// the untag's tags, then the tag just before its PUT.
+				if heads++; heads == 3 {
+					return &http.Response{StatusCode: http.StatusForbidden, Status: "403 Forbidden", Header: http.Header{},
+						Body: http.NoBody, Request: req}, nil
+				}
+			}
+		}
+		return other.RoundTrip(req)
+	})
+	resolver := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken, Transport: hooked})
+	client := srv.Client()
+	plan, err := retention.NewUntagPlan(t.Context(), client, demoOwner, ghpackagestest.DemoContainer, []string{"latest"}, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	armed = true
+	rep, err := retention.Apply(t.Context(), client, plan, retention.WithResolver(resolver), retention.WithNow(clock.Now))
+	require.NoError(t, err)
+	require.NotEmpty(t, rep.Items)
+	untag := rep.Items[0]
+	require.Equal(t, retention.StepUntag, untag.Step)
+	assert.Equal(t, retention.OutcomeFailed, untag.Outcome)
+	assert.Contains(t, untag.Error, "reading tag latest again before its untag")
+	assert.NotContains(t, untag.Error, "pushing the placeholder")
+	assert.Zero(t, puts, "no placeholder pushed")
+	assert.True(t, rep.Failed())
+	pusher := retention.NewRegistryResolver(retention.RegistryConfig{Host: srv.Host(), Token: ghpackagestest.DefaultToken, Transport: other})
+	assert.Equal(t, orig.Name, registryTags(t, pusher)["latest"])
+}
+
+// A tag pushed under a new name onto a planned orphan between its check
+// and its DELETE goes with the version, and is never in the registry's
+// tag list the run reads: the final check finds it on the version's
+// deleted entry (GitHub's deleted versions keep their tags) and restores
+// the version.
+func TestApplyHealsANewTagPushedBetweenTheCheckAndTheDelete(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, 0)
+	old := w.image("old", nil).Digest
+	w.ready()
+	var id int64
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		if v.Name == old {
+			id = v.ID
+		}
+	}
+	pushed := false
+	base := w.hc.Transport
+	w.client = w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
+		if req.Method == http.MethodDelete && strings.HasSuffix(req.URL.Path, fmt.Sprintf("/versions/%d", id)) && !pushed {
+			pushed = true
+			w.tag("foo", old)
+		}
+		return base.RoundTrip(req)
+	})}))
+	rep := w.apply([]string{old}, func(retention.Item) {})
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{old: "deleted", "restore " + old: "healed"}, got)
+	assert.Empty(t, errs)
+	assert.False(t, rep.Failed())
+	for _, it := range rep.Items {
+		if it.Outcome == retention.OutcomeHealed {
+			assert.Equal(t, []string{"foo"}, it.Tags, "the tag that needed it")
+		}
+	}
+	_, body := w.get("foo")
+	assert.Equal(t, old, digestOf(body))
+	w.verifyWhole("foo is whole")
+}
+
+// plainResolver is a ManifestResolver with nothing but its methods (no
+// HEAD of one tag): Apply reads the whole tag list instead.
+type plainResolver struct{ retention.ManifestResolver }
+
+// With a resolver that reads no single tag, the final check still reads
+// the registry again after its restores: a restore GitHub answered but
+// that brought nothing back is not reported healed. (A new index over a
+// planned platform image, pushed between the image's check and its
+// DELETE.)
+func TestApplyFinalCheckRereadsWithAPlainResolver(t *testing.T) {
+	t.Parallel()
+	w := newHealWorld(t, 0)
+	platform := w.image("platform", nil).Digest
+	w.ready()
+	var id int64
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		if v.Name == platform {
+			id = v.ID
+		}
+	}
+	var idx string
+	base := w.hc.Transport
+	client := w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
+		switch {
+		case req.Method == http.MethodDelete && strings.HasSuffix(req.URL.Path, fmt.Sprintf("/versions/%d", id)) && idx == "":
+			idx = w.index("latest", platform)
+		case req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/restore"):
+			// Answered, but nothing comes back.
+			return &http.Response{StatusCode: http.StatusNoContent, Status: "204 No Content", Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+		}
+		return base.RoundTrip(req)
+	})}))
+	resolver := plainResolver{w.resolver}
+	p, err := retention.NewPlan(t.Context(), client, ghpackages.OrgOwner("octo-org"), retention.Policy{Type: ghpackages.Container, OlderThan: 30 * day},
+		retention.WithResolver(resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	require.Equal(t, 1, p.Deletes())
+	rep, err := retention.Apply(t.Context(), client, p, retention.WithResolver(resolver), retention.WithNow(w.clock.Now))
+	require.NoError(t, err)
+	got, errs := healOutcomes(rep)
+	assert.Equal(t, map[string]string{platform: "deleted", "restore " + platform: "healed"}, got, "the restore was answered")
+	require.Len(t, errs, 1, "%v", got)
+	assert.Contains(t, errs[0], "tag latest ("+idx[:19]+"…) is broken: it needs "+platform[:19]+"…")
+	assert.True(t, rep.Failed(), "latest is still broken")
 }

@@ -168,13 +168,20 @@ func setStorage(pp *PackagePlan, ps *packageSizes) {
 
 // StorageDeleted counts storage as the run r actually left it: the
 // versions (and packages) r deleted free their bytes, everything else of
-// the plan's packages is kept, by the rule of Storage. Counts are unknown
+// the plan's packages is kept, by the rule of Storage. A version Apply's
+// final check restored (OutcomeHealed) is kept. Counts are unknown
 // for a plan NewPlan did not compute in this process (decoded from JSON),
 // and for packages whose plan storage is unknown.
 func (p *Plan) StorageDeleted(r *Report) Storage {
 	gone := map[string]map[string]bool{} // package → version digests deleted
 	whole := map[string]bool{}
 	for _, it := range r.Items {
+		if it.Step == StepRestoreVersion && it.Outcome == OutcomeHealed {
+			// Apply's final check put it back: not freed. (Its items
+			// come after the deletes.)
+			delete(gone[it.Package], it.Version)
+			continue
+		}
 		if it.Outcome != OutcomeDeleted && it.Outcome != OutcomeGoneUnconfirmed {
 			continue
 		}

@@ -194,11 +194,12 @@ func (u *untagRun) moveTags(ctx context.Context, it *Item) error {
 			}
 			continue
 		}
-		if err == nil {
-			err = u.mover.PushPlaceholder(ctx, u.repo, t)
+		if err != nil {
+			err = fmt.Errorf("retention: not untagged: reading tag %s again before its untag: %w", t, err)
+		} else if err = u.mover.PushPlaceholder(ctx, u.repo, t); err != nil {
+			err = fmt.Errorf("retention: not untagged: pushing the placeholder under %s: %w", t, err)
 		}
 		if err != nil {
-			err = fmt.Errorf("retention: not untagged: pushing the placeholder under %s: %w", t, err)
 			stuck, _ := u.putBack(ctx, it.Version, moved)
 			if len(stuck) == 0 && len(already) == 0 {
 				return err
