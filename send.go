@@ -71,12 +71,13 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 	}
 	httpResp, err := c.httpClient.Do(out)
 	if err != nil {
-		var re *RedirectError
-		if errors.As(err, &re) && httpResp != nil {
-			// CheckRedirect refused to follow a mutation's redirect: the
-			// redirect is the answer.
+		if httpResp != nil {
+			// CheckRedirect refused a redirect (a mutation's: a
+			// *RedirectError; else the https→http, ten-redirect or
+			// caller's rule): the redirect is the answer, and the same
+			// request would meet the same refusal.
 			giveBackRequest(httpResp, req)
-			return attempt{resp: newResponse(httpResp), err: re, verdict: answered}
+			return attempt{resp: newResponse(httpResp), err: unwrapURLError(err), verdict: answered}
 		}
 		v := unanswered(req.Context(), mutation, err)
 		if req.Context().Err() != nil {
