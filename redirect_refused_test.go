@@ -51,3 +51,22 @@ func TestRefusedRedirectOfAGETIsNotResent(t *testing.T) {
 		assert.Equal(t, http.StatusFound, resp.StatusCode, tc.name)
 	}
 }
+
+// A Retry-After too large to be a time.Duration (here about three billion
+// years) asks for a wait past MaxWait: the call fails with the rate limit
+// at once. (Seconds × 10⁹ overflowed to a negative wait, read as "retry
+// now", and the request was sent again at once.)
+func TestRetryAfterBeyondDurationIsNotNow(t *testing.T) {
+	t.Parallel()
+	h := &scripted{steps: []func(http.ResponseWriter, *http.Request){
+		status(429, "Too Many Requests", "Retry-After", "100000000000000000"), okJSON(testVersion)}}
+	clock := newTestClock()
+	c := retryClient(t, h, clock, WithRetry(DefaultRetryPolicy()))
+	_, _, err := c.Orgs.GetVersion(t.Context(), "o", Container, "app", 1)
+	require.ErrorIs(t, err, ErrRateLimited)
+	var rl *RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.Positive(t, rl.RetryAfter)
+	assert.Equal(t, 1, h.count())
+	assert.Empty(t, clock.sleeps())
+}
