@@ -2,8 +2,10 @@ package ghpackages
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -69,4 +71,43 @@ func TestRetryAfterBeyondDurationIsNotNow(t *testing.T) {
 	assert.Positive(t, rl.RetryAfter)
 	assert.Equal(t, 1, h.count())
 	assert.Empty(t, clock.sleeps())
+}
+
+// A relative Link target names a URL relative to the page that sent it
+// (RFC 3986), for Response.NextURL as for the iterators: a caller paging by
+// hand passes NextURL to NewRequest, which reads a relative path against
+// the base URL, and so asked for "/api/v3/?page=2".
+func TestRelativeNextURLIsResolvedAgainstThePage(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.RequestURI())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("page") == "" {
+			w.Header().Set("Link", `<?page=2>; rel="next", <versions?page=9>; rel="last"`)
+		}
+		fmt.Fprint(w, `[{"id":1}]`)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL+"/api/v3/"), WithHTTPClient(srv.Client()),
+		WithPacing(NoPacing()), WithRetry(NoRetry()))
+	require.NoError(t, err)
+	_, resp, err := c.Orgs.ListVersions(t.Context(), "o", Container, "app", nil)
+	require.NoError(t, err)
+	page := srv.URL + "/api/v3/orgs/o/packages/container/app/versions"
+	assert.Equal(t, page+"?page=2", resp.NextURL)
+	assert.Equal(t, 2, resp.NextPage)
+	assert.Equal(t, srv.URL+"/api/v3/orgs/o/packages/container/app/versions?page=9", resp.LastURL)
+	assert.Equal(t, 9, resp.LastPage)
+
+	req, err := c.NewRequest(t.Context(), http.MethodGet, resp.NextURL, nil)
+	require.NoError(t, err)
+	_, err = c.Do(req, nil)
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"/api/v3/orgs/o/packages/container/app/versions", "/api/v3/orgs/o/packages/container/app/versions?page=2"}, seen)
 }
