@@ -165,11 +165,12 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 
 // sendable returns what to send on attempt n of req: one copy of req, with
 // a fresh body from GetBody on a resend (req's own has been read), the
-// cache's If-None-Match, and the token when req is bound for the API host;
-// req itself when none of these applies. req, the caller's, never changes.
+// cache's If-None-Match, and the token (req is bound for the API host:
+// Client.do refused any other before the first attempt); req itself when
+// none of these applies. req, the caller's, never changes.
 func (c *Client) sendable(req *http.Request, n int, hit cacheHit) (*http.Request, error) {
 	var token string
-	if c.token != nil && sameHost(req.URL, c.baseURL) {
+	if c.token != nil {
 		var err error
 		if token, err = checkedToken(req.Context(), c.token); err != nil {
 			return nil, err
