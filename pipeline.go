@@ -53,13 +53,11 @@ import (
 // failure that would have been retried or waited out is returned, saying
 // the request was not resent.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
-	if err := c.ready(); err != nil {
-		return nil, err
+	var ep endpoint
+	if req != nil { // do refuses a nil one, after a Client not made by NewClient
+		ep = rawEndpoint(req.Method)
 	}
-	if req == nil {
-		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
-	}
-	return c.do(req, rawEndpoint(req.Method), v)
+	return c.do(req, ep, v)
 }
 
 // do sends req, an operation described by ep, through the stages above,
