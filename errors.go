@@ -129,7 +129,9 @@ type RedirectError struct {
 	URL    string
 	// StatusCode is the redirect's status: 301, 302, 303, 307 or 308.
 	StatusCode int
-	// Location is the redirect's Location header, as sent.
+	// Location is the redirect's Location header, as sent but without
+	// credentials (user information, a token or access_token query
+	// parameter), as every URL of this package's errors.
 	Location string
 }
 

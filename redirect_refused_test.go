@@ -111,3 +111,28 @@ func TestRelativeNextURLIsResolvedAgainstThePage(t *testing.T) {
 	defer mu.Unlock()
 	assert.Equal(t, []string{"/api/v3/orgs/o/packages/container/app/versions", "/api/v3/orgs/o/packages/container/app/versions?page=2"}, seen)
 }
+
+// A refused redirect names its Location without the credentials it may
+// carry (user information, a token in the query), as every URL in this
+// package's errors is named.
+func TestRedirectErrorRedactsItsLocation(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "https://someone:hunter2@elsewhere.example/x?access_token=s3cret&page=2")
+		w.WriteHeader(http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithPacing(NoPacing()), WithRetry(NoRetry()))
+	require.NoError(t, err)
+	req, err := c.NewRequest(t.Context(), http.MethodDelete, "x", nil)
+	require.NoError(t, err)
+	_, err = c.Do(req, nil)
+	var re *RedirectError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, http.StatusFound, re.StatusCode)
+	assert.Contains(t, re.Location, "elsewhere.example/x")
+	for _, secret := range []string{"hunter2", "s3cret"} {
+		assert.NotContains(t, re.Location, secret)
+		assert.NotContains(t, err.Error(), secret)
+	}
+}
