@@ -51,7 +51,8 @@ import (
 // A request is sent again only when its body, if any, can be rewound
 // (GetBody, which NewRequest sets): one that cannot is sent once, and a
 // failure that would have been retried or waited out is returned, saying
-// the request was not resent.
+// the request was not resent. As with http.Client.Do, req's body, if any,
+// is closed whether or not the request is sent.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	var ep endpoint
 	if req != nil { // do refuses a nil one, after a Client not made by NewClient
@@ -63,17 +64,22 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 // do sends req, an operation described by ep, through the stages above,
 // decoding a 2xx answer into v. Its error names the request, once (wrap).
 func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
-	if err := c.ready(); err != nil {
-		return nil, err
-	}
 	if req == nil {
+		if err := c.ready(); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
 	}
-	ctx := req.Context()
-	if err := ctx.Err(); err != nil {
+	if err := c.ready(); err != nil {
+		closeUnsent(req)
+		return nil, err
+	}
+	if err := req.Context().Err(); err != nil {
+		closeUnsent(req)
 		return nil, err
 	}
 	if !sameHost(req.URL, c.baseURL) {
+		closeUnsent(req)
 		return nil, fmt.Errorf("%w: refusing request to %s://%s: not the API host", ErrInvalidArgument, req.URL.Scheme, req.URL.Host)
 	}
 	resp, err := c.attempts(req, ep, v)
@@ -91,6 +97,9 @@ func (c *Client) attempts(req *http.Request, ep endpoint, v any) (*Response, err
 	for n := 1; ; n++ {
 		release, err := c.limiter.acquire(ctx, ep.mutation, c.Rate(coreResource))
 		if err != nil {
+			if n == 1 {
+				closeUnsent(req)
+			}
 			return nil, fmt.Errorf("waiting to send: %w", err)
 		}
 		a := c.send(req, ep, v, n)
@@ -123,6 +132,14 @@ func (c *Client) attempts(req *http.Request, ep endpoint, v any) (*Response, err
 			}
 			return a.resp, fmt.Errorf("%w (gave up waiting to retry: %w)", a.err, ctx.Err())
 		}
+	}
+}
+
+// closeUnsent closes the body of req, which is not sent, as
+// http.Client.Do closes a request's body on every path, sent or not.
+func closeUnsent(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
 	}
 }
 

@@ -1,13 +1,17 @@
 package ghpackages
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -134,5 +138,52 @@ func TestRedirectErrorRedactsItsLocation(t *testing.T) {
 	for _, secret := range []string{"hunter2", "s3cret"} {
 		assert.NotContains(t, re.Location, secret)
 		assert.NotContains(t, err.Error(), secret)
+	}
+}
+
+// closeCounter is a request body that counts its Close calls.
+type closeCounter struct {
+	io.Reader
+	closed atomic.Int32
+}
+
+func (c *closeCounter) Close() error { c.closed.Add(1); return nil }
+
+// A request body is closed whether or not the request is sent, as
+// http.Client.Do closes it: a context that ended before the first attempt,
+// a URL off the API host, or a pacing wait cut short leaked it (a file, say).
+func TestRequestBodyClosedWhenNothingIsSent(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	newClient := func(opts ...Option) *Client {
+		c, err := NewClient(append([]Option{WithBaseURL(srv.URL), WithHTTPClient(srv.Client()), WithRetry(NoRetry())}, opts...)...)
+		require.NoError(t, err)
+		return c
+	}
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	// A Client paused for an hour, and a request whose deadline comes
+	// first: the limiter gives up at once.
+	paused := newClient(WithPacing(DefaultPacing()))
+	paused.limiter.pause(time.Now().Add(time.Hour))
+	soon, cancelSoon := context.WithTimeout(t.Context(), time.Minute)
+	defer cancelSoon()
+	for _, tc := range []struct {
+		name string
+		c    *Client
+		ctx  context.Context
+		url  string
+	}{
+		{"context ended", newClient(WithPacing(NoPacing())), cancelled, srv.URL + "/x"},
+		{"off the API host", newClient(WithPacing(NoPacing())), t.Context(), "http://elsewhere.example/x"},
+		{"pacing wait given up", paused, soon, srv.URL + "/x"},
+	} {
+		body := &closeCounter{Reader: strings.NewReader("{}")}
+		req, err := http.NewRequestWithContext(tc.ctx, http.MethodPost, tc.url, body)
+		require.NoError(t, err)
+		_, err = tc.c.Do(req, nil)
+		require.Error(t, err, tc.name)
+		assert.Equal(t, int32(1), body.closed.Load(), tc.name)
 	}
 }

@@ -64,8 +64,8 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 	hit := c.cache.lookup(req, v)
 	out, err := c.sendable(req, n, hit)
 	if err != nil {
-		if n == 1 && req.Body != nil {
-			req.Body.Close() // as http.Client.Do would have, had it been sent
+		if n == 1 {
+			closeUnsent(req)
 		}
 		return attempt{err: err, verdict: failed}
 	}
