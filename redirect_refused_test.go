@@ -187,3 +187,21 @@ func TestRequestBodyClosedWhenNothingIsSent(t *testing.T) {
 		assert.Equal(t, int32(1), body.closed.Load(), tc.name)
 	}
 }
+
+// A POST whose connection was refused carried nothing out: its error,
+// which says why it was not sent again, must not say it may have been
+// carried out.
+func TestRefusedConnectionOfAPOSTDoesNotSayCarriedOut(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	base := srv.URL
+	srv.Close() // nothing listens there now: connections are refused
+	c, err := NewClient(WithBaseURL(base), WithPacing(NoPacing()), WithClock(newTestClock()), WithRetry(DefaultRetryPolicy()))
+	require.NoError(t, err)
+	req, err := c.NewRequest(t.Context(), http.MethodPost, "x", nil)
+	require.NoError(t, err)
+	_, err = c.Do(req, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not resent")
+	assert.NotContains(t, err.Error(), "may have been carried out")
+}

@@ -24,7 +24,9 @@ func mayResend(req *http.Request, ep endpoint, refused bool) string {
 	case !rewindable(req):
 		return "the request body cannot be rewound; build the request with NewRequest, or set GetBody"
 	case !refused && !ep.idempotent:
-		return "a " + req.Method + " request may have been carried out, and sending it twice may not be safe"
+		// Not "it may have been carried out": a refused connection (cut)
+		// carried nothing out, but is not resent either.
+		return "a " + req.Method + " request is not idempotent: after a failure other than a rate limit it is not sent again, lest it be carried out twice"
 	}
 	return ""
 }
