@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -196,12 +197,16 @@ func TestRefusedConnectionOfAPOSTDoesNotSayCarriedOut(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	base := srv.URL
 	srv.Close() // nothing listens there now: connections are refused
-	c, err := NewClient(WithBaseURL(base), WithPacing(NoPacing()), WithClock(newTestClock()), WithRetry(DefaultRetryPolicy()))
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := NewClient(WithBaseURL(base), WithHTTPClient(&http.Client{Transport: tr}), WithPacing(NoPacing()),
+		WithClock(newTestClock()), WithRetry(DefaultRetryPolicy()))
 	require.NoError(t, err)
 	req, err := c.NewRequest(t.Context(), http.MethodPost, "x", nil)
 	require.NoError(t, err)
 	_, err = c.Do(req, nil)
 	require.Error(t, err)
+	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
 	assert.Contains(t, err.Error(), "not resent")
 	assert.NotContains(t, err.Error(), "may have been carried out")
 }
