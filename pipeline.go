@@ -121,7 +121,7 @@ func (c *Client) attempts(req *http.Request, ep endpoint, v any) (*Response, err
 		if o.pause {
 			c.limiter.pause(c.clock.Now().Add(o.wait))
 		}
-		if why := mayResend(req, ep, o.refused); why != "" {
+		if why := mayResend(req, ep, o.refused, a.verdict); why != "" {
 			return a.resp, notResent(a.err, why)
 		}
 		c.report(req, a.resp, n, o, a.err)
