@@ -144,13 +144,13 @@ func closeUnsent(req *http.Request) {
 }
 
 // wrap names req (its method and redacted URL) in err: in the error itself
-// when it is one of the package's types that carry them (named), else as a
-// prefix. It is the one place errors of the request path are wrapped.
+// when it is one of the package's types that carry them (named) made for
+// req, else as a prefix. It is the one place errors of the request path
+// are wrapped.
 func wrap(req *http.Request, err error) error {
 	u := redactURL(req.URL)
 	var n named
-	if errors.As(err, &n) {
-		n.name(req.Method, u)
+	if errors.As(err, &n) && n.name(req.Method, u) {
 		return err
 	}
 	return fmt.Errorf("ghpackages: %s %s: %w", req.Method, u, err)

@@ -210,3 +210,40 @@ func TestRefusedConnectionOfAPOSTDoesNotSayCarriedOut(t *testing.T) {
 	assert.Contains(t, err.Error(), "not resent")
 	assert.NotContains(t, err.Error(), "may have been carried out")
 }
+
+// A token function that fails with an error of another call of this
+// package (an installation token fetched through a raw Do, say) keeps that
+// error as it was: the failing request's error names the request that was
+// not sent, and the inner *Error still names the token endpoint. (Client.do
+// renamed the inner *Error after the request it wrapped, so the error read
+// "GET …/versions: 401" for a request never sent.)
+func TestTokenFuncErrorOfAnotherCallKeepsItsName(t *testing.T) {
+	t.Parallel()
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"message":"Bad credentials"}`)
+	}))
+	t.Cleanup(tokens.Close)
+	tc, err := NewClient(WithBaseURL(tokens.URL), WithHTTPClient(tokens.Client()), WithPacing(NoPacing()), WithRetry(NoRetry()))
+	require.NoError(t, err)
+	fetch := func(ctx context.Context) (string, error) {
+		req, err := tc.NewRequest(ctx, http.MethodPost, "app/installations/1/access_tokens", nil)
+		if err != nil {
+			return "", err
+		}
+		_, err = tc.Do(req, nil)
+		return "", fmt.Errorf("refreshing the installation token: %w", err)
+	}
+	api := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(api.Close)
+	c, err := NewClient(WithBaseURL(api.URL), WithHTTPClient(api.Client()), WithTokenFunc(fetch), WithPacing(NoPacing()), WithRetry(NoRetry()))
+	require.NoError(t, err)
+	_, _, err = c.Orgs.GetVersion(t.Context(), "o", Container, "app", 7)
+	require.ErrorIs(t, err, ErrTokenSource)
+	assert.Contains(t, err.Error(), "GET "+api.URL+"/orgs/o/packages/container/app/versions/7")
+	var inner *Error
+	require.ErrorAs(t, err, &inner)
+	assert.Equal(t, http.MethodPost, inner.Method)
+	assert.Equal(t, tokens.URL+"/app/installations/1/access_tokens", inner.URL)
+}
