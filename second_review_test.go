@@ -1,5 +1,8 @@
 package ghpackages
 
+// Answers and paths a second review of issue 24's change found wrong, each
+// reproduced against an httptest server.
+
 import (
 	"context"
 	"errors"
