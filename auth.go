@@ -10,7 +10,7 @@ import (
 )
 
 // The auth stage of the request path: the token goes on the one copy of
-// each attempt that send makes (sendable), when the request is bound for
+// each attempt that send makes (sendable); Client.do sends nothing but to
 // the API host (sameHost, which reads default ports as the same host). A
 // redirect keeps it only while it stays on the API host (NewClient's
 // CheckRedirect removes it elsewhere). Nothing else in the package sees or

@@ -2,6 +2,7 @@ package ghpackages
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -229,9 +230,9 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			n = 0
-		}
+		// A negative count is "now"; one too large for a Duration is the
+		// longest wait one can say (it must not overflow to "now").
+		n = min(max(n, 0), int64(math.MaxInt64/time.Second))
 		return time.Duration(n) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {

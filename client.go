@@ -131,7 +131,7 @@ func checkRedirect(user func(*http.Request, []*http.Request) error, base *url.UR
 			re := &RedirectError{Method: first.Method, URL: redactURL(first.URL)}
 			if req.Response != nil {
 				re.StatusCode = req.Response.StatusCode
-				re.Location = req.Response.Header.Get("Location")
+				re.Location = redactLocation(req.Response.Header.Get("Location"))
 			}
 			return re
 		}
@@ -149,6 +149,17 @@ func checkRedirect(user func(*http.Request, []*http.Request) error, base *url.UR
 		}
 		return nil
 	}
+}
+
+// redactLocation is a Location header as a *RedirectError names it: as
+// sent, less the credentials redactURL takes out of a URL; a value that
+// does not parse as a URL is named "(unreadable)".
+func redactLocation(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "(unreadable)"
+	}
+	return redactURL(u)
 }
 
 // errNotMade is the error of every call on a Client not made by NewClient.

@@ -133,8 +133,9 @@
 // out rate limits (RetryPolicy, WithRetry), paces itself under GitHub's
 // secondary limits (Pacing, WithPacing), and pauses all its requests while
 // a secondary limit, or a spent core budget, is in force. In both
-// RetryPolicy and Pacing a zero field means its default and a negative one
-// turns that limit off. "Retry-After: 0" is a retry at once. Whether an
+// RetryPolicy and Pacing a zero field means its default; a negative count
+// or Pacing limit turns that limit off, while a negative RetryPolicy
+// duration or Pacing cost is refused. "Retry-After: 0" is a retry at once. Whether an
 // attempt may go again is decided once, where it is sent: an answer (any
 // status) is final unless it is a rate limit or a 500, 502, 503 or 504; an
 // attempt cut off before its answer may go again if its body rewinds and

@@ -113,13 +113,30 @@ func (e *DecodeError) Error() string {
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // named is an error of this package that names its request: Client.do
-// fills in the method and redacted URL once, as it returns the error.
-type named interface{ name(method, url string) }
+// fills in the method and redacted URL once, as it returns the error. name
+// names an error not named yet, and reports whether the error names
+// method and url now: false for one named after another request (an
+// error of another call, which a token function or a transport returned
+// wrapped), which is left as it is.
+type named interface{ name(method, url string) bool }
 
-func (e *Error) name(method, url string)                 { e.Method, e.URL = method, url }
-func (e *DecodeError) name(method, url string)           { e.Method, e.URL = method, url }
-func (e *RedirectError) name(method, url string)         { e.Method, e.URL = method, url }
-func (e *ResponseTooLargeError) name(method, url string) { e.Method, e.URL = method, url }
+// nameOnce is name for an error whose request fields are *m and *u.
+func nameOnce(m, u *string, method, url string) bool {
+	if *m == "" && *u == "" {
+		*m, *u = method, url
+		return true
+	}
+	return *m == method && *u == url
+}
+
+func (e *Error) name(method, url string) bool       { return nameOnce(&e.Method, &e.URL, method, url) }
+func (e *DecodeError) name(method, url string) bool { return nameOnce(&e.Method, &e.URL, method, url) }
+func (e *RedirectError) name(method, url string) bool {
+	return nameOnce(&e.Method, &e.URL, method, url)
+}
+func (e *ResponseTooLargeError) name(method, url string) bool {
+	return nameOnce(&e.Method, &e.URL, method, url)
+}
 
 // RedirectError is a mutation answered with a redirect, refused rather than
 // followed (see ErrRedirect). It matches ErrRedirect.
@@ -129,7 +146,9 @@ type RedirectError struct {
 	URL    string
 	// StatusCode is the redirect's status: 301, 302, 303, 307 or 308.
 	StatusCode int
-	// Location is the redirect's Location header, as sent.
+	// Location is the redirect's Location header, as sent but without
+	// credentials (user information, a token or access_token query
+	// parameter), as every URL of this package's errors.
 	Location string
 }
 

@@ -142,7 +142,7 @@ type limiter struct {
 	maxWait time.Duration // the longest wait for the primary budget's reset
 
 	inflight chan struct{} // MaxConcurrent tokens; nil when unlimited
-	serial   chan struct{} // one token when SerialMutations
+	serial   chan struct{} // one token, unless ParallelMutations
 
 	mu           sync.Mutex
 	pauseUntil   time.Time

@@ -11,11 +11,17 @@ import (
 	"strings"
 )
 
-// populatePageLinks fills the pagination fields from the Link header.
+// populatePageLinks fills the pagination fields from the Link header: a
+// relative target is resolved against the URL of the request that got r
+// (RFC 3986), when r has one.
 func (r *Response) populatePageLinks() {
 	headers := r.Header[headerLink]
 	if len(headers) == 0 {
 		return
+	}
+	var base *url.URL
+	if r.Request != nil {
+		base = r.Request.URL
 	}
 	eachLink(headers, func(rel, target string) {
 		var u *string
@@ -33,7 +39,7 @@ func (r *Response) populatePageLinks() {
 			return
 		}
 		if *u == "" { // the first link for a rel wins
-			*u, *page = target, pageOf(target)
+			*u, *page = resolveLink(base, target), pageOf(target)
 		}
 	})
 }
@@ -135,8 +141,8 @@ const maxEmptyPages = 3
 
 // paginate returns an iterator over every item of a paged list endpoint. The
 // first request is built by first; each following page is fetched, lazily,
-// from the response's next link exactly as the server sent it, a relative
-// one resolved against the URL of the page that sent it (RFC 3986). A next
+// from the response's next link (Response.NextURL: as the server sent it, a
+// relative one resolved against the URL of the page that sent it). A next
 // link off the API's scheme, host and port is refused, as is one that
 // repeats a page already fetched, and the walk fails after maxEmptyPages
 // empty pages in a row that still link a next one. Each page is decoded into one slice of values, and the
@@ -195,11 +201,7 @@ func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (
 				yield(zero, fmt.Errorf("ghpackages: pagination stopped: %d empty pages in a row, each linking another (last %s)", empty, redactURL(req.URL)))
 				return
 			}
-			nextURL, lerr := nextLink(req.URL, resp.NextURL)
-			if lerr != nil {
-				yield(zero, lerr)
-				return
-			}
+			nextURL := resp.NextURL // absolute, or unreadable (newRequest refuses it)
 			see(req.URL.String())
 			if saw(nextURL) {
 				next, _ := url.Parse(nextURL)
@@ -212,21 +214,18 @@ func paginate[T any](ctx context.Context, c *Client, ep endpoint, first func() (
 	}
 }
 
-// nextLink returns the URL a next link names: link itself, exactly as
-// sent, when it is absolute; else link resolved against base, the URL of
-// the page that sent it (RFC 3986).
-func nextLink(base *url.URL, link string) (string, error) {
-	if strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://") {
-		return link, nil // absolute: the common case, not parsed twice
+// resolveLink returns the URL a Link target names: link itself, exactly as
+// sent, when it is absolute (or base is nil, or link does not parse); else
+// link resolved against base, the URL of the page that sent it (RFC 3986).
+func resolveLink(base *url.URL, link string) string {
+	if base == nil || strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://") {
+		return link // absolute: the common case, not parsed
 	}
 	ref, err := url.Parse(link)
-	if err != nil {
-		return "", fmt.Errorf("%w: next link %q: %v", ErrInvalidArgument, link, err)
+	if err != nil || ref.IsAbs() {
+		return link
 	}
-	if ref.IsAbs() {
-		return link, nil
-	}
-	return base.ResolveReference(ref).String(), nil
+	return base.ResolveReference(ref).String()
 }
 
 // Collect drains seq into a slice. It stops at the first error and returns it

@@ -51,31 +51,35 @@ import (
 // A request is sent again only when its body, if any, can be rewound
 // (GetBody, which NewRequest sets): one that cannot is sent once, and a
 // failure that would have been retried or waited out is returned, saying
-// the request was not resent.
+// the request was not resent. As with http.Client.Do, req's body, if any,
+// is closed whether or not the request is sent.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
-	if err := c.ready(); err != nil {
-		return nil, err
+	var ep endpoint
+	if req != nil { // do refuses a nil one, after a Client not made by NewClient
+		ep = rawEndpoint(req.Method)
 	}
-	if req == nil {
-		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
-	}
-	return c.do(req, rawEndpoint(req.Method), v)
+	return c.do(req, ep, v)
 }
 
 // do sends req, an operation described by ep, through the stages above,
 // decoding a 2xx answer into v. Its error names the request, once (wrap).
 func (c *Client) do(req *http.Request, ep endpoint, v any) (*Response, error) {
-	if err := c.ready(); err != nil {
-		return nil, err
-	}
 	if req == nil {
+		if err := c.ready(); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
 	}
-	ctx := req.Context()
-	if err := ctx.Err(); err != nil {
+	if err := c.ready(); err != nil {
+		closeUnsent(req)
+		return nil, err
+	}
+	if err := req.Context().Err(); err != nil {
+		closeUnsent(req)
 		return nil, err
 	}
 	if !sameHost(req.URL, c.baseURL) {
+		closeUnsent(req)
 		return nil, fmt.Errorf("%w: refusing request to %s://%s: not the API host", ErrInvalidArgument, req.URL.Scheme, req.URL.Host)
 	}
 	resp, err := c.attempts(req, ep, v)
@@ -93,6 +97,9 @@ func (c *Client) attempts(req *http.Request, ep endpoint, v any) (*Response, err
 	for n := 1; ; n++ {
 		release, err := c.limiter.acquire(ctx, ep.mutation, c.Rate(coreResource))
 		if err != nil {
+			if n == 1 {
+				closeUnsent(req)
+			}
 			return nil, fmt.Errorf("waiting to send: %w", err)
 		}
 		a := c.send(req, ep, v, n)
@@ -114,7 +121,7 @@ func (c *Client) attempts(req *http.Request, ep endpoint, v any) (*Response, err
 		if o.pause {
 			c.limiter.pause(c.clock.Now().Add(o.wait))
 		}
-		if why := mayResend(req, ep, o.refused); why != "" {
+		if why := mayResend(req, ep, o.refused, a.verdict); why != "" {
 			return a.resp, notResent(a.err, why)
 		}
 		c.report(req, a.resp, n, o, a.err)
@@ -128,14 +135,22 @@ func (c *Client) attempts(req *http.Request, ep endpoint, v any) (*Response, err
 	}
 }
 
+// closeUnsent closes the body of req, which is not sent, as
+// http.Client.Do closes a request's body on every path, sent or not.
+func closeUnsent(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
 // wrap names req (its method and redacted URL) in err: in the error itself
-// when it is one of the package's types that carry them (named), else as a
-// prefix. It is the one place errors of the request path are wrapped.
+// when it is one of the package's types that carry them (named) made for
+// req, else as a prefix. It is the one place errors of the request path
+// are wrapped.
 func wrap(req *http.Request, err error) error {
 	u := redactURL(req.URL)
 	var n named
-	if errors.As(err, &n) {
-		n.name(req.Method, u)
+	if errors.As(err, &n) && n.name(req.Method, u) {
 		return err
 	}
 	return fmt.Errorf("ghpackages: %s %s: %w", req.Method, u, err)

@@ -183,9 +183,9 @@ func hasURLTags(t reflect.Type, depth int) bool {
 // sameHost reports whether a and b name the same origin: the same scheme
 // and host name (case aside) and the same port, a missing port read as the
 // scheme's default (443 for https, 80 for http). It is the one host check
-// of the package: which URLs a request may go to (Client.do, resolve, so
-// pagination links), and which get the token (send, NewClient's
-// CheckRedirect).
+// of the package: which URLs a request may go to (Client.do, so every
+// attempt, and the token with it; resolve, so pagination links), and
+// which redirects keep the token (NewClient's CheckRedirect).
 func sameHost(a, b *url.URL) bool {
 	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }

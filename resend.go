@@ -11,20 +11,23 @@ import (
 // may be sent again at all. What a resend sends is send.go's (sendable).
 
 // mayResend returns "" when req, of the operation ep, may be sent again
-// after a failed attempt, or else why not:
+// after a failed attempt that ended with verdict v, or else why not:
 //
 //   - its body, if any, must be rewindable (see rewindable): sending a
 //     consumed body again would send an empty or partial one;
 //   - unless GitHub refused it (refused: a rate limit, which carries nothing
-//     out), the failed attempt may have been carried out, so the operation
-//     must be idempotent (ep.idempotent): sending it twice must leave what
-//     sending it once does.
-func mayResend(req *http.Request, ep endpoint, refused bool) string {
+//     out), the operation must be idempotent (ep.idempotent): sending it
+//     twice must leave what sending it once does. The reason says the
+//     attempt may have been carried out only when it may (v is ambiguous),
+//     not after a refused connection.
+func mayResend(req *http.Request, ep endpoint, refused bool, v verdict) string {
 	switch {
 	case !rewindable(req):
 		return "the request body cannot be rewound; build the request with NewRequest, or set GetBody"
-	case !refused && !ep.idempotent:
+	case !refused && !ep.idempotent && v == ambiguous:
 		return "a " + req.Method + " request may have been carried out, and sending it twice may not be safe"
+	case !refused && !ep.idempotent:
+		return "a " + req.Method + " request is not idempotent: it is sent again only after a rate limit"
 	}
 	return ""
 }

@@ -18,7 +18,9 @@ type Response struct {
 	// RequestID is GitHub's X-GitHub-Request-Id, worth quoting to support.
 	RequestID string
 
-	// Pagination links from the Link header, exactly as sent; empty when absent.
+	// Pagination links from the Link header, exactly as sent, but for a
+	// relative one, resolved against the request's URL (RFC 3986), so that
+	// NewRequest takes each as it is; empty when absent.
 	NextURL, PrevURL, FirstURL, LastURL string
 	// The page numbers of those links; 0 when absent.
 	NextPage, PrevPage, FirstPage, LastPage int

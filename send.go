@@ -64,19 +64,20 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 	hit := c.cache.lookup(req, v)
 	out, err := c.sendable(req, n, hit)
 	if err != nil {
-		if n == 1 && req.Body != nil {
-			req.Body.Close() // as http.Client.Do would have, had it been sent
+		if n == 1 {
+			closeUnsent(req)
 		}
 		return attempt{err: err, verdict: failed}
 	}
 	httpResp, err := c.httpClient.Do(out)
 	if err != nil {
-		var re *RedirectError
-		if errors.As(err, &re) && httpResp != nil {
-			// CheckRedirect refused to follow a mutation's redirect: the
-			// redirect is the answer.
+		if httpResp != nil {
+			// CheckRedirect refused a redirect (a mutation's: a
+			// *RedirectError; else the https→http, ten-redirect or
+			// caller's rule): the redirect is the answer, and the same
+			// request would meet the same refusal.
 			giveBackRequest(httpResp, req)
-			return attempt{resp: newResponse(httpResp), err: re, verdict: answered}
+			return attempt{resp: newResponse(httpResp), err: unwrapURLError(err), verdict: answered}
 		}
 		v := unanswered(req.Context(), mutation, err)
 		if req.Context().Err() != nil {
@@ -164,11 +165,12 @@ func (c *Client) send(req *http.Request, ep endpoint, v any, n int) attempt {
 
 // sendable returns what to send on attempt n of req: one copy of req, with
 // a fresh body from GetBody on a resend (req's own has been read), the
-// cache's If-None-Match, and the token when req is bound for the API host;
-// req itself when none of these applies. req, the caller's, never changes.
+// cache's If-None-Match, and the token (req is bound for the API host:
+// Client.do refused any other before the first attempt); req itself when
+// none of these applies. req, the caller's, never changes.
 func (c *Client) sendable(req *http.Request, n int, hit cacheHit) (*http.Request, error) {
 	var token string
-	if c.token != nil && sameHost(req.URL, c.baseURL) {
+	if c.token != nil {
 		var err error
 		if token, err = checkedToken(req.Context(), c.token); err != nil {
 			return nil, err
