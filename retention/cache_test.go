@@ -97,24 +97,33 @@ func TestCacheDoesNotHideDeletedManifests(t *testing.T) {
 	assert.Positive(t, c2.Stats().Hits)
 }
 
-// A corrupt, partial or foreign entry is never trusted: it is ignored,
-// the manifest read from the registry, and the entry rewritten.
-func TestCacheIgnoresAndRewritesBadEntries(t *testing.T) {
-	t.Parallel()
-	f := multiArch(t)
+// filledCache plans the multi-arch fixture with an old orphan into a new
+// cache and returns the fixture, the cache's directory, its four entry
+// files and their good contents.
+func filledCache(t *testing.T) (f *fixture, dir string, files []string, good map[string][]byte) {
+	t.Helper()
+	f = multiArch(t)
 	f.image("orphan")
 	f.version("orphan", 60*day)
-	dir := t.TempDir()
+	dir = t.TempDir()
 	r1, _ := f.g.cachedResolver(t, dir)
 	f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(r1))
-	files := cacheFiles(t, dir)
+	files = cacheFiles(t, dir)
 	require.Len(t, files, 4)
-	good := map[string][]byte{}
+	good = map[string][]byte{}
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		require.NoError(t, err)
 		good[p] = b
 	}
+	return f, dir, files, good
+}
+
+// A corrupt, partial or foreign entry is never trusted: it is ignored,
+// the manifest read from the registry, and the entry rewritten.
+func TestCacheIgnoresAndRewritesBadEntries(t *testing.T) {
+	t.Parallel()
+	f, dir, files, good := filledCache(t)
 	// Damage every entry a different way: a flipped byte, a cut file, an
 	// empty one, and another manifest's content under this name (an
 	// index that drops a child would hide it from the planner).

@@ -21,19 +21,8 @@ import (
 // good entry written in its place.
 func TestCacheRefusesEntriesThatAreNotRegularFiles(t *testing.T) {
 	t.Parallel()
-	f := multiArch(t)
-	f.image("orphan")
-	f.version("orphan", 60*day)
-	dir := t.TempDir()
-	r1, _ := f.g.cachedResolver(t, dir)
-	f.plan(retention.Policy{OlderThan: 30 * day}, retention.WithResolver(r1))
-	files := cacheFiles(t, dir)
-	require.Len(t, files, 4)
-	good := map[string][]byte{}
+	f, dir, files, good := filledCache(t)
 	for _, p := range files {
-		b, err := os.ReadFile(p)
-		require.NoError(t, err)
-		good[p] = b
 		require.NoError(t, os.Remove(p))
 	}
 	elsewhere := t.TempDir() + "/entry"
