@@ -256,12 +256,7 @@ func TestApplyWithoutHealingNamesWhatToRestore(t *testing.T) {
 	w.clock.Advance(time.Hour)
 	o := w.image("o", nil).Digest
 	w.ready()
-	var id int64
-	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
-		if v.Name == platform {
-			id = v.ID
-		}
-	}
+	id := w.versionID(platform)
 	var idx string
 	rep := w.apply([]string{o, platform}, func(it retention.Item) {
 		if it.Version == o {
@@ -291,12 +286,7 @@ func TestApplyRaceVersionRestoredAndTaggedDuringApply(t *testing.T) {
 	c2 := w.image("c2", nil).Digest
 	idx, _ := w.raceIndex(c1, c2)
 	w.ready()
-	var idxID int64
-	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
-		if v.Name == idx {
-			idxID = v.ID
-		}
-	}
+	idxID := w.versionID(idx)
 	rep := w.apply([]string{idx, c1, c2}, func(it retention.Item) {
 		if it.Version == idx {
 			_, err := w.client.Orgs.RestoreVersion(t.Context(), "octo-org", ghpackages.Container, "app", idxID)
@@ -400,12 +390,7 @@ func TestApplyHealsAPushBetweenTheCheckAndTheDelete(t *testing.T) {
 	w := newHealWorld(t, 0)
 	platform := w.image("platform", nil).Digest
 	w.ready()
-	var id int64
-	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
-		if v.Name == platform {
-			id = v.ID
-		}
-	}
+	id := w.versionID(platform)
 	var idx string
 	base := w.hc.Transport
 	w.client = w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
@@ -545,12 +530,7 @@ func TestApplyNamesATagLostWithAVersionPushedAgain(t *testing.T) {
 	w.clock.Advance(time.Hour)
 	o := w.image("o", nil).Digest
 	w.ready()
-	var id int64
-	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
-		if v.Name == old {
-			id = v.ID
-		}
-	}
+	id := w.versionID(old)
 	var ct string
 	var body []byte
 	rep := w.apply([]string{o, old}, func(it retention.Item) {
@@ -710,12 +690,7 @@ func TestApplyHealsANewTagPushedBetweenTheCheckAndTheDelete(t *testing.T) {
 	w := newHealWorld(t, 0)
 	old := w.image("old", nil).Digest
 	w.ready()
-	var id int64
-	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
-		if v.Name == old {
-			id = v.ID
-		}
-	}
+	id := w.versionID(old)
 	pushed := false
 	base := w.hc.Transport
 	w.client = w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
@@ -754,12 +729,7 @@ func TestApplyFinalCheckRereadsWithAPlainResolver(t *testing.T) {
 	w := newHealWorld(t, 0)
 	platform := w.image("platform", nil).Digest
 	w.ready()
-	var id int64
-	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
-		if v.Name == platform {
-			id = v.ID
-		}
-	}
+	id := w.versionID(platform)
 	var idx string
 	base := w.hc.Transport
 	client := w.srv.Client(ghpackages.WithHTTPClient(&http.Client{Transport: roundTrip(func(req *http.Request) (*http.Response, error) {
@@ -784,4 +754,15 @@ func TestApplyFinalCheckRereadsWithAPlainResolver(t *testing.T) {
 	require.Len(t, errs, 1, "%v", got)
 	assert.Contains(t, errs[0], "tag latest ("+idx[:19]+"…) is broken: it needs "+platform[:19]+"…")
 	assert.True(t, rep.Failed(), "latest is still broken")
+}
+
+// versionID is the ID of the app package's version named digest (0 when
+// there is none).
+func (w *healWorld) versionID(digest string) int64 {
+	for _, v := range w.srv.Versions("octo-org", ghpackages.Container, "app") {
+		if v.Name == digest {
+			return v.ID
+		}
+	}
+	return 0
 }
