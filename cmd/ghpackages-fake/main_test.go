@@ -43,19 +43,8 @@ func (s *syncBuffer) String() string {
 
 func TestServesAndShutsDown(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(t.Context())
-	ready := make(chan string, 1)
 	var out syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-seed", "demo", "-first-id", "5000000000", "-token", "ghp_ci=read:packages,repo", "-token", "github_pat_x=fine-grained"}, &out, ready)
-	}()
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	base, stop := startFake(t, &out, "-seed", "demo", "-first-id", "5000000000", "-token", "ghp_ci=read:packages,repo", "-token", "github_pat_x=fine-grained")
 	url := strings.TrimSuffix(base, "/")
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
@@ -80,13 +69,7 @@ func TestServesAndShutsDown(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Empty(t, resp.Header.Values("X-OAuth-Scopes"), "fine-grained: no scope headers")
 
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(time.Minute):
-		t.Fatal("no shutdown")
-	}
+	assert.NoError(t, stop())
 	assert.Contains(t, out.String(), "serving the GitHub Packages API at "+url+"/")
 	assert.Contains(t, out.String(), "token ghp_ci (scopes: [read:packages repo])\n  token github_pat_x (fine-grained)\n")
 	assert.Contains(t, out.String(), "shutting down")
@@ -150,21 +133,9 @@ func TestHelpFlag(t *testing.T) {
 
 func TestServesTLSForGHES(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
 	certFile := filepath.Join(t.TempDir(), "cert.pem")
-	ready := make(chan string, 1)
 	var out syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-seed", "demo", "-api-prefix", "/api/v3", "-tls-host", "ghes.example", "-tls-cert-file", certFile}, &out, ready)
-	}()
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	base, stop := startFake(t, &out, "-seed", "demo", "-api-prefix", "/api/v3", "-tls-host", "ghes.example", "-tls-cert-file", certFile)
 	require.True(t, strings.HasPrefix(base, "https://127.0.0.1:"), base)
 	require.True(t, strings.HasSuffix(base, "/api/v3/"), base)
 	pem, err := os.ReadFile(certFile)
@@ -190,8 +161,7 @@ func TestServesTLSForGHES(t *testing.T) {
 		assert.Equal(t, want, resp.StatusCode, url)
 	}
 	assert.Contains(t, out.String(), "TLS certificate also valid for ghes.example and containers.ghes.example")
-	cancel()
-	<-done
+	_ = stop()
 }
 
 // -registry-limit and -registry-latency reach the registry: past the limit
@@ -199,19 +169,7 @@ func TestServesTLSForGHES(t *testing.T) {
 // GET /user answers the token's account.
 func TestRegistryLimitFlag(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-seed", "demo", "-registry-limit", "1/min", "-registry-latency", "1ms", "-now", "2026-11-24T12:00:00Z"}, io.Discard, ready)
-	}()
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	base, stop := startFake(t, io.Discard, "-seed", "demo", "-registry-limit", "1/min", "-registry-latency", "1ms", "-now", "2026-11-24T12:00:00Z")
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
@@ -229,8 +187,7 @@ func TestRegistryLimitFlag(t *testing.T) {
 	assert.Equal(t, 429, resp.StatusCode)
 	assert.Equal(t, "60", resp.Header.Get("Retry-After"), "the clock is frozen: the first read leaves the window in a minute")
 	assert.Equal(t, 200, get("/user").StatusCode)
-	cancel()
-	require.NoError(t, <-done)
+	require.NoError(t, stop())
 }
 
 // TestVersionFlag: -version prints the version line and returns at once,
@@ -248,19 +205,7 @@ func TestVersionFlag(t *testing.T) {
 // lag never passes) still shows the version without it.
 func TestListingLagFlag(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-seed", "demo", "-listing-lag", "1m", "-now", "2026-11-24T12:00:00Z"}, io.Discard, ready)
-	}()
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	base, stop := startFake(t, io.Discard, "-seed", "demo", "-listing-lag", "1m", "-now", "2026-11-24T12:00:00Z")
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
@@ -288,8 +233,7 @@ func TestListingLagFlag(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, string(body), `"latest"`)
 	assert.NotContains(t, string(body), `"rollout"`, "the listing does not show it yet")
-	cancel()
-	require.NoError(t, <-done)
+	require.NoError(t, stop())
 }
 
 // TestFlagsTableInDocs: docs/fake.md's table of ghpackages-fake's flags
@@ -326,4 +270,38 @@ func TestFlagsTableInDocs(t *testing.T) {
 	for f := range documented {
 		assert.True(t, listed[f], "docs/fake.md's flags table names %s, which ghpackages-fake does not have", f)
 	}
+}
+
+// startFake runs ghpackages-fake with args in the background, writing to
+// out, and returns its base URL once it serves, and stop, which ends it and
+// returns what run returned (failing the test if it does not end within a
+// minute, which only a broken build reaches). A test that does not call
+// stop has it called at its end.
+func startFake(t *testing.T, out io.Writer, args ...string) (base string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, out, ready) }()
+	select {
+	case base = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatal(err)
+	}
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(time.Minute):
+				t.Error("ghpackages-fake did not shut down")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return base, stop
 }
